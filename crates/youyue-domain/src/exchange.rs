@@ -1,0 +1,362 @@
+//! The JSON Lines format of `youyue import` and `youyue export`: one object per line with
+//! a `type`. It is the backup format and the way a district moves between databases, so
+//! every stored field of a case travels, and import reads back everything export writes.
+//!
+//! Parsing is strict: an unknown `type` or field, a wrong type or an inconsistent case is an
+//! error naming the field, so that nothing is silently dropped.
+
+use crate::case::{check_people, check_rating, check_text, Channel, FieldError, Kind, Outcome, Status, Urgency};
+use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use crate::money::Money;
+use crate::number::{valid_prefix, CaseNumber};
+use crate::time::Timestamp;
+use crate::union::UnionCode;
+use crate::workflow::Role;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A union (an organisation node) and its studio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnionRecord {
+    pub code: UnionCode,
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<UnionCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub studio_opened_on: Option<NaiveDate>,
+    /// The prefix of case numbers; top-level unions only (default from the code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_prefix: Option<String>,
+}
+
+impl UnionRecord {
+    pub fn check(&self) -> Result<(), FieldError> {
+        check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
+        if self.parent.as_ref() == Some(&self.code) {
+            return Err(FieldError::new("parent", "a union cannot be its own parent"));
+        }
+        if let Some(p) = &self.case_prefix {
+            if self.parent.is_some() {
+                return Err(FieldError::new("case_prefix", "only a top-level union has a case-number prefix"));
+            }
+            if !valid_prefix(p) {
+                return Err(FieldError::new("case_prefix", "must be 1–8 upper-case letters or digits, starting with a letter"));
+            }
+        }
+        if self.parent.is_none() && self.case_prefix.is_none() && !valid_prefix(&self.code.default_case_prefix()) {
+            return Err(FieldError::new("case_prefix", "the code gives no usable prefix; give case_prefix"));
+        }
+        Ok(())
+    }
+}
+
+/// A user account. The password travels only as its argon2id hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRecord {
+    pub username: String,
+    pub name: String,
+    pub union: UnionCode,
+    pub role: Role,
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Login names: 1–64 of a–z, 0–9, '.', '_', '-'.
+pub fn check_username(u: &str) -> Result<(), FieldError> {
+    let ok = (1..=64).contains(&u.len())
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new("username", "must be 1–64 characters of a–z, 0–9, '.', '_' or '-'"))
+    }
+}
+
+impl UserRecord {
+    pub fn check(&self) -> Result<(), FieldError> {
+        check_username(&self.username)?;
+        check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
+        if let Some(h) = &self.password_hash {
+            if !h.starts_with("$argon2") {
+                return Err(FieldError::new("password_hash", "must be an argon2 hash in PHC form ($argon2id$…)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything stored of a case. The first fields are the contract of the core issue; the
+/// rest are what the workflow adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRecord {
+    pub number: CaseNumber,
+    pub union: UnionCode,
+    pub kind: Kind,
+    pub channel: Channel,
+    #[serde(default)]
+    pub collective: bool,
+    #[serde(default)]
+    pub online: bool,
+    #[serde(default)]
+    pub scheduled: bool,
+    #[serde(default = "one")]
+    pub people: i64,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub anonymous: bool,
+    pub opened_at: Timestamp,
+    pub status: Status,
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub agreement: Option<bool>,
+    #[serde(default)]
+    pub amount_recovered: Option<Money>,
+    #[serde(default)]
+    pub adopted: Option<bool>,
+    #[serde(default)]
+    pub rating: Option<i64>,
+
+    /// 及时约办: handled at once rather than by appointment.
+    #[serde(default)]
+    pub immediate: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<Urgency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<Timestamp>,
+    /// Username of the assigned handler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    /// What the union did, as the worker sees it when the case is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// Why the union cannot handle it (解释), as the worker sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated_at: Option<Timestamp>,
+    /// SHA-256 (hex) of the normalised tracking code; the code itself is never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_code_hash: Option<String>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl CaseRecord {
+    pub fn outcome(&self) -> Outcome {
+        Outcome { agreement: self.agreement, amount_recovered: self.amount_recovered, adopted: self.adopted }
+    }
+
+    /// The rules every stored case keeps, whoever wrote it.
+    pub fn check(&self) -> Result<(), FieldError> {
+        check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        check_text("description", &self.description, MAX_TEXT_CHARS, false)?;
+        check_people(self.collective, self.people)?;
+        self.outcome().check_consistent(self.kind)?;
+        for (field, value, max) in [
+            ("worker_name", &self.worker_name, MAX_SHORT_CHARS),
+            ("contact", &self.contact, MAX_SHORT_CHARS),
+            ("resolution", &self.resolution, MAX_TEXT_CHARS),
+            ("explanation", &self.explanation, MAX_TEXT_CHARS),
+            ("rating_comment", &self.rating_comment, MAX_TEXT_CHARS),
+            ("handler", &self.handler, 64),
+        ] {
+            if let Some(v) = value {
+                check_text(field, v, max, false)?;
+            }
+        }
+        match (self.status.is_closed(), self.closed_at) {
+            (true, None) => return Err(FieldError::new("closed_at", format!("a {} case has a closing time", self.status))),
+            (false, Some(_)) => {
+                return Err(FieldError::new("closed_at", format!("a {} case is not closed and has no closing time", self.status)))
+            }
+            (true, Some(c)) if c < self.opened_at => {
+                return Err(FieldError::new("closed_at", "is before opened_at"));
+            }
+            _ => {}
+        }
+        if self.status == Status::Explained && self.explanation.as_deref().is_some_and(|e| e.trim().is_empty()) {
+            return Err(FieldError::new("explanation", "must not be empty"));
+        }
+        if let Some(r) = self.rating {
+            check_rating(r)?;
+            if !self.status.is_closed() {
+                return Err(FieldError::new("rating", "only a closed case is rated"));
+            }
+        }
+        if let Some(h) = &self.tracking_code_hash {
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                return Err(FieldError::new("tracking_code_hash", "must be 64 lower-case hex digits"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One entry of a case's record book (记录簿). Entries are numbered from 1 per case, only
+/// ever appended, and never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordEntry {
+    pub case: CaseNumber,
+    pub seq: i64,
+    pub at: Timestamp,
+    /// The username, or `worker` for the worker without an account, `system`, `import`.
+    pub actor: String,
+    pub action: String,
+    /// Internal entries never reach the worker's view.
+    #[serde(default)]
+    pub internal: bool,
+    /// What changed: `before` and `after` of each field, the note's text, the meeting…
+    #[serde(default)]
+    pub detail: serde_json::Value,
+}
+
+impl RecordEntry {
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self.seq < 1 {
+            return Err(FieldError::new("seq", "record book entries are numbered from 1"));
+        }
+        check_text("actor", &self.actor, 64, true)?;
+        check_text("action", &self.action, 64, true)?;
+        Ok(())
+    }
+}
+
+/// A line of the exchange format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Union(UnionRecord),
+    User(UserRecord),
+    Case(Box<CaseRecord>),
+    Record(RecordEntry),
+}
+
+impl Line {
+    /// Parses and checks one line. The error names the field that is wrong.
+    pub fn parse(text: &str) -> Result<Line, String> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+        let obj = value.as_object_mut().ok_or("not a JSON object")?;
+        let ty = match obj.remove("type") {
+            Some(serde_json::Value::String(t)) => t,
+            Some(_) => return Err("type: must be a string".into()),
+            None => return Err("type: missing (union | user | case | record)".into()),
+        };
+        fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+            serde_path_to_error::deserialize(v).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                if path == "." {
+                    inner
+                } else {
+                    format!("{path}: {inner}")
+                }
+            })
+        }
+        let field = |e: FieldError| e.to_string();
+        match ty.as_str() {
+            "union" => {
+                let u: UnionRecord = typed(value)?;
+                u.check().map_err(field)?;
+                Ok(Line::Union(u))
+            }
+            "user" => {
+                let u: UserRecord = typed(value)?;
+                u.check().map_err(field)?;
+                Ok(Line::User(u))
+            }
+            "case" => {
+                let c: CaseRecord = typed(value)?;
+                c.check().map_err(field)?;
+                Ok(Line::Case(Box::new(c)))
+            }
+            "record" => {
+                let r: RecordEntry = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Record(r))
+            }
+            other => Err(format!("type: unknown type \"{other}\" (union | user | case | record)")),
+        }
+    }
+
+    /// The line as export writes it: the object with its `type` first.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let (ty, v) = match self {
+            Line::Union(u) => ("union", serde_json::to_value(u)?),
+            Line::User(u) => ("user", serde_json::to_value(u)?),
+            Line::Case(c) => ("case", serde_json::to_value(c)?),
+            Line::Record(r) => ("record", serde_json::to_value(r)?),
+        };
+        let mut out = serde_json::Map::new();
+        out.insert("type".into(), ty.into());
+        if let serde_json::Value::Object(m) = v {
+            out.extend(m);
+        }
+        serde_json::to_string(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIU: &str = r#"{"type":"case","number":"JD-2022-000001","union":"jd.s1.e7","kind":"dispute","channel":"reception","collective":false,"online":false,"scheduled":false,"people":1,"title":"工伤赔偿","description":"手掌受伤","anonymous":false,"opened_at":"2022-02-10T09:00:00+08:00","status":"resolved","closed_at":"2022-02-10T17:30:00+08:00","agreement":true,"amount_recovered":"30000.00","adopted":null,"rating":5}"#;
+
+    #[test]
+    fn the_contract_example_parses_and_round_trips() {
+        let line = Line::parse(LIU).unwrap();
+        let Line::Case(c) = &line else { panic!("not a case") };
+        assert_eq!(c.amount_recovered.unwrap().fen(), 3_000_000);
+        let again = Line::parse(&line.to_json().unwrap()).unwrap();
+        assert_eq!(again, line);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let bad = LIU.replace("\"30000.00\"", "\"30000.001\"");
+        assert!(Line::parse(&bad).unwrap_err().starts_with("amount_recovered:"), "{}", Line::parse(&bad).unwrap_err());
+        let bad = LIU.replace("\"dispute\"", "\"complaint\"");
+        assert!(Line::parse(&bad).unwrap_err().starts_with("kind:"));
+        let bad = LIU.replace("\"rating\":5", "\"rating\":6");
+        assert!(Line::parse(&bad).unwrap_err().starts_with("rating:"));
+        let bad = LIU.replace("\"rating\":5", "\"colour\":5");
+        assert!(Line::parse(&bad).unwrap_err().contains("colour"));
+        let bad = LIU.replace("\"resolved\"", "\"accepted\"");
+        assert!(Line::parse(&bad).unwrap_err().starts_with("closed_at:"));
+        let bad = LIU.replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true").replace(",\"adopted\":null", "");
+        assert!(Line::parse(&bad).unwrap_err().starts_with("adopted:"));
+        assert!(Line::parse(r#"{"type":"ticket"}"#).unwrap_err().starts_with("type:"));
+        assert!(Line::parse("[1]").is_err());
+    }
+
+    #[test]
+    fn unions() {
+        let u = Line::parse(r#"{"type":"union","code":"jd.s1.e7","name":"纸箱厂工会","parent":"jd.s1","studio_opened_on":"2021-03-02"}"#).unwrap();
+        assert!(matches!(u, Line::Union(ref r) if r.studio_opened_on.is_some()));
+        assert!(Line::parse(r#"{"type":"union","code":"jd","name":"","parent":null}"#).is_err());
+        assert!(Line::parse(r#"{"type":"union","code":"jd","name":"金东区总工会","studio_opened_on":"2021-02-30"}"#).is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! The domain of youyue (工会有约): the types, the workflow rules and the definitions of
+//! the figures a district reports. Nothing here does I/O; storage, HTTP and the CLI build
+//! on it. See ARCHITECTURE.md at the repository root.
+
+pub mod case;
+pub mod exchange;
+pub mod money;
+pub mod number;
+pub mod stats;
+pub mod tracking;
+pub mod time;
+pub mod union;
+pub mod workflow;
+
+pub use case::{Channel, Kind, Status, Urgency};
+pub use money::Money;
+pub use number::CaseNumber;
+pub use time::{Period, Timestamp};
+pub use union::UnionCode;
+pub use workflow::{Action, Role};

@@ -1,0 +1,182 @@
+//! The figures a district reports upward (see the `stats` contract in the core issue).
+//!
+//! This module is the definition. Storage computes the same figures in SQL for speed; the
+//! test suite checks the SQL against [`Stats::add_case`] on the same data.
+//!
+//! Over a union and its whole subtree, for a period of China calendar days (both ends
+//! included):
+//! - `studios`: unions with a studio opened on or before the period's last day;
+//! - `disputes_mediated`: dispute cases *resolved* (not explained) with `closed_at` in the
+//!   period; `people_involved`: the sum of their `people`;
+//! - `amount_recovered`: money recovered by all cases resolved with `closed_at` in the period;
+//! - `claims_resolved`: claim cases resolved with `closed_at` in the period;
+//! - `suggestions`: suggestion cases opened in the period; `suggestions_adopted`: those of
+//!   them marked adopted;
+//! - `cases_opened` and its split by kind, channel and (current) status: cases opened in the
+//!   period.
+
+use crate::case::{Channel, Kind, Status};
+use crate::money::Money;
+use crate::time::{Period, Timestamp};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// What the figures need to know of one case.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    pub kind: Kind,
+    pub channel: Channel,
+    pub status: Status,
+    pub people: i64,
+    pub opened_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub amount_recovered: Option<Money>,
+    pub adopted: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    pub union: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub studios: u64,
+    pub disputes_mediated: u64,
+    pub people_involved: u64,
+    pub amount_recovered: Money,
+    pub claims_resolved: u64,
+    pub suggestions: u64,
+    pub suggestions_adopted: u64,
+    /// Cases closed in the period, resolved or explained.
+    pub cases_resolved: u64,
+    pub cases_explained: u64,
+    pub cases_opened: u64,
+    pub opened_by_kind: BTreeMap<String, u64>,
+    pub opened_by_channel: BTreeMap<String, u64>,
+    pub opened_by_status: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// All counts zero, with every kind, channel and status present in the splits.
+    pub fn empty(union: &str, period: Period) -> Stats {
+        let zeros = |names: Vec<&str>| names.into_iter().map(|n| (n.to_owned(), 0)).collect();
+        Stats {
+            union: union.to_owned(),
+            from: period.from(),
+            to: period.to(),
+            studios: 0,
+            disputes_mediated: 0,
+            people_involved: 0,
+            amount_recovered: Money::ZERO,
+            claims_resolved: 0,
+            suggestions: 0,
+            suggestions_adopted: 0,
+            cases_resolved: 0,
+            cases_explained: 0,
+            cases_opened: 0,
+            opened_by_kind: zeros(Kind::ALL.iter().map(|k| k.as_str()).collect()),
+            opened_by_channel: zeros(Channel::ALL.iter().map(|k| k.as_str()).collect()),
+            opened_by_status: zeros(Status::ALL.iter().map(|k| k.as_str()).collect()),
+        }
+    }
+
+    pub fn period(&self) -> Option<Period> {
+        Period::new(self.from, self.to).ok()
+    }
+
+    /// Counts a studio opened on `opened_on` (None: the union has no studio).
+    pub fn add_studio(&mut self, opened_on: Option<NaiveDate>) {
+        if opened_on.is_some_and(|d| d <= self.to) {
+            self.studios += 1;
+        }
+    }
+
+    /// The reference definition of every case figure. Returns None only if the money sum
+    /// overflows, which [`Money::MAX_FEN`] makes impossible below ~90,000 maximal cases.
+    pub fn add_case(&mut self, c: &CaseFacts) -> Option<()> {
+        let period = self.period()?;
+        let closed_in_period = c.closed_at.is_some_and(|t| period.contains(t));
+        if closed_in_period && c.status == Status::Resolved {
+            self.cases_resolved += 1;
+            match c.kind {
+                Kind::Dispute => {
+                    self.disputes_mediated += 1;
+                    self.people_involved += u64::try_from(c.people).unwrap_or(0);
+                }
+                Kind::Claim => self.claims_resolved += 1,
+                _ => {}
+            }
+            if let Some(m) = c.amount_recovered {
+                self.amount_recovered = self.amount_recovered.checked_add(m)?;
+            }
+        }
+        if closed_in_period && c.status == Status::Explained {
+            self.cases_explained += 1;
+        }
+        if period.contains(c.opened_at) {
+            self.cases_opened += 1;
+            *self.opened_by_kind.entry(c.kind.as_str().to_owned()).or_default() += 1;
+            *self.opened_by_channel.entry(c.channel.as_str().to_owned()).or_default() += 1;
+            *self.opened_by_status.entry(c.status.as_str().to_owned()).or_default() += 1;
+            if c.kind == Kind::Suggestion {
+                self.suggestions += 1;
+                if c.adopted == Some(true) {
+                    self.suggestions_adopted += 1;
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_date;
+
+    fn t(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn the_definitions() {
+        let p = Period::new(parse_date("2022-01-01").unwrap(), parse_date("2022-12-31").unwrap()).unwrap();
+        let mut s = Stats::empty("jd", p);
+        let dispute = CaseFacts {
+            kind: Kind::Dispute,
+            channel: Channel::Reception,
+            status: Status::Resolved,
+            people: 3,
+            opened_at: t("2021-12-31T23:00:00+08:00"),
+            closed_at: Some(t("2022-01-01T00:00:00+08:00")),
+            amount_recovered: Some("30000.00".parse().unwrap()),
+            adopted: None,
+        };
+        s.add_case(&dispute).unwrap();
+        // Closed in the period but opened before it: mediated, not opened.
+        assert_eq!((s.disputes_mediated, s.people_involved, s.cases_opened), (1, 3, 0));
+        assert_eq!(s.amount_recovered.to_string(), "30000.00");
+        // Explained disputes are not mediated; money only counts for resolved cases.
+        let explained = CaseFacts { status: Status::Explained, ..dispute.clone() };
+        s.add_case(&explained).unwrap();
+        assert_eq!((s.disputes_mediated, s.cases_explained), (1, 1));
+        assert_eq!(s.amount_recovered.to_string(), "30000.00");
+        // Closed after midnight China time at the end: outside.
+        let late = CaseFacts { closed_at: Some(t("2022-12-31T16:00:00Z")), ..dispute.clone() };
+        s.add_case(&late).unwrap();
+        assert_eq!(s.disputes_mediated, 1);
+        let suggestion = CaseFacts {
+            kind: Kind::Suggestion,
+            channel: Channel::Online,
+            status: Status::InProgress,
+            people: 1,
+            opened_at: t("2022-12-31T15:59:59Z"),
+            closed_at: None,
+            amount_recovered: None,
+            adopted: Some(true),
+        };
+        s.add_case(&suggestion).unwrap();
+        assert_eq!((s.suggestions, s.suggestions_adopted, s.cases_opened), (1, 1, 1));
+        assert_eq!(s.opened_by_status["in_progress"], 1);
+        assert_eq!(s.opened_by_kind["claim"], 0);
+    }
+}

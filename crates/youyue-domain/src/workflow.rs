@@ -1,0 +1,179 @@
+//! The workflow (流程): which action may be taken from which state, by whom, and the state
+//! it leads to. Storage applies these rules inside the transaction that makes the change;
+//! nothing else decides them.
+//!
+//! ```text
+//! registered ──accept──▶ accepted ──assign──▶ in_progress ──resolve──▶ resolved
+//!     │                     │                    │   ▲                    │
+//!     └──────explain────────┴──────explain───────┘   └──────reopen────────┤
+//!                                   ▼                                     │
+//!                               explained ────────────reopen──────────────┘
+//! ```
+
+use crate::case::{string_enum, Status};
+
+string_enum!(
+    /// What an account may be. A worker raises and rates cases; the others are staff of
+    /// the union the account belongs to and act within that union's subtree.
+    Role {
+        Worker = "worker" / "职工",
+        Receptionist = "receptionist" / "接待员",
+        Handler = "handler" / "承办人",
+        Chair = "chair" / "工会主席",
+        Admin = "admin" / "管理员",
+    }
+);
+
+string_enum!(
+    /// Everything that changes a case.
+    Action {
+        Register = "register" / "登记",
+        Accept = "accept" / "受理",
+        Assign = "assign" / "指派",
+        Note = "note" / "记录",
+        Schedule = "schedule" / "预约",
+        Resolve = "resolve" / "办结",
+        Explain = "explain" / "解释",
+        Reopen = "reopen" / "重新办理",
+        Rate = "rate" / "评价",
+    }
+);
+
+impl Role {
+    pub fn is_staff(self) -> bool {
+        self != Role::Worker
+    }
+    /// May manage unions and staff accounts in the subtree.
+    pub fn manages_accounts(self) -> bool {
+        matches!(self, Role::Chair | Role::Admin)
+    }
+    /// May be assigned a case to handle.
+    pub fn can_handle(self) -> bool {
+        matches!(self, Role::Handler | Role::Chair | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("a {role} may not {action} a case")]
+    RoleMayNot { role: Role, action: Action },
+    #[error("only the handler assigned to this case may {action} it")]
+    NotAssigned { action: Action },
+    #[error("cannot {action} a case that is {status}: {hint}")]
+    WrongStatus { action: Action, status: Status, hint: &'static str },
+    #[error("this case has already been rated")]
+    AlreadyRated,
+}
+
+/// Who is acting, as far as the workflow cares.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub role: Role,
+    /// Whether the actor is the handler currently assigned to the case.
+    pub is_assigned_handler: bool,
+}
+
+/// Decides whether `actor` may take `action` on a case that is `status`, and the status
+/// it leads to. `has_handler` says whether someone is assigned (a reopened case goes back
+/// to them); `rated` whether the worker has rated it already.
+pub fn transition(
+    actor: Actor,
+    action: Action,
+    status: Status,
+    has_handler: bool,
+    rated: bool,
+) -> Result<Status, WorkflowError> {
+    use Role::*;
+    use Status::*;
+    let role = actor.role;
+    let role_ok = match action {
+        Action::Register => matches!(role, Receptionist | Handler | Chair | Admin),
+        Action::Accept | Action::Assign => matches!(role, Receptionist | Chair | Admin),
+        Action::Note | Action::Schedule => role.is_staff(),
+        Action::Resolve | Action::Explain => matches!(role, Handler | Chair | Admin),
+        Action::Reopen => matches!(role, Chair | Admin),
+        Action::Rate => role == Worker,
+    };
+    if !role_ok {
+        return Err(WorkflowError::RoleMayNot { role, action });
+    }
+    if role == Handler && matches!(action, Action::Resolve | Action::Explain) && !actor.is_assigned_handler {
+        return Err(WorkflowError::NotAssigned { action });
+    }
+    let wrong = |hint| Err(WorkflowError::WrongStatus { action, status, hint });
+    match (action, status) {
+        (Action::Register, _) => Ok(Registered),
+        (Action::Accept, Registered) => Ok(Accepted),
+        (Action::Accept, _) => wrong("only a newly registered case is accepted"),
+        (Action::Assign, Accepted | InProgress) => Ok(InProgress),
+        (Action::Assign, Registered) => wrong("accept it first"),
+        (Action::Assign, _) => wrong("reopen it first"),
+        (Action::Note, _) => Ok(status),
+        (Action::Schedule, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Schedule, _) => wrong("reopen it first"),
+        (Action::Resolve, InProgress) => Ok(Resolved),
+        (Action::Resolve, Registered | Accepted) => wrong("assign a handler first"),
+        (Action::Resolve, _) => wrong("it is already closed"),
+        (Action::Explain, Registered | Accepted | InProgress) => Ok(Explained),
+        (Action::Explain, _) => wrong("it is already closed"),
+        (Action::Reopen, Resolved | Explained) => Ok(if has_handler { InProgress } else { Accepted }),
+        (Action::Reopen, _) => wrong("only a closed case is reopened"),
+        (Action::Rate, Resolved | Explained) if rated => Err(WorkflowError::AlreadyRated),
+        (Action::Rate, Resolved | Explained) => Ok(status),
+        (Action::Rate, _) => wrong("a case is rated once it is closed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role) -> Actor {
+        Actor { role, is_assigned_handler: false }
+    }
+
+    #[test]
+    fn the_happy_path() {
+        let r = staff(Role::Receptionist);
+        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        assert_eq!(transition(r, Action::Accept, Status::Registered, false, false), Ok(Status::Accepted));
+        assert_eq!(transition(r, Action::Assign, Status::Accepted, false, false), Ok(Status::InProgress));
+        assert_eq!(transition(h, Action::Resolve, Status::InProgress, true, false), Ok(Status::Resolved));
+        assert_eq!(transition(staff(Role::Worker), Action::Rate, Status::Resolved, true, false), Ok(Status::Resolved));
+        assert_eq!(transition(staff(Role::Chair), Action::Reopen, Status::Resolved, true, true), Ok(Status::InProgress));
+        assert_eq!(transition(staff(Role::Chair), Action::Reopen, Status::Explained, false, true), Ok(Status::Accepted));
+    }
+
+    #[test]
+    fn every_action_from_every_state_for_every_role_is_decided() {
+        // The table is total: no combination panics, and the closed-state rules hold.
+        for role in Role::ALL {
+            for action in Action::ALL {
+                for status in Status::ALL {
+                    for assigned in [false, true] {
+                        let a = Actor { role: *role, is_assigned_handler: assigned };
+                        if let Ok(next) = transition(a, *action, *status, assigned, false) {
+                            if status.is_closed() && !matches!(action, Action::Reopen | Action::Note | Action::Rate | Action::Register) {
+                                panic!("{role} {action} from closed {status} went to {next}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let e = transition(staff(Role::Receptionist), Action::Resolve, Status::InProgress, true, false).unwrap_err();
+        assert_eq!(e, WorkflowError::RoleMayNot { role: Role::Receptionist, action: Action::Resolve });
+        let e = transition(staff(Role::Handler), Action::Resolve, Status::InProgress, true, false).unwrap_err();
+        assert_eq!(e, WorkflowError::NotAssigned { action: Action::Resolve });
+        let e = transition(staff(Role::Chair), Action::Resolve, Status::Accepted, false, false).unwrap_err();
+        assert!(e.to_string().contains("assign a handler first"));
+        let e = transition(staff(Role::Worker), Action::Rate, Status::Resolved, false, true).unwrap_err();
+        assert_eq!(e, WorkflowError::AlreadyRated);
+        assert!(transition(staff(Role::Worker), Action::Rate, Status::InProgress, false, false).is_err());
+        assert!(transition(staff(Role::Admin), Action::Accept, Status::Accepted, false, false).is_err());
+    }
+}
