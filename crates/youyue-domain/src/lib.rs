@@ -3,6 +3,7 @@
 //! on it. See ARCHITECTURE.md at the repository root.
 
 pub mod case;
+pub mod command;
 pub mod exchange;
 pub mod money;
 pub mod number;

@@ -1,0 +1,311 @@
+//! What each action does to a case: a pure function from the case as it is, who acts and
+//! what they wrote, to the case as it will be and the record-book entry that says so.
+//! Storage writes the result in one transaction, guarded by the case's version.
+
+use crate::case::{check_rating, check_text, FieldError, Kind, Outcome, Status, Urgency};
+use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS};
+use crate::exchange::CaseRecord;
+use crate::time::Timestamp;
+use crate::workflow::{transition, Action, Actor, WorkflowError};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// 受理: classify (the kind may be corrected), set urgency and a deadline.
+    Accept { kind: Option<Kind>, urgency: Urgency, due_on: Option<NaiveDate> },
+    /// 指派: `handler` is a username the caller has checked may handle this case.
+    Assign { handler: String },
+    Note { text: String, internal: bool },
+    /// An appointment to meet the worker (约): when, where, with whom.
+    Schedule { starts_at: Timestamp, place: String, note: String },
+    Resolve { resolution: String, outcome: Outcome },
+    Explain { explanation: String },
+    Reopen { reason: String },
+    Rate { rating: i64, comment: Option<String> },
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Accept { .. } => Action::Accept,
+            Command::Assign { .. } => Action::Assign,
+            Command::Note { .. } => Action::Note,
+            Command::Schedule { .. } => Action::Schedule,
+            Command::Resolve { .. } => Action::Resolve,
+            Command::Explain { .. } => Action::Explain,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::Rate { .. } => Action::Rate,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+/// The result of a command: the new state and the record-book entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub case: CaseRecord,
+    pub action: Action,
+    pub internal: bool,
+    /// `before`/`after` of every changed field, plus what the command wrote.
+    pub detail: Value,
+}
+
+/// Working days to handle a case once accepted, by kind (issue 4 makes them configurable
+/// per district and adds the public-holiday calendar; until then weekends are skipped).
+pub fn handling_days(kind: Kind) -> u32 {
+    match kind {
+        Kind::Dispute => 15,
+        Kind::Claim | Kind::Suggestion | Kind::Wellbeing => 10,
+    }
+}
+
+/// The deadline for a case accepted on `day` (China date): urgent cases the same day.
+pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate) -> NaiveDate {
+    if urgency == Urgency::Urgent {
+        return day;
+    }
+    let mut d = day;
+    let mut left = handling_days(kind);
+    while left > 0 {
+        d = d.checked_add_days(Days::new(1)).unwrap_or(d);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+pub fn apply(case: &CaseRecord, actor: Actor, cmd: Command, now: Timestamp) -> Result<Change, CommandError> {
+    let action = cmd.action();
+    let next = transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?;
+    let mut new = case.clone();
+    new.status = next;
+    let mut extra = Map::new();
+    let mut internal = false;
+    match cmd {
+        Command::Accept { kind, urgency, due_on } => {
+            let kind = kind.unwrap_or(case.kind);
+            new.outcome().check_consistent(kind)?;
+            let today = now.cst_date();
+            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today));
+            if due < today {
+                return Err(FieldError::new("due_on", "the deadline is already past").into());
+            }
+            new.kind = kind;
+            new.urgency = Some(urgency);
+            new.due_on = Some(due);
+            new.accepted_at = Some(now);
+        }
+        Command::Assign { handler } => {
+            new.handler = Some(handler);
+        }
+        Command::Note { text, internal: is_internal } => {
+            check_text("text", &text, MAX_TEXT_CHARS, true)?;
+            extra.insert("text".into(), text.into());
+            internal = is_internal;
+        }
+        Command::Schedule { starts_at, place, note } => {
+            check_text("place", &place, MAX_SHORT_CHARS, true)?;
+            check_text("note", &note, MAX_TEXT_CHARS, false)?;
+            extra.insert("starts_at".into(), json!(starts_at));
+            extra.insert("place".into(), place.into());
+            if !note.is_empty() {
+                extra.insert("note".into(), note.into());
+            }
+        }
+        Command::Resolve { resolution, outcome } => {
+            check_text("resolution", &resolution, MAX_TEXT_CHARS, true)?;
+            outcome.check_complete(case.kind)?;
+            new.resolution = Some(resolution);
+            new.agreement = outcome.agreement;
+            new.amount_recovered = outcome.amount_recovered;
+            new.adopted = outcome.adopted;
+            new.closed_at = Some(now);
+        }
+        Command::Explain { explanation } => {
+            check_text("explanation", &explanation, MAX_TEXT_CHARS, true)?;
+            new.explanation = Some(explanation);
+            new.closed_at = Some(now);
+        }
+        Command::Reopen { reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            extra.insert("reason".into(), reason.into());
+            new.closed_at = None;
+            new.agreement = None;
+            new.amount_recovered = None;
+            new.adopted = None;
+            new.resolution = None;
+            new.explanation = None;
+            new.rating = None;
+            new.rating_comment = None;
+            new.rated_at = None;
+        }
+        Command::Rate { rating, comment } => {
+            let r = check_rating(rating)?;
+            if let Some(c) = &comment {
+                check_text("comment", c, MAX_TEXT_CHARS, false)?;
+            }
+            new.rating = Some(i64::from(r));
+            new.rating_comment = comment.filter(|c| !c.trim().is_empty());
+            new.rated_at = Some(now);
+        }
+    }
+    // A change that breaks a rule every stored case keeps never reaches storage.
+    new.check()?;
+    let mut detail = diff(case, &new);
+    if let Value::Object(d) = &mut detail {
+        d.extend(extra);
+    }
+    Ok(Change { case: new, action, internal, detail })
+}
+
+/// `{"before": {...}, "after": {...}}` over the fields that differ (the tracking code's
+/// hash is never written into the record book).
+pub fn diff(old: &CaseRecord, new: &CaseRecord) -> Value {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+        return json!({});
+    };
+    let mut before = Map::new();
+    let mut after = Map::new();
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        if k == "tracking_code_hash" {
+            continue;
+        }
+        let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+        if x != y {
+            before.insert(k.clone(), x.clone());
+            after.insert(k.clone(), y.clone());
+        }
+    }
+    let mut d = Map::new();
+    if !after.is_empty() {
+        d.insert("before".into(), Value::Object(before));
+        d.insert("after".into(), Value::Object(after));
+    }
+    Value::Object(d)
+}
+
+/// What the worker may read of a record-book entry: its action and the words meant for
+/// them (the union's answer, a public note, a meeting). Internal entries show nothing.
+pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<String> {
+    if internal {
+        return None;
+    }
+    let after = |k: &str| detail.get("after").and_then(|a| a.get(k)).and_then(Value::as_str).map(str::to_owned);
+    match action {
+        "note" => detail.get("text").and_then(Value::as_str).map(str::to_owned),
+        "resolve" => after("resolution"),
+        "explain" => after("explanation"),
+        "schedule" => {
+            let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
+            let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
+            Some(format!("{at} {place}"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a case is past its deadline at `now`: open and due before today (China time).
+pub fn is_overdue(status: Status, due_on: Option<NaiveDate>, now: Timestamp) -> bool {
+    !status.is_closed() && due_on.is_some_and(|d| d < now.cst_date())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Channel;
+    use crate::workflow::Role;
+
+    fn liu() -> CaseRecord {
+        CaseRecord {
+            number: "JD-2022-000001".parse().unwrap(),
+            union: "jd.s1.e7".parse().unwrap(),
+            kind: Kind::Dispute,
+            channel: Channel::Online,
+            collective: false,
+            online: true,
+            scheduled: false,
+            people: 1,
+            title: "工伤".into(),
+            description: "手掌受伤".into(),
+            anonymous: false,
+            opened_at: Timestamp::parse_rfc3339("2022-02-10T09:00:00+08:00").unwrap(),
+            status: Status::Registered,
+            closed_at: None,
+            agreement: None,
+            amount_recovered: None,
+            adopted: None,
+            rating: None,
+            immediate: false,
+            worker_name: None,
+            contact: None,
+            urgency: None,
+            due_on: None,
+            accepted_at: None,
+            handler: None,
+            resolution: None,
+            explanation: None,
+            rating_comment: None,
+            rated_at: None,
+            tracking_code_hash: None,
+        }
+    }
+
+    fn t(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn liu_shifu_same_day() {
+        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
+        let now = t("2022-02-10T10:00:00+08:00");
+        let c = apply(&liu(), chair, Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None }, now).unwrap();
+        assert_eq!(c.case.status, Status::Accepted);
+        assert_eq!(c.case.due_on, Some(now.cst_date()));
+        assert_eq!(c.detail["after"]["status"], "accepted");
+        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now).unwrap();
+        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        let outcome = Outcome { agreement: Some(true), amount_recovered: Some("30000".parse().unwrap()), adopted: None };
+        let done = t("2022-02-10T17:30:00+08:00");
+        let c = apply(&c.case, h, Command::Resolve { resolution: "签订调解协议".into(), outcome }, done).unwrap();
+        assert_eq!(c.case.status, Status::Resolved);
+        assert_eq!(c.case.closed_at, Some(done));
+        assert_eq!(c.detail["after"]["amount_recovered"], "30000.00");
+        assert_eq!(public_message("resolve", false, &c.detail).as_deref(), Some("签订调解协议"));
+        let worker = Actor { role: Role::Worker, is_assigned_handler: false };
+        let c = apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done).unwrap();
+        assert_eq!(c.case.rating, Some(5));
+        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done);
+        assert!(matches!(again, Err(CommandError::Workflow(WorkflowError::AlreadyRated))));
+        let c = apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done).unwrap();
+        assert_eq!((c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating), (Status::InProgress, None, None, None));
+    }
+
+    #[test]
+    fn resolving_needs_the_kinds_outcome() {
+        let mut c = liu();
+        c.status = Status::InProgress;
+        c.handler = Some("m".into());
+        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
+        let e = apply(&c, chair, Command::Resolve { resolution: "ok".into(), outcome: Outcome::default() }, Timestamp::now()).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "agreement"));
+        let e = apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now()).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "explanation"));
+    }
+
+    #[test]
+    fn deadlines_skip_weekends() {
+        let fri = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, fri), NaiveDate::from_ymd_opt(2026, 12, 11).unwrap());
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri), fri);
+    }
+}
