@@ -1,1 +1,262 @@
+//! Storage of youyue. One small trait, [`Store`], and one implementation per database:
+//! [`sqlite`] (the embedded default) and [`postgres`] (cities and provinces). Both compile
+//! the same SQL from `shared.rs`; what differs (connecting, pools, migrations) lives in
+//! each backend's module. Every multi-row change runs in one transaction.
 
+use async_trait::async_trait;
+use youyue_domain::case::{Channel, Kind, Status};
+use youyue_domain::command::Change;
+use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRecord};
+use youyue_domain::stats::Stats;
+use youyue_domain::{CaseNumber, Period, Role, Timestamp, UnionCode};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Someone else changed the row first, or a unique name is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request contradicts what is stored (a parent that would make a cycle…).
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// A stored value that does not parse: the database was edited by hand.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL \"{0}\": use sqlite://FILE or postgres://…")]
+    BadUrl(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid { field, message: message.into() }
+    }
+}
+
+/// An import that failed: nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ImportError {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub unions_created: u64,
+    pub unions_updated: u64,
+    pub users_created: u64,
+    pub users_updated: u64,
+    pub cases_created: u64,
+    pub cases_updated: u64,
+    pub records_added: u64,
+    pub unchanged: u64,
+}
+
+/// A union as stored, with its place in the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Union {
+    pub id: i64,
+    pub record: UnionRecord,
+    /// `/1/5/9/`: the ids from the top-level union down to this one.
+    pub path: String,
+    pub depth: i64,
+    pub root_id: i64,
+}
+
+impl Union {
+    /// Whether `other` is this union or lies below it.
+    pub fn contains(&self, other_path: &str) -> bool {
+        other_path.starts_with(&self.path)
+    }
+    pub fn code(&self) -> &UnionCode {
+        &self.record.code
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub union_id: i64,
+    pub union_code: UnionCode,
+    pub union_path: String,
+    pub password_hash: Option<String>,
+}
+
+/// A case as stored: its record plus what storage keeps beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCase {
+    pub id: i64,
+    /// Raised by every change; a change is saved only against the version it was made from.
+    pub version: i64,
+    pub union_id: i64,
+    pub union_path: String,
+    pub handler_id: Option<i64>,
+    pub worker_user_id: Option<i64>,
+    pub record_len: i64,
+    pub record: CaseRecord,
+}
+
+/// A new case before it has a number.
+#[derive(Debug, Clone)]
+pub struct CaseDraft {
+    pub union_id: i64,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub collective: bool,
+    pub online: bool,
+    pub scheduled: bool,
+    pub immediate: bool,
+    pub people: i64,
+    pub title: String,
+    pub description: String,
+    pub anonymous: bool,
+    pub worker_name: Option<String>,
+    pub contact: Option<String>,
+    pub worker_user_id: Option<i64>,
+    pub tracking_code_hash: Option<String>,
+    pub opened_at: Timestamp,
+}
+
+/// Filters of the case list. `within` is the caller's subtree path, always applied.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub within: String,
+    pub union_path: Option<String>,
+    pub status: Option<Status>,
+    pub open_only: bool,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+    pub handler_id: Option<i64>,
+    pub worker_user_id: Option<i64>,
+    /// Open cases whose deadline is before this China date.
+    pub overdue_before: Option<String>,
+    /// A case number, or words in the title or description.
+    pub text: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    pub total: i64,
+    pub cases: Vec<StoredCase>,
+}
+
+/// What the record book gets with a change: who did it.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub label: &'a str,
+    pub user_id: Option<i64>,
+}
+
+pub type ExportSink<'a> = dyn FnMut(&Line) -> std::io::Result<()> + Send + 'a;
+pub type ImportSource<'a> = dyn Iterator<Item = (usize, Result<Line, String>)> + Send + 'a;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Answers once the database can be queried.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn union_by_code(&self, code: &UnionCode) -> Result<Option<Union>, StoreError>;
+    async fn union_by_id(&self, id: i64) -> Result<Option<Union>, StoreError>;
+    /// The union and every union below it, parents before children.
+    async fn subtree(&self, root: &Union) -> Result<Vec<Union>, StoreError>;
+    /// Creates the union, or updates the one with the same code; refuses a cycle.
+    async fn put_union(&self, rec: &UnionRecord, now: Timestamp) -> Result<Union, StoreError>;
+
+    async fn create_user(&self, rec: &UserRecord, now: Timestamp) -> Result<User, StoreError>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError>;
+    /// Accounts of the unions in the subtree at `path`.
+    async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError>;
+    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
+    async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError>;
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<(), StoreError>;
+    /// The active user of an unexpired session.
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now: Timestamp) -> Result<i64, StoreError>;
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+
+    /// Numbers the case (prefix of its top-level union, China year of `opened_at`), stores
+    /// it and its first record-book entry, in one transaction.
+    async fn create_case(&self, draft: &CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError>;
+    async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError>;
+    /// Saves `change` made from `case` and appends its record-book entry, in one
+    /// transaction. Fails with `Conflict` if the case changed since it was read.
+    async fn save_change(
+        &self,
+        case: &StoredCase,
+        change: &Change,
+        handler_id: Option<i64>,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<StoredCase, StoreError>;
+    async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError>;
+    async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError>;
+
+    /// The figures of the `stats` contract over the union's subtree.
+    async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;
+
+    /// Imports JSON Lines already parsed, all or nothing.
+    async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
+    /// Writes every union, user, case and record-book entry, in an order import reads back.
+    async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+}
+
+/// Opens the database named by the URL, creating a SQLite file when missing, and brings
+/// its schema up to date.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::BadUrl(url.to_owned()))
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+mod rows;
+
+/// The SQL store, with one pool for reads and one for writes. On SQLite the write pool has
+/// a single connection, so writers queue in the application instead of failing with
+/// SQLITE_BUSY; on PostgreSQL both are the same pool.
+pub struct SqlStore<DB: sqlx::Database> {
+    read: sqlx::Pool<DB>,
+    write: sqlx::Pool<DB>,
+}

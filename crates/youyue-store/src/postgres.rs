@@ -1,0 +1,40 @@
+//! PostgreSQL, for a city or a province: one pool serves reads and writes.
+
+use crate::{SqlStore, StoreError};
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+type Db = sqlx::Postgres;
+const BACKEND: crate::Backend = crate::Backend::Postgres;
+/// Read committed (the default) takes a new snapshot per statement; an export needs one.
+const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+
+pub type PostgresStore = SqlStore<Db>;
+
+impl SqlStore<Db> {
+    /// Connects to a `postgres://` URL and migrates the database.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(SqlStore { read: pool.clone(), write: pool })
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}://{user}@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+include!("shared.rs");

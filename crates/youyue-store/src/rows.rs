@@ -1,0 +1,348 @@
+//! Rows as the databases return them, and their conversion to the domain's types. Shared by
+//! both backends: every column is TEXT, a 64-bit integer or a boolean on both.
+
+use std::sync::LazyLock;
+use crate::{StoreError, StoredCase, Union, User};
+use youyue_domain::case::{Channel, Kind, Status, Urgency};
+use youyue_domain::exchange::{CaseRecord, RecordEntry, UnionRecord};
+use youyue_domain::time::parse_date;
+use youyue_domain::{Money, Role, Timestamp};
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} \"{value}\""))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UnionRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub path: String,
+    pub depth: i64,
+    pub root_id: i64,
+    pub case_prefix: Option<String>,
+    pub studio_opened_on: Option<String>,
+}
+
+pub const UNION_SELECT: &str = "SELECT u.id, u.code, u.name, p.code AS parent_code, u.path, u.depth, u.root_id, \
+     u.case_prefix, u.studio_opened_on FROM unions u LEFT JOIN unions p ON p.id = u.parent_id";
+
+impl TryFrom<UnionRow> for Union {
+    type Error = StoreError;
+    fn try_from(r: UnionRow) -> Result<Union, StoreError> {
+        let code = r.code.parse().map_err(|_| corrupt("union code", &r.code))?;
+        let parent = match r.parent_code {
+            Some(p) => Some(p.parse().map_err(|_| corrupt("union code", &p))?),
+            None => None,
+        };
+        let studio_opened_on = match r.studio_opened_on {
+            Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+            None => None,
+        };
+        Ok(Union {
+            id: r.id,
+            record: UnionRecord { code, name: r.name, parent, studio_opened_on, case_prefix: r.case_prefix },
+            path: r.path,
+            depth: r.depth,
+            root_id: r.root_id,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+    pub union_id: i64,
+    pub union_code: String,
+    pub union_path: String,
+    pub password_hash: Option<String>,
+}
+
+pub const USER_SELECT: &str = "SELECT s.id, s.username, s.name, s.role, s.active, s.union_id, \
+     u.code AS union_code, u.path AS union_path, s.password_hash FROM users s JOIN unions u ON u.id = s.union_id";
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<User, StoreError> {
+        Ok(User {
+            id: r.id,
+            role: Role::parse(&r.role).ok_or_else(|| corrupt("role", &r.role))?,
+            union_code: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
+            username: r.username,
+            name: r.name,
+            active: r.active,
+            union_id: r.union_id,
+            union_path: r.union_path,
+            password_hash: r.password_hash,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub version: i64,
+    pub union_id: i64,
+    pub union_code: String,
+    pub union_path: String,
+    pub handler_id: Option<i64>,
+    pub handler_username: Option<String>,
+    pub worker_user_id: Option<i64>,
+    pub record_len: i64,
+    pub number: String,
+    pub kind: String,
+    pub channel: String,
+    pub collective: bool,
+    pub online: bool,
+    pub scheduled: bool,
+    pub immediate: bool,
+    pub people: i64,
+    pub title: String,
+    pub description: String,
+    pub anonymous: bool,
+    pub worker_name: Option<String>,
+    pub contact: Option<String>,
+    pub opened_at: i64,
+    pub status: String,
+    pub urgency: Option<String>,
+    pub due_on: Option<String>,
+    pub accepted_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub agreement: Option<bool>,
+    pub amount_recovered_fen: Option<i64>,
+    pub adopted: Option<bool>,
+    pub resolution: Option<String>,
+    pub explanation: Option<String>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
+    pub tracking_code_hash: Option<String>,
+}
+
+pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
+     c.handler_id, h.username AS handler_username, c.worker_user_id, c.record_len, c.number, c.kind, c.channel, \
+     c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
+     c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
+     c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
+     c.rated_at, c.tracking_code_hash \
+     FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id";
+
+fn ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp::from_micros)
+}
+
+impl TryFrom<CaseRow> for StoredCase {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> Result<StoredCase, StoreError> {
+        let record = CaseRecord {
+            number: r.number.parse().map_err(|_| corrupt("case number", &r.number))?,
+            union: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
+            kind: Kind::parse(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
+            collective: r.collective,
+            online: r.online,
+            scheduled: r.scheduled,
+            people: r.people,
+            title: r.title,
+            description: r.description,
+            anonymous: r.anonymous,
+            opened_at: Timestamp::from_micros(r.opened_at),
+            status: Status::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            closed_at: ts(r.closed_at),
+            agreement: r.agreement,
+            amount_recovered: match r.amount_recovered_fen {
+                Some(f) => Some(Money::from_fen(f).ok_or_else(|| corrupt("amount", &f.to_string()))?),
+                None => None,
+            },
+            adopted: r.adopted,
+            rating: r.rating,
+            immediate: r.immediate,
+            worker_name: r.worker_name,
+            contact: r.contact,
+            urgency: match r.urgency {
+                Some(u) => Some(Urgency::parse(&u).ok_or_else(|| corrupt("urgency", &u))?),
+                None => None,
+            },
+            due_on: match r.due_on {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
+            accepted_at: ts(r.accepted_at),
+            handler: r.handler_username,
+            resolution: r.resolution,
+            explanation: r.explanation,
+            rating_comment: r.rating_comment,
+            rated_at: ts(r.rated_at),
+            tracking_code_hash: r.tracking_code_hash,
+        };
+        Ok(StoredCase {
+            id: r.id,
+            version: r.version,
+            union_id: r.union_id,
+            union_path: r.union_path,
+            handler_id: r.handler_id,
+            worker_user_id: r.worker_user_id,
+            record_len: r.record_len,
+            record,
+        })
+    }
+}
+
+/// The mutable columns of a case, in the order of [`CASE_COLUMNS`], ready to bind.
+pub struct CaseColumns {
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub collective: bool,
+    pub online: bool,
+    pub scheduled: bool,
+    pub immediate: bool,
+    pub people: i64,
+    pub title: String,
+    pub description: String,
+    pub anonymous: bool,
+    pub worker_name: Option<String>,
+    pub contact: Option<String>,
+    pub opened_at: i64,
+    pub status: &'static str,
+    pub urgency: Option<&'static str>,
+    pub due_on: Option<String>,
+    pub accepted_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub agreement: Option<bool>,
+    pub amount_recovered_fen: Option<i64>,
+    pub adopted: Option<bool>,
+    pub resolution: Option<String>,
+    pub explanation: Option<String>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
+    pub tracking_code_hash: Option<String>,
+}
+
+/// Columns written by both insert and update, bound from `$3` on (`$1`, `$2` are the
+/// statement's own).
+pub const CASE_COLUMNS: [&str; 27] = [
+    "kind",
+    "channel",
+    "collective",
+    "online",
+    "scheduled",
+    "immediate",
+    "people",
+    "title",
+    "description",
+    "anonymous",
+    "worker_name",
+    "contact",
+    "opened_at",
+    "status",
+    "urgency",
+    "due_on",
+    "accepted_at",
+    "closed_at",
+    "agreement",
+    "amount_recovered_fen",
+    "adopted",
+    "resolution",
+    "explanation",
+    "rating",
+    "rating_comment",
+    "rated_at",
+    "tracking_code_hash",
+];
+
+impl From<&CaseRecord> for CaseColumns {
+    fn from(c: &CaseRecord) -> CaseColumns {
+        CaseColumns {
+            kind: c.kind.as_str(),
+            channel: c.channel.as_str(),
+            collective: c.collective,
+            online: c.online,
+            scheduled: c.scheduled,
+            immediate: c.immediate,
+            people: c.people,
+            title: c.title.clone(),
+            description: c.description.clone(),
+            anonymous: c.anonymous,
+            worker_name: c.worker_name.clone(),
+            contact: c.contact.clone(),
+            opened_at: c.opened_at.micros(),
+            status: c.status.as_str(),
+            urgency: c.urgency.map(|u| u.as_str()),
+            due_on: c.due_on.map(|d| d.to_string()),
+            accepted_at: c.accepted_at.map(Timestamp::micros),
+            closed_at: c.closed_at.map(Timestamp::micros),
+            agreement: c.agreement,
+            amount_recovered_fen: c.amount_recovered.map(Money::fen),
+            adopted: c.adopted,
+            resolution: c.resolution.clone(),
+            explanation: c.explanation.clone(),
+            rating: c.rating,
+            rating_comment: c.rating_comment.clone(),
+            rated_at: c.rated_at.map(Timestamp::micros),
+            tracking_code_hash: c.tracking_code_hash.clone(),
+        }
+    }
+}
+
+/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at)`.
+pub static CASE_INSERT_SQL: LazyLock<String> = LazyLock::new(case_insert_sql);
+/// `UPDATE cases SET <columns>…, union_id, handler_id, version + 1 WHERE id = $1 AND version = $2`.
+pub static CASE_UPDATE_SQL: LazyLock<String> = LazyLock::new(case_update_sql);
+
+fn case_insert_sql() -> String {
+    let cols = CASE_COLUMNS.join(", ");
+    let n = CASE_COLUMNS.len();
+    let params: Vec<String> = (3..3 + n + 3).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at) VALUES ($1, $2, {}) RETURNING id",
+        params.join(", ")
+    )
+}
+
+fn case_update_sql() -> String {
+    let n = CASE_COLUMNS.len();
+    let sets: Vec<String> = CASE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
+    format!(
+        "UPDATE cases SET {}, union_id = ${}, handler_id = ${}, updated_at = ${}, version = version + 1 \
+         WHERE id = $1 AND version = $2",
+        sets.join(", "),
+        n + 3,
+        n + 4,
+        n + 5
+    )
+}
+
+#[derive(sqlx::FromRow)]
+pub struct EntryRow {
+    pub case_id: i64,
+    pub number: String,
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub internal: bool,
+    pub detail: String,
+}
+
+impl EntryRow {
+    pub fn into_entry(self) -> Result<RecordEntry, StoreError> {
+        Ok(RecordEntry {
+            case: self.number.parse().map_err(|_| corrupt("case number", &self.number))?,
+            seq: self.seq,
+            at: Timestamp::from_micros(self.at),
+            actor: self.actor,
+            action: self.action,
+            internal: self.internal,
+            detail: serde_json::from_str(&self.detail).map_err(|_| corrupt("record detail", &self.detail))?,
+        })
+    }
+}
+
+pub const ENTRY_SELECT: &str = "SELECT e.case_id, c.number, e.seq, e.at, e.actor, e.action, e.internal, e.detail \
+     FROM record_entries e JOIN cases c ON c.id = e.case_id";

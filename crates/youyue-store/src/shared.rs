@@ -1,0 +1,894 @@
+// The SQL implementation of `Store`, compiled once per backend: `sqlite.rs` and
+// `postgres.rs` each `include!` this file after defining `Db` (the sqlx database type) and
+// `BACKEND`. Everything here must read the same on SQLite and PostgreSQL: `$n`
+// placeholders, TEXT / 64-bit integer / boolean columns, `RETURNING`, `ON CONFLICT`, and
+// sums cast to BIGINT (PostgreSQL widens SUM(bigint) to numeric).
+
+use crate::rows::{
+    CaseColumns, CASE_INSERT_SQL, CASE_UPDATE_SQL, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT,
+    UNION_SELECT, USER_SELECT,
+};
+use crate::{
+    like_escape, Actor, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, Store,
+    StoredCase, Union, User,
+};
+use async_trait::async_trait;
+use sqlx::{Database, QueryBuilder, Row};
+use std::collections::{HashMap, HashSet};
+use youyue_domain::command::{diff, Change};
+use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRecord};
+use youyue_domain::stats::Stats;
+use youyue_domain::{CaseNumber, Money, Period, Status, Timestamp, UnionCode};
+
+type Conn = <Db as Database>::Connection;
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as Database>::Arguments<'q>>;
+
+fn bind_case<'q>(q: Query<'q>, c: &'q CaseColumns) -> Query<'q> {
+    q.bind(c.kind)
+        .bind(c.channel)
+        .bind(c.collective)
+        .bind(c.online)
+        .bind(c.scheduled)
+        .bind(c.immediate)
+        .bind(c.people)
+        .bind(&c.title)
+        .bind(&c.description)
+        .bind(c.anonymous)
+        .bind(&c.worker_name)
+        .bind(&c.contact)
+        .bind(c.opened_at)
+        .bind(c.status)
+        .bind(c.urgency)
+        .bind(&c.due_on)
+        .bind(c.accepted_at)
+        .bind(c.closed_at)
+        .bind(c.agreement)
+        .bind(c.amount_recovered_fen)
+        .bind(c.adopted)
+        .bind(&c.resolution)
+        .bind(&c.explanation)
+        .bind(c.rating)
+        .bind(&c.rating_comment)
+        .bind(c.rated_at)
+        .bind(&c.tracking_code_hash)
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+async fn union_where(conn: &mut Conn, clause: &str, value: &str) -> Result<Option<Union>, StoreError> {
+    let row: Option<UnionRow> =
+        sqlx::query_as(&format!("{UNION_SELECT} WHERE {clause}")).bind(value).fetch_optional(&mut *conn).await?;
+    row.map(Union::try_from).transpose()
+}
+
+async fn union_by_id_conn(conn: &mut Conn, id: i64) -> Result<Option<Union>, StoreError> {
+    let row: Option<UnionRow> =
+        sqlx::query_as(&format!("{UNION_SELECT} WHERE u.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    row.map(Union::try_from).transpose()
+}
+
+async fn user_where(conn: &mut Conn, clause: &str, value: &str) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("{USER_SELECT} WHERE {clause}")).bind(value).fetch_optional(&mut *conn).await?;
+    row.map(User::try_from).transpose()
+}
+
+async fn case_where_id(conn: &mut Conn, id: i64) -> Result<StoredCase, StoreError> {
+    let row: Option<CaseRow> =
+        sqlx::query_as(&format!("{CASE_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    row.map(StoredCase::try_from).transpose()?.ok_or_else(|| StoreError::NotFound(format!("case {id}")))
+}
+
+async fn case_where_number(conn: &mut Conn, number: &str) -> Result<Option<StoredCase>, StoreError> {
+    let row: Option<CaseRow> =
+        sqlx::query_as(&format!("{CASE_SELECT} WHERE c.number = $1")).bind(number).fetch_optional(&mut *conn).await?;
+    row.map(StoredCase::try_from).transpose()
+}
+
+/// The record as stored: a top-level union always has a prefix, others never.
+fn normalized_union(rec: &UnionRecord) -> UnionRecord {
+    let mut r = rec.clone();
+    if r.parent.is_some() {
+        r.case_prefix = None;
+    } else if r.case_prefix.is_none() {
+        r.case_prefix = Some(r.code.default_case_prefix());
+    }
+    r
+}
+
+/// Creates or updates a union inside the caller's transaction. Returns the union and
+/// whether it was created (Some(true)), updated (Some(false)) or unchanged (None).
+async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> Result<(Union, Option<bool>), StoreError> {
+    let rec = normalized_union(rec);
+    let parent = match &rec.parent {
+        Some(code) => Some(
+            union_where(conn, "u.code = $1", code.as_str())
+                .await?
+                .ok_or_else(|| StoreError::invalid("parent", format!("union \"{code}\" does not exist")))?,
+        ),
+        None => None,
+    };
+    let studio = rec.studio_opened_on.map(|d| d.to_string());
+    let existing = union_where(conn, "u.code = $1", rec.code.as_str()).await?;
+    let Some(old) = existing else {
+        let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
+        let temp_path = format!("#{}", rec.code);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO unions (code, name, parent_id, path, depth, root_id, case_prefix, studio_opened_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8) RETURNING id",
+        )
+        .bind(rec.code.as_str())
+        .bind(&rec.name)
+        .bind(parent.as_ref().map(|p| p.id))
+        .bind(&temp_path)
+        .bind(depth)
+        .bind(&rec.case_prefix)
+        .bind(&studio)
+        .bind(now.micros())
+        .fetch_one(&mut *conn)
+        .await?;
+        let (path, root) = match &parent {
+            Some(p) => (format!("{}{id}/", p.path), p.root_id),
+            None => (format!("/{id}/"), id),
+        };
+        sqlx::query("UPDATE unions SET path = $2, root_id = $3 WHERE id = $1")
+            .bind(id)
+            .bind(&path)
+            .bind(root)
+            .execute(&mut *conn)
+            .await?;
+        let u = union_by_id_conn(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("union {id}")))?;
+        return Ok((u, Some(true)));
+    };
+    if old.record == rec {
+        return Ok((old, None));
+    }
+    sqlx::query("UPDATE unions SET name = $2, case_prefix = $3, studio_opened_on = $4 WHERE id = $1")
+        .bind(old.id)
+        .bind(&rec.name)
+        .bind(&rec.case_prefix)
+        .bind(&studio)
+        .execute(&mut *conn)
+        .await?;
+    if old.record.parent != rec.parent {
+        if let Some(p) = &parent {
+            if old.contains(&p.path) {
+                return Err(StoreError::invalid(
+                    "parent",
+                    format!("union \"{}\" lies under \"{}\": that would make a cycle", p.record.code, rec.code),
+                ));
+            }
+        }
+        let (new_path, new_root, new_depth) = match &parent {
+            Some(p) => (format!("{}{}/", p.path, old.id), p.root_id, p.depth + 1),
+            None => (format!("/{}/", old.id), old.id, 0),
+        };
+        // Moves the whole subtree: every path below starts with the old path.
+        sqlx::query(
+            "UPDATE unions SET path = $1 || substr(path, length($2) + 1), depth = depth + $3, root_id = $4 \
+             WHERE path LIKE $5",
+        )
+        .bind(&new_path)
+        .bind(&old.path)
+        .bind(new_depth - old.depth)
+        .bind(new_root)
+        .bind(format!("{}%", old.path))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE unions SET parent_id = $2 WHERE id = $1")
+            .bind(old.id)
+            .bind(parent.as_ref().map(|p| p.id))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let u = union_by_id_conn(conn, old.id).await?.ok_or_else(|| StoreError::NotFound(format!("union {}", old.id)))?;
+    Ok((u, Some(false)))
+}
+
+/// Appends one entry to a case's record book and returns its number.
+async fn append_entry(
+    conn: &mut Conn,
+    case_id: i64,
+    at: Timestamp,
+    actor: &str,
+    action: &str,
+    internal: bool,
+    detail: &serde_json::Value,
+) -> Result<i64, StoreError> {
+    let seq: i64 = sqlx::query_scalar("UPDATE cases SET record_len = record_len + 1 WHERE id = $1 RETURNING record_len")
+        .bind(case_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(case_id)
+        .bind(seq)
+        .bind(at.micros())
+        .bind(actor)
+        .bind(action)
+        .bind(internal)
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// Raises the counter of `number`'s prefix and year to at least its sequence, so that new
+/// cases never take an imported number.
+async fn bump_counter(conn: &mut Conn, number: &CaseNumber) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, $3) ON CONFLICT (prefix, year) \
+         DO UPDATE SET last = CASE WHEN case_counters.last < excluded.last THEN excluded.last ELSE case_counters.last END",
+    )
+    .bind(number.prefix())
+    .bind(i64::from(number.year()))
+    .bind(number.seq())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
+    qb.push(" WHERE u.path LIKE ");
+    qb.push_bind(format!("{}%", q.within));
+    if let Some(p) = &q.union_path {
+        qb.push(" AND u.path LIKE ");
+        qb.push_bind(format!("{p}%"));
+    }
+    if let Some(s) = q.status {
+        qb.push(" AND c.status = ");
+        qb.push_bind(s.as_str());
+    }
+    if q.open_only {
+        qb.push(" AND c.status NOT IN ('resolved', 'explained')");
+    }
+    if let Some(k) = q.kind {
+        qb.push(" AND c.kind = ");
+        qb.push_bind(k.as_str());
+    }
+    if let Some(ch) = q.channel {
+        qb.push(" AND c.channel = ");
+        qb.push_bind(ch.as_str());
+    }
+    if let Some(h) = q.handler_id {
+        qb.push(" AND c.handler_id = ");
+        qb.push_bind(h);
+    }
+    if let Some(w) = q.worker_user_id {
+        qb.push(" AND c.worker_user_id = ");
+        qb.push_bind(w);
+    }
+    if let Some(d) = &q.overdue_before {
+        qb.push(" AND c.status NOT IN ('resolved', 'explained') AND c.due_on < ");
+        qb.push_bind(d.clone());
+    }
+    if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Ok(n) = t.parse::<CaseNumber>() {
+            qb.push(" AND c.number = ");
+            qb.push_bind(n.to_string());
+        } else {
+            let pattern = format!("%{}%", like_escape(t));
+            qb.push(" AND (c.title LIKE ");
+            qb.push_bind(pattern.clone());
+            qb.push(" ESCAPE '\\' OR c.description LIKE ");
+            qb.push_bind(pattern);
+            qb.push(" ESCAPE '\\')");
+        }
+    }
+}
+
+impl crate::SqlStore<Db> {
+    async fn import_in(
+        &self,
+        conn: &mut Conn,
+        lines: &mut ImportSource<'_>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, ImportError> {
+        let mut sum = ImportSummary::default();
+        let mut unions: HashMap<UnionCode, i64> = HashMap::new();
+        let mut users: HashMap<String, i64> = HashMap::new();
+        // Cases this import touched: id, whether created, and the diff if updated.
+        let mut touched: HashMap<String, (i64, bool, Option<serde_json::Value>)> = HashMap::new();
+        let mut with_records: HashSet<i64> = HashSet::new();
+        let mut last_line = 0;
+        for (line, parsed) in lines {
+            last_line = line;
+            let at = |message: String| ImportError { line, message };
+            let db = |e: StoreError| ImportError { line, message: e.to_string() };
+            let parsed = parsed.map_err(at)?;
+            match parsed {
+                Line::Union(rec) => {
+                    let (u, created) = put_union_conn(conn, &rec, now).await.map_err(db)?;
+                    match created {
+                        Some(true) => sum.unions_created += 1,
+                        Some(false) => sum.unions_updated += 1,
+                        None => sum.unchanged += 1,
+                    }
+                    unions.insert(u.record.code.clone(), u.id);
+                }
+                Line::User(rec) => {
+                    let union_id = self.import_union_id(conn, &mut unions, &rec.union).await.map_err(db)?;
+                    let existing = user_where(conn, "s.username = $1", &rec.username).await.map_err(db)?;
+                    let id = match existing {
+                        Some(u) => {
+                            let same = u.name == rec.name
+                                && u.union_id == union_id
+                                && u.role == rec.role
+                                && u.password_hash == rec.password_hash
+                                && u.active == rec.active;
+                            if same {
+                                sum.unchanged += 1;
+                            } else {
+                                sqlx::query(
+                                    "UPDATE users SET name = $2, union_id = $3, role = $4, password_hash = $5, active = $6 WHERE id = $1",
+                                )
+                                .bind(u.id)
+                                .bind(&rec.name)
+                                .bind(union_id)
+                                .bind(rec.role.as_str())
+                                .bind(&rec.password_hash)
+                                .bind(rec.active)
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(|e| db(e.into()))?;
+                                sum.users_updated += 1;
+                            }
+                            u.id
+                        }
+                        None => {
+                            sum.users_created += 1;
+                            insert_user(conn, &rec, union_id, now).await.map_err(db)?
+                        }
+                    };
+                    users.insert(rec.username.clone(), id);
+                }
+                Line::Case(rec) => {
+                    let union_id = self.import_union_id(conn, &mut unions, &rec.union).await.map_err(db)?;
+                    let handler_id = match &rec.handler {
+                        Some(h) => Some(match users.get(h) {
+                            Some(id) => *id,
+                            None => {
+                                let u = user_where(conn, "s.username = $1", h).await.map_err(db)?.ok_or_else(|| {
+                                    at(format!("handler: user \"{h}\" is not known (import the user first)"))
+                                })?;
+                                users.insert(h.clone(), u.id);
+                                u.id
+                            }
+                        }),
+                        None => None,
+                    };
+                    let number = rec.number.to_string();
+                    if touched.contains_key(&number) {
+                        return Err(at(format!("number: case {number} appears twice in this file")));
+                    }
+                    let cols = CaseColumns::from(rec.as_ref());
+                    match case_where_number(conn, &number).await.map_err(db)? {
+                        Some(old) if old.record == *rec => {
+                            sum.unchanged += 1;
+                            touched.insert(number, (old.id, false, None));
+                        }
+                        Some(old) => {
+                            let q = sqlx::query(&CASE_UPDATE_SQL).bind(old.id).bind(old.version);
+                            bind_case(q, &cols)
+                                .bind(union_id)
+                                .bind(handler_id)
+                                .bind(now.micros())
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(|e| db(e.into()))?;
+                            sum.cases_updated += 1;
+                            touched.insert(number, (old.id, false, Some(diff(&old.record, &rec))));
+                        }
+                        None => {
+                            let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
+                            let id: i64 = bind_case(q, &cols)
+                                .bind(None::<i64>)
+                                .bind(handler_id)
+                                .bind(now.micros())
+                                .fetch_one(&mut *conn)
+                                .await
+                                .and_then(|row| row.try_get(0))
+                                .map_err(|e| db(e.into()))?;
+                            bump_counter(conn, &rec.number).await.map_err(db)?;
+                            sum.cases_created += 1;
+                            touched.insert(number, (id, true, None));
+                        }
+                    }
+                }
+                Line::Record(entry) => {
+                    let number = entry.case.to_string();
+                    let case = case_where_number(conn, &number)
+                        .await
+                        .map_err(db)?
+                        .ok_or_else(|| at(format!("case: case {number} is not known (its case line comes first)")))?;
+                    let stored: Option<EntryRow> = sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
+                        .bind(case.id)
+                        .bind(entry.seq)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(|e| db(e.into()))?;
+                    match stored {
+                        Some(row) => {
+                            if row.into_entry().map_err(db)? != entry {
+                                return Err(at(format!(
+                                    "record entry {} of case {number} differs from the stored one; a record book is never rewritten",
+                                    entry.seq
+                                )));
+                            }
+                            sum.unchanged += 1;
+                        }
+                        None if entry.seq == case.record_len + 1 => {
+                            append_entry(conn, case.id, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
+                                .await
+                                .map_err(db)?;
+                            sum.records_added += 1;
+                        }
+                        None => {
+                            return Err(at(format!(
+                                "seq: entry {} of case {number} leaves a gap; the next entry is {}",
+                                entry.seq,
+                                case.record_len + 1
+                            )))
+                        }
+                    }
+                    with_records.insert(case.id);
+                }
+            }
+        }
+        // Every case gets a record of how it arrived, after whatever entries the file had.
+        for (id, created, update) in touched.into_values() {
+            let detail = match (created, update) {
+                (true, _) if !with_records.contains(&id) => serde_json::json!({}),
+                (false, Some(d)) => d,
+                _ => continue,
+            };
+            append_entry(conn, id, now, "import", "import", true, &detail)
+                .await
+                .map_err(|e| ImportError { line: last_line, message: e.to_string() })?;
+        }
+        Ok(sum)
+    }
+
+    async fn import_union_id(
+        &self,
+        conn: &mut Conn,
+        cache: &mut HashMap<UnionCode, i64>,
+        code: &UnionCode,
+    ) -> Result<i64, StoreError> {
+        if let Some(id) = cache.get(code) {
+            return Ok(*id);
+        }
+        let u = union_where(conn, "u.code = $1", code.as_str()).await?.ok_or_else(|| {
+            StoreError::invalid("union", format!("union \"{code}\" is not known (its union line comes first)"))
+        })?;
+        cache.insert(code.clone(), u.id);
+        Ok(u.id)
+    }
+}
+
+async fn insert_user(conn: &mut Conn, rec: &UserRecord, union_id: i64, now: Timestamp) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&rec.username)
+    .bind(&rec.name)
+    .bind(union_id)
+    .bind(rec.role.as_str())
+    .bind(&rec.password_hash)
+    .bind(rec.active)
+    .bind(now.micros())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(format!("username \"{}\" is taken", rec.username))
+        } else {
+            e.into()
+        }
+    })
+}
+
+#[async_trait]
+impl Store for crate::SqlStore<Db> {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn union_by_code(&self, code: &UnionCode) -> Result<Option<Union>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        union_where(&mut conn, "u.code = $1", code.as_str()).await
+    }
+
+    async fn union_by_id(&self, id: i64) -> Result<Option<Union>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        union_by_id_conn(&mut conn, id).await
+    }
+
+    async fn subtree(&self, root: &Union) -> Result<Vec<Union>, StoreError> {
+        let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code"))
+            .bind(format!("{}%", root.path))
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(Union::try_from).collect()
+    }
+
+    async fn put_union(&self, rec: &UnionRecord, now: Timestamp) -> Result<Union, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let (u, _) = put_union_conn(&mut tx, rec, now).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn create_user(&self, rec: &UserRecord, now: Timestamp) -> Result<User, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let union = union_where(&mut tx, "u.code = $1", rec.union.as_str())
+            .await?
+            .ok_or_else(|| StoreError::invalid("union", format!("union \"{}\" does not exist", rec.union)))?;
+        let id = insert_user(&mut tx, rec, union.id, now).await?;
+        let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let user = User::try_from(row)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        user_where(&mut conn, "s.username = $1", username).await
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&self.read).await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code, s.username"))
+            .bind(format!("{path}%"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
+        // A new password ends every session of the account.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now.micros())
+            .bind(expires.micros())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} JOIN sessions x ON x.user_id = s.id WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active"
+        ))
+        .bind(token_hash)
+        .bind(now.micros())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now: Timestamp) -> Result<i64, StoreError> {
+        let id = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now.micros())
+            .fetch_one(&self.write)
+            .await?;
+        Ok(id)
+    }
+
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let prefix: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
+        )
+        .bind(d.union_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let prefix = prefix.ok_or_else(|| StoreError::invalid("union", "no such union"))?.unwrap_or_default();
+        let year = chrono::Datelike::year(&d.opened_at.to_cst());
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
+             DO UPDATE SET last = case_counters.last + 1 RETURNING last",
+        )
+        .bind(&prefix)
+        .bind(i64::from(year))
+        .fetch_one(&mut *tx)
+        .await?;
+        let number = CaseNumber::new(&prefix, year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let union_code: String = sqlx::query_scalar("SELECT code FROM unions WHERE id = $1").bind(d.union_id).fetch_one(&mut *tx).await?;
+        let record = CaseRecord {
+            number: number.clone(),
+            union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.clone()))?,
+            kind: d.kind,
+            channel: d.channel,
+            collective: d.collective,
+            online: d.online,
+            scheduled: d.scheduled,
+            people: d.people,
+            title: d.title.clone(),
+            description: d.description.clone(),
+            anonymous: d.anonymous,
+            opened_at: d.opened_at,
+            status: Status::Registered,
+            closed_at: None,
+            agreement: None,
+            amount_recovered: None,
+            adopted: None,
+            rating: None,
+            immediate: d.immediate,
+            worker_name: d.worker_name.clone(),
+            contact: d.contact.clone(),
+            urgency: None,
+            due_on: None,
+            accepted_at: None,
+            handler: None,
+            resolution: None,
+            explanation: None,
+            rating_comment: None,
+            rated_at: None,
+            tracking_code_hash: d.tracking_code_hash.clone(),
+        };
+        record.check().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
+        let cols = CaseColumns::from(&record);
+        let q = sqlx::query(&CASE_INSERT_SQL).bind(number.to_string()).bind(d.union_id);
+        let id: i64 = bind_case(q, &cols)
+            .bind(d.worker_user_id)
+            .bind(None::<i64>)
+            .bind(d.opened_at.micros())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        // Personal details stay out of the record book: it says only whether they were given.
+        let detail = serde_json::json!({
+            "after": {
+                "kind": record.kind, "channel": record.channel, "people": record.people,
+                "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
+                "status": record.status, "contact_given": record.contact.is_some(),
+            }
+        });
+        append_entry(&mut tx, id, d.opened_at, actor.label, "register", false, &detail).await?;
+        let stored = case_where_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        case_where_number(&mut conn, &number.to_string()).await
+    }
+
+    async fn save_change(
+        &self,
+        case: &StoredCase,
+        change: &Change,
+        handler_id: Option<i64>,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<StoredCase, StoreError> {
+        let mut tx = self.write.begin().await?;
+        if change.case != case.record || handler_id != case.handler_id {
+            let cols = CaseColumns::from(&change.case);
+            let q = sqlx::query(&CASE_UPDATE_SQL).bind(case.id).bind(case.version);
+            let done = bind_case(q, &cols).bind(case.union_id).bind(handler_id).bind(now.micros()).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "case {} was changed by someone else meanwhile; reload it and try again",
+                    case.record.number
+                )));
+            }
+        }
+        append_entry(&mut tx, case.id, now, actor.label, change.action.as_str(), change.internal, &change.detail).await?;
+        let stored = case_where_id(&mut tx, case.id).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 ORDER BY e.seq"))
+            .bind(case_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
+        push_case_filters(&mut count, q);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+        let mut list = QueryBuilder::<Db>::new(CASE_SELECT);
+        push_case_filters(&mut list, q);
+        list.push(" ORDER BY c.opened_at DESC, c.id DESC LIMIT ");
+        list.push_bind(q.limit);
+        list.push(" OFFSET ");
+        list.push_bind(q.offset);
+        let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&self.read).await?;
+        let cases = rows.into_iter().map(StoredCase::try_from).collect::<Result<_, _>>()?;
+        Ok(CasePage { total, cases })
+    }
+
+    async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError> {
+        let (from, to) = period.instants();
+        let within = format!("{}%", union.path);
+        let mut s = Stats::empty(union.record.code.as_str(), period);
+        let mut conn = self.read.acquire().await?;
+        let studios: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM unions WHERE path LIKE $1 AND studio_opened_on IS NOT NULL AND studio_opened_on <= $2",
+        )
+        .bind(&within)
+        .bind(period.to().to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        s.studios = u64::try_from(studios).unwrap_or(0);
+        let closed: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.kind, c.status, COUNT(*), CAST(COALESCE(SUM(c.people), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(c.amount_recovered_fen), 0) AS BIGINT) \
+             FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND c.status IN ('resolved', 'explained') AND c.closed_at >= $2 AND c.closed_at < $3 \
+             GROUP BY c.kind, c.status",
+        )
+        .bind(&within)
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&mut *conn)
+        .await?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let mut fen: i64 = 0;
+        for (kind, status, count, people, amount) in closed {
+            if status == "explained" {
+                s.cases_explained += n(count);
+                continue;
+            }
+            s.cases_resolved += n(count);
+            match kind.as_str() {
+                "dispute" => {
+                    s.disputes_mediated += n(count);
+                    s.people_involved += n(people);
+                }
+                "claim" => s.claims_resolved += n(count),
+                _ => {}
+            }
+            fen = fen.checked_add(amount).ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+        }
+        s.amount_recovered = Money::from_fen(fen).ok_or_else(|| StoreError::Corrupt(format!("total amount {fen} fen")))?;
+        let opened: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.kind, c.channel, c.status, COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN c.adopted THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND c.opened_at >= $2 AND c.opened_at < $3 \
+             GROUP BY c.kind, c.channel, c.status",
+        )
+        .bind(&within)
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&mut *conn)
+        .await?;
+        for (kind, channel, status, count, adopted) in opened {
+            let count = n(count);
+            s.cases_opened += count;
+            *s.opened_by_kind.entry(kind.clone()).or_default() += count;
+            *s.opened_by_channel.entry(channel).or_default() += count;
+            *s.opened_by_status.entry(status).or_default() += count;
+            if kind == "suggestion" {
+                s.suggestions += count;
+                s.suggestions_adopted += n(adopted);
+            }
+        }
+        Ok(s)
+    }
+
+    async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {
+        let fail = |e: sqlx::Error| ImportError { line: 0, message: format!("database: {e}") };
+        let mut tx = self.write.begin().await.map_err(fail)?;
+        let sum = self.import_in(&mut tx, lines, now).await?;
+        tx.commit().await.map_err(fail)?;
+        Ok(sum)
+    }
+
+    async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError> {
+        let io = |e: std::io::Error| StoreError::Unavailable(format!("writing the export: {e}"));
+        let mut lines = 0u64;
+        // One read transaction, so that the export is a consistent snapshot.
+        let mut tx = self.read.begin().await?;
+        if let Some(sql) = SNAPSHOT_SQL {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let unions: Vec<UnionRow> =
+            sqlx::query_as(&format!("{UNION_SELECT} ORDER BY u.depth, u.code")).fetch_all(&mut *tx).await?;
+        for row in unions {
+            sink(&Line::Union(Union::try_from(row)?.record)).map_err(io)?;
+            lines += 1;
+        }
+        let users: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY s.username")).fetch_all(&mut *tx).await?;
+        for row in users {
+            let u = User::try_from(row)?;
+            let rec = UserRecord {
+                username: u.username,
+                name: u.name,
+                union: u.union_code,
+                role: u.role,
+                password_hash: u.password_hash,
+                active: u.active,
+            };
+            sink(&Line::User(rec)).map_err(io)?;
+            lines += 1;
+        }
+        let mut after: i64 = 0;
+        loop {
+            let rows: Vec<CaseRow> = sqlx::query_as(&format!("{CASE_SELECT} WHERE c.id > $1 ORDER BY c.id LIMIT 1000"))
+                .bind(after)
+                .fetch_all(&mut *tx)
+                .await?;
+            let (Some(first), Some(last)) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id)) else {
+                break;
+            };
+            let entries: Vec<EntryRow> =
+                sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq"))
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut entries = entries.into_iter().peekable();
+            for row in rows {
+                let id = row.id;
+                let case = StoredCase::try_from(row)?;
+                sink(&Line::Case(Box::new(case.record))).map_err(io)?;
+                lines += 1;
+                while let Some(e) = entries.next_if(|e| e.case_id == id) {
+                    sink(&Line::Record(e.into_entry()?)).map_err(io)?;
+                    lines += 1;
+                }
+            }
+            after = last;
+        }
+        tx.commit().await?;
+        Ok(lines)
+    }
+}
