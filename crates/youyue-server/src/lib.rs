@@ -1,1 +1,84 @@
+//! The HTTP layer of youyue: thin axum handlers over the domain and the store. Permissions
+//! are decided in `access`, errors rendered by `error`, bodies parsed by `extract`.
 
+use axum::routing::get;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use youyue_store::Store;
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod views;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub limits: Arc<Limits>,
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Rate limits, per minute.
+pub struct Limits {
+    /// Failed logins per account.
+    pub login_account: auth::RateLimiter,
+    /// Failed logins per address.
+    pub login_address: auth::RateLimiter,
+    /// Public case submissions per address: generous, since a whole factory may share one
+    /// address behind its NAT.
+    pub submit_address: auth::RateLimiter,
+    /// Tracking-code lookups per address (guessing codes).
+    pub lookup_address: auth::RateLimiter,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        let minute = Duration::from_secs(60);
+        Limits {
+            login_account: auth::RateLimiter::new(10, Duration::from_secs(15 * 60)),
+            login_address: auth::RateLimiter::new(30, minute),
+            submit_address: auth::RateLimiter::new(60, minute),
+            lookup_address: auth::RateLimiter::new(60, minute),
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState { store, limits: Arc::new(Limits::default()), secure_cookies: false }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(views::home))
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
+    state.store.ping().await?;
+    Ok("ok")
+}
+
+/// Serves until `shutdown` resolves. The router gets the peer address for rate limits.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -178,6 +178,8 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Answers once the database can be queried.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// True when no union (and so nothing else) is stored yet.
+    async fn is_empty(&self) -> Result<bool, StoreError>;
 
     async fn union_by_code(&self, code: &UnionCode) -> Result<Option<Union>, StoreError>;
     async fn union_by_id(&self, id: i64) -> Result<Option<Union>, StoreError>;

@@ -501,6 +501,11 @@ impl Store for crate::SqlStore<Db> {
         Ok(())
     }
 
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM unions LIMIT 1) AS any_union").fetch_one(&self.read).await?;
+        Ok(n == 0)
+    }
+
     async fn union_by_code(&self, code: &UnionCode) -> Result<Option<Union>, StoreError> {
         let mut conn = self.read.acquire().await?;
         union_where(&mut conn, "u.code = $1", code.as_str()).await

@@ -1,1 +1,274 @@
-fn main() {}
+//! The `youyue` binary: `serve`, `import`, `export`, `stats` and account set-up. The
+//! contracts of these commands are relied on from outside (see README.md); keep them exact.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, BufWriter, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use youyue_domain::exchange::{check_username, Line, UserRecord};
+use youyue_domain::time::parse_date;
+use youyue_domain::{Period, Role, Timestamp, UnionCode};
+use youyue_store::Store;
+
+#[derive(Parser)]
+#[command(name = "youyue", version, about = "工会有约: workers' cases with their union, from intake to rating, and the district's figures")]
+struct Cli {
+    /// Database URL: sqlite://FILE (created when missing) or postgres://…
+    #[arg(long, global = true, env = "YOUYUE_DB", default_value = "sqlite://youyue.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web service.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Seed a demo district into an empty database and print its accounts' passwords.
+        #[arg(long)]
+        demo: bool,
+        /// Mark session cookies Secure (when served behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
+    Import { file: String },
+    /// Exports everything as JSON Lines; no FILE or `-` writes standard output.
+    Export { file: Option<String> },
+    /// Prints the figures for a union's subtree over a period of China calendar days.
+    Stats {
+        #[arg(long)]
+        union: String,
+        /// First day, YYYY-MM-DD (included).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (included).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Creates a staff account. The password is read from YOUYUE_PASSWORD, or generated and
+    /// printed once.
+    AddUser {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        union: String,
+        /// worker | receptionist | handler | chair | admin
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("YOUYUE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("youyue: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("youyue: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
+    match cli.command {
+        Command::Serve { listen, demo, secure_cookies } => serve(store, listen, demo, secure_cookies).await,
+        Command::Import { file } => import(store.as_ref(), &file).await,
+        Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
+        Command::Stats { union, from, to, json } => stats(store.as_ref(), &union, &from, &to, json).await,
+        Command::AddUser { username, name, union, role } => add_user(store.as_ref(), username, name, union, role).await,
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(store: Arc<dyn Store>, listen: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
+    if demo {
+        if store.is_empty().await? {
+            let password = std::env::var("YOUYUE_DEMO_PASSWORD").ok();
+            let seeded = youyue_server::demo::seed(store.as_ref(), password).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+            println!("Demo district seeded. Accounts (passwords are shown only now):");
+            for a in &seeded.accounts {
+                println!("  {:<12} {:<18} {:<10} {:<12} {}", a.username, a.password, a.union, a.role.as_str(), a.name);
+            }
+            if let Some((number, code)) = &seeded.sample_case {
+                println!("A worker's case to look up: number {number}, tracking code {code}");
+            }
+        } else {
+            println!("--demo: the database is not empty, so no demo data was added.");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let mut state = youyue_server::AppState::new(store);
+    state.secure_cookies = secure_cookies;
+    println!("youyue is serving on http://{}", listener.local_addr()?);
+    youyue_server::serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Reads lines, numbering them from 1; blank lines carry nothing and are passed over.
+struct NumberedLines<R> {
+    reader: R,
+    number: usize,
+}
+
+impl<R: BufRead> Iterator for NumberedLines<R> {
+    type Item = (usize, std::result::Result<Line, String>);
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let mut buf = Vec::new();
+            self.number += 1;
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => return Some((self.number, Err(format!("cannot read: {e}")))),
+            }
+            let text = match String::from_utf8(buf) {
+                Ok(t) => t,
+                Err(_) => return Some((self.number, Err("not valid UTF-8".into()))),
+            };
+            let text = if self.number == 1 { text.trim_start_matches('\u{feff}') } else { &text };
+            let text = text.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() {
+                continue;
+            }
+            return Some((self.number, Line::parse(text)));
+        }
+    }
+}
+
+async fn import(store: &dyn Store, file: &str) -> Result<()> {
+    let reader: Box<dyn BufRead + Send> = if file == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?))
+    };
+    let mut lines = NumberedLines { reader, number: 0 };
+    match store.import(&mut lines, Timestamp::now()).await {
+        Ok(s) => {
+            eprintln!(
+                "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; {} lines unchanged",
+                s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.unchanged
+            );
+            Ok(())
+        }
+        Err(e) => bail!("import of {file} failed, nothing was written: {e}"),
+    }
+}
+
+async fn export(store: &dyn Store, file: Option<&str>) -> Result<()> {
+    let to_stdout = matches!(file, None | Some("-"));
+    let out: Box<dyn Write + Send> = match file {
+        None | Some("-") => Box::new(std::io::stdout()),
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?),
+    };
+    let mut out = BufWriter::new(out);
+    let mut sink = |line: &Line| -> std::io::Result<()> {
+        let json = line.to_json().map_err(std::io::Error::other)?;
+        out.write_all(json.as_bytes())?;
+        out.write_all(b"\n")
+    };
+    let n = store.export(&mut sink).await?;
+    out.flush()?;
+    if !to_stdout {
+        eprintln!("exported {n} lines");
+    }
+    Ok(())
+}
+
+async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool) -> Result<()> {
+    let code: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
+    let from = parse_date(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = parse_date(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let period = Period::new(from, to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let u = store.union_by_code(&code).await?.ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
+    let s = store.stats(&u, period).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    println!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
+    let rows: [(&str, String); 9] = [
+        ("工作室 studios", s.studios.to_string()),
+        ("调解劳动纠纷 disputes mediated", s.disputes_mediated.to_string()),
+        ("涉及职工 people involved", s.people_involved.to_string()),
+        ("追讨工资补偿金 amount recovered (yuan)", s.amount_recovered.to_string()),
+        ("解决职工诉求 claims resolved", s.claims_resolved.to_string()),
+        ("建言献策 suggestions", s.suggestions.to_string()),
+        ("采纳 suggestions adopted", s.suggestions_adopted.to_string()),
+        ("受理 cases opened", s.cases_opened.to_string()),
+        ("办结 / 解释 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
+    ];
+    for (label, value) in rows {
+        println!("  {label:<40} {value:>14}");
+    }
+    for (title, map) in [("by kind", &s.opened_by_kind), ("by channel", &s.opened_by_channel), ("by status", &s.opened_by_status)] {
+        let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  opened {title}: {}", parts.join(", "));
+    }
+    Ok(())
+}
+
+async fn add_user(store: &dyn Store, username: String, name: String, union: String, role: String) -> Result<()> {
+    check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: one of {}", Role::choices()))?;
+    let union: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
+    let (password, show) = match std::env::var("YOUYUE_PASSWORD") {
+        Ok(p) if p.chars().count() >= 10 => (p, false),
+        Ok(_) => bail!("YOUYUE_PASSWORD must be at least 10 characters"),
+        Err(_) => (youyue_server::auth::random_password(), true),
+    };
+    let hash = youyue_server::auth::hash_password(password.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rec = UserRecord { username, name, union, role, password_hash: Some(hash), active: true };
+    rec.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let u = store.create_user(&rec, Timestamp::now()).await?;
+    if show {
+        println!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);
+    } else {
+        println!("created {} ({}) in {}", u.username, u.role, u.union_code);
+    }
+    Ok(())
+}

@@ -1,0 +1,549 @@
+//! Cases: registering, listing, reading, and every workflow action. Each action is the
+//! domain's `command::apply` on the case as read, saved against the version it was read at.
+
+use crate::access;
+use crate::api::dto::{CaseView, EntryView};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use youyue_domain::case::{check_people, check_text, Channel, Kind, Outcome, Status, Urgency};
+use youyue_domain::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use youyue_domain::command::{self, Command};
+use youyue_domain::{Money, Timestamp};
+use youyue_store::{Actor, CaseDraft, CaseQuery, StoredCase, Union, User};
+
+/// What a worker (or staff on their behalf) says when raising a case.
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CaseInput {
+    /// The union (studio) the case is raised with, e.g. "jd.s1.e7".
+    pub union: String,
+    pub kind: Kind,
+    /// A short title; by default the start of the description.
+    #[serde(default)]
+    pub title: Option<String>,
+    pub description: String,
+    /// 集体: the case concerns several workers.
+    #[serde(default)]
+    pub collective: bool,
+    /// How many workers it concerns (default 1).
+    #[serde(default)]
+    pub people: Option<i64>,
+    /// The worker's identity is withheld from the enterprise's own staff.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub worker_name: Option<String>,
+    /// A phone number or other way to reach the worker.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+/// A case registered by staff: it came by hotline, mailbox, reception day or forum.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    pub union: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub collective: bool,
+    #[serde(default)]
+    pub people: Option<i64>,
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub worker_name: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+    pub channel: Channel,
+    /// 线上: the conversation happens online.
+    #[serde(default)]
+    pub online: bool,
+    /// 定期: raised at a scheduled reception day rather than ad hoc.
+    #[serde(default)]
+    pub scheduled: bool,
+    /// 及时约办: to be handled at once.
+    #[serde(default)]
+    pub immediate: bool,
+    /// When the worker raised it (RFC 3339); default now. Not in the future.
+    #[serde(default)]
+    pub opened_at: Option<String>,
+}
+
+impl RegisterInput {
+    fn case_input(&self) -> CaseInput {
+        CaseInput {
+            union: self.union.clone(),
+            kind: self.kind,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            collective: self.collective,
+            people: self.people,
+            anonymous: self.anonymous,
+            worker_name: self.worker_name.clone(),
+            contact: self.contact.clone(),
+        }
+    }
+}
+
+fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    match v.as_deref().map(str::trim) {
+        Some("") | None => Ok(None),
+        Some(s) => {
+            check_text(field, s, max, false)?;
+            Ok(Some(s.to_owned()))
+        }
+    }
+}
+
+/// The title a case gets when none was given: the description's first line, shortened
+/// for lists (the description itself is kept whole).
+fn default_title(description: &str) -> String {
+    let first = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let mut t: String = first.chars().take(30).collect();
+    if first.chars().count() > 30 {
+        t.push('…');
+    }
+    t
+}
+
+/// Checks what the worker wrote and makes the draft of a new case.
+pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Timestamp) -> Result<CaseDraft, ApiError> {
+    check_text("description", &input.description, MAX_TEXT_CHARS, true)?;
+    let title = match opt_text("title", &input.title, MAX_TITLE_CHARS)? {
+        Some(t) => t,
+        None => default_title(&input.description),
+    };
+    let people = input.people.unwrap_or(if input.collective { 0 } else { 1 });
+    if input.collective && input.people.is_none() {
+        return Err(ApiError::invalid("people", "say how many workers a collective case concerns"));
+    }
+    check_people(input.collective, people)?;
+    Ok(CaseDraft {
+        union_id: union.id,
+        kind: input.kind,
+        channel,
+        collective: input.collective,
+        online: channel == Channel::Online,
+        scheduled: false,
+        immediate: false,
+        people,
+        title,
+        description: input.description.trim_end().to_owned(),
+        anonymous: input.anonymous,
+        worker_name: opt_text("worker_name", &input.worker_name, MAX_SHORT_CHARS)?,
+        contact: opt_text("contact", &input.contact, MAX_SHORT_CHARS)?,
+        worker_user_id: None,
+        tracking_code_hash: None,
+        opened_at,
+    })
+}
+
+pub fn actor(user: &User) -> Actor<'_> {
+    Actor { label: &user.username, user_id: Some(user.id) }
+}
+
+/// Registers a case that came to the studio by hotline, mailbox, reception day or forum
+/// (staff), or a registered worker's own case.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = RegisterInput, tag = "cases",
+    responses((status = 201, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RegisterInput>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    let user = caller.user()?;
+    let store = state.store.as_ref();
+    let union = if user.role.is_staff() {
+        youyue_domain::workflow::transition(
+            youyue_domain::workflow::Actor { role: user.role, is_assigned_handler: false },
+            youyue_domain::Action::Register,
+            Status::Registered,
+            false,
+            false,
+        )
+        .map_err(youyue_domain::command::CommandError::from)?;
+        access::union_within(store, user, &body.union).await?
+    } else {
+        let code = body.union.parse().map_err(|_| ApiError::invalid("union", "no such union"))?;
+        store.union_by_code(&code).await?.ok_or_else(|| ApiError::invalid("union", "no such union"))?
+    };
+    let now = Timestamp::now();
+    let opened_at = match &body.opened_at {
+        Some(s) => {
+            let t = Timestamp::parse_rfc3339(s).map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
+            if t > now {
+                return Err(ApiError::invalid("opened_at", "is in the future"));
+            }
+            t
+        }
+        None => now,
+    };
+    let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
+    d.online = body.online || body.channel == Channel::Online;
+    d.scheduled = body.scheduled;
+    d.immediate = body.immediate;
+    if !user.role.is_staff() {
+        d.worker_user_id = Some(user.id);
+    }
+    let case = store.create_case(&d, actor(user)).await?;
+    let record = store.record_book(case.id).await?;
+    Ok((StatusCode::CREATED, Json(CaseView::new(user, &case, Some(record), now))))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only this union's subtree (inside the caller's).
+    pub union: Option<String>,
+    pub status: Option<Status>,
+    /// `true`: registered, accepted or in progress.
+    pub open: Option<bool>,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+    /// `me`: cases assigned to the caller; or a username.
+    pub assigned: Option<String>,
+    /// `true`: open cases past their deadline.
+    pub overdue: Option<bool>,
+    /// A case number, or words in the title or description.
+    pub q: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+    /// 1–200, default 25.
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseList {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub cases: Vec<CaseView>,
+}
+
+/// Lists the cases the caller can see, newest first.
+#[utoipa::path(get, path = "/api/v1/cases", params(ListParams), tag = "cases",
+    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<CaseList>> {
+    let user = caller.user()?;
+    let store = state.store.as_ref();
+    let per_page = p.per_page.unwrap_or(25);
+    if !(1..=200).contains(&per_page) {
+        return Err(ApiError::invalid("per_page", "must be between 1 and 200"));
+    }
+    let page = p.page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::invalid("page", "must be 1 or more"));
+    }
+    let now = Timestamp::now();
+    let mut q = CaseQuery {
+        within: user.union_path.clone(),
+        status: p.status,
+        open_only: p.open == Some(true),
+        kind: p.kind,
+        channel: p.channel,
+        text: p.q.clone(),
+        offset: (page - 1) * per_page,
+        limit: per_page,
+        ..CaseQuery::default()
+    };
+    if !user.role.is_staff() {
+        q.worker_user_id = Some(user.id);
+    }
+    if let Some(code) = &p.union {
+        q.union_path = Some(access::union_within(store, user, code).await?.path);
+    }
+    match p.assigned.as_deref() {
+        None => {}
+        Some("me") => q.handler_id = Some(user.id),
+        Some(name) => {
+            let h = store
+                .user_by_username(name)
+                .await?
+                .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
+                .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
+            q.handler_id = Some(h.id);
+        }
+    }
+    if p.overdue == Some(true) {
+        q.overdue_before = Some(now.cst_date().to_string());
+    }
+    let found = store.list_cases(&q).await?;
+    let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now)).collect();
+    Ok(Json(CaseList { total: found.total, page, per_page, cases }))
+}
+
+/// One case with its record book.
+#[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases",
+    params(("number" = String, Path, description = "e.g. JD-2026-000123")),
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_case(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> ApiResult<Json<CaseView>> {
+    let user = caller.user()?;
+    let case = access::visible_case(state.store.as_ref(), user, &number).await?;
+    let record = state.store.record_book(case.id).await?;
+    Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
+}
+
+/// The case's record book (记录簿), oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{number}/record", tag = "cases",
+    params(("number" = String, Path, description = "e.g. JD-2026-000123")),
+    responses((status = 200, body = [EntryView]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn record(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> ApiResult<Json<Vec<EntryView>>> {
+    let user = caller.staff()?;
+    let case = access::visible_case(state.store.as_ref(), user, &number).await?;
+    let record = state.store.record_book(case.id).await?;
+    Ok(Json(record.into_iter().map(EntryView::from).collect()))
+}
+
+/// Applies a command to a case the caller can see and saves it with its record entry.
+async fn act(
+    state: &AppState,
+    user: &User,
+    number: &str,
+    make: impl FnOnce(&StoredCase) -> Result<(Command, Option<i64>), ApiError>,
+) -> ApiResult<Json<CaseView>> {
+    let store = state.store.as_ref();
+    let case = access::visible_case(store, user, number).await?;
+    let (cmd, handler_id) = make(&case)?;
+    let now = Timestamp::now();
+    let change = command::apply(&case.record, access::actor(user, &case), cmd, now)?;
+    let saved = store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?;
+    let record = store.record_book(saved.id).await?;
+    Ok(Json(CaseView::new(user, &saved, Some(record), now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    /// Correct the kind the worker chose.
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+    /// 'YYYY-MM-DD'; by default from the kind's working days (urgent: today).
+    #[serde(default)]
+    pub due_on: Option<String>,
+}
+
+/// 受理: accept and classify a registered case.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/accept", request_body = AcceptInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<AcceptInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let due_on = match &body.due_on {
+        Some(d) => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("due_on", e.to_string()))?),
+        None => None,
+    };
+    act(&state, user, &number, |_| {
+        Ok((Command::Accept { kind: body.kind, urgency: body.urgency.unwrap_or(Urgency::Normal), due_on }, None))
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    /// Username of the handler, mediator, lawyer or counsellor.
+    pub handler: String,
+}
+
+/// 指派: assign a handler; the case is then in progress.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/assign", request_body = AssignInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<AssignInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let handler = state
+        .store
+        .user_by_username(&body.handler)
+        .await?
+        .ok_or_else(|| ApiError::invalid("handler", format!("no account \"{}\"", body.handler)))?;
+    act(&state, user, &number, |case| {
+        access::may_handle(&handler, case)?;
+        Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    pub text: String,
+    /// Internal notes never reach the worker.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// Adds a note to the record book.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/notes", request_body = NoteInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<NoteInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Note { text: body.text, internal: body.internal }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleInput {
+    /// RFC 3339, e.g. 2026-03-02T14:00:00+08:00.
+    pub starts_at: String,
+    /// Where: the studio, a meeting room, a phone call.
+    pub place: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 约: schedules a meeting with the worker.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/appointments", request_body = ScheduleInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ScheduleInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let starts_at = Timestamp::parse_rfc3339(&body.starts_at).map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
+    act(&state, user, &number, |_| Ok((Command::Schedule { starts_at, place: body.place, note: body.note }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// What was done, as the worker will read it.
+    pub resolution: String,
+    /// Disputes: whether a mediation agreement was reached (required for disputes).
+    #[serde(default)]
+    pub agreement: Option<bool>,
+    /// Money recovered, yuan as a decimal string with at most two decimals.
+    #[serde(default)]
+    pub amount_recovered: Option<String>,
+    /// Suggestions: whether the enterprise adopted it (required for suggestions).
+    #[serde(default)]
+    pub adopted: Option<bool>,
+}
+
+/// 办结: resolves the case with its kind's outcome.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/resolve", request_body = ResolveInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ResolveInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let amount_recovered = match &body.amount_recovered {
+        Some(a) => Some(a.parse::<Money>().map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?),
+        None => None,
+    };
+    let outcome = Outcome { agreement: body.agreement, amount_recovered, adopted: body.adopted };
+    act(&state, user, &number, |_| Ok((Command::Resolve { resolution: body.resolution, outcome }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainInput {
+    /// Why the union cannot handle it and where the worker can turn; the worker reads it.
+    pub explanation: String,
+}
+
+/// 解释: closes a case the union cannot handle, with the explanation the worker sees.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/explain", request_body = ExplainInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn explain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ExplainInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Explain { explanation: body.explanation }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenInput {
+    pub reason: String,
+}
+
+/// Reopens a closed case (chair or administrator); its outcome and rating are cleared and
+/// kept in the record book.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/reopen", request_body = ReopenInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ReopenInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Reopen { reason: body.reason }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// 评约: a registered worker rates their own closed case.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/rating", request_body = RatingInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<RatingInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.user()?;
+    act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
+}
+
+pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {
+    check_text(field, v, MAX_SHORT_CHARS, true).map_err(ApiError::from)
+}

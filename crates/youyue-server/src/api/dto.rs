@@ -1,0 +1,253 @@
+//! What the API reads and writes. Requests refuse unknown fields; responses show times in
+//! China Standard Time (RFC 3339, +08:00) and money as decimal strings of yuan.
+
+use crate::access;
+use serde::Serialize;
+use utoipa::ToSchema;
+use youyue_domain::case::{rating_label_zh, Channel, Kind, Status, Urgency};
+use youyue_domain::command::{is_overdue, public_message};
+use youyue_domain::exchange::RecordEntry;
+use youyue_domain::workflow::{transition, Action};
+use youyue_domain::Timestamp;
+use youyue_store::{StoredCase, Union, User};
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub name: String,
+    pub role: youyue_domain::Role,
+    pub union: String,
+    pub active: bool,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> UserView {
+        UserView { username: u.username.clone(), name: u.name.clone(), role: u.role, union: u.union_code.to_string(), active: u.active }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnionView {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    /// 'YYYY-MM-DD', absent when the union has no studio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub studio_opened_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_prefix: Option<String>,
+    pub depth: i64,
+}
+
+impl From<&Union> for UnionView {
+    fn from(u: &Union) -> UnionView {
+        UnionView {
+            code: u.record.code.to_string(),
+            name: u.record.name.clone(),
+            parent: u.record.parent.as_ref().map(|p| p.to_string()),
+            studio_opened_on: u.record.studio_opened_on.map(|d| d.to_string()),
+            case_prefix: u.record.case_prefix.clone(),
+            depth: u.depth,
+        }
+    }
+}
+
+/// One entry of the record book, as staff see it.
+#[derive(Serialize, ToSchema)]
+pub struct EntryView {
+    pub seq: i64,
+    /// RFC 3339, China time.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub internal: bool,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<RecordEntry> for EntryView {
+    fn from(e: RecordEntry) -> EntryView {
+        EntryView { seq: e.seq, at: e.at.to_rfc3339_cst(), actor: e.actor, action: e.action, internal: e.internal, detail: e.detail }
+    }
+}
+
+/// A case as staff see it.
+#[derive(Serialize, ToSchema)]
+pub struct CaseView {
+    pub number: String,
+    pub union: String,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub collective: bool,
+    pub online: bool,
+    pub scheduled: bool,
+    pub immediate: bool,
+    pub people: i64,
+    pub title: String,
+    pub description: String,
+    pub anonymous: bool,
+    /// Absent when the worker gave none, or when it is hidden from the caller
+    /// (`contact_hidden`).
+    pub worker_name: Option<String>,
+    pub contact: Option<String>,
+    /// True when the worker is anonymous and the caller's union is the case's own.
+    pub contact_hidden: bool,
+    pub opened_at: String,
+    pub status: Status,
+    pub urgency: Option<Urgency>,
+    pub due_on: Option<String>,
+    pub overdue: bool,
+    pub accepted_at: Option<String>,
+    pub handler: Option<String>,
+    pub closed_at: Option<String>,
+    pub agreement: Option<bool>,
+    /// Yuan, two decimals.
+    pub amount_recovered: Option<String>,
+    pub adopted: Option<bool>,
+    pub resolution: Option<String>,
+    pub explanation: Option<String>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<String>,
+    /// What the caller may do now.
+    pub actions: Vec<Action>,
+    /// The record book, oldest first (on the single-case endpoints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Vec<EntryView>>,
+}
+
+fn t(v: Option<Timestamp>) -> Option<String> {
+    v.map(|t| t.to_rfc3339_cst())
+}
+
+impl CaseView {
+    pub fn new(user: &User, c: &StoredCase, record: Option<Vec<RecordEntry>>, now: Timestamp) -> CaseView {
+        let r = &c.record;
+        let show_contact = access::can_see_contact(user, c);
+        let actor = access::actor(user, c);
+        let actions = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| *a != Action::Register)
+            .filter(|a| transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
+            .collect();
+        CaseView {
+            number: r.number.to_string(),
+            union: r.union.to_string(),
+            kind: r.kind,
+            channel: r.channel,
+            collective: r.collective,
+            online: r.online,
+            scheduled: r.scheduled,
+            immediate: r.immediate,
+            people: r.people,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            anonymous: r.anonymous,
+            worker_name: if show_contact { r.worker_name.clone() } else { None },
+            contact: if show_contact { r.contact.clone() } else { None },
+            contact_hidden: !show_contact && (r.worker_name.is_some() || r.contact.is_some()),
+            opened_at: r.opened_at.to_rfc3339_cst(),
+            status: r.status,
+            urgency: r.urgency,
+            due_on: r.due_on.map(|d| d.to_string()),
+            overdue: is_overdue(r.status, r.due_on, now),
+            accepted_at: t(r.accepted_at),
+            handler: r.handler.clone(),
+            closed_at: t(r.closed_at),
+            agreement: r.agreement,
+            amount_recovered: r.amount_recovered.map(|m| m.to_string()),
+            adopted: r.adopted,
+            resolution: r.resolution.clone(),
+            explanation: r.explanation.clone(),
+            rating: r.rating,
+            rating_comment: r.rating_comment.clone(),
+            rated_at: t(r.rated_at),
+            actions,
+            record: record.map(|es| es.into_iter().map(EntryView::from).collect()),
+        }
+    }
+}
+
+/// A step of the case as the worker sees it.
+#[derive(Serialize, ToSchema)]
+pub struct PublicStep {
+    pub at: String,
+    pub action: String,
+    /// The step in Chinese, e.g. 已受理.
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A case as the worker sees it with its number and tracking code: no internal notes, no
+/// staff names.
+#[derive(Serialize, ToSchema)]
+pub struct PublicCaseView {
+    pub number: String,
+    pub union_name: String,
+    pub kind: Kind,
+    pub status: Status,
+    /// The status in Chinese.
+    pub status_label: String,
+    pub title: String,
+    pub description: String,
+    pub people: i64,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    /// The union's answer: what was done, or why it cannot be handled.
+    pub answer: Option<String>,
+    pub agreement: Option<bool>,
+    pub amount_recovered: Option<String>,
+    pub adopted: Option<bool>,
+    pub rating: Option<i64>,
+    pub rating_label: Option<String>,
+    pub rating_comment: Option<String>,
+    /// Whether the worker can rate it now.
+    pub can_rate: bool,
+    pub timeline: Vec<PublicStep>,
+}
+
+fn action_label(action: &str) -> String {
+    Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
+        "import" => "导入".to_owned(),
+        other => other.to_owned(),
+    })
+}
+
+impl PublicCaseView {
+    pub fn new(c: &StoredCase, union_name: String, record: Vec<RecordEntry>) -> PublicCaseView {
+        let r = &c.record;
+        let timeline = record
+            .into_iter()
+            .filter(|e| !e.internal)
+            .map(|e| PublicStep {
+                at: e.at.to_rfc3339_cst(),
+                label: action_label(&e.action),
+                message: public_message(&e.action, e.internal, &e.detail),
+                action: e.action,
+            })
+            .collect();
+        PublicCaseView {
+            number: r.number.to_string(),
+            union_name,
+            kind: r.kind,
+            status: r.status,
+            status_label: r.status.label_zh().to_owned(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            people: r.people,
+            opened_at: r.opened_at.to_rfc3339_cst(),
+            closed_at: t(r.closed_at),
+            answer: r.resolution.clone().or_else(|| r.explanation.clone()),
+            agreement: r.agreement,
+            amount_recovered: r.amount_recovered.map(|m| m.to_string()),
+            adopted: r.adopted,
+            rating: r.rating,
+            rating_label: r.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
+            rating_comment: r.rating_comment.clone(),
+            can_rate: r.status.is_closed() && r.rating.is_none(),
+            timeline,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The union tree and staff accounts, within the caller's subtree.
+
+use crate::access;
+use crate::api::dto::{UnionView, UserView};
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use youyue_domain::exchange::{check_username, UnionRecord, UserRecord};
+use youyue_domain::{Role, Timestamp, UnionCode};
+
+/// The caller's union and every union below it, parents first.
+#[utoipa::path(get, path = "/api/v1/unions", tag = "organisation",
+    responses((status = 200, body = [UnionView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_unions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UnionView>>> {
+    let user = caller.staff()?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    let all = state.store.subtree(&own).await?;
+    Ok(Json(all.iter().map(UnionView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnion {
+    /// e.g. "jd.s1.e8": a–z, 0–9, '.', '-', '_'.
+    pub code: String,
+    pub name: String,
+    /// A union in the caller's subtree.
+    pub parent: String,
+    /// 'YYYY-MM-DD' when the union's studio opened; absent if it has none yet.
+    #[serde(default)]
+    pub studio_opened_on: Option<String>,
+}
+
+/// Adds a union (and its studio) below one in the caller's subtree (chair or administrator).
+#[utoipa::path(post, path = "/api/v1/unions", request_body = NewUnion, tag = "organisation",
+    responses((status = 201, body = UnionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_union(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewUnion>,
+) -> ApiResult<(StatusCode, Json<UnionView>)> {
+    let user = caller.staff()?;
+    access::may_manage_accounts(user, None)?;
+    let store = state.store.as_ref();
+    let parent = access::union_within(store, user, &body.parent).await?;
+    let code: UnionCode = body.code.parse().map_err(|e: youyue_domain::union::UnionCodeError| ApiError::invalid("code", e.to_string()))?;
+    if store.union_by_code(&code).await?.is_some() {
+        return Err(ApiError::Conflict(format!("union code \"{code}\" is taken")));
+    }
+    let studio_opened_on = match &body.studio_opened_on {
+        Some(d) => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("studio_opened_on", e.to_string()))?),
+        None => None,
+    };
+    let rec = UnionRecord { code, name: body.name.trim().to_owned(), parent: Some(parent.record.code), studio_opened_on, case_prefix: None };
+    rec.check()?;
+    let u = store.put_union(&rec, Timestamp::now()).await?;
+    Ok((StatusCode::CREATED, Json(UnionView::from(&u))))
+}
+
+/// Accounts of the unions in the caller's subtree.
+#[utoipa::path(get, path = "/api/v1/users", tag = "organisation",
+    responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserView>>> {
+    let user = caller.staff()?;
+    let users = state.store.users_within(&user.union_path).await?;
+    Ok(Json(users.iter().map(UserView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub name: String,
+    /// A union in the caller's subtree.
+    pub union: String,
+    pub role: Role,
+    /// At least 10 characters; leave out to have one generated and shown once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserCreated {
+    pub user: UserView,
+    /// The generated password, shown once; absent when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Creates an account in the caller's subtree (chair or administrator).
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "organisation",
+    responses((status = 201, body = UserCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+    let user = caller.staff()?;
+    access::may_manage_accounts(user, Some(body.role))?;
+    check_username(&body.username)?;
+    let union = access::union_within(state.store.as_ref(), user, &body.union).await?;
+    let (password, generated) = match body.password {
+        Some(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, None),
+        Some(_) => return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters"))),
+        None => {
+            let p = auth::random_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let rec = UserRecord {
+        username: body.username,
+        name: body.name.trim().to_owned(),
+        union: union.record.code,
+        role: body.role,
+        password_hash: Some(auth::hash_password(password).await?),
+        active: true,
+    };
+    rec.check()?;
+    let created = state.store.create_user(&rec, Timestamp::now()).await?;
+    Ok((StatusCode::CREATED, Json(UserCreated { user: UserView::from(&created), password: generated })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// false disables the account and ends its sessions.
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// A new password (at least 10 characters); ends the account's sessions.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Disables or enables an account, or sets its password (chair or administrator, in their
+/// subtree; anyone for their own password).
+#[utoipa::path(patch, path = "/api/v1/users/{username}", request_body = UserChange, tag = "organisation",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn change_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<UserChange>,
+) -> ApiResult<Json<UserView>> {
+    let me = caller.user()?;
+    let store = state.store.as_ref();
+    let not_found = || ApiError::not_found(format!("no account \"{username}\" that you can see"));
+    let target = store.user_by_username(&username).await?.ok_or_else(not_found)?;
+    let own = target.id == me.id;
+    if !own {
+        if !me.role.is_staff() || !target.union_path.starts_with(&me.union_path) {
+            return Err(not_found());
+        }
+        access::may_manage_accounts(me, Some(target.role))?;
+    }
+    if let Some(active) = body.active {
+        if own {
+            return Err(ApiError::invalid("active", "you cannot disable your own account"));
+        }
+        store.set_user_active(target.id, active).await?;
+    }
+    if let Some(p) = body.password {
+        if p.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+        }
+        store.set_password(target.id, &auth::hash_password(p).await?).await?;
+    }
+    let updated = store.user_by_id(target.id).await?.ok_or_else(not_found)?;
+    Ok(Json(UserView::from(&updated)))
+}

@@ -1,0 +1,155 @@
+//! What a worker does without an account: read a studio's name, raise a case, follow it
+//! with its number and tracking code, and rate it once closed.
+
+use crate::api::cases::{draft, CaseInput, RatingInput};
+use crate::api::dto::PublicCaseView;
+use crate::auth::sha256_hex;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::AppState;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+use youyue_domain::case::Channel;
+use youyue_domain::command::{self, Command};
+use youyue_domain::workflow::{Actor as WorkflowActor, Role};
+use youyue_domain::{tracking, CaseNumber, Timestamp, UnionCode};
+use youyue_store::{Actor, StoredCase};
+
+#[derive(Serialize, ToSchema)]
+pub struct StudioInfo {
+    pub code: String,
+    pub name: String,
+    pub has_studio: bool,
+}
+
+/// The union's public name, for the submission form.
+#[utoipa::path(get, path = "/api/v1/public/unions/{code}", tag = "public",
+    params(("code" = String, Path, description = "e.g. jd.s1.e7")),
+    responses((status = 200, body = StudioInfo), (status = 404, body = ErrorBody)))]
+pub async fn studio(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<StudioInfo>> {
+    let not_found = || ApiError::not_found(format!("no union \"{code}\""));
+    let c: UnionCode = code.parse().map_err(|_| not_found())?;
+    let u = state.store.union_by_code(&c).await?.ok_or_else(not_found)?;
+    Ok(Json(StudioInfo { code: u.record.code.to_string(), name: u.record.name, has_studio: u.record.studio_opened_on.is_some() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Submitted {
+    /// The case number, e.g. JD-2026-000123.
+    pub number: String,
+    /// Private: with the number it lets the worker follow and rate the case. Shown once.
+    pub tracking_code: String,
+    pub status: youyue_domain::Status,
+}
+
+/// A worker raises a case online, without an account.
+#[utoipa::path(post, path = "/api/v1/public/cases", request_body = CaseInput, tag = "public",
+    responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<CaseInput>,
+) -> ApiResult<(StatusCode, Json<Submitted>)> {
+    if !state.limits.submit_address.hit(&peer.ip().to_string()) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let code: UnionCode = body.union.parse().map_err(|_| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
+    let union = state
+        .store
+        .union_by_code(&code)
+        .await?
+        .ok_or_else(|| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
+    let now = Timestamp::now();
+    let mut d = draft(&body, &union, Channel::Online, now)?;
+    let mut random = [0u8; tracking::LEN];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    let tracking_code = tracking::format_code(random);
+    let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
+    d.tracking_code_hash = Some(sha256_hex(&normalized));
+    let case = state.store.create_case(&d, Actor { label: "worker", user_id: None }).await?;
+    Ok((StatusCode::CREATED, Json(Submitted { number: case.record.number.to_string(), tracking_code, status: case.record.status })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LookupInput {
+    /// The tracking code given when the case was raised (dashes and case do not matter).
+    pub code: String,
+}
+
+/// The case, if the number and the code belong together; otherwise one 404 for both
+/// mistakes, so that guessing learns nothing.
+async fn case_with_code(state: &AppState, peer: &SocketAddr, number: &str, code: &str) -> Result<StoredCase, ApiError> {
+    if !state.limits.lookup_address.hit(&peer.ip().to_string()) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let not_found = || ApiError::not_found("no case with this number and tracking code");
+    let n: CaseNumber = number.parse().map_err(|_| not_found())?;
+    let normalized = tracking::normalize(code).ok_or_else(not_found)?;
+    let case = state.store.case_by_number(&n).await?.ok_or_else(not_found)?;
+    let given = sha256_hex(&normalized);
+    match &case.record.tracking_code_hash {
+        Some(h) if constant_time_eq(h.as_bytes(), given.as_bytes()) => Ok(case),
+        _ => Err(not_found()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
+    let union = state.store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let record = state.store.record_book(case.id).await?;
+    Ok(Json(PublicCaseView::new(case, union, record)))
+}
+
+/// Follows a case with its number and tracking code.
+#[utoipa::path(post, path = "/api/v1/public/cases/{number}/lookup", request_body = LookupInput, tag = "public",
+    params(("number" = String, Path)),
+    responses((status = 200, body = PublicCaseView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<LookupInput>,
+) -> ApiResult<Json<PublicCaseView>> {
+    let case = case_with_code(&state, &peer, &number, &body.code).await?;
+    public_view(&state, &case).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicRatingInput {
+    pub code: String,
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// 评约: the worker rates the closed case, once.
+#[utoipa::path(post, path = "/api/v1/public/cases/{number}/rating", request_body = PublicRatingInput, tag = "public",
+    params(("number" = String, Path)),
+    responses((status = 200, body = PublicCaseView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<PublicRatingInput>,
+) -> ApiResult<Json<PublicCaseView>> {
+    let case = case_with_code(&state, &peer, &number, &body.code).await?;
+    let RatingInput { rating, comment } = RatingInput { rating: body.rating, comment: body.comment };
+    let now = Timestamp::now();
+    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
+    let change = command::apply(&case.record, worker, Command::Rate { rating, comment }, now)?;
+    let saved = state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?;
+    public_view(&state, &saved).await
+}
