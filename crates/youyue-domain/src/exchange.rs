@@ -5,7 +5,9 @@
 //! Parsing is strict: an unknown `type` or field, a wrong type or an inconsistent case is an
 //! error naming the field, so that nothing is silently dropped.
 
-use crate::case::{check_people, check_rating, check_text, Channel, FieldError, Kind, Outcome, Status, Urgency};
+use crate::case::{
+    check_people, check_rating, check_text, Channel, FieldError, Kind, Outcome, Status, Urgency,
+};
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::money::Money;
 use crate::number::{valid_prefix, CaseNumber};
@@ -34,18 +36,33 @@ impl UnionRecord {
     pub fn check(&self) -> Result<(), FieldError> {
         check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
         if self.parent.as_ref() == Some(&self.code) {
-            return Err(FieldError::new("parent", "a union cannot be its own parent"));
+            return Err(FieldError::new(
+                "parent",
+                "a union cannot be its own parent",
+            ));
         }
         if let Some(p) = &self.case_prefix {
             if self.parent.is_some() {
-                return Err(FieldError::new("case_prefix", "only a top-level union has a case-number prefix"));
+                return Err(FieldError::new(
+                    "case_prefix",
+                    "only a top-level union has a case-number prefix",
+                ));
             }
             if !valid_prefix(p) {
-                return Err(FieldError::new("case_prefix", "must be 1–8 upper-case letters or digits, starting with a letter"));
+                return Err(FieldError::new(
+                    "case_prefix",
+                    "must be 1–8 upper-case letters or digits, starting with a letter",
+                ));
             }
         }
-        if self.parent.is_none() && self.case_prefix.is_none() && !valid_prefix(&self.code.default_case_prefix()) {
-            return Err(FieldError::new("case_prefix", "the code gives no usable prefix; give case_prefix"));
+        if self.parent.is_none()
+            && self.case_prefix.is_none()
+            && !valid_prefix(&self.code.default_case_prefix())
+        {
+            return Err(FieldError::new(
+                "case_prefix",
+                "the code gives no usable prefix; give case_prefix",
+            ));
         }
         Ok(())
     }
@@ -72,11 +89,15 @@ fn yes() -> bool {
 /// Login names: 1–64 of a–z, 0–9, '.', '_', '-'.
 pub fn check_username(u: &str) -> Result<(), FieldError> {
     let ok = (1..=64).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new("username", "must be 1–64 characters of a–z, 0–9, '.', '_' or '-'"))
+        Err(FieldError::new(
+            "username",
+            "must be 1–64 characters of a–z, 0–9, '.', '_' or '-'",
+        ))
     }
 }
 
@@ -86,7 +107,10 @@ impl UserRecord {
         check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
         if let Some(h) = &self.password_hash {
             if !h.starts_with("$argon2") {
-                return Err(FieldError::new("password_hash", "must be an argon2 hash in PHC form ($argon2id$…)"));
+                return Err(FieldError::new(
+                    "password_hash",
+                    "must be an argon2 hash in PHC form ($argon2id$…)",
+                ));
             }
         }
         Ok(())
@@ -166,7 +190,11 @@ fn one() -> i64 {
 
 impl CaseRecord {
     pub fn outcome(&self) -> Outcome {
-        Outcome { agreement: self.agreement, amount_recovered: self.amount_recovered, adopted: self.adopted }
+        Outcome {
+            agreement: self.agreement,
+            amount_recovered: self.amount_recovered,
+            adopted: self.adopted,
+        }
     }
 
     /// The rules every stored case keeps, whoever wrote it.
@@ -188,16 +216,32 @@ impl CaseRecord {
             }
         }
         match (self.status.is_closed(), self.closed_at) {
-            (true, None) => return Err(FieldError::new("closed_at", format!("a {} case has a closing time", self.status))),
+            (true, None) => {
+                return Err(FieldError::new(
+                    "closed_at",
+                    format!("a {} case has a closing time", self.status),
+                ))
+            }
             (false, Some(_)) => {
-                return Err(FieldError::new("closed_at", format!("a {} case is not closed and has no closing time", self.status)))
+                return Err(FieldError::new(
+                    "closed_at",
+                    format!(
+                        "a {} case is not closed and has no closing time",
+                        self.status
+                    ),
+                ))
             }
             (true, Some(c)) if c < self.opened_at => {
                 return Err(FieldError::new("closed_at", "is before opened_at"));
             }
             _ => {}
         }
-        if self.status == Status::Explained && self.explanation.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        if self.status == Status::Explained
+            && self
+                .explanation
+                .as_deref()
+                .is_some_and(|e| e.trim().is_empty())
+        {
             return Err(FieldError::new("explanation", "must not be empty"));
         }
         if let Some(r) = self.rating {
@@ -207,8 +251,15 @@ impl CaseRecord {
             }
         }
         if let Some(h) = &self.tracking_code_hash {
-            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                return Err(FieldError::new("tracking_code_hash", "must be 64 lower-case hex digits"));
+            if h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
+                return Err(FieldError::new(
+                    "tracking_code_hash",
+                    "must be 64 lower-case hex digits",
+                ));
             }
         }
         Ok(())
@@ -237,7 +288,10 @@ pub struct RecordEntry {
 impl RecordEntry {
     pub fn check(&self) -> Result<(), FieldError> {
         if self.seq < 1 {
-            return Err(FieldError::new("seq", "record book entries are numbered from 1"));
+            return Err(FieldError::new(
+                "seq",
+                "record book entries are numbered from 1",
+            ));
         }
         check_text("actor", &self.actor, 64, true)?;
         check_text("action", &self.action, 64, true)?;
@@ -298,7 +352,9 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::Record(r))
             }
-            other => Err(format!("type: unknown type \"{other}\" (union | user | case | record)")),
+            other => Err(format!(
+                "type: unknown type \"{other}\" (union | user | case | record)"
+            )),
         }
     }
 
@@ -328,7 +384,9 @@ mod tests {
     #[test]
     fn the_contract_example_parses_and_round_trips() {
         let line = Line::parse(LIU).unwrap();
-        let Line::Case(c) = &line else { panic!("not a case") };
+        let Line::Case(c) = &line else {
+            panic!("not a case")
+        };
         assert_eq!(c.amount_recovered.unwrap().fen(), 3_000_000);
         let again = Line::parse(&line.to_json().unwrap()).unwrap();
         assert_eq!(again, line);
@@ -337,7 +395,13 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let bad = LIU.replace("\"30000.00\"", "\"30000.001\"");
-        assert!(Line::parse(&bad).unwrap_err().starts_with("amount_recovered:"), "{}", Line::parse(&bad).unwrap_err());
+        assert!(
+            Line::parse(&bad)
+                .unwrap_err()
+                .starts_with("amount_recovered:"),
+            "{}",
+            Line::parse(&bad).unwrap_err()
+        );
         let bad = LIU.replace("\"dispute\"", "\"complaint\"");
         assert!(Line::parse(&bad).unwrap_err().starts_with("kind:"));
         let bad = LIU.replace("\"rating\":5", "\"rating\":6");
@@ -346,9 +410,13 @@ mod tests {
         assert!(Line::parse(&bad).unwrap_err().contains("colour"));
         let bad = LIU.replace("\"resolved\"", "\"accepted\"");
         assert!(Line::parse(&bad).unwrap_err().starts_with("closed_at:"));
-        let bad = LIU.replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true").replace(",\"adopted\":null", "");
+        let bad = LIU
+            .replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true")
+            .replace(",\"adopted\":null", "");
         assert!(Line::parse(&bad).unwrap_err().starts_with("adopted:"));
-        assert!(Line::parse(r#"{"type":"ticket"}"#).unwrap_err().starts_with("type:"));
+        assert!(Line::parse(r#"{"type":"ticket"}"#)
+            .unwrap_err()
+            .starts_with("type:"));
         assert!(Line::parse("[1]").is_err());
     }
 
@@ -357,6 +425,9 @@ mod tests {
         let u = Line::parse(r#"{"type":"union","code":"jd.s1.e7","name":"纸箱厂工会","parent":"jd.s1","studio_opened_on":"2021-03-02"}"#).unwrap();
         assert!(matches!(u, Line::Union(ref r) if r.studio_opened_on.is_some()));
         assert!(Line::parse(r#"{"type":"union","code":"jd","name":"","parent":null}"#).is_err());
-        assert!(Line::parse(r#"{"type":"union","code":"jd","name":"金东区总工会","studio_opened_on":"2021-02-30"}"#).is_err());
+        assert!(Line::parse(
+            r#"{"type":"union","code":"jd","name":"金东区总工会","studio_opened_on":"2021-02-30"}"#
+        )
+        .is_err());
     }
 }

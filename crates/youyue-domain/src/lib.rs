@@ -8,8 +8,8 @@ pub mod exchange;
 pub mod money;
 pub mod number;
 pub mod stats;
-pub mod tracking;
 pub mod time;
+pub mod tracking;
 pub mod union;
 pub mod workflow;
 

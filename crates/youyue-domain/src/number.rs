@@ -17,7 +17,11 @@ pub struct CaseNumberError(pub String);
 
 impl CaseNumber {
     pub fn new(prefix: &str, year: i32, seq: i64) -> Result<CaseNumber, CaseNumberError> {
-        let n = CaseNumber { prefix: prefix.to_owned(), year, seq };
+        let n = CaseNumber {
+            prefix: prefix.to_owned(),
+            year,
+            seq,
+        };
         if valid_prefix(prefix) && (1000..=9999).contains(&year) && seq >= 1 {
             Ok(n)
         } else {
@@ -39,7 +43,8 @@ impl CaseNumber {
 pub fn valid_prefix(p: &str) -> bool {
     (1..=8).contains(&p.len())
         && p.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
-        && p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && p.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl FromStr for CaseNumber {
@@ -101,7 +106,16 @@ mod tests {
 
     #[test]
     fn rejects_others() {
-        for s in ["", "JD-2026-123", "jd-2026-000123", "JD-26-000123", "JD-2026-000000", "JD-2026-0000123", "JD-2026-000123-1", "1D-2026-000001"] {
+        for s in [
+            "",
+            "JD-2026-123",
+            "jd-2026-000123",
+            "JD-26-000123",
+            "JD-2026-000000",
+            "JD-2026-0000123",
+            "JD-2026-000123-1",
+            "1D-2026-000001",
+        ] {
             assert!(s.parse::<CaseNumber>().is_err(), "{s}");
         }
     }

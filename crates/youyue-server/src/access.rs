@@ -11,7 +11,7 @@
 use crate::error::ApiError;
 use youyue_domain::workflow::{Actor, Role};
 use youyue_domain::UnionCode;
-use youyue_store::{StoredCase, Store, Union, User};
+use youyue_store::{Store, StoredCase, Union, User};
 
 pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
     if user.role.is_staff() {
@@ -22,7 +22,11 @@ pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
 }
 
 /// The case, if it exists and the caller may see it; otherwise 404.
-pub async fn visible_case(store: &dyn Store, user: &User, number: &str) -> Result<StoredCase, ApiError> {
+pub async fn visible_case(
+    store: &dyn Store,
+    user: &User,
+    number: &str,
+) -> Result<StoredCase, ApiError> {
     let not_found = || ApiError::not_found(format!("no case {number} that you can see"));
     let n = number.parse().map_err(|_| not_found())?;
     let case = store.case_by_number(&n).await?.ok_or_else(not_found)?;
@@ -35,14 +39,19 @@ pub async fn visible_case(store: &dyn Store, user: &User, number: &str) -> Resul
 
 /// How the workflow sees this user acting on this case.
 pub fn actor(user: &User, case: &StoredCase) -> Actor {
-    Actor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) }
+    Actor {
+        role: user.role,
+        is_assigned_handler: case.handler_id == Some(user.id),
+    }
 }
 
 pub fn can_see_contact(user: &User, case: &StoredCase) -> bool {
     if !case.record.anonymous {
         return can_see_case(user, case);
     }
-    user.role.is_staff() && case.union_path.starts_with(&user.union_path) && case.union_path != user.union_path
+    user.role.is_staff()
+        && case.union_path.starts_with(&user.union_path)
+        && case.union_path != user.union_path
 }
 
 /// A union inside the caller's subtree (404 for one outside it, as for one that does not exist).
@@ -59,17 +68,24 @@ pub async fn union_within(store: &dyn Store, user: &User, code: &str) -> Result<
 
 /// The caller's own union.
 pub async fn own_union(store: &dyn Store, user: &User) -> Result<Union, ApiError> {
-    store.union_by_id(user.union_id).await?.ok_or_else(|| ApiError::Internal(format!("union of user {} is missing", user.id)))
+    store
+        .union_by_id(user.union_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("union of user {} is missing", user.id)))
 }
 
 /// Chairs and administrators manage unions and accounts in their subtree. A chair cannot
 /// make an administrator.
 pub fn may_manage_accounts(user: &User, new_role: Option<Role>) -> Result<(), ApiError> {
     if !user.role.manages_accounts() {
-        return Err(ApiError::Forbidden("only a union chair or an administrator manages accounts".into()));
+        return Err(ApiError::Forbidden(
+            "only a union chair or an administrator manages accounts".into(),
+        ));
     }
     if new_role == Some(Role::Admin) && user.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an administrator makes another administrator".into()));
+        return Err(ApiError::Forbidden(
+            "only an administrator makes another administrator".into(),
+        ));
     }
     Ok(())
 }
@@ -78,13 +94,22 @@ pub fn may_manage_accounts(user: &User, new_role: Option<Role>) -> Result<(), Ap
 /// whose subtree holds the case (a district mediator may take an enterprise's case).
 pub fn may_handle(handler: &User, case: &StoredCase) -> Result<(), ApiError> {
     if !handler.active {
-        return Err(ApiError::invalid("handler", format!("account \"{}\" is disabled", handler.username)));
+        return Err(ApiError::invalid(
+            "handler",
+            format!("account \"{}\" is disabled", handler.username),
+        ));
     }
     if !handler.role.can_handle() {
-        return Err(ApiError::invalid("handler", format!("a {} cannot be assigned cases", handler.role)));
+        return Err(ApiError::invalid(
+            "handler",
+            format!("a {} cannot be assigned cases", handler.role),
+        ));
     }
     if !case.union_path.starts_with(&handler.union_path) {
-        return Err(ApiError::invalid("handler", format!("\"{}\" works outside this case's union", handler.username)));
+        return Err(ApiError::invalid(
+            "handler",
+            format!("\"{}\" works outside this case's union", handler.username),
+        ));
     }
     Ok(())
 }

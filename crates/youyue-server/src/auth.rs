@@ -4,7 +4,9 @@
 
 use crate::error::ApiError;
 use crate::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -39,13 +41,17 @@ pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()])).collect()
+    b.iter()
+        .map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()]))
+        .collect()
 }
 
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -59,8 +65,13 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     let has = hash.is_some();
     tokio::task::spawn_blocking(move || {
         let stored = hash.unwrap_or_else(|| DUMMY.to_owned());
-        let Ok(parsed) = PasswordHash::new(&stored) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && has
+        let Ok(parsed) = PasswordHash::new(&stored) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && has
     })
     .await
     .unwrap_or(false)
@@ -117,17 +128,29 @@ impl FromRequestParts<AppState> for Caller {
             let user = state.store.api_token_user(&sha256_hex(token)).await?;
             // A wrong token is an error, not an anonymous call: scripts must learn of it.
             return match user {
-                Some(u) => Ok(Caller { user: Some(u), session_token: None }),
+                Some(u) => Ok(Caller {
+                    user: Some(u),
+                    session_token: None,
+                }),
                 None => Err(ApiError::Unauthorized),
             };
         }
         let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
         if let Some(c) = jar.get(SESSION_COOKIE) {
             let token = c.value().to_owned();
-            let user = state.store.session_user(&sha256_hex(&token), Timestamp::now()).await?;
-            return Ok(Caller { user, session_token: Some(token) });
+            let user = state
+                .store
+                .session_user(&sha256_hex(&token), Timestamp::now())
+                .await?;
+            return Ok(Caller {
+                user,
+                session_token: Some(token),
+            });
         }
-        Ok(Caller { user: None, session_token: None })
+        Ok(Caller {
+            user: None,
+            session_token: None,
+        })
     }
 }
 
@@ -142,13 +165,19 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> RateLimiter {
-        RateLimiter { window, max, hits: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            window,
+            max,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records one event for `key`; false once the key is over its limit.
     pub fn hit(&self, key: &str) -> bool {
         let now = Instant::now();
-        let Ok(mut hits) = self.hits.lock() else { return true };
+        let Ok(mut hits) = self.hits.lock() else {
+            return true;
+        };
         if hits.len() > 100_000 {
             let w = self.window;
             hits.retain(|_, (start, _)| now.duration_since(*start) < w);
@@ -163,8 +192,12 @@ impl RateLimiter {
 
     /// Whether `key` is over its limit, without counting.
     pub fn blocked(&self, key: &str) -> bool {
-        let Ok(hits) = self.hits.lock() else { return false };
-        hits.get(key).is_some_and(|(start, n)| Instant::now().duration_since(*start) < self.window && *n >= self.max)
+        let Ok(hits) = self.hits.lock() else {
+            return false;
+        };
+        hits.get(key).is_some_and(|(start, n)| {
+            Instant::now().duration_since(*start) < self.window && *n >= self.max
+        })
     }
 
     pub fn clear(&self, key: &str) {
@@ -176,5 +209,8 @@ impl RateLimiter {
 
 /// The client's address as the socket saw it.
 pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }

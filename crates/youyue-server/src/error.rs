@@ -13,7 +13,10 @@ use youyue_store::StoreError;
 pub enum ApiError {
     /// The body or query could not be read at all (not JSON, wrong type…).
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     /// Well-formed, but a field's value is not acceptable.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -28,6 +31,8 @@ pub enum ApiError {
     /// The case is not in a state that allows this, or changed meanwhile.
     #[error("{0}")]
     Conflict(String),
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
     #[error("too many attempts; wait a minute and try again")]
     TooManyRequests,
     #[error("the service is briefly unavailable; try again shortly")]
@@ -44,7 +49,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
-    /// not_found, conflict, too_many_requests, unavailable, internal.
+    /// not_found, conflict, too_large, too_many_requests, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +58,10 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid { field: field.into(), message: message.into() }
+        ApiError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
     pub fn not_found(what: impl Into<String>) -> ApiError {
         ApiError::NotFound(what.into())
@@ -67,6 +75,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -81,6 +90,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -111,7 +121,13 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
             _ => {}
         }
-        let body = ErrorBody { error: ErrorDetail { code: self.code(), message: self.public_message(), field: self.field() } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.public_message(),
+                field: self.field(),
+            },
+        };
         (self.status(), axum::Json(body)).into_response()
     }
 }
@@ -144,9 +160,9 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> ApiError {
         match e {
             CommandError::Field(f) => f.into(),
-            CommandError::Workflow(w @ (WorkflowError::RoleMayNot { .. } | WorkflowError::NotAssigned { .. })) => {
-                ApiError::Forbidden(w.to_string())
-            }
+            CommandError::Workflow(
+                w @ (WorkflowError::RoleMayNot { .. } | WorkflowError::NotAssigned { .. }),
+            ) => ApiError::Forbidden(w.to_string()),
             CommandError::Workflow(w) => ApiError::Conflict(w.to_string()),
         }
     }

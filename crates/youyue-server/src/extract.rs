@@ -9,9 +9,15 @@ use serde::de::DeserializeOwned;
 
 fn describe(path: String, inner: String) -> ApiError {
     if path == "." || path.is_empty() {
-        ApiError::BadRequest { message: inner, field: None }
+        ApiError::BadRequest {
+            message: inner,
+            field: None,
+        }
     } else {
-        ApiError::BadRequest { message: format!("{path}: {inner}"), field: Some(path) }
+        ApiError::BadRequest {
+            message: format!("{path}: {inner}"),
+            field: Some(path),
+        }
     }
 }
 
@@ -27,13 +33,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
-            return Err(ApiError::BadRequest { message: "send a JSON body with Content-Type: application/json".into(), field: None });
+            return Err(ApiError::BadRequest {
+                message: "send a JSON body with Content-Type: application/json".into(),
+                field: None,
+            });
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest { message: format!("could not read the body: {e}"), field: None })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(crate::MAX_BODY_BYTES)
+            } else {
+                ApiError::BadRequest {
+                    message: format!("could not read the body: {e}"),
+                    field: None,
+                }
+            }
+        })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();

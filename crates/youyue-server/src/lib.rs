@@ -16,6 +16,9 @@ pub mod error;
 pub mod extract;
 pub mod views;
 
+/// The largest request body accepted: a case's text is at most 20,000 characters.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -52,7 +55,11 @@ impl Default for Limits {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, limits: Arc::new(Limits::default()), secure_cookies: false }
+        AppState {
+            store,
+            limits: Arc::new(Limits::default()),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -61,12 +68,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(views::home))
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, error::ApiError> {
     state.store.ping().await?;
     Ok("ok")
 }
@@ -78,7 +87,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

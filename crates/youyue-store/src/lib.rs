@@ -29,7 +29,10 @@ pub enum StoreError {
     Conflict(String),
     /// The request contradicts what is stored (a parent that would make a cycle…).
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// A stored value that does not parse: the database was edited by hand.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -45,7 +48,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid { field, message: message.into() }
+        StoreError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -196,16 +202,36 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
     async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError>;
 
-    async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<(), StoreError>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError>;
     /// The active user of an unexpired session.
-    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError>;
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
-    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now: Timestamp) -> Result<i64, StoreError>;
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
     async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
 
     /// Numbers the case (prefix of its top-level union, China year of `opened_at`), stores
     /// it and its first record-book entry, in one transaction.
-    async fn create_case(&self, draft: &CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError>;
+    async fn create_case(
+        &self,
+        draft: &CaseDraft,
+        actor: Actor<'_>,
+    ) -> Result<StoredCase, StoreError>;
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError>;
     /// Saves `change` made from `case` and appends its record-book entry, in one
     /// transaction. Fails with `Conflict` if the case changed since it was read.
@@ -224,7 +250,11 @@ pub trait Store: Send + Sync + 'static {
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;
 
     /// Imports JSON Lines already parsed, all or nothing.
-    async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
+    async fn import(
+        &self,
+        lines: &mut ImportSource<'_>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
 }
@@ -235,7 +265,9 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?))
+        Ok(std::sync::Arc::new(
+            postgres::PostgresStore::open(url).await?,
+        ))
     } else {
         Err(StoreError::BadUrl(url.to_owned()))
     }

@@ -1,8 +1,8 @@
 //! Rows as the databases return them, and their conversion to the domain's types. Shared by
 //! both backends: every column is TEXT, a 64-bit integer or a boolean on both.
 
-use std::sync::LazyLock;
 use crate::{StoreError, StoredCase, Union, User};
+use std::sync::LazyLock;
 use youyue_domain::case::{Channel, Kind, Status, Urgency};
 use youyue_domain::exchange::{CaseRecord, RecordEntry, UnionRecord};
 use youyue_domain::time::parse_date;
@@ -25,7 +25,8 @@ pub struct UnionRow {
     pub studio_opened_on: Option<String>,
 }
 
-pub const UNION_SELECT: &str = "SELECT u.id, u.code, u.name, p.code AS parent_code, u.path, u.depth, u.root_id, \
+pub const UNION_SELECT: &str =
+    "SELECT u.id, u.code, u.name, p.code AS parent_code, u.path, u.depth, u.root_id, \
      u.case_prefix, u.studio_opened_on FROM unions u LEFT JOIN unions p ON p.id = u.parent_id";
 
 impl TryFrom<UnionRow> for Union {
@@ -42,7 +43,13 @@ impl TryFrom<UnionRow> for Union {
         };
         Ok(Union {
             id: r.id,
-            record: UnionRecord { code, name: r.name, parent, studio_opened_on, case_prefix: r.case_prefix },
+            record: UnionRecord {
+                code,
+                name: r.name,
+                parent,
+                studio_opened_on,
+                case_prefix: r.case_prefix,
+            },
             path: r.path,
             depth: r.depth,
             root_id: r.root_id,
@@ -72,7 +79,10 @@ impl TryFrom<UserRow> for User {
         Ok(User {
             id: r.id,
             role: Role::parse(&r.role).ok_or_else(|| corrupt("role", &r.role))?,
-            union_code: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
+            union_code: r
+                .union_code
+                .parse()
+                .map_err(|_| corrupt("union code", &r.union_code))?,
             username: r.username,
             name: r.name,
             active: r.active,
@@ -140,8 +150,14 @@ impl TryFrom<CaseRow> for StoredCase {
     type Error = StoreError;
     fn try_from(r: CaseRow) -> Result<StoredCase, StoreError> {
         let record = CaseRecord {
-            number: r.number.parse().map_err(|_| corrupt("case number", &r.number))?,
-            union: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
+            number: r
+                .number
+                .parse()
+                .map_err(|_| corrupt("case number", &r.number))?,
+            union: r
+                .union_code
+                .parse()
+                .map_err(|_| corrupt("union code", &r.union_code))?,
             kind: Kind::parse(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
             collective: r.collective,
@@ -156,7 +172,9 @@ impl TryFrom<CaseRow> for StoredCase {
             closed_at: ts(r.closed_at),
             agreement: r.agreement,
             amount_recovered: match r.amount_recovered_fen {
-                Some(f) => Some(Money::from_fen(f).ok_or_else(|| corrupt("amount", &f.to_string()))?),
+                Some(f) => {
+                    Some(Money::from_fen(f).ok_or_else(|| corrupt("amount", &f.to_string()))?)
+                }
                 None => None,
             },
             adopted: r.adopted,
@@ -307,7 +325,11 @@ fn case_insert_sql() -> String {
 
 fn case_update_sql() -> String {
     let n = CASE_COLUMNS.len();
-    let sets: Vec<String> = CASE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
+    let sets: Vec<String> = CASE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 3))
+        .collect();
     format!(
         "UPDATE cases SET {}, union_id = ${}, handler_id = ${}, updated_at = ${}, version = version + 1 \
          WHERE id = $1 AND version = $2",
@@ -333,16 +355,21 @@ pub struct EntryRow {
 impl EntryRow {
     pub fn into_entry(self) -> Result<RecordEntry, StoreError> {
         Ok(RecordEntry {
-            case: self.number.parse().map_err(|_| corrupt("case number", &self.number))?,
+            case: self
+                .number
+                .parse()
+                .map_err(|_| corrupt("case number", &self.number))?,
             seq: self.seq,
             at: Timestamp::from_micros(self.at),
             actor: self.actor,
             action: self.action,
             internal: self.internal,
-            detail: serde_json::from_str(&self.detail).map_err(|_| corrupt("record detail", &self.detail))?,
+            detail: serde_json::from_str(&self.detail)
+                .map_err(|_| corrupt("record detail", &self.detail))?,
         })
     }
 }
 
-pub const ENTRY_SELECT: &str = "SELECT e.case_id, c.number, e.seq, e.at, e.actor, e.action, e.internal, e.detail \
+pub const ENTRY_SELECT: &str =
+    "SELECT e.case_id, c.number, e.seq, e.at, e.actor, e.action, e.internal, e.detail \
      FROM record_entries e JOIN cases c ON c.id = e.case_id";

@@ -95,7 +95,11 @@ impl RegisterInput {
     }
 }
 
-fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+fn opt_text(
+    field: &'static str,
+    v: &Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match v.as_deref().map(str::trim) {
         Some("") | None => Ok(None),
         Some(s) => {
@@ -108,7 +112,11 @@ fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> Result<Optio
 /// The title a case gets when none was given: the description's first line, shortened
 /// for lists (the description itself is kept whole).
 fn default_title(description: &str) -> String {
-    let first = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let first = description
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
     let mut t: String = first.chars().take(30).collect();
     if first.chars().count() > 30 {
         t.push('…');
@@ -117,7 +125,12 @@ fn default_title(description: &str) -> String {
 }
 
 /// Checks what the worker wrote and makes the draft of a new case.
-pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Timestamp) -> Result<CaseDraft, ApiError> {
+pub fn draft(
+    input: &CaseInput,
+    union: &Union,
+    channel: Channel,
+    opened_at: Timestamp,
+) -> Result<CaseDraft, ApiError> {
     check_text("description", &input.description, MAX_TEXT_CHARS, true)?;
     let title = match opt_text("title", &input.title, MAX_TITLE_CHARS)? {
         Some(t) => t,
@@ -125,7 +138,10 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
     };
     let people = input.people.unwrap_or(if input.collective { 0 } else { 1 });
     if input.collective && input.people.is_none() {
-        return Err(ApiError::invalid("people", "say how many workers a collective case concerns"));
+        return Err(ApiError::invalid(
+            "people",
+            "say how many workers a collective case concerns",
+        ));
     }
     check_people(input.collective, people)?;
     Ok(CaseDraft {
@@ -149,7 +165,10 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
 }
 
 pub fn actor(user: &User) -> Actor<'_> {
-    Actor { label: &user.username, user_id: Some(user.id) }
+    Actor {
+        label: &user.username,
+        user_id: Some(user.id),
+    }
 }
 
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
@@ -166,7 +185,10 @@ pub async fn register(
     let store = state.store.as_ref();
     let union = if user.role.is_staff() {
         youyue_domain::workflow::transition(
-            youyue_domain::workflow::Actor { role: user.role, is_assigned_handler: false },
+            youyue_domain::workflow::Actor {
+                role: user.role,
+                is_assigned_handler: false,
+            },
             youyue_domain::Action::Register,
             Status::Registered,
             false,
@@ -175,13 +197,20 @@ pub async fn register(
         .map_err(youyue_domain::command::CommandError::from)?;
         access::union_within(store, user, &body.union).await?
     } else {
-        let code = body.union.parse().map_err(|_| ApiError::invalid("union", "no such union"))?;
-        store.union_by_code(&code).await?.ok_or_else(|| ApiError::invalid("union", "no such union"))?
+        let code = body
+            .union
+            .parse()
+            .map_err(|_| ApiError::invalid("union", "no such union"))?;
+        store
+            .union_by_code(&code)
+            .await?
+            .ok_or_else(|| ApiError::invalid("union", "no such union"))?
     };
     let now = Timestamp::now();
     let opened_at = match &body.opened_at {
         Some(s) => {
-            let t = Timestamp::parse_rfc3339(s).map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
+            let t = Timestamp::parse_rfc3339(s)
+                .map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
             if t > now {
                 return Err(ApiError::invalid("opened_at", "is in the future"));
             }
@@ -198,7 +227,10 @@ pub async fn register(
     }
     let case = store.create_case(&d, actor(user)).await?;
     let record = store.record_book(case.id).await?;
-    Ok((StatusCode::CREATED, Json(CaseView::new(user, &case, Some(record), now))))
+    Ok((
+        StatusCode::CREATED,
+        Json(CaseView::new(user, &case, Some(record), now)),
+    ))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -235,7 +267,11 @@ pub struct CaseList {
 /// Lists the cases the caller can see, newest first.
 #[utoipa::path(get, path = "/api/v1/cases", params(ListParams), tag = "cases",
     responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<CaseList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<CaseList>> {
     let user = caller.user()?;
     let store = state.store.as_ref();
     let per_page = p.per_page.unwrap_or(25);
@@ -271,8 +307,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(p): Ap
             let h = store
                 .user_by_username(name)
                 .await?
-                .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
-                .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
+                .filter(|h| {
+                    h.union_path.starts_with(&user.union_path)
+                        || user.union_path.starts_with(&h.union_path)
+                })
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "assigned",
+                        format!("no account \"{name}\" that you can see"),
+                    )
+                })?;
             q.handler_id = Some(h.id);
         }
     }
@@ -280,26 +324,48 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(p): Ap
         q.overdue_before = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
-    let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now)).collect();
-    Ok(Json(CaseList { total: found.total, page, per_page, cases }))
+    let cases = found
+        .cases
+        .iter()
+        .map(|c| CaseView::new(user, c, None, now))
+        .collect();
+    Ok(Json(CaseList {
+        total: found.total,
+        page,
+        per_page,
+        cases,
+    }))
 }
 
 /// One case with its record book.
 #[utoipa::path(get, path = "/api/v1/cases/{number}", tag = "cases",
     params(("number" = String, Path, description = "e.g. JD-2026-000123")),
     responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_case(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> ApiResult<Json<CaseView>> {
+pub async fn get_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
-    Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
+    Ok(Json(CaseView::new(
+        user,
+        &case,
+        Some(record),
+        Timestamp::now(),
+    )))
 }
 
 /// The case's record book (记录簿), oldest first.
 #[utoipa::path(get, path = "/api/v1/cases/{number}/record", tag = "cases",
     params(("number" = String, Path, description = "e.g. JD-2026-000123")),
     responses((status = 200, body = [EntryView]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn record(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> ApiResult<Json<Vec<EntryView>>> {
+pub async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<EntryView>>> {
     let user = caller.staff()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
@@ -318,7 +384,15 @@ async fn act(
     let (cmd, handler_id) = make(&case)?;
     let now = Timestamp::now();
     let change = command::apply(&case.record, access::actor(user, &case), cmd, now)?;
-    let saved = store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?;
+    let saved = store
+        .save_change(
+            &case,
+            &change,
+            handler_id.or(case.handler_id),
+            actor(user),
+            now,
+        )
+        .await?;
     let record = store.record_book(saved.id).await?;
     Ok(Json(CaseView::new(user, &saved, Some(record), now)))
 }
@@ -349,11 +423,21 @@ pub async fn accept(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     let due_on = match &body.due_on {
-        Some(d) => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("due_on", e.to_string()))?),
+        Some(d) => Some(
+            youyue_domain::time::parse_date(d)
+                .map_err(|e| ApiError::invalid("due_on", e.to_string()))?,
+        ),
         None => None,
     };
     act(&state, user, &number, |_| {
-        Ok((Command::Accept { kind: body.kind, urgency: body.urgency.unwrap_or(Urgency::Normal), due_on }, None))
+        Ok((
+            Command::Accept {
+                kind: body.kind,
+                urgency: body.urgency.unwrap_or(Urgency::Normal),
+                due_on,
+            },
+            None,
+        ))
     })
     .await
 }
@@ -384,7 +468,12 @@ pub async fn assign(
         .ok_or_else(|| ApiError::invalid("handler", format!("no account \"{}\"", body.handler)))?;
     act(&state, user, &number, |case| {
         access::may_handle(&handler, case)?;
-        Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
+        Ok((
+            Command::Assign {
+                handler: handler.username.clone(),
+            },
+            Some(handler.id),
+        ))
     })
     .await
 }
@@ -410,7 +499,16 @@ pub async fn note(
     ApiJson(body): ApiJson<NoteInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| Ok((Command::Note { text: body.text, internal: body.internal }, None))).await
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Note {
+                text: body.text,
+                internal: body.internal,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -436,8 +534,19 @@ pub async fn schedule(
     ApiJson(body): ApiJson<ScheduleInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    let starts_at = Timestamp::parse_rfc3339(&body.starts_at).map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
-    act(&state, user, &number, |_| Ok((Command::Schedule { starts_at, place: body.place, note: body.note }, None))).await
+    let starts_at = Timestamp::parse_rfc3339(&body.starts_at)
+        .map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Schedule {
+                starts_at,
+                place: body.place,
+                note: body.note,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -469,11 +578,27 @@ pub async fn resolve(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     let amount_recovered = match &body.amount_recovered {
-        Some(a) => Some(a.parse::<Money>().map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?),
+        Some(a) => Some(
+            a.parse::<Money>()
+                .map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?,
+        ),
         None => None,
     };
-    let outcome = Outcome { agreement: body.agreement, amount_recovered, adopted: body.adopted };
-    act(&state, user, &number, |_| Ok((Command::Resolve { resolution: body.resolution, outcome }, None))).await
+    let outcome = Outcome {
+        agreement: body.agreement,
+        amount_recovered,
+        adopted: body.adopted,
+    };
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Resolve {
+                resolution: body.resolution,
+                outcome,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -495,7 +620,15 @@ pub async fn explain(
     ApiJson(body): ApiJson<ExplainInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| Ok((Command::Explain { explanation: body.explanation }, None))).await
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Explain {
+                explanation: body.explanation,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -517,7 +650,15 @@ pub async fn reopen(
     ApiJson(body): ApiJson<ReopenInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| Ok((Command::Reopen { reason: body.reason }, None))).await
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Reopen {
+                reason: body.reason,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -541,7 +682,16 @@ pub async fn rate(
     ApiJson(body): ApiJson<RatingInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
-    act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
+    act(&state, user, &number, |_| {
+        Ok((
+            Command::Rate {
+                rating: body.rating,
+                comment: body.comment,
+            },
+            None,
+        ))
+    })
+    .await
 }
 
 pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {

@@ -22,7 +22,13 @@ pub struct UserView {
 
 impl From<&User> for UserView {
     fn from(u: &User) -> UserView {
-        UserView { username: u.username.clone(), name: u.name.clone(), role: u.role, union: u.union_code.to_string(), active: u.active }
+        UserView {
+            username: u.username.clone(),
+            name: u.name.clone(),
+            role: u.role,
+            union: u.union_code.to_string(),
+            active: u.active,
+        }
     }
 }
 
@@ -67,7 +73,14 @@ pub struct EntryView {
 
 impl From<RecordEntry> for EntryView {
     fn from(e: RecordEntry) -> EntryView {
-        EntryView { seq: e.seq, at: e.at.to_rfc3339_cst(), actor: e.actor, action: e.action, internal: e.internal, detail: e.detail }
+        EntryView {
+            seq: e.seq,
+            at: e.at.to_rfc3339_cst(),
+            actor: e.actor,
+            action: e.action,
+            internal: e.internal,
+            detail: e.detail,
+        }
     }
 }
 
@@ -121,7 +134,12 @@ fn t(v: Option<Timestamp>) -> Option<String> {
 }
 
 impl CaseView {
-    pub fn new(user: &User, c: &StoredCase, record: Option<Vec<RecordEntry>>, now: Timestamp) -> CaseView {
+    pub fn new(
+        user: &User,
+        c: &StoredCase,
+        record: Option<Vec<RecordEntry>>,
+        now: Timestamp,
+    ) -> CaseView {
         let r = &c.record;
         let show_contact = access::can_see_contact(user, c);
         let actor = access::actor(user, c);
@@ -129,7 +147,9 @@ impl CaseView {
             .iter()
             .copied()
             .filter(|a| *a != Action::Register)
-            .filter(|a| transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
+            .filter(|a| {
+                transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok()
+            })
             .collect();
         CaseView {
             number: r.number.to_string(),
@@ -144,8 +164,16 @@ impl CaseView {
             title: r.title.clone(),
             description: r.description.clone(),
             anonymous: r.anonymous,
-            worker_name: if show_contact { r.worker_name.clone() } else { None },
-            contact: if show_contact { r.contact.clone() } else { None },
+            worker_name: if show_contact {
+                r.worker_name.clone()
+            } else {
+                None
+            },
+            contact: if show_contact {
+                r.contact.clone()
+            } else {
+                None
+            },
             contact_hidden: !show_contact && (r.worker_name.is_some() || r.contact.is_some()),
             opened_at: r.opened_at.to_rfc3339_cst(),
             status: r.status,
@@ -209,10 +237,12 @@ pub struct PublicCaseView {
 }
 
 fn action_label(action: &str) -> String {
-    Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
-        "import" => "导入".to_owned(),
-        other => other.to_owned(),
-    })
+    Action::parse(action)
+        .map(|a| a.label_zh().to_owned())
+        .unwrap_or_else(|| match action {
+            "import" => "导入".to_owned(),
+            other => other.to_owned(),
+        })
 }
 
 impl PublicCaseView {
@@ -244,7 +274,10 @@ impl PublicCaseView {
             amount_recovered: r.amount_recovered.map(|m| m.to_string()),
             adopted: r.adopted,
             rating: r.rating,
-            rating_label: r.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
+            rating_label: r
+                .rating
+                .and_then(|x| u8::try_from(x).ok())
+                .map(|x| rating_label_zh(x).to_owned()),
             rating_comment: r.rating_comment.clone(),
             can_rate: r.status.is_closed() && r.rating.is_none(),
             timeline,

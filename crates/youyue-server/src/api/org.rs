@@ -17,7 +17,10 @@ use youyue_domain::{Role, Timestamp, UnionCode};
 /// The caller's union and every union below it, parents first.
 #[utoipa::path(get, path = "/api/v1/unions", tag = "organisation",
     responses((status = 200, body = [UnionView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_unions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UnionView>>> {
+pub async fn list_unions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<UnionView>>> {
     let user = caller.staff()?;
     let own = access::own_union(state.store.as_ref(), user).await?;
     let all = state.store.subtree(&own).await?;
@@ -50,15 +53,31 @@ pub async fn create_union(
     access::may_manage_accounts(user, None)?;
     let store = state.store.as_ref();
     let parent = access::union_within(store, user, &body.parent).await?;
-    let code: UnionCode = body.code.parse().map_err(|e: youyue_domain::union::UnionCodeError| ApiError::invalid("code", e.to_string()))?;
+    let code: UnionCode =
+        body.code
+            .parse()
+            .map_err(|e: youyue_domain::union::UnionCodeError| {
+                ApiError::invalid("code", e.to_string())
+            })?;
     if store.union_by_code(&code).await?.is_some() {
-        return Err(ApiError::Conflict(format!("union code \"{code}\" is taken")));
+        return Err(ApiError::Conflict(format!(
+            "union code \"{code}\" is taken"
+        )));
     }
     let studio_opened_on = match &body.studio_opened_on {
-        Some(d) => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("studio_opened_on", e.to_string()))?),
+        Some(d) => Some(
+            youyue_domain::time::parse_date(d)
+                .map_err(|e| ApiError::invalid("studio_opened_on", e.to_string()))?,
+        ),
         None => None,
     };
-    let rec = UnionRecord { code, name: body.name.trim().to_owned(), parent: Some(parent.record.code), studio_opened_on, case_prefix: None };
+    let rec = UnionRecord {
+        code,
+        name: body.name.trim().to_owned(),
+        parent: Some(parent.record.code),
+        studio_opened_on,
+        case_prefix: None,
+    };
     rec.check()?;
     let u = store.put_union(&rec, Timestamp::now()).await?;
     Ok((StatusCode::CREATED, Json(UnionView::from(&u))))
@@ -67,7 +86,10 @@ pub async fn create_union(
 /// Accounts of the unions in the caller's subtree.
 #[utoipa::path(get, path = "/api/v1/users", tag = "organisation",
     responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserView>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<UserView>>> {
     let user = caller.staff()?;
     let users = state.store.users_within(&user.union_path).await?;
     Ok(Json(users.iter().map(UserView::from).collect()))
@@ -111,7 +133,12 @@ pub async fn create_user(
     let union = access::union_within(state.store.as_ref(), user, &body.union).await?;
     let (password, generated) = match body.password {
         Some(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, None),
-        Some(_) => return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters"))),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "password",
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ))
+        }
         None => {
             let p = auth::random_password();
             (p.clone(), Some(p))
@@ -127,7 +154,13 @@ pub async fn create_user(
     };
     rec.check()?;
     let created = state.store.create_user(&rec, Timestamp::now()).await?;
-    Ok((StatusCode::CREATED, Json(UserCreated { user: UserView::from(&created), password: generated })))
+    Ok((
+        StatusCode::CREATED,
+        Json(UserCreated {
+            user: UserView::from(&created),
+            password: generated,
+        }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,7 +189,10 @@ pub async fn change_user(
     let me = caller.user()?;
     let store = state.store.as_ref();
     let not_found = || ApiError::not_found(format!("no account \"{username}\" that you can see"));
-    let target = store.user_by_username(&username).await?.ok_or_else(not_found)?;
+    let target = store
+        .user_by_username(&username)
+        .await?
+        .ok_or_else(not_found)?;
     let own = target.id == me.id;
     if !own {
         if !me.role.is_staff() || !target.union_path.starts_with(&me.union_path) {
@@ -166,15 +202,23 @@ pub async fn change_user(
     }
     if let Some(active) = body.active {
         if own {
-            return Err(ApiError::invalid("active", "you cannot disable your own account"));
+            return Err(ApiError::invalid(
+                "active",
+                "you cannot disable your own account",
+            ));
         }
         store.set_user_active(target.id, active).await?;
     }
     if let Some(p) = body.password {
         if p.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(ApiError::invalid(
+                "password",
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
-        store.set_password(target.id, &auth::hash_password(p).await?).await?;
+        store
+            .set_password(target.id, &auth::hash_password(p).await?)
+            .await?;
     }
     let updated = store.user_by_id(target.id).await?.ok_or_else(not_found)?;
     Ok(Json(UserView::from(&updated)))

@@ -31,11 +31,18 @@ pub struct StudioInfo {
 #[utoipa::path(get, path = "/api/v1/public/unions/{code}", tag = "public",
     params(("code" = String, Path, description = "e.g. jd.s1.e7")),
     responses((status = 200, body = StudioInfo), (status = 404, body = ErrorBody)))]
-pub async fn studio(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<StudioInfo>> {
+pub async fn studio(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<StudioInfo>> {
     let not_found = || ApiError::not_found(format!("no union \"{code}\""));
     let c: UnionCode = code.parse().map_err(|_| not_found())?;
     let u = state.store.union_by_code(&c).await?.ok_or_else(not_found)?;
-    Ok(Json(StudioInfo { code: u.record.code.to_string(), name: u.record.name, has_studio: u.record.studio_opened_on.is_some() }))
+    Ok(Json(StudioInfo {
+        code: u.record.code.to_string(),
+        name: u.record.name,
+        has_studio: u.record.studio_opened_on.is_some(),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,7 +66,10 @@ pub async fn submit(
     if !state.limits.submit_address.hit(&peer.ip().to_string()) {
         return Err(ApiError::TooManyRequests);
     }
-    let code: UnionCode = body.union.parse().map_err(|_| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
+    let code: UnionCode = body
+        .union
+        .parse()
+        .map_err(|_| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
     let union = state
         .store
         .union_by_code(&code)
@@ -70,10 +80,27 @@ pub async fn submit(
     let mut random = [0u8; tracking::LEN];
     rand::rngs::OsRng.fill_bytes(&mut random);
     let tracking_code = tracking::format_code(random);
-    let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
+    let normalized = tracking::normalize(&tracking_code)
+        .ok_or_else(|| ApiError::Internal("tracking code".into()))?;
     d.tracking_code_hash = Some(sha256_hex(&normalized));
-    let case = state.store.create_case(&d, Actor { label: "worker", user_id: None }).await?;
-    Ok((StatusCode::CREATED, Json(Submitted { number: case.record.number.to_string(), tracking_code, status: case.record.status })))
+    let case = state
+        .store
+        .create_case(
+            &d,
+            Actor {
+                label: "worker",
+                user_id: None,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Submitted {
+            number: case.record.number.to_string(),
+            tracking_code,
+            status: case.record.status,
+        }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -85,14 +112,23 @@ pub struct LookupInput {
 
 /// The case, if the number and the code belong together; otherwise one 404 for both
 /// mistakes, so that guessing learns nothing.
-async fn case_with_code(state: &AppState, peer: &SocketAddr, number: &str, code: &str) -> Result<StoredCase, ApiError> {
+async fn case_with_code(
+    state: &AppState,
+    peer: &SocketAddr,
+    number: &str,
+    code: &str,
+) -> Result<StoredCase, ApiError> {
     if !state.limits.lookup_address.hit(&peer.ip().to_string()) {
         return Err(ApiError::TooManyRequests);
     }
     let not_found = || ApiError::not_found("no case with this number and tracking code");
     let n: CaseNumber = number.parse().map_err(|_| not_found())?;
     let normalized = tracking::normalize(code).ok_or_else(not_found)?;
-    let case = state.store.case_by_number(&n).await?.ok_or_else(not_found)?;
+    let case = state
+        .store
+        .case_by_number(&n)
+        .await?
+        .ok_or_else(not_found)?;
     let given = sha256_hex(&normalized);
     match &case.record.tracking_code_hash {
         Some(h) if constant_time_eq(h.as_bytes(), given.as_bytes()) => Ok(case),
@@ -105,7 +141,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
-    let union = state.store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let union = state
+        .store
+        .union_by_id(case.union_id)
+        .await?
+        .map(|u| u.record.name)
+        .unwrap_or_default();
     let record = state.store.record_book(case.id).await?;
     Ok(Json(PublicCaseView::new(case, union, record)))
 }
@@ -146,10 +187,28 @@ pub async fn rate(
     ApiJson(body): ApiJson<PublicRatingInput>,
 ) -> ApiResult<Json<PublicCaseView>> {
     let case = case_with_code(&state, &peer, &number, &body.code).await?;
-    let RatingInput { rating, comment } = RatingInput { rating: body.rating, comment: body.comment };
+    let RatingInput { rating, comment } = RatingInput {
+        rating: body.rating,
+        comment: body.comment,
+    };
     let now = Timestamp::now();
-    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
+    let worker = WorkflowActor {
+        role: Role::Worker,
+        is_assigned_handler: false,
+    };
     let change = command::apply(&case.record, worker, Command::Rate { rating, comment }, now)?;
-    let saved = state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?;
+    let saved = state
+        .store
+        .save_change(
+            &case,
+            &change,
+            case.handler_id,
+            Actor {
+                label: "worker",
+                user_id: None,
+            },
+            now,
+        )
+        .await?;
     public_view(&state, &saved).await
 }

@@ -37,28 +37,46 @@ pub async fn login(
         return Err(ApiError::TooManyRequests);
     }
     let user = state.store.user_by_username(&body.username).await?;
-    let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
+    let hash = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
     if !auth::verify_password(body.password, hash).await {
         limits.login_account.hit(&account_key);
         limits.login_address.hit(&address_key);
         return Err(ApiError::WrongCredentials);
     }
-    let Some(user) = user else { return Err(ApiError::WrongCredentials) };
+    let Some(user) = user else {
+        return Err(ApiError::WrongCredentials);
+    };
     limits.login_account.clear(&account_key);
     let token = auth::random_token();
     let now = Timestamp::now();
     let expires = Timestamp::from_micros(now.micros() + auth::SESSION_HOURS * 3_600_000_000);
-    state.store.create_session(&auth::sha256_hex(&token), user.id, now, expires).await?;
-    Ok((jar.add(auth::session_cookie(token, state.secure_cookies)), Json(UserView::from(&user))))
+    state
+        .store
+        .create_session(&auth::sha256_hex(&token), user.id, now, expires)
+        .await?;
+    Ok((
+        jar.add(auth::session_cookie(token, state.secure_cookies)),
+        Json(UserView::from(&user)),
+    ))
 }
 
 /// Logs out: the session is deleted, the cookie cleared.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
     if let Some(token) = &caller.session_token {
         state.store.delete_session(&auth::sha256_hex(token)).await?;
     }
-    Ok((jar.remove(axum_extra::extract::cookie::Cookie::build(auth::SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((
+        jar.remove(axum_extra::extract::cookie::Cookie::build(auth::SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// The account making the call.
@@ -93,6 +111,20 @@ pub async fn create_token(
     let user = caller.user()?;
     youyue_domain::case::check_text("name", &body.name, 200, true)?;
     let secret = auth::random_token();
-    state.store.create_api_token(user.id, &body.name, &auth::sha256_hex(&secret), Timestamp::now()).await?;
-    Ok((StatusCode::CREATED, Json(TokenCreated { token: format!("{}{secret}", auth::API_TOKEN_PREFIX), name: body.name })))
+    state
+        .store
+        .create_api_token(
+            user.id,
+            &body.name,
+            &auth::sha256_hex(&secret),
+            Timestamp::now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            token: format!("{}{secret}", auth::API_TOKEN_PREFIX),
+            name: body.name,
+        }),
+    ))
 }

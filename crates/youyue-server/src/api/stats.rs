@@ -29,7 +29,11 @@ pub struct StatsParams {
 #[utoipa::path(get, path = "/api/v1/stats", params(StatsParams), tag = "figures",
     responses((status = 200, body = Object, description = "studios, disputes_mediated, people_involved, amount_recovered (yuan string), claims_resolved, suggestions, suggestions_adopted, cases_resolved, cases_explained, cases_opened, opened_by_kind, opened_by_channel, opened_by_status"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, caller: Caller, ApiQuery(p): ApiQuery<StatsParams>) -> ApiResult<Json<Stats>> {
+pub async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<StatsParams>,
+) -> ApiResult<Json<Stats>> {
     let user = caller.staff()?;
     let from = parse_date(&p.from).map_err(|e| ApiError::invalid("from", e.to_string()))?;
     let to = parse_date(&p.to).map_err(|e| ApiError::invalid("to", e.to_string()))?;

@@ -1,0 +1,439 @@
+//! The `stats` figures on a hand-made data set whose right answers are written here, on
+//! both databases: period edges at midnight China time, subtree roll-ups, other top-level
+//! unions left out; and the SQL checked against the domain's reference definition on
+//! generated data.
+
+use crate::harness::{import_text, Backend, TestDb};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use youyue_domain::stats::{CaseFacts, Stats};
+use youyue_domain::Period;
+
+fn union(code: &str, parent: Option<&str>, studio: Option<&str>) -> Value {
+    let mut u = json!({"type":"union","code":code,"name":format!("{code} 工会"),"parent":parent});
+    if let Some(s) = studio {
+        u["studio_opened_on"] = json!(s);
+    }
+    u
+}
+
+#[allow(clippy::too_many_arguments)]
+fn case(
+    n: u32,
+    union: &str,
+    kind: &str,
+    status: &str,
+    opened: &str,
+    closed: Option<&str>,
+    people: i64,
+    amount: Option<&str>,
+    adopted: Option<bool>,
+) -> Value {
+    let prefix = if union.starts_with("yw") { "YW" } else { "JD" };
+    let mut c = json!({
+        "type":"case","number":format!("{prefix}-2022-{n:06}"),"union":union,"kind":kind,"channel":"reception",
+        "collective":people > 1,"online":false,"scheduled":false,"people":people,"title":format!("case {n}"),
+        "description":"","anonymous":false,"opened_at":opened,"status":status,
+    });
+    if let Some(c2) = closed {
+        c["closed_at"] = json!(c2);
+    }
+    if let Some(a) = amount {
+        c["amount_recovered"] = json!(a);
+    }
+    if kind == "dispute" && status == "resolved" {
+        c["agreement"] = json!(true);
+    }
+    if let Some(a) = adopted {
+        c["adopted"] = json!(a);
+    }
+    if status == "explained" {
+        c["explanation"] = json!("不属于工会职能");
+    }
+    c
+}
+
+pub fn figures_jsonl() -> String {
+    let lines = vec![
+        union("jd", None, None),
+        union("jd.a", Some("jd"), None),
+        union("jd.b", Some("jd"), None),
+        union("jd.a.x", Some("jd.a"), Some("2022-01-01")),
+        union("jd.a.y", Some("jd.a"), Some("2022-06-30")),
+        union("jd.b.z", Some("jd.b"), Some("2023-01-01")),
+        union("yw", None, Some("2020-01-01")),
+        // 1: closed exactly at the first midnight (China time) of the period: in.
+        case(
+            1,
+            "jd.a.x",
+            "dispute",
+            "resolved",
+            "2021-12-20T10:00:00+08:00",
+            Some("2022-01-01T00:00:00+08:00"),
+            3,
+            Some("1000.50"),
+            None,
+        ),
+        // 2: closed one second before it, written in UTC: out.
+        case(
+            2,
+            "jd.a.x",
+            "dispute",
+            "resolved",
+            "2021-12-01T10:00:00+08:00",
+            Some("2021-12-31T15:59:59Z"),
+            4,
+            Some("9"),
+            None,
+        ),
+        // 3: closed in the last microsecond of the period: in.
+        case(
+            3,
+            "jd.a.y",
+            "dispute",
+            "resolved",
+            "2022-03-01T10:00:00+08:00",
+            Some("2022-12-31T15:59:59.999999Z"),
+            2,
+            Some("200"),
+            None,
+        ),
+        // 4: closed at the midnight ending the period: out (but opened in it).
+        case(
+            4,
+            "jd.a.y",
+            "dispute",
+            "resolved",
+            "2022-12-01T10:00:00+08:00",
+            Some("2022-12-31T16:00:00Z"),
+            5,
+            Some("7"),
+            None,
+        ),
+        // 5: an explained dispute is not mediated.
+        case(
+            5,
+            "jd.a.x",
+            "dispute",
+            "explained",
+            "2022-04-01T10:00:00+08:00",
+            Some("2022-04-02T10:00:00+08:00"),
+            6,
+            None,
+            None,
+        ),
+        case(
+            6,
+            "jd.b.z",
+            "claim",
+            "resolved",
+            "2022-05-01T10:00:00+08:00",
+            Some("2022-05-03T10:00:00+08:00"),
+            1,
+            Some("50.05"),
+            None,
+        ),
+        case(
+            7,
+            "jd.b",
+            "claim",
+            "resolved",
+            "2022-05-01T10:00:00+08:00",
+            Some("2022-05-03T10:00:00-05:00"),
+            1,
+            None,
+            None,
+        ),
+        case(
+            8,
+            "jd.b.z",
+            "suggestion",
+            "resolved",
+            "2022-06-01T10:00:00+08:00",
+            Some("2022-06-05T10:00:00+08:00"),
+            1,
+            None,
+            Some(true),
+        ),
+        case(
+            9,
+            "jd.a.x",
+            "suggestion",
+            "resolved",
+            "2022-06-01T10:00:00+08:00",
+            Some("2022-06-05T10:00:00+08:00"),
+            1,
+            None,
+            Some(false),
+        ),
+        // 10: opened at the first midnight, written in UTC: in.
+        case(
+            10,
+            "jd.a.y",
+            "suggestion",
+            "in_progress",
+            "2021-12-31T16:00:00Z",
+            None,
+            1,
+            None,
+            None,
+        ),
+        // 11: opened at the midnight after the period: out.
+        case(
+            11,
+            "jd.a.y",
+            "suggestion",
+            "resolved",
+            "2023-01-01T00:00:00+08:00",
+            Some("2023-01-02T00:00:00+08:00"),
+            1,
+            None,
+            Some(true),
+        ),
+        // 12: money recovered counts for any kind resolved.
+        case(
+            12,
+            "jd.b",
+            "wellbeing",
+            "resolved",
+            "2022-07-01T10:00:00+08:00",
+            Some("2022-07-02T10:00:00+08:00"),
+            1,
+            Some("100"),
+            None,
+        ),
+        // 13: another top-level union: never in jd's figures.
+        case(
+            13,
+            "yw",
+            "dispute",
+            "resolved",
+            "2022-07-01T10:00:00+08:00",
+            Some("2022-07-02T10:00:00+08:00"),
+            9,
+            Some("999"),
+            None,
+        ),
+        case(
+            14,
+            "jd.a.y",
+            "dispute",
+            "in_progress",
+            "2022-08-01T10:00:00+08:00",
+            None,
+            1,
+            None,
+            None,
+        ),
+    ];
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn d(s: &str) -> NaiveDate {
+    youyue_domain::time::parse_date(s).unwrap()
+}
+
+async fn stats_of(store: &dyn youyue_store::Store, code: &str, from: &str, to: &str) -> Stats {
+    let u = store
+        .union_by_code(&code.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .stats(&u, Period::new(d(from), d(to)).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn hand_made_figures(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    import_text(store.as_ref(), &figures_jsonl()).await.unwrap();
+
+    let s = stats_of(store.as_ref(), "jd", "2022-01-01", "2022-12-31").await;
+    assert_eq!(s.studios, 2, "x and y opened by the end; z opens 2023");
+    assert_eq!((s.disputes_mediated, s.people_involved), (2, 5));
+    assert_eq!(s.amount_recovered.to_string(), "1350.55");
+    assert_eq!(s.claims_resolved, 2);
+    assert_eq!((s.suggestions, s.suggestions_adopted), (3, 1));
+    assert_eq!((s.cases_resolved, s.cases_explained), (7, 1));
+    assert_eq!(s.cases_opened, 10);
+    assert_eq!(s.opened_by_kind["dispute"], 4);
+    assert_eq!(s.opened_by_kind["claim"], 2);
+    assert_eq!(s.opened_by_kind["suggestion"], 3);
+    assert_eq!(s.opened_by_kind["wellbeing"], 1);
+    assert_eq!(s.opened_by_channel["reception"], 10);
+    assert_eq!(s.opened_by_channel["online"], 0);
+    assert_eq!(s.opened_by_status["in_progress"], 2);
+    assert_eq!(s.opened_by_status["resolved"], 7);
+    assert_eq!(s.opened_by_status["explained"], 1);
+    assert_eq!(s.opened_by_status["registered"], 0);
+
+    // A subtree: jd.a only.
+    let a = stats_of(store.as_ref(), "jd.a", "2022-01-01", "2022-12-31").await;
+    assert_eq!(
+        (a.studios, a.disputes_mediated, a.people_involved),
+        (2, 2, 5)
+    );
+    assert_eq!(a.amount_recovered.to_string(), "1200.50");
+    assert_eq!(
+        (a.claims_resolved, a.suggestions, a.suggestions_adopted),
+        (0, 2, 0)
+    );
+
+    // One day at each edge.
+    let last = stats_of(store.as_ref(), "jd", "2022-12-31", "2022-12-31").await;
+    assert_eq!((last.disputes_mediated, last.people_involved), (1, 2));
+    let first = stats_of(store.as_ref(), "jd", "2022-01-01", "2022-01-01").await;
+    assert_eq!(
+        (
+            first.disputes_mediated,
+            first.suggestions,
+            first.cases_opened
+        ),
+        (1, 1, 1)
+    );
+    let before = stats_of(store.as_ref(), "jd", "2021-12-31", "2021-12-31").await;
+    assert_eq!((before.disputes_mediated, before.people_involved), (1, 4));
+    assert_eq!(before.studios, 0);
+    // A claim closed at 10:00 on 3 May in UTC−5 is 23:00 in China: still 3 May.
+    let may3 = stats_of(store.as_ref(), "jd", "2022-05-03", "2022-05-03").await;
+    assert_eq!(may3.claims_resolved, 2);
+    let next = stats_of(store.as_ref(), "jd", "2023-01-01", "2023-12-31").await;
+    assert_eq!(
+        (
+            next.studios,
+            next.suggestions,
+            next.suggestions_adopted,
+            next.disputes_mediated
+        ),
+        (3, 1, 1, 1)
+    );
+    // The other top-level union alone.
+    let yw = stats_of(store.as_ref(), "yw", "2022-01-01", "2022-12-31").await;
+    assert_eq!(
+        (yw.studios, yw.disputes_mediated, yw.people_involved),
+        (1, 1, 9)
+    );
+    assert_eq!(yw.amount_recovered.to_string(), "999.00");
+}
+both!(hand_made_figures);
+
+/// A small deterministic generator (no clock, no OS randomness).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+async fn sql_matches_reference_definition(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let mut rng = Lcg(20260302);
+    let codes = ["jd", "jd.a", "jd.b", "jd.a.x", "jd.a.y", "jd.b.z"];
+    let mut lines = vec![
+        union("jd", None, None),
+        union("jd.a", Some("jd"), Some("2021-06-01")),
+        union("jd.b", Some("jd"), None),
+        union("jd.a.x", Some("jd.a"), Some("2022-01-01")),
+        union("jd.a.y", Some("jd.a"), Some("2022-12-31")),
+        union("jd.b.z", Some("jd.b"), Some("2023-01-01")),
+    ];
+    let kinds = ["claim", "dispute", "wellbeing", "suggestion"];
+    let channels = ["hotline", "mailbox", "reception", "forum", "online"];
+    let statuses = [
+        "registered",
+        "accepted",
+        "in_progress",
+        "resolved",
+        "explained",
+    ];
+    let mut facts: Vec<(String, CaseFacts)> = Vec::new();
+    let base = youyue_domain::Timestamp::parse_rfc3339("2021-11-01T00:00:00+08:00")
+        .unwrap()
+        .micros();
+    for n in 1..=400u32 {
+        let union = codes[rng.next(6) as usize];
+        let kind = kinds[rng.next(4) as usize];
+        let status = statuses[rng.next(5) as usize];
+        // Times land on whole hours, so that many fall exactly on a midnight.
+        let opened = base + (rng.next(24 * 500) as i64) * 3_600_000_000;
+        let closed = (status == "resolved" || status == "explained")
+            .then(|| opened + (rng.next(24 * 40) as i64) * 3_600_000_000);
+        let people = 1 + rng.next(3) as i64;
+        let amount = (status == "resolved" && rng.next(2) == 0)
+            .then(|| format!("{}.{:02}", rng.next(5000), rng.next(100)));
+        let adopted = (kind == "suggestion" && status == "resolved").then(|| rng.next(2) == 0);
+        let ts = |us: i64| youyue_domain::Timestamp::from_micros(us).to_rfc3339_cst();
+        let mut c = case(
+            n,
+            union,
+            kind,
+            status,
+            &ts(opened),
+            closed.map(ts).as_deref(),
+            people,
+            amount.as_deref(),
+            adopted,
+        );
+        c["channel"] = json!(channels[rng.next(5) as usize]);
+        if kind == "dispute" && status == "resolved" {
+            c["agreement"] = json!(rng.next(2) == 0);
+        }
+        lines.push(c.clone());
+        let parsed = youyue_domain::exchange::Line::parse(&c.to_string()).unwrap();
+        let youyue_domain::exchange::Line::Case(r) = parsed else {
+            panic!()
+        };
+        facts.push((
+            union.to_owned(),
+            CaseFacts {
+                kind: r.kind,
+                channel: r.channel,
+                status: r.status,
+                people: r.people,
+                opened_at: r.opened_at,
+                closed_at: r.closed_at,
+                amount_recovered: r.amount_recovered,
+                adopted: r.adopted,
+            },
+        ));
+    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    import_text(store.as_ref(), &text).await.unwrap();
+    let studios = [
+        ("jd.a", "2021-06-01"),
+        ("jd.a.x", "2022-01-01"),
+        ("jd.a.y", "2022-12-31"),
+        ("jd.b.z", "2023-01-01"),
+    ];
+    for (root, from, to) in [
+        ("jd", "2022-01-01", "2022-12-31"),
+        ("jd", "2021-11-01", "2023-06-30"),
+        ("jd.a", "2022-03-01", "2022-03-31"),
+        ("jd.b", "2022-12-31", "2023-01-01"),
+        ("jd.a.y", "2022-07-15", "2022-07-15"),
+    ] {
+        let period = Period::new(d(from), d(to)).unwrap();
+        let mut want = Stats::empty(root, period);
+        let inside = |code: &str| code == root || code.starts_with(&format!("{root}."));
+        for (code, opened) in studios {
+            if inside(code) {
+                want.add_studio(Some(d(opened)));
+            }
+        }
+        for (code, f) in &facts {
+            if inside(code) {
+                want.add_case(f).unwrap();
+            }
+        }
+        let got = stats_of(store.as_ref(), root, from, to).await;
+        assert_eq!(got, want, "{root} {from}..{to}");
+    }
+}
+both!(sql_matches_reference_definition);

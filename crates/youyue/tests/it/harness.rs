@@ -1,0 +1,340 @@
+//! Fresh databases, the server on a loopback port, and HTTP helpers.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use youyue_store::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test fn once per backend: `both!(name)` makes `name::sqlite` and
+/// `name::postgres`.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::harness::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::harness::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("YOUYUE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database of the test's own, dropped (PostgreSQL) or deleted (SQLite) afterwards.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("youyue.db").display());
+                TestDb {
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!(
+                    "youyue_t_{}",
+                    youyue_server::auth::random_token()[..16].to_owned()
+                );
+                let admin = pg_admin_url();
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for the tests and is not reachable at {admin}: {e}")
+                });
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let admin = pg_admin_url();
+            // Drop runs outside any runtime we may block; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(mut conn) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
+                    {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub const PASSWORD: &str = "test-password-1";
+
+/// One argon2id hash of [`PASSWORD`], computed once for all test accounts.
+pub fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(youyue_server::auth::hash_password(PASSWORD.to_owned()))
+                .unwrap()
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// The test district: jd → jd.s1 → (jd.s1.e1, jd.s1.e2); jd → jd.s2 → jd.s2.e1; and
+/// staff at several levels. As import JSON Lines.
+pub fn district_jsonl() -> String {
+    let mut lines = vec![
+        json!({"type":"union","code":"jd","name":"金东区总工会","parent":null}),
+        json!({"type":"union","code":"jd.s1","name":"多湖街道总工会","parent":"jd"}),
+        json!({"type":"union","code":"jd.s2","name":"东孝街道总工会","parent":"jd"}),
+        json!({"type":"union","code":"jd.s1.e1","name":"纸箱厂工会","parent":"jd.s1","studio_opened_on":"2021-03-02"}),
+        json!({"type":"union","code":"jd.s1.e2","name":"五金公司工会","parent":"jd.s1","studio_opened_on":"2021-05-18"}),
+        json!({"type":"union","code":"jd.s2.e1","name":"食品公司工会","parent":"jd.s2","studio_opened_on":"2021-09-10"}),
+    ];
+    for (username, union, role) in [
+        ("admin", "jd", "admin"),
+        ("mediator", "jd", "handler"),
+        ("s1chair", "jd.s1", "chair"),
+        ("e1chair", "jd.s1.e1", "chair"),
+        ("e1reception", "jd.s1.e1", "receptionist"),
+        ("e1handler", "jd.s1.e1", "handler"),
+        ("e2reception", "jd.s1.e2", "receptionist"),
+        ("e2handler", "jd.s1.e2", "handler"),
+        ("f1reception", "jd.s2.e1", "receptionist"),
+        ("worker1", "jd.s1.e1", "worker"),
+    ] {
+        lines.push(json!({"type":"user","username":username,"name":format!("{username} 同志"),"union":union,"role":role,"password_hash":password_hash()}));
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+pub async fn import_text(
+    store: &dyn Store,
+    text: &str,
+) -> Result<youyue_store::ImportSummary, youyue_store::ImportError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, youyue_domain::exchange::Line::parse(l)));
+    store
+        .import(&mut lines, youyue_domain::Timestamp::now())
+        .await
+}
+
+pub async fn export_text(store: &dyn Store) -> String {
+    let mut out = String::new();
+    store
+        .export(&mut |l| {
+            out.push_str(&l.to_json().map_err(std::io::Error::other)?);
+            out.push('\n');
+            Ok(())
+        })
+        .await
+        .unwrap();
+    out
+}
+
+/// The service on a loopback port, over a fresh database holding the test district.
+pub struct TestApp {
+    pub store: Arc<dyn Store>,
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let app = TestApp::empty(backend).await;
+        import_text(app.store.as_ref(), &district_jsonl())
+            .await
+            .unwrap();
+        app
+    }
+
+    pub async fn empty(backend: Backend) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let store = youyue_store::open(&db.url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = youyue_server::AppState::new(store.clone());
+        tokio::spawn(youyue_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            store,
+            addr,
+            shutdown: Some(tx),
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A client without a session: a worker on the street.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: self.url(""),
+        }
+    }
+
+    pub async fn login(&self, username: &str) -> Client {
+        let c = self.anonymous();
+        let (status, body) = c
+            .post(
+                "/api/v1/session",
+                json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A cookie-keeping HTTP client with JSON helpers that return the status and the body.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, body)
+    }
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        Self::read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::read(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::read(
+            self.http
+                .patch(format!("{}{path}", self.base))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        Self::read(r.send().await.unwrap()).await
+    }
+    /// POST that must succeed with `want`; returns the body.
+    pub async fn ok(&self, path: &str, body: Value, want: StatusCode) -> Value {
+        let (status, b) = self.post(path, body).await;
+        assert_eq!(status, want, "POST {path}: {b}");
+        b
+    }
+}
+
+/// Asserts a JSON error: status, code, and (if given) the field named.
+pub fn assert_error(
+    got: &(StatusCode, Value),
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "body: {}", got.1);
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "no message: {}",
+        got.1
+    );
+    if let Some(f) = field {
+        assert_eq!(got.1["error"]["field"], f, "body: {}", got.1);
+    }
+}

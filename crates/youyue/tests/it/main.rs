@@ -1,0 +1,13 @@
+//! The integration tests of youyue: one binary (it links once), every test against a real
+//! SQLite file and a real PostgreSQL database of its own. PostgreSQL is required: without it
+//! these tests fail rather than skip (set YOUYUE_TEST_PG to point elsewhere).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[macro_use]
+mod harness;
+mod api_errors;
+mod cli;
+mod exchange;
+mod figures;
+mod scoping;
+mod workflow;

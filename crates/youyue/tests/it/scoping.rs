@@ -1,0 +1,238 @@
+//! Staff see and act only within their union's subtree; anonymous workers' contacts stay
+//! hidden from their own enterprise's staff.
+
+use crate::harness::{assert_error, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn raise(app: &TestApp, union: &str, anonymous: bool) -> String {
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":union,"kind":"claim","description":format!("{union} 的诉求"),"anonymous":anonymous,
+                   "worker_name":"王五","contact":"13900000000"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    v["number"].as_str().unwrap().to_owned()
+}
+
+async fn subtree_scoping(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let e1 = raise(&app, "jd.s1.e1", false).await;
+    let e2 = raise(&app, "jd.s1.e2", false).await;
+    let f1 = raise(&app, "jd.s2.e1", false).await;
+
+    let e1r = app.login("e1reception").await;
+    assert_eq!(
+        e1r.get(&format!("/api/v1/cases/{e1}")).await.0,
+        StatusCode::OK
+    );
+    // Another enterprise's case does not exist for them: by URL, by action, in lists.
+    assert_error(
+        &e1r.get(&format!("/api/v1/cases/{e2}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &e1r.post(&format!("/api/v1/cases/{e2}/accept"), json!({}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &e1r.post(&format!("/api/v1/cases/{e2}/notes"), json!({"text":"x"}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let (_, list) = e1r.get("/api/v1/cases").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["cases"][0]["number"], e1.as_str());
+    let (_, list) = e1r.get(&format!("/api/v1/cases?q={e2}")).await;
+    assert_eq!(list["total"], 0);
+    assert_error(
+        &e1r.get("/api/v1/cases?union=jd.s1.e2").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    // Registering a case for another union is refused the same way.
+    assert_error(
+        &e1r.post(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e2","kind":"claim","channel":"hotline","description":"x"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+
+    // The street union sees its two enterprises, not the other street's.
+    let s1 = app.login("s1chair").await;
+    let (_, list) = s1.get("/api/v1/cases").await;
+    assert_eq!(list["total"], 2);
+    assert_error(
+        &s1.get(&format!("/api/v1/cases/{f1}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let (_, list) = s1.get("/api/v1/cases?union=jd.s1.e2").await;
+    assert_eq!(list["total"], 1);
+    let (_, unions) = s1.get("/api/v1/unions").await;
+    let codes: Vec<&str> = unions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["jd.s1", "jd.s1.e1", "jd.s1.e2"]);
+
+    // The district sees everything.
+    let admin = app.login("admin").await;
+    let (_, list) = admin.get("/api/v1/cases").await;
+    assert_eq!(list["total"], 3);
+
+    // Figures only within the subtree.
+    let e1c = app.login("e1chair").await;
+    assert_error(
+        &e1c.get("/api/v1/stats?union=jd&from=2026-01-01&to=2026-12-31")
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_eq!(
+        e1c.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A worker gets no figures.
+    let w = app.login("worker1").await;
+    assert_error(
+        &w.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31")
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &app.anonymous().get("/api/v1/cases").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        None,
+    );
+
+    // Accounts: a chair manages only their subtree and never makes an administrator.
+    let (s, b) = e1c
+        .post(
+            "/api/v1/users",
+            json!({"username":"new1","name":"新人","union":"jd.s1.e2","role":"receptionist"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    assert_error(
+        &e1c.post(
+            "/api/v1/users",
+            json!({"username":"new1","name":"新人","union":"jd.s1.e1","role":"admin"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let created = e1c
+        .ok(
+            "/api/v1/users",
+            json!({"username":"new1","name":"新人","union":"jd.s1.e1","role":"receptionist"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(created["password"].as_str().unwrap().len(), 16);
+    assert_error(
+        &e1c.post(
+            "/api/v1/users",
+            json!({"username":"new1","name":"重复","union":"jd.s1.e1","role":"receptionist"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
+    assert_error(
+        &e1r.post(
+            "/api/v1/users",
+            json!({"username":"new2","name":"x","union":"jd.s1.e1","role":"receptionist"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &e1c.patch("/api/v1/users/f1reception", json!({"active":false}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    // Unions are added only below one's own.
+    assert_error(
+        &e1c.post(
+            "/api/v1/unions",
+            json!({"code":"jd.s2.e9","name":"新厂工会","parent":"jd.s2"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let v = s1.ok("/api/v1/unions", json!({"code":"jd.s1.e9","name":"新厂工会","parent":"jd.s1","studio_opened_on":"2026-05-01"}), StatusCode::CREATED).await;
+    assert_eq!(v["depth"], 2);
+    assert_error(
+        &s1.post(
+            "/api/v1/unions",
+            json!({"code":"jd.s1.e9","name":"重复","parent":"jd.s1"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
+}
+both!(subtree_scoping);
+
+async fn anonymous_contact_hidden_from_own_enterprise(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anon = raise(&app, "jd.s2.e1", true).await;
+    let named = raise(&app, "jd.s2.e1", false).await;
+    let f1 = app.login("f1reception").await;
+    let (_, v) = f1.get(&format!("/api/v1/cases/{anon}")).await;
+    assert_eq!(v["contact"], serde_json::Value::Null);
+    assert_eq!(v["worker_name"], serde_json::Value::Null);
+    assert_eq!(v["contact_hidden"], true);
+    let (_, list) = f1.get("/api/v1/cases").await;
+    assert!(
+        !list.to_string().contains("13900000000")
+            || list["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["anonymous"] == false || c["contact"].is_null())
+    );
+    let (_, v) = f1.get(&format!("/api/v1/cases/{named}")).await;
+    assert_eq!(v["contact"], "13900000000");
+    // The district, above the enterprise, can reach the worker.
+    let admin = app.login("admin").await;
+    let (_, v) = admin.get(&format!("/api/v1/cases/{anon}")).await;
+    assert_eq!(v["contact"], "13900000000");
+    assert_eq!(v["worker_name"], "王五");
+}
+both!(anonymous_contact_hidden_from_own_enterprise);

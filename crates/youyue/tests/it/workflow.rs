@@ -1,0 +1,550 @@
+//! A case raised by a worker and taken through every state by staff over the API, with the
+//! record book complete; and the refusals of the workflow rules.
+
+use crate::harness::{assert_error, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn liu_shifu_end_to_end(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let worker = app.anonymous();
+
+    // The worker raises a dispute online, without an account.
+    let (status, studio) = worker.get("/api/v1/public/unions/jd.s1.e1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(studio["name"], "纸箱厂工会");
+    let submitted = worker
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"dispute","description":"操作失误导致手掌受伤，与企业就工伤赔偿发生争议。",
+                   "worker_name":"刘师傅","contact":"13800000001"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = submitted["number"].as_str().unwrap().to_owned();
+    let code = submitted["tracking_code"].as_str().unwrap().to_owned();
+    let year = youyue_domain::Timestamp::now()
+        .to_cst()
+        .format("%Y")
+        .to_string();
+    assert_eq!(number, format!("JD-{year}-000001"));
+    assert_eq!(submitted["status"], "registered");
+
+    // The lookup works with the code, in any case and spacing, and not without it.
+    let lookup = format!("/api/v1/public/cases/{number}/lookup");
+    let (status, view) = worker
+        .post(
+            &lookup,
+            json!({"code": code.to_lowercase().replace('-', " ")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["status"], "registered");
+    assert_error(
+        &worker.post(&lookup, json!({"code": "22222-22222"})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &worker
+            .post(
+                "/api/v1/public/cases/JD-1999-000001/lookup",
+                json!({"code": code}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    // Rating before the case is closed is refused.
+    let rating = format!("/api/v1/public/cases/{number}/rating");
+    assert_error(
+        &worker
+            .post(&rating, json!({"code": code, "rating": 5}))
+            .await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
+
+    // The receptionist accepts and classifies it; the mediator may not resolve before being assigned.
+    let reception = app.login("e1reception").await;
+    let mediator = app.login("mediator").await;
+    let case = format!("/api/v1/cases/{number}");
+    let v = reception
+        .ok(
+            &format!("{case}/accept"),
+            json!({"urgency":"urgent"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["urgency"], "urgent");
+    assert_eq!(
+        v["due_on"],
+        youyue_domain::Timestamp::now().cst_date().to_string()
+    );
+    assert_error(
+        &mediator
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"x","agreement":true}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    // A chair may resolve, but not before someone is assigned.
+    let chair = app.login("e1chair").await;
+    let early = chair
+        .post(
+            &format!("{case}/resolve"),
+            json!({"resolution":"x","agreement":true}),
+        )
+        .await;
+    assert_error(&early, StatusCode::CONFLICT, "conflict", None);
+    assert!(
+        early.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("assign a handler first"),
+        "{}",
+        early.1
+    );
+    // A receptionist cannot resolve at all.
+    assert_error(
+        &reception
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"x","agreement":true}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    // Accepting twice is refused with a reason.
+    let again = reception.post(&format!("{case}/accept"), json!({})).await;
+    assert_error(&again, StatusCode::CONFLICT, "conflict", None);
+    assert!(
+        again.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("accepted"),
+        "{}",
+        again.1
+    );
+
+    let v = reception
+        .ok(
+            &format!("{case}/assign"),
+            json!({"handler":"mediator"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "in_progress");
+    assert_eq!(v["handler"], "mediator");
+    // Another handler of the same union is not the assigned one.
+    let other = app.login("e1handler").await;
+    assert_error(
+        &other
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"x","agreement":true}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    mediator
+        .ok(
+            &format!("{case}/appointments"),
+            json!({"starts_at":"2026-02-10T14:00:00+08:00","place":"纸箱厂工会有约工作室","note":"双方到场"}),
+            StatusCode::OK,
+        )
+        .await;
+    mediator
+        .ok(
+            &format!("{case}/notes"),
+            json!({"text":"企业负责人已到场","internal":true}),
+            StatusCode::OK,
+        )
+        .await;
+    mediator
+        .ok(
+            &format!("{case}/notes"),
+            json!({"text":"今天下午调解"}),
+            StatusCode::OK,
+        )
+        .await;
+    // A dispute is resolved only with its outcome.
+    assert_error(
+        &mediator
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"签订调解协议"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("agreement"),
+    );
+    assert_error(
+        &mediator.post(&format!("{case}/resolve"), json!({"resolution":"签订调解协议","agreement":true,"amount_recovered":"30000.001"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("amount_recovered"),
+    );
+    let v = mediator
+        .ok(
+            &format!("{case}/resolve"),
+            json!({"resolution":"双方签订调解协议，企业支付赔偿金30000元。","agreement":true,"amount_recovered":"30000"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "resolved");
+    assert_eq!(v["amount_recovered"], "30000.00");
+    assert!(v["closed_at"].as_str().unwrap().ends_with("+08:00"));
+
+    // The worker sees the answer and the public timeline, without internal notes or staff names.
+    let (_, view) = worker.post(&lookup, json!({"code": code})).await;
+    assert_eq!(view["status"], "resolved");
+    assert_eq!(view["answer"], "双方签订调解协议，企业支付赔偿金30000元。");
+    assert_eq!(view["can_rate"], true);
+    let text = view.to_string();
+    assert!(
+        !text.contains("企业负责人已到场"),
+        "internal note leaked: {text}"
+    );
+    assert!(!text.contains("mediator"), "staff name leaked: {text}");
+    assert!(text.contains("今天下午调解"));
+    let v = worker
+        .ok(
+            &rating,
+            json!({"code": code, "rating": 5, "comment": "当天解决"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["rating"], 5);
+    assert_eq!(v["rating_label"], "非常满意");
+    assert_error(
+        &worker
+            .post(&rating, json!({"code": code, "rating": 4}))
+            .await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
+
+    // Only a chair or an administrator reopens; reopening clears the outcome.
+    assert_error(
+        &reception
+            .post(&format!("{case}/reopen"), json!({"reason":"x"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let v = chair
+        .ok(
+            &format!("{case}/reopen"),
+            json!({"reason":"企业未按期付款"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "in_progress");
+    assert_eq!(v["amount_recovered"], serde_json::Value::Null);
+    assert_eq!(v["rating"], serde_json::Value::Null);
+    let v = mediator
+        .ok(
+            &format!("{case}/resolve"),
+            json!({"resolution":"企业已付款","agreement":true,"amount_recovered":"30000.00"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "resolved");
+
+    // The record book has every step, in order, with who and before/after.
+    let (status, record) = chair.get(&format!("{case}/record")).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "register", "accept", "assign", "schedule", "note", "note", "resolve", "rate",
+            "reopen", "resolve"
+        ]
+    );
+    let seqs: Vec<i64> = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
+    let actors: Vec<&str> = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(actors[0], "worker");
+    assert_eq!(actors[1], "e1reception");
+    assert_eq!(actors[8], "e1chair");
+    assert_eq!(record[1]["detail"]["before"]["status"], "registered");
+    assert_eq!(record[1]["detail"]["after"]["status"], "accepted");
+    assert_eq!(
+        record[8]["detail"]["before"]["amount_recovered"],
+        "30000.00"
+    );
+    assert_eq!(record[8]["detail"]["reason"], "企业未按期付款");
+    assert_eq!(record[4]["internal"], true);
+    // Personal details are not copied into the record book.
+    assert!(!record.to_string().contains("13800000001"));
+
+    // The record book cannot be edited or deleted, even with SQL.
+    let db = &app.db.url;
+    let edited = match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'")
+                .execute(&pool)
+                .await;
+            let d = sqlx::query("DELETE FROM record_entries")
+                .execute(&pool)
+                .await;
+            u.is_ok() || d.is_ok()
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'")
+                .execute(&pool)
+                .await;
+            let d = sqlx::query("DELETE FROM record_entries")
+                .execute(&pool)
+                .await;
+            pool.close().await;
+            u.is_ok() || d.is_ok()
+        }
+    };
+    assert!(!edited, "the record book accepted an edit");
+}
+both!(liu_shifu_end_to_end);
+
+async fn staff_register_explain_and_suggestions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reception = app.login("e2reception").await;
+    let v = reception
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e2","kind":"suggestion","channel":"mailbox","title":"食堂增加夜宵",
+                   "description":"建议夜班食堂提供夜宵","opened_at":"2026-03-01T08:00:00Z"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(v["channel"], "mailbox");
+    assert_eq!(v["opened_at"], "2026-03-01T16:00:00+08:00");
+    assert_eq!(v["number"], "JD-2026-000001");
+    let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
+    reception
+        .ok(
+            &format!("{case}/accept"),
+            json!({"due_on":"2099-01-01"}),
+            StatusCode::OK,
+        )
+        .await;
+    reception
+        .ok(
+            &format!("{case}/assign"),
+            json!({"handler":"e2handler"}),
+            StatusCode::OK,
+        )
+        .await;
+    let handler = app.login("e2handler").await;
+    assert_error(
+        &handler
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"采纳","agreement":true,"adopted":true}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("agreement"),
+    );
+    let v = handler
+        .ok(
+            &format!("{case}/resolve"),
+            json!({"resolution":"企业已采纳","adopted":true}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["adopted"], true);
+
+    // Explaining needs the explanation, and closes the case with it.
+    let v = reception
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e2","kind":"claim","channel":"hotline","description":"邻居装修噪音","collective":true,"people":3}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(v["people"], 3);
+    assert_eq!(v["title"], "邻居装修噪音");
+    let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
+    // A receptionist does not explain; a chair of a union above does.
+    assert_error(
+        &reception
+            .post(&format!("{case}/explain"), json!({"explanation":"x"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let chair = app.login("s1chair").await;
+    assert_error(
+        &chair
+            .post(&format!("{case}/explain"), json!({"explanation":"  "}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("explanation"),
+    );
+    let v = chair
+        .ok(
+            &format!("{case}/explain"),
+            json!({"explanation":"不属于劳动关系事项，请向社区反映。"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(v["status"], "explained");
+    assert!(v["closed_at"].is_string());
+    assert_eq!(v["actions"], json!(["note", "reopen"]));
+    // Nothing more but notes and reopening on a closed case.
+    assert_error(
+        &chair
+            .post(&format!("{case}/assign"), json!({"handler":"e2handler"}))
+            .await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
+
+    // A handler outside the case's subtree cannot be assigned.
+    let v = reception
+        .ok("/api/v1/cases", json!({"union":"jd.s1.e2","kind":"claim","channel":"reception","description":"工资条不清楚"}), StatusCode::CREATED)
+        .await;
+    let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
+    reception
+        .ok(&format!("{case}/accept"), json!({}), StatusCode::OK)
+        .await;
+    assert_error(
+        &reception
+            .post(&format!("{case}/assign"), json!({"handler":"e1handler"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("handler"),
+    );
+    assert_error(
+        &reception
+            .post(&format!("{case}/assign"), json!({"handler":"f1reception"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("handler"),
+    );
+}
+both!(staff_register_explain_and_suggestions);
+
+async fn registered_worker_and_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let worker = app.login("worker1").await;
+    let v = worker
+        .ok("/api/v1/cases", json!({"union":"jd.s1.e1","kind":"wellbeing","channel":"online","description":"想聊聊"}), StatusCode::CREATED)
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let (status, list) = worker.get("/api/v1/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["total"], 1);
+    // A worker account does not see the figures or the union tree.
+    assert_error(
+        &worker.get("/api/v1/unions").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+
+    // API tokens act as their account; a wrong token is refused, not treated as anonymous.
+    let admin = app.login("admin").await;
+    let t = admin
+        .ok(
+            "/api/v1/tokens",
+            json!({"name":"monthly report"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let token = t["token"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(app.url(&format!("/api/v1/cases/{number}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("yy_nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Logout ends the session; a disabled account's sessions end too.
+    let (s, _) = admin
+        .http
+        .delete(app.url("/api/v1/session"))
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_error(
+        &admin.get("/api/v1/me").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        None,
+    );
+    let chair = app.login("e1chair").await;
+    let (s, body) = chair
+        .patch("/api/v1/users/worker1", json!({"active": false}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_error(
+        &worker.get("/api/v1/me").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        None,
+    );
+    assert_error(
+        &app.anonymous()
+            .post(
+                "/api/v1/session",
+                json!({"username":"worker1","password":crate::harness::PASSWORD}),
+            )
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        None,
+    );
+}
+both!(registered_worker_and_tokens);
