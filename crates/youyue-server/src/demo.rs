@@ -197,7 +197,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
                 .union_by_code(&c)
                 .await?
                 .map(|u| u.id)
-                .ok_or_else(|| ApiError::Internal(code))
+                .ok_or(ApiError::Internal(code))
         }
     };
     let draft = |union_id: i64,
