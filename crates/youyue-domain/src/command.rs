@@ -207,7 +207,7 @@ pub fn apply(
         }
     }
     // A change that breaks a rule every stored case keeps never reaches storage.
-    new.check()?;
+    new.check_workflow()?;
     let mut detail = diff(case, &new);
     if let Value::Object(d) = &mut detail {
         d.extend(extra);

@@ -73,6 +73,11 @@ pub struct ImportSummary {
     pub cases_updated: u64,
     pub records_added: u64,
     pub unchanged: u64,
+    /// Cases kept as given although they break the workflow's rules (a closing time on an
+    /// open case, an agreement on a claim…): records of the past are not rewritten.
+    pub irregular: u64,
+    /// The first few of them, with their line numbers.
+    pub irregular_examples: Vec<String>,
 }
 
 /// A union as stored, with its place in the tree.

@@ -278,168 +278,228 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
     }
 }
 
-impl crate::SqlStore<Db> {
-    async fn import_in(
-        &self,
-        conn: &mut Conn,
-        lines: &mut ImportSource<'_>,
-        now: Timestamp,
-    ) -> Result<ImportSummary, ImportError> {
-        let mut sum = ImportSummary::default();
-        let mut unions: HashMap<UnionCode, i64> = HashMap::new();
-        let mut users: HashMap<String, i64> = HashMap::new();
-        // Cases this import touched: id, whether created, and the diff if updated.
-        let mut touched: HashMap<String, (i64, bool, Option<serde_json::Value>)> = HashMap::new();
-        let mut with_records: HashSet<i64> = HashSet::new();
-        let mut last_line = 0;
-        for (line, parsed) in lines {
-            last_line = line;
-            let at = |message: String| ImportError { line, message };
-            let db = |e: StoreError| ImportError { line, message: e.to_string() };
-            let parsed = parsed.map_err(at)?;
-            match parsed {
-                Line::Union(rec) => {
-                    let (u, created) = put_union_conn(conn, &rec, now).await.map_err(db)?;
-                    match created {
-                        Some(true) => sum.unions_created += 1,
-                        Some(false) => sum.unions_updated += 1,
-                        None => sum.unchanged += 1,
-                    }
-                    unions.insert(u.record.code.clone(), u.id);
+/// What an import has learnt so far.
+#[derive(Default)]
+struct ImportState {
+    sum: ImportSummary,
+    unions: HashMap<UnionCode, i64>,
+    users: HashMap<String, i64>,
+    /// Cases this import touched: id, whether created, and the diff if updated.
+    touched: HashMap<String, (i64, bool, Option<serde_json::Value>)>,
+    with_records: HashSet<i64>,
+}
+
+/// How one line went: written, or waiting for something a later line defines.
+enum LineResult {
+    Done,
+    Waiting(String),
+}
+
+async fn union_id_of(conn: &mut Conn, st: &mut ImportState, code: &UnionCode) -> Result<Option<i64>, StoreError> {
+    if let Some(id) = st.unions.get(code) {
+        return Ok(Some(*id));
+    }
+    let found = union_where(conn, "u.code = $1", code.as_str()).await?.map(|u| u.id);
+    if let Some(id) = found {
+        st.unions.insert(code.clone(), id);
+    }
+    Ok(found)
+}
+
+async fn user_id_of(conn: &mut Conn, st: &mut ImportState, username: &str) -> Result<Option<i64>, StoreError> {
+    if let Some(id) = st.users.get(username) {
+        return Ok(Some(*id));
+    }
+    let found = user_where(conn, "s.username = $1", username).await?.map(|u| u.id);
+    if let Some(id) = found {
+        st.users.insert(username.to_owned(), id);
+    }
+    Ok(found)
+}
+
+async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed: &Line, now: Timestamp) -> Result<LineResult, ImportError> {
+    let at = |message: String| ImportError { line, message };
+    let db = |e: StoreError| ImportError { line, message: e.to_string() };
+    match parsed {
+        Line::Union(rec) => {
+            if let Some(parent) = &rec.parent {
+                if union_id_of(conn, st, parent).await.map_err(db)?.is_none() {
+                    return Ok(LineResult::Waiting(format!("parent: union \"{parent}\" is defined nowhere in the file or the database")));
                 }
-                Line::User(rec) => {
-                    let union_id = self.import_union_id(conn, &mut unions, &rec.union).await.map_err(db)?;
-                    let existing = user_where(conn, "s.username = $1", &rec.username).await.map_err(db)?;
-                    let id = match existing {
-                        Some(u) => {
-                            let same = u.name == rec.name
-                                && u.union_id == union_id
-                                && u.role == rec.role
-                                && u.password_hash == rec.password_hash
-                                && u.active == rec.active;
-                            if same {
-                                sum.unchanged += 1;
-                            } else {
-                                sqlx::query(
-                                    "UPDATE users SET name = $2, union_id = $3, role = $4, password_hash = $5, active = $6 WHERE id = $1",
-                                )
-                                .bind(u.id)
-                                .bind(&rec.name)
-                                .bind(union_id)
-                                .bind(rec.role.as_str())
-                                .bind(&rec.password_hash)
-                                .bind(rec.active)
-                                .execute(&mut *conn)
-                                .await
-                                .map_err(|e| db(e.into()))?;
-                                sum.users_updated += 1;
-                            }
-                            u.id
-                        }
-                        None => {
-                            sum.users_created += 1;
-                            insert_user(conn, &rec, union_id, now).await.map_err(db)?
-                        }
-                    };
-                    users.insert(rec.username.clone(), id);
-                }
-                Line::Case(rec) => {
-                    let union_id = self.import_union_id(conn, &mut unions, &rec.union).await.map_err(db)?;
-                    let handler_id = match &rec.handler {
-                        Some(h) => Some(match users.get(h) {
-                            Some(id) => *id,
-                            None => {
-                                let u = user_where(conn, "s.username = $1", h).await.map_err(db)?.ok_or_else(|| {
-                                    at(format!("handler: user \"{h}\" is not known (import the user first)"))
-                                })?;
-                                users.insert(h.clone(), u.id);
-                                u.id
-                            }
-                        }),
-                        None => None,
-                    };
-                    let number = rec.number.to_string();
-                    if touched.contains_key(&number) {
-                        return Err(at(format!("number: case {number} appears twice in this file")));
+            }
+            let (u, created) = put_union_conn(conn, rec, now).await.map_err(db)?;
+            match created {
+                Some(true) => st.sum.unions_created += 1,
+                Some(false) => st.sum.unions_updated += 1,
+                None => st.sum.unchanged += 1,
+            }
+            st.unions.insert(u.record.code.clone(), u.id);
+        }
+        Line::User(rec) => {
+            let Some(union_id) = union_id_of(conn, st, &rec.union).await.map_err(db)? else {
+                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", rec.union)));
+            };
+            let existing = user_where(conn, "s.username = $1", &rec.username).await.map_err(db)?;
+            let id = match existing {
+                Some(u) => {
+                    let same = u.name == rec.name
+                        && u.union_id == union_id
+                        && u.role == rec.role
+                        && u.password_hash == rec.password_hash
+                        && u.active == rec.active;
+                    if same {
+                        st.sum.unchanged += 1;
+                    } else {
+                        sqlx::query("UPDATE users SET name = $2, union_id = $3, role = $4, password_hash = $5, active = $6 WHERE id = $1")
+                            .bind(u.id)
+                            .bind(&rec.name)
+                            .bind(union_id)
+                            .bind(rec.role.as_str())
+                            .bind(&rec.password_hash)
+                            .bind(rec.active)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(|e| db(e.into()))?;
+                        st.sum.users_updated += 1;
                     }
-                    let cols = CaseColumns::from(rec.as_ref());
-                    match case_where_number(conn, &number).await.map_err(db)? {
-                        Some(old) if old.record == *rec => {
-                            sum.unchanged += 1;
-                            touched.insert(number, (old.id, false, None));
-                        }
-                        Some(old) => {
-                            let q = sqlx::query(&CASE_UPDATE_SQL).bind(old.id).bind(old.version);
-                            bind_case(q, &cols)
-                                .bind(union_id)
-                                .bind(handler_id)
-                                .bind(now.micros())
-                                .execute(&mut *conn)
-                                .await
-                                .map_err(|e| db(e.into()))?;
-                            sum.cases_updated += 1;
-                            touched.insert(number, (old.id, false, Some(diff(&old.record, &rec))));
-                        }
-                        None => {
-                            let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
-                            let id: i64 = bind_case(q, &cols)
-                                .bind(None::<i64>)
-                                .bind(handler_id)
-                                .bind(now.micros())
-                                .fetch_one(&mut *conn)
-                                .await
-                                .and_then(|row| row.try_get(0))
-                                .map_err(|e| db(e.into()))?;
-                            bump_counter(conn, &rec.number).await.map_err(db)?;
-                            sum.cases_created += 1;
-                            touched.insert(number, (id, true, None));
-                        }
-                    }
+                    u.id
                 }
-                Line::Record(entry) => {
-                    let number = entry.case.to_string();
-                    let case = case_where_number(conn, &number)
-                        .await
-                        .map_err(db)?
-                        .ok_or_else(|| at(format!("case: case {number} is not known (its case line comes first)")))?;
-                    let stored: Option<EntryRow> = sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
-                        .bind(case.id)
-                        .bind(entry.seq)
-                        .fetch_optional(&mut *conn)
+                None => {
+                    st.sum.users_created += 1;
+                    insert_user(conn, rec, union_id, now).await.map_err(db)?
+                }
+            };
+            st.users.insert(rec.username.clone(), id);
+        }
+        Line::Case(rec) => {
+            let Some(union_id) = union_id_of(conn, st, &rec.union).await.map_err(db)? else {
+                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", rec.union)));
+            };
+            let handler_id = match &rec.handler {
+                Some(h) => match user_id_of(conn, st, h).await.map_err(db)? {
+                    Some(id) => Some(id),
+                    None => return Ok(LineResult::Waiting(format!("handler: user \"{h}\" is defined nowhere in the file or the database"))),
+                },
+                None => None,
+            };
+            let number = rec.number.to_string();
+            if st.touched.contains_key(&number) {
+                return Err(at(format!("number: case {number} appears twice in this file")));
+            }
+            if let Err(e) = rec.check_workflow() {
+                st.sum.irregular += 1;
+                if st.sum.irregular_examples.len() < 10 {
+                    st.sum.irregular_examples.push(format!("line {line}: case {number}: {e}"));
+                }
+            }
+            let cols = CaseColumns::from(rec.as_ref());
+            match case_where_number(conn, &number).await.map_err(db)? {
+                Some(old) if old.record == **rec && old.handler_id == handler_id => {
+                    st.sum.unchanged += 1;
+                    st.touched.insert(number, (old.id, false, None));
+                }
+                Some(old) => {
+                    let q = sqlx::query(&CASE_UPDATE_SQL).bind(old.id).bind(old.version);
+                    bind_case(q, &cols)
+                        .bind(union_id)
+                        .bind(handler_id)
+                        .bind(now.micros())
+                        .execute(&mut *conn)
                         .await
                         .map_err(|e| db(e.into()))?;
-                    match stored {
-                        Some(row) => {
-                            if row.into_entry().map_err(db)? != entry {
-                                return Err(at(format!(
-                                    "record entry {} of case {number} differs from the stored one; a record book is never rewritten",
-                                    entry.seq
-                                )));
-                            }
-                            sum.unchanged += 1;
-                        }
-                        None if entry.seq == case.record_len + 1 => {
-                            append_entry(conn, case.id, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
-                                .await
-                                .map_err(db)?;
-                            sum.records_added += 1;
-                        }
-                        None => {
-                            return Err(at(format!(
-                                "seq: entry {} of case {number} leaves a gap; the next entry is {}",
-                                entry.seq,
-                                case.record_len + 1
-                            )))
-                        }
-                    }
-                    with_records.insert(case.id);
+                    st.sum.cases_updated += 1;
+                    st.touched.insert(number, (old.id, false, Some(diff(&old.record, rec))));
+                }
+                None => {
+                    let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
+                    let id: i64 = bind_case(q, &cols)
+                        .bind(None::<i64>)
+                        .bind(handler_id)
+                        .bind(now.micros())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .and_then(|row| row.try_get(0))
+                        .map_err(|e| db(e.into()))?;
+                    bump_counter(conn, &rec.number).await.map_err(db)?;
+                    st.sum.cases_created += 1;
+                    st.touched.insert(number, (id, true, None));
                 }
             }
         }
+        Line::Record(entry) => {
+            let number = entry.case.to_string();
+            let Some(case) = case_where_number(conn, &number).await.map_err(db)? else {
+                return Ok(LineResult::Waiting(format!("case: case {number} is defined nowhere in the file or the database")));
+            };
+            let stored: Option<EntryRow> = sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
+                .bind(case.id)
+                .bind(entry.seq)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| db(e.into()))?;
+            match stored {
+                Some(row) => {
+                    if row.into_entry().map_err(db)? != *entry {
+                        return Err(at(format!(
+                            "record entry {} of case {number} differs from the stored one; a record book is never rewritten",
+                            entry.seq
+                        )));
+                    }
+                    st.sum.unchanged += 1;
+                }
+                None if entry.seq == case.record_len + 1 => {
+                    append_entry(conn, case.id, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
+                        .await
+                        .map_err(db)?;
+                    st.sum.records_added += 1;
+                }
+                None => {
+                    return Err(at(format!(
+                        "seq: entry {} of case {number} leaves a gap; the next entry is {}",
+                        entry.seq,
+                        case.record_len + 1
+                    )))
+                }
+            }
+            st.with_records.insert(case.id);
+        }
+    }
+    Ok(LineResult::Done)
+}
+
+impl crate::SqlStore<Db> {
+    /// Streams the lines into the caller's transaction. A line that refers to something
+    /// not yet seen (a child before its parent, a case before its union) waits and is tried
+    /// again after the rest; files written by export never wait.
+    async fn import_in(&self, conn: &mut Conn, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {
+        let mut st = ImportState::default();
+        let mut waiting: Vec<(usize, Line, String)> = Vec::new();
+        let mut last_line = 0;
+        for (line, parsed) in lines {
+            last_line = line;
+            let parsed = parsed.map_err(|message| ImportError { line, message })?;
+            if let LineResult::Waiting(why) = import_line(conn, &mut st, line, &parsed, now).await? {
+                waiting.push((line, parsed, why));
+            }
+        }
+        while !waiting.is_empty() {
+            let before = waiting.len();
+            let mut still = Vec::new();
+            for (line, parsed, _) in waiting {
+                if let LineResult::Waiting(why) = import_line(conn, &mut st, line, &parsed, now).await? {
+                    still.push((line, parsed, why));
+                }
+            }
+            if still.len() == before {
+                let (line, _, why) = still.swap_remove(0);
+                return Err(ImportError { line, message: why });
+            }
+            waiting = still;
+        }
         // Every case gets a record of how it arrived, after whatever entries the file had.
-        for (id, created, update) in touched.into_values() {
+        for (id, created, update) in std::mem::take(&mut st.touched).into_values() {
             let detail = match (created, update) {
-                (true, _) if !with_records.contains(&id) => serde_json::json!({}),
+                (true, _) if !st.with_records.contains(&id) => serde_json::json!({}),
                 (false, Some(d)) => d,
                 _ => continue,
             };
@@ -447,23 +507,7 @@ impl crate::SqlStore<Db> {
                 .await
                 .map_err(|e| ImportError { line: last_line, message: e.to_string() })?;
         }
-        Ok(sum)
-    }
-
-    async fn import_union_id(
-        &self,
-        conn: &mut Conn,
-        cache: &mut HashMap<UnionCode, i64>,
-        code: &UnionCode,
-    ) -> Result<i64, StoreError> {
-        if let Some(id) = cache.get(code) {
-            return Ok(*id);
-        }
-        let u = union_where(conn, "u.code = $1", code.as_str()).await?.ok_or_else(|| {
-            StoreError::invalid("union", format!("union \"{code}\" is not known (its union line comes first)"))
-        })?;
-        cache.insert(code.clone(), u.id);
-        Ok(u.id)
+        Ok(st.sum)
     }
 }
 
@@ -681,7 +725,7 @@ impl Store for crate::SqlStore<Db> {
             rated_at: None,
             tracking_code_hash: d.tracking_code_hash.clone(),
         };
-        record.check().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
+        record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
         let cols = CaseColumns::from(&record);
         let q = sqlx::query(&CASE_INSERT_SQL).bind(number.to_string()).bind(d.union_id);
         let id: i64 = bind_case(q, &cols)

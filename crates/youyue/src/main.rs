@@ -241,6 +241,15 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
                 "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; {} lines unchanged",
                 s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.unchanged
             );
+            if s.irregular > 0 {
+                eprintln!(
+                    "note: {} cases break the workflow's rules and were kept as given, e.g.:",
+                    s.irregular
+                );
+                for e in &s.irregular_examples {
+                    eprintln!("  {e}");
+                }
+            }
             Ok(())
         }
         Err(e) => bail!("import of {file} failed, nothing was written: {e}"),

@@ -42,14 +42,16 @@ async fn import_failures_write_nothing(backend: Backend) {
             "priority",
         ),
         (
-            GOOD_CASE.replace("\"resolved\"", "\"in_progress\""),
+            GOOD_CASE.replace("2022-02-10T17:30", "2022-02-09T17:30"),
             "closed_at",
         ),
         (
-            GOOD_CASE
-                .replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true")
-                .replace(",\"adopted\":null", ""),
+            GOOD_CASE.replace("\"adopted\":null", "\"adopted\":\"yes\""),
             "adopted",
+        ),
+        (
+            GOOD_CASE.replace("\"number\":\"JD-2022-000001\",", ""),
+            "number",
         ),
         (GOOD_CASE.replace("JD-2022-000001", "JD-22-1"), "number"),
         (GOOD_CASE.replace("\"people\":1", "\"people\":0"), "people"),
@@ -84,6 +86,71 @@ async fn import_failures_write_nothing(backend: Backend) {
     assert!(store.is_empty().await.unwrap());
 }
 both!(import_failures_write_nothing);
+
+async fn import_takes_lines_in_any_order_and_keeps_the_past_as_given(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    // Cases before their unions, children before parents, a record before its case.
+    let mut lines: Vec<String> = figures_jsonl().lines().map(str::to_owned).collect();
+    lines.reverse();
+    let odd = GOOD_CASE
+        .replace("JD-2022-000001", "JD-2022-000099")
+        .replace("\"jd.s1.e1\"", "\"jd.a.x\"")
+        .replace("\"resolved\"", "\"in_progress\"")
+        .replace("\"rating\":5", "\"rating\":null");
+    lines.insert(0, json!({"type":"record","case":"JD-2022-000099","seq":1,"at":"2022-02-10T09:00:00+08:00","actor":"worker","action":"register"}).to_string());
+    lines.insert(1, odd);
+    let text = lines.join("\n");
+    let sum = import_text(store.as_ref(), &text).await.unwrap();
+    assert_eq!(sum.cases_created, 15, "{sum:?}");
+    // An open case with a closing time breaks the workflow's rules: kept, and reported.
+    assert_eq!(sum.irregular, 1, "{sum:?}");
+    assert!(
+        sum.irregular_examples[0].contains("JD-2022-000099"),
+        "{sum:?}"
+    );
+    let in_order = TestDb::new(backend).await;
+    let ordered = youyue_store::open(&in_order.url).await.unwrap();
+    import_text(ordered.as_ref(), &figures_jsonl())
+        .await
+        .unwrap();
+    let p = youyue_domain::Period::new(
+        youyue_domain::time::parse_date("2022-01-01").unwrap(),
+        youyue_domain::time::parse_date("2022-12-31").unwrap(),
+    )
+    .unwrap();
+    let a = store
+        .union_by_code(&"jd".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b = ordered
+        .union_by_code(&"jd".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut want = ordered.stats(&b, p).await.unwrap();
+    // The odd case was opened in 2022 and is a dispute still in progress.
+    want.cases_opened += 1;
+    *want.opened_by_kind.get_mut("dispute").unwrap() += 1;
+    *want.opened_by_status.get_mut("in_progress").unwrap() += 1;
+    *want.opened_by_channel.get_mut("reception").unwrap() += 1;
+    assert_eq!(store.stats(&a, p).await.unwrap(), want);
+    // Something defined nowhere still fails, naming its line.
+    let err = import_text(
+        store.as_ref(),
+        &format!(
+            "{}\n{}",
+            GOOD_CASE.replace("jd.s1.e1", "jd.q"),
+            figures_jsonl()
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.line, 1, "{err}");
+    assert!(err.message.contains("jd.q"), "{err}");
+}
+both!(import_takes_lines_in_any_order_and_keeps_the_past_as_given);
 
 async fn import_twice_changes_nothing(backend: Backend) {
     let db = TestDb::new(backend).await;
