@@ -11,6 +11,7 @@ use crate::case::{
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::money::Money;
 use crate::number::{valid_prefix, CaseNumber};
+use crate::studio::{BulletinRecord, StudioItemRecord};
 use crate::time::Timestamp;
 use crate::union::UnionCode;
 use crate::workflow::Role;
@@ -310,6 +311,8 @@ impl RecordEntry {
     }
 }
 
+const TYPES: &str = "union | user | case | record | studio_item | bulletin";
+
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -317,6 +320,8 @@ pub enum Line {
     User(UserRecord),
     Case(Box<CaseRecord>),
     Record(RecordEntry),
+    StudioItem(StudioItemRecord),
+    Bulletin(BulletinRecord),
 }
 
 impl Line {
@@ -328,7 +333,7 @@ impl Line {
         let ty = match obj.remove("type") {
             Some(serde_json::Value::String(t)) => t,
             Some(_) => return Err("type: must be a string".into()),
-            None => return Err("type: missing (union | user | case | record)".into()),
+            None => return Err(format!("type: missing ({TYPES})")),
         };
         fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
             serde_path_to_error::deserialize(v).map_err(|e| {
@@ -363,9 +368,17 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::Record(r))
             }
-            other => Err(format!(
-                "type: unknown type \"{other}\" (union | user | case | record)"
-            )),
+            "studio_item" => {
+                let r: StudioItemRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::StudioItem(r))
+            }
+            "bulletin" => {
+                let r: BulletinRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Bulletin(r))
+            }
+            other => Err(format!("type: unknown type \"{other}\" ({TYPES})")),
         }
     }
 
@@ -376,6 +389,8 @@ impl Line {
             Line::User(u) => ("user", serde_json::to_value(u)?),
             Line::Case(c) => ("case", serde_json::to_value(c)?),
             Line::Record(r) => ("record", serde_json::to_value(r)?),
+            Line::StudioItem(r) => ("studio_item", serde_json::to_value(r)?),
+            Line::Bulletin(r) => ("bulletin", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

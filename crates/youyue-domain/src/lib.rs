@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod money;
 pub mod number;
 pub mod stats;
+pub mod studio;
 pub mod time;
 pub mod tracking;
 pub mod union;

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod service;
 pub mod views;
 
 /// The largest request body accepted: a case's text is at most 20,000 characters.

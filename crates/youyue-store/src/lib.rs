@@ -8,6 +8,7 @@ use youyue_domain::case::{Channel, Kind, Status};
 use youyue_domain::command::Change;
 use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRecord};
 use youyue_domain::stats::Stats;
+use youyue_domain::studio::{BulletinRecord, StudioItemRecord};
 use youyue_domain::{CaseNumber, Period, Role, Timestamp, UnionCode};
 
 pub mod postgres;
@@ -164,8 +165,19 @@ pub struct CaseQuery {
     pub overdue_before: Option<String>,
     /// A case number, or words in the title or description.
     pub text: Option<String>,
+    pub sort: CaseSort,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// The order of the case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Earliest deadline first; cases without one last.
+    Due,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +218,7 @@ pub trait Store: Send + Sync + 'static {
     async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError>;
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
     async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError>;
+    async fn set_user_role(&self, user_id: i64, role: Role) -> Result<(), StoreError>;
 
     async fn create_session(
         &self,
@@ -250,6 +263,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<StoredCase, StoreError>;
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError>;
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError>;
+    /// How many cases match `q` in each status (its own status filter ignored): the
+    /// inbox's tab counts.
+    async fn count_by_status(
+        &self,
+        q: &CaseQuery,
+    ) -> Result<std::collections::BTreeMap<String, i64>, StoreError>;
+
+    /// Posts an announcement on a union's bulletin board.
+    async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;
+    /// The newest announcements of a union, newest first.
+    async fn bulletins(&self, union_id: i64, limit: i64)
+        -> Result<Vec<BulletinRecord>, StoreError>;
+    /// Sets one of a studio's eight configuration items.
+    async fn set_studio_item(&self, r: &StudioItemRecord) -> Result<(), StoreError>;
+    async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError>;
 
     /// The figures of the `stats` contract over the union's subtree.
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;

@@ -17,6 +17,7 @@ use sqlx::{Database, QueryBuilder, Row};
 use std::collections::{HashMap, HashSet};
 use youyue_domain::command::{diff, Change};
 use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRecord};
+use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::stats::Stats;
 use youyue_domain::{CaseNumber, Money, Period, Status, Timestamp, UnionCode};
 
@@ -278,6 +279,101 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
     }
 }
 
+async fn union_id_for(conn: &mut Conn, code: &UnionCode) -> Result<i64, StoreError> {
+    union_where(conn, "u.code = $1", code.as_str())
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| StoreError::invalid("union", format!("union \"{code}\" does not exist")))
+}
+
+/// Posts a bulletin; one already there (same union, time and title) is left as it is.
+/// Returns whether it was new.
+async fn post_bulletin_conn(conn: &mut Conn, b: &BulletinRecord) -> Result<bool, StoreError> {
+    let union_id = union_id_for(conn, &b.union).await?;
+    let done = sqlx::query(
+        "INSERT INTO bulletins (union_id, title, body, posted_by, posted_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (union_id, posted_at, title) DO NOTHING",
+    )
+    .bind(union_id)
+    .bind(&b.title)
+    .bind(&b.body)
+    .bind(&b.posted_by)
+    .bind(b.posted_at.micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn set_studio_item_conn(conn: &mut Conn, r: &StudioItemRecord) -> Result<(), StoreError> {
+    let union_id = union_id_for(conn, &r.union).await?;
+    sqlx::query(
+        "INSERT INTO studio_items (union_id, item, done, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (union_id, item) DO UPDATE SET done = excluded.done, note = excluded.note, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(union_id)
+    .bind(r.item.as_str())
+    .bind(r.done)
+    .bind(&r.note)
+    .bind(&r.updated_by)
+    .bind(r.updated_at.micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct BulletinRow {
+    union_code: String,
+    title: String,
+    body: String,
+    posted_by: String,
+    posted_at: i64,
+}
+
+const BULLETIN_SELECT: &str =
+    "SELECT u.code AS union_code, b.title, b.body, b.posted_by, b.posted_at FROM bulletins b JOIN unions u ON u.id = b.union_id";
+
+impl TryFrom<BulletinRow> for BulletinRecord {
+    type Error = StoreError;
+    fn try_from(r: BulletinRow) -> Result<Self, StoreError> {
+        Ok(BulletinRecord {
+            union: r.union_code.parse().map_err(|_| StoreError::Corrupt(r.union_code.clone()))?,
+            title: r.title,
+            body: r.body,
+            posted_by: r.posted_by,
+            posted_at: Timestamp::from_micros(r.posted_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StudioItemRow {
+    union_code: String,
+    item: String,
+    done: bool,
+    note: String,
+    updated_by: String,
+    updated_at: i64,
+}
+
+const STUDIO_ITEM_SELECT: &str = "SELECT u.code AS union_code, s.item, s.done, s.note, s.updated_by, s.updated_at \
+     FROM studio_items s JOIN unions u ON u.id = s.union_id";
+
+impl TryFrom<StudioItemRow> for StudioItemRecord {
+    type Error = StoreError;
+    fn try_from(r: StudioItemRow) -> Result<Self, StoreError> {
+        Ok(StudioItemRecord {
+            union: r.union_code.parse().map_err(|_| StoreError::Corrupt(r.union_code.clone()))?,
+            item: StudioItem::parse(&r.item).ok_or_else(|| StoreError::Corrupt(r.item.clone()))?,
+            done: r.done,
+            note: r.note,
+            updated_by: r.updated_by,
+            updated_at: Timestamp::from_micros(r.updated_at),
+        })
+    }
+}
+
 /// What an import has learnt so far.
 #[derive(Default)]
 struct ImportState {
@@ -424,6 +520,20 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     st.sum.cases_created += 1;
                     st.touched.insert(number, (id, true, None));
                 }
+            }
+        }
+        Line::StudioItem(r) => {
+            if union_id_of(conn, st, &r.union).await.map_err(db)?.is_none() {
+                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", r.union)));
+            }
+            set_studio_item_conn(conn, r).await.map_err(db)?;
+        }
+        Line::Bulletin(b) => {
+            if union_id_of(conn, st, &b.union).await.map_err(db)?.is_none() {
+                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", b.union)));
+            }
+            if !post_bulletin_conn(conn, b).await.map_err(db)? {
+                st.sum.unchanged += 1;
             }
         }
         Line::Record(entry) => {
@@ -625,6 +735,11 @@ impl Store for crate::SqlStore<Db> {
         Ok(())
     }
 
+    async fn set_user_role(&self, user_id: i64, role: youyue_domain::Role) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(user_id).bind(role.as_str()).execute(&self.write).await?;
+        Ok(())
+    }
+
     async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
@@ -794,13 +909,60 @@ impl Store for crate::SqlStore<Db> {
         let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
         let mut list = QueryBuilder::<Db>::new(CASE_SELECT);
         push_case_filters(&mut list, q);
-        list.push(" ORDER BY c.opened_at DESC, c.id DESC LIMIT ");
+        list.push(match q.sort {
+            crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC LIMIT ",
+            crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC LIMIT ",
+            crate::CaseSort::Due => " ORDER BY CASE WHEN c.due_on IS NULL THEN 1 ELSE 0 END, c.due_on ASC, c.id ASC LIMIT ",
+        });
         list.push_bind(q.limit);
         list.push(" OFFSET ");
         list.push_bind(q.offset);
         let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&self.read).await?;
         let cases = rows.into_iter().map(StoredCase::try_from).collect::<Result<_, _>>()?;
         Ok(CasePage { total, cases })
+    }
+
+    async fn count_by_status(&self, q: &CaseQuery) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        let q = CaseQuery { status: None, ..q.clone() };
+        let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
+        push_case_filters(&mut qb, &q);
+        qb.push(" GROUP BY c.status");
+        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&self.read).await?;
+        let mut counts: std::collections::BTreeMap<String, i64> =
+            Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
+        counts.extend(rows);
+        Ok(counts)
+    }
+
+    async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        post_bulletin_conn(&mut tx, b).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn bulletins(&self, union_id: i64, limit: i64) -> Result<Vec<BulletinRecord>, StoreError> {
+        let rows: Vec<BulletinRow> = sqlx::query_as(&format!("{BULLETIN_SELECT} WHERE b.union_id = $1 ORDER BY b.posted_at DESC LIMIT $2"))
+            .bind(union_id)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(BulletinRecord::try_from).collect()
+    }
+
+    async fn set_studio_item(&self, r: &StudioItemRecord) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        set_studio_item_conn(&mut tx, r).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError> {
+        let rows: Vec<StudioItemRow> = sqlx::query_as(&format!("{STUDIO_ITEM_SELECT} WHERE s.union_id = $1 ORDER BY s.item"))
+            .bind(union_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(StudioItemRecord::try_from).collect()
     }
 
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError> {
@@ -907,6 +1069,18 @@ impl Store for crate::SqlStore<Db> {
                 active: u.active,
             };
             sink(&Line::User(rec)).map_err(io)?;
+            lines += 1;
+        }
+        let items: Vec<StudioItemRow> =
+            sqlx::query_as(&format!("{STUDIO_ITEM_SELECT} ORDER BY u.code, s.item")).fetch_all(&mut *tx).await?;
+        for row in items {
+            sink(&Line::StudioItem(StudioItemRecord::try_from(row)?)).map_err(io)?;
+            lines += 1;
+        }
+        let bulletins: Vec<BulletinRow> =
+            sqlx::query_as(&format!("{BULLETIN_SELECT} ORDER BY u.code, b.posted_at, b.title")).fetch_all(&mut *tx).await?;
+        for row in bulletins {
+            sink(&Line::Bulletin(BulletinRecord::try_from(row)?)).map_err(io)?;
             lines += 1;
         }
         let mut after: i64 = 0;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youyue_domain::case::{check_people, check_text, Channel, Kind, Outcome, Status, Urgency};
 use youyue_domain::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
-use youyue_domain::command::{self, Command};
+use youyue_domain::command::Command;
 use youyue_domain::{Money, Timestamp};
 use youyue_store::{Actor, CaseDraft, CaseQuery, StoredCase, Union, User};
 
@@ -80,7 +80,7 @@ pub struct RegisterInput {
 }
 
 impl RegisterInput {
-    fn case_input(&self) -> CaseInput {
+    pub fn case_input(&self) -> CaseInput {
         CaseInput {
             union: self.union.clone(),
             kind: self.kind,
@@ -182,54 +182,11 @@ pub async fn register(
     ApiJson(body): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
     let user = caller.user()?;
-    let store = state.store.as_ref();
-    let union = if user.role.is_staff() {
-        youyue_domain::workflow::transition(
-            youyue_domain::workflow::Actor {
-                role: user.role,
-                is_assigned_handler: false,
-            },
-            youyue_domain::Action::Register,
-            Status::Registered,
-            false,
-            false,
-        )
-        .map_err(youyue_domain::command::CommandError::from)?;
-        access::union_within(store, user, &body.union).await?
-    } else {
-        let code = body
-            .union
-            .parse()
-            .map_err(|_| ApiError::invalid("union", "no such union"))?;
-        store
-            .union_by_code(&code)
-            .await?
-            .ok_or_else(|| ApiError::invalid("union", "no such union"))?
-    };
-    let now = Timestamp::now();
-    let opened_at = match &body.opened_at {
-        Some(s) => {
-            let t = Timestamp::parse_rfc3339(s)
-                .map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
-            if t > now {
-                return Err(ApiError::invalid("opened_at", "is in the future"));
-            }
-            t
-        }
-        None => now,
-    };
-    let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
-    d.online = body.online || body.channel == Channel::Online;
-    d.scheduled = body.scheduled;
-    d.immediate = body.immediate;
-    if !user.role.is_staff() {
-        d.worker_user_id = Some(user.id);
-    }
-    let case = store.create_case(&d, actor(user)).await?;
-    let record = store.record_book(case.id).await?;
+    let case = crate::service::register(&state, user, &body).await?;
+    let record = state.store.record_book(case.id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(CaseView::new(user, &case, Some(record), now)),
+        Json(CaseView::new(user, &case, Some(record), Timestamp::now())),
     ))
 }
 
@@ -372,29 +329,21 @@ pub async fn record(
     Ok(Json(record.into_iter().map(EntryView::from).collect()))
 }
 
-/// Applies a command to a case the caller can see and saves it with its record entry.
+/// Applies a command (see `service::apply`) and answers with the case as saved.
 async fn act(
     state: &AppState,
     user: &User,
     number: &str,
     make: impl FnOnce(&StoredCase) -> Result<(Command, Option<i64>), ApiError>,
 ) -> ApiResult<Json<CaseView>> {
-    let store = state.store.as_ref();
-    let case = access::visible_case(store, user, number).await?;
-    let (cmd, handler_id) = make(&case)?;
-    let now = Timestamp::now();
-    let change = command::apply(&case.record, access::actor(user, &case), cmd, now)?;
-    let saved = store
-        .save_change(
-            &case,
-            &change,
-            handler_id.or(case.handler_id),
-            actor(user),
-            now,
-        )
-        .await?;
-    let record = store.record_book(saved.id).await?;
-    Ok(Json(CaseView::new(user, &saved, Some(record), now)))
+    let saved = crate::service::apply(state, user, number, make).await?;
+    let record = state.store.record_book(saved.id).await?;
+    Ok(Json(CaseView::new(
+        user,
+        &saved,
+        Some(record),
+        Timestamp::now(),
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,24 +1,20 @@
 //! What a worker does without an account: read a studio's name, raise a case, follow it
 //! with its number and tracking code, and rate it once closed.
 
-use crate::api::cases::{draft, CaseInput, RatingInput};
+use crate::api::cases::CaseInput;
 use crate::api::dto::PublicCaseView;
-use crate::auth::sha256_hex;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::service;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
-use youyue_domain::case::Channel;
-use youyue_domain::command::{self, Command};
-use youyue_domain::workflow::{Actor as WorkflowActor, Role};
-use youyue_domain::{tracking, CaseNumber, Timestamp, UnionCode};
-use youyue_store::{Actor, StoredCase};
+use youyue_domain::UnionCode;
+use youyue_store::StoredCase;
 
 #[derive(Serialize, ToSchema)]
 pub struct StudioInfo {
@@ -63,44 +59,13 @@ pub async fn submit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<CaseInput>,
 ) -> ApiResult<(StatusCode, Json<Submitted>)> {
-    if !state.limits.submit_address.hit(&peer.ip().to_string()) {
-        return Err(ApiError::TooManyRequests);
-    }
-    let code: UnionCode = body
-        .union
-        .parse()
-        .map_err(|_| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
-    let union = state
-        .store
-        .union_by_code(&code)
-        .await?
-        .ok_or_else(|| ApiError::invalid("union", format!("no union \"{}\"", body.union)))?;
-    let now = Timestamp::now();
-    let mut d = draft(&body, &union, Channel::Online, now)?;
-    let mut random = [0u8; tracking::LEN];
-    rand::rngs::OsRng.fill_bytes(&mut random);
-    let tracking_code = tracking::format_code(random);
-    let normalized = tracking::normalize(&tracking_code)
-        .ok_or_else(|| ApiError::Internal("tracking code".into()))?;
-    d.tracking_code_hash = Some(sha256_hex(&normalized));
-    let case = state
-        .store
-        .create_case(
-            &d,
-            Actor {
-                label: "worker",
-                user_id: None,
-            },
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Submitted {
-            number: case.record.number.to_string(),
-            tracking_code,
-            status: case.record.status,
-        }),
-    ))
+    let (case, tracking_code) = service::submit_public(&state, &body, peer.ip()).await?;
+    let submitted = Submitted {
+        number: case.record.number.to_string(),
+        tracking_code,
+        status: case.record.status,
+    };
+    Ok((StatusCode::CREATED, Json(submitted)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,36 +73,6 @@ pub async fn submit(
 pub struct LookupInput {
     /// The tracking code given when the case was raised (dashes and case do not matter).
     pub code: String,
-}
-
-/// The case, if the number and the code belong together; otherwise one 404 for both
-/// mistakes, so that guessing learns nothing.
-async fn case_with_code(
-    state: &AppState,
-    peer: &SocketAddr,
-    number: &str,
-    code: &str,
-) -> Result<StoredCase, ApiError> {
-    if !state.limits.lookup_address.hit(&peer.ip().to_string()) {
-        return Err(ApiError::TooManyRequests);
-    }
-    let not_found = || ApiError::not_found("no case with this number and tracking code");
-    let n: CaseNumber = number.parse().map_err(|_| not_found())?;
-    let normalized = tracking::normalize(code).ok_or_else(not_found)?;
-    let case = state
-        .store
-        .case_by_number(&n)
-        .await?
-        .ok_or_else(not_found)?;
-    let given = sha256_hex(&normalized);
-    match &case.record.tracking_code_hash {
-        Some(h) if constant_time_eq(h.as_bytes(), given.as_bytes()) => Ok(case),
-        _ => Err(not_found()),
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
@@ -161,7 +96,7 @@ pub async fn lookup(
     Path(number): Path<String>,
     ApiJson(body): ApiJson<LookupInput>,
 ) -> ApiResult<Json<PublicCaseView>> {
-    let case = case_with_code(&state, &peer, &number, &body.code).await?;
+    let case = service::case_with_code(&state, peer.ip(), &number, &body.code).await?;
     public_view(&state, &case).await
 }
 
@@ -186,29 +121,14 @@ pub async fn rate(
     Path(number): Path<String>,
     ApiJson(body): ApiJson<PublicRatingInput>,
 ) -> ApiResult<Json<PublicCaseView>> {
-    let case = case_with_code(&state, &peer, &number, &body.code).await?;
-    let RatingInput { rating, comment } = RatingInput {
-        rating: body.rating,
-        comment: body.comment,
-    };
-    let now = Timestamp::now();
-    let worker = WorkflowActor {
-        role: Role::Worker,
-        is_assigned_handler: false,
-    };
-    let change = command::apply(&case.record, worker, Command::Rate { rating, comment }, now)?;
-    let saved = state
-        .store
-        .save_change(
-            &case,
-            &change,
-            case.handler_id,
-            Actor {
-                label: "worker",
-                user_id: None,
-            },
-            now,
-        )
-        .await?;
+    let saved = service::rate_with_code(
+        &state,
+        peer.ip(),
+        &number,
+        &body.code,
+        body.rating,
+        body.comment,
+    )
+    .await?;
     public_view(&state, &saved).await
 }
