@@ -14,8 +14,8 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod pages;
 pub mod service;
-pub mod views;
 
 /// The largest request body accepted: a case's text is at most 20,000 characters.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -66,9 +66,11 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(views::home))
+        .merge(pages::router())
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(pages::csrf_cookie))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -204,3 +204,41 @@ pub async fn rate_with_code(
         )
         .await?)
 }
+
+/// Checks a login and opens a session. Failed attempts are counted per account and per
+/// address; past the limit even a right password waits.
+pub async fn login(
+    state: &AppState,
+    ip: IpAddr,
+    username: &str,
+    password: String,
+) -> Result<(User, String), ApiError> {
+    let account_key = username.to_lowercase();
+    let address_key = ip.to_string();
+    let limits = &state.limits;
+    if limits.login_account.blocked(&account_key) || limits.login_address.blocked(&address_key) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let user = state.store.user_by_username(username).await?;
+    let hash = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
+    if !crate::auth::verify_password(password, hash).await {
+        limits.login_account.hit(&account_key);
+        limits.login_address.hit(&address_key);
+        return Err(ApiError::WrongCredentials);
+    }
+    let Some(user) = user else {
+        return Err(ApiError::WrongCredentials);
+    };
+    limits.login_account.clear(&account_key);
+    let token = crate::auth::random_token();
+    let now = Timestamp::now();
+    let expires = Timestamp::from_micros(now.micros() + crate::auth::SESSION_HOURS * 3_600_000_000);
+    state
+        .store
+        .create_session(&sha256_hex(&token), user.id, now, expires)
+        .await?;
+    Ok((user, token))
+}

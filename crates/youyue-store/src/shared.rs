@@ -716,6 +716,14 @@ impl Store for crate::SqlStore<Db> {
         rows.into_iter().map(User::try_from).collect()
     }
 
+    async fn users_on_path(&self, path: &str) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE $1 LIKE (u.path || '%') ORDER BY u.depth DESC, s.username"))
+            .bind(path)
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;

@@ -2,7 +2,7 @@
 
 use crate::api::dto::UserView;
 use crate::auth::{self, Caller};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
@@ -30,33 +30,8 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<(CookieJar, Json<UserView>)> {
-    let account_key = body.username.to_lowercase();
-    let address_key = peer.ip().to_string();
-    let limits = &state.limits;
-    if limits.login_account.blocked(&account_key) || limits.login_address.blocked(&address_key) {
-        return Err(ApiError::TooManyRequests);
-    }
-    let user = state.store.user_by_username(&body.username).await?;
-    let hash = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
-    if !auth::verify_password(body.password, hash).await {
-        limits.login_account.hit(&account_key);
-        limits.login_address.hit(&address_key);
-        return Err(ApiError::WrongCredentials);
-    }
-    let Some(user) = user else {
-        return Err(ApiError::WrongCredentials);
-    };
-    limits.login_account.clear(&account_key);
-    let token = auth::random_token();
-    let now = Timestamp::now();
-    let expires = Timestamp::from_micros(now.micros() + auth::SESSION_HOURS * 3_600_000_000);
-    state
-        .store
-        .create_session(&auth::sha256_hex(&token), user.id, now, expires)
-        .await?;
+    let (user, token) =
+        crate::service::login(&state, peer.ip(), &body.username, body.password).await?;
     Ok((
         jar.add(auth::session_cookie(token, state.secure_cookies)),
         Json(UserView::from(&user)),

@@ -1,0 +1,332 @@
+//! The pages' words in Simplified Chinese (the default) and English, and the Chinese
+//! conventions for dates and money. Times are always shown in China Standard Time.
+
+use youyue_domain::{Action, Channel, Kind, Money, Role, Status, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(v: Option<&str>) -> Lang {
+        match v {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// 2026年3月2日 / 2 Mar 2026.
+    pub fn date(self, d: chrono::NaiveDate) -> String {
+        match self {
+            Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+            Lang::En => d.format("%-d %b %Y").to_string(),
+        }
+    }
+
+    /// 2026年3月2日 14:05 / 2 Mar 2026 14:05, China time.
+    pub fn datetime(self, t: Timestamp) -> String {
+        let local = t.to_cst();
+        format!(
+            "{} {}",
+            self.date(local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+
+    /// ¥30,000.00
+    pub fn money(self, m: Money) -> String {
+        let s = m.to_string();
+        let (whole, frac) = s.split_once('.').unwrap_or((&s, "00"));
+        let mut grouped = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("¥{grouped}.{frac}")
+    }
+
+    /// The word for `key`; the key itself if there is none (a missing word shows, it
+    /// does not break the page).
+    pub fn t<'a>(self, key: &'a str) -> &'a str {
+        match (words(key), self) {
+            (Some((zh, _)), Lang::Zh) => zh,
+            (Some((_, en)), Lang::En) => en,
+            (None, _) => key,
+        }
+    }
+
+    pub fn kind(self, k: Kind) -> &'static str {
+        match self {
+            Lang::Zh => k.label_zh(),
+            Lang::En => match k {
+                Kind::Claim => "Claim",
+                Kind::Dispute => "Dispute",
+                Kind::Wellbeing => "Wellbeing",
+                Kind::Suggestion => "Suggestion",
+            },
+        }
+    }
+
+    pub fn status(self, s: Status) -> &'static str {
+        match self {
+            Lang::Zh => s.label_zh(),
+            Lang::En => match s {
+                Status::Registered => "Registered",
+                Status::Accepted => "Accepted",
+                Status::InProgress => "In progress",
+                Status::Resolved => "Resolved",
+                Status::Explained => "Explained",
+            },
+        }
+    }
+
+    pub fn channel(self, c: Channel) -> &'static str {
+        match self {
+            Lang::Zh => c.label_zh(),
+            Lang::En => match c {
+                Channel::Hotline => "Hotline",
+                Channel::Mailbox => "Mailbox",
+                Channel::Reception => "Reception day",
+                Channel::Forum => "Forum",
+                Channel::Online => "Online",
+            },
+        }
+    }
+
+    pub fn role(self, r: Role) -> &'static str {
+        match self {
+            Lang::Zh => r.label_zh(),
+            Lang::En => match r {
+                Role::Worker => "Worker",
+                Role::Receptionist => "Receptionist",
+                Role::Handler => "Handler",
+                Role::Chair => "Union chair",
+                Role::Admin => "Administrator",
+            },
+        }
+    }
+
+    /// A record-book action in words.
+    pub fn action(self, a: &str) -> String {
+        match (Action::parse(a), self) {
+            (Some(x), Lang::Zh) => x.label_zh().to_owned(),
+            (Some(x), Lang::En) => {
+                let s = x.as_str();
+                let mut c = s.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+            (None, Lang::Zh) if a == "import" => "导入".to_owned(),
+            (None, _) => a.to_owned(),
+        }
+    }
+
+    pub fn rating(self, r: i64) -> &'static str {
+        match (self, r) {
+            (Lang::Zh, _) => youyue_domain::case::rating_label_zh(u8::try_from(r).unwrap_or(1)),
+            (Lang::En, 5) => "Very satisfied",
+            (Lang::En, 4) => "Satisfied",
+            (Lang::En, 3) => "Fairly satisfied",
+            (Lang::En, 2) => "Dissatisfied",
+            (Lang::En, _) => "Very dissatisfied",
+        }
+    }
+}
+
+fn words(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "app" => ("工会有约", "Youyue"),
+        "motto" => ("件件有回音，事事有着落。", "Every request gets an answer and an end."),
+        "nav" => ("导航", "Navigation"),
+        "other_lang" => ("English", "中文"),
+        "inbox" => ("约事收件箱", "Inbox"),
+        "register_case" => ("登记约事", "Register a case"),
+        "unions" => ("工会与工作室", "Unions & studios"),
+        "logout" => ("退出", "Log out"),
+        "login" => ("登录", "Log in"),
+        "staff_login" => ("工作人员登录", "Staff login"),
+        "username" => ("用户名", "Username"),
+        "password" => ("密码", "Password"),
+        "track" => ("查询进度", "Follow a case"),
+        "studio_title" => ("工会有约工作室", "Union studio"),
+        "what_about" => ("您想约什么？", "What is it about?"),
+        "kind_claim_hint" => ("工资、工时、福利、安全", "Pay, hours, benefits, safety"),
+        "kind_dispute_hint" => ("劳动纠纷，请工会调解", "A labour dispute to mediate"),
+        "kind_wellbeing_hint" => ("心理困扰，严格保密", "Psychological needs, confidential"),
+        "kind_suggestion_hint" => ("给企业的建议", "A proposal to the enterprise"),
+        "kind_claim" => ("说诉求", "Raise a claim"),
+        "kind_dispute" => ("解纠纷", "Resolve a dispute"),
+        "kind_wellbeing" => ("谈心理", "Talk it over"),
+        "kind_suggestion" => ("提建议", "Make a suggestion"),
+        "describe" => ("请说说具体情况", "Tell us what happened"),
+        "title_optional" => ("标题（可不填）", "Title (optional)"),
+        "collective" => ("这件事涉及多名职工（集体）", "It concerns several workers (collective)"),
+        "people" => ("涉及人数", "Number of people"),
+        "anonymous" => ("匿名：不让企业知道我是谁", "Anonymous: keep my name from the enterprise"),
+        "anonymous_hint" => ("工会仍可用下面的联系方式回复您。", "The union can still reply through the contact below."),
+        "your_name" => ("您的称呼", "Your name"),
+        "contact" => ("联系方式（电话或微信）", "Contact (phone or WeChat)"),
+        "optional" => ("选填", "optional"),
+        "submit" => ("提交", "Submit"),
+        "fix_errors" => ("请修改下面标出的内容。", "Please correct the fields marked below."),
+        "bulletin_board" => ("公告栏", "Bulletin board"),
+        "no_bulletins" => ("暂无公告。", "No announcements yet."),
+        "qr" => ("工作室二维码", "Studio QR code"),
+        "qr_hint" => ("打印后贴在工作室标识牌上，职工扫码即可约。", "Print it on the studio's sign; workers scan it to raise a case."),
+        "submitted" => ("已收到您的约事", "Your case has been received"),
+        "submitted_hint" => (
+            "请截图或记下编号和查询码。凭这两项可随时查询进度，办结后可以评价。查询码只显示这一次。",
+            "Take a screenshot or write down the number and the code. With both you can follow the case and rate it once it is closed. The code is shown only this once.",
+        ),
+        "case_number" => ("约事编号", "Case number"),
+        "tracking_code" => ("查询码", "Tracking code"),
+        "track_hint" => ("输入约事编号和查询码。", "Enter the case number and tracking code."),
+        "lookup" => ("查询", "Look up"),
+        "not_found_code" => ("没有找到这个编号和查询码对应的约事。", "No case with this number and tracking code."),
+        "status" => ("状态", "Status"),
+        "kind" => ("类别", "Kind"),
+        "channel" => ("来源", "Channel"),
+        "opened_at" => ("提出时间", "Raised"),
+        "closed_at" => ("办结时间", "Closed"),
+        "answer" => ("工会答复", "The union's answer"),
+        "agreement_reached" => ("已达成调解协议", "Mediation agreement reached"),
+        "agreement_not_reached" => ("未达成调解协议", "No mediation agreement"),
+        "amount_recovered" => ("追回金额", "Money recovered"),
+        "adopted_yes" => ("建议已被企业采纳", "The enterprise adopted the suggestion"),
+        "adopted_no" => ("建议未被采纳", "The suggestion was not adopted"),
+        "timeline" => ("办理过程", "Progress"),
+        "rate" => ("评价办理结果", "Rate the handling"),
+        "rate_hint" => ("您的评价会计入工会的年度考核。", "Your rating counts in the union's yearly assessment."),
+        "comment" => ("意见（选填）", "Comment (optional)"),
+        "your_rating" => ("您的评价", "Your rating"),
+        "thanks_rating" => ("谢谢您的评价。", "Thank you for your rating."),
+        "all" => ("全部", "All"),
+        "open" => ("未办结", "Open"),
+        "overdue" => ("已超期", "Overdue"),
+        "due_today" => ("今日到期", "Due today"),
+        "mine" => ("指派给我", "Assigned to me"),
+        "search" => ("搜索编号或关键词", "Search number or words"),
+        "filter" => ("筛选", "Filter"),
+        "sort" => ("排序", "Sort"),
+        "sort_newest" => ("最新提出", "Newest"),
+        "sort_oldest" => ("最早提出", "Oldest"),
+        "sort_due" => ("最早到期", "Due soonest"),
+        "any" => ("不限", "Any"),
+        "title" => ("标题", "Title"),
+        "union" => ("工会", "Union"),
+        "due_on" => ("期限", "Deadline"),
+        "handler" => ("承办人", "Handler"),
+        "people_n" => ("人数", "People"),
+        "no_cases" => ("没有符合条件的约事。", "No cases match."),
+        "prev" => ("上一页", "Previous"),
+        "next" => ("下一页", "Next"),
+        "page_of" => ("页", "page"),
+        "total" => ("共", "Total"),
+        "record_book" => ("记录簿", "Record book"),
+        "internal" => ("内部", "internal"),
+        "actions" => ("办理", "Actions"),
+        "description" => ("具体情况", "Description"),
+        "worker" => ("职工", "Worker"),
+        "contact_hidden" => ("职工匿名：联系方式仅上级工会可见。", "Anonymous worker: the contact is visible only to the unions above."),
+        "urgency" => ("紧急程度", "Urgency"),
+        "urgent" => ("紧急", "Urgent"),
+        "normal" => ("一般", "Normal"),
+        "do_accept" => ("受理并分类", "Accept and classify"),
+        "do_assign" => ("指派承办人", "Assign a handler"),
+        "do_note" => ("添加记录", "Add a note"),
+        "do_schedule" => ("预约见面", "Schedule a meeting"),
+        "do_resolve" => ("办结", "Resolve"),
+        "do_explain" => ("解释（无法办理）", "Explain (cannot handle)"),
+        "do_reopen" => ("重新办理", "Reopen"),
+        "internal_note" => ("内部记录（职工看不到）", "Internal (the worker never sees it)"),
+        "text" => ("内容", "Text"),
+        "starts_at" => ("时间", "When"),
+        "place" => ("地点", "Where"),
+        "resolution" => ("办理结果（职工可见）", "What was done (the worker reads it)"),
+        "agreement" => ("是否达成调解协议", "Mediation agreement reached?"),
+        "adopted" => ("企业是否采纳", "Adopted by the enterprise?"),
+        "yes" => ("是", "Yes"),
+        "no" => ("否", "No"),
+        "explanation" => ("解释说明（职工可见）", "Explanation (the worker reads it)"),
+        "reason" => ("原因", "Reason"),
+        "save" => ("保存", "Save"),
+        "amount_hint" => ("元，最多两位小数，如 30000 或 4500.50", "yuan, at most two decimals, e.g. 30000 or 4500.50"),
+        "channel_hint" => ("职工通过什么方式找到工会", "How the worker reached the union"),
+        "opened_at_hint" => ("留空为现在", "Leave empty for now"),
+        "scheduled" => ("定期接待日", "Scheduled reception day"),
+        "immediate" => ("及时约办（立即办理）", "Handle at once"),
+        "online_mode" => ("线上", "Online"),
+        "studio" => ("工作室", "Studio"),
+        "studio_opened" => ("工作室启用于", "Studio opened"),
+        "no_studio" => ("尚未建工作室", "No studio yet"),
+        "checklist" => ("八项配置", "The eight configurations"),
+        "note" => ("说明", "Note"),
+        "staff" => ("工作人员", "Staff"),
+        "role" => ("角色", "Role"),
+        "active" => ("启用", "Active"),
+        "disabled" => ("已停用", "Disabled"),
+        "disable" => ("停用", "Disable"),
+        "enable" => ("启用", "Enable"),
+        "change_role" => ("改角色", "Change role"),
+        "invite" => ("添加工作人员", "Add a staff member"),
+        "name" => ("姓名", "Name"),
+        "new_password" => ("初始密码（只显示一次）", "Initial password (shown once)"),
+        "post_bulletin" => ("发布公告", "Post an announcement"),
+        "body" => ("正文", "Text"),
+        "posted" => ("已发布。", "Posted."),
+        "saved" => ("已保存。", "Saved."),
+        "open_cases" => ("查看约事", "Cases"),
+        "not_found_title" => ("找不到这个页面", "Page not found"),
+        "forbidden_title" => ("没有权限", "Not allowed"),
+        "error_title" => ("出错了", "Something went wrong"),
+        "back_home" => ("返回首页", "Back to the start"),
+        "welcome" => ("职工朋友，有事找工会，扫码或点击您所在企业的工作室即可约。", "Workers: find your enterprise's studio below to raise a case with your union."),
+        "studios" => ("工作室", "Studios"),
+        "csrf" => ("表单已过期，请刷新页面后重试。", "The form expired; reload the page and try again."),
+        "overdue_badge" => ("超期", "overdue"),
+        "due_soon_badge" => ("明日到期", "due tomorrow"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_conventions() {
+        let t = Timestamp::parse_rfc3339("2026-03-02T06:05:00Z").unwrap();
+        assert_eq!(Lang::Zh.datetime(t), "2026年3月2日 14:05");
+        assert_eq!(Lang::En.datetime(t), "2 Mar 2026 14:05");
+        assert_eq!(Lang::Zh.money("30000".parse().unwrap()), "¥30,000.00");
+        assert_eq!(
+            Lang::Zh.money("6890000.5".parse().unwrap()),
+            "¥6,890,000.50"
+        );
+        assert_eq!(Lang::Zh.money("0.05".parse().unwrap()), "¥0.05");
+        assert_eq!(Lang::Zh.money("999".parse().unwrap()), "¥999.00");
+    }
+}

@@ -1,0 +1,374 @@
+//! Server-rendered pages, in Chinese by default and English by a switch. Handlers are
+//! thin: they read the form, call `service`/`access` (the same functions as the API) and
+//! render a template from `templates/`. Every form carries a CSRF token that must match
+//! the `youyue_csrf` cookie (double submit; the cookie is HttpOnly and SameSite=Lax).
+
+use crate::auth::{self, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, Request};
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use std::collections::HashMap;
+use youyue_store::User;
+
+pub mod i18n;
+mod org;
+mod staff;
+mod worker;
+
+pub use i18n::Lang;
+
+pub const CSRF_COOKIE: &str = "youyue_csrf";
+pub const LANG_COOKIE: &str = "lang";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(worker::home))
+        .route("/lang/{code}", get(set_lang))
+        .route("/static/app.css", get(css))
+        .route("/s/{code}", get(worker::studio).post(worker::submit))
+        .route("/s/{code}/qr.svg", get(worker::qr))
+        .route("/track", get(worker::track_form).post(worker::track))
+        .route("/track/rate", post(worker::rate))
+        .route("/login", get(staff::login_form).post(staff::login))
+        .route("/logout", post(staff::logout))
+        .route("/inbox", get(staff::inbox))
+        .route(
+            "/cases/new",
+            get(staff::new_case_form).post(staff::new_case),
+        )
+        .route("/cases/{number}", get(staff::case_page))
+        .route("/cases/{number}/{action}", post(staff::case_action))
+        .route("/unions", get(org::unions))
+        .route("/unions/{code}", get(org::union_page))
+        .route("/unions/{code}/items", post(org::save_items))
+        .route("/unions/{code}/bulletins", post(org::post_bulletin))
+        .route("/unions/{code}/users", post(org::invite))
+        .route("/unions/{code}/users/{username}", post(org::change_user))
+}
+
+/// Makes sure every browser has a CSRF token: an existing cookie is reused, otherwise
+/// one is made and set with the response.
+pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+    let existing = CookieJar::from_headers(req.headers())
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (token, fresh) = match existing {
+        Some(t) => (t, false),
+        None => (auth::random_token(), true),
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut resp = next.run(req).await;
+    if fresh {
+        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+/// What every page knows: the language, who is logged in, the CSRF token, where it is.
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, PageError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = Lang::from_cookie(jar.get(LANG_COOKIE).map(|c| c.value()));
+        let caller = Caller::from_request_parts(parts, state)
+            .await
+            .map_err(|e| PageError::new(lang, e))?;
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        Ok(Ctx {
+            lang,
+            user: caller.user,
+            csrf,
+            path,
+        })
+    }
+}
+
+impl Ctx {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+
+    pub fn other_lang_href(&self) -> String {
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().code(),
+            urlencode(&self.path)
+        )
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn manages(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role.manages_accounts())
+    }
+
+    /// The logged-in user, or a redirect to the login page.
+    pub fn require_user(&self) -> Result<&User, PageError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| PageError::login(self.lang, &self.path))
+    }
+
+    pub fn require_staff(&self) -> Result<&User, PageError> {
+        let u = self.require_user()?;
+        if u.role.is_staff() {
+            Ok(u)
+        } else {
+            Err(self.err(ApiError::Forbidden("this is for union staff".into())))
+        }
+    }
+
+    /// A form's token must be this browser's.
+    pub fn check_csrf(&self, given: &str) -> Result<(), PageError> {
+        let ok = !self.csrf.is_empty()
+            && given.len() == self.csrf.len()
+            && given
+                .bytes()
+                .zip(self.csrf.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0;
+        if ok {
+            Ok(())
+        } else {
+            Err(self.err(ApiError::BadRequest {
+                message: self.t("csrf").to_owned(),
+                field: None,
+            }))
+        }
+    }
+
+    pub fn err(&self, e: ApiError) -> PageError {
+        PageError::new(self.lang, e)
+    }
+
+    pub fn datetime(&self, t: &youyue_domain::Timestamp) -> String {
+        self.lang.datetime(*t)
+    }
+}
+
+/// Messages next to form fields, keyed by field name.
+#[derive(Default)]
+pub struct Errors(pub HashMap<String, String>);
+
+impl Errors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Puts an API error next to its field (in the page's language), or under `general`.
+    pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
+        let field = e.field().unwrap_or_else(|| "general".into());
+        let message = match (lang, field_message_zh(&field)) {
+            (Lang::Zh, Some(m))
+                if matches!(e, ApiError::Invalid { .. } | ApiError::BadRequest { .. }) =>
+            {
+                m.to_owned()
+            }
+            _ => general_message(lang, e),
+        };
+        Errors(HashMap::from([(field, message)]))
+    }
+}
+
+/// Chinese words for a field that was refused (the API's own message is English).
+fn field_message_zh(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "kind" => "请选择约什么。",
+        "description" => "请填写具体情况（不超过 20000 字）。",
+        "title" => "标题不能超过 200 字。",
+        "people" => "请填写涉及人数：个人至少 1 人，集体至少 2 人。",
+        "worker_name" | "name" => "请填写称呼（不超过 200 字）。",
+        "contact" => "联系方式不能超过 200 字。",
+        "union" => "没有这个工会。",
+        "channel" => "请选择来源。",
+        "opened_at" => "请填写正确的时间，且不能晚于现在。",
+        "text" => "请填写内容。",
+        "place" => "请填写地点。",
+        "starts_at" => "请填写正确的时间。",
+        "resolution" => "请填写办理结果。",
+        "agreement" => "纠纷须说明是否达成调解协议。",
+        "adopted" => "建议须说明企业是否采纳。",
+        "amount_recovered" => "金额须为元，最多两位小数，如 30000 或 4500.50。",
+        "explanation" => "请填写解释说明。",
+        "reason" => "请填写原因。",
+        "handler" => "请选择能够承办此约事的人员。",
+        "due_on" => "期限不能早于今天。",
+        "rating" => "请选择一个评价。",
+        "comment" => "意见不能超过 20000 字。",
+        "username" => "用户名须为 1–64 位小写字母、数字或 . _ -，且未被占用。",
+        "password" => "密码至少 10 位。",
+        "body" => "请填写正文。",
+        "note" => "说明不能超过 200 字。",
+        _ => return None,
+    })
+}
+
+fn general_message(lang: Lang, e: &ApiError) -> String {
+    match (lang, e) {
+        (Lang::Zh, ApiError::WrongCredentials) => "用户名或密码不对。".into(),
+        (Lang::Zh, ApiError::TooManyRequests) => "尝试次数过多，请稍等一分钟再试。".into(),
+        (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
+        (Lang::Zh, ApiError::Forbidden(m)) => format!("您的角色不能进行此操作。（{m}）"),
+        (Lang::Zh, ApiError::Conflict(m)) => {
+            format!("当前状态不允许此操作，或约事刚被他人修改。（{m}）")
+        }
+        (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
+        (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
+        _ => e.public_message(),
+    }
+}
+
+/// An error shown as a page a person can understand (404, 403, …), or a redirect to log in.
+pub struct PageError {
+    lang: Lang,
+    err: Option<ApiError>,
+    login_next: Option<String>,
+}
+
+impl PageError {
+    pub fn new(lang: Lang, err: ApiError) -> PageError {
+        PageError {
+            lang,
+            err: Some(err),
+            login_next: None,
+        }
+    }
+    fn login(lang: Lang, next: &str) -> PageError {
+        PageError {
+            lang,
+            err: None,
+            login_next: Some(next.to_owned()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let Some(err) = self.err else {
+            let next = self.login_next.unwrap_or_else(|| "/".into());
+            return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
+        };
+        match &err {
+            ApiError::Internal(d) => tracing::error!(detail = %d, "internal error on a page"),
+            ApiError::Unavailable(d) => {
+                tracing::warn!(detail = %d, "database unavailable on a page")
+            }
+            _ => {}
+        }
+        let status = err.status();
+        let l = self.lang;
+        let title = match status {
+            StatusCode::NOT_FOUND => l.t("not_found_title"),
+            StatusCode::FORBIDDEN => l.t("forbidden_title"),
+            _ => l.t("error_title"),
+        };
+        let ctx = Ctx {
+            lang: l,
+            user: None,
+            csrf: String::new(),
+            path: "/".into(),
+        };
+        let page = ErrorPage {
+            ctx,
+            title: title.to_owned(),
+            message: general_message(l, &err),
+        };
+        (status, render(&page)).into_response()
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// Renders a template; a template that fails to render is an internal error.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// The HTML 404 for paths no page or API answers.
+pub async fn not_found(ctx: Ctx) -> Response {
+    ctx.err(ApiError::not_found("no such page")).into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only paths of this site are followed after a switch or a login (no open redirect).
+pub fn local_path(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".into(),
+    }
+}
+
+async fn set_lang(Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let lang = if code == "en" { "en" } else { "zh" };
+    let cookie = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let mut resp = Redirect::to(&local_path(q.get("next"))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}

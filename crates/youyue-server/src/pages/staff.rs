@@ -1,0 +1,865 @@
+//! Staff pages: logging in, the inbox, registering a case, and the case page with its
+//! record book and the actions the case's state and the user's role allow.
+
+use super::worker::{kind_choices, CaseForm, KindChoice};
+use super::{local_path, render, Ctx, Errors, PageResult};
+use crate::access;
+use crate::api::cases::RegisterInput;
+use crate::api::dto::CaseView;
+use crate::auth;
+use crate::error::ApiError;
+use crate::service;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use youyue_domain::case::{Channel, Outcome, Urgency};
+use youyue_domain::command::Command;
+use youyue_domain::exchange::RecordEntry;
+use youyue_domain::{Action, Kind, Money, Status, Timestamp};
+use youyue_store::{CaseQuery, CaseSort, StoredCase, Union, User};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    username: String,
+    next: String,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let next = local_path(q.get("next"));
+    Ok(render(&LoginPage {
+        ctx,
+        username: String::new(),
+        next,
+        errors: Errors::default(),
+    }))
+}
+
+pub async fn login(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    match service::login(&state, peer.ip(), form.username.trim(), form.password).await {
+        Ok((_, token)) => {
+            let cookie = auth::session_cookie(token, state.secure_cookies).to_string();
+            let mut resp = Redirect::to(&local_path(Some(&form.next)).replace("/login", "/inbox"))
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+        Err(e @ (ApiError::WrongCredentials | ApiError::TooManyRequests)) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            let page = LoginPage {
+                ctx,
+                username: form.username,
+                next: form.next,
+                errors,
+            };
+            Ok((e.status(), render(&page)).into_response())
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    if let Some(c) = jar.get(auth::SESSION_COOKIE) {
+        state
+            .store
+            .delete_session(&auth::sha256_hex(c.value()))
+            .await
+            .map_err(|e| ctx.err(e.into()))?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    let clear = format!(
+        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+        auth::SESSION_COOKIE
+    );
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// One row of the inbox.
+pub struct Row {
+    pub number: String,
+    pub title: String,
+    pub union: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub opened: String,
+    pub due: String,
+    /// "red" when late, "amber" when due today or tomorrow.
+    pub due_class: &'static str,
+    pub due_badge: &'static str,
+    pub handler: String,
+    pub people: i64,
+}
+
+fn row(
+    ctx: &Ctx,
+    c: &StoredCase,
+    union_names: &HashMap<i64, String>,
+    today: chrono::NaiveDate,
+) -> Row {
+    let r = &c.record;
+    let (due_class, due_badge) = match r.due_on {
+        Some(d) if !r.status.is_closed() && d < today => ("red", ctx.t("overdue_badge")),
+        Some(d) if !r.status.is_closed() && d == today => ("amber", ctx.t("due_today")),
+        Some(d) if !r.status.is_closed() && today.succ_opt() == Some(d) => {
+            ("amber", ctx.t("due_soon_badge"))
+        }
+        _ => ("", ""),
+    };
+    Row {
+        number: r.number.to_string(),
+        title: r.title.clone(),
+        union: union_names
+            .get(&c.union_id)
+            .cloned()
+            .unwrap_or_else(|| r.union.to_string()),
+        kind: ctx.lang.kind(r.kind),
+        status: ctx.lang.status(r.status),
+        status_class: match r.status {
+            Status::Resolved => "ok",
+            Status::Explained => "",
+            _ => "amber",
+        },
+        opened: ctx.lang.datetime(r.opened_at),
+        due: r.due_on.map(|d| ctx.lang.date(d)).unwrap_or_default(),
+        due_class,
+        due_badge,
+        handler: r.handler.clone().unwrap_or_default(),
+        people: r.people,
+    }
+}
+
+/// A tab of the inbox with its count.
+pub struct Tab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct InboxParams {
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    union: String,
+    #[serde(default)]
+    page: String,
+}
+
+impl InboxParams {
+    fn href(&self, change: &[(&str, &str)]) -> String {
+        let mut pairs: BTreeMap<&str, String> = [
+            ("tab", self.tab.clone()),
+            ("kind", self.kind.clone()),
+            ("channel", self.channel.clone()),
+            ("overdue", self.overdue.clone()),
+            ("mine", self.mine.clone()),
+            ("q", self.q.clone()),
+            ("sort", self.sort.clone()),
+            ("union", self.union.clone()),
+        ]
+        .into_iter()
+        .collect();
+        for (k, v) in change {
+            pairs.insert(k, (*v).to_owned());
+        }
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            out.append_pair(k, v);
+        }
+        format!("/inbox?{}", out.finish())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    ctx: Ctx,
+    p: InboxParams,
+    tabs: Vec<Tab>,
+    rows: Vec<Row>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    channels: Vec<(&'static str, &'static str)>,
+    unions: Vec<Union>,
+}
+
+const PER_PAGE: i64 = 25;
+
+pub async fn inbox(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<InboxParams>,
+) -> PageResult {
+    let user = ctx.require_user()?.clone();
+    let store = state.store.as_ref();
+    let e = |err: youyue_store::StoreError| ctx.err(err.into());
+    let today = Timestamp::now().cst_date();
+    let mut q = CaseQuery {
+        within: user.union_path.clone(),
+        kind: Kind::parse(&p.kind),
+        channel: Channel::parse(&p.channel),
+        text: Some(p.q.clone()).filter(|t| !t.trim().is_empty()),
+        sort: match p.sort.as_str() {
+            "oldest" => CaseSort::Oldest,
+            "due" => CaseSort::Due,
+            _ => CaseSort::Newest,
+        },
+        ..CaseQuery::default()
+    };
+    if !user.role.is_staff() {
+        q.worker_user_id = Some(user.id);
+    }
+    if p.mine == "1" {
+        q.handler_id = Some(user.id);
+    }
+    if p.overdue == "1" {
+        q.overdue_before = Some(today.to_string());
+    }
+    let own = access::own_union(store, &user)
+        .await
+        .map_err(|x| ctx.err(x))?;
+    let unions = if user.role.is_staff() {
+        store.subtree(&own).await.map_err(e)?
+    } else {
+        Vec::new()
+    };
+    if !p.union.is_empty() {
+        q.union_path = Some(
+            access::union_within(store, &user, &p.union)
+                .await
+                .map_err(|x| ctx.err(x))?
+                .path,
+        );
+    }
+    let counts = store.count_by_status(&q).await.map_err(e)?;
+    let count = |s: &str| counts.get(s).copied().unwrap_or(0);
+    let open = count("registered") + count("accepted") + count("in_progress");
+    let all: i64 = counts.values().sum();
+    let tab = if p.tab.is_empty() {
+        "open"
+    } else {
+        p.tab.as_str()
+    };
+    match tab {
+        "open" => q.open_only = true,
+        "all" => {}
+        s => q.status = Status::parse(s),
+    }
+    let mut tabs = vec![
+        ("open", ctx.t("open"), open),
+        (
+            "registered",
+            ctx.lang.status(Status::Registered),
+            count("registered"),
+        ),
+        (
+            "accepted",
+            ctx.lang.status(Status::Accepted),
+            count("accepted"),
+        ),
+        (
+            "in_progress",
+            ctx.lang.status(Status::InProgress),
+            count("in_progress"),
+        ),
+        (
+            "resolved",
+            ctx.lang.status(Status::Resolved),
+            count("resolved"),
+        ),
+        (
+            "explained",
+            ctx.lang.status(Status::Explained),
+            count("explained"),
+        ),
+        ("all", ctx.t("all"), all),
+    ]
+    .into_iter()
+    .map(|(key, label, count)| Tab {
+        key,
+        label,
+        count,
+        href: p.href(&[("tab", key)]),
+        current: key == tab,
+    })
+    .collect::<Vec<_>>();
+    tabs.iter_mut()
+        .for_each(|t| t.href = t.href.replace("&page=", "&_="));
+    let page = p.page.parse::<i64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    q.offset = (page - 1) * PER_PAGE;
+    q.limit = PER_PAGE;
+    let found = store.list_cases(&q).await.map_err(e)?;
+    let names: HashMap<i64, String> = unions
+        .iter()
+        .map(|u| (u.id, u.record.name.clone()))
+        .collect();
+    let rows = found
+        .cases
+        .iter()
+        .map(|c| row(&ctx, c, &names, today))
+        .collect();
+    let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page_s = |n: i64| n.to_string();
+    let prev = (page > 1).then(|| p.href(&[("tab", tab), ("page", &page_s(page - 1))]));
+    let next = (page < pages).then(|| p.href(&[("tab", tab), ("page", &page_s(page + 1))]));
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| (k.as_str(), ctx.lang.kind(*k)))
+        .collect();
+    let channels = Channel::ALL
+        .iter()
+        .map(|c| (c.as_str(), ctx.lang.channel(*c)))
+        .collect();
+    let p = InboxParams {
+        tab: tab.to_owned(),
+        ..p
+    };
+    Ok(render(&InboxPage {
+        ctx,
+        p,
+        tabs,
+        rows,
+        total: found.total,
+        page,
+        pages,
+        prev,
+        next,
+        kinds,
+        channels,
+        unions,
+    }))
+}
+
+/// The register form: what the worker said, plus how it came.
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(flatten)]
+    case: CaseForm,
+    #[serde(default)]
+    union: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    opened_at: String,
+    #[serde(default)]
+    scheduled: Option<String>,
+    #[serde(default)]
+    immediate: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "new_case.html")]
+struct NewCasePage {
+    ctx: Ctx,
+    form: RegisterForm,
+    errors: Errors,
+    kinds: Vec<KindChoice>,
+    channels: Vec<(&'static str, &'static str)>,
+    unions: Vec<Union>,
+}
+
+async fn new_case_page(
+    ctx: Ctx,
+    state: &AppState,
+    user: &User,
+    form: RegisterForm,
+    errors: Errors,
+) -> PageResult {
+    let own = access::own_union(state.store.as_ref(), user)
+        .await
+        .map_err(|x| ctx.err(x))?;
+    let unions = state
+        .store
+        .subtree(&own)
+        .await
+        .map_err(|x| ctx.err(x.into()))?;
+    let kinds = kind_choices(&ctx);
+    let channels = Channel::ALL
+        .iter()
+        .map(|c| (c.as_str(), ctx.lang.channel(*c)))
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&NewCasePage {
+            ctx,
+            form,
+            errors,
+            kinds,
+            channels,
+            unions,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn new_case_form(ctx: Ctx, State(state): State<AppState>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    let mut form = RegisterForm {
+        channel: "hotline".into(),
+        ..RegisterForm::default()
+    };
+    form.case.people = "1".into();
+    form.union = user.union_code.to_string();
+    new_case_page(ctx, &state, &user, form, Errors::default()).await
+}
+
+/// `2026-03-02T14:05` from a datetime-local field, taken as China time.
+fn local_time(field: &'static str, s: &str) -> Result<Option<String>, ApiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let with_seconds = if s.len() == 16 {
+        format!("{s}:00")
+    } else {
+        s.to_owned()
+    };
+    let t = format!("{with_seconds}+08:00");
+    Timestamp::parse_rfc3339(&t).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    Ok(Some(t))
+}
+
+pub async fn new_case(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<RegisterForm>,
+) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    ctx.check_csrf(&form.case.csrf)?;
+    let input = (|| {
+        let case = form.case.to_input(&form.union)?;
+        let channel = Channel::parse(&form.channel)
+            .ok_or_else(|| ApiError::invalid("channel", "choose a channel"))?;
+        Ok::<_, ApiError>(RegisterInput {
+            union: case.union,
+            kind: case.kind,
+            title: case.title,
+            description: case.description,
+            collective: case.collective,
+            people: case.people,
+            anonymous: case.anonymous,
+            worker_name: case.worker_name,
+            contact: case.contact,
+            channel,
+            online: channel == Channel::Online,
+            scheduled: form.scheduled.is_some(),
+            immediate: form.immediate.is_some(),
+            opened_at: local_time("opened_at", &form.opened_at)?,
+        })
+    })();
+    let result = match input {
+        Ok(i) => service::register(&state, &user, &i).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.record.number)).into_response()),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. })) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            new_case_page(ctx, &state, &user, form, errors).await
+        }
+        Err(ApiError::NotFound(_)) => {
+            let errors = Errors::from_api(ctx.lang, &ApiError::invalid("union", "no such union"));
+            new_case_page(ctx, &state, &user, form, errors).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// A record-book entry in words.
+pub struct EntryLine {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub internal: bool,
+    pub lines: Vec<String>,
+}
+
+fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
+    let mut lines = Vec::new();
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for key in ["text", "reason", "place", "starts_at", "note"] {
+        if let Some(v) = e.detail.get(key) {
+            lines.push(format!("{}: {}", ctx.t(key), show(v)));
+        }
+    }
+    if let (Some(b), Some(a)) = (
+        e.detail.get("before").and_then(|v| v.as_object()),
+        e.detail.get("after").and_then(|v| v.as_object()),
+    ) {
+        for (k, after) in a {
+            let before = b.get(k).unwrap_or(&serde_json::Value::Null);
+            lines.push(format!("{}: {} → {}", ctx.t(k), show(before), show(after)));
+        }
+    } else if let Some(a) = e.detail.get("after").and_then(|v| v.as_object()) {
+        for (k, after) in a {
+            lines.push(format!("{}: {}", ctx.t(k), show(after)));
+        }
+    }
+    EntryLine {
+        seq: e.seq,
+        at: ctx.lang.datetime(e.at),
+        actor: e.actor.clone(),
+        action: ctx.lang.action(&e.action),
+        internal: e.internal,
+        lines,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    ctx: Ctx,
+    c: CaseView,
+    union_name: String,
+    record: Vec<EntryLine>,
+    handlers: Vec<User>,
+    kinds: Vec<(&'static str, &'static str)>,
+    errors: Errors,
+    /// The action whose form is open (after a refusal).
+    open_action: String,
+    form: ActionForm,
+}
+
+impl CasePage {
+    fn can(&self, a: &str) -> bool {
+        self.c.actions.iter().any(|x| x.as_str() == a)
+    }
+    fn when(&self, s: &str) -> String {
+        Timestamp::parse_rfc3339(s)
+            .map(|t| self.ctx.lang.datetime(t))
+            .unwrap_or_default()
+    }
+    fn money(&self, s: &str) -> String {
+        s.parse::<Money>()
+            .map(|m| self.ctx.lang.money(m))
+            .unwrap_or_default()
+    }
+    fn kind_label(&self) -> &'static str {
+        self.ctx.lang.kind(self.c.kind)
+    }
+    fn status_label(&self) -> &'static str {
+        self.ctx.lang.status(self.c.status)
+    }
+    fn channel_label(&self) -> &'static str {
+        self.ctx.lang.channel(self.c.channel)
+    }
+    fn is_dispute(&self) -> bool {
+        self.c.kind == Kind::Dispute
+    }
+    fn is_suggestion(&self) -> bool {
+        self.c.kind == Kind::Suggestion
+    }
+    fn due_label(&self) -> String {
+        self.c
+            .due_on
+            .as_deref()
+            .and_then(|d| youyue_domain::time::parse_date(d).ok())
+            .map(|d| self.ctx.lang.date(d))
+            .unwrap_or_default()
+    }
+    fn rating_label(&self, r: &i64) -> &'static str {
+        self.ctx.lang.rating(*r)
+    }
+}
+
+/// Every field any action's form may send.
+#[derive(Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub urgency: String,
+    #[serde(default)]
+    pub due_on: String,
+    #[serde(default)]
+    pub handler: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub internal: Option<String>,
+    #[serde(default)]
+    pub starts_at: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub resolution: String,
+    #[serde(default)]
+    pub agreement: String,
+    #[serde(default)]
+    pub amount_recovered: String,
+    #[serde(default)]
+    pub adopted: String,
+    #[serde(default)]
+    pub explanation: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+async fn case_page_with(
+    ctx: Ctx,
+    state: &AppState,
+    number: &str,
+    errors: Errors,
+    open_action: String,
+    form: ActionForm,
+) -> PageResult {
+    let user = ctx.require_user()?.clone();
+    let store = state.store.as_ref();
+    let case = access::visible_case(store, &user, number)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let record = store
+        .record_book(case.id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let union_name = store
+        .union_by_id(case.union_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .map(|u| u.record.name)
+        .unwrap_or_default();
+    let lines = record.iter().map(|e| entry_line(&ctx, e)).collect();
+    let handlers = if user.role.is_staff() {
+        store
+            .users_on_path(&case.union_path)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+            .into_iter()
+            .filter(|u| access::may_handle(u, &case).is_ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let c = CaseView::new(&user, &case, None, Timestamp::now());
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| (k.as_str(), ctx.lang.kind(*k)))
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = CasePage {
+        ctx,
+        c,
+        union_name,
+        record: lines,
+        handlers,
+        kinds,
+        errors,
+        open_action,
+        form,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn case_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+) -> PageResult {
+    case_page_with(
+        ctx,
+        &state,
+        &number,
+        Errors::default(),
+        String::new(),
+        ActionForm::default(),
+    )
+    .await
+}
+
+fn yes_no(field: &'static str, v: &str) -> Result<Option<bool>, ApiError> {
+    match v {
+        "yes" => Ok(Some(true)),
+        "no" => Ok(Some(false)),
+        "" => Ok(None),
+        _ => Err(ApiError::invalid(field, "answer yes or no")),
+    }
+}
+
+fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
+    Ok(match action {
+        Action::Accept => Command::Accept {
+            kind: Kind::parse(&f.kind),
+            urgency: Urgency::parse(&f.urgency).unwrap_or(Urgency::Normal),
+            due_on: match f.due_on.trim() {
+                "" => None,
+                d => Some(
+                    youyue_domain::time::parse_date(d)
+                        .map_err(|e| ApiError::invalid("due_on", e.to_string()))?,
+                ),
+            },
+        },
+        Action::Note => Command::Note {
+            text: f.text.clone(),
+            internal: f.internal.is_some(),
+        },
+        Action::Schedule => {
+            let at = local_time("starts_at", &f.starts_at)?
+                .ok_or_else(|| ApiError::invalid("starts_at", "say when"))?;
+            let starts_at = Timestamp::parse_rfc3339(&at)
+                .map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
+            Command::Schedule {
+                starts_at,
+                place: f.place.clone(),
+                note: f.note.clone(),
+            }
+        }
+        Action::Resolve => {
+            let amount_recovered = match f
+                .amount_recovered
+                .trim()
+                .replace([',', '，', '¥'], "")
+                .as_str()
+            {
+                "" => None,
+                a => Some(
+                    a.parse::<Money>()
+                        .map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?,
+                ),
+            };
+            let outcome = Outcome {
+                agreement: yes_no("agreement", &f.agreement)?,
+                amount_recovered,
+                adopted: yes_no("adopted", &f.adopted)?,
+            };
+            Command::Resolve {
+                resolution: f.resolution.clone(),
+                outcome,
+            }
+        }
+        Action::Explain => Command::Explain {
+            explanation: f.explanation.clone(),
+        },
+        Action::Reopen => Command::Reopen {
+            reason: f.reason.clone(),
+        },
+        Action::Assign | Action::Register | Action::Rate => {
+            return Err(ApiError::not_found("no such action"))
+        }
+    })
+}
+
+pub async fn case_action(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((number, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    ctx.check_csrf(&form.csrf)?;
+    let action_kind =
+        Action::parse(&action).ok_or_else(|| ctx.err(ApiError::not_found("no such action")))?;
+    let result = if action_kind == Action::Assign {
+        match service::assignment(&state, form.handler.trim()).await {
+            Ok(h) => {
+                service::apply(&state, &user, &number, |case| {
+                    access::may_handle(&h, case)?;
+                    Ok((
+                        Command::Assign {
+                            handler: h.username.clone(),
+                        },
+                        Some(h.id),
+                    ))
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        match command_for(action_kind, &form) {
+            Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{number}#record")).into_response()),
+        Err(
+            e @ (ApiError::Invalid { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::Conflict(_)
+            | ApiError::Forbidden(_)),
+        ) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            case_page_with(ctx, &state, &number, errors, action, form).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}

@@ -1,0 +1,423 @@
+//! The worker's pages, without an account, phone first: a studio's page to raise a case,
+//! the tracking page to follow and rate it, and the studio's QR code for its sign.
+
+use super::{render, Ctx, Errors, PageResult};
+use crate::api::cases::CaseInput;
+use crate::api::dto::PublicCaseView;
+use crate::error::ApiError;
+use crate::service;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use youyue_domain::studio::BulletinRecord;
+use youyue_domain::{Kind, UnionCode};
+use youyue_store::Union;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    studios: Vec<Union>,
+}
+
+pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
+    if ctx.is_staff() {
+        return Ok(axum::response::Redirect::to("/inbox").into_response());
+    }
+    // Studios are public: their names hang on signs at the workplace.
+    let mut studios = Vec::new();
+    let mut roots = Vec::new();
+    for code in ["jd"] {
+        if let Ok(c) = code.parse::<UnionCode>() {
+            if let Some(u) = state
+                .store
+                .union_by_code(&c)
+                .await
+                .map_err(|e| ctx.err(e.into()))?
+            {
+                roots.push(u);
+            }
+        }
+    }
+    for r in roots {
+        let all = state
+            .store
+            .subtree(&r)
+            .await
+            .map_err(|e| ctx.err(e.into()))?;
+        studios.extend(
+            all.into_iter()
+                .filter(|u| u.record.studio_opened_on.is_some()),
+        );
+    }
+    Ok(render(&HomePage { ctx, studios }))
+}
+
+/// The four kinds in the worker's words: value, label, hint.
+pub struct KindChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+}
+
+pub fn kind_choices(ctx: &Ctx) -> Vec<KindChoice> {
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            let (label, hint) = match k {
+                Kind::Claim => ("kind_claim", "kind_claim_hint"),
+                Kind::Dispute => ("kind_dispute", "kind_dispute_hint"),
+                Kind::Wellbeing => ("kind_wellbeing", "kind_wellbeing_hint"),
+                Kind::Suggestion => ("kind_suggestion", "kind_suggestion_hint"),
+            };
+            KindChoice {
+                value: k.as_str(),
+                label: ctx.lang.t(label),
+                hint: ctx.lang.t(hint),
+            }
+        })
+        .collect()
+}
+
+/// What the worker typed, kept as typed so that a refused form comes back filled in.
+#[derive(Deserialize, Default)]
+pub struct CaseForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub collective: Option<String>,
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub anonymous: Option<String>,
+    #[serde(default)]
+    pub worker_name: String,
+    #[serde(default)]
+    pub contact: String,
+}
+
+impl CaseForm {
+    pub fn to_input(&self, union: &str) -> Result<CaseInput, ApiError> {
+        let kind = Kind::parse(&self.kind)
+            .ok_or_else(|| ApiError::invalid("kind", "choose what it is about"))?;
+        let people = match self.people.trim() {
+            "" => None,
+            p => Some(
+                p.parse::<i64>()
+                    .map_err(|_| ApiError::invalid("people", "must be a whole number"))?,
+            ),
+        };
+        let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(CaseInput {
+            union: union.to_owned(),
+            kind,
+            title: some(&self.title),
+            description: self.description.clone(),
+            collective: self.collective.is_some(),
+            people,
+            anonymous: self.anonymous.is_some(),
+            worker_name: some(&self.worker_name),
+            contact: some(&self.contact),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "studio.html")]
+struct StudioPage {
+    ctx: Ctx,
+    union: Union,
+    kinds: Vec<KindChoice>,
+    form: CaseForm,
+    errors: Errors,
+    bulletins: Vec<BulletinRecord>,
+}
+
+async fn studio_union(ctx: &Ctx, state: &AppState, code: &str) -> Result<Union, super::PageError> {
+    let not_found = || ctx.err(ApiError::not_found(format!("no studio \"{code}\"")));
+    let c: UnionCode = code.parse().map_err(|_| not_found())?;
+    state
+        .store
+        .union_by_code(&c)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .ok_or_else(not_found)
+}
+
+async fn studio_page(
+    ctx: Ctx,
+    state: &AppState,
+    union: Union,
+    form: CaseForm,
+    errors: Errors,
+) -> PageResult {
+    let bulletins = state
+        .store
+        .bulletins(union.id, 10)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let kinds = kind_choices(&ctx);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&StudioPage {
+            ctx,
+            union,
+            kinds,
+            form,
+            errors,
+            bulletins,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn studio(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> PageResult {
+    let union = studio_union(&ctx, &state, &code).await?;
+    let form = CaseForm {
+        people: "1".into(),
+        ..CaseForm::default()
+    };
+    studio_page(ctx, &state, union, form, Errors::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedPage {
+    ctx: Ctx,
+    union: Union,
+    number: String,
+    code: String,
+}
+
+pub async fn submit(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    Form(form): Form<CaseForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let union = studio_union(&ctx, &state, &code).await?;
+    let result = match form.to_input(union.record.code.as_str()) {
+        Ok(input) => service::submit_public(&state, &input, peer.ip()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((case, tracking_code)) => {
+            let page = SubmittedPage {
+                ctx,
+                union,
+                number: case.record.number.to_string(),
+                code: tracking_code,
+            };
+            // The code is shown once: keep the page out of caches.
+            Ok(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+        }
+        Err(
+            e
+            @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests),
+        ) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            studio_page(ctx, &state, union, form, errors).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// The studio's QR code, as SVG, pointing at its page on this site.
+pub async fn qr(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    let union = studio_union(&ctx, &state, &code).await?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let url = format!("http://{host}/s/{}", union.record.code);
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| ctx.err(ApiError::Internal(e.to_string())))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    ctx: Ctx,
+    number: String,
+    code: String,
+    errors: Errors,
+    case: Option<PublicCaseView>,
+    notice: Option<String>,
+}
+
+impl TrackPage {
+    fn kind_label(&self, k: &Kind) -> &'static str {
+        self.ctx.lang.kind(*k)
+    }
+    fn status_label(&self, s: &youyue_domain::Status) -> &'static str {
+        self.ctx.lang.status(*s)
+    }
+    fn when(&self, rfc3339: &str) -> String {
+        youyue_domain::Timestamp::parse_rfc3339(rfc3339)
+            .map(|t| self.ctx.lang.datetime(t))
+            .unwrap_or_default()
+    }
+    fn money(&self, yuan: &str) -> String {
+        yuan.parse()
+            .map(|m| self.ctx.lang.money(m))
+            .unwrap_or_default()
+    }
+    fn step(&self, action: &str) -> String {
+        self.ctx.lang.action(action)
+    }
+    fn rating_label(&self, r: &i64) -> &'static str {
+        self.ctx.lang.rating(*r)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn track_form(ctx: Ctx) -> PageResult {
+    let page = TrackPage {
+        ctx,
+        number: String::new(),
+        code: String::new(),
+        errors: Errors::default(),
+        case: None,
+        notice: None,
+    };
+    Ok(render(&page))
+}
+
+async fn track_page(
+    ctx: Ctx,
+    state: &AppState,
+    form: TrackForm,
+    result: Result<youyue_store::StoredCase, ApiError>,
+    notice: Option<String>,
+    extra: Errors,
+) -> PageResult {
+    let (case, mut errors) = match result {
+        Ok(c) => {
+            let union = state
+                .store
+                .union_by_id(c.union_id)
+                .await
+                .map_err(|e| ctx.err(e.into()))?
+                .map(|u| u.record.name)
+                .unwrap_or_default();
+            let record = state
+                .store
+                .record_book(c.id)
+                .await
+                .map_err(|e| ctx.err(e.into()))?;
+            (
+                Some(PublicCaseView::new(&c, union, record)),
+                Errors::default(),
+            )
+        }
+        Err(ApiError::NotFound(_)) => {
+            let msg = ctx.t("not_found_code").to_owned();
+            (
+                None,
+                Errors(std::collections::HashMap::from([("code".to_owned(), msg)])),
+            )
+        }
+        Err(
+            e @ (ApiError::Invalid { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::Conflict(_)
+            | ApiError::TooManyRequests),
+        ) => (None, Errors::from_api(ctx.lang, &e)),
+        Err(e) => return Err(ctx.err(e)),
+    };
+    errors.0.extend(extra.0);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TrackPage {
+        ctx,
+        number: form.number.trim().to_owned(),
+        code: form.code.trim().to_owned(),
+        errors,
+        case,
+        notice,
+    };
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+}
+
+pub async fn track(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<TrackForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let result = service::case_with_code(&state, peer.ip(), &form.number, &form.code).await;
+    track_page(ctx, &state, form, result, None, Errors::default()).await
+}
+
+pub async fn rate(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<TrackForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let rating = form.rating.trim().parse::<i64>().unwrap_or(0);
+    let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
+    let rated =
+        service::rate_with_code(&state, peer.ip(), &form.number, &form.code, rating, comment).await;
+    match rated {
+        Ok(case) => {
+            let notice = Some(ctx.t("thanks_rating").to_owned());
+            track_page(ctx, &state, form, Ok(case), notice, Errors::default()).await
+        }
+        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => {
+            // Show the case again with the message by the rating form.
+            let case = service::case_with_code(&state, peer.ip(), &form.number, &form.code).await;
+            let errors = Errors::from_api(ctx.lang, &e);
+            track_page(ctx, &state, form, case, None, errors).await
+        }
+        Err(e) => track_page(ctx, &state, form, Err(e), None, Errors::default()).await,
+    }
+}
