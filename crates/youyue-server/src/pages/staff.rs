@@ -492,6 +492,10 @@ pub async fn new_case(
 ) -> PageResult {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(&form.case.csrf)?;
+    let problems = form.case.problems(ctx.lang);
+    if !problems.is_empty() {
+        return new_case_page(ctx, &state, &user, form, problems).await;
+    }
     let input = (|| {
         let case = form.case.to_input(&form.union)?;
         let channel = Channel::parse(&form.channel)

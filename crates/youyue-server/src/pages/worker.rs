@@ -107,6 +107,38 @@ pub struct CaseForm {
 }
 
 impl CaseForm {
+    /// Every field's problem at once, so that the worker fixes them in one go. The
+    /// service checks again; this only gathers the messages.
+    pub fn problems(&self, lang: super::Lang) -> Errors {
+        use youyue_domain::case::{
+            check_people, check_text, MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+        };
+        let mut all = Errors::default();
+        let mut add = |r: Result<(), ApiError>| {
+            if let Err(e) = r {
+                all.0.extend(Errors::from_api(lang, &e).0);
+            }
+        };
+        add(Kind::parse(&self.kind)
+            .map(|_| ())
+            .ok_or_else(|| ApiError::invalid("kind", "choose what it is about")));
+        add(check_text("description", &self.description, MAX_TEXT_CHARS, true).map_err(Into::into));
+        add(check_text("title", &self.title, MAX_TITLE_CHARS, false).map_err(Into::into));
+        add(
+            check_text("worker_name", &self.worker_name, MAX_SHORT_CHARS, false)
+                .map_err(Into::into),
+        );
+        add(check_text("contact", &self.contact, MAX_SHORT_CHARS, false).map_err(Into::into));
+        let people = self.people.trim();
+        if !people.is_empty() || self.collective.is_some() {
+            add(match people.parse::<i64>() {
+                Ok(n) => check_people(self.collective.is_some(), n).map_err(Into::into),
+                Err(_) => Err(ApiError::invalid("people", "must be a whole number")),
+            });
+        }
+        all
+    }
+
     pub fn to_input(&self, union: &str) -> Result<CaseInput, ApiError> {
         let kind = Kind::parse(&self.kind)
             .ok_or_else(|| ApiError::invalid("kind", "choose what it is about"))?;
@@ -217,6 +249,10 @@ pub async fn submit(
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     let union = studio_union(&ctx, &state, &code).await?;
+    let problems = form.problems(ctx.lang);
+    if !problems.is_empty() {
+        return studio_page(ctx, &state, union, form, problems).await;
+    }
     let result = match form.to_input(union.record.code.as_str()) {
         Ok(input) => service::submit_public(&state, &input, peer.ip()).await,
         Err(e) => Err(e),

@@ -6,6 +6,7 @@
 #[macro_use]
 mod harness;
 mod api_errors;
+mod browser;
 mod cli;
 mod exchange;
 mod figures;

@@ -1,0 +1,436 @@
+//! The pages in a real headless Chromium (Debian's `chromium` and `chromium-driver`),
+//! against the real server on loopback: the story of 刘师傅 from DOMAIN.md, and what one
+//! enterprise's staff must never see. Screenshots of each main page, phone and desktop,
+//! are saved under target/screenshots/ for people to look at.
+
+use crate::harness::{Backend, TestApp, PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const PHONE: (u32, u32) = (360, 780);
+const DESKTOP: (u32, u32) = (1280, 900);
+
+/// A chromedriver of the test's own, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is required for the browser tests (Debian package chromium-driver; .ci/run installs it)");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Driver { child, port };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chromedriver did not start on port {port}");
+    }
+
+    /// A fresh browser (its own profile and cookies) with a window of `size`.
+    async fn browser(&self, size: (u32, u32)) -> Client {
+        let profile = tempfile::tempdir().unwrap().keep();
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--no-first-run", "--hide-scrollbars", "--lang=zh-CN",
+                         format!("--user-data-dir={}", profile.display()),
+                         format!("--window-size={},{}", size.0, size.1)]
+            }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap();
+        c.set_window_size(size.0, size.1).await.unwrap();
+        c
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn shot_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves a full-page screenshot: the window is stretched to the page's height first.
+async fn shot(c: &Client, name: &str, width: u32) {
+    let height = c
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(900);
+    c.set_window_size(width, (height as u32).clamp(400, 4000))
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks a button that submits a form and waits until the next page has loaded (the old
+/// document is marked, so that nothing is read from it by mistake).
+async fn submit(c: &Client, css: &str) {
+    c.execute("document.documentElement.dataset.stale = '1'", vec![])
+        .await
+        .unwrap();
+    click(c, css).await;
+    for _ in 0..200 {
+        let fresh = c
+            .execute("return document.readyState === 'complete' && !document.documentElement.dataset.stale", vec![])
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(false);
+        if fresh {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no new page after clicking {css}");
+}
+
+async fn login(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#username", username).await;
+    fill(c, "#password", PASSWORD).await;
+    submit(c, "#login").await;
+    assert!(
+        c.current_url().await.unwrap().path().starts_with("/inbox"),
+        "login as {username} failed"
+    );
+}
+
+/// Opens the action's <details> on the case page.
+async fn open_action(c: &Client, button: &str) {
+    click(c, &format!("details.action:has({button}) summary")).await;
+}
+
+async fn liu_shifu_in_the_browser(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+
+    // 刘师傅, on his phone, raises a dispute at his factory's studio.
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
+    assert_eq!(
+        text(&phone, "h1").await.lines().next().unwrap(),
+        "纸箱厂工会"
+    );
+    shot(&phone, &format!("{tag}-phone-studio"), PHONE.0).await;
+    // Submitting without a kind or a description is refused, field by field, and kept filled in.
+    fill(&phone, "#worker_name", "刘师傅").await;
+    submit(&phone, "#submit").await;
+    assert!(text(&phone, "#kind-error").await.contains("请选择"));
+    assert!(text(&phone, "#description-error")
+        .await
+        .contains("具体情况"));
+    assert_eq!(
+        phone
+            .find(Locator::Css("#worker_name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+        "刘师傅"
+    );
+    shot(&phone, &format!("{tag}-phone-studio-errors"), PHONE.0).await;
+    click(&phone, "input[name=kind][value=dispute] + span").await;
+    fill(
+        &phone,
+        "#description",
+        "操作失误导致手掌受伤，与企业就工伤赔偿发生争议。",
+    )
+    .await;
+    fill(&phone, "#contact", "13800000001").await;
+    submit(&phone, "#submit").await;
+    let number = text(&phone, "#case-number").await;
+    let code = text(&phone, "#tracking-code").await;
+    assert!(number.starts_with("JD-"), "{number}");
+    assert_eq!(code.len(), 11, "{code}");
+    shot(&phone, &format!("{tag}-phone-submitted"), PHONE.0).await;
+
+    // The receptionist accepts it, urgent, and assigns the district's mediator.
+    let desk = driver.browser(DESKTOP).await;
+    login(&desk, &app, "e1reception").await;
+    assert!(
+        desk.source().await.unwrap().contains(&number),
+        "the new case is in the inbox"
+    );
+    shot(&desk, &format!("{tag}-desktop-inbox"), DESKTOP.0).await;
+    desk.goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    open_action(&desk, "#do-accept").await;
+    desk.find(Locator::Css("#urgency"))
+        .await
+        .unwrap()
+        .select_by_value("urgent")
+        .await
+        .unwrap();
+    submit(&desk, "#do-accept").await;
+    assert_eq!(text(&desk, "#case-status strong").await, "已受理");
+    open_action(&desk, "#do-assign").await;
+    desk.find(Locator::Css("#handler-select"))
+        .await
+        .unwrap()
+        .select_by_value("mediator")
+        .await
+        .unwrap();
+    submit(&desk, "#do-assign").await;
+    assert_eq!(text(&desk, "#case-status strong").await, "办理中");
+    assert_eq!(text(&desk, "#handler").await, "mediator");
+    // The receptionist may not resolve: the form is not offered.
+    assert!(desk.find(Locator::Css("#do-resolve")).await.is_err());
+
+    // The mediator records the agreement: 30,000 yuan.
+    let mediator = driver.browser(DESKTOP).await;
+    login(&mediator, &app, "mediator").await;
+    mediator
+        .goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    open_action(&mediator, "#do-resolve").await;
+    fill(
+        &mediator,
+        "#resolution-text",
+        "双方当日签订调解协议，企业一次性支付赔偿金30000元。",
+    )
+    .await;
+    fill(&mediator, "#amount_recovered", "30000.001").await;
+    submit(&mediator, "#do-resolve").await;
+    // Refused by the field: no agreement said, an amount with three decimals.
+    assert!(
+        text(&mediator, "#agreement-error, #amount-error")
+            .await
+            .len()
+            > 3
+    );
+    mediator
+        .find(Locator::Css("#agreement"))
+        .await
+        .unwrap()
+        .select_by_value("yes")
+        .await
+        .unwrap();
+    fill(&mediator, "#amount_recovered", "30000").await;
+    submit(&mediator, "#do-resolve").await;
+    assert_eq!(text(&mediator, "#case-status strong").await, "已办结");
+    assert_eq!(text(&mediator, "#amount").await, "¥30,000.00");
+    shot(&mediator, &format!("{tag}-desktop-case"), DESKTOP.0).await;
+
+    // 刘师傅 looks it up and rates it.
+    phone.goto(&app.url("/track")).await.unwrap();
+    fill(&phone, "#number", &number).await;
+    fill(&phone, "#code", &code.to_lowercase()).await;
+    submit(&phone, "#lookup").await;
+    assert_eq!(text(&phone, "#case-status").await, "已办结");
+    assert!(text(&phone, "#answer").await.contains("30000"));
+    assert_eq!(text(&phone, "#amount").await, "¥30,000.00");
+    let page = phone.source().await.unwrap();
+    assert!(
+        !page.contains("mediator"),
+        "a staff name reached the worker"
+    );
+    click(&phone, "#rate-form input[name=rating][value='5']").await;
+    fill(&phone, "#comment", "当天就解决了").await;
+    submit(&phone, "#rate").await;
+    assert_eq!(text(&phone, "#rating").await, "非常满意");
+    assert!(
+        phone.find(Locator::Css("#rate-form")).await.is_err(),
+        "rated once only"
+    );
+    shot(&phone, &format!("{tag}-phone-track"), PHONE.0).await;
+
+    // The record book shows every step.
+    desk.goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    let steps = desk.find_all(Locator::Css("#record li")).await.unwrap();
+    let mut actions = Vec::new();
+    for s in steps {
+        actions.push(s.attr("data-action").await.unwrap().unwrap());
+    }
+    assert_eq!(actions, ["登记", "受理", "指派", "办结", "评价"]);
+    assert_eq!(text(&desk, "#rating").await, "非常满意");
+
+    // English by a switch, remembered.
+    submit(&desk, "#lang-switch").await;
+    assert_eq!(text(&desk, "#case-status strong").await, "Resolved");
+    desk.goto(&app.url("/inbox?tab=all")).await.unwrap();
+    assert!(text(&desk, "h1").await.contains("Inbox"));
+    shot(&desk, &format!("{tag}-desktop-inbox-en"), DESKTOP.0).await;
+
+    for c in [phone, desk, mediator] {
+        c.close().await.unwrap();
+    }
+}
+both!(liu_shifu_in_the_browser);
+
+async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let api = app.anonymous();
+    let e1 = api
+        .ok("/api/v1/public/cases", json!({"union":"jd.s1.e1","kind":"claim","description":"加班费","anonymous":true,"worker_name":"王五","contact":"13900009999"}), reqwest::StatusCode::CREATED)
+        .await;
+    let number = e1["number"].as_str().unwrap().to_owned();
+
+    // Staff of another enterprise: changing the URL finds nothing.
+    let other = driver.browser(DESKTOP).await;
+    login(&other, &app, "e2reception").await;
+    other
+        .goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    assert_eq!(text(&other, "h1").await, "找不到这个页面");
+    let resp = reqwest::get(app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    assert!(
+        resp.url().path().starts_with("/login"),
+        "pages need a login"
+    );
+    shot(&other, &format!("{tag}-desktop-404"), DESKTOP.0).await;
+    other.goto(&app.url("/inbox?tab=all")).await.unwrap();
+    assert!(!other.source().await.unwrap().contains(&number));
+
+    // The worker's own enterprise sees the case but not the anonymous worker's contact.
+    let own = driver.browser(PHONE).await;
+    login(&own, &app, "e1reception").await;
+    own.goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    let page = own.source().await.unwrap();
+    assert!(page.contains("加班费"));
+    assert!(
+        !page.contains("13900009999") && !page.contains("王五"),
+        "the contact reached the enterprise"
+    );
+    shot(&own, &format!("{tag}-phone-case-anonymous"), PHONE.0).await;
+    own.goto(&app.url("/inbox?tab=all")).await.unwrap();
+    assert!(!own.source().await.unwrap().contains("13900009999"));
+    shot(&own, &format!("{tag}-phone-inbox"), PHONE.0).await;
+
+    // The district sees it, and manages the studio's page.
+    let district = driver.browser(DESKTOP).await;
+    login(&district, &app, "admin").await;
+    district
+        .goto(&app.url(&format!("/cases/{number}")))
+        .await
+        .unwrap();
+    assert!(text(&district, "#worker").await.contains("13900009999"));
+    district.goto(&app.url("/unions/jd.s1.e1")).await.unwrap();
+    click(&district, "input[name=done_hotline]").await;
+    fill(&district, "input[name=note_hotline]", "0579-12351").await;
+    submit(&district, "#save-items").await;
+    assert!(text(&district, "#notice").await.len() > 1);
+    fill(&district, "#bulletin-title", "五月接待日安排").await;
+    fill(&district, "#bulletin-body", "每周三下午律师坐班。").await;
+    submit(&district, "#post-bulletin").await;
+    shot(&district, &format!("{tag}-desktop-studio"), DESKTOP.0).await;
+    district.goto(&app.url("/unions")).await.unwrap();
+    shot(&district, &format!("{tag}-desktop-unions"), DESKTOP.0).await;
+    // The bulletin is on the workers' page.
+    own.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
+    assert!(own.source().await.unwrap().contains("五月接待日安排"));
+    // A receptionist sees the studio's page but cannot change it.
+    own.goto(&app.url("/unions/jd.s1.e1")).await.unwrap();
+    assert!(own.find(Locator::Css("#save-items")).await.is_err());
+    // A logged-in chair's browser tricked into posting a form without the token: refused.
+    let chair = app.login("e1chair").await;
+    let forged = chair
+        .http
+        .post(app.url("/unions/jd.s1.e1/bulletins"))
+        .form(&[("title", "forged"), ("body", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        reqwest::StatusCode::BAD_REQUEST,
+        "a form without the CSRF token is refused"
+    );
+    let forged = chair
+        .http
+        .post(app.url("/unions/jd.s1.e1/bulletins"))
+        .form(&[
+            ("title", "forged"),
+            ("body", "y"),
+            ("csrf", &"0".repeat(64)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        reqwest::StatusCode::BAD_REQUEST,
+        "a token not of this browser is refused"
+    );
+    own.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
+    assert!(!own.source().await.unwrap().contains("forged"));
+
+    for c in [other, own, district] {
+        c.close().await.unwrap();
+    }
+}
+both!(other_enterprises_and_anonymous_contacts);
