@@ -69,7 +69,7 @@ impl Lang {
 
     /// The word for `key`; the key itself if there is none (a missing word shows, it
     /// does not break the page).
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         match (words(key), self) {
             (Some((zh, _)), Lang::Zh) => zh,
             (Some((_, en)), Lang::En) => en,

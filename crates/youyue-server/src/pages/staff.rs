@@ -545,29 +545,95 @@ pub struct EntryLine {
     pub lines: Vec<String>,
 }
 
+/// A record-book field's name in words.
+fn field_label(ctx: &Ctx, key: &str) -> String {
+    let zh_en = match key {
+        "status" => ("状态", "Status"),
+        "kind" => ("类别", "Kind"),
+        "channel" => ("来源", "Channel"),
+        "people" => ("人数", "People"),
+        "collective" => ("集体", "Collective"),
+        "anonymous" => ("匿名", "Anonymous"),
+        "title" => ("标题", "Title"),
+        "contact_given" => ("留有联系方式", "Contact given"),
+        "urgency" => ("紧急程度", "Urgency"),
+        "due_on" => ("期限", "Deadline"),
+        "accepted_at" => ("受理时间", "Accepted"),
+        "closed_at" => ("办结时间", "Closed"),
+        "handler" => ("承办人", "Handler"),
+        "agreement" => ("调解协议", "Agreement"),
+        "amount_recovered" => ("追回金额", "Money recovered"),
+        "adopted" => ("采纳", "Adopted"),
+        "resolution" => ("办理结果", "Resolution"),
+        "explanation" => ("解释说明", "Explanation"),
+        "rating" => ("评价", "Rating"),
+        "rating_comment" => ("评价意见", "Comment"),
+        "rated_at" => ("评价时间", "Rated"),
+        "text" => ("内容", "Text"),
+        "reason" => ("原因", "Reason"),
+        "place" => ("地点", "Where"),
+        "starts_at" => ("时间", "When"),
+        "note" => ("说明", "Note"),
+        other => return other.to_owned(),
+    };
+    if ctx.lang == super::Lang::Zh {
+        zh_en.0
+    } else {
+        zh_en.1
+    }
+    .to_owned()
+}
+
+/// A record-book value in words: statuses and kinds by name, times in China time, money in yuan.
+fn field_value(ctx: &Ctx, key: &str, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let l = ctx.lang;
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::Bool(b) => ctx.t(if *b { "yes" } else { "no" }).to_owned(),
+        Value::String(s) => match key {
+            "status" => Status::parse(s).map(|x| l.status(x).to_owned()),
+            "kind" => Kind::parse(s).map(|x| l.kind(x).to_owned()),
+            "channel" => Channel::parse(s).map(|x| l.channel(x).to_owned()),
+            "urgency" => Some(ctx.t(s).to_owned()),
+            "amount_recovered" => s.parse::<Money>().ok().map(|m| l.money(m)),
+            "due_on" => youyue_domain::time::parse_date(s).ok().map(|d| l.date(d)),
+            k if k.ends_with("_at") => Timestamp::parse_rfc3339(s).ok().map(|t| l.datetime(t)),
+            _ => None,
+        }
+        .unwrap_or_else(|| s.clone()),
+        Value::Number(n) if key == "rating" => n
+            .as_i64()
+            .map(|r| l.rating(r).to_owned())
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
 fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
-    let show = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => "—".to_owned(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     for key in ["text", "reason", "place", "starts_at", "note"] {
         if let Some(v) = e.detail.get(key) {
-            lines.push(format!("{}: {}", ctx.t(key), show(v)));
+            lines.push(format!(
+                "{}: {}",
+                field_label(ctx, key),
+                field_value(ctx, key, v)
+            ));
         }
     }
-    if let (Some(b), Some(a)) = (
-        e.detail.get("before").and_then(|v| v.as_object()),
-        e.detail.get("after").and_then(|v| v.as_object()),
-    ) {
-        for (k, after) in a {
-            let before = b.get(k).unwrap_or(&serde_json::Value::Null);
-            lines.push(format!("{}: {} → {}", ctx.t(k), show(before), show(after)));
-        }
-    } else if let Some(a) = e.detail.get("after").and_then(|v| v.as_object()) {
-        for (k, after) in a {
-            lines.push(format!("{}: {}", ctx.t(k), show(after)));
+    let before = e.detail.get("before").and_then(|v| v.as_object());
+    if let Some(after) = e.detail.get("after").and_then(|v| v.as_object()) {
+        for (k, a) in after {
+            let line = match before {
+                Some(b) => format!(
+                    "{}: {} → {}",
+                    field_label(ctx, k),
+                    field_value(ctx, k, b.get(k).unwrap_or(&serde_json::Value::Null)),
+                    field_value(ctx, k, a)
+                ),
+                None => format!("{}: {}", field_label(ctx, k), field_value(ctx, k, a)),
+            };
+            lines.push(line);
         }
     }
     EntryLine {

@@ -19,6 +19,8 @@ struct Driver {
 }
 
 impl Driver {
+    // The child is killed and waited for in Drop, also when the start fails.
+    #[allow(clippy::zombie_processes)]
     async fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
