@@ -12,6 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youyue_domain::exchange::{check_username, UnionRecord, UserRecord};
+use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{Role, Timestamp, UnionCode};
 
 /// The caller's union and every union below it, parents first.
@@ -172,6 +173,9 @@ pub struct UserChange {
     /// A new password (at least 10 characters); ends the account's sessions.
     #[serde(default)]
     pub password: Option<String>,
+    /// A new role (chair or administrator; only an administrator makes an administrator).
+    #[serde(default)]
+    pub role: Option<Role>,
 }
 
 /// Disables or enables an account, or sets its password (chair or administrator, in their
@@ -200,6 +204,29 @@ pub async fn change_user(
         }
         access::may_manage_accounts(me, Some(target.role))?;
     }
+    // Everything is checked before anything is written.
+    if let Some(role) = body.role {
+        if own {
+            return Err(ApiError::invalid("role", "you cannot change your own role"));
+        }
+        access::may_manage_accounts(me, Some(role))?;
+    }
+    if body.active.is_some() && own {
+        return Err(ApiError::invalid(
+            "active",
+            "you cannot disable your own account",
+        ));
+    }
+    if body
+        .password
+        .as_ref()
+        .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
+    {
+        return Err(ApiError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
     if let Some(active) = body.active {
         if own {
             return Err(ApiError::invalid(
@@ -220,6 +247,153 @@ pub async fn change_user(
             .set_password(target.id, &auth::hash_password(p).await?)
             .await?;
     }
+    if let Some(role) = body.role {
+        store.set_user_role(target.id, role).await?;
+    }
     let updated = store.user_by_id(target.id).await?.ok_or_else(not_found)?;
     Ok(Json(UserView::from(&updated)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulletinView {
+    pub title: String,
+    pub body: String,
+    pub posted_by: String,
+    /// RFC 3339, China time.
+    pub posted_at: String,
+}
+
+impl From<BulletinRecord> for BulletinView {
+    fn from(b: BulletinRecord) -> BulletinView {
+        BulletinView {
+            title: b.title,
+            body: b.body,
+            posted_by: b.posted_by,
+            posted_at: b.posted_at.to_rfc3339_cst(),
+        }
+    }
+}
+
+/// A studio's bulletin board (公告栏), newest first: public.
+#[utoipa::path(get, path = "/api/v1/public/unions/{code}/bulletins", tag = "public",
+    params(("code" = String, Path)),
+    responses((status = 200, body = [BulletinView]), (status = 404, body = ErrorBody)))]
+pub async fn public_bulletins(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<BulletinView>>> {
+    let not_found = || ApiError::not_found(format!("no union \"{code}\""));
+    let c: UnionCode = code.parse().map_err(|_| not_found())?;
+    let u = state.store.union_by_code(&c).await?.ok_or_else(not_found)?;
+    let list = state.store.bulletins(u.id, 50).await?;
+    Ok(Json(list.into_iter().map(BulletinView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBulletin {
+    pub title: String,
+    pub body: String,
+}
+
+/// Posts on a studio's bulletin board (chair or administrator, in their subtree).
+#[utoipa::path(post, path = "/api/v1/unions/{code}/bulletins", request_body = NewBulletin, tag = "organisation",
+    params(("code" = String, Path)),
+    responses((status = 201, body = BulletinView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn post_bulletin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<NewBulletin>,
+) -> ApiResult<(StatusCode, Json<BulletinView>)> {
+    let user = caller.staff()?;
+    let union = access::union_within(state.store.as_ref(), user, &code).await?;
+    access::may_manage_accounts(user, None)?;
+    let b = BulletinRecord {
+        union: union.record.code,
+        title: body.title.trim().to_owned(),
+        body: body.body.trim().to_owned(),
+        posted_by: user.username.clone(),
+        posted_at: Timestamp::now(),
+    };
+    b.check()?;
+    state.store.post_bulletin(&b).await?;
+    Ok((StatusCode::CREATED, Json(BulletinView::from(b))))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StudioItemView {
+    pub item: StudioItem,
+    pub label: String,
+    pub done: bool,
+    pub note: String,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// A studio's eight configurations (8 个配置), all eight listed.
+#[utoipa::path(get, path = "/api/v1/unions/{code}/studio", tag = "organisation",
+    params(("code" = String, Path)),
+    responses((status = 200, body = [StudioItemView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn studio_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<StudioItemView>>> {
+    let user = caller.staff()?;
+    let union = access::union_within(state.store.as_ref(), user, &code).await?;
+    let stored = state.store.studio_items(union.id).await?;
+    Ok(Json(
+        StudioItem::ALL
+            .iter()
+            .map(|i| {
+                let s = stored.iter().find(|r| r.item == *i);
+                StudioItemView {
+                    item: *i,
+                    label: i.label_zh().to_owned(),
+                    done: s.is_some_and(|r| r.done),
+                    note: s.map(|r| r.note.clone()).unwrap_or_default(),
+                    updated_by: s.map(|r| r.updated_by.clone()),
+                    updated_at: s.map(|r| r.updated_at.to_rfc3339_cst()),
+                }
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StudioItemInput {
+    pub done: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Sets one of the studio's configurations (chair or administrator).
+#[utoipa::path(put, path = "/api/v1/unions/{code}/studio/{item}", request_body = StudioItemInput, tag = "organisation",
+    params(("code" = String, Path), ("item" = String, Path, description = "workplace | sign | rules | hotline | mailbox | roster | record_book | bulletin_board")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_studio_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((code, item)): Path<(String, String)>,
+    ApiJson(body): ApiJson<StudioItemInput>,
+) -> ApiResult<StatusCode> {
+    let user = caller.staff()?;
+    let union = access::union_within(state.store.as_ref(), user, &code).await?;
+    access::may_manage_accounts(user, None)?;
+    let item = StudioItem::parse(&item)
+        .ok_or_else(|| ApiError::not_found(format!("no configuration \"{item}\"")))?;
+    let r = StudioItemRecord {
+        union: union.record.code,
+        item,
+        done: body.done,
+        note: body.note.trim().to_owned(),
+        updated_by: user.username.clone(),
+        updated_at: Timestamp::now(),
+    };
+    r.check()?;
+    state.store.set_studio_item(&r).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

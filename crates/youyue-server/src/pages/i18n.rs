@@ -283,6 +283,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "studio_opened" => ("工作室启用于", "Studio opened"),
         "no_studio" => ("尚未建工作室", "No studio yet"),
         "checklist" => ("八项配置", "The eight configurations"),
+        "item" => ("配置", "Item"),
         "note" => ("说明", "Note"),
         "staff" => ("工作人员", "Staff"),
         "role" => ("角色", "Role"),

@@ -72,7 +72,6 @@ struct UnionPage {
     roles: Vec<(&'static str, &'static str)>,
     errors: Errors,
     notice: Option<String>,
-    qr_svg: String,
 }
 
 impl UnionPage {
@@ -136,17 +135,6 @@ async fn union_page_with(
         .into_iter()
         .map(|r| (r.as_str(), ctx.lang.role(r)))
         .collect();
-    let url = format!("/s/{}", union.record.code);
-    let qr_svg = qrcode::QrCode::new(url.as_bytes())
-        .map(|q| {
-            q.render::<qrcode::render::svg::Color>()
-                .min_dimensions(160, 160)
-                .build()
-        })
-        .unwrap_or_default();
-    let qr_svg = qr_svg
-        .trim_start_matches(r#"<?xml version="1.0" standalone="yes"?>"#)
-        .to_owned();
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -162,7 +150,6 @@ async fn union_page_with(
         roles,
         errors,
         notice,
-        qr_svg,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -200,6 +187,11 @@ pub async fn save_items(
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let (user, union) = managed(&ctx, &state, &code, &csrf).await?;
     let now = Timestamp::now();
+    let stored = state
+        .store
+        .studio_items(union.id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
     for item in StudioItem::ALL {
         let r = StudioItemRecord {
             union: union.record.code.clone(),
@@ -213,20 +205,21 @@ pub async fn save_items(
             updated_at: now,
         };
         if let Err(e) = r.check() {
-            return union_page_with(
-                ctx,
-                &state,
-                &code,
-                Errors::from_api(super::Lang::Zh, &e.into()),
-                None,
-            )
-            .await;
+            let errors = Errors::from_api(ctx.lang, &e.into());
+            return union_page_with(ctx, &state, &code, errors, None).await;
         }
-        state
-            .store
-            .set_studio_item(&r)
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+        // Only what changed is written, so that "updated by" stays true.
+        let unchanged = match stored.iter().find(|x| x.item == *item) {
+            Some(b) => b.done == r.done && b.note == r.note,
+            None => !r.done && r.note.is_empty(),
+        };
+        if !unchanged {
+            state
+                .store
+                .set_studio_item(&r)
+                .await
+                .map_err(|e| ctx.err(e.into()))?;
+        }
     }
     let notice = Some(ctx.t("saved").to_owned());
     union_page_with(ctx, &state, &code, Errors::default(), notice).await

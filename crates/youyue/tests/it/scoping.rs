@@ -236,3 +236,120 @@ async fn anonymous_contact_hidden_from_own_enterprise(backend: Backend) {
     assert_eq!(v["worker_name"], "王五");
 }
 both!(anonymous_contact_hidden_from_own_enterprise);
+
+async fn studio_bulletins_and_roles_over_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chair = app.login("e1chair").await;
+    let reception = app.login("e1reception").await;
+    let b = chair
+        .ok(
+            "/api/v1/unions/jd.s1.e1/bulletins",
+            json!({"title":"接待日","body":"每周三下午"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(b["posted_by"], "e1chair");
+    assert_error(
+        &reception
+            .post(
+                "/api/v1/unions/jd.s1.e1/bulletins",
+                json!({"title":"x","body":"y"}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &chair
+            .post(
+                "/api/v1/unions/jd.s1.e1/bulletins",
+                json!({"title":" ","body":"y"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("title"),
+    );
+    assert_error(
+        &chair
+            .post(
+                "/api/v1/unions/jd.s1.e2/bulletins",
+                json!({"title":"x","body":"y"}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let (s, list) = app
+        .anonymous()
+        .get("/api/v1/public/unions/jd.s1.e1/bulletins")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let put = chair
+        .http
+        .put(app.url("/api/v1/unions/jd.s1.e1/studio/hotline"))
+        .json(&json!({"done":true,"note":"0579-12351"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let put = reception
+        .http
+        .put(app.url("/api/v1/unions/jd.s1.e1/studio/hotline"))
+        .json(&json!({"done":false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::FORBIDDEN);
+    let (_, items) = reception.get("/api/v1/unions/jd.s1.e1/studio").await;
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 8);
+    let hotline = items.iter().find(|i| i["item"] == "hotline").unwrap();
+    assert_eq!(
+        (hotline["done"].clone(), hotline["note"].clone()),
+        (json!(true), json!("0579-12351"))
+    );
+
+    let (s, v) = chair
+        .patch("/api/v1/users/e1handler", json!({"role":"receptionist"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["role"], "receptionist");
+    assert_error(
+        &chair
+            .patch(
+                "/api/v1/users/e1handler",
+                json!({"role":"admin","active":false}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let (_, v) = chair.get("/api/v1/users").await;
+    let h = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "e1handler")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (h["role"].clone(), h["active"].clone()),
+        (json!("receptionist"), json!(true)),
+        "a refused change wrote nothing"
+    );
+
+    // The bulletin board and the checklist travel in the export and come back once.
+    let text = crate::harness::export_text(app.store.as_ref()).await;
+    assert!(text.contains("\"type\":\"bulletin\"") && text.contains("\"type\":\"studio_item\""));
+    crate::harness::import_text(app.store.as_ref(), &text)
+        .await
+        .unwrap();
+    assert_eq!(crate::harness::export_text(app.store.as_ref()).await, text);
+}
+both!(studio_bulletins_and_roles_over_the_api);
