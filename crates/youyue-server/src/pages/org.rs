@@ -26,9 +26,10 @@ struct UnionsPage {
 }
 
 impl UnionsPage {
+    /// A class that indents a union by its depth below the first one listed.
     fn indent(&self, u: &Union) -> String {
         let base = self.unions.first().map_or(0, |r| r.depth);
-        format!("padding-left:{}rem", (u.depth - base) as f32 * 1.5)
+        format!("depth-{}", (u.depth - base).clamp(0, 6))
     }
     fn opened(&self, u: &Union) -> String {
         u.record
