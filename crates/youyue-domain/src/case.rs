@@ -101,34 +101,20 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field,
-            message: message.into(),
-        }
+        FieldError { field, message: message.into() }
     }
 }
 
 /// Checks free text: `required` refuses blank text; nothing is ever cut to fit.
-pub fn check_text(
-    field: &'static str,
-    text: &str,
-    max_chars: usize,
-    required: bool,
-) -> Result<(), FieldError> {
+pub fn check_text(field: &'static str, text: &str, max_chars: usize, required: bool) -> Result<(), FieldError> {
     if required && text.trim().is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
     let n = text.chars().count();
     if n > max_chars {
-        return Err(FieldError::new(
-            field,
-            format!("is {n} characters long; at most {max_chars} are allowed"),
-        ));
+        return Err(FieldError::new(field, format!("is {n} characters long; at most {max_chars} are allowed")));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(FieldError::new(field, "contains control characters"));
     }
     Ok(())
@@ -138,16 +124,10 @@ pub fn check_text(
 /// collective case (集体) at least two.
 pub fn check_people(collective: bool, people: i64) -> Result<(), FieldError> {
     if people < 1 || people > i64::from(MAX_PEOPLE) {
-        return Err(FieldError::new(
-            "people",
-            format!("must be between 1 and {MAX_PEOPLE}"),
-        ));
+        return Err(FieldError::new("people", format!("must be between 1 and {MAX_PEOPLE}")));
     }
     if collective && people < 2 {
-        return Err(FieldError::new(
-            "people",
-            "a collective case concerns at least 2 people",
-        ));
+        return Err(FieldError::new("people", "a collective case concerns at least 2 people"));
     }
     Ok(())
 }
@@ -167,16 +147,10 @@ impl Outcome {
     /// Fields that contradict the kind are refused everywhere (import included).
     pub fn check_consistent(&self, kind: Kind) -> Result<(), FieldError> {
         if self.agreement.is_some() && kind != Kind::Dispute {
-            return Err(FieldError::new(
-                "agreement",
-                "only a dispute has a mediation agreement",
-            ));
+            return Err(FieldError::new("agreement", "only a dispute has a mediation agreement"));
         }
         if self.adopted.is_some() && kind != Kind::Suggestion {
-            return Err(FieldError::new(
-                "adopted",
-                "only a suggestion is adopted or not",
-            ));
+            return Err(FieldError::new("adopted", "only a suggestion is adopted or not"));
         }
         Ok(())
     }
@@ -185,14 +159,12 @@ impl Outcome {
     pub fn check_complete(&self, kind: Kind) -> Result<(), FieldError> {
         self.check_consistent(kind)?;
         match kind {
-            Kind::Dispute if self.agreement.is_none() => Err(FieldError::new(
-                "agreement",
-                "say whether a mediation agreement was reached",
-            )),
-            Kind::Suggestion if self.adopted.is_none() => Err(FieldError::new(
-                "adopted",
-                "say whether the enterprise adopted the suggestion",
-            )),
+            Kind::Dispute if self.agreement.is_none() => {
+                Err(FieldError::new("agreement", "say whether a mediation agreement was reached"))
+            }
+            Kind::Suggestion if self.adopted.is_none() => {
+                Err(FieldError::new("adopted", "say whether the enterprise adopted the suggestion"))
+            }
             _ => Ok(()),
         }
     }
@@ -202,10 +174,7 @@ impl Outcome {
 pub fn check_rating(rating: i64) -> Result<u8, FieldError> {
     match rating {
         1..=5 => Ok(rating as u8),
-        _ => Err(FieldError::new(
-            "rating",
-            "must be 1 (非常不满意) to 5 (非常满意)",
-        )),
+        _ => Err(FieldError::new("rating", "must be 1 (非常不满意) to 5 (非常满意)")),
     }
 }
 
@@ -229,31 +198,16 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(Status::parse("in_progress"), Some(Status::InProgress));
-        assert_eq!(
-            serde_json::to_string(&Status::InProgress).unwrap(),
-            "\"in_progress\""
-        );
+        assert_eq!(serde_json::to_string(&Status::InProgress).unwrap(), "\"in_progress\"");
         assert_eq!(Kind::parse("Dispute"), None);
     }
 
     #[test]
     fn outcome_follows_kind() {
-        let o = Outcome {
-            agreement: Some(true),
-            ..Default::default()
-        };
+        let o = Outcome { agreement: Some(true), ..Default::default() };
         assert!(o.check_complete(Kind::Dispute).is_ok());
-        assert_eq!(
-            o.check_consistent(Kind::Claim).unwrap_err().field,
-            "agreement"
-        );
-        assert_eq!(
-            Outcome::default()
-                .check_complete(Kind::Suggestion)
-                .unwrap_err()
-                .field,
-            "adopted"
-        );
+        assert_eq!(o.check_consistent(Kind::Claim).unwrap_err().field, "agreement");
+        assert_eq!(Outcome::default().check_complete(Kind::Suggestion).unwrap_err().field, "adopted");
         assert!(Outcome::default().check_complete(Kind::Claim).is_ok());
     }
 

@@ -106,30 +106,15 @@ pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate) -> NaiveDate
     d
 }
 
-pub fn apply(
-    case: &CaseRecord,
-    actor: Actor,
-    cmd: Command,
-    now: Timestamp,
-) -> Result<Change, CommandError> {
+pub fn apply(case: &CaseRecord, actor: Actor, cmd: Command, now: Timestamp) -> Result<Change, CommandError> {
     let action = cmd.action();
-    let next = transition(
-        actor,
-        action,
-        case.status,
-        case.handler.is_some(),
-        case.rating.is_some(),
-    )?;
+    let next = transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?;
     let mut new = case.clone();
     new.status = next;
     let mut extra = Map::new();
     let mut internal = false;
     match cmd {
-        Command::Accept {
-            kind,
-            urgency,
-            due_on,
-        } => {
+        Command::Accept { kind, urgency, due_on } => {
             let kind = kind.unwrap_or(case.kind);
             new.outcome().check_consistent(kind)?;
             let today = now.cst_date();
@@ -145,19 +130,12 @@ pub fn apply(
         Command::Assign { handler } => {
             new.handler = Some(handler);
         }
-        Command::Note {
-            text,
-            internal: is_internal,
-        } => {
+        Command::Note { text, internal: is_internal } => {
             check_text("text", &text, MAX_TEXT_CHARS, true)?;
             extra.insert("text".into(), text.into());
             internal = is_internal;
         }
-        Command::Schedule {
-            starts_at,
-            place,
-            note,
-        } => {
+        Command::Schedule { starts_at, place, note } => {
             check_text("place", &place, MAX_SHORT_CHARS, true)?;
             check_text("note", &note, MAX_TEXT_CHARS, false)?;
             extra.insert("starts_at".into(), json!(starts_at));
@@ -166,10 +144,7 @@ pub fn apply(
                 extra.insert("note".into(), note.into());
             }
         }
-        Command::Resolve {
-            resolution,
-            outcome,
-        } => {
+        Command::Resolve { resolution, outcome } => {
             check_text("resolution", &resolution, MAX_TEXT_CHARS, true)?;
             outcome.check_complete(case.kind)?;
             new.resolution = Some(resolution);
@@ -212,33 +187,31 @@ pub fn apply(
     if let Value::Object(d) = &mut detail {
         d.extend(extra);
     }
-    Ok(Change {
-        case: new,
-        action,
-        internal,
-        detail,
-    })
+    Ok(Change { case: new, action, internal, detail })
 }
 
-/// `{"before": {...}, "after": {...}}` over the fields that differ (the tracking code's
-/// hash is never written into the record book).
+/// Fields whose values never enter the record book: who the worker is and how to reach
+/// them (an anonymous worker's enterprise reads the record book), and the code's hash.
+const PERSONAL: [&str; 4] = ["worker_name", "contact", "worker_account", "tracking_code_hash"];
+
+/// `{"before": {...}, "after": {...}}` over the fields that differ. A change to personal
+/// details is recorded only as `personal_details_changed`.
 pub fn diff(old: &CaseRecord, new: &CaseRecord) -> Value {
-    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
-        (serde_json::to_value(old), serde_json::to_value(new))
-    else {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         return json!({});
     };
     let mut before = Map::new();
     let mut after = Map::new();
     let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for k in keys {
-        if k == "tracking_code_hash" {
+        let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+        if PERSONAL.contains(&k.as_str()) {
+            if x != y && k != "tracking_code_hash" {
+                before.insert("personal_details_changed".into(), Value::Bool(false));
+                after.insert("personal_details_changed".into(), Value::Bool(true));
+            }
             continue;
         }
-        let (x, y) = (
-            a.get(k).unwrap_or(&Value::Null),
-            b.get(k).unwrap_or(&Value::Null),
-        );
         if x != y {
             before.insert(k.clone(), x.clone());
             after.insert(k.clone(), y.clone());
@@ -258,29 +231,14 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
     if internal {
         return None;
     }
-    let after = |k: &str| {
-        detail
-            .get("after")
-            .and_then(|a| a.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let after = |k: &str| detail.get("after").and_then(|a| a.get(k)).and_then(Value::as_str).map(str::to_owned);
     match action {
-        "note" => detail
-            .get("text")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        "note" => detail.get("text").and_then(Value::as_str).map(str::to_owned),
         "resolve" => after("resolution"),
         "explain" => after("explanation"),
         "schedule" => {
-            let at = detail
-                .get("starts_at")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let place = detail
-                .get("place")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
+            let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
             Some(format!("{at} {place}"))
         }
         _ => None,
@@ -325,6 +283,7 @@ mod tests {
             due_on: None,
             accepted_at: None,
             handler: None,
+            worker_account: None,
             resolution: None,
             explanation: None,
             rating_comment: None,
@@ -339,105 +298,31 @@ mod tests {
 
     #[test]
     fn liu_shifu_same_day() {
-        let chair = Actor {
-            role: Role::Chair,
-            is_assigned_handler: false,
-        };
+        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
         let now = t("2022-02-10T10:00:00+08:00");
-        let c = apply(
-            &liu(),
-            chair,
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Urgent,
-                due_on: None,
-            },
-            now,
-        )
-        .unwrap();
+        let c =
+            apply(&liu(), chair, Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None }, now).unwrap();
         assert_eq!(c.case.status, Status::Accepted);
         assert_eq!(c.case.due_on, Some(now.cst_date()));
         assert_eq!(c.detail["after"]["status"], "accepted");
-        let c = apply(
-            &c.case,
-            chair,
-            Command::Assign {
-                handler: "mediator".into(),
-            },
-            now,
-        )
-        .unwrap();
-        let h = Actor {
-            role: Role::Handler,
-            is_assigned_handler: true,
-        };
-        let outcome = Outcome {
-            agreement: Some(true),
-            amount_recovered: Some("30000".parse().unwrap()),
-            adopted: None,
-        };
+        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now).unwrap();
+        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        let outcome =
+            Outcome { agreement: Some(true), amount_recovered: Some("30000".parse().unwrap()), adopted: None };
         let done = t("2022-02-10T17:30:00+08:00");
-        let c = apply(
-            &c.case,
-            h,
-            Command::Resolve {
-                resolution: "签订调解协议".into(),
-                outcome,
-            },
-            done,
-        )
-        .unwrap();
+        let c = apply(&c.case, h, Command::Resolve { resolution: "签订调解协议".into(), outcome }, done).unwrap();
         assert_eq!(c.case.status, Status::Resolved);
         assert_eq!(c.case.closed_at, Some(done));
         assert_eq!(c.detail["after"]["amount_recovered"], "30000.00");
-        assert_eq!(
-            public_message("resolve", false, &c.detail).as_deref(),
-            Some("签订调解协议")
-        );
-        let worker = Actor {
-            role: Role::Worker,
-            is_assigned_handler: false,
-        };
-        let c = apply(
-            &c.case,
-            worker,
-            Command::Rate {
-                rating: 5,
-                comment: None,
-            },
-            done,
-        )
-        .unwrap();
+        assert_eq!(public_message("resolve", false, &c.detail).as_deref(), Some("签订调解协议"));
+        let worker = Actor { role: Role::Worker, is_assigned_handler: false };
+        let c = apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done).unwrap();
         assert_eq!(c.case.rating, Some(5));
-        let again = apply(
-            &c.case,
-            worker,
-            Command::Rate {
-                rating: 4,
-                comment: None,
-            },
-            done,
-        );
-        assert!(matches!(
-            again,
-            Err(CommandError::Workflow(WorkflowError::AlreadyRated))
-        ));
-        let c = apply(
-            &c.case,
-            chair,
-            Command::Reopen {
-                reason: "企业未按期支付".into(),
-            },
-            done,
-        )
-        .unwrap();
+        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done);
+        assert!(matches!(again, Err(CommandError::Workflow(WorkflowError::AlreadyRated))));
+        let c = apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done).unwrap();
         assert_eq!(
-            (
-                c.case.status,
-                c.case.closed_at,
-                c.case.amount_recovered,
-                c.case.rating
-            ),
+            (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
             (Status::InProgress, None, None, None)
         );
     }
@@ -447,40 +332,23 @@ mod tests {
         let mut c = liu();
         c.status = Status::InProgress;
         c.handler = Some("m".into());
-        let chair = Actor {
-            role: Role::Chair,
-            is_assigned_handler: false,
-        };
+        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
         let e = apply(
             &c,
             chair,
-            Command::Resolve {
-                resolution: "ok".into(),
-                outcome: Outcome::default(),
-            },
+            Command::Resolve { resolution: "ok".into(), outcome: Outcome::default() },
             Timestamp::now(),
         )
         .unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "agreement"));
-        let e = apply(
-            &c,
-            chair,
-            Command::Explain {
-                explanation: " ".into(),
-            },
-            Timestamp::now(),
-        )
-        .unwrap_err();
+        let e = apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now()).unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "explanation"));
     }
 
     #[test]
     fn deadlines_skip_weekends() {
         let fri = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        assert_eq!(
-            default_due_on(Kind::Claim, Urgency::Normal, fri),
-            NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()
-        );
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, fri), NaiveDate::from_ymd_opt(2026, 12, 11).unwrap());
         assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri), fri);
     }
 }

@@ -5,9 +5,7 @@
 //! Parsing is strict: an unknown `type` or field, a wrong type or an inconsistent case is an
 //! error naming the field, so that nothing is silently dropped.
 
-use crate::case::{
-    check_people, check_rating, check_text, Channel, FieldError, Kind, Outcome, Status, Urgency,
-};
+use crate::case::{check_people, check_rating, check_text, Channel, FieldError, Kind, Outcome, Status, Urgency};
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::money::Money;
 use crate::number::{valid_prefix, CaseNumber};
@@ -37,17 +35,11 @@ impl UnionRecord {
     pub fn check(&self) -> Result<(), FieldError> {
         check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
         if self.parent.as_ref() == Some(&self.code) {
-            return Err(FieldError::new(
-                "parent",
-                "a union cannot be its own parent",
-            ));
+            return Err(FieldError::new("parent", "a union cannot be its own parent"));
         }
         if let Some(p) = &self.case_prefix {
             if self.parent.is_some() {
-                return Err(FieldError::new(
-                    "case_prefix",
-                    "only a top-level union has a case-number prefix",
-                ));
+                return Err(FieldError::new("case_prefix", "only a top-level union has a case-number prefix"));
             }
             if !valid_prefix(p) {
                 return Err(FieldError::new(
@@ -56,14 +48,8 @@ impl UnionRecord {
                 ));
             }
         }
-        if self.parent.is_none()
-            && self.case_prefix.is_none()
-            && !valid_prefix(&self.code.default_case_prefix())
-        {
-            return Err(FieldError::new(
-                "case_prefix",
-                "the code gives no usable prefix; give case_prefix",
-            ));
+        if self.parent.is_none() && self.case_prefix.is_none() && !valid_prefix(&self.code.default_case_prefix()) {
+            return Err(FieldError::new("case_prefix", "the code gives no usable prefix; give case_prefix"));
         }
         Ok(())
     }
@@ -90,15 +76,11 @@ fn yes() -> bool {
 /// Login names: 1–64 of a–z, 0–9, '.', '_', '-'.
 pub fn check_username(u: &str) -> Result<(), FieldError> {
     let ok = (1..=64).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(
-            "username",
-            "must be 1–64 characters of a–z, 0–9, '.', '_' or '-'",
-        ))
+        Err(FieldError::new("username", "must be 1–64 characters of a–z, 0–9, '.', '_' or '-'"))
     }
 }
 
@@ -108,10 +90,7 @@ impl UserRecord {
         check_text("name", &self.name, MAX_SHORT_CHARS, true)?;
         if let Some(h) = &self.password_hash {
             if !h.starts_with("$argon2") {
-                return Err(FieldError::new(
-                    "password_hash",
-                    "must be an argon2 hash in PHC form ($argon2id$…)",
-                ));
+                return Err(FieldError::new("password_hash", "must be an argon2 hash in PHC form ($argon2id$…)"));
             }
         }
         Ok(())
@@ -170,6 +149,9 @@ pub struct CaseRecord {
     /// Username of the assigned handler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
+    /// Username of the worker's own account, when a registered worker raised it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_account: Option<String>,
     /// What the union did, as the worker sees it when the case is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
@@ -191,11 +173,7 @@ fn one() -> i64 {
 
 impl CaseRecord {
     pub fn outcome(&self) -> Outcome {
-        Outcome {
-            agreement: self.agreement,
-            amount_recovered: self.amount_recovered,
-            adopted: self.adopted,
-        }
+        Outcome { agreement: self.agreement, amount_recovered: self.amount_recovered, adopted: self.adopted }
     }
 
     /// What every stored case keeps, however it came: import refuses a line that breaks
@@ -212,6 +190,7 @@ impl CaseRecord {
             ("explanation", &self.explanation, MAX_TEXT_CHARS),
             ("rating_comment", &self.rating_comment, MAX_TEXT_CHARS),
             ("handler", &self.handler, 64),
+            ("worker_account", &self.worker_account, 64),
         ] {
             if let Some(v) = value {
                 check_text(field, v, max, false)?;
@@ -226,14 +205,9 @@ impl CaseRecord {
             check_rating(r)?;
         }
         if let Some(h) = &self.tracking_code_hash {
-            let hex = h.len() == 64
-                && h.bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            let hex = h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
             if !hex {
-                return Err(FieldError::new(
-                    "tracking_code_hash",
-                    "must be 64 lower-case hex digits",
-                ));
+                return Err(FieldError::new("tracking_code_hash", "must be 64 lower-case hex digits"));
             }
         }
         Ok(())
@@ -247,28 +221,17 @@ impl CaseRecord {
         self.outcome().check_consistent(self.kind)?;
         match (self.status.is_closed(), self.closed_at) {
             (true, None) => {
-                return Err(FieldError::new(
-                    "closed_at",
-                    format!("a {} case has a closing time", self.status),
-                ));
+                return Err(FieldError::new("closed_at", format!("a {} case has a closing time", self.status)));
             }
             (false, Some(_)) => {
                 return Err(FieldError::new(
                     "closed_at",
-                    format!(
-                        "a {} case is not closed and has no closing time",
-                        self.status
-                    ),
+                    format!("a {} case is not closed and has no closing time", self.status),
                 ));
             }
             _ => {}
         }
-        if self.status == Status::Explained
-            && self
-                .explanation
-                .as_deref()
-                .is_some_and(|e| e.trim().is_empty())
-        {
+        if self.status == Status::Explained && self.explanation.as_deref().is_some_and(|e| e.trim().is_empty()) {
             return Err(FieldError::new("explanation", "must not be empty"));
         }
         if self.rating.is_some() && !self.status.is_closed() {
@@ -300,10 +263,7 @@ pub struct RecordEntry {
 impl RecordEntry {
     pub fn check(&self) -> Result<(), FieldError> {
         if self.seq < 1 {
-            return Err(FieldError::new(
-                "seq",
-                "record book entries are numbered from 1",
-            ));
+            return Err(FieldError::new("seq", "record book entries are numbered from 1"));
         }
         check_text("actor", &self.actor, 64, true)?;
         check_text("action", &self.action, 64, true)?;
@@ -327,8 +287,7 @@ pub enum Line {
 impl Line {
     /// Parses and checks one line. The error names the field that is wrong.
     pub fn parse(text: &str) -> Result<Line, String> {
-        let mut value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
         let obj = value.as_object_mut().ok_or("not a JSON object")?;
         let ty = match obj.remove("type") {
             Some(serde_json::Value::String(t)) => t,
@@ -410,9 +369,7 @@ mod tests {
     #[test]
     fn the_contract_example_parses_and_round_trips() {
         let line = Line::parse(LIU).unwrap();
-        let Line::Case(c) = &line else {
-            panic!("not a case")
-        };
+        let Line::Case(c) = &line else { panic!("not a case") };
         assert_eq!(c.amount_recovered.unwrap().fen(), 3_000_000);
         let again = Line::parse(&line.to_json().unwrap()).unwrap();
         assert_eq!(again, line);
@@ -421,39 +378,25 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let bad = LIU.replace("\"30000.00\"", "\"30000.001\"");
-        assert!(
-            Line::parse(&bad)
-                .unwrap_err()
-                .starts_with("amount_recovered:"),
-            "{}",
-            Line::parse(&bad).unwrap_err()
-        );
+        assert!(Line::parse(&bad).unwrap_err().starts_with("amount_recovered:"), "{}", Line::parse(&bad).unwrap_err());
         let bad = LIU.replace("\"dispute\"", "\"complaint\"");
         assert!(Line::parse(&bad).unwrap_err().starts_with("kind:"));
         let bad = LIU.replace("\"rating\":5", "\"rating\":6");
         assert!(Line::parse(&bad).unwrap_err().starts_with("rating:"));
         let bad = LIU.replace("\"rating\":5", "\"colour\":5");
         assert!(Line::parse(&bad).unwrap_err().contains("colour"));
-        let bad = LIU.replace(
-            "\"2022-02-10T17:30:00+08:00\"",
-            "\"2022-02-09T17:30:00+08:00\"",
-        );
+        let bad = LIU.replace("\"2022-02-10T17:30:00+08:00\"", "\"2022-02-09T17:30:00+08:00\"");
         assert!(Line::parse(&bad).unwrap_err().starts_with("closed_at:"));
         // Records of the past that break the workflow's rules are kept, and can be told apart.
         for odd in [
             LIU.replace("\"resolved\"", "\"accepted\""),
-            LIU.replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true")
-                .replace(",\"adopted\":null", ""),
+            LIU.replace("\"agreement\":true", "\"agreement\":true,\"adopted\":true").replace(",\"adopted\":null", ""),
             LIU.replace("\"collective\":false", "\"collective\":true"),
         ] {
-            let Line::Case(c) = Line::parse(&odd).unwrap() else {
-                panic!("not a case")
-            };
+            let Line::Case(c) = Line::parse(&odd).unwrap() else { panic!("not a case") };
             assert!(c.check_workflow().is_err(), "{odd}");
         }
-        assert!(Line::parse(r#"{"type":"ticket"}"#)
-            .unwrap_err()
-            .starts_with("type:"));
+        assert!(Line::parse(r#"{"type":"ticket"}"#).unwrap_err().starts_with("type:"));
         assert!(Line::parse("[1]").is_err());
     }
 
@@ -462,9 +405,7 @@ mod tests {
         let u = Line::parse(r#"{"type":"union","code":"jd.s1.e7","name":"纸箱厂工会","parent":"jd.s1","studio_opened_on":"2021-03-02"}"#).unwrap();
         assert!(matches!(u, Line::Union(ref r) if r.studio_opened_on.is_some()));
         assert!(Line::parse(r#"{"type":"union","code":"jd","name":"","parent":null}"#).is_err());
-        assert!(Line::parse(
-            r#"{"type":"union","code":"jd","name":"金东区总工会","studio_opened_on":"2021-02-30"}"#
-        )
-        .is_err());
+        assert!(Line::parse(r#"{"type":"union","code":"jd","name":"金东区总工会","studio_opened_on":"2021-02-30"}"#)
+            .is_err());
     }
 }

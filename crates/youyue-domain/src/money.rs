@@ -71,10 +71,7 @@ impl FromStr for Money {
             let digit = i64::from(b - b'0');
             fen_part += if i == 0 { digit * 10 } else { digit };
         }
-        let fen = yuan
-            .checked_mul(100)
-            .and_then(|f| f.checked_add(fen_part))
-            .ok_or_else(too_large)?;
+        let fen = yuan.checked_mul(100).and_then(|f| f.checked_add(fen_part)).ok_or_else(too_large)?;
         Money::from_fen(fen).ok_or_else(too_large)
     }
 }
@@ -123,28 +120,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_plain_yuan() {
-        for bad in [
-            "", "-1", "+1", "1e3", "1,000", "1.", ".5", "1.234", "abc", " 1", "1.2.3", "１",
-        ] {
+        for bad in ["", "-1", "+1", "1e3", "1,000", "1.", ".5", "1.234", "abc", " 1", "1.2.3", "１"] {
             assert!(bad.parse::<Money>().is_err(), "{bad:?} should be rejected");
         }
-        assert!(matches!(
-            "1.234".parse::<Money>(),
-            Err(MoneyError::TooPrecise(_))
-        ));
-        assert!(matches!(
-            "99999999999999999999".parse::<Money>(),
-            Err(MoneyError::TooLarge(_))
-        ));
+        assert!(matches!("1.234".parse::<Money>(), Err(MoneyError::TooPrecise(_))));
+        assert!(matches!("99999999999999999999".parse::<Money>(), Err(MoneyError::TooLarge(_))));
     }
 
     #[test]
     fn displays_two_decimals() {
         assert_eq!(Money::from_fen(3_000_000).unwrap().to_string(), "30000.00");
         assert_eq!(Money::from_fen(5).unwrap().to_string(), "0.05");
-        assert_eq!(
-            Money::from_fen(689_000_012).unwrap().to_string(),
-            "6890000.12"
-        );
+        assert_eq!(Money::from_fen(689_000_012).unwrap().to_string(), "6890000.12");
     }
 }

@@ -17,11 +17,7 @@ pub struct CaseNumberError(pub String);
 
 impl CaseNumber {
     pub fn new(prefix: &str, year: i32, seq: i64) -> Result<CaseNumber, CaseNumberError> {
-        let n = CaseNumber {
-            prefix: prefix.to_owned(),
-            year,
-            seq,
-        };
+        let n = CaseNumber { prefix: prefix.to_owned(), year, seq };
         if valid_prefix(prefix) && (1000..=9999).contains(&year) && seq >= 1 {
             Ok(n)
         } else {
@@ -43,8 +39,7 @@ impl CaseNumber {
 pub fn valid_prefix(p: &str) -> bool {
     (1..=8).contains(&p.len())
         && p.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
-        && p.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl FromStr for CaseNumber {
@@ -52,8 +47,7 @@ impl FromStr for CaseNumber {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || CaseNumberError(s.to_owned());
         let mut parts = s.split('-');
-        let (Some(prefix), Some(year), Some(seq), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(prefix), Some(year), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(err());
         };

@@ -114,18 +114,9 @@ impl Stats {
         }
         if period.contains(c.opened_at) {
             self.cases_opened += 1;
-            *self
-                .opened_by_kind
-                .entry(c.kind.as_str().to_owned())
-                .or_default() += 1;
-            *self
-                .opened_by_channel
-                .entry(c.channel.as_str().to_owned())
-                .or_default() += 1;
-            *self
-                .opened_by_status
-                .entry(c.status.as_str().to_owned())
-                .or_default() += 1;
+            *self.opened_by_kind.entry(c.kind.as_str().to_owned()).or_default() += 1;
+            *self.opened_by_channel.entry(c.channel.as_str().to_owned()).or_default() += 1;
+            *self.opened_by_status.entry(c.status.as_str().to_owned()).or_default() += 1;
             if c.kind == Kind::Suggestion {
                 self.suggestions += 1;
                 if c.adopted == Some(true) {
@@ -148,11 +139,7 @@ mod tests {
 
     #[test]
     fn the_definitions() {
-        let p = Period::new(
-            parse_date("2022-01-01").unwrap(),
-            parse_date("2022-12-31").unwrap(),
-        )
-        .unwrap();
+        let p = Period::new(parse_date("2022-01-01").unwrap(), parse_date("2022-12-31").unwrap()).unwrap();
         let mut s = Stats::empty("jd", p);
         let dispute = CaseFacts {
             kind: Kind::Dispute,
@@ -166,24 +153,15 @@ mod tests {
         };
         s.add_case(&dispute).unwrap();
         // Closed in the period but opened before it: mediated, not opened.
-        assert_eq!(
-            (s.disputes_mediated, s.people_involved, s.cases_opened),
-            (1, 3, 0)
-        );
+        assert_eq!((s.disputes_mediated, s.people_involved, s.cases_opened), (1, 3, 0));
         assert_eq!(s.amount_recovered.to_string(), "30000.00");
         // Explained disputes are not mediated; money only counts for resolved cases.
-        let explained = CaseFacts {
-            status: Status::Explained,
-            ..dispute.clone()
-        };
+        let explained = CaseFacts { status: Status::Explained, ..dispute.clone() };
         s.add_case(&explained).unwrap();
         assert_eq!((s.disputes_mediated, s.cases_explained), (1, 1));
         assert_eq!(s.amount_recovered.to_string(), "30000.00");
         // Closed after midnight China time at the end: outside.
-        let late = CaseFacts {
-            closed_at: Some(t("2022-12-31T16:00:00Z")),
-            ..dispute.clone()
-        };
+        let late = CaseFacts { closed_at: Some(t("2022-12-31T16:00:00Z")), ..dispute.clone() };
         s.add_case(&late).unwrap();
         assert_eq!(s.disputes_mediated, 1);
         let suggestion = CaseFacts {
@@ -197,10 +175,7 @@ mod tests {
             adopted: Some(true),
         };
         s.add_case(&suggestion).unwrap();
-        assert_eq!(
-            (s.suggestions, s.suggestions_adopted, s.cases_opened),
-            (1, 1, 1)
-        );
+        assert_eq!((s.suggestions, s.suggestions_adopted, s.cases_opened), (1, 1, 1));
         assert_eq!(s.opened_by_status["in_progress"], 1);
         assert_eq!(s.opened_by_kind["claim"], 0);
     }

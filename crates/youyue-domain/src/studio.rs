@@ -1,8 +1,6 @@
 //! A studio's eight configurations (8 个配置) and its bulletin board.
 
-use crate::case::{
-    check_text, string_enum, FieldError, MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
-};
+use crate::case::{check_text, string_enum, FieldError, MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::time::Timestamp;
 use crate::union::UnionCode;
 use serde::{Deserialize, Serialize};

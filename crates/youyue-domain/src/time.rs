@@ -79,10 +79,7 @@ impl Timestamp {
     /// The first instant of a China calendar day.
     pub fn start_of_cst_day(d: NaiveDate) -> Timestamp {
         let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-        let t = cst()
-            .from_local_datetime(&local)
-            .single()
-            .map(|t| t.timestamp_micros());
+        let t = cst().from_local_datetime(&local).single().map(|t| t.timestamp_micros());
         // A fixed offset maps every local time to exactly one instant.
         Timestamp(t.unwrap_or_else(|| local.and_utc().timestamp_micros() - 8 * 3_600_000_000))
     }
@@ -112,8 +109,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, TimeError> {
     if !ok_shape {
         return Err(TimeError::BadDate(s.to_owned()));
     }
-    let d =
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| TimeError::BadDate(s.to_owned()))?;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| TimeError::BadDate(s.to_owned()))?;
     if !(1000..=9999).contains(&d.year()) {
         return Err(TimeError::BadDate(s.to_owned()));
     }
@@ -144,10 +140,7 @@ impl Period {
     /// day to 00:00 China time on the day after the last.
     pub fn instants(&self) -> (Timestamp, Timestamp) {
         let end_day = self.to.succ_opt().unwrap_or(self.to);
-        (
-            Timestamp::start_of_cst_day(self.from),
-            Timestamp::start_of_cst_day(end_day),
-        )
+        (Timestamp::start_of_cst_day(self.from), Timestamp::start_of_cst_day(end_day))
     }
     pub fn contains(&self, t: Timestamp) -> bool {
         let (a, b) = self.instants();
@@ -174,11 +167,7 @@ mod tests {
 
     #[test]
     fn period_edges_are_midnight_china_time() {
-        let p = Period::new(
-            parse_date("2022-01-01").unwrap(),
-            parse_date("2022-01-31").unwrap(),
-        )
-        .unwrap();
+        let p = Period::new(parse_date("2022-01-01").unwrap(), parse_date("2022-01-31").unwrap()).unwrap();
         let inside_first = Timestamp::parse_rfc3339("2021-12-31T16:00:00Z").unwrap();
         let before = Timestamp::parse_rfc3339("2021-12-31T15:59:59.999999Z").unwrap();
         let last = Timestamp::parse_rfc3339("2022-01-31T23:59:59.999999+08:00").unwrap();
@@ -187,11 +176,7 @@ mod tests {
         assert!(!p.contains(before));
         assert!(p.contains(last));
         assert!(!p.contains(after));
-        assert!(Period::new(
-            parse_date("2022-02-01").unwrap(),
-            parse_date("2022-01-01").unwrap()
-        )
-        .is_err());
+        assert!(Period::new(parse_date("2022-02-01").unwrap(), parse_date("2022-01-01").unwrap()).is_err());
     }
 
     #[test]

@@ -21,11 +21,7 @@ pub fn format_code(random: [u8; LEN]) -> String {
 /// What a person typed, in the one spelling that is hashed: upper case, without spaces or
 /// dashes. None if it cannot be a code.
 pub fn normalize(typed: &str) -> Option<String> {
-    let s: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let s: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     (s.len() == LEN && s.bytes().all(|b| ALPHABET.contains(&b))).then_some(s)
 }
 

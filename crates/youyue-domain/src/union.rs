@@ -39,8 +39,7 @@ impl FromStr for UnionCode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let ok = (1..=64).contains(&s.len())
             && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
             && !s.ends_with(['.', '-', '_'])
             && !s.contains("..");
         if ok {
@@ -80,9 +79,6 @@ mod tests {
         for bad in ["", "JD", "1jd", "jd.", "jd..s1", "jd s1", "工会"] {
             assert!(bad.parse::<UnionCode>().is_err(), "{bad}");
         }
-        assert_eq!(
-            "jd.s1".parse::<UnionCode>().unwrap().default_case_prefix(),
-            "JD"
-        );
+        assert_eq!("jd.s1".parse::<UnionCode>().unwrap().default_case_prefix(), "JD");
     }
 }

@@ -60,11 +60,7 @@ pub enum WorkflowError {
     #[error("only the handler assigned to this case may {action} it")]
     NotAssigned { action: Action },
     #[error("cannot {action} a case that is {status}: {hint}")]
-    WrongStatus {
-        action: Action,
-        status: Status,
-        hint: &'static str,
-    },
+    WrongStatus { action: Action, status: Status, hint: &'static str },
     #[error("this case has already been rated")]
     AlreadyRated,
 }
@@ -101,19 +97,10 @@ pub fn transition(
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
-    if role == Handler
-        && matches!(action, Action::Resolve | Action::Explain)
-        && !actor.is_assigned_handler
-    {
+    if role == Handler && matches!(action, Action::Resolve | Action::Explain) && !actor.is_assigned_handler {
         return Err(WorkflowError::NotAssigned { action });
     }
-    let wrong = |hint| {
-        Err(WorkflowError::WrongStatus {
-            action,
-            status,
-            hint,
-        })
-    };
+    let wrong = |hint| Err(WorkflowError::WrongStatus { action, status, hint });
     match (action, status) {
         (Action::Register, _) => Ok(Registered),
         (Action::Accept, Registered) => Ok(Accepted),
@@ -129,9 +116,7 @@ pub fn transition(
         (Action::Resolve, _) => wrong("it is already closed"),
         (Action::Explain, Registered | Accepted | InProgress) => Ok(Explained),
         (Action::Explain, _) => wrong("it is already closed"),
-        (Action::Reopen, Resolved | Explained) => {
-            Ok(if has_handler { InProgress } else { Accepted })
-        }
+        (Action::Reopen, Resolved | Explained) => Ok(if has_handler { InProgress } else { Accepted }),
         (Action::Reopen, _) => wrong("only a closed case is reopened"),
         (Action::Rate, Resolved | Explained) if rated => Err(WorkflowError::AlreadyRated),
         (Action::Rate, Resolved | Explained) => Ok(status),
@@ -144,59 +129,23 @@ mod tests {
     use super::*;
 
     fn staff(role: Role) -> Actor {
-        Actor {
-            role,
-            is_assigned_handler: false,
-        }
+        Actor { role, is_assigned_handler: false }
     }
 
     #[test]
     fn the_happy_path() {
         let r = staff(Role::Receptionist);
-        let h = Actor {
-            role: Role::Handler,
-            is_assigned_handler: true,
-        };
+        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        assert_eq!(transition(r, Action::Accept, Status::Registered, false, false), Ok(Status::Accepted));
+        assert_eq!(transition(r, Action::Assign, Status::Accepted, false, false), Ok(Status::InProgress));
+        assert_eq!(transition(h, Action::Resolve, Status::InProgress, true, false), Ok(Status::Resolved));
+        assert_eq!(transition(staff(Role::Worker), Action::Rate, Status::Resolved, true, false), Ok(Status::Resolved));
         assert_eq!(
-            transition(r, Action::Accept, Status::Registered, false, false),
-            Ok(Status::Accepted)
-        );
-        assert_eq!(
-            transition(r, Action::Assign, Status::Accepted, false, false),
+            transition(staff(Role::Chair), Action::Reopen, Status::Resolved, true, true),
             Ok(Status::InProgress)
         );
         assert_eq!(
-            transition(h, Action::Resolve, Status::InProgress, true, false),
-            Ok(Status::Resolved)
-        );
-        assert_eq!(
-            transition(
-                staff(Role::Worker),
-                Action::Rate,
-                Status::Resolved,
-                true,
-                false
-            ),
-            Ok(Status::Resolved)
-        );
-        assert_eq!(
-            transition(
-                staff(Role::Chair),
-                Action::Reopen,
-                Status::Resolved,
-                true,
-                true
-            ),
-            Ok(Status::InProgress)
-        );
-        assert_eq!(
-            transition(
-                staff(Role::Chair),
-                Action::Reopen,
-                Status::Explained,
-                false,
-                true
-            ),
+            transition(staff(Role::Chair), Action::Reopen, Status::Explained, false, true),
             Ok(Status::Accepted)
         );
     }
@@ -208,16 +157,10 @@ mod tests {
             for action in Action::ALL {
                 for status in Status::ALL {
                     for assigned in [false, true] {
-                        let a = Actor {
-                            role: *role,
-                            is_assigned_handler: assigned,
-                        };
+                        let a = Actor { role: *role, is_assigned_handler: assigned };
                         if let Ok(next) = transition(a, *action, *status, assigned, false) {
                             if status.is_closed()
-                                && !matches!(
-                                    action,
-                                    Action::Reopen | Action::Note | Action::Rate | Action::Register
-                                )
+                                && !matches!(action, Action::Reopen | Action::Note | Action::Rate | Action::Register)
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");
                             }
@@ -230,68 +173,15 @@ mod tests {
 
     #[test]
     fn refusals_say_why() {
-        let e = transition(
-            staff(Role::Receptionist),
-            Action::Resolve,
-            Status::InProgress,
-            true,
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(
-            e,
-            WorkflowError::RoleMayNot {
-                role: Role::Receptionist,
-                action: Action::Resolve
-            }
-        );
-        let e = transition(
-            staff(Role::Handler),
-            Action::Resolve,
-            Status::InProgress,
-            true,
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(
-            e,
-            WorkflowError::NotAssigned {
-                action: Action::Resolve
-            }
-        );
-        let e = transition(
-            staff(Role::Chair),
-            Action::Resolve,
-            Status::Accepted,
-            false,
-            false,
-        )
-        .unwrap_err();
+        let e = transition(staff(Role::Receptionist), Action::Resolve, Status::InProgress, true, false).unwrap_err();
+        assert_eq!(e, WorkflowError::RoleMayNot { role: Role::Receptionist, action: Action::Resolve });
+        let e = transition(staff(Role::Handler), Action::Resolve, Status::InProgress, true, false).unwrap_err();
+        assert_eq!(e, WorkflowError::NotAssigned { action: Action::Resolve });
+        let e = transition(staff(Role::Chair), Action::Resolve, Status::Accepted, false, false).unwrap_err();
         assert!(e.to_string().contains("assign a handler first"));
-        let e = transition(
-            staff(Role::Worker),
-            Action::Rate,
-            Status::Resolved,
-            false,
-            true,
-        )
-        .unwrap_err();
+        let e = transition(staff(Role::Worker), Action::Rate, Status::Resolved, false, true).unwrap_err();
         assert_eq!(e, WorkflowError::AlreadyRated);
-        assert!(transition(
-            staff(Role::Worker),
-            Action::Rate,
-            Status::InProgress,
-            false,
-            false
-        )
-        .is_err());
-        assert!(transition(
-            staff(Role::Admin),
-            Action::Accept,
-            Status::Accepted,
-            false,
-            false
-        )
-        .is_err());
+        assert!(transition(staff(Role::Worker), Action::Rate, Status::InProgress, false, false).is_err());
+        assert!(transition(staff(Role::Admin), Action::Accept, Status::Accepted, false, false).is_err());
     }
 }

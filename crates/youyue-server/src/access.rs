@@ -22,11 +22,7 @@ pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
 }
 
 /// The case, if it exists and the caller may see it; otherwise 404.
-pub async fn visible_case(
-    store: &dyn Store,
-    user: &User,
-    number: &str,
-) -> Result<StoredCase, ApiError> {
+pub async fn visible_case(store: &dyn Store, user: &User, number: &str) -> Result<StoredCase, ApiError> {
     let not_found = || ApiError::not_found(format!("no case {number} that you can see"));
     let n = number.parse().map_err(|_| not_found())?;
     let case = store.case_by_number(&n).await?.ok_or_else(not_found)?;
@@ -39,19 +35,14 @@ pub async fn visible_case(
 
 /// How the workflow sees this user acting on this case.
 pub fn actor(user: &User, case: &StoredCase) -> Actor {
-    Actor {
-        role: user.role,
-        is_assigned_handler: case.handler_id == Some(user.id),
-    }
+    Actor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) }
 }
 
 pub fn can_see_contact(user: &User, case: &StoredCase) -> bool {
     if !case.record.anonymous {
         return can_see_case(user, case);
     }
-    user.role.is_staff()
-        && case.union_path.starts_with(&user.union_path)
-        && case.union_path != user.union_path
+    user.role.is_staff() && case.union_path.starts_with(&user.union_path) && case.union_path != user.union_path
 }
 
 /// A union inside the caller's subtree (404 for one outside it, as for one that does not exist).
@@ -78,38 +69,37 @@ pub async fn own_union(store: &dyn Store, user: &User) -> Result<Union, ApiError
 /// make an administrator.
 pub fn may_manage_accounts(user: &User, new_role: Option<Role>) -> Result<(), ApiError> {
     if !user.role.manages_accounts() {
-        return Err(ApiError::Forbidden(
-            "only a union chair or an administrator manages accounts".into(),
-        ));
+        return Err(ApiError::Forbidden("only a union chair or an administrator manages accounts".into()));
     }
     if new_role == Some(Role::Admin) && user.role != Role::Admin {
-        return Err(ApiError::Forbidden(
-            "only an administrator makes another administrator".into(),
-        ));
+        return Err(ApiError::Forbidden("only an administrator makes another administrator".into()));
     }
     Ok(())
+}
+
+/// An account the caller may manage: in the caller's subtree (404 outside it, as for one
+/// that does not exist) and of a role the caller may manage.
+pub async fn managed_account(store: &dyn Store, user: &User, username: &str) -> Result<User, ApiError> {
+    let not_found = || ApiError::not_found(format!("no account \"{username}\" that you can see"));
+    let target = store.user_by_username(username).await?.ok_or_else(not_found)?;
+    if !user.role.is_staff() || !target.union_path.starts_with(&user.union_path) {
+        return Err(not_found());
+    }
+    may_manage_accounts(user, Some(target.role))?;
+    Ok(target)
 }
 
 /// Whether `handler` may be assigned `case`: a staff account able to handle cases, active,
 /// whose subtree holds the case (a district mediator may take an enterprise's case).
 pub fn may_handle(handler: &User, case: &StoredCase) -> Result<(), ApiError> {
     if !handler.active {
-        return Err(ApiError::invalid(
-            "handler",
-            format!("account \"{}\" is disabled", handler.username),
-        ));
+        return Err(ApiError::invalid("handler", format!("account \"{}\" is disabled", handler.username)));
     }
     if !handler.role.can_handle() {
-        return Err(ApiError::invalid(
-            "handler",
-            format!("a {} cannot be assigned cases", handler.role),
-        ));
+        return Err(ApiError::invalid("handler", format!("a {} cannot be assigned cases", handler.role)));
     }
     if !case.union_path.starts_with(&handler.union_path) {
-        return Err(ApiError::invalid(
-            "handler",
-            format!("\"{}\" works outside this case's union", handler.username),
-        ));
+        return Err(ApiError::invalid("handler", format!("\"{}\" works outside this case's union", handler.username)));
     }
     Ok(())
 }

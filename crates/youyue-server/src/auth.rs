@@ -4,9 +4,7 @@
 
 use crate::error::ApiError;
 use crate::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -41,17 +39,13 @@ pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    b.iter()
-        .map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()]))
-        .collect()
+    b.iter().map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()])).collect()
 }
 
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -61,17 +55,15 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 /// Verifies in constant time; with no stored hash a dummy one is checked, so that a
 /// missing account takes as long as a wrong password.
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nP6aDxGF0W0o4p8xV2mhuYyQ9Xk3B2pAFs1M1tqFzE";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nP6aDxGF0W0o4p8xV2mhuYyQ9Xk3B2pAFs1M1tqFzE";
     let has = hash.is_some();
     tokio::task::spawn_blocking(move || {
         let stored = hash.unwrap_or_else(|| DUMMY.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && has
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && has
     })
     .await
     .unwrap_or(false)
@@ -128,29 +120,17 @@ impl FromRequestParts<AppState> for Caller {
             let user = state.store.api_token_user(&sha256_hex(token)).await?;
             // A wrong token is an error, not an anonymous call: scripts must learn of it.
             return match user {
-                Some(u) => Ok(Caller {
-                    user: Some(u),
-                    session_token: None,
-                }),
+                Some(u) => Ok(Caller { user: Some(u), session_token: None }),
                 None => Err(ApiError::Unauthorized),
             };
         }
         let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
         if let Some(c) = jar.get(SESSION_COOKIE) {
             let token = c.value().to_owned();
-            let user = state
-                .store
-                .session_user(&sha256_hex(&token), Timestamp::now())
-                .await?;
-            return Ok(Caller {
-                user,
-                session_token: Some(token),
-            });
+            let user = state.store.session_user(&sha256_hex(&token), Timestamp::now()).await?;
+            return Ok(Caller { user, session_token: Some(token) });
         }
-        Ok(Caller {
-            user: None,
-            session_token: None,
-        })
+        Ok(Caller { user: None, session_token: None })
     }
 }
 
@@ -165,11 +145,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> RateLimiter {
-        RateLimiter {
-            window,
-            max,
-            hits: Mutex::new(HashMap::new()),
-        }
+        RateLimiter { window, max, hits: Mutex::new(HashMap::new()) }
     }
 
     /// Records one event for `key`; false once the key is over its limit.
@@ -195,9 +171,7 @@ impl RateLimiter {
         let Ok(hits) = self.hits.lock() else {
             return false;
         };
-        hits.get(key).is_some_and(|(start, n)| {
-            Instant::now().duration_since(*start) < self.window && *n >= self.max
-        })
+        hits.get(key).is_some_and(|(start, n)| Instant::now().duration_since(*start) < self.window && *n >= self.max)
     }
 
     pub fn clear(&self, key: &str) {
@@ -209,8 +183,5 @@ impl RateLimiter {
 
 /// The client's address as the socket saw it.
 pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
 }

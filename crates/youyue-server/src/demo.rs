@@ -32,30 +32,10 @@ const UNIONS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
     ("jd", "金东区总工会", None, None),
     ("jd.s1", "多湖街道总工会", Some("jd"), None),
     ("jd.s2", "东孝街道总工会", Some("jd"), None),
-    (
-        "jd.s1.e1",
-        "金华市某纸箱厂工会",
-        Some("jd.s1"),
-        Some("2021-03-02"),
-    ),
-    (
-        "jd.s1.e2",
-        "某五金制品有限公司工会",
-        Some("jd.s1"),
-        Some("2021-05-18"),
-    ),
-    (
-        "jd.s2.e1",
-        "某食品有限公司工会",
-        Some("jd.s2"),
-        Some("2021-09-10"),
-    ),
-    (
-        "jd.s2.e2",
-        "某电子科技有限公司工会",
-        Some("jd.s2"),
-        Some("2022-04-01"),
-    ),
+    ("jd.s1.e1", "金华市某纸箱厂工会", Some("jd.s1"), Some("2021-03-02")),
+    ("jd.s1.e2", "某五金制品有限公司工会", Some("jd.s1"), Some("2021-05-18")),
+    ("jd.s2.e1", "某食品有限公司工会", Some("jd.s2"), Some("2021-09-10")),
+    ("jd.s2.e2", "某电子科技有限公司工会", Some("jd.s2"), Some("2022-04-01")),
 ];
 
 const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
@@ -64,24 +44,9 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("counsellor", "心理咨询师 陈老师", "jd", Role::Handler),
     ("s1chair", "多湖街道工会主席", "jd.s1", Role::Chair),
     ("e1chair", "纸箱厂工会主席", "jd.s1.e1", Role::Chair),
-    (
-        "e1reception",
-        "纸箱厂接待员 李",
-        "jd.s1.e1",
-        Role::Receptionist,
-    ),
-    (
-        "e2reception",
-        "五金公司接待员 张",
-        "jd.s1.e2",
-        Role::Receptionist,
-    ),
-    (
-        "f1reception",
-        "食品公司接待员 赵",
-        "jd.s2.e1",
-        Role::Receptionist,
-    ),
+    ("e1reception", "纸箱厂接待员 李", "jd.s1.e1", Role::Receptionist),
+    ("e2reception", "五金公司接待员 张", "jd.s1.e2", Role::Receptionist),
+    ("f1reception", "食品公司接待员 赵", "jd.s2.e1", Role::Receptionist),
 ];
 
 fn t(s: &str) -> Result<Timestamp, ApiError> {
@@ -103,42 +68,21 @@ struct Seeder<'a> {
 
 impl Seeder<'_> {
     fn user(&self, name: &str) -> Result<&User, ApiError> {
-        self.users
-            .iter()
-            .find(|u| u.username == name)
-            .ok_or_else(|| ApiError::Internal(format!("demo user {name}")))
+        self.users.iter().find(|u| u.username == name).ok_or_else(|| ApiError::Internal(format!("demo user {name}")))
     }
 
-    async fn step(
-        &self,
-        case: StoredCase,
-        who: &str,
-        cmd: Command,
-        at: &str,
-    ) -> Result<StoredCase, ApiError> {
+    async fn step(&self, case: StoredCase, who: &str, cmd: Command, at: &str) -> Result<StoredCase, ApiError> {
         let user = self.user(who)?;
         let now = t(at)?;
         let handler = match &cmd {
             Command::Assign { handler } => Some(self.user(handler)?.id),
             _ => case.handler_id,
         };
-        let actor = WorkflowActor {
-            role: user.role,
-            is_assigned_handler: case.handler_id == Some(user.id),
-        };
+        let actor = WorkflowActor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) };
         let change = apply(&case.record, actor, cmd, now)?;
         Ok(self
             .store
-            .save_change(
-                &case,
-                &change,
-                handler,
-                Actor {
-                    label: &user.username,
-                    user_id: Some(user.id),
-                },
-                now,
-            )
+            .save_change(&case, &change, handler, Actor { label: &user.username, user_id: Some(user.id) }, now)
             .await?)
     }
 }
@@ -149,18 +93,10 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     let created = Timestamp::now();
     for (code, name, parent, studio) in UNIONS {
         let rec = UnionRecord {
-            code: code
-                .parse()
-                .map_err(|_| ApiError::Internal((*code).into()))?,
+            code: code.parse().map_err(|_| ApiError::Internal((*code).into()))?,
             name: (*name).into(),
-            parent: parent
-                .map(str::parse)
-                .transpose()
-                .map_err(|_| ApiError::Internal((*code).into()))?,
-            studio_opened_on: studio
-                .map(parse_date)
-                .transpose()
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            parent: parent.map(str::parse).transpose().map_err(|_| ApiError::Internal((*code).into()))?,
+            studio_opened_on: studio.map(parse_date).transpose().map_err(|e| ApiError::Internal(e.to_string()))?,
             case_prefix: None,
         };
         store.put_union(&rec, created).await?;
@@ -172,9 +108,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         let rec = UserRecord {
             username: (*username).into(),
             name: (*name).into(),
-            union: union
-                .parse()
-                .map_err(|_| ApiError::Internal((*union).into()))?,
+            union: union.parse().map_err(|_| ApiError::Internal((*union).into()))?,
             role: *role,
             password_hash: Some(auth::hash_password(pw.clone()).await?),
             active: true,
@@ -193,11 +127,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         let code = code.to_owned();
         async move {
             let c = code.parse().map_err(|_| ApiError::Internal(code.clone()))?;
-            store
-                .union_by_code(&c)
-                .await?
-                .map(|u| u.id)
-                .ok_or(ApiError::Internal(code))
+            store.union_by_code(&c).await?.map(|u| u.id).ok_or(ApiError::Internal(code))
         }
     };
     let draft = |union_id: i64,
@@ -231,10 +161,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     let e1 = union_id("jd.s1.e1").await?;
     let e2 = union_id("jd.s1.e2").await?;
     let f1 = union_id("jd.s2.e1").await?;
-    let reception = |label: &'static str| Actor {
-        label,
-        user_id: None,
-    };
+    let reception = |label: &'static str| Actor { label, user_id: None };
 
     // 刘师傅 (DOMAIN.md): a work-injury dispute mediated the same day, 30,000 yuan.
     let (code, hash) = new_code();
@@ -257,24 +184,11 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .step(
             c,
             "e1reception",
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Urgent,
-                due_on: None,
-            },
+            Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None },
             &at("02-10T09:20:00"),
         )
         .await?;
-    let c = s
-        .step(
-            c,
-            "e1reception",
-            Command::Assign {
-                handler: "mediator".into(),
-            },
-            &at("02-10T09:25:00"),
-        )
-        .await?;
+    let c = s.step(c, "e1reception", Command::Assign { handler: "mediator".into() }, &at("02-10T09:25:00")).await?;
     let c = s
         .step(
             c,
@@ -289,11 +203,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .await?;
     let outcome = Outcome {
         agreement: Some(true),
-        amount_recovered: Some(
-            "30000"
-                .parse()
-                .map_err(|_| ApiError::Internal("amount".into()))?,
-        ),
+        amount_recovered: Some("30000".parse().map_err(|_| ApiError::Internal("amount".into()))?),
         adopted: None,
     };
     let c = s
@@ -301,34 +211,19 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             c,
             "mediator",
             Command::Resolve {
-                resolution: "双方当日签订调解协议，企业一次性支付赔偿金30000元。".into(),
-                outcome,
+                resolution: "双方当日签订调解协议，企业一次性支付赔偿金30000元。".into(), outcome
             },
             &at("02-10T17:30:00"),
         )
         .await?;
-    let worker = WorkflowActor {
-        role: Role::Worker,
-        is_assigned_handler: false,
-    };
+    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
     let change = apply(
         &c.record,
         worker,
-        Command::Rate {
-            rating: 5,
-            comment: Some("当天就解决了，谢谢工会！".into()),
-        },
+        Command::Rate { rating: 5, comment: Some("当天就解决了，谢谢工会！".into()) },
         t(&at("02-11T08:00:00"))?,
     )?;
-    store
-        .save_change(
-            &c,
-            &change,
-            c.handler_id,
-            reception("worker"),
-            t(&at("02-11T08:00:00"))?,
-        )
-        .await?;
+    store.save_change(&c, &change, c.handler_id, reception("worker"), t(&at("02-11T08:00:00"))?).await?;
 
     // A claim just registered from the hotline.
     let mut d = draft(
@@ -358,11 +253,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     s.step(
         c,
         "e2reception",
-        Command::Accept {
-            kind: None,
-            urgency: Urgency::Normal,
-            due_on: None,
-        },
+        Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None },
         &at("03-05T09:30:00"),
     )
     .await?;
@@ -384,31 +275,15 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .step(
             c,
             "f1reception",
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Normal,
-                due_on: None,
-            },
+            Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None },
             &at("03-09T08:30:00"),
         )
         .await?;
-    let c = s
-        .step(
-            c,
-            "f1reception",
-            Command::Assign {
-                handler: "counsellor".into(),
-            },
-            &at("03-09T08:40:00"),
-        )
-        .await?;
+    let c = s.step(c, "f1reception", Command::Assign { handler: "counsellor".into() }, &at("03-09T08:40:00")).await?;
     s.step(
         c,
         "counsellor",
-        Command::Note {
-            text: "已电话联系，约定周四下午面谈。".into(),
-            internal: true,
-        },
+        Command::Note { text: "已电话联系，约定周四下午面谈。".into(), internal: true },
         &at("03-09T10:00:00"),
     )
     .await?;
@@ -428,23 +303,11 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .step(
             c,
             "e2reception",
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Urgent,
-                due_on: None,
-            },
+            Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None },
             &at("03-10T15:10:00"),
         )
         .await?;
-    s.step(
-        c,
-        "e2reception",
-        Command::Assign {
-            handler: "mediator".into(),
-        },
-        &at("03-10T15:20:00"),
-    )
-    .await?;
+    s.step(c, "e2reception", Command::Assign { handler: "mediator".into() }, &at("03-10T15:20:00")).await?;
 
     // A suggestion adopted by the enterprise.
     let d = draft(
@@ -461,33 +324,17 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .step(
             c,
             "e1chair",
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Normal,
-                due_on: None,
-            },
+            Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None },
             &at("01-16T09:00:00"),
         )
         .await?;
-    let c = s
-        .step(
-            c,
-            "e1chair",
-            Command::Assign {
-                handler: "e1chair".into(),
-            },
-            &at("01-16T09:05:00"),
-        )
-        .await?;
+    let c = s.step(c, "e1chair", Command::Assign { handler: "e1chair".into() }, &at("01-16T09:05:00")).await?;
     s.step(
         c,
         "e1chair",
         Command::Resolve {
             resolution: "企业已采纳，休息室3月投入使用。".into(),
-            outcome: Outcome {
-                adopted: Some(true),
-                ..Outcome::default()
-            },
+            outcome: Outcome { adopted: Some(true), ..Outcome::default() },
         },
         &at("02-20T16:00:00"),
     )
@@ -508,8 +355,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         c,
         "admin",
         Command::Explain {
-            explanation: "此事不属于劳动关系事项，已告知职工向所在社区居委会反映，并提供联系电话。"
-                .into(),
+            explanation: "此事不属于劳动关系事项，已告知职工向所在社区居委会反映，并提供联系电话。".into(),
         },
         &at("02-25T14:00:00"),
     )
@@ -530,35 +376,18 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .step(
             c,
             "f1reception",
-            Command::Accept {
-                kind: None,
-                urgency: Urgency::Normal,
-                due_on: None,
-            },
+            Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None },
             &at("01-05T10:30:00"),
         )
         .await?;
-    let c = s
-        .step(
-            c,
-            "f1reception",
-            Command::Assign {
-                handler: "mediator".into(),
-            },
-            &at("01-05T10:35:00"),
-        )
-        .await?;
+    let c = s.step(c, "f1reception", Command::Assign { handler: "mediator".into() }, &at("01-05T10:35:00")).await?;
     s.step(
         c,
         "mediator",
         Command::Resolve {
             resolution: "经协调，企业补发差额工资4500元。".into(),
             outcome: Outcome {
-                amount_recovered: Some(
-                    "4500"
-                        .parse()
-                        .map_err(|_| ApiError::Internal("amount".into()))?,
-                ),
+                amount_recovered: Some("4500".parse().map_err(|_| ApiError::Internal("amount".into()))?),
                 ..Outcome::default()
             },
         },
@@ -566,8 +395,5 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     )
     .await?;
 
-    Ok(DemoSeed {
-        accounts,
-        sample_case: Some((number, code)),
-    })
+    Ok(DemoSeed { accounts, sample_case: Some((number, code)) })
 }

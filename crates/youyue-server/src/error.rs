@@ -13,10 +13,7 @@ use youyue_store::StoreError;
 pub enum ApiError {
     /// The body or query could not be read at all (not JSON, wrong type…).
     #[error("{message}")]
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { message: String, field: Option<String> },
     /// Well-formed, but a field's value is not acceptable.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -58,10 +55,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        ApiError::Invalid { field: field.into(), message: message.into() }
     }
     pub fn not_found(what: impl Into<String>) -> ApiError {
         ApiError::NotFound(what.into())
@@ -121,13 +115,8 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
             _ => {}
         }
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message: self.public_message(),
-                field: self.field(),
-            },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code(), message: self.public_message(), field: self.field() } };
         (self.status(), axum::Json(body)).into_response()
     }
 }
@@ -160,9 +149,9 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> ApiError {
         match e {
             CommandError::Field(f) => f.into(),
-            CommandError::Workflow(
-                w @ (WorkflowError::RoleMayNot { .. } | WorkflowError::NotAssigned { .. }),
-            ) => ApiError::Forbidden(w.to_string()),
+            CommandError::Workflow(w @ (WorkflowError::RoleMayNot { .. } | WorkflowError::NotAssigned { .. })) => {
+                ApiError::Forbidden(w.to_string())
+            }
             CommandError::Workflow(w) => ApiError::Conflict(w.to_string()),
         }
     }

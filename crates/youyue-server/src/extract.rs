@@ -9,15 +9,9 @@ use serde::de::DeserializeOwned;
 
 fn describe(path: String, inner: String) -> ApiError {
     if path == "." || path.is_empty() {
-        ApiError::BadRequest {
-            message: inner,
-            field: None,
-        }
+        ApiError::BadRequest { message: inner, field: None }
     } else {
-        ApiError::BadRequest {
-            message: format!("{path}: {inner}"),
-            field: Some(path),
-        }
+        ApiError::BadRequest { message: format!("{path}: {inner}"), field: Some(path) }
     }
 }
 
@@ -29,14 +23,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        let is_json =
+            req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
         if !is_json {
             return Err(ApiError::BadRequest {
@@ -48,10 +37,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge(crate::MAX_BODY_BYTES)
             } else {
-                ApiError::BadRequest {
-                    message: format!("could not read the body: {e}"),
-                    field: None,
-                }
+                ApiError::BadRequest { message: format!("could not read the body: {e}"), field: None }
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);

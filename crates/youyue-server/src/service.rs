@@ -15,11 +15,11 @@ use youyue_domain::workflow::{transition, Actor as WorkflowActor, Role};
 use youyue_domain::{tracking, Action, CaseNumber, Status, Timestamp, UnionCode};
 use youyue_store::{Actor, StoredCase, User};
 
+/// Who the record book names: staff by username; a worker account only as "worker",
+/// since the enterprise's staff read the record book and the worker may be anonymous.
 pub fn actor(user: &User) -> Actor<'_> {
-    Actor {
-        label: &user.username,
-        user_id: Some(user.id),
-    }
+    let label = if user.role.is_staff() { user.username.as_str() } else { "worker" };
+    Actor { label, user_id: Some(user.id) }
 }
 
 /// Applies a command to a case the caller can see and saves it with its record entry.
@@ -35,15 +35,7 @@ pub async fn apply(
     let (cmd, handler_id) = make(&case)?;
     let now = Timestamp::now();
     let change = command::apply(&case.record, access::actor(user, &case), cmd, now)?;
-    Ok(store
-        .save_change(
-            &case,
-            &change,
-            handler_id.or(case.handler_id),
-            actor(user),
-            now,
-        )
-        .await?)
+    Ok(store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?)
 }
 
 /// Looks up the handler to assign and checks they may take the case.
@@ -56,40 +48,20 @@ pub async fn assignment(state: &AppState, handler: &str) -> Result<User, ApiErro
 }
 
 /// A case registered by staff (any channel) or by a registered worker (their own).
-pub async fn register(
-    state: &AppState,
-    user: &User,
-    body: &RegisterInput,
-) -> Result<StoredCase, ApiError> {
+pub async fn register(state: &AppState, user: &User, body: &RegisterInput) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let union = if user.role.is_staff() {
-        let me = WorkflowActor {
-            role: user.role,
-            is_assigned_handler: false,
-        };
-        transition(me, Action::Register, Status::Registered, false, false)
-            .map_err(CommandError::from)?;
+        let me = WorkflowActor { role: user.role, is_assigned_handler: false };
+        transition(me, Action::Register, Status::Registered, false, false).map_err(CommandError::from)?;
         access::union_within(store, user, &body.union).await?
     } else {
-        let code: UnionCode = body
-            .union
-            .parse()
-            .map_err(|_| ApiError::invalid("union", "no such union"))?;
-        store
-            .union_by_code(&code)
-            .await?
-            .ok_or_else(|| ApiError::invalid("union", "no such union"))?
+        let code: UnionCode = body.union.parse().map_err(|_| ApiError::invalid("union", "no such union"))?;
+        store.union_by_code(&code).await?.ok_or_else(|| ApiError::invalid("union", "no such union"))?
     };
     let now = Timestamp::now();
-    let opened_at = match body
-        .opened_at
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let opened_at = match body.opened_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
-            let t = Timestamp::parse_rfc3339(s)
-                .map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
+            let t = Timestamp::parse_rfc3339(s).map_err(|e| ApiError::invalid("opened_at", e.to_string()))?;
             if t > now {
                 return Err(ApiError::invalid("opened_at", "is in the future"));
             }
@@ -97,72 +69,48 @@ pub async fn register(
         }
         None => now,
     };
+    if !user.role.is_staff() {
+        // A worker raises their own case online, now; channel and time are staff's to record.
+        let mut d = draft(&body.case_input(), &union, Channel::Online, now)?;
+        d.worker_user_id = Some(user.id);
+        return Ok(store.create_case(&d, actor(user)).await?);
+    }
     let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
     d.online = body.online || body.channel == Channel::Online;
     d.scheduled = body.scheduled;
     d.immediate = body.immediate;
-    if !user.role.is_staff() {
-        d.worker_user_id = Some(user.id);
-    }
     Ok(store.create_case(&d, actor(user)).await?)
 }
 
 /// A worker raises a case online without an account. Returns the case and its tracking
 /// code, which is shown once and stored only as a hash.
-pub async fn submit_public(
-    state: &AppState,
-    body: &CaseInput,
-    ip: IpAddr,
-) -> Result<(StoredCase, String), ApiError> {
+pub async fn submit_public(state: &AppState, body: &CaseInput, ip: IpAddr) -> Result<(StoredCase, String), ApiError> {
     if !state.limits.submit_address.hit(&ip.to_string()) {
         return Err(ApiError::TooManyRequests);
     }
     let no_union = || ApiError::invalid("union", format!("no union \"{}\"", body.union));
     let code: UnionCode = body.union.parse().map_err(|_| no_union())?;
-    let union = state
-        .store
-        .union_by_code(&code)
-        .await?
-        .ok_or_else(no_union)?;
+    let union = state.store.union_by_code(&code).await?.ok_or_else(no_union)?;
     let mut d = draft(body, &union, Channel::Online, Timestamp::now())?;
     let mut random = [0u8; tracking::LEN];
     rand::rngs::OsRng.fill_bytes(&mut random);
     let tracking_code = tracking::format_code(random);
-    let normalized = tracking::normalize(&tracking_code)
-        .ok_or_else(|| ApiError::Internal("tracking code".into()))?;
+    let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
     d.tracking_code_hash = Some(sha256_hex(&normalized));
-    let case = state
-        .store
-        .create_case(
-            &d,
-            Actor {
-                label: "worker",
-                user_id: None,
-            },
-        )
-        .await?;
+    let case = state.store.create_case(&d, Actor { label: "worker", user_id: None }).await?;
     Ok((case, tracking_code))
 }
 
 /// The case, if the number and the code belong together; otherwise one 404 for both
 /// mistakes, so that guessing learns nothing. Rate-limited per address.
-pub async fn case_with_code(
-    state: &AppState,
-    ip: IpAddr,
-    number: &str,
-    code: &str,
-) -> Result<StoredCase, ApiError> {
+pub async fn case_with_code(state: &AppState, ip: IpAddr, number: &str, code: &str) -> Result<StoredCase, ApiError> {
     if !state.limits.lookup_address.hit(&ip.to_string()) {
         return Err(ApiError::TooManyRequests);
     }
     let not_found = || ApiError::not_found("no case with this number and tracking code");
     let n: CaseNumber = number.trim().parse().map_err(|_| not_found())?;
     let normalized = tracking::normalize(code).ok_or_else(not_found)?;
-    let case = state
-        .store
-        .case_by_number(&n)
-        .await?
-        .ok_or_else(not_found)?;
+    let case = state.store.case_by_number(&n).await?.ok_or_else(not_found)?;
     let given = sha256_hex(&normalized);
     match &case.record.tracking_code_hash {
         Some(h) if constant_time_eq(h.as_bytes(), given.as_bytes()) => Ok(case),
@@ -185,34 +133,14 @@ pub async fn rate_with_code(
 ) -> Result<StoredCase, ApiError> {
     let case = case_with_code(state, ip, number, code).await?;
     let now = Timestamp::now();
-    let worker = WorkflowActor {
-        role: Role::Worker,
-        is_assigned_handler: false,
-    };
+    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
     let change = command::apply(&case.record, worker, Command::Rate { rating, comment }, now)?;
-    Ok(state
-        .store
-        .save_change(
-            &case,
-            &change,
-            case.handler_id,
-            Actor {
-                label: "worker",
-                user_id: None,
-            },
-            now,
-        )
-        .await?)
+    Ok(state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?)
 }
 
 /// Checks a login and opens a session. Failed attempts are counted per account and per
 /// address; past the limit even a right password waits.
-pub async fn login(
-    state: &AppState,
-    ip: IpAddr,
-    username: &str,
-    password: String,
-) -> Result<(User, String), ApiError> {
+pub async fn login(state: &AppState, ip: IpAddr, username: &str, password: String) -> Result<(User, String), ApiError> {
     let account_key = username.to_lowercase();
     let address_key = ip.to_string();
     let limits = &state.limits;
@@ -220,10 +148,7 @@ pub async fn login(
         return Err(ApiError::TooManyRequests);
     }
     let user = state.store.user_by_username(username).await?;
-    let hash = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
+    let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
     if !crate::auth::verify_password(password, hash).await {
         limits.login_account.hit(&account_key);
         limits.login_address.hit(&address_key);
@@ -236,9 +161,6 @@ pub async fn login(
     let token = crate::auth::random_token();
     let now = Timestamp::now();
     let expires = Timestamp::from_micros(now.micros() + crate::auth::SESSION_HOURS * 3_600_000_000);
-    state
-        .store
-        .create_session(&sha256_hex(&token), user.id, now, expires)
-        .await?;
+    state.store.create_session(&sha256_hex(&token), user.id, now, expires).await?;
     Ok((user, token))
 }

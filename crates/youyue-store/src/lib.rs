@@ -30,10 +30,7 @@ pub enum StoreError {
     Conflict(String),
     /// The request contradicts what is stored (a parent that would make a cycle…).
     #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     /// A stored value that does not parse: the database was edited by hand.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -49,10 +46,7 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid {
-            field,
-            message: message.into(),
-        }
+        StoreError::Invalid { field, message: message.into() }
     }
 }
 
@@ -112,6 +106,14 @@ pub struct User {
     pub union_id: i64,
     pub union_code: UnionCode,
     pub union_path: String,
+    pub password_hash: Option<String>,
+}
+
+/// A change to an account; the parts that are None stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub active: Option<bool>,
+    pub role: Option<Role>,
     pub password_hash: Option<String>,
 }
 
@@ -221,6 +223,10 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
     async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError>;
     async fn set_user_role(&self, user_id: i64, role: Role) -> Result<(), StoreError>;
+    /// Applies every part of `change` in one transaction.
+    async fn change_user(&self, user_id: i64, change: &UserChange) -> Result<(), StoreError>;
+    /// The unions without a parent (districts, cities…).
+    async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError>;
 
     async fn create_session(
         &self,
@@ -230,11 +236,7 @@ pub trait Store: Send + Sync + 'static {
         expires: Timestamp,
     ) -> Result<(), StoreError>;
     /// The active user of an unexpired session.
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError>;
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
     async fn create_api_token(
         &self,
@@ -247,11 +249,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Numbers the case (prefix of its top-level union, China year of `opened_at`), stores
     /// it and its first record-book entry, in one transaction.
-    async fn create_case(
-        &self,
-        draft: &CaseDraft,
-        actor: Actor<'_>,
-    ) -> Result<StoredCase, StoreError>;
+    async fn create_case(&self, draft: &CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError>;
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError>;
     /// Saves `change` made from `case` and appends its record-book entry, in one
     /// transaction. Fails with `Conflict` if the case changed since it was read.
@@ -267,29 +265,22 @@ pub trait Store: Send + Sync + 'static {
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError>;
     /// How many cases match `q` in each status (its own status filter ignored): the
     /// inbox's tab counts.
-    async fn count_by_status(
-        &self,
-        q: &CaseQuery,
-    ) -> Result<std::collections::BTreeMap<String, i64>, StoreError>;
+    async fn count_by_status(&self, q: &CaseQuery) -> Result<std::collections::BTreeMap<String, i64>, StoreError>;
 
     /// Posts an announcement on a union's bulletin board.
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;
     /// The newest announcements of a union, newest first.
-    async fn bulletins(&self, union_id: i64, limit: i64)
-        -> Result<Vec<BulletinRecord>, StoreError>;
+    async fn bulletins(&self, union_id: i64, limit: i64) -> Result<Vec<BulletinRecord>, StoreError>;
     /// Sets one of a studio's eight configuration items.
-    async fn set_studio_item(&self, r: &StudioItemRecord) -> Result<(), StoreError>;
+    /// Sets some of a studio's eight configuration items, all or none.
+    async fn set_studio_items(&self, items: &[StudioItemRecord]) -> Result<(), StoreError>;
     async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError>;
 
     /// The figures of the `stats` contract over the union's subtree.
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;
 
     /// Imports JSON Lines already parsed, all or nothing.
-    async fn import(
-        &self,
-        lines: &mut ImportSource<'_>,
-        now: Timestamp,
-    ) -> Result<ImportSummary, ImportError>;
+    async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
 }
@@ -300,9 +291,7 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(
-            postgres::PostgresStore::open(url).await?,
-        ))
+        Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?))
     } else {
         Err(StoreError::BadUrl(url.to_owned()))
     }

@@ -7,8 +7,7 @@ use std::time::Duration;
 type Db = sqlx::Postgres;
 const BACKEND: crate::Backend = crate::Backend::Postgres;
 /// Read committed (the default) takes a new snapshot per statement; an export needs one.
-const SNAPSHOT_SQL: Option<&str> =
-    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
 
 pub type PostgresStore = SqlStore<Db>;
 
@@ -22,10 +21,7 @@ impl SqlStore<Db> {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(SqlStore {
-            read: pool.clone(),
-            write: pool,
-        })
+        Ok(SqlStore { read: pool.clone(), write: pool })
     }
 }
 

@@ -25,8 +25,7 @@ pub struct UnionRow {
     pub studio_opened_on: Option<String>,
 }
 
-pub const UNION_SELECT: &str =
-    "SELECT u.id, u.code, u.name, p.code AS parent_code, u.path, u.depth, u.root_id, \
+pub const UNION_SELECT: &str = "SELECT u.id, u.code, u.name, p.code AS parent_code, u.path, u.depth, u.root_id, \
      u.case_prefix, u.studio_opened_on FROM unions u LEFT JOIN unions p ON p.id = u.parent_id";
 
 impl TryFrom<UnionRow> for Union {
@@ -43,13 +42,7 @@ impl TryFrom<UnionRow> for Union {
         };
         Ok(Union {
             id: r.id,
-            record: UnionRecord {
-                code,
-                name: r.name,
-                parent,
-                studio_opened_on,
-                case_prefix: r.case_prefix,
-            },
+            record: UnionRecord { code, name: r.name, parent, studio_opened_on, case_prefix: r.case_prefix },
             path: r.path,
             depth: r.depth,
             root_id: r.root_id,
@@ -79,10 +72,7 @@ impl TryFrom<UserRow> for User {
         Ok(User {
             id: r.id,
             role: Role::parse(&r.role).ok_or_else(|| corrupt("role", &r.role))?,
-            union_code: r
-                .union_code
-                .parse()
-                .map_err(|_| corrupt("union code", &r.union_code))?,
+            union_code: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
             username: r.username,
             name: r.name,
             active: r.active,
@@ -102,6 +92,7 @@ pub struct CaseRow {
     pub union_path: String,
     pub handler_id: Option<i64>,
     pub handler_username: Option<String>,
+    pub worker_username: Option<String>,
     pub worker_user_id: Option<i64>,
     pub record_len: i64,
     pub number: String,
@@ -135,12 +126,12 @@ pub struct CaseRow {
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
-     c.handler_id, h.username AS handler_username, c.worker_user_id, c.record_len, c.number, c.kind, c.channel, \
+     c.handler_id, h.username AS handler_username, w.username AS worker_username, c.worker_user_id, c.record_len, c.number, c.kind, c.channel, \
      c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
      c.rated_at, c.tracking_code_hash \
-     FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id";
+     FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp::from_micros)
@@ -150,14 +141,8 @@ impl TryFrom<CaseRow> for StoredCase {
     type Error = StoreError;
     fn try_from(r: CaseRow) -> Result<StoredCase, StoreError> {
         let record = CaseRecord {
-            number: r
-                .number
-                .parse()
-                .map_err(|_| corrupt("case number", &r.number))?,
-            union: r
-                .union_code
-                .parse()
-                .map_err(|_| corrupt("union code", &r.union_code))?,
+            number: r.number.parse().map_err(|_| corrupt("case number", &r.number))?,
+            union: r.union_code.parse().map_err(|_| corrupt("union code", &r.union_code))?,
             kind: Kind::parse(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
             collective: r.collective,
@@ -172,9 +157,7 @@ impl TryFrom<CaseRow> for StoredCase {
             closed_at: ts(r.closed_at),
             agreement: r.agreement,
             amount_recovered: match r.amount_recovered_fen {
-                Some(f) => {
-                    Some(Money::from_fen(f).ok_or_else(|| corrupt("amount", &f.to_string()))?)
-                }
+                Some(f) => Some(Money::from_fen(f).ok_or_else(|| corrupt("amount", &f.to_string()))?),
                 None => None,
             },
             adopted: r.adopted,
@@ -192,6 +175,7 @@ impl TryFrom<CaseRow> for StoredCase {
             },
             accepted_at: ts(r.accepted_at),
             handler: r.handler_username,
+            worker_account: r.worker_username,
             resolution: r.resolution,
             explanation: r.explanation,
             rating_comment: r.rating_comment,
@@ -310,7 +294,8 @@ impl From<&CaseRecord> for CaseColumns {
 
 /// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at)`.
 pub static CASE_INSERT_SQL: LazyLock<String> = LazyLock::new(case_insert_sql);
-/// `UPDATE cases SET <columns>…, union_id, handler_id, version + 1 WHERE id = $1 AND version = $2`.
+/// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at, version + 1
+/// WHERE id = $1 AND version = $2`.
 pub static CASE_UPDATE_SQL: LazyLock<String> = LazyLock::new(case_update_sql);
 
 fn case_insert_sql() -> String {
@@ -325,18 +310,15 @@ fn case_insert_sql() -> String {
 
 fn case_update_sql() -> String {
     let n = CASE_COLUMNS.len();
-    let sets: Vec<String> = CASE_COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 3))
-        .collect();
+    let sets: Vec<String> = CASE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
     format!(
-        "UPDATE cases SET {}, union_id = ${}, handler_id = ${}, updated_at = ${}, version = version + 1 \
-         WHERE id = $1 AND version = $2",
+        "UPDATE cases SET {}, union_id = ${}, handler_id = ${}, worker_user_id = ${}, updated_at = ${}, \
+         version = version + 1 WHERE id = $1 AND version = $2",
         sets.join(", "),
         n + 3,
         n + 4,
-        n + 5
+        n + 5,
+        n + 6
     )
 }
 
@@ -355,21 +337,16 @@ pub struct EntryRow {
 impl EntryRow {
     pub fn into_entry(self) -> Result<RecordEntry, StoreError> {
         Ok(RecordEntry {
-            case: self
-                .number
-                .parse()
-                .map_err(|_| corrupt("case number", &self.number))?,
+            case: self.number.parse().map_err(|_| corrupt("case number", &self.number))?,
             seq: self.seq,
             at: Timestamp::from_micros(self.at),
             actor: self.actor,
             action: self.action,
             internal: self.internal,
-            detail: serde_json::from_str(&self.detail)
-                .map_err(|_| corrupt("record detail", &self.detail))?,
+            detail: serde_json::from_str(&self.detail).map_err(|_| corrupt("record detail", &self.detail))?,
         })
     }
 }
 
-pub const ENTRY_SELECT: &str =
-    "SELECT e.case_id, c.number, e.seq, e.at, e.actor, e.action, e.internal, e.detail \
+pub const ENTRY_SELECT: &str = "SELECT e.case_id, c.number, e.seq, e.at, e.actor, e.action, e.internal, e.detail \
      FROM record_entries e JOIN cases c ON c.id = e.case_id";

@@ -270,9 +270,11 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
             qb.push_bind(n.to_string());
         } else {
             let pattern = format!("%{}%", like_escape(t));
-            qb.push(" AND (c.title LIKE ");
+            // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+            let pattern = pattern.to_lowercase();
+            qb.push(" AND (LOWER(c.title) LIKE ");
             qb.push_bind(pattern.clone());
-            qb.push(" ESCAPE '\\' OR c.description LIKE ");
+            qb.push(" ESCAPE '\\' OR LOWER(c.description) LIKE ");
             qb.push_bind(pattern);
             qb.push(" ESCAPE '\\')");
         }
@@ -478,6 +480,13 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                 },
                 None => None,
             };
+            let worker_id = match &rec.worker_account {
+                Some(w) => match user_id_of(conn, st, w).await.map_err(db)? {
+                    Some(id) => Some(id),
+                    None => return Ok(LineResult::Waiting(format!("worker_account: user \"{w}\" is defined nowhere in the file or the database"))),
+                },
+                None => None,
+            };
             let number = rec.number.to_string();
             if st.touched.contains_key(&number) {
                 return Err(at(format!("number: case {number} appears twice in this file")));
@@ -490,7 +499,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
             }
             let cols = CaseColumns::from(rec.as_ref());
             match case_where_number(conn, &number).await.map_err(db)? {
-                Some(old) if old.record == **rec && old.handler_id == handler_id => {
+                Some(old) if old.record == **rec => {
                     st.sum.unchanged += 1;
                     st.touched.insert(number, (old.id, false, None));
                 }
@@ -499,6 +508,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     bind_case(q, &cols)
                         .bind(union_id)
                         .bind(handler_id)
+                        .bind(worker_id)
                         .bind(now.micros())
                         .execute(&mut *conn)
                         .await
@@ -509,7 +519,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                 None => {
                     let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
                     let id: i64 = bind_case(q, &cols)
-                        .bind(None::<i64>)
+                        .bind(worker_id)
                         .bind(handler_id)
                         .bind(now.micros())
                         .fetch_one(&mut *conn)
@@ -727,8 +737,13 @@ impl Store for crate::SqlStore<Db> {
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
-        // A new password ends every session of the account.
+        // A new password ends every session of the account and revokes its API tokens.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(Timestamp::now().micros())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -741,6 +756,36 @@ impl Store for crate::SqlStore<Db> {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn change_user(&self, user_id: i64, change: &crate::UserChange) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        if let Some(role) = change.role {
+            sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(user_id).bind(role.as_str()).execute(&mut *tx).await?;
+        }
+        if let Some(active) = change.active {
+            sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
+        }
+        if let Some(hash) = &change.password_hash {
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                .bind(user_id)
+                .bind(Timestamp::now().micros())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A new password or a disabled account ends the account's sessions.
+        if change.password_hash.is_some() || change.active == Some(false) {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError> {
+        let rows: Vec<UnionRow> =
+            sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id IS NULL ORDER BY u.code")).fetch_all(&self.read).await?;
+        rows.into_iter().map(Union::try_from).collect()
     }
 
     async fn set_user_role(&self, user_id: i64, role: youyue_domain::Role) -> Result<(), StoreError> {
@@ -842,6 +887,7 @@ impl Store for crate::SqlStore<Db> {
             due_on: None,
             accepted_at: None,
             handler: None,
+            worker_account: None,
             resolution: None,
             explanation: None,
             rating_comment: None,
@@ -889,7 +935,13 @@ impl Store for crate::SqlStore<Db> {
         if change.case != case.record || handler_id != case.handler_id {
             let cols = CaseColumns::from(&change.case);
             let q = sqlx::query(&CASE_UPDATE_SQL).bind(case.id).bind(case.version);
-            let done = bind_case(q, &cols).bind(case.union_id).bind(handler_id).bind(now.micros()).execute(&mut *tx).await?;
+            let done = bind_case(q, &cols)
+                .bind(case.union_id)
+                .bind(handler_id)
+                .bind(case.worker_user_id)
+                .bind(now.micros())
+                .execute(&mut *tx)
+                .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Conflict(format!(
                     "case {} was changed by someone else meanwhile; reload it and try again",
@@ -958,9 +1010,11 @@ impl Store for crate::SqlStore<Db> {
         rows.into_iter().map(BulletinRecord::try_from).collect()
     }
 
-    async fn set_studio_item(&self, r: &StudioItemRecord) -> Result<(), StoreError> {
+    async fn set_studio_items(&self, items: &[StudioItemRecord]) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        set_studio_item_conn(&mut tx, r).await?;
+        for r in items {
+            set_studio_item_conn(&mut tx, r).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -19,12 +19,7 @@ use youyue_store::Store;
 )]
 struct Cli {
     /// Database URL: sqlite://FILE (created when missing) or postgres://…
-    #[arg(
-        long,
-        global = true,
-        env = "YOUYUE_DB",
-        default_value = "sqlite://youyue.db"
-    )]
+    #[arg(long, global = true, env = "YOUYUE_DB", default_value = "sqlite://youyue.db")]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -42,6 +37,10 @@ enum Command {
         /// Mark session cookies Secure (when served behind HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// The address workers reach the site by, for the studios' QR codes
+        /// (default: the address each request came to).
+        #[arg(long, env = "YOUYUE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
     Import { file: String },
@@ -100,29 +99,15 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let store = youyue_store::open(&cli.db)
-        .await
-        .with_context(|| format!("opening {}", redact(&cli.db)))?;
+    let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
     match cli.command {
-        Command::Serve {
-            listen,
-            demo,
-            secure_cookies,
-        } => serve(store, listen, demo, secure_cookies).await,
+        Command::Serve { listen, demo, secure_cookies, public_url } => {
+            serve(store, listen, demo, secure_cookies, public_url).await
+        }
         Command::Import { file } => import(store.as_ref(), &file).await,
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
-        Command::Stats {
-            union,
-            from,
-            to,
-            json,
-        } => stats(store.as_ref(), &union, &from, &to, json).await,
-        Command::AddUser {
-            username,
-            name,
-            union,
-            role,
-        } => add_user(store.as_ref(), username, name, union, role).await,
+        Command::Stats { union, from, to, json } => stats(store.as_ref(), &union, &from, &to, json).await,
+        Command::AddUser { username, name, union, role } => add_user(store.as_ref(), username, name, union, role).await,
     }
 }
 
@@ -138,6 +123,7 @@ async fn serve(
     listen: SocketAddr,
     demo: bool,
     secure_cookies: bool,
+    public_url: Option<String>,
 ) -> Result<()> {
     if demo {
         if store.is_empty().await? {
@@ -147,14 +133,7 @@ async fn serve(
                 .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
             println!("Demo district seeded. Accounts (passwords are shown only now):");
             for a in &seeded.accounts {
-                println!(
-                    "  {:<12} {:<18} {:<10} {:<12} {}",
-                    a.username,
-                    a.password,
-                    a.union,
-                    a.role.as_str(),
-                    a.name
-                );
+                println!("  {:<12} {:<18} {:<10} {:<12} {}", a.username, a.password, a.union, a.role.as_str(), a.name);
             }
             if let Some((number, code)) = &seeded.sample_case {
                 println!("A worker's case to look up: number {number}, tracking code {code}");
@@ -163,11 +142,10 @@ async fn serve(
             println!("--demo: the database is not empty, so no demo data was added.");
         }
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     let mut state = youyue_server::AppState::new(store);
     state.secure_cookies = secure_cookies;
+    state.public_url = public_url;
     println!("youyue is serving on http://{}", listener.local_addr()?);
     youyue_server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
@@ -212,11 +190,7 @@ impl<R: BufRead> Iterator for NumberedLines<R> {
                 Ok(t) => t,
                 Err(_) => return Some((self.number, Err("not valid UTF-8".into()))),
             };
-            let text = if self.number == 1 {
-                text.trim_start_matches('\u{feff}')
-            } else {
-                &text
-            };
+            let text = if self.number == 1 { text.trim_start_matches('\u{feff}') } else { &text };
             let text = text.trim_end_matches(['\n', '\r']);
             if text.trim().is_empty() {
                 continue;
@@ -230,9 +204,7 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
     let reader: Box<dyn BufRead + Send> = if file == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?,
-        ))
+        Box::new(std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?))
     };
     let mut lines = NumberedLines { reader, number: 0 };
     match store.import(&mut lines, Timestamp::now()).await {
@@ -242,10 +214,7 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
                 s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.unchanged
             );
             if s.irregular > 0 {
-                eprintln!(
-                    "note: {} cases break the workflow's rules and were kept as given, e.g.:",
-                    s.irregular
-                );
+                eprintln!("note: {} cases break the workflow's rules and were kept as given, e.g.:", s.irregular);
                 for e in &s.irregular_examples {
                     eprintln!("  {e}");
                 }
@@ -260,9 +229,7 @@ async fn export(store: &dyn Store, file: Option<&str>) -> Result<()> {
     let to_stdout = matches!(file, None | Some("-"));
     let out: Box<dyn Write + Send> = match file {
         None | Some("-") => Box::new(std::io::stdout()),
-        Some(path) => {
-            Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?)
-        }
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?),
     };
     let mut out = BufWriter::new(out);
     let mut sink = |line: &Line| -> std::io::Result<()> {
@@ -283,10 +250,7 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
     let from = parse_date(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     let to = parse_date(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
     let period = Period::new(from, to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-    let u = store
-        .union_by_code(&code)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
+    let u = store.union_by_code(&code).await?.ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
     let s = store.stats(&u, period).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -295,78 +259,42 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
     println!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
     let rows: [(&str, String); 9] = [
         ("工作室 studios", s.studios.to_string()),
-        (
-            "调解劳动纠纷 disputes mediated",
-            s.disputes_mediated.to_string(),
-        ),
+        ("调解劳动纠纷 disputes mediated", s.disputes_mediated.to_string()),
         ("涉及职工 people involved", s.people_involved.to_string()),
-        (
-            "追讨工资补偿金 amount recovered (yuan)",
-            s.amount_recovered.to_string(),
-        ),
-        (
-            "解决职工诉求 claims resolved",
-            s.claims_resolved.to_string(),
-        ),
+        ("追讨工资补偿金 amount recovered (yuan)", s.amount_recovered.to_string()),
+        ("解决职工诉求 claims resolved", s.claims_resolved.to_string()),
         ("建言献策 suggestions", s.suggestions.to_string()),
-        (
-            "采纳 suggestions adopted",
-            s.suggestions_adopted.to_string(),
-        ),
+        ("采纳 suggestions adopted", s.suggestions_adopted.to_string()),
         ("受理 cases opened", s.cases_opened.to_string()),
-        (
-            "办结 / 解释 resolved / explained",
-            format!("{} / {}", s.cases_resolved, s.cases_explained),
-        ),
+        ("办结 / 解释 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
     ];
     for (label, value) in rows {
         println!("  {label:<40} {value:>14}");
     }
-    for (title, map) in [
-        ("by kind", &s.opened_by_kind),
-        ("by channel", &s.opened_by_channel),
-        ("by status", &s.opened_by_status),
-    ] {
+    for (title, map) in
+        [("by kind", &s.opened_by_kind), ("by channel", &s.opened_by_channel), ("by status", &s.opened_by_status)]
+    {
         let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  opened {title}: {}", parts.join(", "));
     }
     Ok(())
 }
 
-async fn add_user(
-    store: &dyn Store,
-    username: String,
-    name: String,
-    union: String,
-    role: String,
-) -> Result<()> {
+async fn add_user(store: &dyn Store, username: String, name: String, union: String, role: String) -> Result<()> {
     check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let role =
-        Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: one of {}", Role::choices()))?;
+    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: one of {}", Role::choices()))?;
     let union: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
     let (password, show) = match std::env::var("YOUYUE_PASSWORD") {
         Ok(p) if p.chars().count() >= 10 => (p, false),
         Ok(_) => bail!("YOUYUE_PASSWORD must be at least 10 characters"),
         Err(_) => (youyue_server::auth::random_password(), true),
     };
-    let hash = youyue_server::auth::hash_password(password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let rec = UserRecord {
-        username,
-        name,
-        union,
-        role,
-        password_hash: Some(hash),
-        active: true,
-    };
+    let hash = youyue_server::auth::hash_password(password.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rec = UserRecord { username, name, union, role, password_hash: Some(hash), active: true };
     rec.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     let u = store.create_user(&rec, Timestamp::now()).await?;
     if show {
-        println!(
-            "created {} ({}) in {}; password (shown only now): {password}",
-            u.username, u.role, u.union_code
-        );
+        println!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);
     } else {
         println!("created {} ({}) in {}", u.username, u.role, u.union_code);
     }

@@ -95,11 +95,7 @@ impl RegisterInput {
     }
 }
 
-fn opt_text(
-    field: &'static str,
-    v: &Option<String>,
-    max: usize,
-) -> Result<Option<String>, ApiError> {
+fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
     match v.as_deref().map(str::trim) {
         Some("") | None => Ok(None),
         Some(s) => {
@@ -112,11 +108,7 @@ fn opt_text(
 /// The title a case gets when none was given: the description's first line, shortened
 /// for lists (the description itself is kept whole).
 fn default_title(description: &str) -> String {
-    let first = description
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
+    let first = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     let mut t: String = first.chars().take(30).collect();
     if first.chars().count() > 30 {
         t.push('…');
@@ -125,12 +117,7 @@ fn default_title(description: &str) -> String {
 }
 
 /// Checks what the worker wrote and makes the draft of a new case.
-pub fn draft(
-    input: &CaseInput,
-    union: &Union,
-    channel: Channel,
-    opened_at: Timestamp,
-) -> Result<CaseDraft, ApiError> {
+pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Timestamp) -> Result<CaseDraft, ApiError> {
     check_text("description", &input.description, MAX_TEXT_CHARS, true)?;
     let title = match opt_text("title", &input.title, MAX_TITLE_CHARS)? {
         Some(t) => t,
@@ -138,10 +125,7 @@ pub fn draft(
     };
     let people = input.people.unwrap_or(if input.collective { 0 } else { 1 });
     if input.collective && input.people.is_none() {
-        return Err(ApiError::invalid(
-            "people",
-            "say how many workers a collective case concerns",
-        ));
+        return Err(ApiError::invalid("people", "say how many workers a collective case concerns"));
     }
     check_people(input.collective, people)?;
     Ok(CaseDraft {
@@ -165,10 +149,7 @@ pub fn draft(
 }
 
 pub fn actor(user: &User) -> Actor<'_> {
-    Actor {
-        label: &user.username,
-        user_id: Some(user.id),
-    }
+    Actor { label: &user.username, user_id: Some(user.id) }
 }
 
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
@@ -184,10 +165,7 @@ pub async fn register(
     let user = caller.user()?;
     let case = crate::service::register(&state, user, &body).await?;
     let record = state.store.record_book(case.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CaseView::new(user, &case, Some(record), Timestamp::now())),
-    ))
+    Ok((StatusCode::CREATED, Json(CaseView::new(user, &case, Some(record), Timestamp::now()))))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -241,7 +219,8 @@ pub async fn list(
     }
     let now = Timestamp::now();
     let mut q = CaseQuery {
-        within: user.union_path.clone(),
+        // Workers see their own cases wherever they raised them; staff their subtree.
+        within: if user.role.is_staff() { user.union_path.clone() } else { "/".into() },
         status: p.status,
         open_only: p.open == Some(true),
         kind: p.kind,
@@ -264,16 +243,8 @@ pub async fn list(
             let h = store
                 .user_by_username(name)
                 .await?
-                .filter(|h| {
-                    h.union_path.starts_with(&user.union_path)
-                        || user.union_path.starts_with(&h.union_path)
-                })
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "assigned",
-                        format!("no account \"{name}\" that you can see"),
-                    )
-                })?;
+                .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
+                .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
             q.handler_id = Some(h.id);
         }
     }
@@ -281,17 +252,8 @@ pub async fn list(
         q.overdue_before = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
-    let cases = found
-        .cases
-        .iter()
-        .map(|c| CaseView::new(user, c, None, now))
-        .collect();
-    Ok(Json(CaseList {
-        total: found.total,
-        page,
-        per_page,
-        cases,
-    }))
+    let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now)).collect();
+    Ok(Json(CaseList { total: found.total, page, per_page, cases }))
 }
 
 /// One case with its record book.
@@ -306,12 +268,7 @@ pub async fn get_case(
     let user = caller.user()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
-    Ok(Json(CaseView::new(
-        user,
-        &case,
-        Some(record),
-        Timestamp::now(),
-    )))
+    Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
 }
 
 /// The case's record book (记录簿), oldest first.
@@ -338,12 +295,7 @@ async fn act(
 ) -> ApiResult<Json<CaseView>> {
     let saved = crate::service::apply(state, user, number, make).await?;
     let record = state.store.record_book(saved.id).await?;
-    Ok(Json(CaseView::new(
-        user,
-        &saved,
-        Some(record),
-        Timestamp::now(),
-    )))
+    Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -372,21 +324,11 @@ pub async fn accept(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     let due_on = match &body.due_on {
-        Some(d) => Some(
-            youyue_domain::time::parse_date(d)
-                .map_err(|e| ApiError::invalid("due_on", e.to_string()))?,
-        ),
+        Some(d) => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("due_on", e.to_string()))?),
         None => None,
     };
     act(&state, user, &number, |_| {
-        Ok((
-            Command::Accept {
-                kind: body.kind,
-                urgency: body.urgency.unwrap_or(Urgency::Normal),
-                due_on,
-            },
-            None,
-        ))
+        Ok((Command::Accept { kind: body.kind, urgency: body.urgency.unwrap_or(Urgency::Normal), due_on }, None))
     })
     .await
 }
@@ -417,12 +359,7 @@ pub async fn assign(
         .ok_or_else(|| ApiError::invalid("handler", format!("no account \"{}\"", body.handler)))?;
     act(&state, user, &number, |case| {
         access::may_handle(&handler, case)?;
-        Ok((
-            Command::Assign {
-                handler: handler.username.clone(),
-            },
-            Some(handler.id),
-        ))
+        Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
     })
     .await
 }
@@ -448,16 +385,7 @@ pub async fn note(
     ApiJson(body): ApiJson<NoteInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Note {
-                text: body.text,
-                internal: body.internal,
-            },
-            None,
-        ))
-    })
-    .await
+    act(&state, user, &number, |_| Ok((Command::Note { text: body.text, internal: body.internal }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -483,19 +411,10 @@ pub async fn schedule(
     ApiJson(body): ApiJson<ScheduleInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    let starts_at = Timestamp::parse_rfc3339(&body.starts_at)
-        .map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Schedule {
-                starts_at,
-                place: body.place,
-                note: body.note,
-            },
-            None,
-        ))
-    })
-    .await
+    let starts_at =
+        Timestamp::parse_rfc3339(&body.starts_at).map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
+    act(&state, user, &number, |_| Ok((Command::Schedule { starts_at, place: body.place, note: body.note }, None)))
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -527,27 +446,11 @@ pub async fn resolve(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     let amount_recovered = match &body.amount_recovered {
-        Some(a) => Some(
-            a.parse::<Money>()
-                .map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?,
-        ),
+        Some(a) => Some(a.parse::<Money>().map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?),
         None => None,
     };
-    let outcome = Outcome {
-        agreement: body.agreement,
-        amount_recovered,
-        adopted: body.adopted,
-    };
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Resolve {
-                resolution: body.resolution,
-                outcome,
-            },
-            None,
-        ))
-    })
-    .await
+    let outcome = Outcome { agreement: body.agreement, amount_recovered, adopted: body.adopted };
+    act(&state, user, &number, |_| Ok((Command::Resolve { resolution: body.resolution, outcome }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -569,15 +472,7 @@ pub async fn explain(
     ApiJson(body): ApiJson<ExplainInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Explain {
-                explanation: body.explanation,
-            },
-            None,
-        ))
-    })
-    .await
+    act(&state, user, &number, |_| Ok((Command::Explain { explanation: body.explanation }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -599,15 +494,7 @@ pub async fn reopen(
     ApiJson(body): ApiJson<ReopenInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Reopen {
-                reason: body.reason,
-            },
-            None,
-        ))
-    })
-    .await
+    act(&state, user, &number, |_| Ok((Command::Reopen { reason: body.reason }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -631,16 +518,7 @@ pub async fn rate(
     ApiJson(body): ApiJson<RatingInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
-    act(&state, user, &number, |_| {
-        Ok((
-            Command::Rate {
-                rating: body.rating,
-                comment: body.comment,
-            },
-            None,
-        ))
-    })
-    .await
+    act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
 }
 
 pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {

@@ -71,6 +71,27 @@ pub struct EntryView {
     pub detail: serde_json::Value,
 }
 
+impl EntryView {
+    /// An entry as a worker account sees it: the action and the words meant for the
+    /// worker, without the staff member's name or the before/after detail.
+    pub fn for_worker(e: RecordEntry) -> EntryView {
+        let message = public_message(&e.action, e.internal, &e.detail);
+        let actor = if e.actor == "worker" { "worker" } else { "union" };
+        let detail = match message {
+            Some(m) => serde_json::json!({ "message": m }),
+            None => serde_json::json!({}),
+        };
+        EntryView {
+            seq: e.seq,
+            at: e.at.to_rfc3339_cst(),
+            actor: actor.to_owned(),
+            action: e.action,
+            internal: false,
+            detail,
+        }
+    }
+}
+
 impl From<RecordEntry> for EntryView {
     fn from(e: RecordEntry) -> EntryView {
         EntryView {
@@ -134,22 +155,16 @@ fn t(v: Option<Timestamp>) -> Option<String> {
 }
 
 impl CaseView {
-    pub fn new(
-        user: &User,
-        c: &StoredCase,
-        record: Option<Vec<RecordEntry>>,
-        now: Timestamp,
-    ) -> CaseView {
+    pub fn new(user: &User, c: &StoredCase, record: Option<Vec<RecordEntry>>, now: Timestamp) -> CaseView {
         let r = &c.record;
+        let staff = user.role.is_staff();
         let show_contact = access::can_see_contact(user, c);
         let actor = access::actor(user, c);
         let actions = Action::ALL
             .iter()
             .copied()
             .filter(|a| *a != Action::Register)
-            .filter(|a| {
-                transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok()
-            })
+            .filter(|a| transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
             .collect();
         CaseView {
             number: r.number.to_string(),
@@ -164,16 +179,8 @@ impl CaseView {
             title: r.title.clone(),
             description: r.description.clone(),
             anonymous: r.anonymous,
-            worker_name: if show_contact {
-                r.worker_name.clone()
-            } else {
-                None
-            },
-            contact: if show_contact {
-                r.contact.clone()
-            } else {
-                None
-            },
+            worker_name: if show_contact { r.worker_name.clone() } else { None },
+            contact: if show_contact { r.contact.clone() } else { None },
             contact_hidden: !show_contact && (r.worker_name.is_some() || r.contact.is_some()),
             opened_at: r.opened_at.to_rfc3339_cst(),
             status: r.status,
@@ -181,7 +188,8 @@ impl CaseView {
             due_on: r.due_on.map(|d| d.to_string()),
             overdue: is_overdue(r.status, r.due_on, now),
             accepted_at: t(r.accepted_at),
-            handler: r.handler.clone(),
+            // A worker reads neither staff names nor the union's internal entries.
+            handler: if staff { r.handler.clone() } else { None },
             closed_at: t(r.closed_at),
             agreement: r.agreement,
             amount_recovered: r.amount_recovered.map(|m| m.to_string()),
@@ -192,7 +200,12 @@ impl CaseView {
             rating_comment: r.rating_comment.clone(),
             rated_at: t(r.rated_at),
             actions,
-            record: record.map(|es| es.into_iter().map(EntryView::from).collect()),
+            record: record.map(|es| {
+                es.into_iter()
+                    .filter(|e| staff || !e.internal)
+                    .map(|e| if staff { EntryView::from(e) } else { EntryView::for_worker(e) })
+                    .collect()
+            }),
         }
     }
 }
@@ -237,12 +250,10 @@ pub struct PublicCaseView {
 }
 
 fn action_label(action: &str) -> String {
-    Action::parse(action)
-        .map(|a| a.label_zh().to_owned())
-        .unwrap_or_else(|| match action {
-            "import" => "导入".to_owned(),
-            other => other.to_owned(),
-        })
+    Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
+        "import" => "导入".to_owned(),
+        other => other.to_owned(),
+    })
 }
 
 impl PublicCaseView {
@@ -274,10 +285,7 @@ impl PublicCaseView {
             amount_recovered: r.amount_recovered.map(|m| m.to_string()),
             adopted: r.adopted,
             rating: r.rating,
-            rating_label: r
-                .rating
-                .and_then(|x| u8::try_from(x).ok())
-                .map(|x| rating_label_zh(x).to_owned()),
+            rating_label: r.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
             rating_comment: r.rating_comment.clone(),
             can_rate: r.status.is_closed() && r.rating.is_none(),
             timeline,

@@ -37,16 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(org::list_users).post(org::create_user))
         .route("/users/{username}", axum::routing::patch(org::change_user))
         .route("/stats", get(stats::stats))
-        .route(
-            "/public/unions/{code}/bulletins",
-            get(org::public_bulletins),
-        )
+        .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
-        .route(
-            "/unions/{code}/studio/{item}",
-            axum::routing::put(org::set_studio_item),
-        )
+        .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
 }
 

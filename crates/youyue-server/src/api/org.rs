@@ -18,10 +18,7 @@ use youyue_domain::{Role, Timestamp, UnionCode};
 /// The caller's union and every union below it, parents first.
 #[utoipa::path(get, path = "/api/v1/unions", tag = "organisation",
     responses((status = 200, body = [UnionView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_unions(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<UnionView>>> {
+pub async fn list_unions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UnionView>>> {
     let user = caller.staff()?;
     let own = access::own_union(state.store.as_ref(), user).await?;
     let all = state.store.subtree(&own).await?;
@@ -54,22 +51,17 @@ pub async fn create_union(
     access::may_manage_accounts(user, None)?;
     let store = state.store.as_ref();
     let parent = access::union_within(store, user, &body.parent).await?;
-    let code: UnionCode =
-        body.code
-            .parse()
-            .map_err(|e: youyue_domain::union::UnionCodeError| {
-                ApiError::invalid("code", e.to_string())
-            })?;
+    let code: UnionCode = body
+        .code
+        .parse()
+        .map_err(|e: youyue_domain::union::UnionCodeError| ApiError::invalid("code", e.to_string()))?;
     if store.union_by_code(&code).await?.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "union code \"{code}\" is taken"
-        )));
+        return Err(ApiError::Conflict(format!("union code \"{code}\" is taken")));
     }
     let studio_opened_on = match &body.studio_opened_on {
-        Some(d) => Some(
-            youyue_domain::time::parse_date(d)
-                .map_err(|e| ApiError::invalid("studio_opened_on", e.to_string()))?,
-        ),
+        Some(d) => {
+            Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("studio_opened_on", e.to_string()))?)
+        }
         None => None,
     };
     let rec = UnionRecord {
@@ -87,10 +79,7 @@ pub async fn create_union(
 /// Accounts of the unions in the caller's subtree.
 #[utoipa::path(get, path = "/api/v1/users", tag = "organisation",
     responses((status = 200, body = [UserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<UserView>>> {
+pub async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserView>>> {
     let user = caller.staff()?;
     let users = state.store.users_within(&user.union_path).await?;
     Ok(Json(users.iter().map(UserView::from).collect()))
@@ -135,10 +124,7 @@ pub async fn create_user(
     let (password, generated) = match body.password {
         Some(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, None),
         Some(_) => {
-            return Err(ApiError::invalid(
-                "password",
-                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-            ))
+            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")))
         }
         None => {
             let p = auth::random_password();
@@ -155,13 +141,7 @@ pub async fn create_user(
     };
     rec.check()?;
     let created = state.store.create_user(&rec, Timestamp::now()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UserCreated {
-            user: UserView::from(&created),
-            password: generated,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(UserCreated { user: UserView::from(&created), password: generated })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,19 +172,10 @@ pub async fn change_user(
 ) -> ApiResult<Json<UserView>> {
     let me = caller.user()?;
     let store = state.store.as_ref();
-    let not_found = || ApiError::not_found(format!("no account \"{username}\" that you can see"));
-    let target = store
-        .user_by_username(&username)
-        .await?
-        .ok_or_else(not_found)?;
-    let own = target.id == me.id;
-    if !own {
-        if !me.role.is_staff() || !target.union_path.starts_with(&me.union_path) {
-            return Err(not_found());
-        }
-        access::may_manage_accounts(me, Some(target.role))?;
-    }
-    // Everything is checked before anything is written.
+    let own = me.username == username;
+    let target = if own { me.clone() } else { access::managed_account(store, me, &username).await? };
+    // Everything is checked (and the password hashed) before anything is written, and it
+    // is written in one transaction.
     if let Some(role) = body.role {
         if own {
             return Err(ApiError::invalid("role", "you cannot change your own role"));
@@ -212,45 +183,18 @@ pub async fn change_user(
         access::may_manage_accounts(me, Some(role))?;
     }
     if body.active.is_some() && own {
-        return Err(ApiError::invalid(
-            "active",
-            "you cannot disable your own account",
-        ));
+        return Err(ApiError::invalid("active", "you cannot disable your own account"));
     }
-    if body
-        .password
-        .as_ref()
-        .is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS)
-    {
-        return Err(ApiError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
-    }
-    if let Some(active) = body.active {
-        if own {
-            return Err(ApiError::invalid(
-                "active",
-                "you cannot disable your own account",
-            ));
+    let password_hash = match body.password {
+        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS => {
+            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
         }
-        store.set_user_active(target.id, active).await?;
-    }
-    if let Some(p) = body.password {
-        if p.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ApiError::invalid(
-                "password",
-                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
-        store
-            .set_password(target.id, &auth::hash_password(p).await?)
-            .await?;
-    }
-    if let Some(role) = body.role {
-        store.set_user_role(target.id, role).await?;
-    }
-    let updated = store.user_by_id(target.id).await?.ok_or_else(not_found)?;
+        Some(p) => Some(auth::hash_password(p).await?),
+        None => None,
+    };
+    let change = youyue_store::UserChange { active: body.active, role: body.role, password_hash };
+    store.change_user(target.id, &change).await?;
+    let updated = store.user_by_id(target.id).await?.ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(UserView::from(&updated)))
 }
 
@@ -258,7 +202,9 @@ pub async fn change_user(
 pub struct BulletinView {
     pub title: String,
     pub body: String,
-    pub posted_by: String,
+    /// The staff member who posted it; left out on the public list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posted_by: Option<String>,
     /// RFC 3339, China time.
     pub posted_at: String,
 }
@@ -268,7 +214,7 @@ impl From<BulletinRecord> for BulletinView {
         BulletinView {
             title: b.title,
             body: b.body,
-            posted_by: b.posted_by,
+            posted_by: Some(b.posted_by),
             posted_at: b.posted_at.to_rfc3339_cst(),
         }
     }
@@ -286,7 +232,8 @@ pub async fn public_bulletins(
     let c: UnionCode = code.parse().map_err(|_| not_found())?;
     let u = state.store.union_by_code(&c).await?.ok_or_else(not_found)?;
     let list = state.store.bulletins(u.id, 50).await?;
-    Ok(Json(list.into_iter().map(BulletinView::from).collect()))
+    // Staff usernames are not published: they are login names.
+    Ok(Json(list.into_iter().map(|b| BulletinView { posted_by: None, ..BulletinView::from(b) }).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -383,8 +330,7 @@ pub async fn set_studio_item(
     let user = caller.staff()?;
     let union = access::union_within(state.store.as_ref(), user, &code).await?;
     access::may_manage_accounts(user, None)?;
-    let item = StudioItem::parse(&item)
-        .ok_or_else(|| ApiError::not_found(format!("no configuration \"{item}\"")))?;
+    let item = StudioItem::parse(&item).ok_or_else(|| ApiError::not_found(format!("no configuration \"{item}\"")))?;
     let r = StudioItemRecord {
         union: union.record.code,
         item,
@@ -394,6 +340,6 @@ pub async fn set_studio_item(
         updated_at: Timestamp::now(),
     };
     r.check()?;
-    state.store.set_studio_item(&r).await?;
+    state.store.set_studio_items(std::slice::from_ref(&r)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -27,10 +27,7 @@ pub struct StudioInfo {
 #[utoipa::path(get, path = "/api/v1/public/unions/{code}", tag = "public",
     params(("code" = String, Path, description = "e.g. jd.s1.e7")),
     responses((status = 200, body = StudioInfo), (status = 404, body = ErrorBody)))]
-pub async fn studio(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> ApiResult<Json<StudioInfo>> {
+pub async fn studio(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<StudioInfo>> {
     let not_found = || ApiError::not_found(format!("no union \"{code}\""));
     let c: UnionCode = code.parse().map_err(|_| not_found())?;
     let u = state.store.union_by_code(&c).await?.ok_or_else(not_found)?;
@@ -60,11 +57,7 @@ pub async fn submit(
     ApiJson(body): ApiJson<CaseInput>,
 ) -> ApiResult<(StatusCode, Json<Submitted>)> {
     let (case, tracking_code) = service::submit_public(&state, &body, peer.ip()).await?;
-    let submitted = Submitted {
-        number: case.record.number.to_string(),
-        tracking_code,
-        status: case.record.status,
-    };
+    let submitted = Submitted { number: case.record.number.to_string(), tracking_code, status: case.record.status };
     Ok((StatusCode::CREATED, Json(submitted)))
 }
 
@@ -76,12 +69,7 @@ pub struct LookupInput {
 }
 
 async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
-    let union = state
-        .store
-        .union_by_id(case.union_id)
-        .await?
-        .map(|u| u.record.name)
-        .unwrap_or_default();
+    let union = state.store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let record = state.store.record_book(case.id).await?;
     Ok(Json(PublicCaseView::new(case, union, record)))
 }
@@ -121,14 +109,6 @@ pub async fn rate(
     Path(number): Path<String>,
     ApiJson(body): ApiJson<PublicRatingInput>,
 ) -> ApiResult<Json<PublicCaseView>> {
-    let saved = service::rate_with_code(
-        &state,
-        peer.ip(),
-        &number,
-        &body.code,
-        body.rating,
-        body.comment,
-    )
-    .await?;
+    let saved = service::rate_with_code(&state, peer.ip(), &number, &body.code, body.rating, body.comment).await?;
     public_view(&state, &saved).await
 }

@@ -30,12 +30,8 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<(CookieJar, Json<UserView>)> {
-    let (user, token) =
-        crate::service::login(&state, peer.ip(), &body.username, body.password).await?;
-    Ok((
-        jar.add(auth::session_cookie(token, state.secure_cookies)),
-        Json(UserView::from(&user)),
-    ))
+    let (user, token) = crate::service::login(&state, peer.ip(), &body.username, body.password).await?;
+    Ok((jar.add(auth::session_cookie(token, state.secure_cookies)), Json(UserView::from(&user))))
 }
 
 /// Logs out: the session is deleted, the cookie cleared.
@@ -48,10 +44,7 @@ pub async fn logout(
     if let Some(token) = &caller.session_token {
         state.store.delete_session(&auth::sha256_hex(token)).await?;
     }
-    Ok((
-        jar.remove(axum_extra::extract::cookie::Cookie::build(auth::SESSION_COOKIE).path("/")),
-        StatusCode::NO_CONTENT,
-    ))
+    Ok((jar.remove(axum_extra::extract::cookie::Cookie::build(auth::SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
 }
 
 /// The account making the call.
@@ -86,20 +79,9 @@ pub async fn create_token(
     let user = caller.user()?;
     youyue_domain::case::check_text("name", &body.name, 200, true)?;
     let secret = auth::random_token();
-    state
-        .store
-        .create_api_token(
-            user.id,
-            &body.name,
-            &auth::sha256_hex(&secret),
-            Timestamp::now(),
-        )
-        .await?;
+    state.store.create_api_token(user.id, &body.name, &auth::sha256_hex(&secret), Timestamp::now()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(TokenCreated {
-            token: format!("{}{secret}", auth::API_TOKEN_PREFIX),
-            name: body.name,
-        }),
+        Json(TokenCreated { token: format!("{}{secret}", auth::API_TOKEN_PREFIX), name: body.name }),
     ))
 }

@@ -46,11 +46,7 @@ impl Lang {
     /// 2026年3月2日 14:05 / 2 Mar 2026 14:05, China time.
     pub fn datetime(self, t: Timestamp) -> String {
         let local = t.to_cst();
-        format!(
-            "{} {}",
-            self.date(local.date_naive()),
-            local.format("%H:%M")
-        )
+        format!("{} {}", self.date(local.date_naive()), local.format("%H:%M"))
     }
 
     /// ¥30,000.00
@@ -135,9 +131,7 @@ impl Lang {
             (Some(x), Lang::En) => {
                 let s = x.as_str();
                 let mut c = s.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
+                c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
             }
             (None, Lang::Zh) if a == "import" => "导入".to_owned(),
             (None, _) => a.to_owned(),
@@ -323,10 +317,7 @@ mod tests {
         assert_eq!(Lang::Zh.datetime(t), "2026年3月2日 14:05");
         assert_eq!(Lang::En.datetime(t), "2 Mar 2026 14:05");
         assert_eq!(Lang::Zh.money("30000".parse().unwrap()), "¥30,000.00");
-        assert_eq!(
-            Lang::Zh.money("6890000.5".parse().unwrap()),
-            "¥6,890,000.50"
-        );
+        assert_eq!(Lang::Zh.money("6890000.5".parse().unwrap()), "¥6,890,000.50");
         assert_eq!(Lang::Zh.money("0.05".parse().unwrap()), "¥0.05");
         assert_eq!(Lang::Zh.money("999".parse().unwrap()), "¥999.00");
     }

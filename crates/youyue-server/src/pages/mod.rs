@@ -39,10 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(staff::login_form).post(staff::login))
         .route("/logout", post(staff::logout))
         .route("/inbox", get(staff::inbox))
-        .route(
-            "/cases/new",
-            get(staff::new_case_form).post(staff::new_case),
-        )
+        .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/unions", get(org::unions))
@@ -92,25 +89,10 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, PageError> {
         let jar = CookieJar::from_headers(&parts.headers);
         let lang = Lang::from_cookie(jar.get(LANG_COOKIE).map(|c| c.value()));
-        let caller = Caller::from_request_parts(parts, state)
-            .await
-            .map_err(|e| PageError::new(lang, e))?;
-        let csrf = parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_default();
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
-        Ok(Ctx {
-            lang,
-            user: caller.user,
-            csrf,
-            path,
-        })
+        let caller = Caller::from_request_parts(parts, state).await.map_err(|e| PageError::new(lang, e))?;
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        Ok(Ctx { lang, user: caller.user, csrf, path })
     }
 }
 
@@ -120,11 +102,7 @@ impl Ctx {
     }
 
     pub fn other_lang_href(&self) -> String {
-        format!(
-            "/lang/{}?next={}",
-            self.lang.other().code(),
-            urlencode(&self.path)
-        )
+        format!("/lang/{}?next={}", self.lang.other().code(), urlencode(&self.path))
     }
 
     pub fn is_staff(&self) -> bool {
@@ -132,16 +110,12 @@ impl Ctx {
     }
 
     pub fn manages(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.role.manages_accounts())
+        self.user.as_ref().is_some_and(|u| u.role.manages_accounts())
     }
 
     /// The logged-in user, or a redirect to the login page.
     pub fn require_user(&self) -> Result<&User, PageError> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| PageError::login(self.lang, &self.path))
+        self.user.as_ref().ok_or_else(|| PageError::login(self.lang, &self.path))
     }
 
     pub fn require_staff(&self) -> Result<&User, PageError> {
@@ -157,18 +131,11 @@ impl Ctx {
     pub fn check_csrf(&self, given: &str) -> Result<(), PageError> {
         let ok = !self.csrf.is_empty()
             && given.len() == self.csrf.len()
-            && given
-                .bytes()
-                .zip(self.csrf.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0;
+            && given.bytes().zip(self.csrf.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
         if ok {
             Ok(())
         } else {
-            Err(self.err(ApiError::BadRequest {
-                message: self.t("csrf").to_owned(),
-                field: None,
-            }))
+            Err(self.err(ApiError::BadRequest { message: self.t("csrf").to_owned(), field: None }))
         }
     }
 
@@ -196,11 +163,7 @@ impl Errors {
     pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
         let field = e.field().unwrap_or_else(|| "general".into());
         let message = match (lang, field_message_zh(&field)) {
-            (Lang::Zh, Some(m))
-                if matches!(e, ApiError::Invalid { .. } | ApiError::BadRequest { .. }) =>
-            {
-                m.to_owned()
-            }
+            (Lang::Zh, Some(m)) if matches!(e, ApiError::Invalid { .. } | ApiError::BadRequest { .. }) => m.to_owned(),
             _ => general_message(lang, e),
         };
         Errors(HashMap::from([(field, message)]))
@@ -264,18 +227,10 @@ pub struct PageError {
 
 impl PageError {
     pub fn new(lang: Lang, err: ApiError) -> PageError {
-        PageError {
-            lang,
-            err: Some(err),
-            login_next: None,
-        }
+        PageError { lang, err: Some(err), login_next: None }
     }
     fn login(lang: Lang, next: &str) -> PageError {
-        PageError {
-            lang,
-            err: None,
-            login_next: Some(next.to_owned()),
-        }
+        PageError { lang, err: None, login_next: Some(next.to_owned()) }
     }
 }
 
@@ -307,17 +262,8 @@ impl IntoResponse for PageError {
             StatusCode::FORBIDDEN => l.t("forbidden_title"),
             _ => l.t("error_title"),
         };
-        let ctx = Ctx {
-            lang: l,
-            user: None,
-            csrf: String::new(),
-            path: "/".into(),
-        };
-        let page = ErrorPage {
-            ctx,
-            title: title.to_owned(),
-            message: general_message(l, &err),
-        };
+        let ctx = Ctx { lang: l, user: None, csrf: String::new(), path: "/".into() };
+        let page = ErrorPage { ctx, title: title.to_owned(), message: general_message(l, &err) };
         (status, render(&page)).into_response()
     }
 }
@@ -347,7 +293,15 @@ pub fn urlencode(s: &str) -> String {
 /// Only paths of this site are followed after a switch or a login (no open redirect).
 pub fn local_path(next: Option<&String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        // Printable ASCII only: browsers drop tabs and newlines, so "/\t/evil" would act as "//evil".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.clone()
+        }
         _ => "/".into(),
     }
 }
@@ -364,11 +318,24 @@ async fn set_lang(Path(code): Path<String>, Query(q): Query<HashMap<String, Stri
 
 async fn css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        let go = |s: &str| local_path(Some(&s.to_owned()));
+        assert_eq!(go("/inbox?tab=all"), "/inbox?tab=all");
+        for bad in ["//evil.example", "/\t/evil.example", "/\\evil", "https://evil.example", "/%0a", "/ x"] {
+            let expect = if bad == "/%0a" { "/%0a" } else { "/" };
+            assert_eq!(go(bad), expect, "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

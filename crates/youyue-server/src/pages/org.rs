@@ -32,23 +32,14 @@ impl UnionsPage {
         format!("depth-{}", (u.depth - base).clamp(0, 6))
     }
     fn opened(&self, u: &Union) -> String {
-        u.record
-            .studio_opened_on
-            .map(|d| self.ctx.lang.date(d))
-            .unwrap_or_default()
+        u.record.studio_opened_on.map(|d| self.ctx.lang.date(d)).unwrap_or_default()
     }
 }
 
 pub async fn unions(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     let user = ctx.require_staff()?.clone();
-    let own = access::own_union(state.store.as_ref(), &user)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    let unions = state
-        .store
-        .subtree(&own)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let own = access::own_union(state.store.as_ref(), &user).await.map_err(|e| ctx.err(e))?;
+    let unions = state.store.subtree(&own).await.map_err(|e| ctx.err(e.into()))?;
     Ok(render(&UnionsPage { ctx, unions }))
 }
 
@@ -81,33 +72,18 @@ impl UnionPage {
     }
 }
 
-async fn union_page_with(
-    ctx: Ctx,
-    state: &AppState,
-    code: &str,
-    errors: Errors,
-    notice: Option<String>,
-) -> PageResult {
+async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors, notice: Option<String>) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let store = state.store.as_ref();
-    let union = access::union_within(store, &user, code)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    let stored = store
-        .studio_items(union.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let union = access::union_within(store, &user, code).await.map_err(|e| ctx.err(e))?;
+    let stored = store.studio_items(union.id).await.map_err(|e| ctx.err(e.into()))?;
     let items = StudioItem::ALL
         .iter()
         .map(|i| {
             let s = stored.iter().find(|r| r.item == *i);
             ItemRow {
                 key: i.as_str(),
-                label: if ctx.lang == super::Lang::Zh {
-                    i.label_zh()
-                } else {
-                    i.label_en()
-                },
+                label: if ctx.lang == super::Lang::Zh { i.label_zh() } else { i.label_en() },
                 done: s.is_some_and(|r| r.done),
                 note: s.map(|r| r.note.clone()).unwrap_or_default(),
                 updated: s
@@ -123,58 +99,28 @@ async fn union_page_with(
         .into_iter()
         .filter(|u| u.union_id == union.id)
         .collect();
-    let bulletins = store
-        .bulletins(union.id, 20)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let bulletins = store.bulletins(union.id, 20).await.map_err(|e| ctx.err(e.into()))?;
     let can_manage = access::may_manage_accounts(&user, None).is_ok();
     let mut roles = vec![Role::Receptionist, Role::Handler, Role::Chair];
     if user.role == Role::Admin {
         roles.push(Role::Admin);
     }
-    let roles = roles
-        .into_iter()
-        .map(|r| (r.as_str(), ctx.lang.role(r)))
-        .collect();
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = UnionPage {
-        ctx,
-        union,
-        items,
-        staff,
-        bulletins,
-        can_manage,
-        roles,
-        errors,
-        notice,
-    };
+    let roles = roles.into_iter().map(|r| (r.as_str(), ctx.lang.role(r))).collect();
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let page = UnionPage { ctx, union, items, staff, bulletins, can_manage, roles, errors, notice };
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn union_page(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> PageResult {
+pub async fn union_page(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     union_page_with(ctx, &state, &code, Errors::default(), None).await
 }
 
 /// Checks the CSRF token and that the caller manages the union; returns both.
-async fn managed(
-    ctx: &Ctx,
-    state: &AppState,
-    code: &str,
-    csrf: &str,
-) -> Result<(User, Union), super::PageError> {
+async fn managed(ctx: &Ctx, state: &AppState, code: &str, csrf: &str) -> Result<(User, Union), super::PageError> {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(csrf)?;
-    let union = access::union_within(state.store.as_ref(), &user, code)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let union = access::union_within(state.store.as_ref(), &user, code).await.map_err(|e| ctx.err(e))?;
     access::may_manage_accounts(&user, None).map_err(|e| ctx.err(e))?;
     Ok((user, union))
 }
@@ -188,20 +134,16 @@ pub async fn save_items(
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let (user, union) = managed(&ctx, &state, &code, &csrf).await?;
     let now = Timestamp::now();
-    let stored = state
-        .store
-        .studio_items(union.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let stored = state.store.studio_items(union.id).await.map_err(|e| ctx.err(e.into()))?;
+    // Every item is checked before any is written, and the changed ones are written
+    // together; only what changed is written, so that "updated by" stays true.
+    let mut changed = Vec::new();
     for item in StudioItem::ALL {
         let r = StudioItemRecord {
             union: union.record.code.clone(),
             item: *item,
             done: form.contains_key(&format!("done_{}", item.as_str())),
-            note: form
-                .get(&format!("note_{}", item.as_str()))
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_default(),
+            note: form.get(&format!("note_{}", item.as_str())).map(|s| s.trim().to_owned()).unwrap_or_default(),
             updated_by: user.username.clone(),
             updated_at: now,
         };
@@ -209,19 +151,15 @@ pub async fn save_items(
             let errors = Errors::from_api(ctx.lang, &e.into());
             return union_page_with(ctx, &state, &code, errors, None).await;
         }
-        // Only what changed is written, so that "updated by" stays true.
         let unchanged = match stored.iter().find(|x| x.item == *item) {
             Some(b) => b.done == r.done && b.note == r.note,
             None => !r.done && r.note.is_empty(),
         };
         if !unchanged {
-            state
-                .store
-                .set_studio_item(&r)
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
+            changed.push(r);
         }
     }
+    state.store.set_studio_items(&changed).await.map_err(|e| ctx.err(e.into()))?;
     let notice = Some(ctx.t("saved").to_owned());
     union_page_with(ctx, &state, &code, Errors::default(), notice).await
 }
@@ -254,11 +192,7 @@ pub async fn post_bulletin(
         let errors = Errors::from_api(ctx.lang, &ApiError::from(e));
         return union_page_with(ctx, &state, &code, errors, None).await;
     }
-    state
-        .store
-        .post_bulletin(&b)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    state.store.post_bulletin(&b).await.map_err(|e| ctx.err(e.into()))?;
     let notice = Some(ctx.t("posted").to_owned());
     union_page_with(ctx, &state, &code, Errors::default(), notice).await
 }
@@ -305,10 +239,7 @@ pub async fn invite(
     .await;
     match result {
         Ok((username, password)) => {
-            let notice = Some(format!(
-                "{username} · {}: {password}",
-                ctx.t("new_password")
-            ));
+            let notice = Some(format!("{username} · {}: {password}", ctx.t("new_password")));
             union_page_with(ctx, &state, &code, Errors::default(), notice).await
         }
         Err(ApiError::Conflict(_)) => {
@@ -343,28 +274,16 @@ pub async fn change_user(
     let (user, union) = managed(&ctx, &state, &code, &form.csrf).await?;
     let store = state.store.as_ref();
     let not_found = || ctx.err(ApiError::not_found(format!("no account \"{username}\"")));
-    let target = store
-        .user_by_username(&username)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(not_found)?;
+    let target = access::managed_account(store, &user, &username).await.map_err(|e| ctx.err(e))?;
     if target.union_id != union.id {
         return Err(not_found());
     }
-    access::may_manage_accounts(&user, Some(target.role)).map_err(|e| ctx.err(e))?;
     let result: Result<(), ApiError> = match form.op.as_str() {
-        "disable" | "enable" if target.id == user.id => Err(ApiError::invalid(
-            "general",
-            "you cannot disable your own account",
-        )),
-        "disable" => store
-            .set_user_active(target.id, false)
-            .await
-            .map_err(Into::into),
-        "enable" => store
-            .set_user_active(target.id, true)
-            .await
-            .map_err(Into::into),
+        "disable" | "enable" | "role" if target.id == user.id => {
+            Err(ApiError::invalid("general", "you cannot disable your own account or change your own role"))
+        }
+        "disable" => store.set_user_active(target.id, false).await.map_err(Into::into),
+        "enable" => store.set_user_active(target.id, true).await.map_err(Into::into),
         "role" => match Role::parse(&form.role).filter(|r| r.is_staff()) {
             Some(r) => match access::may_manage_accounts(&user, Some(r)) {
                 Ok(()) => store.set_user_role(target.id, r).await.map_err(Into::into),

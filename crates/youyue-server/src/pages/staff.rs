@@ -46,12 +46,7 @@ pub struct LoginForm {
 
 pub async fn login_form(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let next = local_path(q.get("next"));
-    Ok(render(&LoginPage {
-        ctx,
-        username: String::new(),
-        next,
-        errors: Errors::default(),
-    }))
+    Ok(render(&LoginPage { ctx, username: String::new(), next, errors: Errors::default() }))
 }
 
 pub async fn login(
@@ -64,8 +59,7 @@ pub async fn login(
     match service::login(&state, peer.ip(), form.username.trim(), form.password).await {
         Ok((_, token)) => {
             let cookie = auth::session_cookie(token, state.secure_cookies).to_string();
-            let mut resp = Redirect::to(&local_path(Some(&form.next)).replace("/login", "/inbox"))
-                .into_response();
+            let mut resp = Redirect::to(&local_path(Some(&form.next)).replace("/login", "/inbox")).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -73,12 +67,7 @@ pub async fn login(
         }
         Err(e @ (ApiError::WrongCredentials | ApiError::TooManyRequests)) => {
             let errors = Errors::from_api(ctx.lang, &e);
-            let page = LoginPage {
-                ctx,
-                username: form.username,
-                next: form.next,
-                errors,
-            };
+            let page = LoginPage { ctx, username: form.username, next: form.next, errors };
             Ok((e.status(), render(&page)).into_response())
         }
         Err(e) => Err(ctx.err(e)),
@@ -99,17 +88,10 @@ pub async fn logout(
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     if let Some(c) = jar.get(auth::SESSION_COOKIE) {
-        state
-            .store
-            .delete_session(&auth::sha256_hex(c.value()))
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
+        state.store.delete_session(&auth::sha256_hex(c.value())).await.map_err(|e| ctx.err(e.into()))?;
     }
     let mut resp = Redirect::to("/").into_response();
-    let clear = format!(
-        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
-        auth::SESSION_COOKIE
-    );
+    let clear = format!("{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax", auth::SESSION_COOKIE);
     if let Ok(v) = HeaderValue::from_str(&clear) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -133,28 +115,18 @@ pub struct Row {
     pub people: i64,
 }
 
-fn row(
-    ctx: &Ctx,
-    c: &StoredCase,
-    union_names: &HashMap<i64, String>,
-    today: chrono::NaiveDate,
-) -> Row {
+fn row(ctx: &Ctx, c: &StoredCase, union_names: &HashMap<i64, String>, today: chrono::NaiveDate) -> Row {
     let r = &c.record;
     let (due_class, due_badge) = match r.due_on {
         Some(d) if !r.status.is_closed() && d < today => ("red", ctx.t("overdue_badge")),
         Some(d) if !r.status.is_closed() && d == today => ("amber", ctx.t("due_today")),
-        Some(d) if !r.status.is_closed() && today.succ_opt() == Some(d) => {
-            ("amber", ctx.t("due_soon_badge"))
-        }
+        Some(d) if !r.status.is_closed() && today.succ_opt() == Some(d) => ("amber", ctx.t("due_soon_badge")),
         _ => ("", ""),
     };
     Row {
         number: r.number.to_string(),
         title: r.title.clone(),
-        union: union_names
-            .get(&c.union_id)
-            .cloned()
-            .unwrap_or_else(|| r.union.to_string()),
+        union: union_names.get(&c.union_id).cloned().unwrap_or_else(|| r.union.to_string()),
         kind: ctx.lang.kind(r.kind),
         status: ctx.lang.status(r.status),
         status_class: match r.status {
@@ -246,17 +218,14 @@ struct InboxPage {
 
 const PER_PAGE: i64 = 25;
 
-pub async fn inbox(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Query(p): Query<InboxParams>,
-) -> PageResult {
+pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
     let e = |err: youyue_store::StoreError| ctx.err(err.into());
     let today = Timestamp::now().cst_date();
     let mut q = CaseQuery {
-        within: user.union_path.clone(),
+        // Workers see their own cases wherever they raised them; staff their subtree.
+        within: if user.role.is_staff() { user.union_path.clone() } else { "/".into() },
         kind: Kind::parse(&p.kind),
         channel: Channel::parse(&p.channel),
         text: Some(p.q.clone()).filter(|t| !t.trim().is_empty()),
@@ -276,31 +245,16 @@ pub async fn inbox(
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
     }
-    let own = access::own_union(store, &user)
-        .await
-        .map_err(|x| ctx.err(x))?;
-    let unions = if user.role.is_staff() {
-        store.subtree(&own).await.map_err(e)?
-    } else {
-        Vec::new()
-    };
+    let own = access::own_union(store, &user).await.map_err(|x| ctx.err(x))?;
+    let unions = if user.role.is_staff() { store.subtree(&own).await.map_err(e)? } else { Vec::new() };
     if !p.union.is_empty() {
-        q.union_path = Some(
-            access::union_within(store, &user, &p.union)
-                .await
-                .map_err(|x| ctx.err(x))?
-                .path,
-        );
+        q.union_path = Some(access::union_within(store, &user, &p.union).await.map_err(|x| ctx.err(x))?.path);
     }
     let counts = store.count_by_status(&q).await.map_err(e)?;
     let count = |s: &str| counts.get(s).copied().unwrap_or(0);
     let open = count("registered") + count("accepted") + count("in_progress");
     let all: i64 = counts.values().sum();
-    let tab = if p.tab.is_empty() {
-        "open"
-    } else {
-        p.tab.as_str()
-    };
+    let tab = if p.tab.is_empty() { "open" } else { p.tab.as_str() };
     match tab {
         "open" => q.open_only = true,
         "all" => {}
@@ -308,87 +262,31 @@ pub async fn inbox(
     }
     let mut tabs = vec![
         ("open", ctx.t("open"), open),
-        (
-            "registered",
-            ctx.lang.status(Status::Registered),
-            count("registered"),
-        ),
-        (
-            "accepted",
-            ctx.lang.status(Status::Accepted),
-            count("accepted"),
-        ),
-        (
-            "in_progress",
-            ctx.lang.status(Status::InProgress),
-            count("in_progress"),
-        ),
-        (
-            "resolved",
-            ctx.lang.status(Status::Resolved),
-            count("resolved"),
-        ),
-        (
-            "explained",
-            ctx.lang.status(Status::Explained),
-            count("explained"),
-        ),
+        ("registered", ctx.lang.status(Status::Registered), count("registered")),
+        ("accepted", ctx.lang.status(Status::Accepted), count("accepted")),
+        ("in_progress", ctx.lang.status(Status::InProgress), count("in_progress")),
+        ("resolved", ctx.lang.status(Status::Resolved), count("resolved")),
+        ("explained", ctx.lang.status(Status::Explained), count("explained")),
         ("all", ctx.t("all"), all),
     ]
     .into_iter()
-    .map(|(key, label, count)| Tab {
-        key,
-        label,
-        count,
-        href: p.href(&[("tab", key)]),
-        current: key == tab,
-    })
+    .map(|(key, label, count)| Tab { key, label, count, href: p.href(&[("tab", key)]), current: key == tab })
     .collect::<Vec<_>>();
-    tabs.iter_mut()
-        .for_each(|t| t.href = t.href.replace("&page=", "&_="));
-    let page = p.page.parse::<i64>().ok().filter(|n| *n >= 1).unwrap_or(1);
+    tabs.iter_mut().for_each(|t| t.href = t.href.replace("&page=", "&_="));
+    let page = p.page.parse::<i64>().ok().filter(|n| (1..=1_000_000).contains(n)).unwrap_or(1);
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
     let found = store.list_cases(&q).await.map_err(e)?;
-    let names: HashMap<i64, String> = unions
-        .iter()
-        .map(|u| (u.id, u.record.name.clone()))
-        .collect();
-    let rows = found
-        .cases
-        .iter()
-        .map(|c| row(&ctx, c, &names, today))
-        .collect();
+    let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
+    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, today)).collect();
     let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_s = |n: i64| n.to_string();
     let prev = (page > 1).then(|| p.href(&[("tab", tab), ("page", &page_s(page - 1))]));
     let next = (page < pages).then(|| p.href(&[("tab", tab), ("page", &page_s(page + 1))]));
-    let kinds = Kind::ALL
-        .iter()
-        .map(|k| (k.as_str(), ctx.lang.kind(*k)))
-        .collect();
-    let channels = Channel::ALL
-        .iter()
-        .map(|c| (c.as_str(), ctx.lang.channel(*c)))
-        .collect();
-    let p = InboxParams {
-        tab: tab.to_owned(),
-        ..p
-    };
-    Ok(render(&InboxPage {
-        ctx,
-        p,
-        tabs,
-        rows,
-        total: found.total,
-        page,
-        pages,
-        prev,
-        next,
-        kinds,
-        channels,
-        unions,
-    }))
+    let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
+    let channels = Channel::ALL.iter().map(|c| (c.as_str(), ctx.lang.channel(*c))).collect();
+    let p = InboxParams { tab: tab.to_owned(), ..p };
+    Ok(render(&InboxPage { ctx, p, tabs, rows, total: found.total, page, pages, prev, next, kinds, channels, unions }))
 }
 
 /// The register form: what the worker said, plus how it came.
@@ -419,51 +317,19 @@ struct NewCasePage {
     unions: Vec<Union>,
 }
 
-async fn new_case_page(
-    ctx: Ctx,
-    state: &AppState,
-    user: &User,
-    form: RegisterForm,
-    errors: Errors,
-) -> PageResult {
-    let own = access::own_union(state.store.as_ref(), user)
-        .await
-        .map_err(|x| ctx.err(x))?;
-    let unions = state
-        .store
-        .subtree(&own)
-        .await
-        .map_err(|x| ctx.err(x.into()))?;
+async fn new_case_page(ctx: Ctx, state: &AppState, user: &User, form: RegisterForm, errors: Errors) -> PageResult {
+    let own = access::own_union(state.store.as_ref(), user).await.map_err(|x| ctx.err(x))?;
+    let unions = state.store.subtree(&own).await.map_err(|x| ctx.err(x.into()))?;
     let kinds = kind_choices(&ctx);
-    let channels = Channel::ALL
-        .iter()
-        .map(|c| (c.as_str(), ctx.lang.channel(*c)))
-        .collect();
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((
-        status,
-        render(&NewCasePage {
-            ctx,
-            form,
-            errors,
-            kinds,
-            channels,
-            unions,
-        }),
-    )
-        .into_response())
+    let channels = Channel::ALL.iter().map(|c| (c.as_str(), ctx.lang.channel(*c))).collect();
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&NewCasePage { ctx, form, errors, kinds, channels, unions })).into_response())
 }
 
 pub async fn new_case_form(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     let user = ctx.require_staff()?.clone();
-    let mut form = RegisterForm {
-        channel: "hotline".into(),
-        ..RegisterForm::default()
-    };
+    let mut form = RegisterForm { channel: "hotline".into(), ..RegisterForm::default() };
     form.case.people = "1".into();
     form.union = user.union_code.to_string();
     new_case_page(ctx, &state, &user, form, Errors::default()).await
@@ -475,21 +341,13 @@ fn local_time(field: &'static str, s: &str) -> Result<Option<String>, ApiError> 
     if s.is_empty() {
         return Ok(None);
     }
-    let with_seconds = if s.len() == 16 {
-        format!("{s}:00")
-    } else {
-        s.to_owned()
-    };
+    let with_seconds = if s.len() == 16 { format!("{s}:00") } else { s.to_owned() };
     let t = format!("{with_seconds}+08:00");
     Timestamp::parse_rfc3339(&t).map_err(|e| ApiError::invalid(field, e.to_string()))?;
     Ok(Some(t))
 }
 
-pub async fn new_case(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Form(form): Form<RegisterForm>,
-) -> PageResult {
+pub async fn new_case(ctx: Ctx, State(state): State<AppState>, Form(form): Form<RegisterForm>) -> PageResult {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(&form.case.csrf)?;
     let problems = form.case.problems(ctx.lang);
@@ -498,8 +356,7 @@ pub async fn new_case(
     }
     let input = (|| {
         let case = form.case.to_input(&form.union)?;
-        let channel = Channel::parse(&form.channel)
-            .ok_or_else(|| ApiError::invalid("channel", "choose a channel"))?;
+        let channel = Channel::parse(&form.channel).ok_or_else(|| ApiError::invalid("channel", "choose a channel"))?;
         Ok::<_, ApiError>(RegisterInput {
             union: case.union,
             kind: case.kind,
@@ -576,12 +433,7 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "note" => ("说明", "Note"),
         other => return other.to_owned(),
     };
-    if ctx.lang == super::Lang::Zh {
-        zh_en.0
-    } else {
-        zh_en.1
-    }
-    .to_owned()
+    if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
 }
 
 /// A record-book value in words: statuses and kinds by name, times in China time, money in yuan.
@@ -602,11 +454,23 @@ fn field_value(ctx: &Ctx, key: &str, v: &serde_json::Value) -> String {
             _ => None,
         }
         .unwrap_or_else(|| s.clone()),
-        Value::Number(n) if key == "rating" => n
-            .as_i64()
-            .map(|r| l.rating(r).to_owned())
-            .unwrap_or_default(),
+        Value::Number(n) if key == "rating" => n.as_i64().map(|r| l.rating(r).to_owned()).unwrap_or_default(),
         other => other.to_string(),
+    }
+}
+
+/// An entry as a worker account reads it: who (the union or the worker) and the words
+/// meant for the worker; internal entries are not shown at all.
+fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
+    let actor = if e.actor == "worker" { ctx.t("worker") } else { ctx.t("union") };
+    let lines = youyue_domain::command::public_message(&e.action, e.internal, &e.detail).into_iter().collect();
+    EntryLine {
+        seq: e.seq,
+        at: ctx.lang.datetime(e.at),
+        actor: actor.to_owned(),
+        action: ctx.lang.action(&e.action),
+        internal: false,
+        lines,
     }
 }
 
@@ -614,11 +478,7 @@ fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
     for key in ["text", "reason", "place", "starts_at", "note"] {
         if let Some(v) = e.detail.get(key) {
-            lines.push(format!(
-                "{}: {}",
-                field_label(ctx, key),
-                field_value(ctx, key, v)
-            ));
+            lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
         }
     }
     let before = e.detail.get("before").and_then(|v| v.as_object());
@@ -666,14 +526,10 @@ impl CasePage {
         self.c.actions.iter().any(|x| x.as_str() == a)
     }
     fn when(&self, s: &str) -> String {
-        Timestamp::parse_rfc3339(s)
-            .map(|t| self.ctx.lang.datetime(t))
-            .unwrap_or_default()
+        Timestamp::parse_rfc3339(s).map(|t| self.ctx.lang.datetime(t)).unwrap_or_default()
     }
     fn money(&self, s: &str) -> String {
-        s.parse::<Money>()
-            .map(|m| self.ctx.lang.money(m))
-            .unwrap_or_default()
+        s.parse::<Money>().map(|m| self.ctx.lang.money(m)).unwrap_or_default()
     }
     fn kind_label(&self) -> &'static str {
         self.ctx.lang.kind(self.c.kind)
@@ -750,20 +606,19 @@ async fn case_page_with(
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
-    let case = access::visible_case(store, &user, number)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    let record = store
-        .record_book(case.id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let case = access::visible_case(store, &user, number).await.map_err(|e| ctx.err(e))?;
+    let record = store.record_book(case.id).await.map_err(|e| ctx.err(e.into()))?;
     let union_name = store
         .union_by_id(case.union_id)
         .await
         .map_err(|e| ctx.err(e.into()))?
         .map(|u| u.record.name)
         .unwrap_or_default();
-    let lines = record.iter().map(|e| entry_line(&ctx, e)).collect();
+    let lines = if user.role.is_staff() {
+        record.iter().map(|e| entry_line(&ctx, e)).collect()
+    } else {
+        record.iter().filter(|e| !e.internal).map(|e| worker_entry_line(&ctx, e)).collect()
+    };
     let handlers = if user.role.is_staff() {
         store
             .users_on_path(&case.union_path)
@@ -776,43 +631,15 @@ async fn case_page_with(
         Vec::new()
     };
     let c = CaseView::new(&user, &case, None, Timestamp::now());
-    let kinds = Kind::ALL
-        .iter()
-        .map(|k| (k.as_str(), ctx.lang.kind(*k)))
-        .collect();
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = CasePage {
-        ctx,
-        c,
-        union_name,
-        record: lines,
-        handlers,
-        kinds,
-        errors,
-        open_action,
-        form,
-    };
+    let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let page = CasePage { ctx, c, union_name, record: lines, handlers, kinds, errors, open_action, form };
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn case_page(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(number): Path<String>,
-) -> PageResult {
-    case_page_with(
-        ctx,
-        &state,
-        &number,
-        Errors::default(),
-        String::new(),
-        ActionForm::default(),
-    )
-    .await
+pub async fn case_page(ctx: Ctx, State(state): State<AppState>, Path(number): Path<String>) -> PageResult {
+    case_page_with(ctx, &state, &number, Errors::default(), String::new(), ActionForm::default()).await
 }
 
 fn yes_no(field: &'static str, v: &str) -> Result<Option<bool>, ApiError> {
@@ -831,59 +658,31 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
             urgency: Urgency::parse(&f.urgency).unwrap_or(Urgency::Normal),
             due_on: match f.due_on.trim() {
                 "" => None,
-                d => Some(
-                    youyue_domain::time::parse_date(d)
-                        .map_err(|e| ApiError::invalid("due_on", e.to_string()))?,
-                ),
+                d => Some(youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("due_on", e.to_string()))?),
             },
         },
-        Action::Note => Command::Note {
-            text: f.text.clone(),
-            internal: f.internal.is_some(),
-        },
+        Action::Note => Command::Note { text: f.text.clone(), internal: f.internal.is_some() },
         Action::Schedule => {
-            let at = local_time("starts_at", &f.starts_at)?
-                .ok_or_else(|| ApiError::invalid("starts_at", "say when"))?;
-            let starts_at = Timestamp::parse_rfc3339(&at)
-                .map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
-            Command::Schedule {
-                starts_at,
-                place: f.place.clone(),
-                note: f.note.clone(),
-            }
+            let at =
+                local_time("starts_at", &f.starts_at)?.ok_or_else(|| ApiError::invalid("starts_at", "say when"))?;
+            let starts_at = Timestamp::parse_rfc3339(&at).map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
+            Command::Schedule { starts_at, place: f.place.clone(), note: f.note.clone() }
         }
         Action::Resolve => {
-            let amount_recovered = match f
-                .amount_recovered
-                .trim()
-                .replace([',', '，', '¥'], "")
-                .as_str()
-            {
+            let amount_recovered = match f.amount_recovered.trim().replace([',', '，', '¥'], "").as_str() {
                 "" => None,
-                a => Some(
-                    a.parse::<Money>()
-                        .map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?,
-                ),
+                a => Some(a.parse::<Money>().map_err(|e| ApiError::invalid("amount_recovered", e.to_string()))?),
             };
             let outcome = Outcome {
                 agreement: yes_no("agreement", &f.agreement)?,
                 amount_recovered,
                 adopted: yes_no("adopted", &f.adopted)?,
             };
-            Command::Resolve {
-                resolution: f.resolution.clone(),
-                outcome,
-            }
+            Command::Resolve { resolution: f.resolution.clone(), outcome }
         }
-        Action::Explain => Command::Explain {
-            explanation: f.explanation.clone(),
-        },
-        Action::Reopen => Command::Reopen {
-            reason: f.reason.clone(),
-        },
-        Action::Assign | Action::Register | Action::Rate => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        Action::Explain => Command::Explain { explanation: f.explanation.clone() },
+        Action::Reopen => Command::Reopen { reason: f.reason.clone() },
+        Action::Assign | Action::Register | Action::Rate => return Err(ApiError::not_found("no such action")),
     })
 }
 
@@ -895,19 +694,13 @@ pub async fn case_action(
 ) -> PageResult {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(&form.csrf)?;
-    let action_kind =
-        Action::parse(&action).ok_or_else(|| ctx.err(ApiError::not_found("no such action")))?;
+    let action_kind = Action::parse(&action).ok_or_else(|| ctx.err(ApiError::not_found("no such action")))?;
     let result = if action_kind == Action::Assign {
         match service::assignment(&state, form.handler.trim()).await {
             Ok(h) => {
                 service::apply(&state, &user, &number, |case| {
                     access::may_handle(&h, case)?;
-                    Ok((
-                        Command::Assign {
-                            handler: h.username.clone(),
-                        },
-                        Some(h.id),
-                    ))
+                    Ok((Command::Assign { handler: h.username.clone() }, Some(h.id)))
                 })
                 .await
             }

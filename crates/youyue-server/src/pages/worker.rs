@@ -30,29 +30,10 @@ pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     }
     // Studios are public: their names hang on signs at the workplace.
     let mut studios = Vec::new();
-    let mut roots = Vec::new();
-    for code in ["jd"] {
-        if let Ok(c) = code.parse::<UnionCode>() {
-            if let Some(u) = state
-                .store
-                .union_by_code(&c)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-            {
-                roots.push(u);
-            }
-        }
-    }
+    let roots = state.store.top_level_unions().await.map_err(|e| ctx.err(e.into()))?;
     for r in roots {
-        let all = state
-            .store
-            .subtree(&r)
-            .await
-            .map_err(|e| ctx.err(e.into()))?;
-        studios.extend(
-            all.into_iter()
-                .filter(|u| u.record.studio_opened_on.is_some()),
-        );
+        let all = state.store.subtree(&r).await.map_err(|e| ctx.err(e.into()))?;
+        studios.extend(all.into_iter().filter(|u| u.record.studio_opened_on.is_some()));
     }
     Ok(render(&HomePage { ctx, studios }))
 }
@@ -74,11 +55,7 @@ pub fn kind_choices(ctx: &Ctx) -> Vec<KindChoice> {
                 Kind::Wellbeing => ("kind_wellbeing", "kind_wellbeing_hint"),
                 Kind::Suggestion => ("kind_suggestion", "kind_suggestion_hint"),
             };
-            KindChoice {
-                value: k.as_str(),
-                label: ctx.lang.t(label),
-                hint: ctx.lang.t(hint),
-            }
+            KindChoice { value: k.as_str(), label: ctx.lang.t(label), hint: ctx.lang.t(hint) }
         })
         .collect()
 }
@@ -110,24 +87,17 @@ impl CaseForm {
     /// Every field's problem at once, so that the worker fixes them in one go. The
     /// service checks again; this only gathers the messages.
     pub fn problems(&self, lang: super::Lang) -> Errors {
-        use youyue_domain::case::{
-            check_people, check_text, MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
-        };
+        use youyue_domain::case::{check_people, check_text, MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
         let mut all = Errors::default();
         let mut add = |r: Result<(), ApiError>| {
             if let Err(e) = r {
                 all.0.extend(Errors::from_api(lang, &e).0);
             }
         };
-        add(Kind::parse(&self.kind)
-            .map(|_| ())
-            .ok_or_else(|| ApiError::invalid("kind", "choose what it is about")));
+        add(Kind::parse(&self.kind).map(|_| ()).ok_or_else(|| ApiError::invalid("kind", "choose what it is about")));
         add(check_text("description", &self.description, MAX_TEXT_CHARS, true).map_err(Into::into));
         add(check_text("title", &self.title, MAX_TITLE_CHARS, false).map_err(Into::into));
-        add(
-            check_text("worker_name", &self.worker_name, MAX_SHORT_CHARS, false)
-                .map_err(Into::into),
-        );
+        add(check_text("worker_name", &self.worker_name, MAX_SHORT_CHARS, false).map_err(Into::into));
         add(check_text("contact", &self.contact, MAX_SHORT_CHARS, false).map_err(Into::into));
         let people = self.people.trim();
         if !people.is_empty() || self.collective.is_some() {
@@ -140,14 +110,10 @@ impl CaseForm {
     }
 
     pub fn to_input(&self, union: &str) -> Result<CaseInput, ApiError> {
-        let kind = Kind::parse(&self.kind)
-            .ok_or_else(|| ApiError::invalid("kind", "choose what it is about"))?;
+        let kind = Kind::parse(&self.kind).ok_or_else(|| ApiError::invalid("kind", "choose what it is about"))?;
         let people = match self.people.trim() {
             "" => None,
-            p => Some(
-                p.parse::<i64>()
-                    .map_err(|_| ApiError::invalid("people", "must be a whole number"))?,
-            ),
+            p => Some(p.parse::<i64>().map_err(|_| ApiError::invalid("people", "must be a whole number"))?),
         };
         let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(CaseInput {
@@ -178,56 +144,20 @@ struct StudioPage {
 async fn studio_union(ctx: &Ctx, state: &AppState, code: &str) -> Result<Union, super::PageError> {
     let not_found = || ctx.err(ApiError::not_found(format!("no studio \"{code}\"")));
     let c: UnionCode = code.parse().map_err(|_| not_found())?;
-    state
-        .store
-        .union_by_code(&c)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(not_found)
+    state.store.union_by_code(&c).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(not_found)
 }
 
-async fn studio_page(
-    ctx: Ctx,
-    state: &AppState,
-    union: Union,
-    form: CaseForm,
-    errors: Errors,
-) -> PageResult {
-    let bulletins = state
-        .store
-        .bulletins(union.id, 10)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, errors: Errors) -> PageResult {
+    let bulletins = state.store.bulletins(union.id, 10).await.map_err(|e| ctx.err(e.into()))?;
     let kinds = kind_choices(&ctx);
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((
-        status,
-        render(&StudioPage {
-            ctx,
-            union,
-            kinds,
-            form,
-            errors,
-            bulletins,
-        }),
-    )
-        .into_response())
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins })).into_response())
 }
 
-pub async fn studio(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> PageResult {
+pub async fn studio(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     let union = studio_union(&ctx, &state, &code).await?;
-    let form = CaseForm {
-        people: "1".into(),
-        ..CaseForm::default()
-    };
+    let form = CaseForm { people: "1".into(), ..CaseForm::default() };
     studio_page(ctx, &state, union, form, Errors::default()).await
 }
 
@@ -259,19 +189,11 @@ pub async fn submit(
     };
     match result {
         Ok((case, tracking_code)) => {
-            let page = SubmittedPage {
-                ctx,
-                union,
-                number: case.record.number.to_string(),
-                code: tracking_code,
-            };
+            let page = SubmittedPage { ctx, union, number: case.record.number.to_string(), code: tracking_code };
             // The code is shown once: keep the page out of caches.
             Ok(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
         }
-        Err(
-            e
-            @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests),
-        ) => {
+        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests)) => {
             let errors = Errors::from_api(ctx.lang, &e);
             studio_page(ctx, &state, union, form, errors).await
         }
@@ -280,18 +202,16 @@ pub async fn submit(
 }
 
 /// The studio's QR code, as SVG, pointing at its page on this site.
-pub async fn qr(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-) -> PageResult {
+pub async fn qr(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> PageResult {
     let union = studio_union(&ctx, &state, &code).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    let url = format!("http://{host}/s/{}", union.record.code);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    // The printed sign must carry the address workers reach: the configured public URL,
+    // or else the address this request came to.
+    let base = match &state.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!("{}://{host}", if state.secure_cookies { "https" } else { "http" }),
+    };
+    let url = format!("{base}/s/{}", union.record.code);
     let svg = qrcode::QrCode::new(url.as_bytes())
         .map_err(|e| ctx.err(ApiError::Internal(e.to_string())))?
         .render::<qrcode::render::svg::Color>()
@@ -319,14 +239,10 @@ impl TrackPage {
         self.ctx.lang.status(*s)
     }
     fn when(&self, rfc3339: &str) -> String {
-        youyue_domain::Timestamp::parse_rfc3339(rfc3339)
-            .map(|t| self.ctx.lang.datetime(t))
-            .unwrap_or_default()
+        youyue_domain::Timestamp::parse_rfc3339(rfc3339).map(|t| self.ctx.lang.datetime(t)).unwrap_or_default()
     }
     fn money(&self, yuan: &str) -> String {
-        yuan.parse()
-            .map(|m| self.ctx.lang.money(m))
-            .unwrap_or_default()
+        yuan.parse().map(|m| self.ctx.lang.money(m)).unwrap_or_default()
     }
     fn step(&self, action: &str) -> String {
         self.ctx.lang.action(action)
@@ -379,22 +295,12 @@ async fn track_page(
                 .map_err(|e| ctx.err(e.into()))?
                 .map(|u| u.record.name)
                 .unwrap_or_default();
-            let record = state
-                .store
-                .record_book(c.id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?;
-            (
-                Some(PublicCaseView::new(&c, union, record)),
-                Errors::default(),
-            )
+            let record = state.store.record_book(c.id).await.map_err(|e| ctx.err(e.into()))?;
+            (Some(PublicCaseView::new(&c, union, record)), Errors::default())
         }
         Err(ApiError::NotFound(_)) => {
             let msg = ctx.t("not_found_code").to_owned();
-            (
-                None,
-                Errors(std::collections::HashMap::from([("code".to_owned(), msg)])),
-            )
+            (None, Errors(std::collections::HashMap::from([("code".to_owned(), msg)])))
         }
         Err(
             e @ (ApiError::Invalid { .. }
@@ -405,11 +311,8 @@ async fn track_page(
         Err(e) => return Err(ctx.err(e)),
     };
     errors.0.extend(extra.0);
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = TrackPage {
         ctx,
         number: form.number.trim().to_owned(),
@@ -441,8 +344,7 @@ pub async fn rate(
     ctx.check_csrf(&form.csrf)?;
     let rating = form.rating.trim().parse::<i64>().unwrap_or(0);
     let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
-    let rated =
-        service::rate_with_code(&state, peer.ip(), &form.number, &form.code, rating, comment).await;
+    let rated = service::rate_with_code(&state, peer.ip(), &form.number, &form.code, rating, comment).await;
     match rated {
         Ok(case) => {
             let notice = Some(ctx.t("thanks_rating").to_owned());

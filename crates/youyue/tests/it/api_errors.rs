@@ -25,84 +25,37 @@ async fn bad_input_is_named(backend: Backend) {
     );
     let mut bad = ok.clone();
     bad["kind"] = json!("complaint");
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        Some("kind"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::BAD_REQUEST, "bad_request", Some("kind"));
     let mut bad = ok.clone();
     bad["people"] = json!("three");
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        Some("people"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::BAD_REQUEST, "bad_request", Some("people"));
     let mut bad = ok.clone();
     bad["colour"] = json!("red");
     let got = w.post(submit, bad).await;
     assert_error(&got, StatusCode::BAD_REQUEST, "bad_request", None);
-    assert!(got.1["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("colour"));
+    assert!(got.1["error"]["message"].as_str().unwrap().contains("colour"));
     let mut bad = ok.clone();
     bad["description"] = json!("   ");
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        Some("description"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("description"));
     let mut bad = ok.clone();
     bad["people"] = json!(0);
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        Some("people"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("people"));
     let mut bad = ok.clone();
     bad["collective"] = json!(true);
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        Some("people"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("people"));
     let mut bad = ok.clone();
     bad["union"] = json!("jd.nowhere");
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        Some("union"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("union"));
     let mut bad = ok.clone();
     bad["title"] = json!("长".repeat(201));
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        Some("title"),
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("title"));
     let mut bad = ok.clone();
     bad["description"] = json!("x".repeat(300_000));
-    assert_error(
-        &w.post(submit, bad).await,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        None,
-    );
+    assert_error(&w.post(submit, bad).await, StatusCode::PAYLOAD_TOO_LARGE, "too_large", None);
     // None of that wrote a case.
     assert!(app
         .store
-        .list_cases(&youyue_store::CaseQuery {
-            within: "/".into(),
-            limit: 10,
-            ..Default::default()
-        })
+        .list_cases(&youyue_store::CaseQuery { within: "/".into(), limit: 10, ..Default::default() })
         .await
         .unwrap()
         .cases
@@ -110,17 +63,13 @@ async fn bad_input_is_named(backend: Backend) {
 
     let admin = app.login("admin").await;
     assert_error(
-        &admin
-            .get("/api/v1/stats?union=jd&from=2026-02-30&to=2026-03-01")
-            .await,
+        &admin.get("/api/v1/stats?union=jd&from=2026-02-30&to=2026-03-01").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("from"),
     );
     assert_error(
-        &admin
-            .get("/api/v1/stats?union=jd&from=2026-03-02&to=2026-03-01")
-            .await,
+        &admin.get("/api/v1/stats?union=jd&from=2026-03-02&to=2026-03-01").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("to"),
@@ -132,9 +81,7 @@ async fn bad_input_is_named(backend: Backend) {
         None,
     );
     assert_error(
-        &admin
-            .get("/api/v1/stats?union=nope&from=2026-03-01&to=2026-03-02")
-            .await,
+        &admin.get("/api/v1/stats?union=nope&from=2026-03-01&to=2026-03-02").await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
@@ -145,42 +92,14 @@ async fn bad_input_is_named(backend: Backend) {
         "invalid",
         Some("per_page"),
     );
-    assert_error(
-        &admin.get("/api/v1/cases?status=lost").await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        Some("status"),
-    );
-    assert_error(
-        &admin.get("/api/v1/cases?page=x").await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        Some("page"),
-    );
-    assert_error(
-        &admin.get("/api/v1/cases/JD-2026-999999").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
-    assert_error(
-        &admin.get("/api/v1/cases/not-a-number").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
-    assert_error(
-        &admin.get("/api/v1/nothing-here").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
+    assert_error(&admin.get("/api/v1/cases?status=lost").await, StatusCode::BAD_REQUEST, "bad_request", Some("status"));
+    assert_error(&admin.get("/api/v1/cases?page=x").await, StatusCode::BAD_REQUEST, "bad_request", Some("page"));
+    assert_error(&admin.get("/api/v1/cases/JD-2026-999999").await, StatusCode::NOT_FOUND, "not_found", None);
+    assert_error(&admin.get("/api/v1/cases/not-a-number").await, StatusCode::NOT_FOUND, "not_found", None);
+    assert_error(&admin.get("/api/v1/nothing-here").await, StatusCode::NOT_FOUND, "not_found", None);
     assert_error(
         &admin
-            .post(
-                "/api/v1/cases",
-                json!({"union":"jd.s1.e1","kind":"claim","channel":"telegram","description":"x"}),
-            )
+            .post("/api/v1/cases", json!({"union":"jd.s1.e1","kind":"claim","channel":"telegram","description":"x"}))
             .await,
         StatusCode::BAD_REQUEST,
         "bad_request",
@@ -193,18 +112,18 @@ async fn bad_input_is_named(backend: Backend) {
         Some("opened_at"),
     );
     assert_error(
-        &admin
-            .post(
-                "/api/v1/users",
-                json!({"username":"Bad Name","name":"x","union":"jd","role":"handler"}),
-            )
-            .await,
+        &admin.post("/api/v1/users", json!({"username":"Bad Name","name":"x","union":"jd","role":"handler"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("username"),
     );
     assert_error(
-        &admin.post("/api/v1/users", json!({"username":"short","name":"x","union":"jd","role":"handler","password":"123"})).await,
+        &admin
+            .post(
+                "/api/v1/users",
+                json!({"username":"short","name":"x","union":"jd","role":"handler","password":"123"}),
+            )
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("password"),
@@ -214,22 +133,14 @@ async fn bad_input_is_named(backend: Backend) {
     let a = app.anonymous();
     for _ in 0..10 {
         assert_error(
-            &a.post(
-                "/api/v1/session",
-                json!({"username":"e1chair","password":"wrong"}),
-            )
-            .await,
+            &a.post("/api/v1/session", json!({"username":"e1chair","password":"wrong"})).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             None,
         );
     }
     assert_error(
-        &a.post(
-            "/api/v1/session",
-            json!({"username":"e1chair","password":crate::harness::PASSWORD}),
-        )
-        .await,
+        &a.post("/api/v1/session", json!({"username":"e1chair","password":crate::harness::PASSWORD})).await,
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_requests",
         None,
@@ -244,10 +155,7 @@ async fn bad_input_is_named(backend: Backend) {
         "/api/v1/session",
         "/api/v1/users/{username}",
     ] {
-        assert!(
-            doc["paths"][path].is_object(),
-            "{path} missing from the OpenAPI document"
-        );
+        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert_eq!(a.get("/healthz").await.0, StatusCode::OK);
 }

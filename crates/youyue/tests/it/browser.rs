@@ -22,22 +22,17 @@ impl Driver {
     // The child is killed and waited for in Drop, also when the start fails.
     #[allow(clippy::zombie_processes)]
     async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromedriver is required for the browser tests (Debian package chromium-driver; .ci/run installs it)");
+            .expect(
+                "chromedriver is required for the browser tests (Debian package chromium-driver; .ci/run installs it)",
+            );
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 return Driver { child, port };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,52 +81,31 @@ fn shot_dir() -> std::path::PathBuf {
 
 /// Saves a full-page screenshot: the window is stretched to the page's height first.
 async fn shot(c: &Client, name: &str, width: u32) {
-    let height = c
-        .execute("return document.documentElement.scrollHeight", vec![])
-        .await
-        .unwrap()
-        .as_u64()
-        .unwrap_or(900);
-    c.set_window_size(width, (height as u32).clamp(400, 4000))
-        .await
-        .unwrap();
+    let height =
+        c.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap().as_u64().unwrap_or(900);
+    c.set_window_size(width, (height as u32).clamp(400, 4000)).await.unwrap();
     let png = c.screenshot().await.unwrap();
     std::fs::write(shot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let e = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     e.clear().await.unwrap();
     e.send_keys(value).await.unwrap();
 }
 
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
 /// Clicks a button that submits a form and waits until the next page has loaded (the old
 /// document is marked, so that nothing is read from it by mistake).
 async fn submit(c: &Client, css: &str) {
-    c.execute("document.documentElement.dataset.stale = '1'", vec![])
-        .await
-        .unwrap();
+    c.execute("document.documentElement.dataset.stale = '1'", vec![]).await.unwrap();
     click(c, css).await;
     for _ in 0..200 {
         let fresh = c
@@ -152,10 +126,7 @@ async fn login(c: &Client, app: &TestApp, username: &str) {
     fill(c, "#username", username).await;
     fill(c, "#password", PASSWORD).await;
     submit(c, "#login").await;
-    assert!(
-        c.current_url().await.unwrap().path().starts_with("/inbox"),
-        "login as {username} failed"
-    );
+    assert!(c.current_url().await.unwrap().path().starts_with("/inbox"), "login as {username} failed");
 }
 
 /// Opens the action's <details> on the case page.
@@ -171,37 +142,17 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     // 刘师傅, on his phone, raises a dispute at his factory's studio.
     let phone = driver.browser(PHONE).await;
     phone.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
-    assert_eq!(
-        text(&phone, "h1").await.lines().next().unwrap(),
-        "纸箱厂工会"
-    );
+    assert_eq!(text(&phone, "h1").await.lines().next().unwrap(), "纸箱厂工会");
     shot(&phone, &format!("{tag}-phone-studio"), PHONE.0).await;
     // Submitting without a kind or a description is refused, field by field, and kept filled in.
     fill(&phone, "#worker_name", "刘师傅").await;
     submit(&phone, "#submit").await;
     assert!(text(&phone, "#kind-error").await.contains("请选择"));
-    assert!(text(&phone, "#description-error")
-        .await
-        .contains("具体情况"));
-    assert_eq!(
-        phone
-            .find(Locator::Css("#worker_name"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap(),
-        "刘师傅"
-    );
+    assert!(text(&phone, "#description-error").await.contains("具体情况"));
+    assert_eq!(phone.find(Locator::Css("#worker_name")).await.unwrap().prop("value").await.unwrap().unwrap(), "刘师傅");
     shot(&phone, &format!("{tag}-phone-studio-errors"), PHONE.0).await;
     click(&phone, "input[name=kind][value=dispute] + span").await;
-    fill(
-        &phone,
-        "#description",
-        "操作失误导致手掌受伤，与企业就工伤赔偿发生争议。",
-    )
-    .await;
+    fill(&phone, "#description", "操作失误导致手掌受伤，与企业就工伤赔偿发生争议。").await;
     fill(&phone, "#contact", "13800000001").await;
     submit(&phone, "#submit").await;
     let number = text(&phone, "#case-number").await;
@@ -213,30 +164,15 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     // The receptionist accepts it, urgent, and assigns the district's mediator.
     let desk = driver.browser(DESKTOP).await;
     login(&desk, &app, "e1reception").await;
-    assert!(
-        desk.source().await.unwrap().contains(&number),
-        "the new case is in the inbox"
-    );
+    assert!(desk.source().await.unwrap().contains(&number), "the new case is in the inbox");
     shot(&desk, &format!("{tag}-desktop-inbox"), DESKTOP.0).await;
-    desk.goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    desk.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     open_action(&desk, "#do-accept").await;
-    desk.find(Locator::Css("#urgency"))
-        .await
-        .unwrap()
-        .select_by_value("urgent")
-        .await
-        .unwrap();
+    desk.find(Locator::Css("#urgency")).await.unwrap().select_by_value("urgent").await.unwrap();
     submit(&desk, "#do-accept").await;
     assert_eq!(text(&desk, "#case-status strong").await, "已受理");
     open_action(&desk, "#do-assign").await;
-    desk.find(Locator::Css("#handler-select"))
-        .await
-        .unwrap()
-        .select_by_value("mediator")
-        .await
-        .unwrap();
+    desk.find(Locator::Css("#handler-select")).await.unwrap().select_by_value("mediator").await.unwrap();
     submit(&desk, "#do-assign").await;
     assert_eq!(text(&desk, "#case-status strong").await, "办理中");
     assert_eq!(text(&desk, "#handler").await, "mediator");
@@ -246,33 +182,14 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     // The mediator records the agreement: 30,000 yuan.
     let mediator = driver.browser(DESKTOP).await;
     login(&mediator, &app, "mediator").await;
-    mediator
-        .goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    mediator.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     open_action(&mediator, "#do-resolve").await;
-    fill(
-        &mediator,
-        "#resolution-text",
-        "双方当日签订调解协议，企业一次性支付赔偿金30000元。",
-    )
-    .await;
+    fill(&mediator, "#resolution-text", "双方当日签订调解协议，企业一次性支付赔偿金30000元。").await;
     fill(&mediator, "#amount_recovered", "30000.001").await;
     submit(&mediator, "#do-resolve").await;
     // Refused by the field: no agreement said, an amount with three decimals.
-    assert!(
-        text(&mediator, "#agreement-error, #amount-error")
-            .await
-            .len()
-            > 3
-    );
-    mediator
-        .find(Locator::Css("#agreement"))
-        .await
-        .unwrap()
-        .select_by_value("yes")
-        .await
-        .unwrap();
+    assert!(text(&mediator, "#agreement-error, #amount-error").await.len() > 3);
+    mediator.find(Locator::Css("#agreement")).await.unwrap().select_by_value("yes").await.unwrap();
     fill(&mediator, "#amount_recovered", "30000").await;
     submit(&mediator, "#do-resolve").await;
     assert_eq!(text(&mediator, "#case-status strong").await, "已办结");
@@ -288,24 +205,16 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     assert!(text(&phone, "#answer").await.contains("30000"));
     assert_eq!(text(&phone, "#amount").await, "¥30,000.00");
     let page = phone.source().await.unwrap();
-    assert!(
-        !page.contains("mediator"),
-        "a staff name reached the worker"
-    );
+    assert!(!page.contains("mediator"), "a staff name reached the worker");
     click(&phone, "#rate-form input[name=rating][value='5']").await;
     fill(&phone, "#comment", "当天就解决了").await;
     submit(&phone, "#rate").await;
     assert_eq!(text(&phone, "#rating").await, "非常满意");
-    assert!(
-        phone.find(Locator::Css("#rate-form")).await.is_err(),
-        "rated once only"
-    );
+    assert!(phone.find(Locator::Css("#rate-form")).await.is_err(), "rated once only");
     shot(&phone, &format!("{tag}-phone-track"), PHONE.0).await;
 
     // The record book shows every step.
-    desk.goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    desk.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     let steps = desk.find_all(Locator::Css("#record li")).await.unwrap();
     let mut actions = Vec::new();
     for s in steps {
@@ -340,18 +249,10 @@ async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
     // Staff of another enterprise: changing the URL finds nothing.
     let other = driver.browser(DESKTOP).await;
     login(&other, &app, "e2reception").await;
-    other
-        .goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    other.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     assert_eq!(text(&other, "h1").await, "找不到这个页面");
-    let resp = reqwest::get(app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
-    assert!(
-        resp.url().path().starts_with("/login"),
-        "pages need a login"
-    );
+    let resp = reqwest::get(app.url(&format!("/cases/{number}"))).await.unwrap();
+    assert!(resp.url().path().starts_with("/login"), "pages need a login");
     shot(&other, &format!("{tag}-desktop-404"), DESKTOP.0).await;
     other.goto(&app.url("/inbox?tab=all")).await.unwrap();
     assert!(!other.source().await.unwrap().contains(&number));
@@ -359,15 +260,10 @@ async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
     // The worker's own enterprise sees the case but not the anonymous worker's contact.
     let own = driver.browser(PHONE).await;
     login(&own, &app, "e1reception").await;
-    own.goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    own.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     let page = own.source().await.unwrap();
     assert!(page.contains("加班费"));
-    assert!(
-        !page.contains("13900009999") && !page.contains("王五"),
-        "the contact reached the enterprise"
-    );
+    assert!(!page.contains("13900009999") && !page.contains("王五"), "the contact reached the enterprise");
     shot(&own, &format!("{tag}-phone-case-anonymous"), PHONE.0).await;
     own.goto(&app.url("/inbox?tab=all")).await.unwrap();
     assert!(!own.source().await.unwrap().contains("13900009999"));
@@ -376,10 +272,7 @@ async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
     // The district sees it, and manages the studio's page.
     let district = driver.browser(DESKTOP).await;
     login(&district, &app, "admin").await;
-    district
-        .goto(&app.url(&format!("/cases/{number}")))
-        .await
-        .unwrap();
+    district.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     assert!(text(&district, "#worker").await.contains("13900009999"));
     district.goto(&app.url("/unions/jd.s1.e1")).await.unwrap();
     click(&district, "input[name=done_hotline]").await;
@@ -407,27 +300,15 @@ async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        forged.status(),
-        reqwest::StatusCode::BAD_REQUEST,
-        "a form without the CSRF token is refused"
-    );
+    assert_eq!(forged.status(), reqwest::StatusCode::BAD_REQUEST, "a form without the CSRF token is refused");
     let forged = chair
         .http
         .post(app.url("/unions/jd.s1.e1/bulletins"))
-        .form(&[
-            ("title", "forged"),
-            ("body", "y"),
-            ("csrf", &"0".repeat(64)),
-        ])
+        .form(&[("title", "forged"), ("body", "y"), ("csrf", &"0".repeat(64))])
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        forged.status(),
-        reqwest::StatusCode::BAD_REQUEST,
-        "a token not of this browser is refused"
-    );
+    assert_eq!(forged.status(), reqwest::StatusCode::BAD_REQUEST, "a token not of this browser is refused");
     own.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
     assert!(!own.source().await.unwrap().contains("forged"));
 

@@ -19,55 +19,26 @@ async fn import_failures_write_nothing(backend: Backend) {
     let bad_line = district_lines + 1;
     let cases = [
         (GOOD_CASE.replace("\"dispute\"", "\"complaint\""), "kind"),
-        (
-            GOOD_CASE.replace("\"30000.00\"", "\"30000.001\""),
-            "amount_recovered",
-        ),
-        (
-            GOOD_CASE.replace("\"30000.00\"", "30000"),
-            "amount_recovered",
-        ),
-        (
-            GOOD_CASE.replace("\"30000.00\"", "\"-5\""),
-            "amount_recovered",
-        ),
+        (GOOD_CASE.replace("\"30000.00\"", "\"30000.001\""), "amount_recovered"),
+        (GOOD_CASE.replace("\"30000.00\"", "30000"), "amount_recovered"),
+        (GOOD_CASE.replace("\"30000.00\"", "\"-5\""), "amount_recovered"),
         (GOOD_CASE.replace("jd.s1.e1", "jd.s9.e9"), "union"),
-        (
-            GOOD_CASE.replace("2022-02-10T09:00:00+08:00", "2022-02-10 09:00"),
-            "opened_at",
-        ),
+        (GOOD_CASE.replace("2022-02-10T09:00:00+08:00", "2022-02-10 09:00"), "opened_at"),
         (GOOD_CASE.replace("\"rating\":5", "\"rating\":9"), "rating"),
-        (
-            GOOD_CASE.replace("\"rating\":5", "\"priority\":1"),
-            "priority",
-        ),
-        (
-            GOOD_CASE.replace("2022-02-10T17:30", "2022-02-09T17:30"),
-            "closed_at",
-        ),
-        (
-            GOOD_CASE.replace("\"adopted\":null", "\"adopted\":\"yes\""),
-            "adopted",
-        ),
-        (
-            GOOD_CASE.replace("\"number\":\"JD-2022-000001\",", ""),
-            "number",
-        ),
+        (GOOD_CASE.replace("\"rating\":5", "\"priority\":1"), "priority"),
+        (GOOD_CASE.replace("2022-02-10T17:30", "2022-02-09T17:30"), "closed_at"),
+        (GOOD_CASE.replace("\"adopted\":null", "\"adopted\":\"yes\""), "adopted"),
+        (GOOD_CASE.replace("\"number\":\"JD-2022-000001\",", ""), "number"),
         (GOOD_CASE.replace("JD-2022-000001", "JD-22-1"), "number"),
         (GOOD_CASE.replace("\"people\":1", "\"people\":0"), "people"),
         (GOOD_CASE[..40].to_owned(), "JSON"),
         (r#"{"type":"ticket","id":1}"#.to_owned(), "type"),
     ];
     for (line, needle) in cases {
-        let err = import_text(store.as_ref(), &with_case(&line))
-            .await
-            .expect_err(needle);
+        let err = import_text(store.as_ref(), &with_case(&line)).await.expect_err(needle);
         assert_eq!(err.line, bad_line, "{needle}: {err}");
         assert!(err.message.contains(needle), "{needle}: {err}");
-        assert!(
-            store.is_empty().await.unwrap(),
-            "{needle}: a failed import wrote something"
-        );
+        assert!(store.is_empty().await.unwrap(), "{needle}: a failed import wrote something");
     }
     // A case number twice in one file, a record entry that leaves a gap, a child before its parent.
     let twice = format!("{}{GOOD_CASE}\n{GOOD_CASE}\n", district_jsonl());
@@ -105,30 +76,17 @@ async fn import_takes_lines_in_any_order_and_keeps_the_past_as_given(backend: Ba
     assert_eq!(sum.cases_created, 15, "{sum:?}");
     // An open case with a closing time breaks the workflow's rules: kept, and reported.
     assert_eq!(sum.irregular, 1, "{sum:?}");
-    assert!(
-        sum.irregular_examples[0].contains("JD-2022-000099"),
-        "{sum:?}"
-    );
+    assert!(sum.irregular_examples[0].contains("JD-2022-000099"), "{sum:?}");
     let in_order = TestDb::new(backend).await;
     let ordered = youyue_store::open(&in_order.url).await.unwrap();
-    import_text(ordered.as_ref(), &figures_jsonl())
-        .await
-        .unwrap();
+    import_text(ordered.as_ref(), &figures_jsonl()).await.unwrap();
     let p = youyue_domain::Period::new(
         youyue_domain::time::parse_date("2022-01-01").unwrap(),
         youyue_domain::time::parse_date("2022-12-31").unwrap(),
     )
     .unwrap();
-    let a = store
-        .union_by_code(&"jd".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let b = ordered
-        .union_by_code(&"jd".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let a = store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
+    let b = ordered.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
     let mut want = ordered.stats(&b, p).await.unwrap();
     // The odd case was opened in 2022 and is a dispute still in progress.
     want.cases_opened += 1;
@@ -137,16 +95,9 @@ async fn import_takes_lines_in_any_order_and_keeps_the_past_as_given(backend: Ba
     *want.opened_by_channel.get_mut("reception").unwrap() += 1;
     assert_eq!(store.stats(&a, p).await.unwrap(), want);
     // Something defined nowhere still fails, naming its line.
-    let err = import_text(
-        store.as_ref(),
-        &format!(
-            "{}\n{}",
-            GOOD_CASE.replace("jd.s1.e1", "jd.q"),
-            figures_jsonl()
-        ),
-    )
-    .await
-    .unwrap_err();
+    let err = import_text(store.as_ref(), &format!("{}\n{}", GOOD_CASE.replace("jd.s1.e1", "jd.q"), figures_jsonl()))
+        .await
+        .unwrap_err();
     assert_eq!(err.line, 1, "{err}");
     assert!(err.message.contains("jd.q"), "{err}");
 }
@@ -161,27 +112,14 @@ async fn import_twice_changes_nothing(backend: Backend) {
     let once = export_text(store.as_ref()).await;
     let second = import_text(store.as_ref(), &text).await.unwrap();
     assert_eq!(
-        (
-            second.cases_created,
-            second.cases_updated,
-            second.unions_created,
-            second.users_created
-        ),
+        (second.cases_created, second.cases_updated, second.unions_created, second.users_created),
         (0, 0, 0, 0),
         "{second:?}"
     );
     assert_eq!(export_text(store.as_ref()).await, once);
     // Re-importing the export itself changes nothing either.
     let third = import_text(store.as_ref(), &once).await.unwrap();
-    assert_eq!(
-        (
-            third.cases_created,
-            third.cases_updated,
-            third.records_added
-        ),
-        (0, 0, 0),
-        "{third:?}"
-    );
+    assert_eq!((third.cases_created, third.cases_updated, third.records_added), (0, 0, 0), "{third:?}");
     assert_eq!(export_text(store.as_ref()).await, once);
     // A changed case is updated, and the change is recorded in its record book.
     let changed = once.replacen("\"title\":\"case 1\"", "\"title\":\"案件一\"", 1);
@@ -190,6 +128,15 @@ async fn import_twice_changes_nothing(backend: Backend) {
     let after = export_text(store.as_ref()).await;
     assert!(after.contains("案件一"));
     assert!(after.contains(r#""before":{"title":"case 1"}"#), "{after}");
+    // A corrected contact is not copied into the record book, only that it changed.
+    let with_contact = after.replacen("\"title\":\"案件一\"", "\"title\":\"案件一\",\"contact\":\"13912345678\"", 1);
+    import_text(store.as_ref(), &with_contact).await.unwrap();
+    let corrected = with_contact.replace("13912345678", "13800000000");
+    import_text(store.as_ref(), &corrected).await.unwrap();
+    let last = export_text(store.as_ref()).await;
+    let records: Vec<&str> = last.lines().filter(|l| l.contains("\"type\":\"record\"")).collect();
+    assert!(records.iter().all(|l| !l.contains("1391234") && !l.contains("1380000")), "a contact reached the record book");
+    assert!(records.iter().any(|l| l.contains("personal_details_changed")));
 }
 both!(import_twice_changes_nothing);
 
@@ -198,46 +145,30 @@ both!(import_twice_changes_nothing);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_to_postgres_round_trip() {
     let app = TestApp::empty(Backend::Sqlite).await;
-    youyue_server::demo::seed(
-        app.store.as_ref(),
-        Some(crate::harness::PASSWORD.to_owned()),
-    )
-    .await
-    .unwrap();
+    youyue_server::demo::seed(app.store.as_ref(), Some(crate::harness::PASSWORD.to_owned())).await.unwrap();
     let worker = app.anonymous();
     let v = worker
-        .ok("/api/v1/public/cases", json!({"union":"jd.s1.e1","kind":"claim","description":"工资","anonymous":true,"contact":"微信 abc"}), StatusCode::CREATED)
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","description":"工资","anonymous":true,"contact":"微信 abc"}),
+            StatusCode::CREATED,
+        )
         .await;
     let number = v["number"].as_str().unwrap().to_owned();
     let code = v["tracking_code"].as_str().unwrap().to_owned();
     let e1 = app.login("e1reception").await;
-    e1.ok(
-        &format!("/api/v1/cases/{number}/accept"),
-        json!({}),
-        StatusCode::OK,
-    )
-    .await;
-    e1.ok(
-        &format!("/api/v1/cases/{number}/notes"),
-        json!({"text":"内部","internal":true}),
-        StatusCode::OK,
-    )
-    .await;
+    e1.ok(&format!("/api/v1/cases/{number}/accept"), json!({}), StatusCode::OK).await;
+    e1.ok(&format!("/api/v1/cases/{number}/notes"), json!({"text":"内部","internal":true}), StatusCode::OK).await;
     import_text(
         app.store.as_ref(),
-        &figures_jsonl()
-            .replace("\"jd\"", "\"jdx\"")
-            .replace("\"jd.", "\"jdx.")
-            .replace("JD-", "JX-"),
+        &figures_jsonl().replace("\"jd\"", "\"jdx\"").replace("\"jd.", "\"jdx.").replace("JD-", "JX-"),
     )
     .await
     .unwrap();
 
     let sqlite_export = export_text(app.store.as_ref()).await;
     let pg = TestApp::empty(Backend::Postgres).await;
-    import_text(pg.store.as_ref(), &sqlite_export)
-        .await
-        .unwrap();
+    import_text(pg.store.as_ref(), &sqlite_export).await.unwrap();
     let pg_export = export_text(pg.store.as_ref()).await;
     assert_eq!(pg_export, sqlite_export);
     for (u, from, to) in [
@@ -251,50 +182,23 @@ async fn sqlite_to_postgres_round_trip() {
             youyue_domain::time::parse_date(to).unwrap(),
         )
         .unwrap();
-        let a = app
-            .store
-            .union_by_code(&u.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        let b = pg
-            .store
-            .union_by_code(&u.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            app.store.stats(&a, p).await.unwrap(),
-            pg.store.stats(&b, p).await.unwrap(),
-            "{u}"
-        );
+        let a = app.store.union_by_code(&u.parse().unwrap()).await.unwrap().unwrap();
+        let b = pg.store.union_by_code(&u.parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(app.store.stats(&a, p).await.unwrap(), pg.store.stats(&b, p).await.unwrap(), "{u}");
     }
     // Accounts, sessions and tracking codes keep working after the move.
     let e1 = pg.login("e1reception").await;
     let (s, v) = e1.get(&format!("/api/v1/cases/{number}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["record"].as_array().unwrap().len(), 3);
-    let (s, v) = pg
-        .anonymous()
-        .post(
-            &format!("/api/v1/public/cases/{number}/lookup"),
-            json!({"code": code}),
-        )
-        .await;
+    let (s, v) = pg.anonymous().post(&format!("/api/v1/public/cases/{number}/lookup"), json!({"code": code})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // New cases continue the numbering after the imported ones.
     let v = pg
         .anonymous()
-        .ok(
-            "/api/v1/public/cases",
-            json!({"union":"jd.s1.e1","kind":"claim","description":"新"}),
-            StatusCode::CREATED,
-        )
+        .ok("/api/v1/public/cases", json!({"union":"jd.s1.e1","kind":"claim","description":"新"}), StatusCode::CREATED)
         .await;
     let n: youyue_domain::CaseNumber = v["number"].as_str().unwrap().parse().unwrap();
     let old: youyue_domain::CaseNumber = number.parse().unwrap();
-    assert_eq!(
-        (n.prefix(), n.year(), n.seq()),
-        (old.prefix(), old.year(), old.seq() + 1)
-    );
+    assert_eq!((n.prefix(), n.year(), n.seq()), (old.prefix(), old.year(), old.seq() + 1));
 }

@@ -167,17 +167,7 @@ pub fn figures_jsonl() -> String {
             Some(false),
         ),
         // 10: opened at the first midnight, written in UTC: in.
-        case(
-            10,
-            "jd.a.y",
-            "suggestion",
-            "in_progress",
-            "2021-12-31T16:00:00Z",
-            None,
-            1,
-            None,
-            None,
-        ),
+        case(10, "jd.a.y", "suggestion", "in_progress", "2021-12-31T16:00:00Z", None, 1, None, None),
         // 11: opened at the midnight after the period: out.
         case(
             11,
@@ -214,17 +204,7 @@ pub fn figures_jsonl() -> String {
             Some("999"),
             None,
         ),
-        case(
-            14,
-            "jd.a.y",
-            "dispute",
-            "in_progress",
-            "2022-08-01T10:00:00+08:00",
-            None,
-            1,
-            None,
-            None,
-        ),
+        case(14, "jd.a.y", "dispute", "in_progress", "2022-08-01T10:00:00+08:00", None, 1, None, None),
     ];
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
@@ -234,15 +214,8 @@ fn d(s: &str) -> NaiveDate {
 }
 
 async fn stats_of(store: &dyn youyue_store::Store, code: &str, from: &str, to: &str) -> Stats {
-    let u = store
-        .union_by_code(&code.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    store
-        .stats(&u, Period::new(d(from), d(to)).unwrap())
-        .await
-        .unwrap()
+    let u = store.union_by_code(&code.parse().unwrap()).await.unwrap().unwrap();
+    store.stats(&u, Period::new(d(from), d(to)).unwrap()).await.unwrap()
 }
 
 async fn hand_made_figures(backend: Backend) {
@@ -271,28 +244,15 @@ async fn hand_made_figures(backend: Backend) {
 
     // A subtree: jd.a only.
     let a = stats_of(store.as_ref(), "jd.a", "2022-01-01", "2022-12-31").await;
-    assert_eq!(
-        (a.studios, a.disputes_mediated, a.people_involved),
-        (2, 2, 5)
-    );
+    assert_eq!((a.studios, a.disputes_mediated, a.people_involved), (2, 2, 5));
     assert_eq!(a.amount_recovered.to_string(), "1200.50");
-    assert_eq!(
-        (a.claims_resolved, a.suggestions, a.suggestions_adopted),
-        (0, 2, 0)
-    );
+    assert_eq!((a.claims_resolved, a.suggestions, a.suggestions_adopted), (0, 2, 0));
 
     // One day at each edge.
     let last = stats_of(store.as_ref(), "jd", "2022-12-31", "2022-12-31").await;
     assert_eq!((last.disputes_mediated, last.people_involved), (1, 2));
     let first = stats_of(store.as_ref(), "jd", "2022-01-01", "2022-01-01").await;
-    assert_eq!(
-        (
-            first.disputes_mediated,
-            first.suggestions,
-            first.cases_opened
-        ),
-        (1, 1, 1)
-    );
+    assert_eq!((first.disputes_mediated, first.suggestions, first.cases_opened), (1, 1, 1));
     let before = stats_of(store.as_ref(), "jd", "2021-12-31", "2021-12-31").await;
     assert_eq!((before.disputes_mediated, before.people_involved), (1, 4));
     assert_eq!(before.studios, 0);
@@ -300,21 +260,10 @@ async fn hand_made_figures(backend: Backend) {
     let may3 = stats_of(store.as_ref(), "jd", "2022-05-03", "2022-05-03").await;
     assert_eq!(may3.claims_resolved, 2);
     let next = stats_of(store.as_ref(), "jd", "2023-01-01", "2023-12-31").await;
-    assert_eq!(
-        (
-            next.studios,
-            next.suggestions,
-            next.suggestions_adopted,
-            next.disputes_mediated
-        ),
-        (3, 1, 1, 1)
-    );
+    assert_eq!((next.studios, next.suggestions, next.suggestions_adopted, next.disputes_mediated), (3, 1, 1, 1));
     // The other top-level union alone.
     let yw = stats_of(store.as_ref(), "yw", "2022-01-01", "2022-12-31").await;
-    assert_eq!(
-        (yw.studios, yw.disputes_mediated, yw.people_involved),
-        (1, 1, 9)
-    );
+    assert_eq!((yw.studios, yw.disputes_mediated, yw.people_involved), (1, 1, 9));
     assert_eq!(yw.amount_recovered.to_string(), "999.00");
 }
 both!(hand_made_figures);
@@ -323,10 +272,7 @@ both!(hand_made_figures);
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -346,17 +292,9 @@ async fn sql_matches_reference_definition(backend: Backend) {
     ];
     let kinds = ["claim", "dispute", "wellbeing", "suggestion"];
     let channels = ["hotline", "mailbox", "reception", "forum", "online"];
-    let statuses = [
-        "registered",
-        "accepted",
-        "in_progress",
-        "resolved",
-        "explained",
-    ];
+    let statuses = ["registered", "accepted", "in_progress", "resolved", "explained"];
     let mut facts: Vec<(String, CaseFacts)> = Vec::new();
-    let base = youyue_domain::Timestamp::parse_rfc3339("2021-11-01T00:00:00+08:00")
-        .unwrap()
-        .micros();
+    let base = youyue_domain::Timestamp::parse_rfc3339("2021-11-01T00:00:00+08:00").unwrap().micros();
     for n in 1..=400u32 {
         let union = codes[rng.next(6) as usize];
         let kind = kinds[rng.next(4) as usize];
@@ -366,30 +304,19 @@ async fn sql_matches_reference_definition(backend: Backend) {
         let closed = (status == "resolved" || status == "explained")
             .then(|| opened + (rng.next(24 * 40) as i64) * 3_600_000_000);
         let people = 1 + rng.next(3) as i64;
-        let amount = (status == "resolved" && rng.next(2) == 0)
-            .then(|| format!("{}.{:02}", rng.next(5000), rng.next(100)));
+        let amount =
+            (status == "resolved" && rng.next(2) == 0).then(|| format!("{}.{:02}", rng.next(5000), rng.next(100)));
         let adopted = (kind == "suggestion" && status == "resolved").then(|| rng.next(2) == 0);
         let ts = |us: i64| youyue_domain::Timestamp::from_micros(us).to_rfc3339_cst();
-        let mut c = case(
-            n,
-            union,
-            kind,
-            status,
-            &ts(opened),
-            closed.map(ts).as_deref(),
-            people,
-            amount.as_deref(),
-            adopted,
-        );
+        let mut c =
+            case(n, union, kind, status, &ts(opened), closed.map(ts).as_deref(), people, amount.as_deref(), adopted);
         c["channel"] = json!(channels[rng.next(5) as usize]);
         if kind == "dispute" && status == "resolved" {
             c["agreement"] = json!(rng.next(2) == 0);
         }
         lines.push(c.clone());
         let parsed = youyue_domain::exchange::Line::parse(&c.to_string()).unwrap();
-        let youyue_domain::exchange::Line::Case(r) = parsed else {
-            panic!()
-        };
+        let youyue_domain::exchange::Line::Case(r) = parsed else { panic!() };
         facts.push((
             union.to_owned(),
             CaseFacts {
@@ -406,12 +333,8 @@ async fn sql_matches_reference_definition(backend: Backend) {
     }
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     import_text(store.as_ref(), &text).await.unwrap();
-    let studios = [
-        ("jd.a", "2021-06-01"),
-        ("jd.a.x", "2022-01-01"),
-        ("jd.a.y", "2022-12-31"),
-        ("jd.b.z", "2023-01-01"),
-    ];
+    let studios =
+        [("jd.a", "2021-06-01"), ("jd.a.x", "2022-01-01"), ("jd.a.y", "2022-12-31"), ("jd.b.z", "2023-01-01")];
     for (root, from, to) in [
         ("jd", "2022-01-01", "2022-12-31"),
         ("jd", "2021-11-01", "2023-06-30"),

@@ -30,8 +30,7 @@ macro_rules! both {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("YOUYUE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("YOUYUE_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A database of the test's own, dropped (PostgreSQL) or deleted (SQLite) afterwards.
@@ -47,31 +46,17 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("youyue.db").display());
-                TestDb {
-                    url,
-                    pg_name: None,
-                    _dir: Some(dir),
-                }
+                TestDb { url, pg_name: None, _dir: Some(dir) }
             }
             Backend::Postgres => {
-                let name = format!(
-                    "youyue_t_{}",
-                    youyue_server::auth::random_token()[..16].to_owned()
-                );
+                let name = format!("youyue_t_{}", youyue_server::auth::random_token()[..16].to_owned());
                 let admin = pg_admin_url();
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL is required for the tests and is not reachable at {admin}: {e}")
                 });
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
                 let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    pg_name: Some(name),
-                    _dir: None,
-                }
+                TestDb { url: format!("{base}/{name}"), pg_name: Some(name), _dir: None }
             }
         }
     }
@@ -83,18 +68,12 @@ impl Drop for TestDb {
             let admin = pg_admin_url();
             // Drop runs outside any runtime we may block; use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async {
-                    if let Ok(mut conn) =
-                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
-                    {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
+                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                     }
                 })
             })
@@ -110,12 +89,8 @@ pub fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
         std::thread::spawn(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(youyue_server::auth::hash_password(PASSWORD.to_owned()))
-                .unwrap()
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(youyue_server::auth::hash_password(PASSWORD.to_owned())).unwrap()
         })
         .join()
         .unwrap()
@@ -159,9 +134,7 @@ pub async fn import_text(
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| (i + 1, youyue_domain::exchange::Line::parse(l)));
-    store
-        .import(&mut lines, youyue_domain::Timestamp::now())
-        .await
+    store.import(&mut lines, youyue_domain::Timestamp::now()).await
 }
 
 pub async fn export_text(store: &dyn Store) -> String {
@@ -188,9 +161,7 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         let app = TestApp::empty(backend).await;
-        import_text(app.store.as_ref(), &district_jsonl())
-            .await
-            .unwrap();
+        import_text(app.store.as_ref(), &district_jsonl()).await.unwrap();
         app
     }
 
@@ -204,12 +175,7 @@ impl TestApp {
         tokio::spawn(youyue_server::serve(listener, state, async {
             let _ = rx.await;
         }));
-        TestApp {
-            store,
-            addr,
-            shutdown: Some(tx),
-            db,
-        }
+        TestApp { store, addr, shutdown: Some(tx), db }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -218,23 +184,12 @@ impl TestApp {
 
     /// A client without a session: a worker on the street.
     pub fn anonymous(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
-            base: self.url(""),
-        }
+        Client { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), base: self.url("") }
     }
 
     pub async fn login(&self, username: &str) -> Client {
         let c = self.anonymous();
-        let (status, body) = c
-            .post(
-                "/api/v1/session",
-                json!({"username": username, "password": PASSWORD}),
-            )
-            .await;
+        let (status, body) = c.post("/api/v1/session", json!({"username": username, "password": PASSWORD})).await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         c
     }
@@ -258,56 +213,22 @@ impl Client {
     async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, body)
     }
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        Self::read(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        Self::read(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        Self::read(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        Self::read(self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap()).await
     }
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        Self::read(
-            self.http
-                .patch(format!("{}{path}", self.base))
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        Self::read(self.http.patch(format!("{}{path}", self.base)).json(&body).send().await.unwrap()).await
     }
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: &str,
-    ) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", content_type)
-            .body(body.to_owned());
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
+        let r =
+            self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body.to_owned());
         Self::read(r.send().await.unwrap()).await
     }
     /// POST that must succeed with `want`; returns the body.
@@ -319,21 +240,10 @@ impl Client {
 }
 
 /// Asserts a JSON error: status, code, and (if given) the field named.
-pub fn assert_error(
-    got: &(StatusCode, Value),
-    status: StatusCode,
-    code: &str,
-    field: Option<&str>,
-) {
+pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, field: Option<&str>) {
     assert_eq!(got.0, status, "body: {}", got.1);
     assert_eq!(got.1["error"]["code"], code, "body: {}", got.1);
-    assert!(
-        got.1["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "no message: {}",
-        got.1
-    );
+    assert!(got.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", got.1);
     if let Some(f) = field {
         assert_eq!(got.1["error"]["field"], f, "body: {}", got.1);
     }

@@ -25,27 +25,17 @@ async fn subtree_scoping(backend: Backend) {
     let f1 = raise(&app, "jd.s2.e1", false).await;
 
     let e1r = app.login("e1reception").await;
-    assert_eq!(
-        e1r.get(&format!("/api/v1/cases/{e1}")).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(e1r.get(&format!("/api/v1/cases/{e1}")).await.0, StatusCode::OK);
     // Another enterprise's case does not exist for them: by URL, by action, in lists.
+    assert_error(&e1r.get(&format!("/api/v1/cases/{e2}")).await, StatusCode::NOT_FOUND, "not_found", None);
     assert_error(
-        &e1r.get(&format!("/api/v1/cases/{e2}")).await,
+        &e1r.post(&format!("/api/v1/cases/{e2}/accept"), json!({})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
     );
     assert_error(
-        &e1r.post(&format!("/api/v1/cases/{e2}/accept"), json!({}))
-            .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
-    assert_error(
-        &e1r.post(&format!("/api/v1/cases/{e2}/notes"), json!({"text":"x"}))
-            .await,
+        &e1r.post(&format!("/api/v1/cases/{e2}/notes"), json!({"text":"x"})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
@@ -55,19 +45,11 @@ async fn subtree_scoping(backend: Backend) {
     assert_eq!(list["cases"][0]["number"], e1.as_str());
     let (_, list) = e1r.get(&format!("/api/v1/cases?q={e2}")).await;
     assert_eq!(list["total"], 0);
-    assert_error(
-        &e1r.get("/api/v1/cases?union=jd.s1.e2").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
+    assert_error(&e1r.get("/api/v1/cases?union=jd.s1.e2").await, StatusCode::NOT_FOUND, "not_found", None);
     // Registering a case for another union is refused the same way.
     assert_error(
-        &e1r.post(
-            "/api/v1/cases",
-            json!({"union":"jd.s1.e2","kind":"claim","channel":"hotline","description":"x"}),
-        )
-        .await,
+        &e1r.post("/api/v1/cases", json!({"union":"jd.s1.e2","kind":"claim","channel":"hotline","description":"x"}))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
@@ -77,21 +59,11 @@ async fn subtree_scoping(backend: Backend) {
     let s1 = app.login("s1chair").await;
     let (_, list) = s1.get("/api/v1/cases").await;
     assert_eq!(list["total"], 2);
-    assert_error(
-        &s1.get(&format!("/api/v1/cases/{f1}")).await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
+    assert_error(&s1.get(&format!("/api/v1/cases/{f1}")).await, StatusCode::NOT_FOUND, "not_found", None);
     let (_, list) = s1.get("/api/v1/cases?union=jd.s1.e2").await;
     assert_eq!(list["total"], 1);
     let (_, unions) = s1.get("/api/v1/unions").await;
-    let codes: Vec<&str> = unions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = unions.as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["jd.s1", "jd.s1.e1", "jd.s1.e2"]);
 
     // The district sees everything.
@@ -102,48 +74,29 @@ async fn subtree_scoping(backend: Backend) {
     // Figures only within the subtree.
     let e1c = app.login("e1chair").await;
     assert_error(
-        &e1c.get("/api/v1/stats?union=jd&from=2026-01-01&to=2026-12-31")
-            .await,
+        &e1c.get("/api/v1/stats?union=jd&from=2026-01-01&to=2026-12-31").await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
     );
-    assert_eq!(
-        e1c.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31")
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(e1c.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31").await.0, StatusCode::OK);
     // A worker gets no figures.
     let w = app.login("worker1").await;
     assert_error(
-        &w.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31")
-            .await,
+        &w.get("/api/v1/stats?union=jd.s1.e1&from=2026-01-01&to=2026-12-31").await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
-    assert_error(
-        &app.anonymous().get("/api/v1/cases").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        None,
-    );
+    assert_error(&app.anonymous().get("/api/v1/cases").await, StatusCode::UNAUTHORIZED, "unauthorized", None);
 
     // Accounts: a chair manages only their subtree and never makes an administrator.
     let (s, b) = e1c
-        .post(
-            "/api/v1/users",
-            json!({"username":"new1","name":"新人","union":"jd.s1.e2","role":"receptionist"}),
-        )
+        .post("/api/v1/users", json!({"username":"new1","name":"新人","union":"jd.s1.e2","role":"receptionist"}))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
     assert_error(
-        &e1c.post(
-            "/api/v1/users",
-            json!({"username":"new1","name":"新人","union":"jd.s1.e1","role":"admin"}),
-        )
-        .await,
+        &e1c.post("/api/v1/users", json!({"username":"new1","name":"新人","union":"jd.s1.e1","role":"admin"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
@@ -157,51 +110,42 @@ async fn subtree_scoping(backend: Backend) {
         .await;
     assert_eq!(created["password"].as_str().unwrap().len(), 16);
     assert_error(
-        &e1c.post(
-            "/api/v1/users",
-            json!({"username":"new1","name":"重复","union":"jd.s1.e1","role":"receptionist"}),
-        )
-        .await,
+        &e1c.post("/api/v1/users", json!({"username":"new1","name":"重复","union":"jd.s1.e1","role":"receptionist"}))
+            .await,
         StatusCode::CONFLICT,
         "conflict",
         None,
     );
     assert_error(
-        &e1r.post(
-            "/api/v1/users",
-            json!({"username":"new2","name":"x","union":"jd.s1.e1","role":"receptionist"}),
-        )
-        .await,
+        &e1r.post("/api/v1/users", json!({"username":"new2","name":"x","union":"jd.s1.e1","role":"receptionist"}))
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
     assert_error(
-        &e1c.patch("/api/v1/users/f1reception", json!({"active":false}))
-            .await,
+        &e1c.patch("/api/v1/users/f1reception", json!({"active":false})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
     );
     // Unions are added only below one's own.
     assert_error(
-        &e1c.post(
-            "/api/v1/unions",
-            json!({"code":"jd.s2.e9","name":"新厂工会","parent":"jd.s2"}),
-        )
-        .await,
+        &e1c.post("/api/v1/unions", json!({"code":"jd.s2.e9","name":"新厂工会","parent":"jd.s2"})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
     );
-    let v = s1.ok("/api/v1/unions", json!({"code":"jd.s1.e9","name":"新厂工会","parent":"jd.s1","studio_opened_on":"2026-05-01"}), StatusCode::CREATED).await;
+    let v = s1
+        .ok(
+            "/api/v1/unions",
+            json!({"code":"jd.s1.e9","name":"新厂工会","parent":"jd.s1","studio_opened_on":"2026-05-01"}),
+            StatusCode::CREATED,
+        )
+        .await;
     assert_eq!(v["depth"], 2);
     assert_error(
-        &s1.post(
-            "/api/v1/unions",
-            json!({"code":"jd.s1.e9","name":"重复","parent":"jd.s1"}),
-        )
-        .await,
+        &s1.post("/api/v1/unions", json!({"code":"jd.s1.e9","name":"重复","parent":"jd.s1"})).await,
         StatusCode::CONFLICT,
         "conflict",
         None,
@@ -221,11 +165,7 @@ async fn anonymous_contact_hidden_from_own_enterprise(backend: Backend) {
     let (_, list) = f1.get("/api/v1/cases").await;
     assert!(
         !list.to_string().contains("13900000000")
-            || list["cases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|c| c["anonymous"] == false || c["contact"].is_null())
+            || list["cases"].as_array().unwrap().iter().all(|c| c["anonymous"] == false || c["contact"].is_null())
     );
     let (_, v) = f1.get(&format!("/api/v1/cases/{named}")).await;
     assert_eq!(v["contact"], "13900000000");
@@ -242,50 +182,28 @@ async fn studio_bulletins_and_roles_over_the_api(backend: Backend) {
     let chair = app.login("e1chair").await;
     let reception = app.login("e1reception").await;
     let b = chair
-        .ok(
-            "/api/v1/unions/jd.s1.e1/bulletins",
-            json!({"title":"接待日","body":"每周三下午"}),
-            StatusCode::CREATED,
-        )
+        .ok("/api/v1/unions/jd.s1.e1/bulletins", json!({"title":"接待日","body":"每周三下午"}), StatusCode::CREATED)
         .await;
     assert_eq!(b["posted_by"], "e1chair");
     assert_error(
-        &reception
-            .post(
-                "/api/v1/unions/jd.s1.e1/bulletins",
-                json!({"title":"x","body":"y"}),
-            )
-            .await,
+        &reception.post("/api/v1/unions/jd.s1.e1/bulletins", json!({"title":"x","body":"y"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
     assert_error(
-        &chair
-            .post(
-                "/api/v1/unions/jd.s1.e1/bulletins",
-                json!({"title":" ","body":"y"}),
-            )
-            .await,
+        &chair.post("/api/v1/unions/jd.s1.e1/bulletins", json!({"title":" ","body":"y"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("title"),
     );
     assert_error(
-        &chair
-            .post(
-                "/api/v1/unions/jd.s1.e2/bulletins",
-                json!({"title":"x","body":"y"}),
-            )
-            .await,
+        &chair.post("/api/v1/unions/jd.s1.e2/bulletins", json!({"title":"x","body":"y"})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
     );
-    let (s, list) = app
-        .anonymous()
-        .get("/api/v1/public/unions/jd.s1.e1/bulletins")
-        .await;
+    let (s, list) = app.anonymous().get("/api/v1/public/unions/jd.s1.e1/bulletins").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
 
@@ -309,35 +227,19 @@ async fn studio_bulletins_and_roles_over_the_api(backend: Backend) {
     let items = items.as_array().unwrap();
     assert_eq!(items.len(), 8);
     let hotline = items.iter().find(|i| i["item"] == "hotline").unwrap();
-    assert_eq!(
-        (hotline["done"].clone(), hotline["note"].clone()),
-        (json!(true), json!("0579-12351"))
-    );
+    assert_eq!((hotline["done"].clone(), hotline["note"].clone()), (json!(true), json!("0579-12351")));
 
-    let (s, v) = chair
-        .patch("/api/v1/users/e1handler", json!({"role":"receptionist"}))
-        .await;
+    let (s, v) = chair.patch("/api/v1/users/e1handler", json!({"role":"receptionist"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["role"], "receptionist");
     assert_error(
-        &chair
-            .patch(
-                "/api/v1/users/e1handler",
-                json!({"role":"admin","active":false}),
-            )
-            .await,
+        &chair.patch("/api/v1/users/e1handler", json!({"role":"admin","active":false})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
     let (_, v) = chair.get("/api/v1/users").await;
-    let h = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "e1handler")
-        .unwrap()
-        .clone();
+    let h = v.as_array().unwrap().iter().find(|u| u["username"] == "e1handler").unwrap().clone();
     assert_eq!(
         (h["role"].clone(), h["active"].clone()),
         (json!("receptionist"), json!(true)),
@@ -347,9 +249,7 @@ async fn studio_bulletins_and_roles_over_the_api(backend: Backend) {
     // The bulletin board and the checklist travel in the export and come back once.
     let text = crate::harness::export_text(app.store.as_ref()).await;
     assert!(text.contains("\"type\":\"bulletin\"") && text.contains("\"type\":\"studio_item\""));
-    crate::harness::import_text(app.store.as_ref(), &text)
-        .await
-        .unwrap();
+    crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
     assert_eq!(crate::harness::export_text(app.store.as_ref()).await, text);
 }
 both!(studio_bulletins_and_roles_over_the_api);

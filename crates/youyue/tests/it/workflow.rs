@@ -23,36 +23,18 @@ async fn liu_shifu_end_to_end(backend: Backend) {
         .await;
     let number = submitted["number"].as_str().unwrap().to_owned();
     let code = submitted["tracking_code"].as_str().unwrap().to_owned();
-    let year = youyue_domain::Timestamp::now()
-        .to_cst()
-        .format("%Y")
-        .to_string();
+    let year = youyue_domain::Timestamp::now().to_cst().format("%Y").to_string();
     assert_eq!(number, format!("JD-{year}-000001"));
     assert_eq!(submitted["status"], "registered");
 
     // The lookup works with the code, in any case and spacing, and not without it.
     let lookup = format!("/api/v1/public/cases/{number}/lookup");
-    let (status, view) = worker
-        .post(
-            &lookup,
-            json!({"code": code.to_lowercase().replace('-', " ")}),
-        )
-        .await;
+    let (status, view) = worker.post(&lookup, json!({"code": code.to_lowercase().replace('-', " ")})).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["status"], "registered");
+    assert_error(&worker.post(&lookup, json!({"code": "22222-22222"})).await, StatusCode::NOT_FOUND, "not_found", None);
     assert_error(
-        &worker.post(&lookup, json!({"code": "22222-22222"})).await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-        None,
-    );
-    assert_error(
-        &worker
-            .post(
-                "/api/v1/public/cases/JD-1999-000001/lookup",
-                json!({"code": code}),
-            )
-            .await,
+        &worker.post("/api/v1/public/cases/JD-1999-000001/lookup", json!({"code": code})).await,
         StatusCode::NOT_FOUND,
         "not_found",
         None,
@@ -60,9 +42,7 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     // Rating before the case is closed is refused.
     let rating = format!("/api/v1/public/cases/{number}/rating");
     assert_error(
-        &worker
-            .post(&rating, json!({"code": code, "rating": 5}))
-            .await,
+        &worker.post(&rating, json!({"code": code, "rating": 5})).await,
         StatusCode::CONFLICT,
         "conflict",
         None,
@@ -72,55 +52,24 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     let reception = app.login("e1reception").await;
     let mediator = app.login("mediator").await;
     let case = format!("/api/v1/cases/{number}");
-    let v = reception
-        .ok(
-            &format!("{case}/accept"),
-            json!({"urgency":"urgent"}),
-            StatusCode::OK,
-        )
-        .await;
+    let v = reception.ok(&format!("{case}/accept"), json!({"urgency":"urgent"}), StatusCode::OK).await;
     assert_eq!(v["status"], "accepted");
     assert_eq!(v["urgency"], "urgent");
-    assert_eq!(
-        v["due_on"],
-        youyue_domain::Timestamp::now().cst_date().to_string()
-    );
+    assert_eq!(v["due_on"], youyue_domain::Timestamp::now().cst_date().to_string());
     assert_error(
-        &mediator
-            .post(
-                &format!("{case}/resolve"),
-                json!({"resolution":"x","agreement":true}),
-            )
-            .await,
+        &mediator.post(&format!("{case}/resolve"), json!({"resolution":"x","agreement":true})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
     // A chair may resolve, but not before someone is assigned.
     let chair = app.login("e1chair").await;
-    let early = chair
-        .post(
-            &format!("{case}/resolve"),
-            json!({"resolution":"x","agreement":true}),
-        )
-        .await;
+    let early = chair.post(&format!("{case}/resolve"), json!({"resolution":"x","agreement":true})).await;
     assert_error(&early, StatusCode::CONFLICT, "conflict", None);
-    assert!(
-        early.1["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("assign a handler first"),
-        "{}",
-        early.1
-    );
+    assert!(early.1["error"]["message"].as_str().unwrap().contains("assign a handler first"), "{}", early.1);
     // A receptionist cannot resolve at all.
     assert_error(
-        &reception
-            .post(
-                &format!("{case}/resolve"),
-                json!({"resolution":"x","agreement":true}),
-            )
-            .await,
+        &reception.post(&format!("{case}/resolve"), json!({"resolution":"x","agreement":true})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
@@ -128,33 +77,15 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     // Accepting twice is refused with a reason.
     let again = reception.post(&format!("{case}/accept"), json!({})).await;
     assert_error(&again, StatusCode::CONFLICT, "conflict", None);
-    assert!(
-        again.1["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("accepted"),
-        "{}",
-        again.1
-    );
+    assert!(again.1["error"]["message"].as_str().unwrap().contains("accepted"), "{}", again.1);
 
-    let v = reception
-        .ok(
-            &format!("{case}/assign"),
-            json!({"handler":"mediator"}),
-            StatusCode::OK,
-        )
-        .await;
+    let v = reception.ok(&format!("{case}/assign"), json!({"handler":"mediator"}), StatusCode::OK).await;
     assert_eq!(v["status"], "in_progress");
     assert_eq!(v["handler"], "mediator");
     // Another handler of the same union is not the assigned one.
     let other = app.login("e1handler").await;
     assert_error(
-        &other
-            .post(
-                &format!("{case}/resolve"),
-                json!({"resolution":"x","agreement":true}),
-            )
-            .await,
+        &other.post(&format!("{case}/resolve"), json!({"resolution":"x","agreement":true})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
@@ -166,34 +97,22 @@ async fn liu_shifu_end_to_end(backend: Backend) {
             StatusCode::OK,
         )
         .await;
-    mediator
-        .ok(
-            &format!("{case}/notes"),
-            json!({"text":"企业负责人已到场","internal":true}),
-            StatusCode::OK,
-        )
-        .await;
-    mediator
-        .ok(
-            &format!("{case}/notes"),
-            json!({"text":"今天下午调解"}),
-            StatusCode::OK,
-        )
-        .await;
+    mediator.ok(&format!("{case}/notes"), json!({"text":"企业负责人已到场","internal":true}), StatusCode::OK).await;
+    mediator.ok(&format!("{case}/notes"), json!({"text":"今天下午调解"}), StatusCode::OK).await;
     // A dispute is resolved only with its outcome.
     assert_error(
-        &mediator
-            .post(
-                &format!("{case}/resolve"),
-                json!({"resolution":"签订调解协议"}),
-            )
-            .await,
+        &mediator.post(&format!("{case}/resolve"), json!({"resolution":"签订调解协议"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("agreement"),
     );
     assert_error(
-        &mediator.post(&format!("{case}/resolve"), json!({"resolution":"签订调解协议","agreement":true,"amount_recovered":"30000.001"})).await,
+        &mediator
+            .post(
+                &format!("{case}/resolve"),
+                json!({"resolution":"签订调解协议","agreement":true,"amount_recovered":"30000.001"}),
+            )
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("amount_recovered"),
@@ -215,25 +134,14 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     assert_eq!(view["answer"], "双方签订调解协议，企业支付赔偿金30000元。");
     assert_eq!(view["can_rate"], true);
     let text = view.to_string();
-    assert!(
-        !text.contains("企业负责人已到场"),
-        "internal note leaked: {text}"
-    );
+    assert!(!text.contains("企业负责人已到场"), "internal note leaked: {text}");
     assert!(!text.contains("mediator"), "staff name leaked: {text}");
     assert!(text.contains("今天下午调解"));
-    let v = worker
-        .ok(
-            &rating,
-            json!({"code": code, "rating": 5, "comment": "当天解决"}),
-            StatusCode::OK,
-        )
-        .await;
+    let v = worker.ok(&rating, json!({"code": code, "rating": 5, "comment": "当天解决"}), StatusCode::OK).await;
     assert_eq!(v["rating"], 5);
     assert_eq!(v["rating_label"], "非常满意");
     assert_error(
-        &worker
-            .post(&rating, json!({"code": code, "rating": 4}))
-            .await,
+        &worker.post(&rating, json!({"code": code, "rating": 4})).await,
         StatusCode::CONFLICT,
         "conflict",
         None,
@@ -241,20 +149,12 @@ async fn liu_shifu_end_to_end(backend: Backend) {
 
     // Only a chair or an administrator reopens; reopening clears the outcome.
     assert_error(
-        &reception
-            .post(&format!("{case}/reopen"), json!({"reason":"x"}))
-            .await,
+        &reception.post(&format!("{case}/reopen"), json!({"reason":"x"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
-    let v = chair
-        .ok(
-            &format!("{case}/reopen"),
-            json!({"reason":"企业未按期付款"}),
-            StatusCode::OK,
-        )
-        .await;
+    let v = chair.ok(&format!("{case}/reopen"), json!({"reason":"企业未按期付款"}), StatusCode::OK).await;
     assert_eq!(v["status"], "in_progress");
     assert_eq!(v["amount_recovered"], serde_json::Value::Null);
     assert_eq!(v["rating"], serde_json::Value::Null);
@@ -270,41 +170,20 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     // The record book has every step, in order, with who and before/after.
     let (status, record) = chair.get(&format!("{case}/record")).await;
     assert_eq!(status, StatusCode::OK);
-    let actions: Vec<&str> = record
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = record.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        [
-            "register", "accept", "assign", "schedule", "note", "note", "resolve", "rate",
-            "reopen", "resolve"
-        ]
+        ["register", "accept", "assign", "schedule", "note", "note", "resolve", "rate", "reopen", "resolve"]
     );
-    let seqs: Vec<i64> = record
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_i64().unwrap())
-        .collect();
+    let seqs: Vec<i64> = record.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
-    let actors: Vec<&str> = record
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["actor"].as_str().unwrap())
-        .collect();
+    let actors: Vec<&str> = record.as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
     assert_eq!(actors[0], "worker");
     assert_eq!(actors[1], "e1reception");
     assert_eq!(actors[8], "e1chair");
     assert_eq!(record[1]["detail"]["before"]["status"], "registered");
     assert_eq!(record[1]["detail"]["after"]["status"], "accepted");
-    assert_eq!(
-        record[8]["detail"]["before"]["amount_recovered"],
-        "30000.00"
-    );
+    assert_eq!(record[8]["detail"]["before"]["amount_recovered"], "30000.00");
     assert_eq!(record[8]["detail"]["reason"], "企业未按期付款");
     assert_eq!(record[4]["internal"], true);
     // Personal details are not copied into the record book.
@@ -315,22 +194,14 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     let edited = match backend {
         Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(db).await.unwrap();
-            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'")
-                .execute(&pool)
-                .await;
-            let d = sqlx::query("DELETE FROM record_entries")
-                .execute(&pool)
-                .await;
+            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'").execute(&pool).await;
+            let d = sqlx::query("DELETE FROM record_entries").execute(&pool).await;
             u.is_ok() || d.is_ok()
         }
         Backend::Postgres => {
             let pool = sqlx::PgPool::connect(db).await.unwrap();
-            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'")
-                .execute(&pool)
-                .await;
-            let d = sqlx::query("DELETE FROM record_entries")
-                .execute(&pool)
-                .await;
+            let u = sqlx::query("UPDATE record_entries SET actor = 'nobody'").execute(&pool).await;
+            let d = sqlx::query("DELETE FROM record_entries").execute(&pool).await;
             pool.close().await;
             u.is_ok() || d.is_ok()
         }
@@ -354,39 +225,17 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
     assert_eq!(v["opened_at"], "2026-03-01T16:00:00+08:00");
     assert_eq!(v["number"], "JD-2026-000001");
     let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
-    reception
-        .ok(
-            &format!("{case}/accept"),
-            json!({"due_on":"2099-01-01"}),
-            StatusCode::OK,
-        )
-        .await;
-    reception
-        .ok(
-            &format!("{case}/assign"),
-            json!({"handler":"e2handler"}),
-            StatusCode::OK,
-        )
-        .await;
+    reception.ok(&format!("{case}/accept"), json!({"due_on":"2099-01-01"}), StatusCode::OK).await;
+    reception.ok(&format!("{case}/assign"), json!({"handler":"e2handler"}), StatusCode::OK).await;
     let handler = app.login("e2handler").await;
     assert_error(
-        &handler
-            .post(
-                &format!("{case}/resolve"),
-                json!({"resolution":"采纳","agreement":true,"adopted":true}),
-            )
-            .await,
+        &handler.post(&format!("{case}/resolve"), json!({"resolution":"采纳","agreement":true,"adopted":true})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("agreement"),
     );
-    let v = handler
-        .ok(
-            &format!("{case}/resolve"),
-            json!({"resolution":"企业已采纳","adopted":true}),
-            StatusCode::OK,
-        )
-        .await;
+    let v =
+        handler.ok(&format!("{case}/resolve"), json!({"resolution":"企业已采纳","adopted":true}), StatusCode::OK).await;
     assert_eq!(v["adopted"], true);
 
     // Explaining needs the explanation, and closes the case with it.
@@ -402,37 +251,27 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
     let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
     // A receptionist does not explain; a chair of a union above does.
     assert_error(
-        &reception
-            .post(&format!("{case}/explain"), json!({"explanation":"x"}))
-            .await,
+        &reception.post(&format!("{case}/explain"), json!({"explanation":"x"})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
         None,
     );
     let chair = app.login("s1chair").await;
     assert_error(
-        &chair
-            .post(&format!("{case}/explain"), json!({"explanation":"  "}))
-            .await,
+        &chair.post(&format!("{case}/explain"), json!({"explanation":"  "})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("explanation"),
     );
     let v = chair
-        .ok(
-            &format!("{case}/explain"),
-            json!({"explanation":"不属于劳动关系事项，请向社区反映。"}),
-            StatusCode::OK,
-        )
+        .ok(&format!("{case}/explain"), json!({"explanation":"不属于劳动关系事项，请向社区反映。"}), StatusCode::OK)
         .await;
     assert_eq!(v["status"], "explained");
     assert!(v["closed_at"].is_string());
     assert_eq!(v["actions"], json!(["note", "reopen"]));
     // Nothing more but notes and reopening on a closed case.
     assert_error(
-        &chair
-            .post(&format!("{case}/assign"), json!({"handler":"e2handler"}))
-            .await,
+        &chair.post(&format!("{case}/assign"), json!({"handler":"e2handler"})).await,
         StatusCode::CONFLICT,
         "conflict",
         None,
@@ -440,24 +279,22 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
 
     // A handler outside the case's subtree cannot be assigned.
     let v = reception
-        .ok("/api/v1/cases", json!({"union":"jd.s1.e2","kind":"claim","channel":"reception","description":"工资条不清楚"}), StatusCode::CREATED)
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e2","kind":"claim","channel":"reception","description":"工资条不清楚"}),
+            StatusCode::CREATED,
+        )
         .await;
     let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
-    reception
-        .ok(&format!("{case}/accept"), json!({}), StatusCode::OK)
-        .await;
+    reception.ok(&format!("{case}/accept"), json!({}), StatusCode::OK).await;
     assert_error(
-        &reception
-            .post(&format!("{case}/assign"), json!({"handler":"e1handler"}))
-            .await,
+        &reception.post(&format!("{case}/assign"), json!({"handler":"e1handler"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("handler"),
     );
     assert_error(
-        &reception
-            .post(&format!("{case}/assign"), json!({"handler":"f1reception"}))
-            .await,
+        &reception.post(&format!("{case}/assign"), json!({"handler":"f1reception"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
         Some("handler"),
@@ -469,78 +306,86 @@ async fn registered_worker_and_tokens(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let worker = app.login("worker1").await;
     let v = worker
-        .ok("/api/v1/cases", json!({"union":"jd.s1.e1","kind":"wellbeing","channel":"online","description":"想聊聊"}), StatusCode::CREATED)
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e1","kind":"wellbeing","channel":"online","description":"想聊聊"}),
+            StatusCode::CREATED,
+        )
         .await;
     let number = v["number"].as_str().unwrap().to_owned();
     let (status, list) = worker.get("/api/v1/cases").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["total"], 1);
     // A worker account does not see the figures or the union tree.
-    assert_error(
-        &worker.get("/api/v1/unions").await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        None,
-    );
+    assert_error(&worker.get("/api/v1/unions").await, StatusCode::FORBIDDEN, "forbidden", None);
 
-    // API tokens act as their account; a wrong token is refused, not treated as anonymous.
-    let admin = app.login("admin").await;
-    let t = admin
+    // A worker account raises its case online and now, whatever it claims; the record
+    // book names it only "worker"; it never reads internal notes or staff names.
+    let v = worker
         .ok(
-            "/api/v1/tokens",
-            json!({"name":"monthly report"}),
+            "/api/v1/cases",
+            json!({"union":"jd.s2.e1","kind":"claim","channel":"reception","opened_at":"2025-01-01T00:00:00Z",
+                   "description":"ABC公司拖欠工资","anonymous":true}),
             StatusCode::CREATED,
         )
         .await;
+    assert_eq!((v["channel"].as_str(), v["number"].as_str().map(|n| n.contains("-2025-"))), (Some("online"), Some(false)));
+    let anon = v["number"].as_str().unwrap().to_owned();
+    let (_, list) = worker.get("/api/v1/cases").await;
+    assert_eq!(list["total"], 2, "a worker sees its cases in any union");
+    let f1 = app.login("f1reception").await;
+    let (_, rec) = f1.get(&format!("/api/v1/cases/{anon}/record")).await;
+    assert_eq!(rec[0]["actor"], "worker", "{rec}");
+    assert!(!rec.to_string().contains("worker1"));
+    // Search ignores ASCII case on both databases.
+    let (_, found) = f1.get("/api/v1/cases?q=abc").await;
+    assert_eq!(found["total"], 1);
+    f1.ok(&format!("/api/v1/cases/{anon}/accept"), json!({}), StatusCode::OK).await;
+    f1.ok(&format!("/api/v1/cases/{anon}/notes"), json!({"text":"内部意见","internal":true}), StatusCode::OK).await;
+    f1.ok(&format!("/api/v1/cases/{anon}/notes"), json!({"text":"已联系企业","internal":false}), StatusCode::OK).await;
+    let (s, mine) = worker.get(&format!("/api/v1/cases/{anon}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = mine.to_string();
+    assert!(!text.contains("内部意见") && !text.contains("f1reception"), "{text}");
+    assert!(text.contains("已联系企业"));
+    assert_error(&worker.get(&format!("/api/v1/cases/{anon}/record")).await, StatusCode::FORBIDDEN, "forbidden", None);
+
+    // The link between a case and its worker account survives a move to the other database.
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    let other = crate::harness::TestApp::empty(if backend == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite }).await;
+    crate::harness::import_text(other.store.as_ref(), &exported).await.unwrap();
+    let (_, moved) = other.login("worker1").await.get("/api/v1/cases").await;
+    assert_eq!(moved["total"], 2);
+
+    // API tokens act as their account; a wrong token is refused, not treated as anonymous.
+    let admin = app.login("admin").await;
+    let t = admin.ok("/api/v1/tokens", json!({"name":"monthly report"}), StatusCode::CREATED).await;
     let token = t["token"].as_str().unwrap();
     let http = reqwest::Client::new();
-    let r = http
-        .get(app.url(&format!("/api/v1/cases/{number}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = http
-        .get(app.url("/api/v1/me"))
-        .bearer_auth("yy_nope")
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(app.url("/api/v1/me")).bearer_auth("yy_nope").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Logout ends the session; a disabled account's sessions end too.
-    let (s, _) = admin
-        .http
-        .delete(app.url("/api/v1/session"))
-        .send()
-        .await
-        .map(|r| (r.status(), ()))
-        .unwrap();
+    let (s, _) = admin.http.delete(app.url("/api/v1/session")).send().await.map(|r| (r.status(), ())).unwrap();
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert_error(
-        &admin.get("/api/v1/me").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        None,
-    );
+    assert_error(&admin.get("/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized", None);
     let chair = app.login("e1chair").await;
-    let (s, body) = chair
-        .patch("/api/v1/users/worker1", json!({"active": false}))
-        .await;
+    // A new password revokes the account's API tokens.
+    let t = chair.ok("/api/v1/tokens", json!({"name":"script"}), StatusCode::CREATED).await;
+    let chair_token = t["token"].as_str().unwrap().to_owned();
+    let (s, _) = app.login("admin").await.patch("/api/v1/users/e1chair", json!({"password":"another-password-2"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = http.get(app.url("/api/v1/me")).bearer_auth(&chair_token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let chair = app.login("s1chair").await;
+    let (s, body) = chair.patch("/api/v1/users/worker1", json!({"active": false})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    assert_error(
-        &worker.get("/api/v1/me").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        None,
-    );
+    assert_error(&worker.get("/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized", None);
     assert_error(
         &app.anonymous()
-            .post(
-                "/api/v1/session",
-                json!({"username":"worker1","password":crate::harness::PASSWORD}),
-            )
+            .post("/api/v1/session", json!({"username":"worker1","password":crate::harness::PASSWORD}))
             .await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
