@@ -5,6 +5,7 @@
 pub mod case;
 pub mod command;
 pub mod exchange;
+pub mod figures;
 pub mod money;
 pub mod number;
 pub mod stats;

@@ -142,6 +142,37 @@ impl Period {
         let end_day = self.to.succ_opt().unwrap_or(self.to);
         (Timestamp::start_of_cst_day(self.from), Timestamp::start_of_cst_day(end_day))
     }
+    /// The calendar month, quarter or year around `day`.
+    pub fn month_of(day: NaiveDate) -> Period {
+        let first = day.with_day(1).unwrap_or(day);
+        let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+        Period { from: first, to: next.pred_opt().unwrap_or(first) }
+    }
+    pub fn quarter_of(day: NaiveDate) -> Period {
+        let q0 = (day.month0() / 3) * 3;
+        let first = NaiveDate::from_ymd_opt(day.year(), q0 + 1, 1).unwrap_or(day);
+        let next = first.checked_add_months(chrono::Months::new(3)).unwrap_or(first);
+        Period { from: first, to: next.pred_opt().unwrap_or(first) }
+    }
+    pub fn year_of(day: NaiveDate) -> Period {
+        let first = NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day);
+        let last = NaiveDate::from_ymd_opt(day.year(), 12, 31).unwrap_or(day);
+        Period { from: first, to: last }
+    }
+    /// The months the period touches, as `YYYY-MM`, in order.
+    pub fn months(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut m = self.from.with_day(1).unwrap_or(self.from);
+        while m <= self.to && out.len() < 1200 {
+            out.push(m.format("%Y-%m").to_string());
+            m = match m.checked_add_months(chrono::Months::new(1)) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        out
+    }
+
     pub fn contains(&self, t: Timestamp) -> bool {
         let (a, b) = self.instants();
         a <= t && t < b
@@ -177,6 +208,20 @@ mod tests {
         assert!(p.contains(last));
         assert!(!p.contains(after));
         assert!(Period::new(parse_date("2022-02-01").unwrap(), parse_date("2022-01-01").unwrap()).is_err());
+    }
+
+    #[test]
+    fn presets() {
+        let d = parse_date("2026-11-29").unwrap();
+        let m = Period::month_of(d);
+        assert_eq!((m.from().to_string(), m.to().to_string()), ("2026-11-01".into(), "2026-11-30".into()));
+        let q = Period::quarter_of(d);
+        assert_eq!((q.from().to_string(), q.to().to_string()), ("2026-10-01".into(), "2026-12-31".into()));
+        let y = Period::year_of(parse_date("2024-02-29").unwrap());
+        assert_eq!((y.from().to_string(), y.to().to_string()), ("2024-01-01".into(), "2024-12-31".into()));
+        let feb = Period::month_of(parse_date("2024-02-10").unwrap());
+        assert_eq!(feb.to().to_string(), "2024-02-29");
+        assert_eq!(Period::new(parse_date("2025-11-15").unwrap(), d).unwrap().months().len(), 13);
     }
 
     #[test]

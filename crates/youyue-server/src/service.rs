@@ -164,3 +164,54 @@ pub async fn login(state: &AppState, ip: IpAddr, username: &str, password: Strin
     state.store.create_session(&sha256_hex(&token), user.id, now, expires).await?;
     Ok((user, token))
 }
+
+/// One month of the dashboard's trend.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MonthFigures {
+    /// `YYYY-MM`, China time.
+    pub month: String,
+    pub opened: i64,
+    pub resolved: i64,
+}
+
+/// Everything the dashboard shows for a union's subtree and a period.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dashboard {
+    pub stats: youyue_domain::stats::Stats,
+    /// Every month the period touches, with zeros where nothing happened.
+    pub months: Vec<MonthFigures>,
+    /// The union's direct children with their own figures (the ranking).
+    pub children: Vec<ChildFigures>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChildFigures {
+    pub code: String,
+    pub name: String,
+    pub stats: youyue_domain::stats::Stats,
+}
+
+/// The dashboard's figures for a union the caller can see.
+pub async fn dashboard(
+    state: &AppState,
+    union: &youyue_store::Union,
+    period: youyue_domain::Period,
+) -> Result<Dashboard, ApiError> {
+    let store = state.store.as_ref();
+    let stats = store.stats(union, period).await?;
+    let found = store.monthly(union, period).await?;
+    let months = period
+        .months()
+        .into_iter()
+        .map(|m| {
+            let (opened, resolved) = found.iter().find(|(x, _, _)| *x == m).map(|(_, o, r)| (*o, *r)).unwrap_or((0, 0));
+            MonthFigures { month: m, opened, resolved }
+        })
+        .collect();
+    let mut children = Vec::new();
+    for child in store.subtree(union).await?.into_iter().filter(|u| u.depth == union.depth + 1) {
+        let stats = store.stats(&child, period).await?;
+        children.push(ChildFigures { code: child.record.code.to_string(), name: child.record.name.clone(), stats });
+    }
+    Ok(Dashboard { stats, months, children })
+}

@@ -168,6 +168,8 @@ pub struct CaseQuery {
     /// A case number, or words in the title or description.
     pub text: Option<String>,
     pub sort: CaseSort,
+    /// The cases behind a figure (the dashboard's drill-down).
+    pub figure: Option<youyue_domain::figures::CaseFilter>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -278,6 +280,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The figures of the `stats` contract over the union's subtree.
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;
+    /// Cases opened and cases resolved in each China calendar month of the period that has
+    /// any, over the union's subtree: `(YYYY-MM, opened, resolved)`, in month order.
+    async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError>;
 
     /// Imports JSON Lines already parsed, all or nothing.
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;

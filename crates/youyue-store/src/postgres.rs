@@ -11,6 +11,11 @@ const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATA
 
 pub type PostgresStore = SqlStore<Db>;
 
+/// `YYYY-MM` of a UTC-microsecond column, in China time.
+fn month_of(col: &str) -> String {
+    format!("to_char(to_timestamp({col} / 1000000 + 28800) AT TIME ZONE 'UTC', 'YYYY-MM')")
+}
+
 impl SqlStore<Db> {
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {

@@ -264,6 +264,39 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
         qb.push(" AND c.status NOT IN ('resolved', 'explained') AND c.due_on < ");
         qb.push_bind(d.clone());
     }
+    if let Some(f) = &q.figure {
+        if let Some(k) = f.kind {
+            qb.push(" AND c.kind = ");
+            qb.push_bind(k.as_str());
+        }
+        if let Some(ch) = f.channel {
+            qb.push(" AND c.channel = ");
+            qb.push_bind(ch.as_str());
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND c.status = ");
+            qb.push_bind(s.as_str());
+        }
+        if let Some((a, b)) = f.opened_in {
+            qb.push(" AND c.opened_at >= ");
+            qb.push_bind(a.micros());
+            qb.push(" AND c.opened_at < ");
+            qb.push_bind(b.micros());
+        }
+        if let Some((a, b)) = f.closed_in {
+            qb.push(" AND c.closed_at >= ");
+            qb.push_bind(a.micros());
+            qb.push(" AND c.closed_at < ");
+            qb.push_bind(b.micros());
+        }
+        if let Some(adopted) = f.adopted {
+            qb.push(" AND c.adopted = ");
+            qb.push_bind(adopted);
+        }
+        if f.with_amount {
+            qb.push(" AND c.amount_recovered_fen > 0");
+        }
+    }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Ok(n) = t.parse::<CaseNumber>() {
             qb.push(" AND c.number = ");
@@ -1095,6 +1128,40 @@ impl Store for crate::SqlStore<Db> {
             }
         }
         Ok(s)
+    }
+
+    async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let (from, to) = period.instants();
+        let within = format!("{}%", union.path);
+        let mut conn = self.read.acquire().await?;
+        let opened: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT {m} AS month, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND c.opened_at >= $2 AND c.opened_at < $3 GROUP BY {m}",
+            m = month_of("c.opened_at")
+        ))
+        .bind(&within)
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&mut *conn)
+        .await?;
+        let resolved: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT {m} AS month, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND c.status = 'resolved' AND c.closed_at >= $2 AND c.closed_at < $3 GROUP BY {m}",
+            m = month_of("c.closed_at")
+        ))
+        .bind(&within)
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut months: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+        for (m, n) in opened {
+            months.entry(m).or_default().0 = n;
+        }
+        for (m, n) in resolved {
+            months.entry(m).or_default().1 = n;
+        }
+        Ok(months.into_iter().map(|(m, (o, r))| (m, o, r)).collect())
     }
 
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {

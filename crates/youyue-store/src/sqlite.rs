@@ -13,6 +13,11 @@ const SNAPSHOT_SQL: Option<&str> = None;
 
 pub type SqliteStore = SqlStore<Db>;
 
+/// `YYYY-MM` of a UTC-microsecond column, in China time.
+fn month_of(col: &str) -> String {
+    format!("strftime('%Y-%m', {col} / 1000000 + 28800, 'unixepoch')")
+}
+
 impl SqlStore<Db> {
     /// Opens (creating when missing) the file named by a `sqlite://FILE` URL and migrates it.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {

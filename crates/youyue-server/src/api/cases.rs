@@ -185,6 +185,13 @@ pub struct ListParams {
     pub overdue: Option<bool>,
     /// A case number, or words in the title or description.
     pub q: Option<String>,
+    /// The cases behind a figure of the `stats` contract over `from`..`to` (drill-down),
+    /// e.g. `disputes_mediated`; needs `from` and `to`.
+    pub figure: Option<youyue_domain::figures::Figure>,
+    /// First day, 'YYYY-MM-DD' (with `figure`).
+    pub from: Option<String>,
+    /// Last day, 'YYYY-MM-DD' (with `figure`).
+    pub to: Option<String>,
     /// From 1.
     pub page: Option<i64>,
     /// 1–200, default 25.
@@ -247,6 +254,9 @@ pub async fn list(
                 .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
             q.handler_id = Some(h.id);
         }
+    }
+    if let Some(figure) = p.figure {
+        q.figure = Some(figure.filter(figure_period(p.from.as_deref(), p.to.as_deref())?));
     }
     if p.overdue == Some(true) {
         q.overdue_before = Some(now.cst_date().to_string());
@@ -523,4 +533,13 @@ pub async fn rate(
 
 pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {
     check_text(field, v, MAX_SHORT_CHARS, true).map_err(ApiError::from)
+}
+
+/// The period of a drill-down: both days required.
+pub fn figure_period(from: Option<&str>, to: Option<&str>) -> Result<youyue_domain::Period, ApiError> {
+    let day = |field: &'static str, v: Option<&str>| {
+        let v = v.ok_or_else(|| ApiError::invalid(field, "give the period of the figure"))?;
+        youyue_domain::time::parse_date(v).map_err(|e| ApiError::invalid(field, e.to_string()))
+    };
+    youyue_domain::Period::new(day("from", from)?, day("to", to)?).map_err(|e| ApiError::invalid("to", e.to_string()))
 }

@@ -41,3 +41,21 @@ pub async fn stats(
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(state.store.stats(&union, period).await?))
 }
+
+/// The dashboard: the figures, every month's opened and resolved cases, and each child
+/// union's figures (the ranking).
+#[utoipa::path(get, path = "/api/v1/dashboard", params(StatsParams), tag = "figures",
+    responses((status = 200, body = Object, description = "{stats, months: [{month, opened, resolved}], children: [{code, name, stats}]}"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<StatsParams>,
+) -> ApiResult<Json<crate::service::Dashboard>> {
+    let user = caller.staff()?;
+    let from = parse_date(&p.from).map_err(|e| ApiError::invalid("from", e.to_string()))?;
+    let to = parse_date(&p.to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    let period = Period::new(from, to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
+    Ok(Json(crate::service::dashboard(&state, &union, period).await?))
+}

@@ -135,7 +135,10 @@ async fn import_twice_changes_nothing(backend: Backend) {
     import_text(store.as_ref(), &corrected).await.unwrap();
     let last = export_text(store.as_ref()).await;
     let records: Vec<&str> = last.lines().filter(|l| l.contains("\"type\":\"record\"")).collect();
-    assert!(records.iter().all(|l| !l.contains("1391234") && !l.contains("1380000")), "a contact reached the record book");
+    assert!(
+        records.iter().all(|l| !l.contains("1391234") && !l.contains("1380000")),
+        "a contact reached the record book"
+    );
     assert!(records.iter().any(|l| l.contains("personal_details_changed")));
 }
 both!(import_twice_changes_nothing);

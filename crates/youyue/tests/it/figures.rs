@@ -360,3 +360,83 @@ async fn sql_matches_reference_definition(backend: Backend) {
     }
 }
 both!(sql_matches_reference_definition);
+
+/// Every figure's drill-down lists exactly the cases it counts (or sums over), on the
+/// hand-made set and on generated data checked against the domain's filter.
+async fn drill_down_lists_match_the_figures(backend: Backend) {
+    use youyue_domain::figures::{matches, Figure};
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    import_text(store.as_ref(), &figures_jsonl()).await.unwrap();
+    for (root, from, to) in
+        [("jd", "2022-01-01", "2022-12-31"), ("jd.a", "2022-12-31", "2023-01-01"), ("jd", "2021-12-31", "2021-12-31")]
+    {
+        let period = Period::new(d(from), d(to)).unwrap();
+        let u = store.union_by_code(&root.parse().unwrap()).await.unwrap().unwrap();
+        let s = store.stats(&u, period).await.unwrap();
+        for figure in Figure::ALL {
+            let q = youyue_store::CaseQuery {
+                within: u.path.clone(),
+                figure: Some(figure.filter(period)),
+                limit: 1000,
+                ..Default::default()
+            };
+            let page = store.list_cases(&q).await.unwrap();
+            assert_eq!(page.total as usize, page.cases.len());
+            let got = match figure {
+                Figure::PeopleInvolved => page.cases.iter().map(|c| c.record.people as u64).sum::<u64>(),
+                Figure::AmountRecovered => {
+                    page.cases.iter().filter_map(|c| c.record.amount_recovered).map(|m| m.fen() as u64).sum()
+                }
+                _ => page.total as u64,
+            };
+            let want = match figure {
+                Figure::DisputesMediated => s.disputes_mediated,
+                Figure::PeopleInvolved => s.people_involved,
+                Figure::AmountRecovered => s.amount_recovered.fen() as u64,
+                Figure::ClaimsResolved => s.claims_resolved,
+                Figure::Suggestions => s.suggestions,
+                Figure::SuggestionsAdopted => s.suggestions_adopted,
+                Figure::CasesResolved => s.cases_resolved,
+                Figure::CasesExplained => s.cases_explained,
+                Figure::CasesOpened => s.cases_opened,
+            };
+            assert_eq!(got, want, "{figure} for {root} {from}..{to}");
+            // And the same cases as the domain's reference filter picks.
+            let all = store
+                .list_cases(&youyue_store::CaseQuery { within: u.path.clone(), limit: 1000, ..Default::default() })
+                .await
+                .unwrap();
+            let reference = all
+                .cases
+                .iter()
+                .filter(|c| {
+                    let r = &c.record;
+                    matches(
+                        &figure.filter(period),
+                        &CaseFacts {
+                            kind: r.kind,
+                            channel: r.channel,
+                            status: r.status,
+                            people: r.people,
+                            opened_at: r.opened_at,
+                            closed_at: r.closed_at,
+                            amount_recovered: r.amount_recovered,
+                            adopted: r.adopted,
+                        },
+                    )
+                })
+                .count();
+            assert_eq!(reference, page.cases.len(), "{figure}: SQL and the domain's filter disagree");
+        }
+    }
+    // The monthly trend: every case opened in 2022 falls in its China month.
+    let u = store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
+    let months = store.monthly(&u, Period::new(d("2022-01-01"), d("2022-12-31")).unwrap()).await.unwrap();
+    let opened: i64 = months.iter().map(|m| m.1).sum();
+    assert_eq!(opened, 10);
+    assert!(months.iter().any(|(m, o, _)| m == "2022-01" && *o == 1), "{months:?}");
+    assert!(months.iter().any(|(m, _, r)| m == "2022-05" && *r == 2), "{months:?}");
+    assert!(months.iter().any(|(m, _, r)| m == "2022-12" && *r == 1), "{months:?}");
+}
+both!(drill_down_lists_match_the_figures);

@@ -329,7 +329,10 @@ async fn registered_worker_and_tokens(backend: Backend) {
             StatusCode::CREATED,
         )
         .await;
-    assert_eq!((v["channel"].as_str(), v["number"].as_str().map(|n| n.contains("-2025-"))), (Some("online"), Some(false)));
+    assert_eq!(
+        (v["channel"].as_str(), v["number"].as_str().map(|n| n.contains("-2025-"))),
+        (Some("online"), Some(false))
+    );
     let anon = v["number"].as_str().unwrap().to_owned();
     let (_, list) = worker.get("/api/v1/cases").await;
     assert_eq!(list["total"], 2, "a worker sees its cases in any union");
@@ -352,7 +355,9 @@ async fn registered_worker_and_tokens(backend: Backend) {
 
     // The link between a case and its worker account survives a move to the other database.
     let exported = crate::harness::export_text(app.store.as_ref()).await;
-    let other = crate::harness::TestApp::empty(if backend == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite }).await;
+    let other =
+        crate::harness::TestApp::empty(if backend == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite })
+            .await;
     crate::harness::import_text(other.store.as_ref(), &exported).await.unwrap();
     let (_, moved) = other.login("worker1").await.get("/api/v1/cases").await;
     assert_eq!(moved["total"], 2);
@@ -375,7 +380,8 @@ async fn registered_worker_and_tokens(backend: Backend) {
     // A new password revokes the account's API tokens.
     let t = chair.ok("/api/v1/tokens", json!({"name":"script"}), StatusCode::CREATED).await;
     let chair_token = t["token"].as_str().unwrap().to_owned();
-    let (s, _) = app.login("admin").await.patch("/api/v1/users/e1chair", json!({"password":"another-password-2"})).await;
+    let (s, _) =
+        app.login("admin").await.patch("/api/v1/users/e1chair", json!({"password":"another-password-2"})).await;
     assert_eq!(s, StatusCode::OK);
     let r = http.get(app.url("/api/v1/me")).bearer_auth(&chair_token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -1,0 +1,82 @@
+//! Which cases stand behind each figure of [`crate::stats::Stats`]: the drill-down. A
+//! figure is a filter over cases (plus, for two figures, a sum over them); the dashboard
+//! links every number to the list this filter gives, so the list's length is the figure.
+
+use crate::case::string_enum;
+use crate::case::{Channel, Kind, Status};
+use crate::time::{Period, Timestamp};
+
+string_enum!(
+    /// A figure of the `stats` contract that counts (or sums over) cases.
+    Figure {
+        DisputesMediated = "disputes_mediated" / "调解劳动纠纷",
+        PeopleInvolved = "people_involved" / "涉及职工",
+        AmountRecovered = "amount_recovered" / "追讨工资补偿金",
+        ClaimsResolved = "claims_resolved" / "解决职工诉求",
+        Suggestions = "suggestions" / "建言献策",
+        SuggestionsAdopted = "suggestions_adopted" / "采纳建议",
+        CasesResolved = "cases_resolved" / "办结",
+        CasesExplained = "cases_explained" / "解释",
+        CasesOpened = "cases_opened" / "受理",
+    }
+);
+
+/// A set of cases described by their fields, for storage to turn into SQL. Times are
+/// half-open ranges `[from, to)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+    pub status: Option<Status>,
+    pub opened_in: Option<(Timestamp, Timestamp)>,
+    pub closed_in: Option<(Timestamp, Timestamp)>,
+    pub adopted: Option<bool>,
+    /// Only cases with money recovered (more than zero).
+    pub with_amount: bool,
+}
+
+impl Figure {
+    /// The cases behind the figure for `period` (definitions: `stats.rs`).
+    pub fn filter(self, period: Period) -> CaseFilter {
+        let range = Some(period.instants());
+        let resolved_in = CaseFilter { status: Some(Status::Resolved), closed_in: range, ..CaseFilter::default() };
+        match self {
+            Figure::DisputesMediated | Figure::PeopleInvolved => {
+                CaseFilter { kind: Some(Kind::Dispute), ..resolved_in }
+            }
+            Figure::AmountRecovered => CaseFilter { with_amount: true, ..resolved_in },
+            Figure::ClaimsResolved => CaseFilter { kind: Some(Kind::Claim), ..resolved_in },
+            Figure::CasesResolved => resolved_in,
+            Figure::CasesExplained => {
+                CaseFilter { status: Some(Status::Explained), closed_in: range, ..CaseFilter::default() }
+            }
+            Figure::Suggestions => {
+                CaseFilter { kind: Some(Kind::Suggestion), opened_in: range, ..CaseFilter::default() }
+            }
+            Figure::SuggestionsAdopted => CaseFilter {
+                kind: Some(Kind::Suggestion),
+                opened_in: range,
+                adopted: Some(true),
+                ..CaseFilter::default()
+            },
+            Figure::CasesOpened => CaseFilter { opened_in: range, ..CaseFilter::default() },
+        }
+    }
+
+    /// Whether the figure counts its cases (rather than summing people or money over them).
+    pub fn counts_cases(self) -> bool {
+        !matches!(self, Figure::PeopleInvolved | Figure::AmountRecovered)
+    }
+}
+
+/// Whether a case with these facts is in the filter: the reference for storage's SQL.
+pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
+    let within = |t: Timestamp, (a, b): (Timestamp, Timestamp)| a <= t && t < b;
+    f.kind.is_none_or(|k| k == c.kind)
+        && f.channel.is_none_or(|ch| ch == c.channel)
+        && f.status.is_none_or(|s| s == c.status)
+        && f.opened_in.is_none_or(|r| within(c.opened_at, r))
+        && f.closed_in.is_none_or(|r| c.closed_at.is_some_and(|t| within(t, r)))
+        && f.adopted.is_none_or(|a| c.adopted == Some(a))
+        && (!f.with_amount || c.amount_recovered.is_some_and(|m| m.fen() > 0))
+}
