@@ -17,6 +17,7 @@ use axum_extra::extract::CookieJar;
 use std::collections::HashMap;
 use youyue_store::User;
 
+mod dashboard;
 pub mod i18n;
 mod org;
 mod staff;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/unions", get(org::unions))
         .route("/unions/{code}", get(org::union_page))
         .route("/unions/{code}/items", post(org::save_items))

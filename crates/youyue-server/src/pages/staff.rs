@@ -172,6 +172,13 @@ pub struct InboxParams {
     union: String,
     #[serde(default)]
     page: String,
+    /// The drill-down from the dashboard: a figure and its period.
+    #[serde(default)]
+    figure: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
 impl InboxParams {
@@ -185,6 +192,9 @@ impl InboxParams {
             ("q", self.q.clone()),
             ("sort", self.sort.clone()),
             ("union", self.union.clone()),
+            ("figure", self.figure.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
         ]
         .into_iter()
         .collect();
@@ -214,6 +224,8 @@ struct InboxPage {
     kinds: Vec<(&'static str, &'static str)>,
     channels: Vec<(&'static str, &'static str)>,
     unions: Vec<Union>,
+    /// What the list is, when it is the cases behind a dashboard figure.
+    drill: Option<String>,
 }
 
 const PER_PAGE: i64 = 25;
@@ -245,6 +257,14 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
     }
+    let figure = youyue_domain::figures::Figure::parse(&p.figure);
+    let mut drill = None;
+    if let Some(f) = figure {
+        let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to)).map_err(|e| ctx.err(e))?;
+        q.figure = Some(f.filter(period));
+        drill =
+            Some(format!("{} · {} — {}", ctx.t(f.as_str()), ctx.lang.date(period.from()), ctx.lang.date(period.to())));
+    }
     let own = access::own_union(store, &user).await.map_err(|x| ctx.err(x))?;
     let unions = if user.role.is_staff() { store.subtree(&own).await.map_err(e)? } else { Vec::new() };
     if !p.union.is_empty() {
@@ -254,7 +274,13 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let count = |s: &str| counts.get(s).copied().unwrap_or(0);
     let open = count("registered") + count("accepted") + count("in_progress");
     let all: i64 = counts.values().sum();
-    let tab = if p.tab.is_empty() { "open" } else { p.tab.as_str() };
+    let tab = if !p.tab.is_empty() {
+        p.tab.as_str()
+    } else if drill.is_some() {
+        "all"
+    } else {
+        "open"
+    };
     match tab {
         "open" => q.open_only = true,
         "all" => {}
@@ -286,7 +312,21 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let channels = Channel::ALL.iter().map(|c| (c.as_str(), ctx.lang.channel(*c))).collect();
     let p = InboxParams { tab: tab.to_owned(), ..p };
-    Ok(render(&InboxPage { ctx, p, tabs, rows, total: found.total, page, pages, prev, next, kinds, channels, unions }))
+    Ok(render(&InboxPage {
+        ctx,
+        p,
+        tabs,
+        rows,
+        total: found.total,
+        page,
+        pages,
+        prev,
+        next,
+        kinds,
+        channels,
+        unions,
+        drill,
+    }))
 }
 
 /// The register form: what the worker said, plus how it came.

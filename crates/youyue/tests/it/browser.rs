@@ -317,3 +317,42 @@ async fn other_enterprises_and_anonymous_contacts(backend: Backend) {
     }
 }
 both!(other_enterprises_and_anonymous_contacts);
+
+async fn dashboard_drill_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    crate::harness::import_text(app.store.as_ref(), &crate::figures::figures_jsonl()).await.unwrap();
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let c = driver.browser(DESKTOP).await;
+    login(&c, &app, "admin").await;
+    let dash = app.url("/dashboard?union=jd&preset=custom&from=2022-01-01&to=2022-12-31");
+    c.goto(&dash).await.unwrap();
+    assert!(text(&c, "#period").await.contains("2022年1月1日"));
+    shot(&c, &format!("{tag}-desktop-dashboard"), DESKTOP.0).await;
+    // A number and the list behind it.
+    let card =
+        c.find(Locator::Css("a.figure[href*='figure=disputes_mediated'] .value")).await.unwrap().text().await.unwrap();
+    assert_eq!(card, "2");
+    submit(&c, "a.figure[href*='figure=disputes_mediated']").await;
+    assert_eq!(text(&c, "#total").await, "2");
+    assert!(text(&c, "#drill").await.contains("调解劳动纠纷"));
+    // A bar and the list behind it.
+    c.goto(&dash).await.unwrap();
+    submit(&c, "svg.chart a[href*='kind=dispute']").await;
+    assert_eq!(text(&c, "#total").await, "4");
+    // A month of the trend.
+    c.goto(&dash).await.unwrap();
+    submit(&c, "svg.trend a[href*='from=2022-05-01']").await;
+    assert_eq!(text(&c, "#total").await, "2");
+    // The ranking leads to a child union's dashboard.
+    c.goto(&dash).await.unwrap();
+    submit(&c, "table.list a[href*='union=jd.a']").await;
+    assert!(text(&c, "h1").await.starts_with("jd.a"));
+    let phone = driver.browser(PHONE).await;
+    login(&phone, &app, "s1chair").await;
+    phone.goto(&app.url("/dashboard")).await.unwrap();
+    shot(&phone, &format!("{tag}-phone-dashboard"), PHONE.0).await;
+    c.close().await.unwrap();
+    phone.close().await.unwrap();
+}
+both!(dashboard_drill_down);

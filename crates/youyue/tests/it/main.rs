@@ -9,6 +9,6 @@ mod api_errors;
 mod browser;
 mod cli;
 mod exchange;
-mod figures;
+pub mod figures;
 mod scoping;
 mod workflow;

@@ -1,0 +1,317 @@
+//! The district's dashboard: the figures of a union's subtree for a period, drawn as SVG
+//! by the server, every number and bar a link to the cases behind it (the inbox filtered
+//! by the figure).
+
+use super::{render, Ctx, PageResult};
+use crate::access;
+use crate::error::ApiError;
+use crate::service::{self, Dashboard};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use youyue_domain::time::parse_date;
+use youyue_domain::{Channel, Kind, Period, Status, Timestamp};
+use youyue_store::Union;
+
+#[derive(Deserialize, Default)]
+pub struct DashboardParams {
+    #[serde(default)]
+    union: String,
+    /// month | quarter | year | custom
+    #[serde(default)]
+    preset: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// A headline number and the list behind it.
+pub struct Card {
+    pub label: String,
+    pub value: String,
+    pub note: String,
+    pub href: String,
+}
+
+/// One horizontal bar: geometry in the chart's own units (600 wide).
+pub struct Bar {
+    pub label: String,
+    pub value: String,
+    pub y: i64,
+    pub width: i64,
+    pub href: String,
+}
+
+pub struct BarChart {
+    pub title: String,
+    pub height: i64,
+    pub bars: Vec<Bar>,
+}
+
+/// One month of the trend: two vertical bars.
+pub struct MonthBar {
+    pub label: String,
+    pub x: i64,
+    pub opened_y: i64,
+    pub opened_h: i64,
+    pub resolved_y: i64,
+    pub resolved_h: i64,
+    pub opened: i64,
+    pub resolved: i64,
+    pub href: String,
+    pub show_label: bool,
+}
+
+pub struct ChildRow {
+    pub name: String,
+    pub href: String,
+    pub opened: u64,
+    pub disputes: u64,
+    pub people: u64,
+    pub amount: String,
+    pub claims: u64,
+    pub suggestions: String,
+    pub width: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    union: Union,
+    unions: Vec<Union>,
+    preset: String,
+    from: String,
+    to: String,
+    period_label: String,
+    cards: Vec<Card>,
+    charts: Vec<BarChart>,
+    months: Vec<MonthBar>,
+    trend_width: i64,
+    children: Vec<ChildRow>,
+}
+
+const BAR_MAX: i64 = 250;
+const ROW: i64 = 30;
+const TREND_HEIGHT: i64 = 160;
+
+fn bar_chart(title: String, rows: Vec<(String, u64, String)>) -> BarChart {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let bars = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, n, href))| Bar {
+            label,
+            value: n.to_string(),
+            y: i as i64 * ROW,
+            width: (n as i64 * BAR_MAX / max as i64).max(if n > 0 { 2 } else { 0 }),
+            href,
+        })
+        .collect::<Vec<_>>();
+    BarChart { title, height: bars.len() as i64 * ROW, bars }
+}
+
+fn rate(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<DashboardParams>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    let store = state.store.as_ref();
+    let today = Timestamp::now().cst_date();
+    let code = if p.union.is_empty() { user.union_code.to_string() } else { p.union.clone() };
+    let union = access::union_within(store, &user, &code).await.map_err(|e| ctx.err(e))?;
+    let preset = if p.preset.is_empty() { "year".to_owned() } else { p.preset.clone() };
+    let period = match preset.as_str() {
+        "month" => Period::month_of(today),
+        "quarter" => Period::quarter_of(today),
+        "custom" => {
+            let day = |field: &'static str, v: &str| {
+                parse_date(v).map_err(|e| ctx.err(ApiError::invalid(field, e.to_string())))
+            };
+            Period::new(day("from", &p.from)?, day("to", &p.to)?)
+                .map_err(|e| ctx.err(ApiError::invalid("to", e.to_string())))?
+        }
+        _ => Period::year_of(today),
+    };
+    let own = access::own_union(store, &user).await.map_err(|e| ctx.err(e))?;
+    let unions = store.subtree(&own).await.map_err(|e| ctx.err(e.into()))?;
+    let d: Dashboard = service::dashboard(&state, &union, period).await.map_err(|e| ctx.err(e))?;
+    let l = ctx.lang;
+    let (from, to) = (period.from().to_string(), period.to().to_string());
+    let drill = |extra: &str| format!("/inbox?tab=all&union={}&from={from}&to={to}{extra}", union.record.code);
+    let s = &d.stats;
+    let zh = l == super::Lang::Zh;
+    let word = |zh_s: &str, en_s: &str| if zh { zh_s.to_owned() } else { en_s.to_owned() };
+    let cards = vec![
+        Card {
+            label: word("工作室", "Studios"),
+            value: s.studios.to_string(),
+            note: String::new(),
+            href: "/unions".into(),
+        },
+        Card {
+            label: word("调解劳动纠纷", "Disputes mediated"),
+            value: s.disputes_mediated.to_string(),
+            note: format!("{} {}", word("涉及职工", "people involved"), s.people_involved),
+            href: drill("&figure=disputes_mediated"),
+        },
+        Card {
+            label: word("追讨工资补偿金", "Money recovered"),
+            value: l.money(s.amount_recovered),
+            note: String::new(),
+            href: drill("&figure=amount_recovered"),
+        },
+        Card {
+            label: word("解决职工诉求", "Claims resolved"),
+            value: s.claims_resolved.to_string(),
+            note: String::new(),
+            href: drill("&figure=claims_resolved"),
+        },
+        Card {
+            label: word("建言献策", "Suggestions"),
+            value: s.suggestions.to_string(),
+            note: format!(
+                "{} {} · {}",
+                word("采纳", "adopted"),
+                s.suggestions_adopted,
+                rate(s.suggestions_adopted, s.suggestions)
+            ),
+            href: drill("&figure=suggestions"),
+        },
+        Card {
+            label: word("受理约事", "Cases opened"),
+            value: s.cases_opened.to_string(),
+            note: String::new(),
+            href: drill("&figure=cases_opened"),
+        },
+        Card {
+            label: word("办结", "Resolved"),
+            value: s.cases_resolved.to_string(),
+            note: format!("{} {}", word("解释", "explained"), s.cases_explained),
+            href: drill("&figure=cases_resolved"),
+        },
+    ];
+    let count = |m: &std::collections::BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
+    let charts = vec![
+        bar_chart(
+            word("按类别（受理）", "Opened, by kind"),
+            Kind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        l.kind(*k).to_owned(),
+                        count(&s.opened_by_kind, k.as_str()),
+                        drill(&format!("&figure=cases_opened&kind={k}")),
+                    )
+                })
+                .collect(),
+        ),
+        bar_chart(
+            word("按来源（受理）", "Opened, by channel"),
+            Channel::ALL
+                .iter()
+                .map(|c| {
+                    (
+                        l.channel(*c).to_owned(),
+                        count(&s.opened_by_channel, c.as_str()),
+                        drill(&format!("&figure=cases_opened&channel={c}")),
+                    )
+                })
+                .collect(),
+        ),
+        bar_chart(
+            word("按状态（受理）", "Opened, by status"),
+            Status::ALL
+                .iter()
+                .map(|st| {
+                    let href = drill("&figure=cases_opened").replacen("tab=all", &format!("tab={st}"), 1);
+                    (l.status(*st).to_owned(), count(&s.opened_by_status, st.as_str()), href)
+                })
+                .collect(),
+        ),
+    ];
+    let max_month = d.months.iter().map(|m| m.opened.max(m.resolved)).max().unwrap_or(0).max(1);
+    let step = 34;
+    let label_every = (d.months.len() / 12).max(1);
+    let months = d
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let oh = m.opened * TREND_HEIGHT / max_month;
+            let rh = m.resolved * TREND_HEIGHT / max_month;
+            let (mf, mt) = month_bounds(&m.month, period);
+            MonthBar {
+                label: m.month[2..].to_owned(),
+                x: 30 + i as i64 * step,
+                opened_y: 10 + TREND_HEIGHT - oh,
+                opened_h: oh,
+                resolved_y: 10 + TREND_HEIGHT - rh,
+                resolved_h: rh,
+                opened: m.opened,
+                resolved: m.resolved,
+                href: format!("/inbox?tab=all&union={}&from={mf}&to={mt}&figure=cases_opened", union.record.code),
+                show_label: i % label_every == 0,
+            }
+        })
+        .collect::<Vec<_>>();
+    let trend_width = 40 + months.len() as i64 * step;
+    let mut kids = d.children.clone();
+    kids.sort_by(|a, b| b.stats.cases_opened.cmp(&a.stats.cases_opened).then(a.code.cmp(&b.code)));
+    let max_child = kids.iter().map(|c| c.stats.cases_opened).max().unwrap_or(0).max(1);
+    let query = |code: &str| {
+        if preset == "custom" {
+            format!("/dashboard?union={code}&preset=custom&from={from}&to={to}")
+        } else {
+            format!("/dashboard?union={code}&preset={preset}")
+        }
+    };
+    let children = kids
+        .iter()
+        .map(|c| ChildRow {
+            name: c.name.clone(),
+            href: query(&c.code),
+            opened: c.stats.cases_opened,
+            disputes: c.stats.disputes_mediated,
+            people: c.stats.people_involved,
+            amount: l.money(c.stats.amount_recovered),
+            claims: c.stats.claims_resolved,
+            suggestions: format!("{} / {}", c.stats.suggestions_adopted, c.stats.suggestions),
+            width: (c.stats.cases_opened as i64 * 100 / max_child as i64).max(if c.stats.cases_opened > 0 {
+                2
+            } else {
+                0
+            }),
+        })
+        .collect();
+    let period_label = format!("{} — {}", l.date(period.from()), l.date(period.to()));
+    let page = DashboardPage {
+        ctx,
+        union,
+        unions,
+        preset,
+        from,
+        to,
+        period_label,
+        cards,
+        charts,
+        months,
+        trend_width,
+        children,
+    };
+    Ok(render(&page))
+}
+
+/// The days of `YYYY-MM` that lie inside the period.
+fn month_bounds(month: &str, period: Period) -> (String, String) {
+    let first = parse_date(&format!("{month}-01")).unwrap_or(period.from());
+    let last = Period::month_of(first).to();
+    (first.max(period.from()).to_string(), last.min(period.to()).to_string())
+}
