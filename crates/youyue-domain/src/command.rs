@@ -2,12 +2,13 @@
 //! what they wrote, to the case as it will be and the record-book entry that says so.
 //! Storage writes the result in one transaction, guarded by the case's version.
 
+use crate::calendar::WorkCalendar;
 use crate::case::{check_rating, check_text, FieldError, Kind, Outcome, Status, Urgency};
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS};
 use crate::exchange::CaseRecord;
 use crate::time::Timestamp;
 use crate::workflow::{transition, Action, Actor, WorkflowError};
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,8 +82,8 @@ pub struct Change {
     pub detail: Value,
 }
 
-/// Working days to handle a case once accepted, by kind (issue 4 makes them configurable
-/// per district and adds the public-holiday calendar; until then weekends are skipped).
+/// Working days to handle a case once accepted, by kind: disputes 15 (the statutory
+/// mediation period), the others 10. Urgent cases (a wellbeing crisis…) are due the same day.
 pub fn handling_days(kind: Kind) -> u32 {
     match kind {
         Kind::Dispute => 15,
@@ -90,23 +91,24 @@ pub fn handling_days(kind: Kind) -> u32 {
     }
 }
 
-/// The deadline for a case accepted on `day` (China date): urgent cases the same day.
-pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate) -> NaiveDate {
+/// Working days to accept a case once raised.
+pub const ACCEPT_DAYS: u32 = 1;
+
+/// The deadline for a case accepted on `day` (China date), in working days.
+pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate, calendar: &WorkCalendar) -> NaiveDate {
     if urgency == Urgency::Urgent {
         return day;
     }
-    let mut d = day;
-    let mut left = handling_days(kind);
-    while left > 0 {
-        d = d.checked_add_days(Days::new(1)).unwrap_or(d);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
+    calendar.add_working_days(day, handling_days(kind))
 }
 
-pub fn apply(case: &CaseRecord, actor: Actor, cmd: Command, now: Timestamp) -> Result<Change, CommandError> {
+pub fn apply(
+    case: &CaseRecord,
+    actor: Actor,
+    cmd: Command,
+    now: Timestamp,
+    calendar: &WorkCalendar,
+) -> Result<Change, CommandError> {
     let action = cmd.action();
     let next = transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?;
     let mut new = case.clone();
@@ -118,7 +120,7 @@ pub fn apply(case: &CaseRecord, actor: Actor, cmd: Command, now: Timestamp) -> R
             let kind = kind.unwrap_or(case.kind);
             new.outcome().check_consistent(kind)?;
             let today = now.cst_date();
-            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today));
+            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today, calendar));
             if due < today {
                 return Err(FieldError::new("due_on", "the deadline is already past").into());
             }
@@ -300,27 +302,44 @@ mod tests {
     fn liu_shifu_same_day() {
         let chair = Actor { role: Role::Chair, is_assigned_handler: false };
         let now = t("2022-02-10T10:00:00+08:00");
-        let c =
-            apply(&liu(), chair, Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None }, now).unwrap();
+        let c = apply(
+            &liu(),
+            chair,
+            Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None },
+            now,
+            &WorkCalendar::default(),
+        )
+        .unwrap();
         assert_eq!(c.case.status, Status::Accepted);
         assert_eq!(c.case.due_on, Some(now.cst_date()));
         assert_eq!(c.detail["after"]["status"], "accepted");
-        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now).unwrap();
+        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now, &WorkCalendar::default())
+            .unwrap();
         let h = Actor { role: Role::Handler, is_assigned_handler: true };
         let outcome =
             Outcome { agreement: Some(true), amount_recovered: Some("30000".parse().unwrap()), adopted: None };
         let done = t("2022-02-10T17:30:00+08:00");
-        let c = apply(&c.case, h, Command::Resolve { resolution: "签订调解协议".into(), outcome }, done).unwrap();
+        let c = apply(
+            &c.case,
+            h,
+            Command::Resolve { resolution: "签订调解协议".into(), outcome },
+            done,
+            &WorkCalendar::default(),
+        )
+        .unwrap();
         assert_eq!(c.case.status, Status::Resolved);
         assert_eq!(c.case.closed_at, Some(done));
         assert_eq!(c.detail["after"]["amount_recovered"], "30000.00");
         assert_eq!(public_message("resolve", false, &c.detail).as_deref(), Some("签订调解协议"));
         let worker = Actor { role: Role::Worker, is_assigned_handler: false };
-        let c = apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done).unwrap();
+        let c =
+            apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done, &WorkCalendar::default()).unwrap();
         assert_eq!(c.case.rating, Some(5));
-        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done);
+        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done, &WorkCalendar::default());
         assert!(matches!(again, Err(CommandError::Workflow(WorkflowError::AlreadyRated))));
-        let c = apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done).unwrap();
+        let c =
+            apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done, &WorkCalendar::default())
+                .unwrap();
         assert_eq!(
             (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
             (Status::InProgress, None, None, None)
@@ -338,17 +357,23 @@ mod tests {
             chair,
             Command::Resolve { resolution: "ok".into(), outcome: Outcome::default() },
             Timestamp::now(),
+            &WorkCalendar::default(),
         )
         .unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "agreement"));
-        let e = apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now()).unwrap_err();
+        let e =
+            apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now(), &WorkCalendar::default())
+                .unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "explanation"));
     }
 
     #[test]
     fn deadlines_skip_weekends() {
         let fri = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, fri), NaiveDate::from_ymd_opt(2026, 12, 11).unwrap());
-        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri), fri);
+        assert_eq!(
+            default_due_on(Kind::Claim, Urgency::Normal, fri, &WorkCalendar::default()),
+            NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()
+        );
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri, &WorkCalendar::default()), fri);
     }
 }

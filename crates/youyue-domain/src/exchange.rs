@@ -271,7 +271,7 @@ impl RecordEntry {
     }
 }
 
-const TYPES: &str = "union | user | case | record | studio_item | bulletin";
+const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +282,7 @@ pub enum Line {
     Record(RecordEntry),
     StudioItem(StudioItemRecord),
     Bulletin(BulletinRecord),
+    CalendarDay(crate::calendar::CalendarDay),
 }
 
 impl Line {
@@ -332,6 +333,11 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::StudioItem(r))
             }
+            "calendar_day" => {
+                let r: crate::calendar::CalendarDay = typed(value)?;
+                check_text("name", &r.name, MAX_SHORT_CHARS, false).map_err(field)?;
+                Ok(Line::CalendarDay(r))
+            }
             "bulletin" => {
                 let r: BulletinRecord = typed(value)?;
                 r.check().map_err(field)?;
@@ -350,6 +356,7 @@ impl Line {
             Line::Record(r) => ("record", serde_json::to_value(r)?),
             Line::StudioItem(r) => ("studio_item", serde_json::to_value(r)?),
             Line::Bulletin(r) => ("bulletin", serde_json::to_value(r)?),
+            Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -18,6 +18,8 @@ string_enum!(
         CasesResolved = "cases_resolved" / "办结",
         CasesExplained = "cases_explained" / "解释",
         CasesOpened = "cases_opened" / "受理",
+        CasesAccepted = "cases_accepted" / "受理（按受理时间）",
+        CasesClosed = "cases_closed" / "办结或解释",
     }
 );
 
@@ -30,6 +32,7 @@ pub struct CaseFilter {
     pub status: Option<Status>,
     pub opened_in: Option<(Timestamp, Timestamp)>,
     pub closed_in: Option<(Timestamp, Timestamp)>,
+    pub accepted_in: Option<(Timestamp, Timestamp)>,
     pub adopted: Option<bool>,
     /// Only cases with money recovered (more than zero).
     pub with_amount: bool,
@@ -60,6 +63,9 @@ impl Figure {
                 ..CaseFilter::default()
             },
             Figure::CasesOpened => CaseFilter { opened_in: range, ..CaseFilter::default() },
+            // The cases behind the timeliness figures.
+            Figure::CasesAccepted => CaseFilter { accepted_in: range, ..CaseFilter::default() },
+            Figure::CasesClosed => CaseFilter { closed_in: range, ..CaseFilter::default() },
         }
     }
 
@@ -77,6 +83,7 @@ pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
         && f.status.is_none_or(|s| s == c.status)
         && f.opened_in.is_none_or(|r| within(c.opened_at, r))
         && f.closed_in.is_none_or(|r| c.closed_at.is_some_and(|t| within(t, r)))
+        && f.accepted_in.is_none_or(|r| c.accepted_at.is_some_and(|t| within(t, r)))
         && f.adopted.is_none_or(|a| c.adopted == Some(a))
         && (!f.with_amount || c.amount_recovered.is_some_and(|m| m.fen() > 0))
 }

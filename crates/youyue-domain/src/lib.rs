@@ -2,6 +2,7 @@
 //! the figures a district reports. Nothing here does I/O; storage, HTTP and the CLI build
 //! on it. See ARCHITECTURE.md at the repository root.
 
+pub mod calendar;
 pub mod case;
 pub mod command;
 pub mod exchange;
@@ -11,6 +12,7 @@ pub mod number;
 pub mod stats;
 pub mod studio;
 pub mod time;
+pub mod timeliness;
 pub mod tracking;
 pub mod union;
 pub mod workflow;

@@ -30,6 +30,7 @@ pub struct CaseFacts {
     pub people: i64,
     pub opened_at: Timestamp,
     pub closed_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
     pub amount_recovered: Option<Money>,
     pub adopted: Option<bool>,
 }
@@ -148,6 +149,7 @@ mod tests {
             people: 3,
             opened_at: t("2021-12-31T23:00:00+08:00"),
             closed_at: Some(t("2022-01-01T00:00:00+08:00")),
+            accepted_at: None,
             amount_recovered: Some("30000.00".parse().unwrap()),
             adopted: None,
         };
@@ -171,6 +173,7 @@ mod tests {
             people: 1,
             opened_at: t("2022-12-31T15:59:59Z"),
             closed_at: None,
+            accepted_at: None,
             amount_recovered: None,
             adopted: Some(true),
         };

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use rand::RngCore;
 use std::net::IpAddr;
+use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::case::Channel;
 use youyue_domain::command::{self, Command, CommandError};
 use youyue_domain::workflow::{transition, Actor as WorkflowActor, Role};
@@ -34,8 +35,14 @@ pub async fn apply(
     let case = access::visible_case(store, user, number).await?;
     let (cmd, handler_id) = make(&case)?;
     let now = Timestamp::now();
-    let change = command::apply(&case.record, access::actor(user, &case), cmd, now)?;
+    let calendar = work_calendar(state).await?;
+    let change = command::apply(&case.record, access::actor(user, &case), cmd, now, &calendar)?;
     Ok(store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?)
+}
+
+/// The working-day calendar as stored (a small table, read when a deadline is computed).
+pub async fn work_calendar(state: &AppState) -> Result<WorkCalendar, ApiError> {
+    Ok(WorkCalendar::new(state.store.calendar().await?))
 }
 
 /// Looks up the handler to assign and checks they may take the case.
@@ -134,7 +141,8 @@ pub async fn rate_with_code(
     let case = case_with_code(state, ip, number, code).await?;
     let now = Timestamp::now();
     let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
-    let change = command::apply(&case.record, worker, Command::Rate { rating, comment }, now)?;
+    let change =
+        command::apply(&case.record, worker, Command::Rate { rating, comment }, now, &WorkCalendar::default())?;
     Ok(state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?)
 }
 
@@ -182,6 +190,7 @@ pub struct Dashboard {
     pub months: Vec<MonthFigures>,
     /// The union's direct children with their own figures (the ranking).
     pub children: Vec<ChildFigures>,
+    pub timeliness: youyue_domain::timeliness::Timeliness,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -213,5 +222,8 @@ pub async fn dashboard(
         let stats = store.stats(&child, period).await?;
         children.push(ChildFigures { code: child.record.code.to_string(), name: child.record.name.clone(), stats });
     }
-    Ok(Dashboard { stats, months, children })
+    let calendar = work_calendar(state).await?;
+    let facts = store.time_facts(union, period).await?;
+    let timeliness = youyue_domain::timeliness::Timeliness::compute(&facts, period, &calendar);
+    Ok(Dashboard { stats, months, children, timeliness })
 }

@@ -284,6 +284,21 @@ pub trait Store: Send + Sync + 'static {
     /// any, over the union's subtree: `(YYYY-MM, opened, resolved)`, in month order.
     async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError>;
 
+    /// The working-day calendar's entries, in day order.
+    async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError>;
+    /// Sets calendar entries and removes others, in one transaction.
+    async fn set_calendar(
+        &self,
+        set: &[youyue_domain::calendar::CalendarDay],
+        remove: &[chrono::NaiveDate],
+    ) -> Result<(), StoreError>;
+    /// What timeliness needs of the cases of the union's subtree accepted or closed in the period.
+    async fn time_facts(
+        &self,
+        union: &Union,
+        period: Period,
+    ) -> Result<Vec<youyue_domain::timeliness::TimeFacts>, StoreError>;
+
     /// Imports JSON Lines already parsed, all or nothing.
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.

@@ -289,6 +289,12 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
             qb.push(" AND c.closed_at < ");
             qb.push_bind(b.micros());
         }
+        if let Some((a, b)) = f.accepted_in {
+            qb.push(" AND c.accepted_at >= ");
+            qb.push_bind(a.micros());
+            qb.push(" AND c.accepted_at < ");
+            qb.push_bind(b.micros());
+        }
         if let Some(adopted) = f.adopted {
             qb.push(" AND c.adopted = ");
             qb.push_bind(adopted);
@@ -407,6 +413,27 @@ impl TryFrom<StudioItemRow> for StudioItemRecord {
             updated_at: Timestamp::from_micros(r.updated_at),
         })
     }
+}
+
+fn calendar_day((day, kind, name): (String, String, String)) -> Result<youyue_domain::calendar::CalendarDay, StoreError> {
+    Ok(youyue_domain::calendar::CalendarDay {
+        day: youyue_domain::time::parse_date(&day).map_err(|_| StoreError::Corrupt(day.clone()))?,
+        kind: youyue_domain::calendar::DayKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+        name,
+    })
+}
+
+async fn set_calendar_day_conn(conn: &mut Conn, d: &youyue_domain::calendar::CalendarDay) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
+         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+    )
+    .bind(d.day.to_string())
+    .bind(d.kind.as_str())
+    .bind(&d.name)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// What an import has learnt so far.
@@ -578,6 +605,9 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
             if !post_bulletin_conn(conn, b).await.map_err(db)? {
                 st.sum.unchanged += 1;
             }
+        }
+        Line::CalendarDay(d) => {
+            set_calendar_day_conn(conn, d).await.map_err(db)?;
         }
         Line::Record(entry) => {
             let number = entry.case.to_string();
@@ -1164,6 +1194,55 @@ impl Store for crate::SqlStore<Db> {
         Ok(months.into_iter().map(|(m, (o, r))| (m, o, r)).collect())
     }
 
+    async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&self.read).await?;
+        rows.into_iter().map(calendar_day).collect()
+    }
+
+    async fn set_calendar(
+        &self,
+        set: &[youyue_domain::calendar::CalendarDay],
+        remove: &[chrono::NaiveDate],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        for d in remove {
+            sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(d.to_string()).execute(&mut *tx).await?;
+        }
+        for d in set {
+            set_calendar_day_conn(&mut tx, d).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn time_facts(&self, union: &Union, period: Period) -> Result<Vec<youyue_domain::timeliness::TimeFacts>, StoreError> {
+        let (from, to) = period.instants();
+        let rows: Vec<(i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT c.opened_at, c.accepted_at, c.closed_at, c.due_on FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND ((c.accepted_at >= $2 AND c.accepted_at < $3) \
+             OR (c.closed_at >= $2 AND c.closed_at < $3 AND c.status IN ('resolved', 'explained')))",
+        )
+        .bind(format!("{}%", union.path))
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(o, a, c, d)| {
+                Ok(youyue_domain::timeliness::TimeFacts {
+                    opened_at: Timestamp::from_micros(o),
+                    accepted_at: a.map(Timestamp::from_micros),
+                    closed_at: c.map(Timestamp::from_micros),
+                    due_on: match d {
+                        Some(d) => Some(youyue_domain::time::parse_date(&d).map_err(|_| StoreError::Corrupt(d.clone()))?),
+                        None => None,
+                    },
+                })
+            })
+            .collect()
+    }
+
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {
         let fail = |e: sqlx::Error| ImportError { line: 0, message: format!("database: {e}") };
         let mut tx = self.write.begin().await.map_err(fail)?;
@@ -1198,6 +1277,12 @@ impl Store for crate::SqlStore<Db> {
                 active: u.active,
             };
             sink(&Line::User(rec)).map_err(io)?;
+            lines += 1;
+        }
+        let days: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&mut *tx).await?;
+        for d in days {
+            sink(&Line::CalendarDay(calendar_day(d)?)).map_err(io)?;
             lines += 1;
         }
         let items: Vec<StudioItemRow> =

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{username}", axum::routing::patch(org::change_user))
         .route("/stats", get(stats::stats))
         .route("/dashboard", get(stats::dashboard))
+        .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
@@ -59,6 +60,7 @@ async fn not_found() -> crate::error::ApiError {
         cases::accept, cases::assign, cases::note, cases::schedule, cases::resolve, cases::explain, cases::reopen, cases::rate,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
+        org::calendar, org::set_calendar,
         stats::stats, stats::dashboard,
     ),
     tags((name = "public", description = "For workers, without an account"),

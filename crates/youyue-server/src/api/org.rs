@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use youyue_domain::calendar::CalendarDay;
 use youyue_domain::exchange::{check_username, UnionRecord, UserRecord};
 use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{Role, Timestamp, UnionCode};
@@ -341,5 +342,50 @@ pub async fn set_studio_item(
     };
     r.check()?;
     state.store.set_studio_items(std::slice::from_ref(&r)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The working-day calendar: public holidays and make-up working days (调休), in day order.
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "organisation",
+    responses((status = 200, body = [Object]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn calendar(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<CalendarDay>>> {
+    caller.staff()?;
+    Ok(Json(state.store.calendar().await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarChange {
+    /// Days to set: `{"day":"2026-10-01","kind":"holiday","name":"国庆节"}`; kind is
+    /// holiday or workday (a make-up working weekend day).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub set: Vec<CalendarDay>,
+    /// Days to remove, 'YYYY-MM-DD'.
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// Updates the calendar (administrators), all or nothing.
+#[utoipa::path(put, path = "/api/v1/calendar", request_body = CalendarChange, tag = "organisation",
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_calendar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CalendarChange>,
+) -> ApiResult<StatusCode> {
+    let user = caller.staff()?;
+    if user.role != Role::Admin {
+        return Err(ApiError::Forbidden("only an administrator keeps the calendar".into()));
+    }
+    for d in &body.set {
+        youyue_domain::case::check_text("name", &d.name, 200, false)?;
+    }
+    let remove = body
+        .remove
+        .iter()
+        .map(|d| youyue_domain::time::parse_date(d).map_err(|e| ApiError::invalid("remove", e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    state.store.set_calendar(&body.set, &remove).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -198,6 +198,35 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
             href: drill("&figure=cases_resolved"),
         },
     ];
+    let tl = &d.timeliness;
+    let hours = |h: Option<f64>| h.map(|x| format!("{x:.1} h")).unwrap_or_else(|| "—".into());
+    let mut cards = cards;
+    cards.push(Card {
+        label: word("按时受理率", "Accepted on time"),
+        value: rate(tl.accepted_on_time, tl.accepted),
+        note: format!(
+            "{} / {} · {} {} · P90 {}",
+            tl.accepted_on_time,
+            tl.accepted,
+            word("平均", "mean"),
+            hours(tl.hours_to_accept_mean),
+            hours(tl.hours_to_accept_p90)
+        ),
+        href: drill("&figure=cases_accepted"),
+    });
+    cards.push(Card {
+        label: word("按时办结率", "Closed on time"),
+        value: rate(tl.closed_on_time, tl.closed_with_deadline),
+        note: format!(
+            "{} / {} · {} {} · P90 {}",
+            tl.closed_on_time,
+            tl.closed_with_deadline,
+            word("平均", "mean"),
+            hours(tl.hours_to_close_mean),
+            hours(tl.hours_to_close_p90)
+        ),
+        href: drill("&figure=cases_closed"),
+    });
     let count = |m: &std::collections::BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let charts = vec![
         bar_chart(

@@ -301,6 +301,8 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "cases_resolved" => ("办结", "Resolved"),
         "cases_explained" => ("解释", "Explained"),
         "cases_opened" => ("受理", "Opened"),
+        "cases_accepted" => ("受理（按受理时间）", "Accepted"),
+        "cases_closed" => ("办结或解释", "Closed"),
         "drill_title" => ("数字背后的约事", "The cases behind the figure"),
         "item" => ("配置", "Item"),
         "note" => ("说明", "Note"),

@@ -326,6 +326,7 @@ async fn sql_matches_reference_definition(backend: Backend) {
                 people: r.people,
                 opened_at: r.opened_at,
                 closed_at: r.closed_at,
+                accepted_at: r.accepted_at,
                 amount_recovered: r.amount_recovered,
                 adopted: r.adopted,
             },
@@ -400,6 +401,8 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 Figure::CasesResolved => s.cases_resolved,
                 Figure::CasesExplained => s.cases_explained,
                 Figure::CasesOpened => s.cases_opened,
+                // Timeliness's lists: accepted / closed in the period, checked below against the domain.
+                Figure::CasesAccepted | Figure::CasesClosed => page.total as u64,
             };
             assert_eq!(got, want, "{figure} for {root} {from}..{to}");
             // And the same cases as the domain's reference filter picks.
@@ -421,6 +424,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                             people: r.people,
                             opened_at: r.opened_at,
                             closed_at: r.closed_at,
+                            accepted_at: r.accepted_at,
                             amount_recovered: r.amount_recovered,
                             adopted: r.adopted,
                         },
@@ -440,3 +444,117 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
     assert!(months.iter().any(|(m, _, r)| m == "2022-12" && *r == 1), "{months:?}");
 }
 both!(drill_down_lists_match_the_figures);
+
+/// Working days across National Day 2025 and a make-up Saturday: the timeliness figures,
+/// and the deadline a case gets when accepted.
+async fn timeliness_in_working_days(backend: Backend) {
+    use crate::harness::{assert_error, TestApp};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn(backend).await;
+    let admin = app.login("admin").await;
+    let mut set: Vec<serde_json::Value> = (1..=8)
+        .map(|n| json!({"day": format!("2025-10-{n:02}"), "kind": "holiday", "name": "国庆节、中秋节"}))
+        .collect();
+    set.push(json!({"day": "2025-10-11", "kind": "workday", "name": "国庆调休"}));
+    set.push(json!({"day": "2025-09-28", "kind": "workday", "name": "国庆调休"}));
+    let put = admin.http.put(app.url("/api/v1/calendar")).json(&json!({"set": set})).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let chair = app.login("e1chair").await;
+    let put = chair.http.put(app.url("/api/v1/calendar")).json(&json!({"set": []})).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::FORBIDDEN);
+    let bad = admin
+        .http
+        .put(app.url("/api/v1/calendar"))
+        .json(&json!({"set": [{"day":"2025-13-01","kind":"holiday"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let (_, cal) = chair.get("/api/v1/calendar").await;
+    assert_eq!(cal.as_array().unwrap().len(), 10);
+
+    let case = |n: u32, opened: &str, accepted: &str, closed: Option<&str>, due: Option<&str>| {
+        let mut c = json!({"type":"case","number":format!("JD-2025-{n:06}"),"union":"jd.s1.e1","kind":"claim","channel":"hotline",
+            "opened_at":opened,"accepted_at":accepted,"status": if closed.is_some() {"resolved"} else {"accepted"}});
+        if let Some(x) = closed {
+            c["closed_at"] = json!(x);
+        }
+        if let Some(x) = due {
+            c["due_on"] = json!(x);
+        }
+        format!("{c}\n")
+    };
+    let text = [
+        case(1, "2025-09-30T16:00:00+08:00", "2025-10-09T09:00:00+08:00", None, None),
+        case(2, "2025-10-09T10:00:00+08:00", "2025-10-11T10:00:00+08:00", None, None),
+        case(
+            3,
+            "2025-10-10T10:00:00+08:00",
+            "2025-10-11T10:00:00+08:00",
+            Some("2025-10-20T23:59:00+08:00"),
+            Some("2025-10-20"),
+        ),
+        case(
+            4,
+            "2025-09-01T10:00:00+08:00",
+            "2025-09-01T11:00:00+08:00",
+            Some("2025-10-21T00:00:00+08:00"),
+            Some("2025-10-20"),
+        ),
+    ]
+    .concat();
+    import_text(app.store.as_ref(), &text).await.unwrap();
+    let (s, dash) = admin.get("/api/v1/dashboard?union=jd&from=2025-10-01&to=2025-10-31").await;
+    assert_eq!(s, StatusCode::OK, "{dash}");
+    let t = &dash["timeliness"];
+    assert_eq!((t["accepted"].as_u64(), t["accepted_on_time"].as_u64()), (Some(3), Some(2)), "{t}");
+    assert_eq!((t["closed_with_deadline"].as_u64(), t["closed_on_time"].as_u64()), (Some(2), Some(1)), "{t}");
+    assert_eq!(t["hours_to_accept_p90"], 209.0);
+    // The lists behind them.
+    let (_, accepted) = admin.get("/api/v1/cases?figure=cases_accepted&from=2025-10-01&to=2025-10-31").await;
+    assert_eq!(accepted["total"], 3);
+    assert_error(
+        &admin.get("/api/v1/cases?figure=cases_accepted&from=2025-10-01").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("to"),
+    );
+    // The trend and the ranking come with the figures.
+    assert_eq!(dash["months"].as_array().unwrap().len(), 1);
+    assert!(dash["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "jd.s1" && c["stats"]["cases_resolved"] == 2));
+
+    // A case accepted now gets its deadline in working days of the stored calendar.
+    let today = youyue_domain::Timestamp::now().cst_date();
+    let holidays: Vec<serde_json::Value> = (1..=5)
+        .map(|i| json!({"day": (today + chrono::Days::new(i)).to_string(), "kind": "holiday", "name": "测试假日"}))
+        .collect();
+    let put = admin.http.put(app.url("/api/v1/calendar")).json(&json!({"set": holidays})).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"dispute","description":"工伤"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let reception = app.login("e1reception").await;
+    let accepted = reception
+        .ok(&format!("/api/v1/cases/{}/accept", v["number"].as_str().unwrap()), json!({}), StatusCode::OK)
+        .await;
+    let calendar = youyue_domain::calendar::WorkCalendar::new(app.store.calendar().await.unwrap());
+    let want = calendar.add_working_days(today, 15);
+    assert_eq!(accepted["due_on"], want.to_string());
+    assert!(
+        want > youyue_domain::calendar::WorkCalendar::default().add_working_days(today, 15),
+        "the holidays pushed the deadline"
+    );
+    // The calendar travels in the export.
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"calendar_day\"")).count(), 15);
+}
+both!(timeliness_in_working_days);
