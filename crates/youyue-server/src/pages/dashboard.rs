@@ -121,12 +121,16 @@ fn rate(part: u64, whole: u64) -> String {
     }
 }
 
-pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<DashboardParams>) -> PageResult {
-    let user = ctx.require_staff()?.clone();
-    let store = state.store.as_ref();
+/// The union and the period a dashboard (or its spreadsheet) is for.
+pub async fn union_and_period(
+    ctx: &Ctx,
+    state: &AppState,
+    p: &DashboardParams,
+) -> Result<(Union, Period, String), super::PageError> {
+    let user = ctx.require_staff()?;
     let today = Timestamp::now().cst_date();
     let code = if p.union.is_empty() { user.union_code.to_string() } else { p.union.clone() };
-    let union = access::union_within(store, &user, &code).await.map_err(|e| ctx.err(e))?;
+    let union = access::union_within(state.store.as_ref(), user, &code).await.map_err(|e| ctx.err(e))?;
     let preset = if p.preset.is_empty() { "year".to_owned() } else { p.preset.clone() };
     let period = match preset.as_str() {
         "month" => Period::month_of(today),
@@ -140,6 +144,13 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         }
         _ => Period::year_of(today),
     };
+    Ok((union, period, preset))
+}
+
+pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<DashboardParams>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    let store = state.store.as_ref();
+    let (union, period, preset) = union_and_period(&ctx, &state, &p).await?;
     let own = access::own_union(store, &user).await.map_err(|e| ctx.err(e))?;
     let unions = store.subtree(&own).await.map_err(|e| ctx.err(e.into()))?;
     let d: Dashboard = service::dashboard(&state, &union, period).await.map_err(|e| ctx.err(e))?;

@@ -278,6 +278,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "no_studio" => ("尚未建工作室", "No studio yet"),
         "checklist" => ("八项配置", "The eight configurations"),
         "dashboard" => ("数据看板", "Dashboard"),
+        "download_xlsx" => ("下载 Excel", "Download Excel"),
         "period" => ("统计期间", "Period"),
         "this_month" => ("本月", "This month"),
         "this_quarter" => ("本季度", "This quarter"),

@@ -22,6 +22,7 @@ pub mod i18n;
 mod org;
 mod staff;
 mod worker;
+mod xlsx;
 
 pub use i18n::Lang;
 
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard.xlsx", get(xlsx::dashboard_xlsx))
+        .route("/inbox.xlsx", get(xlsx::cases_xlsx))
         .route("/unions", get(org::unions))
         .route("/unions/{code}", get(org::union_page))
         .route("/unions/{code}/items", post(org::save_items))

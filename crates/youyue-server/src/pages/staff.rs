@@ -182,6 +182,15 @@ pub struct InboxParams {
 }
 
 impl InboxParams {
+    pub fn tab(&self) -> &str {
+        &self.tab
+    }
+
+    /// The same list as a spreadsheet.
+    pub fn xlsx_href(&self) -> String {
+        self.href(&[]).replacen("/inbox?", "/inbox.xlsx?", 1)
+    }
+
     fn href(&self, change: &[(&str, &str)]) -> String {
         let mut pairs: BTreeMap<&str, String> = [
             ("tab", self.tab.clone()),
@@ -230,7 +239,13 @@ struct InboxPage {
 
 const PER_PAGE: i64 = 25;
 
-pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
+/// The case query of the inbox's parameters (filters, drill-down), and what the page
+/// shows beside the list: the caller, the drill-down's title, the unions to filter by.
+pub async fn inbox_query(
+    ctx: &Ctx,
+    state: &AppState,
+    p: &InboxParams,
+) -> Result<(User, CaseQuery, Option<String>, Vec<Union>), super::PageError> {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
     let e = |err: youyue_store::StoreError| ctx.err(err.into());
@@ -257,9 +272,8 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
     }
-    let figure = youyue_domain::figures::Figure::parse(&p.figure);
     let mut drill = None;
-    if let Some(f) = figure {
+    if let Some(f) = youyue_domain::figures::Figure::parse(&p.figure) {
         let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to)).map_err(|e| ctx.err(e))?;
         q.figure = Some(f.filter(period));
         drill =
@@ -270,13 +284,14 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     if !p.union.is_empty() {
         q.union_path = Some(access::union_within(store, &user, &p.union).await.map_err(|x| ctx.err(x))?.path);
     }
-    let counts = store.count_by_status(&q).await.map_err(e)?;
-    let count = |s: &str| counts.get(s).copied().unwrap_or(0);
-    let open = count("registered") + count("accepted") + count("in_progress");
-    let all: i64 = counts.values().sum();
-    let tab = if !p.tab.is_empty() {
-        p.tab.as_str()
-    } else if drill.is_some() {
+    Ok((user, q, drill, unions))
+}
+
+/// The tab in force: the one asked for, else all cases behind a figure, else the open ones.
+pub fn apply_tab<'a>(q: &mut CaseQuery, tab: &'a str, drill: bool) -> &'a str {
+    let tab = if !tab.is_empty() {
+        tab
+    } else if drill {
         "all"
     } else {
         "open"
@@ -286,6 +301,20 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         "all" => {}
         s => q.status = Status::parse(s),
     }
+    tab
+}
+
+pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
+    let store = state.store.as_ref();
+    let e = |err: youyue_store::StoreError| ctx.err(err.into());
+    let today = Timestamp::now().cst_date();
+    let (_user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
+    let counts = store.count_by_status(&q).await.map_err(e)?;
+    let count = |s: &str| counts.get(s).copied().unwrap_or(0);
+    let open = count("registered") + count("accepted") + count("in_progress");
+    let all: i64 = counts.values().sum();
+    let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
+    let tab = tab.as_str();
     let mut tabs = vec![
         ("open", ctx.t("open"), open),
         ("registered", ctx.lang.status(Status::Registered), count("registered")),

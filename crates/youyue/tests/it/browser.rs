@@ -4,6 +4,7 @@
 //! are saved under target/screenshots/ for people to look at.
 
 use crate::harness::{Backend, TestApp, PASSWORD};
+use calamine::Reader;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
@@ -344,6 +345,37 @@ async fn dashboard_drill_down(backend: Backend) {
     c.goto(&dash).await.unwrap();
     submit(&c, "svg.trend a[href*='from=2022-05-01']").await;
     assert_eq!(text(&c, "#total").await, "2");
+    // The spreadsheets say the same numbers (read back with calamine).
+    c.goto(&dash).await.unwrap();
+    let href = c.find(Locator::Css("#xlsx")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let http = app.login("admin").await;
+    let resp = http.http.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::OK, "{href}");
+    let bytes = resp.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("指标").unwrap();
+    let value = |label: &str| {
+        sheet
+            .rows()
+            .find(|r| r[0] == label)
+            .map(|r| r[1].to_string())
+            .unwrap_or_else(|| panic!("{label} missing"))
+    };
+    assert!(sheet.rows().next().unwrap()[0].to_string().contains("2022-01-01 至 2022-12-31"));
+    assert_eq!(value("调解劳动纠纷（件）"), "2");
+    assert_eq!(value("涉及职工（人）"), "5");
+    assert_eq!(value("追讨工资补偿金（元）"), "1350.55");
+    assert_eq!(value("建言献策（件）"), "3");
+    c.goto(&app.url("/inbox?tab=all&union=jd&from=2022-01-01&to=2022-12-31&figure=disputes_mediated")).await.unwrap();
+    let href = c.find(Locator::Css("#xlsx")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let bytes = http.http.get(app.url(&href.replace("&amp;", "&"))).send().await.unwrap().bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let list = book.worksheet_range("约事").unwrap();
+    let numbers: Vec<String> = list.rows().skip(3).map(|r| r[0].to_string()).collect();
+    assert_eq!(numbers.len(), 2, "{numbers:?}");
+    assert!(numbers.contains(&"JD-2022-000001".to_owned()) && numbers.contains(&"JD-2022-000003".to_owned()));
+    let people: f64 = list.rows().skip(3).map(|r| calamine::DataType::as_f64(&r[6]).unwrap()).sum();
+    assert_eq!(people, 5.0);
     // The ranking leads to a child union's dashboard.
     c.goto(&dash).await.unwrap();
     submit(&c, "table.list a[href*='union=jd.a']").await;

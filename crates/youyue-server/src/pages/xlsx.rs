@@ -1,0 +1,230 @@
+//! Spreadsheet downloads (.xlsx): the dashboard's tables and the list of cases behind any
+//! number, with Chinese headers, a title row naming the union and the period, real numbers
+//! (money in yuan to the fen) and real dates in China time.
+
+use super::dashboard::{union_and_period, DashboardParams};
+use super::staff::{apply_tab, inbox_query, InboxParams};
+use super::{Ctx, PageResult};
+use crate::error::ApiError;
+use crate::service;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use youyue_domain::{Channel, Kind, Status, Timestamp};
+
+/// The most rows one download holds; a larger list is refused with a message (never cut).
+pub const MAX_ROWS: i64 = 100_000;
+
+fn xerr(ctx: &Ctx) -> impl Fn(XlsxError) -> super::PageError + '_ {
+    move |e| ctx.err(ApiError::Internal(format!("spreadsheet: {e}")))
+}
+
+fn download(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"youyue.xlsx\"; filename*=UTF-8''{encoded}")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn excel_time(t: Timestamp) -> Result<ExcelDateTime, XlsxError> {
+    let l = t.to_cst();
+    use chrono::{Datelike, Timelike};
+    ExcelDateTime::from_ymd(l.year() as u16, l.month() as u8, l.day() as u8)?.and_hms(
+        l.hour() as u16,
+        l.minute() as u8,
+        l.second(),
+    )
+}
+
+fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    use chrono::Datelike;
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+}
+
+/// Writes a title row, a header row and sets the columns' widths.
+fn heading(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
+    for (i, (h, width)) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, i as u16, *h, &bold)?;
+        ws.set_column_width(i as u16, *width)?;
+    }
+    Ok(())
+}
+
+pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query<DashboardParams>) -> PageResult {
+    let (union, period, _) = union_and_period(&ctx, &state, &p).await?;
+    let d = service::dashboard(&state, &union, period).await.map_err(|e| ctx.err(e))?;
+    let s = &d.stats;
+    let x = xerr(&ctx);
+    let title = format!("{}（{}）{} 至 {}", union.record.name, union.record.code, period.from(), period.to());
+    let money = Format::new().set_num_format("#,##0.00");
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet().set_name("指标").map_err(&x)?;
+        heading(ws, &title, &[("指标", 30.0), ("数值", 18.0)]).map_err(&x)?;
+        let rows: [(&str, u64); 11] = [
+            ("工作室", s.studios),
+            ("调解劳动纠纷（件）", s.disputes_mediated),
+            ("涉及职工（人）", s.people_involved),
+            ("解决职工诉求（件）", s.claims_resolved),
+            ("建言献策（件）", s.suggestions),
+            ("采纳（件）", s.suggestions_adopted),
+            ("受理（件）", s.cases_opened),
+            ("办结（件）", s.cases_resolved),
+            ("解释（件）", s.cases_explained),
+            ("按时受理（件）", d.timeliness.accepted_on_time),
+            ("按时办结（件）", d.timeliness.closed_on_time),
+        ];
+        let mut r = 3;
+        for (label, n) in rows {
+            ws.write_string(r, 0, label).map_err(&x)?;
+            ws.write_number(r, 1, n as f64).map_err(&x)?;
+            r += 1;
+        }
+        ws.write_string(r, 0, "追讨工资补偿金（元）").map_err(&x)?;
+        ws.write_number_with_format(r, 1, s.amount_recovered.fen() as f64 / 100.0, &money).map_err(&x)?;
+        r += 2;
+        let bold = Format::new().set_bold();
+        for (head, labels, map) in [
+            ("按类别受理", Kind::ALL.iter().map(|k| (k.label_zh(), k.as_str())).collect::<Vec<_>>(), &s.opened_by_kind),
+            ("按来源受理", Channel::ALL.iter().map(|c| (c.label_zh(), c.as_str())).collect(), &s.opened_by_channel),
+            ("按状态受理", Status::ALL.iter().map(|st| (st.label_zh(), st.as_str())).collect(), &s.opened_by_status),
+        ] {
+            ws.write_string_with_format(r, 0, head, &bold).map_err(&x)?;
+            r += 1;
+            for (label, key) in labels {
+                ws.write_string(r, 0, label).map_err(&x)?;
+                ws.write_number(r, 1, map.get(key).copied().unwrap_or(0) as f64).map_err(&x)?;
+                r += 1;
+            }
+            r += 1;
+        }
+    }
+    {
+        let ws = wb.add_worksheet().set_name("按月").map_err(&x)?;
+        heading(ws, &title, &[("月份", 12.0), ("受理", 10.0), ("办结", 10.0)]).map_err(&x)?;
+        for (i, m) in d.months.iter().enumerate() {
+            let r = 3 + i as u32;
+            ws.write_string(r, 0, &m.month).map_err(&x)?;
+            ws.write_number(r, 1, m.opened as f64).map_err(&x)?;
+            ws.write_number(r, 2, m.resolved as f64).map_err(&x)?;
+        }
+    }
+    {
+        let ws = wb.add_worksheet().set_name("下级工会").map_err(&x)?;
+        let headers = [
+            ("工会", 28.0),
+            ("代码", 14.0),
+            ("受理", 8.0),
+            ("调解纠纷", 10.0),
+            ("涉及职工", 10.0),
+            ("追回金额（元）", 16.0),
+            ("解决诉求", 10.0),
+            ("建议", 8.0),
+            ("采纳", 8.0),
+            ("工作室", 8.0),
+        ];
+        heading(ws, &title, &headers).map_err(&x)?;
+        for (i, c) in d.children.iter().enumerate() {
+            let r = 3 + i as u32;
+            let cs = &c.stats;
+            ws.write_string(r, 0, &c.name).map_err(&x)?;
+            ws.write_string(r, 1, &c.code).map_err(&x)?;
+            for (col, n) in [(2u16, cs.cases_opened), (3, cs.disputes_mediated), (4, cs.people_involved)] {
+                ws.write_number(r, col, n as f64).map_err(&x)?;
+            }
+            ws.write_number_with_format(r, 5, cs.amount_recovered.fen() as f64 / 100.0, &money).map_err(&x)?;
+            for (col, n) in
+                [(6u16, cs.claims_resolved), (7, cs.suggestions), (8, cs.suggestions_adopted), (9, cs.studios)]
+            {
+                ws.write_number(r, col, n as f64).map_err(&x)?;
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(&x)?;
+    Ok(download(bytes, &format!("{}-{}-{}.xlsx", union.record.name, period.from(), period.to())))
+}
+
+pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
+    let (user, mut q, drill, _) = inbox_query(&ctx, &state, &p).await?;
+    apply_tab(&mut q, p.tab(), drill.is_some());
+    q.limit = MAX_ROWS;
+    let page = state.store.list_cases(&q).await.map_err(|e| ctx.err(e.into()))?;
+    if page.total > MAX_ROWS {
+        return Err(ctx.err(ApiError::invalid(
+            "general",
+            format!("{} cases match; a download holds at most {MAX_ROWS}: narrow the filters", page.total),
+        )));
+    }
+    let x = xerr(&ctx);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("约事").map_err(&x)?;
+    let title = format!("{} · {}", user.union_code, drill.unwrap_or_else(|| "约事清单".to_owned()));
+    let headers = [
+        ("约事编号", 18.0),
+        ("工会", 14.0),
+        ("类别", 8.0),
+        ("来源", 8.0),
+        ("状态", 8.0),
+        ("标题", 30.0),
+        ("人数", 6.0),
+        ("提出时间", 17.0),
+        ("受理时间", 17.0),
+        ("期限", 12.0),
+        ("办结时间", 17.0),
+        ("承办人", 12.0),
+        ("追回金额（元）", 14.0),
+        ("调解协议", 8.0),
+        ("采纳", 6.0),
+        ("评价", 6.0),
+    ];
+    heading(ws, &title, &headers).map_err(&x)?;
+    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let money = Format::new().set_num_format("#,##0.00");
+    let yes_no = |b: Option<bool>| match b {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "",
+    };
+    for (i, c) in page.cases.iter().enumerate() {
+        let r = 3 + i as u32;
+        let rec = &c.record;
+        ws.write_string(r, 0, rec.number.to_string()).map_err(&x)?;
+        ws.write_string(r, 1, rec.union.as_str()).map_err(&x)?;
+        ws.write_string(r, 2, rec.kind.label_zh()).map_err(&x)?;
+        ws.write_string(r, 3, rec.channel.label_zh()).map_err(&x)?;
+        ws.write_string(r, 4, rec.status.label_zh()).map_err(&x)?;
+        ws.write_string(r, 5, &rec.title).map_err(&x)?;
+        ws.write_number(r, 6, rec.people as f64).map_err(&x)?;
+        ws.write_datetime_with_format(r, 7, excel_time(rec.opened_at).map_err(&x)?, &when).map_err(&x)?;
+        if let Some(t) = rec.accepted_at {
+            ws.write_datetime_with_format(r, 8, excel_time(t).map_err(&x)?, &when).map_err(&x)?;
+        }
+        if let Some(d) = rec.due_on {
+            ws.write_datetime_with_format(r, 9, excel_date(d).map_err(&x)?, &day).map_err(&x)?;
+        }
+        if let Some(t) = rec.closed_at {
+            ws.write_datetime_with_format(r, 10, excel_time(t).map_err(&x)?, &when).map_err(&x)?;
+        }
+        ws.write_string(r, 11, rec.handler.as_deref().unwrap_or_default()).map_err(&x)?;
+        if let Some(m) = rec.amount_recovered {
+            ws.write_number_with_format(r, 12, m.fen() as f64 / 100.0, &money).map_err(&x)?;
+        }
+        ws.write_string(r, 13, yes_no(rec.agreement)).map_err(&x)?;
+        ws.write_string(r, 14, yes_no(rec.adopted)).map_err(&x)?;
+        if let Some(v) = rec.rating {
+            ws.write_number(r, 15, v as f64).map_err(&x)?;
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(&x)?;
+    Ok(download(bytes, "约事清单.xlsx"))
+}
