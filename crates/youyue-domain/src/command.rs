@@ -172,6 +172,7 @@ pub fn apply(
             new.rating = None;
             new.rating_comment = None;
             new.rated_at = None;
+            new.supervised_due_on = None;
         }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
@@ -247,6 +248,14 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
     }
 }
 
+/// Supervision (督办): a case still open after its deadline is raised to the union above
+/// its own, once per deadline. Returns the deadline to record, if the case is due for it.
+pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
+    let due = case.due_on?;
+    let late = !case.status.is_closed() && due < today;
+    (late && case.supervised_due_on != Some(due)).then_some(due)
+}
+
 /// Whether a case is past its deadline at `now`: open and due before today (China time).
 pub fn is_overdue(status: Status, due_on: Option<NaiveDate>, now: Timestamp) -> bool {
     !status.is_closed() && due_on.is_some_and(|d| d < now.cst_date())
@@ -286,6 +295,7 @@ mod tests {
             accepted_at: None,
             handler: None,
             worker_account: None,
+            supervised_due_on: None,
             resolution: None,
             explanation: None,
             rating_comment: None,

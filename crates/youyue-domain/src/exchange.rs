@@ -149,6 +149,9 @@ pub struct CaseRecord {
     /// Username of the assigned handler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
+    /// The deadline for which the case, late, was raised to the parent union (督办).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervised_due_on: Option<NaiveDate>,
     /// Username of the worker's own account, when a registered worker raised it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_account: Option<String>,

@@ -93,6 +93,25 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok("ok")
 }
 
+/// Raises late cases to the union above (督办) now and then every ten minutes, for as long
+/// as the server runs. A failed sweep is logged and tried again next time.
+pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = youyue_domain::Timestamp::now();
+            match store.sweep_supervision(now.cst_date(), now).await {
+                Ok(raised) if !raised.is_empty() => {
+                    tracing::info!(count = raised.len(), "late cases raised for supervision")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "supervision sweep failed"),
+            }
+        }
+    })
+}
+
 /// Serves until `shutdown` resolves. The router gets the peer address for rate limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,

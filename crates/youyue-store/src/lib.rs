@@ -168,6 +168,8 @@ pub struct CaseQuery {
     /// A case number, or words in the title or description.
     pub text: Option<String>,
     pub sort: CaseSort,
+    /// Only cases below this union (not its own): what its staff supervise (督办).
+    pub below_union: Option<i64>,
     /// The cases behind a figure (the dashboard's drill-down).
     pub figure: Option<youyue_domain::figures::CaseFilter>,
     pub offset: i64,
@@ -283,6 +285,10 @@ pub trait Store: Send + Sync + 'static {
     /// Cases opened and cases resolved in each China calendar month of the period that has
     /// any, over the union's subtree: `(YYYY-MM, opened, resolved)`, in month order.
     async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError>;
+
+    /// Raises every case still open after its deadline to the union above its own (督办):
+    /// a `supervise` entry in its record book, once per deadline. Returns their numbers.
+    async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
     /// The working-day calendar's entries, in day order.
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError>;

@@ -123,6 +123,7 @@ pub struct CaseRow {
     pub rating_comment: Option<String>,
     pub rated_at: Option<i64>,
     pub tracking_code_hash: Option<String>,
+    pub supervised_due_on: Option<String>,
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
@@ -130,7 +131,7 @@ pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS uni
      c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
-     c.rated_at, c.tracking_code_hash \
+     c.rated_at, c.tracking_code_hash, c.supervised_due_on \
      FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -181,6 +182,10 @@ impl TryFrom<CaseRow> for StoredCase {
             rating_comment: r.rating_comment,
             rated_at: ts(r.rated_at),
             tracking_code_hash: r.tracking_code_hash,
+            supervised_due_on: match r.supervised_due_on {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
         };
         Ok(StoredCase {
             id: r.id,
@@ -224,11 +229,12 @@ pub struct CaseColumns {
     pub rating_comment: Option<String>,
     pub rated_at: Option<i64>,
     pub tracking_code_hash: Option<String>,
+    pub supervised_due_on: Option<String>,
 }
 
 /// Columns written by both insert and update, bound from `$3` on (`$1`, `$2` are the
 /// statement's own).
-pub const CASE_COLUMNS: [&str; 27] = [
+pub const CASE_COLUMNS: [&str; 28] = [
     "kind",
     "channel",
     "collective",
@@ -256,6 +262,7 @@ pub const CASE_COLUMNS: [&str; 27] = [
     "rating_comment",
     "rated_at",
     "tracking_code_hash",
+    "supervised_due_on",
 ];
 
 impl From<&CaseRecord> for CaseColumns {
@@ -288,6 +295,7 @@ impl From<&CaseRecord> for CaseColumns {
             rating_comment: c.rating_comment.clone(),
             rated_at: c.rated_at.map(Timestamp::micros),
             tracking_code_hash: c.tracking_code_hash.clone(),
+            supervised_due_on: c.supervised_due_on.map(|d| d.to_string()),
         }
     }
 }

@@ -52,6 +52,7 @@ fn bind_case<'q>(q: Query<'q>, c: &'q CaseColumns) -> Query<'q> {
         .bind(&c.rating_comment)
         .bind(c.rated_at)
         .bind(&c.tracking_code_hash)
+        .bind(&c.supervised_due_on)
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -263,6 +264,10 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
     if let Some(d) = &q.overdue_before {
         qb.push(" AND c.status NOT IN ('resolved', 'explained') AND c.due_on < ");
         qb.push_bind(d.clone());
+    }
+    if let Some(id) = q.below_union {
+        qb.push(" AND c.union_id <> ");
+        qb.push_bind(id);
     }
     if let Some(f) = &q.figure {
         if let Some(k) = f.kind {
@@ -956,6 +961,7 @@ impl Store for crate::SqlStore<Db> {
             rating_comment: None,
             rated_at: None,
             tracking_code_hash: d.tracking_code_hash.clone(),
+            supervised_due_on: None,
         };
         record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
         let cols = CaseColumns::from(&record);
@@ -1192,6 +1198,42 @@ impl Store for crate::SqlStore<Db> {
             months.entry(m).or_default().1 = n;
         }
         Ok(months.into_iter().map(|(m, (o, r))| (m, o, r)).collect())
+    }
+
+    async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
+        // Candidates by SQL; the rule itself is the domain's, checked again per case.
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "{CASE_SELECT} WHERE c.status NOT IN ('resolved', 'explained') AND c.due_on < $1 \
+             AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 1000"
+        ))
+        .bind(today.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut raised = Vec::new();
+        for row in rows {
+            let case = StoredCase::try_from(row)?;
+            let Some(due) = youyue_domain::command::due_for_supervision(&case.record, today) else { continue };
+            let mut tx = self.write.begin().await?;
+            let parent: Option<String> = sqlx::query_scalar(
+                "SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1",
+            )
+            .bind(case.union_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // Only if nobody changed the deadline meanwhile.
+            let done = sqlx::query("UPDATE cases SET supervised_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
+                .bind(case.id)
+                .bind(due.to_string())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 1 {
+                let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
+                append_entry(&mut tx, case.id, now, "system", "supervise", true, &detail).await?;
+                raised.push(case.record.number.clone());
+            }
+            tx.commit().await?;
+        }
+        Ok(raised)
     }
 
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError> {

@@ -59,6 +59,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Raises every case still open after its deadline to the union above (督办) once and
+    /// prints their numbers (`serve` does this every ten minutes by itself).
+    Supervise,
     /// Creates a staff account. The password is read from YOUYUE_PASSWORD, or generated and
     /// printed once.
     AddUser {
@@ -105,6 +108,13 @@ async fn run(cli: Cli) -> Result<()> {
             serve(store, listen, demo, secure_cookies, public_url).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
+        Command::Supervise => {
+            let now = Timestamp::now();
+            for n in store.sweep_supervision(now.cst_date(), now).await? {
+                println!("{n}");
+            }
+            Ok(())
+        }
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
         Command::Stats { union, from, to, json } => stats(store.as_ref(), &union, &from, &to, json).await,
         Command::AddUser { username, name, union, role } => add_user(store.as_ref(), username, name, union, role).await,
@@ -143,11 +153,13 @@ async fn serve(
         }
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let supervision = youyue_server::spawn_supervision(store.clone());
     let mut state = youyue_server::AppState::new(store);
     state.secure_cookies = secure_cookies;
     state.public_url = public_url;
     println!("youyue is serving on http://{}", listener.local_addr()?);
     youyue_server::serve(listener, state, shutdown_signal()).await?;
+    supervision.abort();
     Ok(())
 }
 

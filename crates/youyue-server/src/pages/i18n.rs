@@ -134,6 +134,7 @@ impl Lang {
                 c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
             }
             (None, Lang::Zh) if a == "import" => "导入".to_owned(),
+            (None, Lang::Zh) if a == "supervise" => "督办".to_owned(),
             (None, _) => a.to_owned(),
         }
     }
@@ -218,6 +219,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "your_rating" => ("您的评价", "Your rating"),
         "thanks_rating" => ("谢谢您的评价。", "Thank you for your rating."),
         "all" => ("全部", "All"),
+        "supervised" => ("督办", "Supervised"),
         "open" => ("未办结", "Open"),
         "overdue" => ("已超期", "Overdue"),
         "due_today" => ("今日到期", "Due today"),
@@ -307,6 +309,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "drill_title" => ("数字背后的约事", "The cases behind the figure"),
         "item" => ("配置", "Item"),
         "note" => ("说明", "Note"),
+        "raised_to" => ("提级至", "Raised to"),
         "staff" => ("工作人员", "Staff"),
         "role" => ("角色", "Role"),
         "active" => ("启用", "Active"),

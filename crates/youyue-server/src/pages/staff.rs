@@ -272,6 +272,11 @@ pub async fn inbox_query(
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
     }
+    if p.tab == "supervised" {
+        // 督办: late cases of the unions below the user's own.
+        q.below_union = Some(user.union_id);
+        q.overdue_before = Some(today.to_string());
+    }
     let mut drill = None;
     if let Some(f) = youyue_domain::figures::Figure::parse(&p.figure) {
         let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to)).map_err(|e| ctx.err(e))?;
@@ -298,7 +303,7 @@ pub fn apply_tab<'a>(q: &mut CaseQuery, tab: &'a str, drill: bool) -> &'a str {
     };
     match tab {
         "open" => q.open_only = true,
-        "all" => {}
+        "all" | "supervised" => {}
         s => q.status = Status::parse(s),
     }
     tab
@@ -315,6 +320,16 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let all: i64 = counts.values().sum();
     let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
     let tab = tab.as_str();
+    let supervised = if ctx.is_staff() {
+        let mut sq = q.clone();
+        sq.status = None;
+        sq.open_only = false;
+        sq.below_union = ctx.user.as_ref().map(|u| u.union_id);
+        sq.overdue_before = Some(today.to_string());
+        store.count_by_status(&sq).await.map_err(e)?.values().sum()
+    } else {
+        0
+    };
     let mut tabs = vec![
         ("open", ctx.t("open"), open),
         ("registered", ctx.lang.status(Status::Registered), count("registered")),
@@ -323,6 +338,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         ("resolved", ctx.lang.status(Status::Resolved), count("resolved")),
         ("explained", ctx.lang.status(Status::Explained), count("explained")),
         ("all", ctx.t("all"), all),
+        ("supervised", ctx.t("supervised"), supervised),
     ]
     .into_iter()
     .map(|(key, label, count)| Tab { key, label, count, href: p.href(&[("tab", key)]), current: key == tab })
@@ -500,6 +516,7 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "place" => ("地点", "Where"),
         "starts_at" => ("时间", "When"),
         "note" => ("说明", "Note"),
+        "raised_to" => ("提级至", "Raised to"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -545,7 +562,7 @@ fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
 
 fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
-    for key in ["text", "reason", "place", "starts_at", "note"] {
+    for key in ["text", "reason", "place", "starts_at", "note", "due_on", "raised_to"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
         }

@@ -355,11 +355,7 @@ async fn dashboard_drill_down(backend: Backend) {
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let sheet = book.worksheet_range("指标").unwrap();
     let value = |label: &str| {
-        sheet
-            .rows()
-            .find(|r| r[0] == label)
-            .map(|r| r[1].to_string())
-            .unwrap_or_else(|| panic!("{label} missing"))
+        sheet.rows().find(|r| r[0] == label).map(|r| r[1].to_string()).unwrap_or_else(|| panic!("{label} missing"))
     };
     assert!(sheet.rows().next().unwrap()[0].to_string().contains("2022-01-01 至 2022-12-31"));
     assert_eq!(value("调解劳动纠纷（件）"), "2");

@@ -399,3 +399,47 @@ async fn registered_worker_and_tokens(backend: Backend) {
     );
 }
 both!(registered_worker_and_tokens);
+
+/// A case still open after its deadline is raised to the union above (督办): once per
+/// deadline, in the record book, and in that union's inbox.
+async fn late_cases_are_supervised_by_the_union_above(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let line = |n: u32, status: &str, due: &str| {
+        let mut c = json!({"type":"case","number":format!("JD-2026-{n:06}"),"union":"jd.s1.e1","kind":"claim","channel":"hotline",
+            "title":format!("案件{n}"),"opened_at":"2026-01-02T09:00:00+08:00","accepted_at":"2026-01-02T10:00:00+08:00",
+            "status":status,"due_on":due});
+        if status == "resolved" {
+            c["closed_at"] = json!("2026-01-03T09:00:00+08:00");
+        }
+        format!("{c}\n")
+    };
+    let text = [
+        line(901, "accepted", "2026-01-05"),
+        line(902, "resolved", "2026-01-05"),
+        line(903, "in_progress", "2999-01-01"),
+    ]
+    .concat();
+    crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
+    let now = youyue_domain::Timestamp::now();
+    let raised = app.store.sweep_supervision(now.cst_date(), now).await.unwrap();
+    assert_eq!(raised.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["JD-2026-000901"]);
+    assert!(app.store.sweep_supervision(now.cst_date(), now).await.unwrap().is_empty(), "once per deadline");
+    let chair = app.login("s1chair").await;
+    let (_, record) = chair.get("/api/v1/cases/JD-2026-000901/record").await;
+    let last = record.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].as_str(), last["internal"].as_bool()),
+        (Some("supervise"), Some("system"), Some(true))
+    );
+    assert_eq!(last["detail"]["raised_to"], "jd.s1");
+    // The street union's inbox has it under 督办; the enterprise's own does not.
+    let page = chair.http.get(app.url("/inbox?tab=supervised")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("JD-2026-000901") && !page.contains("JD-2026-000903"), "the supervised tab");
+    let own = app.login("e1chair").await;
+    let page = own.http.get(app.url("/inbox?tab=supervised")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("JD-2026-000901"));
+    // A new deadline set on acceptance after reopening starts afresh; the supervised mark travels in the export.
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    assert!(exported.contains("\"supervised_due_on\":\"2026-01-05\""));
+}
+both!(late_cases_are_supervised_by_the_union_above);
