@@ -274,7 +274,7 @@ impl RecordEntry {
     }
 }
 
-const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day";
+const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day | union_vote";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +286,7 @@ pub enum Line {
     StudioItem(StudioItemRecord),
     Bulletin(BulletinRecord),
     CalendarDay(crate::calendar::CalendarDay),
+    UnionVote(crate::appraisal::UnionVote),
 }
 
 impl Line {
@@ -341,6 +342,11 @@ impl Line {
                 check_text("name", &r.name, MAX_SHORT_CHARS, false).map_err(field)?;
                 Ok(Line::CalendarDay(r))
             }
+            "union_vote" => {
+                let r: crate::appraisal::UnionVote = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::UnionVote(r))
+            }
             "bulletin" => {
                 let r: BulletinRecord = typed(value)?;
                 r.check().map_err(field)?;
@@ -360,6 +366,7 @@ impl Line {
             Line::StudioItem(r) => ("studio_item", serde_json::to_value(r)?),
             Line::Bulletin(r) => ("bulletin", serde_json::to_value(r)?),
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
+            Line::UnionVote(r) => ("union_vote", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -20,6 +20,7 @@ string_enum!(
         CasesOpened = "cases_opened" / "受理",
         CasesAccepted = "cases_accepted" / "受理（按受理时间）",
         CasesClosed = "cases_closed" / "办结或解释",
+        CasesRated = "cases_rated" / "职工评价",
     }
 );
 
@@ -36,6 +37,8 @@ pub struct CaseFilter {
     pub adopted: Option<bool>,
     /// Only cases with money recovered (more than zero).
     pub with_amount: bool,
+    /// Only cases the worker rated.
+    pub rated: bool,
 }
 
 impl Figure {
@@ -66,6 +69,7 @@ impl Figure {
             // The cases behind the timeliness figures.
             Figure::CasesAccepted => CaseFilter { accepted_in: range, ..CaseFilter::default() },
             Figure::CasesClosed => CaseFilter { closed_in: range, ..CaseFilter::default() },
+            Figure::CasesRated => CaseFilter { closed_in: range, rated: true, ..CaseFilter::default() },
         }
     }
 
@@ -86,4 +90,5 @@ pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
         && f.accepted_in.is_none_or(|r| c.accepted_at.is_some_and(|t| within(t, r)))
         && f.adopted.is_none_or(|a| c.adopted == Some(a))
         && (!f.with_amount || c.amount_recovered.is_some_and(|m| m.fen() > 0))
+        && (!f.rated || c.rating.is_some())
 }

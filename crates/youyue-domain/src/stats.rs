@@ -33,6 +33,7 @@ pub struct CaseFacts {
     pub accepted_at: Option<Timestamp>,
     pub amount_recovered: Option<Money>,
     pub adopted: Option<bool>,
+    pub rating: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -152,6 +153,7 @@ mod tests {
             accepted_at: None,
             amount_recovered: Some("30000.00".parse().unwrap()),
             adopted: None,
+            rating: None,
         };
         s.add_case(&dispute).unwrap();
         // Closed in the period but opened before it: mediated, not opened.
@@ -176,6 +178,7 @@ mod tests {
             accepted_at: None,
             amount_recovered: None,
             adopted: Some(true),
+            rating: None,
         };
         s.add_case(&suggestion).unwrap();
         assert_eq!((s.suggestions, s.suggestions_adopted, s.cases_opened), (1, 1, 1));

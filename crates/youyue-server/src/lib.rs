@@ -45,6 +45,8 @@ pub struct Limits {
     pub submit_address: auth::RateLimiter,
     /// Tracking-code lookups per address (guessing codes).
     pub lookup_address: auth::RateLimiter,
+    /// Votes on unions per address per hour: a whole workshop may vote from one address.
+    pub vote_address: auth::RateLimiter,
 }
 
 impl Default for Limits {
@@ -55,6 +57,7 @@ impl Default for Limits {
             login_address: auth::RateLimiter::new(30, minute),
             submit_address: auth::RateLimiter::new(60, minute),
             lookup_address: auth::RateLimiter::new(60, minute),
+            vote_address: auth::RateLimiter::new(300, Duration::from_secs(3600)),
         }
     }
 }

@@ -191,6 +191,11 @@ pub struct Dashboard {
     /// The union's direct children with their own figures (the ranking).
     pub children: Vec<ChildFigures>,
     pub timeliness: youyue_domain::timeliness::Timeliness,
+    /// Workers' ratings of the cases closed in the period.
+    pub case_ratings: youyue_domain::appraisal::VoteSummary,
+    /// Workers' votes on their unions cast in the period: monthly and yearly.
+    pub monthly_votes: youyue_domain::appraisal::VoteSummary,
+    pub yearly_votes: youyue_domain::appraisal::VoteSummary,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -225,5 +230,45 @@ pub async fn dashboard(
     let calendar = work_calendar(state).await?;
     let facts = store.time_facts(union, period).await?;
     let timeliness = youyue_domain::timeliness::Timeliness::compute(&facts, period, &calendar);
-    Ok(Dashboard { stats, months, children, timeliness })
+    use youyue_domain::appraisal::{Round, VoteSummary};
+    let case_ratings = VoteSummary::of(&store.case_ratings(union, period).await?);
+    let monthly_votes = VoteSummary::of(&store.vote_scores(union, Round::Monthly, period).await?);
+    let yearly_votes = VoteSummary::of(&store.vote_scores(union, Round::Yearly, period).await?);
+    Ok(Dashboard { stats, months, children, timeliness, case_ratings, monthly_votes, yearly_votes })
+}
+
+/// A worker's vote on their union (一月一评 / 年度测评), without an account. `voter` is the
+/// token the worker's browser keeps; only its hash is stored, and its first vote in a round
+/// stands. Votes are also limited per address (generously: a factory shares one).
+/// Returns whether this vote was counted (false: this voter had already voted).
+pub async fn vote(
+    state: &AppState,
+    ip: IpAddr,
+    union_code: &str,
+    round: youyue_domain::appraisal::Round,
+    voter: &str,
+    score: i64,
+    comment: String,
+) -> Result<bool, ApiError> {
+    if voter.len() < 16 || voter.len() > 128 {
+        return Err(ApiError::invalid("voter", "must be a token of 16 to 128 characters"));
+    }
+    if !state.limits.vote_address.hit(&ip.to_string()) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let no_union = || ApiError::not_found(format!("no union \"{union_code}\""));
+    let code: UnionCode = union_code.parse().map_err(|_| no_union())?;
+    let union = state.store.union_by_code(&code).await?.ok_or_else(no_union)?;
+    let now = Timestamp::now();
+    let v = youyue_domain::appraisal::UnionVote {
+        union: union.record.code,
+        round,
+        key: round.key(now),
+        voter: sha256_hex(voter),
+        score,
+        comment: comment.trim().to_owned(),
+        at: now,
+    };
+    v.check()?;
+    Ok(state.store.cast_vote(&v).await?)
 }

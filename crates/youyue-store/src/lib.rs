@@ -290,6 +290,19 @@ pub trait Store: Send + Sync + 'static {
     /// a `supervise` entry in its record book, once per deadline. Returns their numbers.
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
+    /// Records a worker's vote on their union; false if this voter already voted in this
+    /// round (the first vote stands).
+    async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError>;
+    /// The scores of votes cast in the period on the unions of the subtree, for a round.
+    async fn vote_scores(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+    ) -> Result<Vec<i64>, StoreError>;
+    /// The ratings of the subtree's cases closed in the period.
+    async fn case_ratings(&self, union: &Union, period: Period) -> Result<Vec<i64>, StoreError>;
+
     /// The working-day calendar's entries, in day order.
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError>;
     /// Sets calendar entries and removes others, in one transaction.

@@ -307,6 +307,9 @@ fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
         if f.with_amount {
             qb.push(" AND c.amount_recovered_fen > 0");
         }
+        if f.rated {
+            qb.push(" AND c.rating IS NOT NULL");
+        }
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Ok(n) = t.parse::<CaseNumber>() {
@@ -439,6 +442,24 @@ async fn set_calendar_day_conn(conn: &mut Conn, d: &youyue_domain::calendar::Cal
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+async fn cast_vote_conn(conn: &mut Conn, v: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {
+    let union_id = union_id_for(conn, &v.union).await?;
+    let done = sqlx::query(
+        "INSERT INTO union_votes (union_id, round, key, voter, score, comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (union_id, round, key, voter) DO NOTHING",
+    )
+    .bind(union_id)
+    .bind(v.round.as_str())
+    .bind(&v.key)
+    .bind(&v.voter)
+    .bind(v.score)
+    .bind(&v.comment)
+    .bind(v.at.micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// What an import has learnt so far.
@@ -608,6 +629,14 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                 return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", b.union)));
             }
             if !post_bulletin_conn(conn, b).await.map_err(db)? {
+                st.sum.unchanged += 1;
+            }
+        }
+        Line::UnionVote(v) => {
+            if union_id_of(conn, st, &v.union).await.map_err(db)?.is_none() {
+                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", v.union)));
+            }
+            if !cast_vote_conn(conn, v).await.map_err(db)? {
                 st.sum.unchanged += 1;
             }
         }
@@ -1236,6 +1265,42 @@ impl Store for crate::SqlStore<Db> {
         Ok(raised)
     }
 
+    async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let new = cast_vote_conn(&mut tx, vote).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn vote_scores(&self, union: &Union, round: youyue_domain::appraisal::Round, period: Period) -> Result<Vec<i64>, StoreError> {
+        let (from, to) = period.instants();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT v.score FROM union_votes v JOIN unions u ON u.id = v.union_id \
+             WHERE u.path LIKE $1 AND v.round = $2 AND v.at >= $3 AND v.at < $4",
+        )
+        .bind(format!("{}%", union.path))
+        .bind(round.as_str())
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn case_ratings(&self, union: &Union, period: Period) -> Result<Vec<i64>, StoreError> {
+        let (from, to) = period.instants();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT c.rating FROM cases c JOIN unions u ON u.id = c.union_id \
+             WHERE u.path LIKE $1 AND c.rating IS NOT NULL AND c.closed_at >= $2 AND c.closed_at < $3",
+        )
+        .bind(format!("{}%", union.path))
+        .bind(from.micros())
+        .bind(to.micros())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&self.read).await?;
@@ -1331,6 +1396,25 @@ impl Store for crate::SqlStore<Db> {
             sqlx::query_as(&format!("{STUDIO_ITEM_SELECT} ORDER BY u.code, s.item")).fetch_all(&mut *tx).await?;
         for row in items {
             sink(&Line::StudioItem(StudioItemRecord::try_from(row)?)).map_err(io)?;
+            lines += 1;
+        }
+        let votes: Vec<(String, String, String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT u.code, v.round, v.key, v.voter, v.score, v.comment, v.at FROM union_votes v \
+             JOIN unions u ON u.id = v.union_id ORDER BY u.code, v.round, v.key, v.voter",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (code, round, key, voter, score, comment, at) in votes {
+            let vote = youyue_domain::appraisal::UnionVote {
+                union: code.parse().map_err(|_| StoreError::Corrupt(code.clone()))?,
+                round: youyue_domain::appraisal::Round::parse(&round).ok_or_else(|| StoreError::Corrupt(round.clone()))?,
+                key,
+                voter,
+                score,
+                comment,
+                at: Timestamp::from_micros(at),
+            };
+            sink(&Line::UnionVote(vote)).map_err(io)?;
             lines += 1;
         }
         let bulletins: Vec<BulletinRow> =

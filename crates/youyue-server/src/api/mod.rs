@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(stats::dashboard))
         .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
+        .route("/public/unions/{code}/votes", post(public::vote))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
@@ -55,7 +56,7 @@ async fn not_found() -> crate::error::ApiError {
     info(title = "youyue (工会有约) API", version = "1", description = "Cases raised by workers with their union, the workflow that handles them, and the district's figures. Errors are {\"error\":{\"code\",\"message\",\"field\"}}. Staff authenticate with the session cookie from POST /api/v1/session or with `Authorization: Bearer <token>` from POST /api/v1/tokens."),
     paths(
         session::login, session::logout, session::me, session::create_token,
-        public::studio, public::submit, public::lookup, public::rate,
+        public::studio, public::submit, public::lookup, public::rate, public::vote,
         cases::list, cases::register, cases::get_case, cases::record,
         cases::accept, cases::assign, cases::note, cases::schedule, cases::resolve, cases::explain, cases::reopen, cases::rate,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,

@@ -112,3 +112,38 @@ pub async fn rate(
     let saved = service::rate_with_code(&state, peer.ip(), &number, &body.code, body.rating, body.comment).await?;
     public_view(&state, &saved).await
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteInput {
+    /// monthly (一月一评) or yearly (年度测评).
+    pub round: youyue_domain::appraisal::Round,
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    pub score: i64,
+    #[serde(default)]
+    pub comment: String,
+    /// A random token the voter keeps (16–128 characters); one vote per token, union and
+    /// round. Only its hash is stored.
+    pub voter: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VoteResult {
+    /// False when this voter had already voted in this round: the first vote stands.
+    pub counted: bool,
+}
+
+/// A worker rates their union: monthly (一月一评) or in the yearly appraisal (年度测评).
+#[utoipa::path(post, path = "/api/v1/public/unions/{code}/votes", request_body = VoteInput, tag = "public",
+    params(("code" = String, Path)),
+    responses((status = 200, body = VoteResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn vote(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<VoteInput>,
+) -> ApiResult<Json<VoteResult>> {
+    let counted = service::vote(&state, peer.ip(), &code, body.round, &body.voter, body.score, body.comment).await?;
+    Ok(Json(VoteResult { counted }))
+}

@@ -238,6 +238,19 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         ),
         href: drill("&figure=cases_closed"),
     });
+    for (label, v, href) in [
+        (word("满意率（约事评价）", "Satisfaction (case ratings)"), &d.case_ratings, drill("&figure=cases_rated")),
+        (word("满意率（一月一评）", "Satisfaction (monthly)"), &d.monthly_votes, String::new()),
+        (word("满意率（年度测评）", "Satisfaction (yearly)"), &d.yearly_votes, String::new()),
+    ] {
+        let mean = v.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "—".into());
+        cards.push(Card {
+            label,
+            value: rate(v.satisfied, v.votes),
+            note: format!("{} {} · {} {mean}", v.votes, word("票", "votes"), word("平均", "mean")),
+            href,
+        });
+    }
     let count = |m: &std::collections::BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let charts = vec![
         bar_chart(

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/s/{code}", get(worker::studio).post(worker::submit))
         .route("/s/{code}/qr.svg", get(worker::qr))
+        .route("/s/{code}/rate", get(worker::vote_form).post(worker::vote))
         .route("/track", get(worker::track_form).post(worker::track))
         .route("/track/rate", post(worker::rate))
         .route("/login", get(staff::login_form).post(staff::login))

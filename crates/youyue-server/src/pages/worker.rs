@@ -359,3 +359,87 @@ pub async fn rate(
         Err(e) => track_page(ctx, &state, form, Err(e), None, Errors::default()).await,
     }
 }
+
+pub const VOTER_COOKIE: &str = "youyue_voter";
+
+#[derive(Template)]
+#[template(path = "vote.html")]
+struct VotePage {
+    ctx: Ctx,
+    union: Union,
+    errors: Errors,
+    notice: Option<String>,
+}
+
+impl VotePage {
+    fn rating_label(&self, r: &i64) -> &'static str {
+        self.ctx.lang.rating(*r)
+    }
+}
+
+/// The voter's token from the cookie, or a new one to set.
+fn voter_token(headers: &HeaderMap) -> (String, bool) {
+    let jar = axum_extra::extract::CookieJar::from_headers(headers);
+    match jar.get(VOTER_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+        Some(t) => (t, false),
+        None => (crate::auth::random_token(), true),
+    }
+}
+
+fn with_voter_cookie(mut resp: axum::response::Response, token: &str) -> axum::response::Response {
+    let cookie = format!("{VOTER_COOKIE}={token}; Path=/; Max-Age=63072000; HttpOnly; SameSite=Lax");
+    if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn vote_form(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    let union = studio_union(&ctx, &state, &code).await?;
+    let (token, fresh) = voter_token(&headers);
+    let resp = render(&VotePage { ctx, union, errors: Errors::default(), notice: None });
+    Ok(if fresh { with_voter_cookie(resp, &token) } else { resp })
+}
+
+#[derive(Deserialize, Default)]
+pub struct VoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    round: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn vote(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<VoteForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let union = studio_union(&ctx, &state, &code).await?;
+    let (token, fresh) = voter_token(&headers);
+    let round = youyue_domain::appraisal::Round::parse(&form.round).unwrap_or(youyue_domain::appraisal::Round::Monthly);
+    let score = form.score.trim().parse::<i64>().unwrap_or(0);
+    let result = service::vote(&state, peer.ip(), union.record.code.as_str(), round, &token, score, form.comment).await;
+    let (errors, notice) = match result {
+        Ok(true) => (Errors::default(), Some(ctx.t("vote_counted").to_owned())),
+        Ok(false) => (Errors::default(), Some(ctx.t("vote_already").to_owned())),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyRequests)) => (Errors::from_api(ctx.lang, &e), None),
+        Err(e) => return Err(ctx.err(e)),
+    };
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let resp = (status, render(&VotePage { ctx, union, errors, notice })).into_response();
+    Ok(if fresh { with_voter_cookie(resp, &token) } else { resp })
+}

@@ -214,6 +214,16 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     assert!(phone.find(Locator::Css("#rate-form")).await.is_err(), "rated once only");
     shot(&phone, &format!("{tag}-phone-track"), PHONE.0).await;
 
+    // And rates his union for the month (一月一评): once.
+    phone.goto(&app.url("/s/jd.s1.e1/rate")).await.unwrap();
+    click(&phone, "input[name=score][value='5']").await;
+    submit(&phone, "#vote").await;
+    assert_eq!(text(&phone, "#vote-notice").await, "谢谢，您的评分已计入。");
+    click(&phone, "input[name=score][value='1']").await;
+    submit(&phone, "#vote").await;
+    assert!(text(&phone, "#vote-notice").await.contains("已评过分"));
+    shot(&phone, &format!("{tag}-phone-vote"), PHONE.0).await;
+
     // The record book shows every step.
     desk.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
     let steps = desk.find_all(Locator::Css("#record li")).await.unwrap();

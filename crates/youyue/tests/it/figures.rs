@@ -329,6 +329,7 @@ async fn sql_matches_reference_definition(backend: Backend) {
                 accepted_at: r.accepted_at,
                 amount_recovered: r.amount_recovered,
                 adopted: r.adopted,
+                rating: r.rating,
             },
         ));
     }
@@ -402,7 +403,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 Figure::CasesExplained => s.cases_explained,
                 Figure::CasesOpened => s.cases_opened,
                 // Timeliness's lists: accepted / closed in the period, checked below against the domain.
-                Figure::CasesAccepted | Figure::CasesClosed => page.total as u64,
+                Figure::CasesAccepted | Figure::CasesClosed | Figure::CasesRated => page.total as u64,
             };
             assert_eq!(got, want, "{figure} for {root} {from}..{to}");
             // And the same cases as the domain's reference filter picks.
@@ -427,6 +428,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                             accepted_at: r.accepted_at,
                             amount_recovered: r.amount_recovered,
                             adopted: r.adopted,
+                            rating: r.rating,
                         },
                     )
                 })

@@ -253,3 +253,58 @@ async fn studio_bulletins_and_roles_over_the_api(backend: Backend) {
     assert_eq!(crate::harness::export_text(app.store.as_ref()).await, text);
 }
 both!(studio_bulletins_and_roles_over_the_api);
+
+/// 一月一评 / 年度测评: one vote per voter, union and round, counted in the dashboard.
+async fn workers_rate_their_union(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = app.anonymous();
+    let vote =
+        |voter: &str, round: &str, score: i64| json!({"round": round, "score": score, "voter": voter, "comment": "好"});
+    let url = "/api/v1/public/unions/jd.s1.e1/votes";
+    assert_eq!(w.ok(url, vote("voter-aaaaaaaaaaaaaaaa", "monthly", 5), StatusCode::OK).await["counted"], true);
+    assert_eq!(
+        w.ok(url, vote("voter-aaaaaaaaaaaaaaaa", "monthly", 1), StatusCode::OK).await["counted"],
+        false,
+        "the first vote stands"
+    );
+    assert_eq!(w.ok(url, vote("voter-aaaaaaaaaaaaaaaa", "yearly", 4), StatusCode::OK).await["counted"], true);
+    assert_eq!(w.ok(url, vote("voter-bbbbbbbbbbbbbbbb", "monthly", 2), StatusCode::OK).await["counted"], true);
+    assert_error(
+        &w.post(url, vote("voter-cccccccccccccccc", "monthly", 6)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("rating"),
+    );
+    assert_error(
+        &w.post(url, vote("short", "monthly", 5)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("voter"),
+    );
+    assert_error(
+        &w.post("/api/v1/public/unions/jd.nowhere/votes", vote("voter-aaaaaaaaaaaaaaaa", "monthly", 5)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let today = youyue_domain::Timestamp::now().cst_date();
+    let admin = app.login("admin").await;
+    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd&from={today}&to={today}")).await;
+    assert_eq!(
+        (d["monthly_votes"]["votes"].as_u64(), d["monthly_votes"]["satisfied"].as_u64()),
+        (Some(2), Some(1)),
+        "{d}"
+    );
+    assert_eq!(d["monthly_votes"]["mean"], 3.5);
+    assert_eq!(d["yearly_votes"]["votes"], 1);
+    // Another street's figures do not include them.
+    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd.s2&from={today}&to={today}")).await;
+    assert_eq!(d["monthly_votes"]["votes"], 0);
+    // Votes travel in the export, once.
+    let text = crate::harness::export_text(app.store.as_ref()).await;
+    assert_eq!(text.lines().filter(|l| l.contains("\"type\":\"union_vote\"")).count(), 3);
+    assert!(!text.contains("voter-aaaa"), "only the token's hash is stored");
+    crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
+    assert_eq!(crate::harness::export_text(app.store.as_ref()).await, text);
+}
+both!(workers_rate_their_union);
