@@ -274,7 +274,7 @@ impl RecordEntry {
     }
 }
 
-const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day | union_vote";
+const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day | union_vote | setting";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,6 +287,15 @@ pub enum Line {
     Bulletin(BulletinRecord),
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
+    Setting(SettingRecord),
+}
+
+/// A district's setting: a key and a JSON value (e.g. `assessment_weights:jd`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingRecord {
+    pub key: String,
+    pub value: serde_json::Value,
 }
 
 impl Line {
@@ -347,6 +356,11 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::UnionVote(r))
             }
+            "setting" => {
+                let r: SettingRecord = typed(value)?;
+                check_text("key", &r.key, 200, true).map_err(field)?;
+                Ok(Line::Setting(r))
+            }
             "bulletin" => {
                 let r: BulletinRecord = typed(value)?;
                 r.check().map_err(field)?;
@@ -367,6 +381,7 @@ impl Line {
             Line::Bulletin(r) => ("bulletin", serde_json::to_value(r)?),
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
             Line::UnionVote(r) => ("union_vote", serde_json::to_value(r)?),
+            Line::Setting(r) => ("setting", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -272,3 +272,82 @@ pub async fn vote(
     v.check()?;
     Ok(state.store.cast_vote(&v).await?)
 }
+
+/// One union's line of the assessment table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AssessmentRow {
+    pub code: String,
+    pub name: String,
+    pub parts: youyue_domain::assessment::Parts,
+    /// Out of 100; None when no part has data.
+    pub score: Option<f64>,
+}
+
+/// The key under which a district keeps its assessment weights.
+pub fn weights_key(root_code: &str) -> String {
+    format!("assessment_weights:{root_code}")
+}
+
+/// The weights of the district (top-level union) `union` belongs to; the defaults if unset.
+pub async fn assessment_weights(
+    state: &AppState,
+    union: &youyue_store::Union,
+) -> Result<youyue_domain::assessment::Weights, ApiError> {
+    let root = state
+        .store
+        .union_by_id(union.root_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+    match state.store.setting(&weights_key(root.record.code.as_str())).await? {
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored weights: {e}"))),
+        None => Ok(youyue_domain::assessment::Weights::default()),
+    }
+}
+
+/// The yearly assessment of every union with a studio in `union`'s subtree (each over its
+/// own subtree), best first.
+pub async fn assessment(
+    state: &AppState,
+    union: &youyue_store::Union,
+    year: i32,
+) -> Result<(youyue_domain::assessment::Weights, Vec<AssessmentRow>), ApiError> {
+    use youyue_domain::appraisal::{is_satisfied, Round};
+    use youyue_domain::assessment::{share, Parts};
+    let store = state.store.as_ref();
+    let weights = assessment_weights(state, union).await?;
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::invalid("year", "no such year"))?;
+    let to = chrono::NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| ApiError::invalid("year", "no such year"))?;
+    let period = youyue_domain::Period::new(from, to).map_err(|e| ApiError::invalid("year", e.to_string()))?;
+    let calendar = work_calendar(state).await?;
+    let mut rows = Vec::new();
+    for u in store.subtree(union).await?.into_iter().filter(|u| u.record.studio_opened_on.is_some_and(|d| d <= to)) {
+        let facts = store.time_facts(&u, period).await?;
+        let t = youyue_domain::timeliness::Timeliness::compute(&facts, period, &calendar);
+        let mut ratings = store.case_ratings(&u, period).await?;
+        ratings.extend(store.vote_scores(&u, Round::Monthly, period).await?);
+        let yearly = store.vote_scores(&u, Round::Yearly, period).await?;
+        let items = store.studio_items(u.id).await?;
+        let (due, closed) = store.answered(&u, period).await?;
+        let count = |v: &[i64]| (v.iter().filter(|s| is_satisfied(**s)).count() as u64, v.len() as u64);
+        let (rs, rn) = count(&ratings);
+        let (ys, yn) = count(&yearly);
+        let parts = Parts {
+            on_time: share(t.closed_on_time, t.closed_with_deadline),
+            satisfaction: share(rs, rn),
+            appraisal: share(ys, yn),
+            checklist: share(
+                items.iter().filter(|i| i.done).count() as u64,
+                youyue_domain::studio::StudioItem::ALL.len() as u64,
+            ),
+            answered: share(closed.max(0) as u64, due.max(0) as u64),
+        };
+        rows.push(AssessmentRow {
+            code: u.record.code.to_string(),
+            name: u.record.name.clone(),
+            parts,
+            score: parts.score(&weights),
+        });
+    }
+    rows.sort_by(|a, b| b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)).then(a.code.cmp(&b.code)));
+    Ok((weights, rows))
+}

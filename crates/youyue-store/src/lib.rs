@@ -303,6 +303,12 @@ pub trait Store: Send + Sync + 'static {
     /// The ratings of the subtree's cases closed in the period.
     async fn case_ratings(&self, union: &Union, period: Period) -> Result<Vec<i64>, StoreError>;
 
+    /// A district's setting (JSON), if set.
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+    async fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError>;
+    /// Cases of the subtree due in the period, and how many of them are closed (件件有回音).
+    async fn answered(&self, union: &Union, period: Period) -> Result<(i64, i64), StoreError>;
+
     /// The working-day calendar's entries, in day order.
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError>;
     /// Sets calendar entries and removes others, in one transaction.

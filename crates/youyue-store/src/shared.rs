@@ -462,6 +462,15 @@ async fn cast_vote_conn(conn: &mut Conn, v: &youyue_domain::appraisal::UnionVote
     Ok(done.rows_affected() == 1)
 }
 
+async fn set_setting_conn(conn: &mut Conn, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// What an import has learnt so far.
 #[derive(Default)]
 struct ImportState {
@@ -639,6 +648,9 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
             if !cast_vote_conn(conn, v).await.map_err(db)? {
                 st.sum.unchanged += 1;
             }
+        }
+        Line::Setting(r) => {
+            set_setting_conn(conn, &r.key, &r.value).await.map_err(db)?;
         }
         Line::CalendarDay(d) => {
             set_calendar_day_conn(conn, d).await.map_err(db)?;
@@ -1301,6 +1313,31 @@ impl Store for crate::SqlStore<Db> {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?;
+        v.map(|v| serde_json::from_str(&v).map_err(|_| StoreError::Corrupt(format!("setting {key}")))).transpose()
+    }
+
+    async fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        set_setting_conn(&mut tx, key, value).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn answered(&self, union: &Union, period: Period) -> Result<(i64, i64), StoreError> {
+        let (due, closed): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.status IN ('resolved', 'explained') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM cases c JOIN unions u ON u.id = c.union_id WHERE u.path LIKE $1 AND c.due_on >= $2 AND c.due_on <= $3",
+        )
+        .bind(format!("{}%", union.path))
+        .bind(period.from().to_string())
+        .bind(period.to().to_string())
+        .fetch_one(&self.read)
+        .await?;
+        Ok((due, closed))
+    }
+
     async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&self.read).await?;
@@ -1384,6 +1421,13 @@ impl Store for crate::SqlStore<Db> {
                 active: u.active,
             };
             sink(&Line::User(rec)).map_err(io)?;
+            lines += 1;
+        }
+        let settings: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM settings ORDER BY key").fetch_all(&mut *tx).await?;
+        for (key, value) in settings {
+            let value = serde_json::from_str(&value).map_err(|_| StoreError::Corrupt(format!("setting {key}")))?;
+            sink(&Line::Setting(youyue_domain::exchange::SettingRecord { key, value })).map_err(io)?;
             lines += 1;
         }
         let days: Vec<(String, String, String)> =

@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{username}", axum::routing::patch(org::change_user))
         .route("/stats", get(stats::stats))
         .route("/dashboard", get(stats::dashboard))
+        .route("/assessment", get(stats::assessment))
+        .route("/assessment/weights", axum::routing::put(stats::set_weights))
         .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/public/unions/{code}/votes", post(public::vote))
@@ -62,7 +64,7 @@ async fn not_found() -> crate::error::ApiError {
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
-        stats::stats, stats::dashboard,
+        stats::stats, stats::dashboard, stats::assessment, stats::set_weights,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "organisation"), (name = "figures"), (name = "session")),

@@ -59,3 +59,56 @@ pub async fn dashboard(
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(crate::service::dashboard(&state, &union, period).await?))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssessmentParams {
+    /// A union in the caller's subtree: its unions with studios are assessed.
+    pub union: String,
+    pub year: i32,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AssessmentTable {
+    #[schema(value_type = Object)]
+    pub weights: youyue_domain::assessment::Weights,
+    #[schema(value_type = Vec<Object>)]
+    pub unions: Vec<crate::service::AssessmentRow>,
+}
+
+/// The yearly assessment (考核): each union's score out of 100 and its parts.
+#[utoipa::path(get, path = "/api/v1/assessment", params(AssessmentParams), tag = "figures",
+    responses((status = 200, body = AssessmentTable), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<AssessmentParams>,
+) -> ApiResult<Json<AssessmentTable>> {
+    let user = caller.staff()?;
+    if !(1000..=9999).contains(&p.year) {
+        return Err(ApiError::invalid("year", "must be a year like 2026"));
+    }
+    let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
+    let (weights, unions) = crate::service::assessment(&state, &union, p.year).await?;
+    Ok(Json(AssessmentTable { weights, unions }))
+}
+
+/// Sets the assessment weights of the caller's district (administrators of a top-level union).
+#[utoipa::path(put, path = "/api/v1/assessment/weights", request_body = Object, tag = "figures",
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_weights(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiJson(w): crate::extract::ApiJson<youyue_domain::assessment::Weights>,
+) -> ApiResult<axum::http::StatusCode> {
+    let user = caller.staff()?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
+        return Err(ApiError::Forbidden("only a district's administrator sets its assessment weights".into()));
+    }
+    w.check()?;
+    let value = serde_json::to_value(w).map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.store.set_setting(&crate::service::weights_key(own.record.code.as_str()), &value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

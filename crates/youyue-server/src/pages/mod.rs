@@ -17,6 +17,7 @@ use axum_extra::extract::CookieJar;
 use std::collections::HashMap;
 use youyue_store::User;
 
+mod assessment;
 mod dashboard;
 pub mod i18n;
 mod org;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/assessment", get(assessment::assessment))
         .route("/dashboard.xlsx", get(xlsx::dashboard_xlsx))
         .route("/inbox.xlsx", get(xlsx::cases_xlsx))
         .route("/unions", get(org::unions))

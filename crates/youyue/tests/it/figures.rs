@@ -560,3 +560,59 @@ async fn timeliness_in_working_days(backend: Backend) {
     assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"calendar_day\"")).count(), 15);
 }
 both!(timeliness_in_working_days);
+
+/// The yearly assessment: parts from the records, weighted to a score out of 100; a part
+/// without data left out; weights set by the district's administrator.
+async fn yearly_assessment(backend: Backend) {
+    use crate::harness::{assert_error, TestApp};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn(backend).await;
+    let cases = [
+        json!({"type":"case","number":"JD-2025-000001","union":"jd.s1.e1","kind":"claim","channel":"hotline","opened_at":"2025-03-01T09:00:00+08:00",
+               "accepted_at":"2025-03-01T10:00:00+08:00","due_on":"2025-03-10","status":"resolved","closed_at":"2025-03-05T10:00:00+08:00","rating":5}),
+        json!({"type":"case","number":"JD-2025-000002","union":"jd.s1.e1","kind":"claim","channel":"hotline","opened_at":"2025-06-01T09:00:00+08:00",
+               "accepted_at":"2025-06-01T10:00:00+08:00","due_on":"2025-06-10","status":"in_progress"}),
+    ];
+    let items: Vec<serde_json::Value> = ["workplace", "sign", "rules", "hotline"]
+        .iter()
+        .map(|i| json!({"type":"studio_item","union":"jd.s1.e1","item":i,"done":true,"note":"","updated_by":"e1chair","updated_at":"2025-01-02T09:00:00+08:00"}))
+        .collect();
+    let text: String = cases.iter().chain(items.iter()).map(|l| format!("{l}\n")).collect();
+    import_text(app.store.as_ref(), &text).await.unwrap();
+    let admin = app.login("admin").await;
+    let (s, table) = admin.get("/api/v1/assessment?union=jd&year=2025").await;
+    assert_eq!(s, StatusCode::OK, "{table}");
+    let row = |code: &str| table["unions"].as_array().unwrap().iter().find(|r| r["code"] == code).cloned().unwrap();
+    let e1 = row("jd.s1.e1");
+    assert_eq!(e1["parts"]["on_time"], 1.0);
+    assert_eq!(e1["parts"]["satisfaction"], 1.0);
+    assert_eq!(e1["parts"]["appraisal"], serde_json::Value::Null);
+    assert_eq!(e1["parts"]["checklist"], 0.5);
+    assert_eq!(e1["parts"]["answered"], 0.5);
+    // (25 + 25 + 7.5 + 7.5) / 80, the appraisal left out.
+    assert_eq!(e1["score"], 81.3);
+    assert_eq!(row("jd.s1.e2")["score"], 0.0);
+    assert_eq!(table["unions"][0]["code"], "jd.s1.e1", "best first");
+    // The district's administrator sets the weights; nobody else.
+    let put = |c: &crate::harness::Client, w: serde_json::Value| {
+        c.http.put(app.url("/api/v1/assessment/weights")).json(&w).send()
+    };
+    let w = json!({"on_time":100.0,"satisfaction":0.0,"appraisal":0.0,"checklist":0.0,"answered":0.0});
+    assert_eq!(put(&admin, w.clone()).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(put(&app.login("s1chair").await, w).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let bad = json!({"on_time":-1.0,"satisfaction":0.0,"appraisal":0.0,"checklist":0.0,"answered":0.0});
+    assert_eq!(put(&admin, bad).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, table) = admin.get("/api/v1/assessment?union=jd&year=2025").await;
+    assert_eq!(table["unions"].as_array().unwrap().iter().find(|r| r["code"] == "jd.s1.e1").unwrap()["score"], 100.0);
+    assert_error(
+        &admin.get("/api/v1/assessment?union=jd&year=20").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("year"),
+    );
+    // The page shows the same table; the weights travel in the export.
+    let page = admin.http.get(app.url("/assessment?union=jd&year=2025")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-union=\"jd.s1.e1\"") && page.contains("100.0"));
+    assert!(crate::harness::export_text(app.store.as_ref()).await.contains("\"key\":\"assessment_weights:jd\""));
+}
+both!(yearly_assessment);
