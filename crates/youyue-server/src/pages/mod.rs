@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/assessment", get(assessment::assessment))
+        .route("/assessment.xlsx", get(xlsx::assessment_xlsx))
         .route("/dashboard.xlsx", get(xlsx::dashboard_xlsx))
         .route("/inbox.xlsx", get(xlsx::cases_xlsx))
         .route("/unions", get(org::unions))

@@ -228,3 +228,59 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
     let bytes = wb.save_to_buffer().map_err(&x)?;
     Ok(download(bytes, "约事清单.xlsx"))
 }
+
+pub async fn assessment_xlsx(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    let code = p.get("union").cloned().unwrap_or_else(|| user.union_code.to_string());
+    let union = crate::access::union_within(state.store.as_ref(), &user, &code).await.map_err(|e| ctx.err(e))?;
+    let this_year = chrono::Datelike::year(&Timestamp::now().cst_date());
+    let year =
+        p.get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (1000..=9999).contains(y)).unwrap_or(this_year);
+    let (weights, rows) = service::assessment(&state, &union, year).await.map_err(|e| ctx.err(e))?;
+    let x = xerr(&ctx);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("年度考核").map_err(&x)?;
+    let title = format!("{}（{}）{year} 年度考核", union.record.name, union.record.code);
+    let headers = [
+        ("工会", 28.0),
+        ("代码", 14.0),
+        ("得分", 8.0),
+        ("按时办结", 10.0),
+        ("满意率", 10.0),
+        ("年度测评", 10.0),
+        ("八项配置", 10.0),
+        ("件件有回音", 12.0),
+    ];
+    heading(ws, &title, &headers).map_err(&x)?;
+    ws.write_string(
+        1,
+        0,
+        format!(
+            "权重：按时办结 {} · 满意率 {} · 年度测评 {} · 八项配置 {} · 件件有回音 {}",
+            weights.on_time, weights.satisfaction, weights.appraisal, weights.checklist, weights.answered
+        ),
+    )
+    .map_err(&x)?;
+    let pct = Format::new().set_num_format("0.0%");
+    let score = Format::new().set_num_format("0.0");
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string(row, 0, &r.name).map_err(&x)?;
+        ws.write_string(row, 1, &r.code).map_err(&x)?;
+        if let Some(s) = r.score {
+            ws.write_number_with_format(row, 2, s, &score).map_err(&x)?;
+        }
+        let parts = [r.parts.on_time, r.parts.satisfaction, r.parts.appraisal, r.parts.checklist, r.parts.answered];
+        for (j, p) in parts.iter().enumerate() {
+            if let Some(v) = p {
+                ws.write_number_with_format(row, 3 + j as u16, *v, &pct).map_err(&x)?;
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(&x)?;
+    Ok(download(bytes, &format!("{}-{year}-年度考核.xlsx", union.record.name)))
+}

@@ -614,5 +614,12 @@ async fn yearly_assessment(backend: Backend) {
     let page = admin.http.get(app.url("/assessment?union=jd&year=2025")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-union=\"jd.s1.e1\"") && page.contains("100.0"));
     assert!(crate::harness::export_text(app.store.as_ref()).await.contains("\"key\":\"assessment_weights:jd\""));
+    let bytes =
+        admin.http.get(app.url("/assessment.xlsx?union=jd&year=2025")).send().await.unwrap().bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "年度考核").unwrap();
+    let e1 = sheet.rows().find(|r| r[1] == "jd.s1.e1").unwrap();
+    assert_eq!(calamine::DataType::as_f64(&e1[2]), Some(100.0));
+    assert_eq!(calamine::DataType::as_f64(&e1[6]), Some(0.5));
 }
 both!(yearly_assessment);
