@@ -386,6 +386,9 @@ async fn dashboard_drill_down(backend: Backend) {
     c.goto(&dash).await.unwrap();
     submit(&c, "table.list a[href*='union=jd.a']").await;
     assert!(text(&c, "h1").await.starts_with("jd.a"));
+    c.goto(&app.url("/assessment?union=jd&year=2022")).await.unwrap();
+    assert!(c.find(Locator::Css("#assessment tbody tr")).await.is_ok());
+    shot(&c, &format!("{tag}-desktop-assessment"), DESKTOP.0).await;
     let phone = driver.browser(PHONE).await;
     login(&phone, &app, "s1chair").await;
     phone.goto(&app.url("/dashboard")).await.unwrap();
