@@ -103,13 +103,19 @@ pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            let now = youyue_domain::Timestamp::now();
-            match store.sweep_supervision(now.cst_date(), now).await {
-                Ok(raised) if !raised.is_empty() => {
-                    tracing::info!(count = raised.len(), "late cases raised for supervision")
+            // Batch after batch until none is left (a large import may bring many late cases).
+            loop {
+                let now = youyue_domain::Timestamp::now();
+                match store.sweep_supervision(now.cst_date(), now).await {
+                    Ok(raised) if !raised.is_empty() => {
+                        tracing::info!(count = raised.len(), "late cases raised for supervision")
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "supervision sweep failed");
+                        break;
+                    }
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "supervision sweep failed"),
             }
         }
     })

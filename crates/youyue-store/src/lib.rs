@@ -287,7 +287,8 @@ pub trait Store: Send + Sync + 'static {
     async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError>;
 
     /// Raises every case still open after its deadline to the union above its own (督办):
-    /// a `supervise` entry in its record book, once per deadline. Returns their numbers.
+    /// a `supervise` entry in its record book, once per deadline. Works in batches of at
+    /// most 500 (one transaction each); returns the numbers raised by this batch.
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
     /// Records a worker's vote on their union; false if this voter already voted in this

@@ -1245,16 +1245,17 @@ impl Store for crate::SqlStore<Db> {
         // Candidates by SQL; the rule itself is the domain's, checked again per case.
         let rows: Vec<CaseRow> = sqlx::query_as(&format!(
             "{CASE_SELECT} WHERE c.status NOT IN ('resolved', 'explained') AND c.due_on < $1 \
-             AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 1000"
+             AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500"
         ))
         .bind(today.to_string())
         .fetch_all(&self.read)
         .await?;
+        // One transaction for the batch: one durable commit, not one per case.
         let mut raised = Vec::new();
+        let mut tx = self.write.begin().await?;
         for row in rows {
             let case = StoredCase::try_from(row)?;
             let Some(due) = youyue_domain::command::due_for_supervision(&case.record, today) else { continue };
-            let mut tx = self.write.begin().await?;
             let parent: Option<String> = sqlx::query_scalar(
                 "SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1",
             )
@@ -1272,8 +1273,8 @@ impl Store for crate::SqlStore<Db> {
                 append_entry(&mut tx, case.id, now, "system", "supervise", true, &detail).await?;
                 raised.push(case.record.number.clone());
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         Ok(raised)
     }
 

@@ -108,13 +108,16 @@ async fn run(cli: Cli) -> Result<()> {
             serve(store, listen, demo, secure_cookies, public_url).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
-        Command::Supervise => {
+        Command::Supervise => loop {
             let now = Timestamp::now();
-            for n in store.sweep_supervision(now.cst_date(), now).await? {
+            let raised = store.sweep_supervision(now.cst_date(), now).await?;
+            if raised.is_empty() {
+                return Ok(());
+            }
+            for n in raised {
                 println!("{n}");
             }
-            Ok(())
-        }
+        },
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
         Command::Stats { union, from, to, json } => stats(store.as_ref(), &union, &from, &to, json).await,
         Command::AddUser { username, name, union, role } => add_user(store.as_ref(), username, name, union, role).await,
