@@ -535,7 +535,8 @@ pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {
     check_text(field, v, MAX_SHORT_CHARS, true).map_err(ApiError::from)
 }
 
-/// The period of a drill-down: both days required.
+/// A period from two 'YYYY-MM-DD' query values (a drill-down's, the figures'): both
+/// required, each named when wrong.
 pub fn figure_period(from: Option<&str>, to: Option<&str>) -> Result<youyue_domain::Period, ApiError> {
     let day = |field: &'static str, v: Option<&str>| {
         let v = v.ok_or_else(|| ApiError::invalid(field, "give the period of the figure"))?;

@@ -10,8 +10,6 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use youyue_domain::stats::Stats;
-use youyue_domain::time::parse_date;
-use youyue_domain::Period;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -35,9 +33,7 @@ pub async fn stats(
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<Stats>> {
     let user = caller.staff()?;
-    let from = parse_date(&p.from).map_err(|e| ApiError::invalid("from", e.to_string()))?;
-    let to = parse_date(&p.to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
-    let period = Period::new(from, to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to))?;
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(state.store.stats(&union, period).await?))
 }
@@ -53,9 +49,7 @@ pub async fn dashboard(
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<crate::service::Dashboard>> {
     let user = caller.staff()?;
-    let from = parse_date(&p.from).map_err(|e| ApiError::invalid("from", e.to_string()))?;
-    let to = parse_date(&p.to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
-    let period = Period::new(from, to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to))?;
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(crate::service::dashboard(&state, &union, period).await?))
 }
