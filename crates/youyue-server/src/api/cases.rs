@@ -16,7 +16,7 @@ use youyue_domain::case::{check_people, check_text, Channel, Kind, Outcome, Stat
 use youyue_domain::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use youyue_domain::command::Command;
 use youyue_domain::{Money, Timestamp};
-use youyue_store::{Actor, CaseDraft, CaseQuery, StoredCase, Union, User};
+use youyue_store::{CaseDraft, CaseQuery, StoredCase, Union, User};
 
 /// What a worker (or staff on their behalf) says when raising a case.
 #[derive(Deserialize, ToSchema, Clone)]
@@ -146,10 +146,6 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
         tracking_code_hash: None,
         opened_at,
     })
-}
-
-pub fn actor(user: &User) -> Actor<'_> {
-    Actor { label: &user.username, user_id: Some(user.id) }
 }
 
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
@@ -529,10 +525,6 @@ pub async fn rate(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
     act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
-}
-
-pub fn check_short(field: &'static str, v: &str) -> Result<(), ApiError> {
-    check_text(field, v, MAX_SHORT_CHARS, true).map_err(ApiError::from)
 }
 
 /// A period from two 'YYYY-MM-DD' query values (a drill-down's, the figures'): both

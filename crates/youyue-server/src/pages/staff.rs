@@ -330,7 +330,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     } else {
         0
     };
-    let mut tabs = vec![
+    let tabs = vec![
         ("open", ctx.t("open"), open),
         ("registered", ctx.lang.status(Status::Registered), count("registered")),
         ("accepted", ctx.lang.status(Status::Accepted), count("accepted")),
@@ -343,7 +343,6 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     .into_iter()
     .map(|(key, label, count)| Tab { key, label, count, href: p.href(&[("tab", key)]), current: key == tab })
     .collect::<Vec<_>>();
-    tabs.iter_mut().for_each(|t| t.href = t.href.replace("&page=", "&_="));
     let page = p.page.parse::<i64>().ok().filter(|n| (1..=1_000_000).contains(n)).unwrap_or(1);
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
