@@ -34,10 +34,18 @@ for i in range(1, n+1):
          "status":st}
     tz = datetime.timezone(datetime.timedelta(hours=8))
     c["opened_at"] = datetime.datetime.fromtimestamp(opened, tz).isoformat()
+    if st != "registered":
+        accepted = opened + random.randrange(600, 2*86400)
+        c["accepted_at"] = datetime.datetime.fromtimestamp(accepted, tz).isoformat()
+        c["urgency"] = "normal"
+        c["due_on"] = datetime.datetime.fromtimestamp(accepted + (15 if k == "dispute" else 10)*86400*7//5, tz).date().isoformat()
     if st in ("resolved","explained"):
-        c["closed_at"] = datetime.datetime.fromtimestamp(opened + random.randrange(3600, 30*86400), tz).isoformat()
+        c["closed_at"] = datetime.datetime.fromtimestamp(accepted + random.randrange(3600, 30*86400), tz).isoformat()
         if st == "resolved" and k == "dispute": c["agreement"] = random.random() < 0.8
         if st == "resolved" and k == "suggestion": c["adopted"] = random.random() < 0.7
         if st == "resolved" and random.random() < 0.3: c["amount_recovered"] = f"{random.randrange(100, 50000)}.{random.randrange(100):02d}"
         if random.random() < 0.5: c["rating"] = random.choice([5,5,4,4,3,2,1])
+        if st == "explained": c["explanation"] = "不属于工会职能，已告知相关部门"
+        if st == "resolved": c["resolution"] = "已协调解决"
+
     w(c)

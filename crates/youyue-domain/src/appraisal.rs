@@ -76,11 +76,14 @@ pub struct VoteSummary {
 
 impl VoteSummary {
     pub fn of(scores: &[i64]) -> VoteSummary {
-        let votes = scores.len() as u64;
-        let satisfied = scores.iter().filter(|s| is_satisfied(**s)).count() as u64;
-        let mean = (!scores.is_empty())
-            .then(|| ((scores.iter().sum::<i64>() as f64 / scores.len() as f64) * 100.0).round() / 100.0);
-        VoteSummary { votes, satisfied, mean }
+        let satisfied = scores.iter().filter(|s| is_satisfied(**s)).count();
+        VoteSummary::from_sums(scores.len() as i64, satisfied as i64, scores.iter().sum())
+    }
+
+    /// From the number of scores, how many were satisfied and their sum (the mean to two places).
+    pub fn from_sums(votes: i64, satisfied: i64, sum: i64) -> VoteSummary {
+        let mean = (votes > 0).then(|| ((sum as f64 / votes as f64) * 100.0).round() / 100.0);
+        VoteSummary { votes: u64::try_from(votes).unwrap_or(0), satisfied: u64::try_from(satisfied).unwrap_or(0), mean }
     }
 }
 

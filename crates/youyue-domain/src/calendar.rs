@@ -90,7 +90,7 @@ fn next(d: NaiveDate) -> NaiveDate {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::time::parse_date;
 

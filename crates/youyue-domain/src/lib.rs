@@ -13,6 +13,7 @@ pub mod money;
 pub mod number;
 pub mod stats;
 pub mod studio;
+pub mod tally;
 pub mod time;
 pub mod timeliness;
 pub mod tracking;

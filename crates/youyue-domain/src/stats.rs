@@ -34,6 +34,26 @@ pub struct CaseFacts {
     pub amount_recovered: Option<Money>,
     pub adopted: Option<bool>,
     pub rating: Option<i64>,
+    /// The handling deadline set on acceptance (timeliness).
+    pub due_on: Option<NaiveDate>,
+}
+
+impl From<&crate::exchange::CaseRecord> for CaseFacts {
+    fn from(r: &crate::exchange::CaseRecord) -> CaseFacts {
+        CaseFacts {
+            kind: r.kind,
+            channel: r.channel,
+            status: r.status,
+            people: r.people,
+            opened_at: r.opened_at,
+            closed_at: r.closed_at,
+            accepted_at: r.accepted_at,
+            amount_recovered: r.amount_recovered,
+            adopted: r.adopted,
+            rating: r.rating,
+            due_on: r.due_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -154,6 +174,7 @@ mod tests {
             amount_recovered: Some("30000.00".parse().unwrap()),
             adopted: None,
             rating: None,
+            due_on: None,
         };
         s.add_case(&dispute).unwrap();
         // Closed in the period but opened before it: mediated, not opened.
@@ -179,6 +200,7 @@ mod tests {
             amount_recovered: None,
             adopted: Some(true),
             rating: None,
+            due_on: None,
         };
         s.add_case(&suggestion).unwrap();
         assert_eq!((s.suggestions, s.suggestions_adopted, s.cases_opened), (1, 1, 1));

@@ -6,17 +6,20 @@
 //!   the end of [`crate::command::ACCEPT_DAYS`] working day(s) after the day they were raised;
 //! - `closed_with_deadline` / `closed_on_time`: cases closed (resolved or explained) in the
 //!   period that had a deadline, and those closed on or before it;
-//! - hours from raised to accepted and from raised to closed for those cases: the mean and
-//!   the 90th percentile (nearest rank).
+//! - hours from raised to accepted and from raised to closed for those cases: the mean (of
+//!   whole seconds, shown to a tenth of an hour) and the 90th percentile (nearest rank) of the
+//!   durations rounded to a tenth of an hour (accepting) or a whole hour (closing).
 
 use crate::calendar::WorkCalendar;
 use crate::command::ACCEPT_DAYS;
+use crate::tally::{bucket, mean_hours, seconds, Hours};
 use crate::time::{Period, Timestamp};
 use chrono::NaiveDate;
 
 /// What timeliness needs of one case.
 #[derive(Debug, Clone)]
 pub struct TimeFacts {
+    pub status: crate::case::Status,
     pub opened_at: Timestamp,
     pub accepted_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
@@ -35,20 +38,29 @@ pub struct Timeliness {
     pub hours_to_close_p90: Option<f64>,
 }
 
-fn hours(a: Timestamp, b: Timestamp) -> f64 {
-    (b.micros() - a.micros()) as f64 / 3_600_000_000.0
+impl From<&crate::stats::CaseFacts> for TimeFacts {
+    fn from(c: &crate::stats::CaseFacts) -> TimeFacts {
+        TimeFacts {
+            status: c.status,
+            opened_at: c.opened_at,
+            accepted_at: c.accepted_at,
+            closed_at: c.closed_at,
+            due_on: c.due_on,
+        }
+    }
 }
 
-/// Mean and nearest-rank 90th percentile.
-fn summary(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
+/// Mean and nearest-rank 90th percentile of durations in microseconds.
+fn summary(mut v: Vec<i64>, h: Hours) -> (Option<f64>, Option<f64>) {
     if v.is_empty() {
         return (None, None);
     }
-    v.sort_by(f64::total_cmp);
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    let rank = ((v.len() as f64) * 0.9).ceil() as usize;
-    let p90 = v[rank.clamp(1, v.len()) - 1];
-    (Some((mean * 10.0).round() / 10.0), Some((p90 * 10.0).round() / 10.0))
+    v.sort_unstable();
+    let secs: i64 = v.iter().map(|d| seconds(*d)).sum();
+    let n = v.len();
+    let rank = (n * 9).div_ceil(10).clamp(1, n);
+    let p90 = (bucket(v[rank - 1], h) as f64 * h.unit_hours() * 10.0).round() / 10.0;
+    (mean_hours(secs, n as i64), Some(p90))
 }
 
 impl Timeliness {
@@ -63,20 +75,20 @@ impl Timeliness {
                 if a.cst_date() <= limit {
                     t.accepted_on_time += 1;
                 }
-                to_accept.push(hours(c.opened_at, a));
+                to_accept.push(a.micros().saturating_sub(c.opened_at.micros()));
             }
-            if let Some(closed) = c.closed_at.filter(|x| period.contains(*x)) {
+            if let Some(closed) = c.closed_at.filter(|x| period.contains(*x) && c.status.is_closed()) {
                 if let Some(due) = c.due_on {
                     t.closed_with_deadline += 1;
                     if closed.cst_date() <= due {
                         t.closed_on_time += 1;
                     }
                 }
-                to_close.push(hours(c.opened_at, closed));
+                to_close.push(closed.micros().saturating_sub(c.opened_at.micros()));
             }
         }
-        (t.hours_to_accept_mean, t.hours_to_accept_p90) = summary(to_accept);
-        (t.hours_to_close_mean, t.hours_to_close_p90) = summary(to_close);
+        (t.hours_to_accept_mean, t.hours_to_accept_p90) = summary(to_accept, Hours::ToAccept);
+        (t.hours_to_close_mean, t.hours_to_close_p90) = summary(to_close, Hours::ToClose);
         t
     }
 }
@@ -85,6 +97,7 @@ impl Timeliness {
 mod tests {
     use super::*;
     use crate::calendar::{CalendarDay, DayKind};
+    use crate::case::Status;
     use crate::time::parse_date;
 
     fn t(s: &str) -> Timestamp {
@@ -110,6 +123,7 @@ mod tests {
         let cases = [
             // Raised 30 Sep, accepted 9 Oct: the first working day after: on time.
             TimeFacts {
+                status: Status::Resolved,
                 opened_at: t("2025-09-30T16:00:00+08:00"),
                 accepted_at: Some(t("2025-10-09T09:00:00+08:00")),
                 closed_at: None,
@@ -117,6 +131,7 @@ mod tests {
             },
             // Raised 9 Oct, accepted on the make-up Saturday 11 Oct: one day late (10 Oct was the limit).
             TimeFacts {
+                status: Status::Resolved,
                 opened_at: t("2025-10-09T10:00:00+08:00"),
                 accepted_at: Some(t("2025-10-11T10:00:00+08:00")),
                 closed_at: None,
@@ -124,6 +139,7 @@ mod tests {
             },
             // Raised Friday 10 Oct, accepted Saturday 11 Oct (a working day): on time.
             TimeFacts {
+                status: Status::Resolved,
                 opened_at: t("2025-10-10T10:00:00+08:00"),
                 accepted_at: Some(t("2025-10-11T10:00:00+08:00")),
                 closed_at: Some(t("2025-10-20T23:59:00+08:00")),
@@ -131,6 +147,7 @@ mod tests {
             },
             // Closed a day late.
             TimeFacts {
+                status: Status::Resolved,
                 opened_at: t("2025-09-01T10:00:00+08:00"),
                 accepted_at: Some(t("2025-09-01T11:00:00+08:00")),
                 closed_at: Some(t("2025-10-21T00:00:00+08:00")),

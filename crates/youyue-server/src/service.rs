@@ -212,8 +212,7 @@ pub async fn dashboard(
     period: youyue_domain::Period,
 ) -> Result<Dashboard, ApiError> {
     let store = state.store.as_ref();
-    let stats = store.stats(union, period).await?;
-    let found = store.monthly(union, period).await?;
+    let youyue_store::Figures { stats, months: found, timeliness, case_ratings } = store.figures(union, period).await?;
     let months = period
         .months()
         .into_iter()
@@ -222,16 +221,13 @@ pub async fn dashboard(
             MonthFigures { month: m, opened, resolved }
         })
         .collect();
-    let mut children = Vec::new();
-    for child in store.subtree(union).await?.into_iter().filter(|u| u.depth == union.depth + 1) {
-        let stats = store.stats(&child, period).await?;
-        children.push(ChildFigures { code: child.record.code.to_string(), name: child.record.name.clone(), stats });
-    }
-    let calendar = work_calendar(state).await?;
-    let facts = store.time_facts(union, period).await?;
-    let timeliness = youyue_domain::timeliness::Timeliness::compute(&facts, period, &calendar);
+    let children = store
+        .child_stats(union, period)
+        .await?
+        .into_iter()
+        .map(|(child, stats)| ChildFigures { code: child.record.code.to_string(), name: child.record.name, stats })
+        .collect();
     use youyue_domain::appraisal::{Round, VoteSummary};
-    let case_ratings = VoteSummary::of(&store.case_ratings(union, period).await?);
     let monthly_votes = VoteSummary::of(&store.vote_scores(union, Round::Monthly, period).await?);
     let yearly_votes = VoteSummary::of(&store.vote_scores(union, Round::Yearly, period).await?);
     Ok(Dashboard { stats, months, children, timeliness, case_ratings, monthly_votes, yearly_votes })
@@ -318,18 +314,18 @@ pub async fn assessment(
     let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::invalid("year", "no such year"))?;
     let to = chrono::NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| ApiError::invalid("year", "no such year"))?;
     let period = youyue_domain::Period::new(from, to).map_err(|e| ApiError::invalid("year", e.to_string()))?;
-    let calendar = work_calendar(state).await?;
     let mut rows = Vec::new();
     for u in store.subtree(union).await?.into_iter().filter(|u| u.record.studio_opened_on.is_some_and(|d| d <= to)) {
-        let facts = store.time_facts(&u, period).await?;
-        let t = youyue_domain::timeliness::Timeliness::compute(&facts, period, &calendar);
-        let mut ratings = store.case_ratings(&u, period).await?;
-        ratings.extend(store.vote_scores(&u, Round::Monthly, period).await?);
+        let f = store.figures(&u, period).await?;
+        let t = f.timeliness;
+        let monthly = store.vote_scores(&u, Round::Monthly, period).await?;
         let yearly = store.vote_scores(&u, Round::Yearly, period).await?;
         let items = store.studio_items(u.id).await?;
         let (due, closed) = store.answered(&u, period).await?;
         let count = |v: &[i64]| (v.iter().filter(|s| is_satisfied(**s)).count() as u64, v.len() as u64);
-        let (rs, rn) = count(&ratings);
+        let (ms, mn) = count(&monthly);
+        // Satisfaction counts the case ratings and the monthly votes together.
+        let (rs, rn) = (f.case_ratings.satisfied + ms, f.case_ratings.votes + mn);
         let (ys, yn) = count(&yearly);
         let parts = Parts {
             on_time: share(t.closed_on_time, t.closed_with_deadline),

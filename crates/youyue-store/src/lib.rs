@@ -282,9 +282,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// The figures of the `stats` contract over the union's subtree.
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError>;
-    /// Cases opened and cases resolved in each China calendar month of the period that has
-    /// any, over the union's subtree: `(YYYY-MM, opened, resolved)`, in month order.
-    async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError>;
+    /// Everything the dashboard shows of the union's subtree and the period, from the
+    /// running tallies.
+    async fn figures(&self, union: &Union, period: Period) -> Result<Figures, StoreError>;
+    /// The `stats` figures of each of the union's direct children, in code order.
+    async fn child_stats(&self, union: &Union, period: Period) -> Result<Vec<(Union, Stats)>, StoreError>;
+    /// Recomputes the running tallies from the cases (they are derived data; a repair).
+    async fn rebuild_tallies(&self) -> Result<(), StoreError>;
 
     /// Raises every case still open after its deadline to the union above its own (督办):
     /// a `supervise` entry in its record book, once per deadline. Works in batches of at
@@ -301,8 +305,6 @@ pub trait Store: Send + Sync + 'static {
         round: youyue_domain::appraisal::Round,
         period: Period,
     ) -> Result<Vec<i64>, StoreError>;
-    /// The ratings of the subtree's cases closed in the period.
-    async fn case_ratings(&self, union: &Union, period: Period) -> Result<Vec<i64>, StoreError>;
 
     /// A district's setting (JSON), if set.
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
@@ -318,17 +320,22 @@ pub trait Store: Send + Sync + 'static {
         set: &[youyue_domain::calendar::CalendarDay],
         remove: &[chrono::NaiveDate],
     ) -> Result<(), StoreError>;
-    /// What timeliness needs of the cases of the union's subtree accepted or closed in the period.
-    async fn time_facts(
-        &self,
-        union: &Union,
-        period: Period,
-    ) -> Result<Vec<youyue_domain::timeliness::TimeFacts>, StoreError>;
 
     /// Imports JSON Lines already parsed, all or nothing.
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+}
+
+/// The figures of a union's subtree over a period (see [`Store::figures`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub stats: Stats,
+    /// Every China month of the period that has any case: `(YYYY-MM, opened, resolved)`.
+    pub months: Vec<(String, i64, i64)>,
+    pub timeliness: youyue_domain::timeliness::Timeliness,
+    /// Workers' ratings of the cases closed in the period.
+    pub case_ratings: youyue_domain::appraisal::VoteSummary,
 }
 
 /// Opens the database named by the URL, creating a SQLite file when missing, and brings

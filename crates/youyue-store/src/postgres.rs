@@ -8,13 +8,11 @@ type Db = sqlx::Postgres;
 const BACKEND: crate::Backend = crate::Backend::Postgres;
 /// Read committed (the default) takes a new snapshot per statement; an export needs one.
 const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+/// A rebuild of the tallies waits for case writes in flight and holds new ones back, so that
+/// none is counted twice or lost.
+const LOCK_TALLIES_SQL: Option<&str> = Some("LOCK TABLE tallies, tally_hours IN EXCLUSIVE MODE");
 
 pub type PostgresStore = SqlStore<Db>;
-
-/// `YYYY-MM` of a UTC-microsecond column, in China time.
-fn month_of(col: &str) -> String {
-    format!("to_char(to_timestamp({col} / 1000000 + 28800) AT TIME ZONE 'UTC', 'YYYY-MM')")
-}
 
 impl SqlStore<Db> {
     /// Connects to a `postgres://` URL and migrates the database.
@@ -26,6 +24,7 @@ impl SqlStore<Db> {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        ensure_tallies(&pool).await?;
         Ok(SqlStore { read: pool.clone(), write: pool })
     }
 }
@@ -43,3 +42,4 @@ fn redact(url: &str) -> String {
 }
 
 include!("shared.rs");
+include!("tallies.rs");

@@ -101,8 +101,10 @@ fn normalized_union(rec: &UnionRecord) -> UnionRecord {
 }
 
 /// Creates or updates a union inside the caller's transaction. Returns the union and
-/// whether it was created (Some(true)), updated (Some(false)) or unchanged (None).
-async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> Result<(Union, Option<bool>), StoreError> {
+/// whether it was created (Some(true)), updated (Some(false)) or unchanged (None), and
+/// whether it moved under another parent (the caller then rebuilds the tallies: every
+/// figure above it changes).
+async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> Result<(Union, Option<bool>, bool), StoreError> {
     let rec = normalized_union(rec);
     let parent = match &rec.parent {
         Some(code) => Some(
@@ -142,10 +144,10 @@ async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> R
             .execute(&mut *conn)
             .await?;
         let u = union_by_id_conn(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("union {id}")))?;
-        return Ok((u, Some(true)));
+        return Ok((u, Some(true), false));
     };
     if old.record == rec {
-        return Ok((old, None));
+        return Ok((old, None, false));
     }
     sqlx::query("UPDATE unions SET name = $2, case_prefix = $3, studio_opened_on = $4 WHERE id = $1")
         .bind(old.id)
@@ -186,7 +188,7 @@ async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> R
             .await?;
     }
     let u = union_by_id_conn(conn, old.id).await?.ok_or_else(|| StoreError::NotFound(format!("union {}", old.id)))?;
-    Ok((u, Some(false)))
+    Ok((u, Some(false), old.record.parent != rec.parent))
 }
 
 /// Appends one entry to a case's record book and returns its number.
@@ -480,6 +482,26 @@ struct ImportState {
     /// Cases this import touched: id, whether created, and the diff if updated.
     touched: HashMap<String, (i64, bool, Option<serde_json::Value>)>,
     with_records: HashSet<i64>,
+    /// Cases whose tallies move: (before, after) as (union id, case). Past
+    /// [`IMPORT_RETALLY_MAX`] cases, or when the calendar changes, a rebuild is cheaper.
+    retally: Vec<(Option<(i64, CaseRecord)>, (i64, CaseRecord))>,
+    rebuild_tallies: bool,
+}
+
+const IMPORT_RETALLY_MAX: usize = 5000;
+
+impl ImportState {
+    fn retally(&mut self, old: Option<(i64, CaseRecord)>, new: (i64, CaseRecord)) {
+        if self.rebuild_tallies {
+            return;
+        }
+        if self.retally.len() >= IMPORT_RETALLY_MAX {
+            self.retally = Vec::new();
+            self.rebuild_tallies = true;
+            return;
+        }
+        self.retally.push((old, new));
+    }
 }
 
 /// How one line went: written, or waiting for something a later line defines.
@@ -520,7 +542,8 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     return Ok(LineResult::Waiting(format!("parent: union \"{parent}\" is defined nowhere in the file or the database")));
                 }
             }
-            let (u, created) = put_union_conn(conn, rec, now).await.map_err(db)?;
+            let (u, created, moved) = put_union_conn(conn, rec, now).await.map_err(db)?;
+            st.rebuild_tallies |= moved;
             match created {
                 Some(true) => st.sum.unions_created += 1,
                 Some(false) => st.sum.unions_updated += 1,
@@ -610,6 +633,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                         .map_err(|e| db(e.into()))?;
                     st.sum.cases_updated += 1;
                     st.touched.insert(number, (old.id, false, Some(diff(&old.record, rec))));
+                    st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
                 }
                 None => {
                     let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
@@ -624,6 +648,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     bump_counter(conn, &rec.number).await.map_err(db)?;
                     st.sum.cases_created += 1;
                     st.touched.insert(number, (id, true, None));
+                    st.retally(None, (union_id, (**rec).clone()));
                 }
             }
         }
@@ -654,6 +679,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         }
         Line::CalendarDay(d) => {
             set_calendar_day_conn(conn, d).await.map_err(db)?;
+            st.rebuild_tallies = true;
         }
         Line::Record(entry) => {
             let number = entry.case.to_string();
@@ -736,6 +762,14 @@ impl crate::SqlStore<Db> {
                 .await
                 .map_err(|e| ImportError { line: last_line, message: e.to_string() })?;
         }
+        let tallies = |e: StoreError| ImportError { line: last_line, message: format!("updating the figures: {e}") };
+        if st.rebuild_tallies {
+            rebuild_tallies_conn(conn).await.map_err(tallies)?;
+        } else {
+            for (old, new) in std::mem::take(&mut st.retally) {
+                retally_case(conn, old.as_ref().map(|(u, r)| (*u, r)), Some((new.0, &new.1))).await.map_err(tallies)?;
+            }
+        }
         Ok(st.sum)
     }
 }
@@ -799,7 +833,10 @@ impl Store for crate::SqlStore<Db> {
 
     async fn put_union(&self, rec: &UnionRecord, now: Timestamp) -> Result<Union, StoreError> {
         let mut tx = self.write.begin().await?;
-        let (u, _) = put_union_conn(&mut tx, rec, now).await?;
+        let (u, _, moved) = put_union_conn(&mut tx, rec, now).await?;
+        if moved {
+            rebuild_tallies_conn(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(u)
     }
@@ -1023,6 +1060,7 @@ impl Store for crate::SqlStore<Db> {
             }
         });
         append_entry(&mut tx, id, d.opened_at, actor.label, "register", false, &detail).await?;
+        retally_case(&mut tx, None, Some((d.union_id, &record))).await?;
         let stored = case_where_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(stored)
@@ -1058,6 +1096,7 @@ impl Store for crate::SqlStore<Db> {
                     case.record.number
                 )));
             }
+            retally_case(&mut tx, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
         }
         append_entry(&mut tx, case.id, now, actor.label, change.action.as_str(), change.internal, &change.detail).await?;
         let stored = case_where_id(&mut tx, case.id).await?;
@@ -1138,107 +1177,50 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError> {
-        let (from, to) = period.instants();
-        let within = format!("{}%", union.path);
-        let mut s = Stats::empty(union.record.code.as_str(), period);
         let mut conn = self.read.acquire().await?;
-        let studios: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM unions WHERE path LIKE $1 AND studio_opened_on IS NOT NULL AND studio_opened_on <= $2",
-        )
-        .bind(&within)
-        .bind(period.to().to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-        s.studios = u64::try_from(studios).unwrap_or(0);
-        let closed: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT c.kind, c.status, COUNT(*), CAST(COALESCE(SUM(c.people), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(c.amount_recovered_fen), 0) AS BIGINT) \
-             FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND c.status IN ('resolved', 'explained') AND c.closed_at >= $2 AND c.closed_at < $3 \
-             GROUP BY c.kind, c.status",
-        )
-        .bind(&within)
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&mut *conn)
-        .await?;
-        let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        let mut fen: i64 = 0;
-        for (kind, status, count, people, amount) in closed {
-            if status == "explained" {
-                s.cases_explained += n(count);
-                continue;
-            }
-            s.cases_resolved += n(count);
-            match kind.as_str() {
-                "dispute" => {
-                    s.disputes_mediated += n(count);
-                    s.people_involved += n(people);
-                }
-                "claim" => s.claims_resolved += n(count),
-                _ => {}
-            }
-            fen = fen.checked_add(amount).ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
-        }
-        s.amount_recovered = Money::from_fen(fen).ok_or_else(|| StoreError::Corrupt(format!("total amount {fen} fen")))?;
-        let opened: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT c.kind, c.channel, c.status, COUNT(*), \
-             CAST(COALESCE(SUM(CASE WHEN c.adopted THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND c.opened_at >= $2 AND c.opened_at < $3 \
-             GROUP BY c.kind, c.channel, c.status",
-        )
-        .bind(&within)
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&mut *conn)
-        .await?;
-        for (kind, channel, status, count, adopted) in opened {
-            let count = n(count);
-            s.cases_opened += count;
-            *s.opened_by_kind.entry(kind.clone()).or_default() += count;
-            *s.opened_by_channel.entry(channel).or_default() += count;
-            *s.opened_by_status.entry(status).or_default() += count;
-            if kind == "suggestion" {
-                s.suggestions += count;
-                s.suggestions_adopted += n(adopted);
-            }
-        }
-        Ok(s)
+        let studios = studios_conn(&mut conn, union, period).await?;
+        let t = period_tallies(&mut conn, &[union.id], period).await?;
+        let total = t.total.get(&union.id).copied().unwrap_or_default();
+        total.stats(union.record.code.as_str(), period, studios).ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
     }
 
-    async fn monthly(&self, union: &Union, period: Period) -> Result<Vec<(String, i64, i64)>, StoreError> {
-        let (from, to) = period.instants();
-        let within = format!("{}%", union.path);
+    async fn figures(&self, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+        // One read transaction: the figures, the trend and timeliness agree with each other.
+        let mut tx = self.read.begin().await?;
+        if let Some(sql) = SNAPSHOT_SQL {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let figures = figures_conn(&mut tx, union, period).await?;
+        tx.commit().await?;
+        Ok(figures)
+    }
+
+    async fn child_stats(&self, union: &Union, period: Period) -> Result<Vec<(Union, Stats)>, StoreError> {
+        let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id = $1 ORDER BY u.code"))
+            .bind(union.id)
+            .fetch_all(&self.read)
+            .await?;
+        let children = rows.into_iter().map(Union::try_from).collect::<Result<Vec<_>, _>>()?;
         let mut conn = self.read.acquire().await?;
-        let opened: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT {m} AS month, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND c.opened_at >= $2 AND c.opened_at < $3 GROUP BY {m}",
-            m = month_of("c.opened_at")
-        ))
-        .bind(&within)
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&mut *conn)
-        .await?;
-        let resolved: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT {m} AS month, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND c.status = 'resolved' AND c.closed_at >= $2 AND c.closed_at < $3 GROUP BY {m}",
-            m = month_of("c.closed_at")
-        ))
-        .bind(&within)
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut months: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-        for (m, n) in opened {
-            months.entry(m).or_default().0 = n;
+        let ids: Vec<i64> = children.iter().map(|c| c.id).collect();
+        let t = period_tallies(&mut conn, &ids, period).await?;
+        let mut out = Vec::new();
+        for child in children {
+            let studios = studios_conn(&mut conn, &child, period).await?;
+            let total = t.total.get(&child.id).copied().unwrap_or_default();
+            let stats = total
+                .stats(child.record.code.as_str(), period, studios)
+                .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+            out.push((child, stats));
         }
-        for (m, n) in resolved {
-            months.entry(m).or_default().1 = n;
-        }
-        Ok(months.into_iter().map(|(m, (o, r))| (m, o, r)).collect())
+        Ok(out)
+    }
+
+    async fn rebuild_tallies(&self) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        rebuild_tallies_conn(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
@@ -1300,20 +1282,6 @@ impl Store for crate::SqlStore<Db> {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    async fn case_ratings(&self, union: &Union, period: Period) -> Result<Vec<i64>, StoreError> {
-        let (from, to) = period.instants();
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT c.rating FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND c.rating IS NOT NULL AND c.closed_at >= $2 AND c.closed_at < $3",
-        )
-        .bind(format!("{}%", union.path))
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?;
         v.map(|v| serde_json::from_str(&v).map_err(|_| StoreError::Corrupt(format!("setting {key}")))).transpose()
@@ -1357,35 +1325,10 @@ impl Store for crate::SqlStore<Db> {
         for d in set {
             set_calendar_day_conn(&mut tx, d).await?;
         }
+        // Acceptance on time is counted in working days: the tallies follow the calendar.
+        rebuild_tallies_conn(&mut tx).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn time_facts(&self, union: &Union, period: Period) -> Result<Vec<youyue_domain::timeliness::TimeFacts>, StoreError> {
-        let (from, to) = period.instants();
-        let rows: Vec<(i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT c.opened_at, c.accepted_at, c.closed_at, c.due_on FROM cases c JOIN unions u ON u.id = c.union_id \
-             WHERE u.path LIKE $1 AND ((c.accepted_at >= $2 AND c.accepted_at < $3) \
-             OR (c.closed_at >= $2 AND c.closed_at < $3 AND c.status IN ('resolved', 'explained')))",
-        )
-        .bind(format!("{}%", union.path))
-        .bind(from.micros())
-        .bind(to.micros())
-        .fetch_all(&self.read)
-        .await?;
-        rows.into_iter()
-            .map(|(o, a, c, d)| {
-                Ok(youyue_domain::timeliness::TimeFacts {
-                    opened_at: Timestamp::from_micros(o),
-                    accepted_at: a.map(Timestamp::from_micros),
-                    closed_at: c.map(Timestamp::from_micros),
-                    due_on: match d {
-                        Some(d) => Some(youyue_domain::time::parse_date(&d).map_err(|_| StoreError::Corrupt(d.clone()))?),
-                        None => None,
-                    },
-                })
-            })
-            .collect()
     }
 
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {

@@ -10,13 +10,10 @@ type Db = sqlx::Sqlite;
 const BACKEND: crate::Backend = crate::Backend::Sqlite;
 /// A read transaction on SQLite is already a snapshot.
 const SNAPSHOT_SQL: Option<&str> = None;
+/// SQLite has one writer at a time: a rebuild of the tallies needs no lock.
+const LOCK_TALLIES_SQL: Option<&str> = None;
 
 pub type SqliteStore = SqlStore<Db>;
-
-/// `YYYY-MM` of a UTC-microsecond column, in China time.
-fn month_of(col: &str) -> String {
-    format!("strftime('%Y-%m', {col} / 1000000 + 28800, 'unixepoch')")
-}
 
 impl SqlStore<Db> {
     /// Opens (creating when missing) the file named by a `sqlite://FILE` URL and migrates it.
@@ -35,6 +32,7 @@ impl SqlStore<Db> {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        ensure_tallies(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
@@ -45,3 +43,4 @@ impl SqlStore<Db> {
 }
 
 include!("shared.rs");
+include!("tallies.rs");

@@ -278,11 +278,13 @@ impl Lcg {
 }
 
 async fn sql_matches_reference_definition(backend: Backend) {
+    use youyue_domain::appraisal::VoteSummary;
+    use youyue_domain::timeliness::{TimeFacts, Timeliness};
     let db = TestDb::new(backend).await;
     let store = youyue_store::open(&db.url).await.unwrap();
     let mut rng = Lcg(20260302);
     let codes = ["jd", "jd.a", "jd.b", "jd.a.x", "jd.a.y", "jd.b.z"];
-    let mut lines = vec![
+    let unions = vec![
         union("jd", None, None),
         union("jd.a", Some("jd"), Some("2021-06-01")),
         union("jd.b", Some("jd"), None),
@@ -290,76 +292,139 @@ async fn sql_matches_reference_definition(backend: Backend) {
         union("jd.a.y", Some("jd.a"), Some("2022-12-31")),
         union("jd.b.z", Some("jd.b"), Some("2023-01-01")),
     ];
+    // National Day 2022 (1–7 October off, 8 and 9 October worked): acceptance on time
+    // counts working days.
+    let mut calendar: Vec<Value> = (1..=7)
+        .map(|n| json!({"type":"calendar_day","day":format!("2022-10-{n:02}"),"kind":"holiday","name":"国庆节"}))
+        .collect();
+    calendar.push(json!({"type":"calendar_day","day":"2022-10-08","kind":"workday","name":"国庆调休"}));
+    calendar.push(json!({"type":"calendar_day","day":"2022-10-09","kind":"workday","name":"国庆调休"}));
+    let work_calendar = youyue_domain::calendar::WorkCalendar::new(calendar.iter().map(|c| {
+        let youyue_domain::exchange::Line::CalendarDay(d) =
+            youyue_domain::exchange::Line::parse(&c.to_string()).unwrap()
+        else {
+            panic!()
+        };
+        d
+    }));
     let kinds = ["claim", "dispute", "wellbeing", "suggestion"];
     let channels = ["hotline", "mailbox", "reception", "forum", "online"];
     let statuses = ["registered", "accepted", "in_progress", "resolved", "explained"];
-    let mut facts: Vec<(String, CaseFacts)> = Vec::new();
     let base = youyue_domain::Timestamp::parse_rfc3339("2021-11-01T00:00:00+08:00").unwrap().micros();
-    for n in 1..=400u32 {
+    let ts = |us: i64| youyue_domain::Timestamp::from_micros(us).to_rfc3339_cst();
+    let mut make = |n: u32| {
         let union = codes[rng.next(6) as usize];
         let kind = kinds[rng.next(4) as usize];
         let status = statuses[rng.next(5) as usize];
-        // Times land on whole hours, so that many fall exactly on a midnight.
+        // Times land on whole hours (and some minutes), so that many fall exactly on a midnight.
         let opened = base + (rng.next(24 * 500) as i64) * 3_600_000_000;
         let closed = (status == "resolved" || status == "explained")
-            .then(|| opened + (rng.next(24 * 40) as i64) * 3_600_000_000);
+            .then(|| opened + (rng.next(24 * 40) as i64) * 3_600_000_000 + rng.next(3) as i64 * 1_800_000_000);
+        let accepted = (status != "registered").then(|| opened + rng.next(24 * 6) as i64 * 360_000_000);
         let people = 1 + rng.next(3) as i64;
         let amount =
             (status == "resolved" && rng.next(2) == 0).then(|| format!("{}.{:02}", rng.next(5000), rng.next(100)));
         let adopted = (kind == "suggestion" && status == "resolved").then(|| rng.next(2) == 0);
-        let ts = |us: i64| youyue_domain::Timestamp::from_micros(us).to_rfc3339_cst();
         let mut c =
             case(n, union, kind, status, &ts(opened), closed.map(ts).as_deref(), people, amount.as_deref(), adopted);
         c["channel"] = json!(channels[rng.next(5) as usize]);
         if kind == "dispute" && status == "resolved" {
             c["agreement"] = json!(rng.next(2) == 0);
         }
-        lines.push(c.clone());
-        let parsed = youyue_domain::exchange::Line::parse(&c.to_string()).unwrap();
-        let youyue_domain::exchange::Line::Case(r) = parsed else { panic!() };
-        facts.push((
-            union.to_owned(),
-            CaseFacts {
-                kind: r.kind,
-                channel: r.channel,
-                status: r.status,
-                people: r.people,
-                opened_at: r.opened_at,
-                closed_at: r.closed_at,
-                accepted_at: r.accepted_at,
-                amount_recovered: r.amount_recovered,
-                adopted: r.adopted,
-                rating: r.rating,
-            },
-        ));
-    }
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if let Some(a) = accepted {
+            c["accepted_at"] = json!(ts(a));
+            c["urgency"] = json!("normal");
+            let due = youyue_domain::Timestamp::from_micros(a + rng.next(20) as i64 * 86_400_000_000).cst_date();
+            c["due_on"] = json!(due.to_string());
+        }
+        if closed.is_some() && rng.next(2) == 0 {
+            c["rating"] = json!(1 + rng.next(5));
+        }
+        (union.to_owned(), c)
+    };
+    let mut cases: Vec<(String, Value)> = (1..=400).map(&mut make).collect();
+    let text: String = unions.iter().chain(cases.iter().map(|(_, c)| c)).map(|l| format!("{l}\n")).collect();
     import_text(store.as_ref(), &text).await.unwrap();
+    // A second import changes a quarter of the cases (the tallies move with them) and sets
+    // the calendar (the tallies are rebuilt).
+    for k in (0..400).step_by(4) {
+        let n = k as u32 + 1;
+        let (u, c) = make(n);
+        cases[k] = (u, c);
+    }
+    let changed: String = (0..400).step_by(4).map(|k| format!("{}\n", cases[k].1)).collect();
+    import_text(store.as_ref(), &changed).await.unwrap();
+    let facts: Vec<(String, CaseFacts)> = cases
+        .iter()
+        .map(|(u, c)| {
+            let youyue_domain::exchange::Line::Case(r) = youyue_domain::exchange::Line::parse(&c.to_string()).unwrap()
+            else {
+                panic!()
+            };
+            (u.clone(), CaseFacts::from(r.as_ref()))
+        })
+        .collect();
     let studios =
         [("jd.a", "2021-06-01"), ("jd.a.x", "2022-01-01"), ("jd.a.y", "2022-12-31"), ("jd.b.z", "2023-01-01")];
-    for (root, from, to) in [
-        ("jd", "2022-01-01", "2022-12-31"),
-        ("jd", "2021-11-01", "2023-06-30"),
-        ("jd.a", "2022-03-01", "2022-03-31"),
-        ("jd.b", "2022-12-31", "2023-01-01"),
-        ("jd.a.y", "2022-07-15", "2022-07-15"),
-    ] {
-        let period = Period::new(d(from), d(to)).unwrap();
-        let mut want = Stats::empty(root, period);
-        let inside = |code: &str| code == root || code.starts_with(&format!("{root}."));
-        for (code, opened) in studios {
-            if inside(code) {
-                want.add_studio(Some(d(opened)));
+    let check = |cal: youyue_domain::calendar::WorkCalendar, store: std::sync::Arc<dyn youyue_store::Store>| {
+        let facts = facts.clone();
+        async move {
+            for (root, from, to) in [
+                ("jd", "2022-01-01", "2022-12-31"),
+                ("jd", "2021-11-01", "2023-06-30"),
+                ("jd", "2021-11-15", "2023-02-13"),
+                ("jd.a", "2022-03-01", "2022-03-31"),
+                ("jd.a", "2022-09-20", "2022-10-20"),
+                ("jd.b", "2022-12-31", "2023-01-01"),
+                ("jd.a.y", "2022-07-15", "2022-07-15"),
+                ("jd.a.x", "2021-12-01", "2023-03-31"),
+            ] {
+                let period = Period::new(d(from), d(to)).unwrap();
+                let mut want = Stats::empty(root, period);
+                let inside = |code: &str| code == root || code.starts_with(&format!("{root}."));
+                for (code, opened) in studios {
+                    if inside(code) {
+                        want.add_studio(Some(d(opened)));
+                    }
+                }
+                let mine: Vec<&CaseFacts> = facts.iter().filter(|(c, _)| inside(c)).map(|(_, f)| f).collect();
+                for f in &mine {
+                    want.add_case(f).unwrap();
+                }
+                let got = stats_of(store.as_ref(), root, from, to).await;
+                assert_eq!(got, want, "{root} {from}..{to}");
+                let u = store.union_by_code(&root.parse().unwrap()).await.unwrap().unwrap();
+                let fig = store.figures(&u, period).await.unwrap();
+                assert_eq!(fig.stats, want);
+                let time: Vec<TimeFacts> = mine.iter().map(|f| TimeFacts::from(*f)).collect();
+                assert_eq!(fig.timeliness, Timeliness::compute(&time, period, &cal), "timeliness {root} {from}..{to}");
+                if root == "jd" {
+                    assert!(
+                        fig.timeliness.accepted > 0 && fig.timeliness.closed_with_deadline > 0,
+                        "data exercise timeliness"
+                    );
+                    assert!(fig.case_ratings.votes > 0);
+                }
+                let ratings: Vec<i64> = mine
+                    .iter()
+                    .filter(|f| f.closed_at.is_some_and(|t| period.contains(t)))
+                    .filter_map(|f| f.rating)
+                    .collect();
+                assert_eq!(fig.case_ratings, VoteSummary::of(&ratings), "ratings {root} {from}..{to}");
+                let opened: i64 = fig.months.iter().map(|m| m.1).sum();
+                let resolved: i64 = fig.months.iter().map(|m| m.2).sum();
+                assert_eq!((opened as u64, resolved as u64), (want.cases_opened, want.cases_resolved));
             }
         }
-        for (code, f) in &facts {
-            if inside(code) {
-                want.add_case(f).unwrap();
-            }
-        }
-        let got = stats_of(store.as_ref(), root, from, to).await;
-        assert_eq!(got, want, "{root} {from}..{to}");
-    }
+    };
+    check(youyue_domain::calendar::WorkCalendar::default(), store.clone()).await;
+    // The calendar arrives: acceptance on time is recounted in working days.
+    let cal_text: String = calendar.iter().map(|l| format!("{l}\n")).collect();
+    import_text(store.as_ref(), &cal_text).await.unwrap();
+    check(work_calendar.clone(), store.clone()).await;
+    // Tallies kept in step by every write equal tallies rebuilt from the cases.
+    store.rebuild_tallies().await.unwrap();
+    check(work_calendar, store.clone()).await;
 }
 both!(sql_matches_reference_definition);
 
@@ -429,6 +494,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                             amount_recovered: r.amount_recovered,
                             adopted: r.adopted,
                             rating: r.rating,
+                            due_on: r.due_on,
                         },
                     )
                 })
@@ -438,7 +504,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
     }
     // The monthly trend: every case opened in 2022 falls in its China month.
     let u = store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
-    let months = store.monthly(&u, Period::new(d("2022-01-01"), d("2022-12-31")).unwrap()).await.unwrap();
+    let months = store.figures(&u, Period::new(d("2022-01-01"), d("2022-12-31")).unwrap()).await.unwrap().months;
     let opened: i64 = months.iter().map(|m| m.1).sum();
     assert_eq!(opened, 10);
     assert!(months.iter().any(|(m, o, _)| m == "2022-01" && *o == 1), "{months:?}");

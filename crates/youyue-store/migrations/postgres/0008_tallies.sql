@@ -1,0 +1,62 @@
+-- Running tallies of the figures (youyue_domain::tally): per union (including everything
+-- below it), per China day (grain 'd') and month (grain 'm', start = the 1st). Derived from
+-- the cases: kept in step with every case write and rebuilt when the tree or the calendar
+-- changes. Keep in step with ../sqlite/0008_tallies.sql and Tally::columns().
+CREATE TABLE tallies (
+    union_id               BIGINT NOT NULL REFERENCES unions(id),
+    grain                  TEXT NOT NULL CHECK (grain IN ('d', 'm')),
+    start                  TEXT NOT NULL,
+    opened                 BIGINT NOT NULL DEFAULT 0,
+    opened_claim           BIGINT NOT NULL DEFAULT 0,
+    opened_dispute         BIGINT NOT NULL DEFAULT 0,
+    opened_wellbeing       BIGINT NOT NULL DEFAULT 0,
+    opened_suggestion      BIGINT NOT NULL DEFAULT 0,
+    opened_hotline         BIGINT NOT NULL DEFAULT 0,
+    opened_mailbox         BIGINT NOT NULL DEFAULT 0,
+    opened_reception       BIGINT NOT NULL DEFAULT 0,
+    opened_forum           BIGINT NOT NULL DEFAULT 0,
+    opened_online          BIGINT NOT NULL DEFAULT 0,
+    opened_registered      BIGINT NOT NULL DEFAULT 0,
+    opened_accepted        BIGINT NOT NULL DEFAULT 0,
+    opened_in_progress     BIGINT NOT NULL DEFAULT 0,
+    opened_resolved        BIGINT NOT NULL DEFAULT 0,
+    opened_explained       BIGINT NOT NULL DEFAULT 0,
+    suggestions_adopted    BIGINT NOT NULL DEFAULT 0,
+    resolved_claim         BIGINT NOT NULL DEFAULT 0,
+    resolved_dispute       BIGINT NOT NULL DEFAULT 0,
+    resolved_wellbeing     BIGINT NOT NULL DEFAULT 0,
+    resolved_suggestion    BIGINT NOT NULL DEFAULT 0,
+    dispute_people         BIGINT NOT NULL DEFAULT 0,
+    amount_fen             BIGINT NOT NULL DEFAULT 0,
+    explained              BIGINT NOT NULL DEFAULT 0,
+    closed                 BIGINT NOT NULL DEFAULT 0,
+    closed_with_deadline   BIGINT NOT NULL DEFAULT 0,
+    closed_on_time         BIGINT NOT NULL DEFAULT 0,
+    close_seconds          BIGINT NOT NULL DEFAULT 0,
+    accepted               BIGINT NOT NULL DEFAULT 0,
+    accepted_on_time       BIGINT NOT NULL DEFAULT 0,
+    accept_seconds         BIGINT NOT NULL DEFAULT 0,
+    rated                  BIGINT NOT NULL DEFAULT 0,
+    rated_satisfied        BIGINT NOT NULL DEFAULT 0,
+    rating_sum             BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (union_id, grain, start)
+);
+
+-- Histograms of durations for the percentiles, per union and month, over the cases of the
+-- unions strictly below it (a union's own cases are read from the cases when needed).
+CREATE TABLE tally_hours (
+    union_id               BIGINT NOT NULL REFERENCES unions(id),
+    month                  TEXT NOT NULL,
+    measure                TEXT NOT NULL CHECK (measure IN ('accept', 'close')),
+    bucket                 BIGINT NOT NULL,
+    n                      BIGINT NOT NULL,
+    PRIMARY KEY (union_id, month, measure, bucket)
+);
+
+-- Whether the tallies reflect the cases; 0 makes the store rebuild them when it opens.
+CREATE TABLE tally_state (
+    id                     INTEGER PRIMARY KEY CHECK (id = 1),
+    built                  BOOLEAN NOT NULL
+);
+INSERT INTO tally_state (id, built) VALUES (1, FALSE);
+
