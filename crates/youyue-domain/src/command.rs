@@ -82,24 +82,62 @@ pub struct Change {
     pub detail: Value,
 }
 
-/// Working days to handle a case once accepted, by kind: disputes 15 (the statutory
-/// mediation period), the others 10. Urgent cases (a wellbeing crisis…) are due the same day.
-pub fn handling_days(kind: Kind) -> u32 {
-    match kind {
-        Kind::Dispute => 15,
-        Kind::Claim | Kind::Suggestion | Kind::Wellbeing => 10,
+/// Working days to handle a case once accepted, by kind; a district sets its own. The
+/// defaults: disputes 15 (the statutory mediation period), the others 10. Urgent cases (a
+/// wellbeing crisis…) are due the same day whatever the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadlines {
+    pub claim: u32,
+    pub dispute: u32,
+    pub wellbeing: u32,
+    pub suggestion: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Deadlines {
+        Deadlines { claim: 10, dispute: 15, wellbeing: 10, suggestion: 10 }
     }
+}
+
+impl Deadlines {
+    pub fn days(&self, kind: Kind) -> u32 {
+        match kind {
+            Kind::Claim => self.claim,
+            Kind::Dispute => self.dispute,
+            Kind::Wellbeing => self.wellbeing,
+            Kind::Suggestion => self.suggestion,
+        }
+    }
+
+    /// Between 1 and 60 working days each (a longer limit is no limit).
+    pub fn check(&self) -> Result<(), FieldError> {
+        for kind in Kind::ALL {
+            let d = self.days(*kind);
+            if !(1..=60).contains(&d) {
+                return Err(FieldError::new(kind.as_str(), format!("{d} working days: must be 1 to 60")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What decides a new deadline: the working-day calendar and the district's limits.
+#[derive(Debug, Clone, Default)]
+pub struct DeadlineRules {
+    pub calendar: WorkCalendar,
+    pub days: Deadlines,
 }
 
 /// Working days to accept a case once raised.
 pub const ACCEPT_DAYS: u32 = 1;
 
 /// The deadline for a case accepted on `day` (China date), in working days.
-pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate, calendar: &WorkCalendar) -> NaiveDate {
+pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate, rules: &DeadlineRules) -> NaiveDate {
     if urgency == Urgency::Urgent {
         return day;
     }
-    calendar.add_working_days(day, handling_days(kind))
+    rules.calendar.add_working_days(day, rules.days.days(kind))
 }
 
 pub fn apply(
@@ -107,7 +145,7 @@ pub fn apply(
     actor: Actor,
     cmd: Command,
     now: Timestamp,
-    calendar: &WorkCalendar,
+    rules: &DeadlineRules,
 ) -> Result<Change, CommandError> {
     let action = cmd.action();
     let next = transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?;
@@ -120,7 +158,7 @@ pub fn apply(
             let kind = kind.unwrap_or(case.kind);
             new.outcome().check_consistent(kind)?;
             let today = now.cst_date();
-            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today, calendar));
+            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today, rules));
             if due < today {
                 return Err(FieldError::new("due_on", "the deadline is already past").into());
             }
@@ -317,13 +355,13 @@ mod tests {
             chair,
             Command::Accept { kind: None, urgency: Urgency::Urgent, due_on: None },
             now,
-            &WorkCalendar::default(),
+            &DeadlineRules::default(),
         )
         .unwrap();
         assert_eq!(c.case.status, Status::Accepted);
         assert_eq!(c.case.due_on, Some(now.cst_date()));
         assert_eq!(c.detail["after"]["status"], "accepted");
-        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now, &WorkCalendar::default())
+        let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now, &DeadlineRules::default())
             .unwrap();
         let h = Actor { role: Role::Handler, is_assigned_handler: true };
         let outcome =
@@ -334,7 +372,7 @@ mod tests {
             h,
             Command::Resolve { resolution: "签订调解协议".into(), outcome },
             done,
-            &WorkCalendar::default(),
+            &DeadlineRules::default(),
         )
         .unwrap();
         assert_eq!(c.case.status, Status::Resolved);
@@ -342,13 +380,13 @@ mod tests {
         assert_eq!(c.detail["after"]["amount_recovered"], "30000.00");
         assert_eq!(public_message("resolve", false, &c.detail).as_deref(), Some("签订调解协议"));
         let worker = Actor { role: Role::Worker, is_assigned_handler: false };
-        let c =
-            apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done, &WorkCalendar::default()).unwrap();
+        let c = apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done, &DeadlineRules::default())
+            .unwrap();
         assert_eq!(c.case.rating, Some(5));
-        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done, &WorkCalendar::default());
+        let again = apply(&c.case, worker, Command::Rate { rating: 4, comment: None }, done, &DeadlineRules::default());
         assert!(matches!(again, Err(CommandError::Workflow(WorkflowError::AlreadyRated))));
         let c =
-            apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done, &WorkCalendar::default())
+            apply(&c.case, chair, Command::Reopen { reason: "企业未按期支付".into() }, done, &DeadlineRules::default())
                 .unwrap();
         assert_eq!(
             (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
@@ -367,12 +405,12 @@ mod tests {
             chair,
             Command::Resolve { resolution: "ok".into(), outcome: Outcome::default() },
             Timestamp::now(),
-            &WorkCalendar::default(),
+            &DeadlineRules::default(),
         )
         .unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "agreement"));
         let e =
-            apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now(), &WorkCalendar::default())
+            apply(&c, chair, Command::Explain { explanation: " ".into() }, Timestamp::now(), &DeadlineRules::default())
                 .unwrap_err();
         assert!(matches!(e, CommandError::Field(ref f) if f.field == "explanation"));
     }
@@ -381,9 +419,21 @@ mod tests {
     fn deadlines_skip_weekends() {
         let fri = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         assert_eq!(
-            default_due_on(Kind::Claim, Urgency::Normal, fri, &WorkCalendar::default()),
+            default_due_on(Kind::Claim, Urgency::Normal, fri, &DeadlineRules::default()),
             NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()
         );
-        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri, &WorkCalendar::default()), fri);
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri, &DeadlineRules::default()), fri);
+    }
+
+    #[test]
+    fn a_district_sets_its_own_deadlines() {
+        let mon = crate::time::parse_date("2026-11-30").unwrap();
+        let rules = DeadlineRules { days: Deadlines { dispute: 20, ..Deadlines::default() }, ..Default::default() };
+        // 20 working days from Monday 30 November: four whole weeks later, Monday 28 December.
+        assert_eq!(default_due_on(Kind::Dispute, Urgency::Normal, mon, &rules).to_string(), "2026-12-28");
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, mon, &rules).to_string(), "2026-12-14");
+        assert!(Deadlines { claim: 0, ..Deadlines::default() }.check().is_err());
+        assert!(Deadlines { wellbeing: 61, ..Deadlines::default() }.check().is_err());
+        assert!(Deadlines::default().check().is_ok());
     }
 }

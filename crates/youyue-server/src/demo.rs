@@ -5,7 +5,6 @@
 use crate::auth;
 use crate::error::ApiError;
 use rand::RngCore;
-use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::case::{Channel, Kind, Outcome, Urgency};
 use youyue_domain::command::{apply, Command};
 use youyue_domain::exchange::{UnionRecord, UserRecord};
@@ -80,7 +79,7 @@ impl Seeder<'_> {
             _ => case.handler_id,
         };
         let actor = WorkflowActor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) };
-        let change = apply(&case.record, actor, cmd, now, &WorkCalendar::default())?;
+        let change = apply(&case.record, actor, cmd, now, &youyue_domain::command::DeadlineRules::default())?;
         Ok(self
             .store
             .save_change(&case, &change, handler, Actor { label: &user.username, user_id: Some(user.id) }, now)
@@ -223,7 +222,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         worker,
         Command::Rate { rating: 5, comment: Some("当天就解决了，谢谢工会！".into()) },
         t(&at("02-11T08:00:00"))?,
-        &WorkCalendar::default(),
+        &youyue_domain::command::DeadlineRules::default(),
     )?;
     store.save_change(&c, &change, c.handler_id, reception("worker"), t(&at("02-11T08:00:00"))?).await?;
 

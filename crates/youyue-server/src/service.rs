@@ -35,14 +35,46 @@ pub async fn apply(
     let case = access::visible_case(store, user, number).await?;
     let (cmd, handler_id) = make(&case)?;
     let now = Timestamp::now();
-    let calendar = work_calendar(state).await?;
-    let change = command::apply(&case.record, access::actor(user, &case), cmd, now, &calendar)?;
+    let rules = deadline_rules(state, case.union_id).await?;
+    let change = command::apply(&case.record, access::actor(user, &case), cmd, now, &rules)?;
     Ok(store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?)
 }
 
 /// The working-day calendar as stored (a small table, read when a deadline is computed).
 pub async fn work_calendar(state: &AppState) -> Result<WorkCalendar, ApiError> {
     Ok(WorkCalendar::new(state.store.calendar().await?))
+}
+
+/// The setting that holds a district's handling deadlines.
+pub fn deadlines_key(root_code: &str) -> String {
+    format!("deadlines:{root_code}")
+}
+
+/// The handling deadlines of the district (top-level union) above `union_id`: its own if
+/// set, the defaults otherwise.
+pub async fn district_deadlines(state: &AppState, union_id: i64) -> Result<command::Deadlines, ApiError> {
+    let union = state
+        .store
+        .union_by_id(union_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("union {union_id} missing")))?;
+    let root = state
+        .store
+        .union_by_id(union.root_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+    match state.store.setting(&deadlines_key(root.record.code.as_str())).await? {
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored deadlines: {e}"))),
+        None => Ok(command::Deadlines::default()),
+    }
+}
+
+/// What sets a deadline for a case of `union_id`: the calendar and its district's limits.
+pub async fn deadline_rules(state: &AppState, union_id: i64) -> Result<command::DeadlineRules, ApiError> {
+    Ok(command::DeadlineRules {
+        calendar: work_calendar(state).await?,
+        days: district_deadlines(state, union_id).await?,
+    })
 }
 
 /// Looks up the handler to assign and checks they may take the case.
@@ -141,8 +173,13 @@ pub async fn rate_with_code(
     let case = case_with_code(state, ip, number, code).await?;
     let now = Timestamp::now();
     let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
-    let change =
-        command::apply(&case.record, worker, Command::Rate { rating, comment }, now, &WorkCalendar::default())?;
+    let change = command::apply(
+        &case.record,
+        worker,
+        Command::Rate { rating, comment },
+        now,
+        &command::DeadlineRules::default(),
+    )?;
     Ok(state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?)
 }
 

@@ -306,6 +306,16 @@ pub trait Store: Send + Sync + 'static {
         period: Period,
     ) -> Result<Vec<i64>, StoreError>;
 
+    /// The votes behind [`Store::vote_scores`], newest first: the total and one page.
+    async fn list_votes(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<ListedVote>), StoreError>;
+
     /// A district's setting (JSON), if set.
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
     async fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError>;
@@ -325,6 +335,18 @@ pub trait Store: Send + Sync + 'static {
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+}
+
+/// A vote as the drill-down lists it: never the voter's token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedVote {
+    pub union: String,
+    pub union_name: String,
+    /// The round's month (`YYYY-MM`) or year.
+    pub key: String,
+    pub score: i64,
+    pub comment: String,
+    pub at: Timestamp,
 }
 
 /// The figures of a union's subtree over a period (see [`Store::figures`]).

@@ -1282,6 +1282,54 @@ impl Store for crate::SqlStore<Db> {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    async fn list_votes(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<crate::ListedVote>), StoreError> {
+        let (from, to) = period.instants();
+        let within = format!("{}%", union.path);
+        let filter = "FROM union_votes v JOIN unions u ON u.id = v.union_id WHERE u.path LIKE $1 AND v.round = $2 AND v.at >= $3 AND v.at < $4";
+        let mut tx = self.read.begin().await?;
+        if let Some(sql) = SNAPSHOT_SQL {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+            .bind(&within)
+            .bind(round.as_str())
+            .bind(from.micros())
+            .bind(to.micros())
+            .fetch_one(&mut *tx)
+            .await?;
+        let rows: Vec<(String, String, String, i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT u.code, u.name, v.key, v.score, v.comment, v.at {filter} ORDER BY v.at DESC, u.code, v.voter LIMIT $5 OFFSET $6"
+        ))
+        .bind(&within)
+        .bind(round.as_str())
+        .bind(from.micros())
+        .bind(to.micros())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let votes = rows
+            .into_iter()
+            .map(|(union, union_name, key, score, comment, at)| crate::ListedVote {
+                union,
+                union_name,
+                key,
+                score,
+                comment,
+                at: Timestamp::from_micros(at),
+            })
+            .collect();
+        Ok((total, votes))
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?;
         v.map(|v| serde_json::from_str(&v).map_err(|_| StoreError::Corrupt(format!("setting {key}")))).transpose()

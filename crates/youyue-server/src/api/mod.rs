@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(stats::dashboard))
         .route("/assessment", get(stats::assessment))
         .route("/assessment/weights", axum::routing::put(stats::set_weights))
+        .route("/deadlines", get(stats::deadlines).put(stats::set_deadlines))
         .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/public/unions/{code}/votes", post(public::vote))
@@ -64,7 +65,7 @@ async fn not_found() -> crate::error::ApiError {
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
-        stats::stats, stats::dashboard, stats::assessment, stats::set_weights,
+        stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "organisation"), (name = "figures"), (name = "session")),

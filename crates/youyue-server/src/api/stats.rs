@@ -106,3 +106,48 @@ pub async fn set_weights(
     state.store.set_setting(&crate::service::weights_key(own.record.code.as_str()), &value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeadlinesParams {
+    /// A union in the caller's subtree (default: the caller's own); its district's limits.
+    pub union: Option<String>,
+}
+
+/// The handling deadlines (working days per kind) of a district: its own or the defaults
+/// (claims, wellbeing and suggestions 10, disputes 15).
+#[utoipa::path(get, path = "/api/v1/deadlines", params(DeadlinesParams), tag = "figures",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deadlines(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<DeadlinesParams>,
+) -> ApiResult<Json<youyue_domain::command::Deadlines>> {
+    let user = caller.staff()?;
+    let union = match &p.union {
+        Some(code) => access::union_within(state.store.as_ref(), user, code).await?,
+        None => access::own_union(state.store.as_ref(), user).await?,
+    };
+    Ok(Json(crate::service::district_deadlines(&state, union.id).await?))
+}
+
+/// Sets the handling deadlines of the caller's district (administrators of a top-level
+/// union). Cases already accepted keep the deadline they were given.
+#[utoipa::path(put, path = "/api/v1/deadlines", request_body = Object, tag = "figures",
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_deadlines(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiJson(d): crate::extract::ApiJson<youyue_domain::command::Deadlines>,
+) -> ApiResult<axum::http::StatusCode> {
+    let user = caller.staff()?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
+        return Err(ApiError::Forbidden("only a district's administrator sets its deadlines".into()));
+    }
+    d.check()?;
+    let value = serde_json::to_value(d).map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.store.set_setting(&crate::service::deadlines_key(own.record.code.as_str()), &value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -157,6 +157,9 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     let l = ctx.lang;
     let (from, to) = (period.from().to_string(), period.to().to_string());
     let drill = |extra: &str| format!("/inbox?tab=all&union={}&from={from}&to={to}{extra}", union.record.code);
+    let votes = |round: &str| {
+        format!("/dashboard/votes?union={}&preset=custom&from={from}&to={to}&round={round}", union.record.code)
+    };
     let s = &d.stats;
     let zh = l == super::Lang::Zh;
     let word = |zh_s: &str, en_s: &str| if zh { zh_s.to_owned() } else { en_s.to_owned() };
@@ -240,8 +243,8 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     });
     for (label, v, href) in [
         (word("满意率（约事评价）", "Satisfaction (case ratings)"), &d.case_ratings, drill("&figure=cases_rated")),
-        (word("满意率（一月一评）", "Satisfaction (monthly)"), &d.monthly_votes, String::new()),
-        (word("满意率（年度测评）", "Satisfaction (yearly)"), &d.yearly_votes, String::new()),
+        (word("满意率（一月一评）", "Satisfaction (monthly)"), &d.monthly_votes, votes("monthly")),
+        (word("满意率（年度测评）", "Satisfaction (yearly)"), &d.yearly_votes, votes("yearly")),
     ] {
         let mean = v.mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "—".into());
         cards.push(Card {
@@ -367,4 +370,68 @@ fn month_bounds(month: &str, period: Period) -> (String, String) {
     let first = parse_date(&format!("{month}-01")).unwrap_or(period.from());
     let last = Period::month_of(first).to();
     (first.max(period.from()).to_string(), last.min(period.to()).to_string())
+}
+
+#[derive(Deserialize, Default)]
+pub struct VotesParams {
+    #[serde(flatten)]
+    period: DashboardParams,
+    #[serde(default)]
+    round: String,
+    #[serde(default)]
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "votes.html")]
+struct VotesPage {
+    ctx: Ctx,
+    title: String,
+    union_name: String,
+    period_label: String,
+    total: i64,
+    votes: Vec<youyue_store::ListedVote>,
+    back: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+const VOTES_PER_PAGE: i64 = 50;
+
+/// The votes behind a dashboard's monthly or yearly satisfaction card.
+pub async fn votes(ctx: Ctx, State(state): State<AppState>, Query(p): Query<VotesParams>) -> PageResult {
+    use youyue_domain::appraisal::Round;
+    let (union, period, _) = union_and_period(&ctx, &state, &p.period).await?;
+    let round = Round::parse(&p.round)
+        .ok_or_else(|| ctx.err(ApiError::invalid("round", format!("must be {}", Round::choices()))))?;
+    let page = p.page.max(0);
+    let (total, votes) = state
+        .store
+        .list_votes(&union, round, period, VOTES_PER_PAGE, page * VOTES_PER_PAGE)
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let (from, to) = (period.from().to_string(), period.to().to_string());
+    let code = union.record.code.to_string();
+    let at = |n: i64| {
+        format!("/dashboard/votes?union={code}&preset=custom&from={from}&to={to}&round={}&page={n}", round.as_str())
+    };
+    let zh = ctx.lang == super::Lang::Zh;
+    let title = match (round, zh) {
+        (Round::Monthly, true) => "一月一评 · 评议明细".to_owned(),
+        (Round::Yearly, true) => "年度测评 · 评议明细".to_owned(),
+        (Round::Monthly, false) => "Monthly votes".to_owned(),
+        (Round::Yearly, false) => "Yearly appraisal votes".to_owned(),
+    };
+    let period_label = format!("{} – {}", ctx.lang.date(period.from()), ctx.lang.date(period.to()));
+    Ok(render(&VotesPage {
+        title,
+        union_name: union.record.name.clone(),
+        period_label,
+        total,
+        votes,
+        back: format!("/dashboard?union={code}&preset=custom&from={from}&to={to}"),
+        prev: (page > 0).then(|| at(page - 1)),
+        next: ((page + 1) * VOTES_PER_PAGE < total).then(|| at(page + 1)),
+        ctx,
+    }))
 }

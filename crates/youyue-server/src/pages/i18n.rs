@@ -353,6 +353,13 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "csrf" => ("表单已过期，请刷新页面后重试。", "The form expired; reload the page and try again."),
         "overdue_badge" => ("超期", "overdue"),
         "due_soon_badge" => ("明日到期", "due tomorrow"),
+        "votes_unit" => ("票", "votes"),
+        "back_to_dashboard" => ("返回数据看板", "Back to the dashboard"),
+        "vote_round_key" => ("期次", "Round"),
+        "vote_score" => ("评分", "Score"),
+        "vote_comment" => ("意见", "Comment"),
+        "vote_at" => ("时间", "Time"),
+        "no_votes" => ("这一时期没有评议。", "No votes in this period."),
         _ => return None,
     })
 }

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/votes", get(dashboard::votes))
         .route("/assessment", get(assessment::assessment))
         .route("/assessment.xlsx", get(xlsx::assessment_xlsx))
         .route("/dashboard.xlsx", get(xlsx::dashboard_xlsx))

@@ -621,6 +621,41 @@ async fn timeliness_in_working_days(backend: Backend) {
         want > youyue_domain::calendar::WorkCalendar::default().add_working_days(today, 15),
         "the holidays pushed the deadline"
     );
+    // The district sets its own deadlines: disputes 20 working days.
+    let (_, d) = reception.get("/api/v1/deadlines").await;
+    assert_eq!((d["dispute"].as_u64(), d["claim"].as_u64()), (Some(15), Some(10)), "{d}");
+    let limits = json!({"claim":10,"dispute":20,"wellbeing":5,"suggestion":10});
+    let put = reception.http.put(app.url("/api/v1/deadlines")).json(&limits).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::FORBIDDEN, "only the district's administrator");
+    let bad = admin
+        .http
+        .put(app.url("/api/v1/deadlines"))
+        .json(&json!({"claim":0,"dispute":20,"wellbeing":5,"suggestion":10}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &(bad.status(), bad.json().await.unwrap()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("claim"),
+    );
+    let put = admin.http.put(app.url("/api/v1/deadlines")).json(&limits).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"dispute","description":"欠薪"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let accepted = reception
+        .ok(&format!("/api/v1/cases/{}/accept", v["number"].as_str().unwrap()), json!({}), StatusCode::OK)
+        .await;
+    assert_eq!(accepted["due_on"], calendar.add_working_days(today, 20).to_string());
+    let (_, d) = reception.get("/api/v1/deadlines").await;
+    assert_eq!(d, limits);
     // The calendar travels in the export.
     let exported = crate::harness::export_text(app.store.as_ref()).await;
     assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"calendar_day\"")).count(), 15);

@@ -297,6 +297,26 @@ async fn workers_rate_their_union(backend: Backend) {
     );
     assert_eq!(d["monthly_votes"]["mean"], 3.5);
     assert_eq!(d["yearly_votes"]["votes"], 1);
+    // The dashboard's card links to the votes behind it.
+    let page = |who: &crate::harness::Client, path: String| {
+        let req = who.http.get(app.url(&path));
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (_, dash) = page(&admin, format!("/dashboard?union=jd&preset=custom&from={today}&to={today}")).await;
+    let link = format!("/dashboard/votes?union=jd&#38;preset=custom&#38;from={today}&#38;to={today}&#38;round=monthly");
+    assert!(dash.contains(&link), "{dash}");
+    let (s, list) = page(&admin, link.replace("&#38;", "&")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.matches("class=\"vote\"").count(), 2, "{list}");
+    assert!(list.contains("好") && !list.contains("voter-"));
+    let (s, _) = page(&admin, "/dashboard/votes?union=jd&preset=month&round=weekly".to_string()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let chair = app.login("e1chair").await;
+    let (s, _) = page(&chair, "/dashboard/votes?union=jd&preset=month&round=monthly".to_string()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the district is outside an enterprise chair's subtree");
     // Another street's figures do not include them.
     let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd.s2&from={today}&to={today}")).await;
     assert_eq!(d["monthly_votes"]["votes"], 0);
