@@ -360,6 +360,12 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "vote_comment" => ("意见", "Comment"),
         "vote_at" => ("时间", "Time"),
         "no_votes" => ("这一时期没有评议。", "No votes in this period."),
+        "paper_record_book" => ("工会有约 · 约事登记簿", "Union appointments · record book"),
+        "printed_at" => ("打印于", "printed"),
+        "sign_handler" => ("经办人签字", "Handled by (signature)"),
+        "sign_worker" => ("职工签字", "Worker (signature)"),
+        "sign_date" => ("日期", "Date"),
+        "print_hint" => ("用浏览器的“打印”即得纸质登记簿（A4）。", "Print this page from the browser for the paper record book (A4)."),
         _ => return None,
     })
 }

@@ -607,6 +607,10 @@ struct CasePage {
 }
 
 impl CasePage {
+    /// Now, for the printed record book's header.
+    fn printed_at(&self) -> String {
+        self.ctx.lang.datetime(Timestamp::now())
+    }
     fn can(&self, a: &str) -> bool {
         self.c.actions.iter().any(|x| x.as_str() == a)
     }
