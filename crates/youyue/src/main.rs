@@ -41,6 +41,10 @@ enum Command {
         /// (default: the address each request came to).
         #[arg(long, env = "YOUYUE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Public case submissions allowed per address and minute (a factory behind one
+        /// NAT shares an address).
+        #[arg(long, default_value_t = 60, env = "YOUYUE_SUBMISSIONS_PER_MINUTE")]
+        submissions_per_minute: u32,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
     Import { file: String },
@@ -104,8 +108,8 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
     match cli.command {
-        Command::Serve { listen, demo, secure_cookies, public_url } => {
-            serve(store, listen, demo, secure_cookies, public_url).await
+        Command::Serve { listen, demo, secure_cookies, public_url, submissions_per_minute } => {
+            serve(store, listen, demo, secure_cookies, public_url, submissions_per_minute).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
         Command::Supervise => loop {
@@ -137,6 +141,7 @@ async fn serve(
     demo: bool,
     secure_cookies: bool,
     public_url: Option<String>,
+    submissions_per_minute: u32,
 ) -> Result<()> {
     if demo {
         if store.is_empty().await? {
@@ -160,6 +165,7 @@ async fn serve(
     let mut state = youyue_server::AppState::new(store);
     state.secure_cookies = secure_cookies;
     state.public_url = public_url;
+    state.limits = std::sync::Arc::new(youyue_server::Limits::with_submissions_per_minute(submissions_per_minute));
     println!("youyue is serving on http://{}", listener.local_addr()?);
     youyue_server::serve(listener, state, shutdown_signal()).await?;
     supervision.abort();
