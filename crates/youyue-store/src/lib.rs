@@ -384,6 +384,7 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
+mod group;
 mod rows;
 
 /// The SQL store, with one pool for reads and one for writes. On SQLite the write pool has
@@ -392,4 +393,6 @@ mod rows;
 pub struct SqlStore<DB: sqlx::Database> {
     read: sqlx::Pool<DB>,
     write: sqlx::Pool<DB>,
+    /// Registrations and workflow changes, committed in groups (SQLite only).
+    group: Option<group::GroupWriter<DB>>,
 }

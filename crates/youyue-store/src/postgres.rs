@@ -25,7 +25,7 @@ impl SqlStore<Db> {
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         ensure_tallies(&pool).await?;
-        Ok(SqlStore { read: pool.clone(), write: pool })
+        Ok(SqlStore { read: pool.clone(), write: pool, group: None })
     }
 }
 

@@ -774,6 +774,136 @@ impl crate::SqlStore<Db> {
     }
 }
 
+/// Registers a case inside the caller's transaction (see `Store::create_case`).
+async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) -> Result<StoredCase, StoreError> {
+    let prefix: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
+    )
+    .bind(d.union_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let prefix = prefix.ok_or_else(|| StoreError::invalid("union", "no such union"))?.unwrap_or_default();
+    let year = chrono::Datelike::year(&d.opened_at.to_cst());
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
+         DO UPDATE SET last = case_counters.last + 1 RETURNING last",
+    )
+    .bind(&prefix)
+    .bind(i64::from(year))
+    .fetch_one(&mut *conn)
+    .await?;
+    let number = CaseNumber::new(&prefix, year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let union_code: String = sqlx::query_scalar("SELECT code FROM unions WHERE id = $1").bind(d.union_id).fetch_one(&mut *conn).await?;
+    let record = CaseRecord {
+        number: number.clone(),
+        union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.clone()))?,
+        kind: d.kind,
+        channel: d.channel,
+        collective: d.collective,
+        online: d.online,
+        scheduled: d.scheduled,
+        people: d.people,
+        title: d.title.clone(),
+        description: d.description.clone(),
+        anonymous: d.anonymous,
+        opened_at: d.opened_at,
+        status: Status::Registered,
+        closed_at: None,
+        agreement: None,
+        amount_recovered: None,
+        adopted: None,
+        rating: None,
+        immediate: d.immediate,
+        worker_name: d.worker_name.clone(),
+        contact: d.contact.clone(),
+        urgency: None,
+        due_on: None,
+        accepted_at: None,
+        handler: None,
+        worker_account: None,
+        resolution: None,
+        explanation: None,
+        rating_comment: None,
+        rated_at: None,
+        tracking_code_hash: d.tracking_code_hash.clone(),
+        supervised_due_on: None,
+    };
+    record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
+    let cols = CaseColumns::from(&record);
+    let q = sqlx::query(&CASE_INSERT_SQL).bind(number.to_string()).bind(d.union_id);
+    let id: i64 = bind_case(q, &cols)
+        .bind(d.worker_user_id)
+        .bind(None::<i64>)
+        .bind(d.opened_at.micros())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    // Personal details stay out of the record book: it says only whether they were given.
+    let detail = serde_json::json!({
+        "after": {
+            "kind": record.kind, "channel": record.channel, "people": record.people,
+            "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
+            "status": record.status, "contact_given": record.contact.is_some(),
+        }
+    });
+    append_entry(conn, id, d.opened_at, label, "register", false, &detail).await?;
+    retally_case(conn, None, Some((d.union_id, &record))).await?;
+    case_where_id(conn, id).await
+}
+
+
+/// Saves a change to a case and its record entry inside the caller's transaction, against
+/// the version the change was computed from.
+async fn save_change_conn(
+    conn: &mut Conn,
+    case: &StoredCase,
+    change: &Change,
+    handler_id: Option<i64>,
+    label: &str,
+    now: Timestamp,
+) -> Result<StoredCase, StoreError> {
+    if change.case != case.record || handler_id != case.handler_id {
+        let cols = CaseColumns::from(&change.case);
+        let q = sqlx::query(&CASE_UPDATE_SQL).bind(case.id).bind(case.version);
+        let done = bind_case(q, &cols)
+            .bind(case.union_id)
+            .bind(handler_id)
+            .bind(case.worker_user_id)
+            .bind(now.micros())
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "case {} was changed by someone else meanwhile; reload it and try again",
+                case.record.number
+            )));
+        }
+        retally_case(conn, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
+    }
+    append_entry(conn, case.id, now, label, change.action.as_str(), change.internal, &change.detail).await?;
+    case_where_id(conn, case.id).await
+}
+
+impl SqlStore<Db> {
+    /// Runs a write in a transaction of its own, or, where the store groups commits
+    /// (SQLite), in the next group transaction (see `group.rs`). Answers after the commit.
+    async fn write_job<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> crate::group::BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        match &self.group {
+            Some(g) => g.write(write).await,
+            None => {
+                let mut tx = self.write.begin().await?;
+                let v = write(&mut tx).await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+        }
+    }
+}
+
 async fn insert_user(conn: &mut Conn, rec: &UserRecord, union_id: i64, now: Timestamp) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at) \
@@ -988,82 +1118,12 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let prefix: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
-        )
-        .bind(d.union_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let prefix = prefix.ok_or_else(|| StoreError::invalid("union", "no such union"))?.unwrap_or_default();
-        let year = chrono::Datelike::year(&d.opened_at.to_cst());
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
-             DO UPDATE SET last = case_counters.last + 1 RETURNING last",
-        )
-        .bind(&prefix)
-        .bind(i64::from(year))
-        .fetch_one(&mut *tx)
-        .await?;
-        let number = CaseNumber::new(&prefix, year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let union_code: String = sqlx::query_scalar("SELECT code FROM unions WHERE id = $1").bind(d.union_id).fetch_one(&mut *tx).await?;
-        let record = CaseRecord {
-            number: number.clone(),
-            union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.clone()))?,
-            kind: d.kind,
-            channel: d.channel,
-            collective: d.collective,
-            online: d.online,
-            scheduled: d.scheduled,
-            people: d.people,
-            title: d.title.clone(),
-            description: d.description.clone(),
-            anonymous: d.anonymous,
-            opened_at: d.opened_at,
-            status: Status::Registered,
-            closed_at: None,
-            agreement: None,
-            amount_recovered: None,
-            adopted: None,
-            rating: None,
-            immediate: d.immediate,
-            worker_name: d.worker_name.clone(),
-            contact: d.contact.clone(),
-            urgency: None,
-            due_on: None,
-            accepted_at: None,
-            handler: None,
-            worker_account: None,
-            resolution: None,
-            explanation: None,
-            rating_comment: None,
-            rated_at: None,
-            tracking_code_hash: d.tracking_code_hash.clone(),
-            supervised_due_on: None,
-        };
-        record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
-        let cols = CaseColumns::from(&record);
-        let q = sqlx::query(&CASE_INSERT_SQL).bind(number.to_string()).bind(d.union_id);
-        let id: i64 = bind_case(q, &cols)
-            .bind(d.worker_user_id)
-            .bind(None::<i64>)
-            .bind(d.opened_at.micros())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        // Personal details stay out of the record book: it says only whether they were given.
-        let detail = serde_json::json!({
-            "after": {
-                "kind": record.kind, "channel": record.channel, "people": record.people,
-                "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
-                "status": record.status, "contact_given": record.contact.is_some(),
-            }
-        });
-        append_entry(&mut tx, id, d.opened_at, actor.label, "register", false, &detail).await?;
-        retally_case(&mut tx, None, Some((d.union_id, &record))).await?;
-        let stored = case_where_id(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(stored)
+        let d = d.clone();
+        let label = actor.label.to_owned();
+        self.write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<StoredCase, StoreError>> {
+            Box::pin(async move { create_case_conn(conn, &d, &label).await })
+        })
+        .await
     }
 
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {
@@ -1079,29 +1139,11 @@ impl Store for crate::SqlStore<Db> {
         actor: Actor<'_>,
         now: Timestamp,
     ) -> Result<StoredCase, StoreError> {
-        let mut tx = self.write.begin().await?;
-        if change.case != case.record || handler_id != case.handler_id {
-            let cols = CaseColumns::from(&change.case);
-            let q = sqlx::query(&CASE_UPDATE_SQL).bind(case.id).bind(case.version);
-            let done = bind_case(q, &cols)
-                .bind(case.union_id)
-                .bind(handler_id)
-                .bind(case.worker_user_id)
-                .bind(now.micros())
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Conflict(format!(
-                    "case {} was changed by someone else meanwhile; reload it and try again",
-                    case.record.number
-                )));
-            }
-            retally_case(&mut tx, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
-        }
-        append_entry(&mut tx, case.id, now, actor.label, change.action.as_str(), change.internal, &change.detail).await?;
-        let stored = case_where_id(&mut tx, case.id).await?;
-        tx.commit().await?;
-        Ok(stored)
+        let (case, change, label) = (case.clone(), change.clone(), actor.label.to_owned());
+        self.write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<StoredCase, StoreError>> {
+            Box::pin(async move { save_change_conn(conn, &case, &change, handler_id, &label, now).await })
+        })
+        .await
     }
 
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {

@@ -38,7 +38,8 @@ impl SqlStore<Db> {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(SqlStore { read, write })
+        let group = Some(crate::group::GroupWriter::start(write.clone()));
+        Ok(SqlStore { read, write, group })
     }
 }
 

@@ -443,3 +443,86 @@ async fn late_cases_are_supervised_by_the_union_above(backend: Backend) {
     assert!(exported.contains("\"supervised_due_on\":\"2026-01-05\""));
 }
 both!(late_cases_are_supervised_by_the_union_above);
+
+/// Many registrations at once: on SQLite they are committed in groups (one fsync for
+/// many); a registration that fails is rolled back alone, every acknowledged case is
+/// there with its record book and in the figures, and numbers stay without gaps.
+async fn concurrent_registrations_commit_in_groups(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.store.clone();
+    let union = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
+    let before = store
+        .list_cases(&youyue_store::CaseQuery { within: "/".into(), limit: 1, ..Default::default() })
+        .await
+        .unwrap()
+        .total;
+    let now = youyue_domain::Timestamp::now();
+    let mut tasks = Vec::new();
+    for n in 0..120 {
+        let store = store.clone();
+        let draft = youyue_store::CaseDraft {
+            // Every seventh names no union: it fails inside the group, alone.
+            union_id: if n % 7 == 3 { -1 } else { union.id },
+            kind: youyue_domain::Kind::Claim,
+            channel: youyue_domain::Channel::Online,
+            collective: false,
+            online: true,
+            scheduled: false,
+            immediate: false,
+            people: 1,
+            title: format!("并发 {n}"),
+            description: "加班费".into(),
+            anonymous: false,
+            worker_name: None,
+            contact: None,
+            worker_user_id: None,
+            tracking_code_hash: None,
+            opened_at: now,
+        };
+        tasks.push(tokio::spawn(async move {
+            store.create_case(&draft, youyue_store::Actor { label: "worker", user_id: None }).await
+        }));
+    }
+    let mut numbers = Vec::new();
+    let mut failed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(c) => {
+                let book = store.record_book(c.id).await.unwrap();
+                assert_eq!(book.len(), 1, "{}", c.record.number);
+                numbers.push(c.record.number.seq());
+            }
+            Err(youyue_store::StoreError::Invalid { field, .. }) => {
+                assert_eq!(field, "union");
+                failed += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(failed, 17);
+    numbers.sort();
+    let first = numbers[0];
+    assert_eq!(numbers, (first..first + 103).collect::<Vec<_>>(), "numbers without gaps");
+    let after = store
+        .list_cases(&youyue_store::CaseQuery { within: "/".into(), limit: 1, ..Default::default() })
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(after - before, 103);
+    let today = now.cst_date();
+    let s = store.stats(&union, youyue_domain::Period::new(today, today).unwrap()).await.unwrap();
+    let listed = store
+        .list_cases(&youyue_store::CaseQuery {
+            within: union.path.clone(),
+            figure: Some(
+                youyue_domain::figures::Figure::CasesOpened.filter(youyue_domain::Period::new(today, today).unwrap()),
+            ),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(s.cases_opened as i64, listed, "the tallies counted exactly the committed cases");
+}
+both!(concurrent_registrations_commit_in_groups);
