@@ -385,25 +385,68 @@ pub fn month_start(day: NaiveDate) -> NaiveDate {
     day.with_day0(0).unwrap_or(day)
 }
 
+/// The first day of `day`'s year.
+pub fn year_start(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day)
+}
+
 use chrono::Datelike;
 
-/// A period cut into whole months and the loose days at either end, so that a sum over it
-/// reads month rows where it can and day rows only at the edges.
+/// How long a tally row lasts: a China day, month or year, named by its first day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grain {
+    Day,
+    Month,
+    Year,
+}
+
+impl Grain {
+    pub const ALL: [Grain; 3] = [Grain::Day, Grain::Month, Grain::Year];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "d",
+            Grain::Month => "m",
+            Grain::Year => "y",
+        }
+    }
+
+    /// The first day of the row of this grain that holds `day`.
+    pub fn start(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Grain::Day => day,
+            Grain::Month => month_start(day),
+            Grain::Year => year_start(day),
+        }
+    }
+}
+
+/// Rows of one grain whose first days lie in `from..=to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub grain: Grain,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// A period cut into whole years (if asked for), whole months and loose days, so that a sum
+/// over it reads as few rows as possible: ten years are ten year rows, not 3,650 day rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {
-    /// First days of the whole months, first and last (inclusive); None if none is whole.
-    pub months: Option<(NaiveDate, NaiveDate)>,
-    /// Day ranges (inclusive) not covered by whole months: zero, one or two.
+    pub spans: Vec<Span>,
+    /// The days covered by whole months and years (first and last), if any.
+    pub whole: Option<(NaiveDate, NaiveDate)>,
+    /// The loose days (inclusive ranges): zero, one or two.
     pub days: Vec<(NaiveDate, NaiveDate)>,
 }
 
-pub fn cut(p: Period) -> Cut {
+pub fn cut(p: Period, years: bool) -> Cut {
     let (from, to) = (p.from(), p.to());
     let first_whole = if from.day() == 1 { from } else { next_month(from) };
     let after_to = to.succ_opt().unwrap_or(to);
     let last_whole_end = if after_to.day() == 1 { to } else { month_start(to).pred_opt().unwrap_or(to) };
     if first_whole > last_whole_end {
-        return Cut { months: None, days: vec![(from, to)] };
+        return Cut { spans: vec![Span { grain: Grain::Day, from, to }], whole: None, days: vec![(from, to)] };
     }
     let mut days = Vec::new();
     if from < first_whole {
@@ -412,7 +455,25 @@ pub fn cut(p: Period) -> Cut {
     if last_whole_end < to {
         days.push((last_whole_end.succ_opt().unwrap_or(to), to));
     }
-    Cut { months: Some((first_whole, month_start(last_whole_end))), days }
+    let (m1, m2) = (first_whole, month_start(last_whole_end));
+    let y1 = if m1.month() == 1 { m1.year() } else { m1.year() + 1 };
+    let y2 = if m2.month() == 12 { m2.year() } else { m2.year() - 1 };
+    let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1);
+    let dec1 = |y: i32| NaiveDate::from_ymd_opt(y, 12, 1);
+    let mut spans: Vec<Span> = days.iter().map(|(a, b)| Span { grain: Grain::Day, from: *a, to: *b }).collect();
+    match (jan1(y1), jan1(y2), dec1(y1 - 1), jan1(y2 + 1)) {
+        (Some(a), Some(b), Some(before), Some(after)) if years && y1 <= y2 => {
+            spans.push(Span { grain: Grain::Year, from: a, to: b });
+            if m1 < a {
+                spans.push(Span { grain: Grain::Month, from: m1, to: before });
+            }
+            if m2 >= after {
+                spans.push(Span { grain: Grain::Month, from: after, to: m2 });
+            }
+        }
+        _ => spans.push(Span { grain: Grain::Month, from: m1, to: m2 }),
+    }
+    Cut { spans, whole: Some((first_whole, last_whole_end)), days }
 }
 
 fn next_month(d: NaiveDate) -> NaiveDate {
@@ -445,31 +506,91 @@ mod tests {
     }
 
     #[test]
-    fn cuts_into_months_and_edges() {
+    fn cuts_into_years_months_and_edges() {
         let p = |a, b| Period::new(d(a), d(b)).unwrap();
+        let span = |grain, a, b| Span { grain, from: d(a), to: d(b) };
+        let c = cut(p("2022-01-01", "2022-12-31"), true);
+        assert_eq!(c.spans, vec![span(Grain::Year, "2022-01-01", "2022-01-01")]);
+        assert_eq!((c.whole, c.days.len()), (Some((d("2022-01-01"), d("2022-12-31"))), 0));
+        let c = cut(p("2022-01-15", "2022-03-10"), true);
         assert_eq!(
-            cut(p("2022-01-01", "2022-12-31")),
-            Cut { months: Some((d("2022-01-01"), d("2022-12-01"))), days: vec![] }
+            c.spans,
+            vec![
+                span(Grain::Day, "2022-01-15", "2022-01-31"),
+                span(Grain::Day, "2022-03-01", "2022-03-10"),
+                span(Grain::Month, "2022-02-01", "2022-02-01")
+            ]
+        );
+        assert_eq!(c.whole, Some((d("2022-02-01"), d("2022-02-28"))));
+        let c = cut(p("2016-01-15", "2025-12-20"), true);
+        assert_eq!(
+            c.spans,
+            vec![
+                span(Grain::Day, "2016-01-15", "2016-01-31"),
+                span(Grain::Day, "2025-12-01", "2025-12-20"),
+                span(Grain::Year, "2017-01-01", "2024-01-01"),
+                span(Grain::Month, "2016-02-01", "2016-12-01"),
+                span(Grain::Month, "2025-01-01", "2025-11-01"),
+            ]
         );
         assert_eq!(
-            cut(p("2022-01-15", "2022-03-10")),
-            Cut {
-                months: Some((d("2022-02-01"), d("2022-02-01"))),
-                days: vec![(d("2022-01-15"), d("2022-01-31")), (d("2022-03-01"), d("2022-03-10"))]
+            cut(p("2022-01-01", "2023-12-31"), false).spans,
+            vec![span(Grain::Month, "2022-01-01", "2023-12-01")],
+            "months only when asked"
+        );
+        assert_eq!(cut(p("2022-01-02", "2022-01-31"), true).spans, vec![span(Grain::Day, "2022-01-02", "2022-01-31")]);
+        assert_eq!(cut(p("2022-12-31", "2023-01-01"), true).whole, None);
+        assert_eq!(
+            cut(p("2024-02-01", "2024-02-29"), true).spans,
+            vec![span(Grain::Month, "2024-02-01", "2024-02-01")]
+        );
+        assert_eq!(
+            cut(p("2021-12-01", "2023-01-31"), true).spans,
+            vec![
+                span(Grain::Year, "2022-01-01", "2022-01-01"),
+                span(Grain::Month, "2021-12-01", "2021-12-01"),
+                span(Grain::Month, "2023-01-01", "2023-01-01")
+            ]
+        );
+    }
+
+    /// Every day of a period is covered by exactly one span, over many periods.
+    #[test]
+    fn cuts_cover_each_day_once() {
+        let start = d("2019-11-03");
+        for a in (0..900).step_by(37) {
+            for len in [0u64, 1, 27, 28, 29, 30, 31, 58, 59, 60, 364, 365, 366, 700, 1500] {
+                let from = start + chrono::Days::new(a);
+                let to = from + chrono::Days::new(len);
+                let c = cut(Period::new(from, to).unwrap(), len % 2 == 0);
+                let mut day = from;
+                while day <= to {
+                    let n = c
+                        .spans
+                        .iter()
+                        .filter(|s| {
+                            let first = s.grain.start(day);
+                            first >= s.from && first <= s.to
+                        })
+                        .count();
+                    assert_eq!(n, 1, "{day} in {from}..{to}: {c:?}");
+                    day = day.succ_opt().unwrap();
+                }
+                // Every row a span names lies wholly inside the period.
+                for sp in &c.spans {
+                    let mut first = sp.from;
+                    while first <= sp.to {
+                        let next = match sp.grain {
+                            Grain::Day => first.succ_opt().unwrap(),
+                            Grain::Month => next_month(first),
+                            Grain::Year => NaiveDate::from_ymd_opt(first.year() + 1, 1, 1).unwrap(),
+                        };
+                        assert!(first >= from && next.pred_opt().unwrap() <= to, "{sp:?} leaves {from}..{to}");
+                        first = next;
+                    }
+                }
             }
-        );
-        assert_eq!(
-            cut(p("2022-01-02", "2022-01-31")),
-            Cut { months: None, days: vec![(d("2022-01-02"), d("2022-01-31"))] }
-        );
-        assert_eq!(
-            cut(p("2022-12-31", "2023-01-01")),
-            Cut { months: None, days: vec![(d("2022-12-31"), d("2023-01-01"))] }
-        );
-        assert_eq!(
-            cut(p("2024-02-01", "2024-02-29")),
-            Cut { months: Some((d("2024-02-01"), d("2024-02-01"))), days: vec![] }
-        );
+        }
     }
 
     /// Tallies summed over a period equal the reference definitions, on generated cases.

@@ -5,24 +5,48 @@
 
 use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::stats::CaseFacts;
-use youyue_domain::tally::{self, Histogram, Hours, Tally, WIDTH};
+use youyue_domain::tally::{self, Grain, Histogram, Hours, Tally, WIDTH};
 
-/// `INSERT … ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col` over every column.
-static TALLY_UPSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// Rows per multi-row upsert (36 parameters each; well under both databases' limits).
+const UPSERT_ROWS: usize = 64;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
+/// for `rows` rows.
+fn tally_upsert_sql(rows: usize) -> String {
     let cols = Tally::columns();
-    let params: Vec<String> = (4..4 + cols.len()).map(|i| format!("${i}")).collect();
+    let width = 3 + cols.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
     let sets: Vec<String> = cols.iter().map(|c| format!("{c} = tallies.{c} + excluded.{c}")).collect();
     format!(
-        "INSERT INTO tallies (union_id, grain, start, {}) VALUES ($1, $2, $3, {}) \
-         ON CONFLICT (union_id, grain, start) DO UPDATE SET {}",
+        "INSERT INTO tallies (union_id, grain, start, {}) VALUES {} ON CONFLICT (union_id, grain, start) DO UPDATE SET {}",
         cols.join(", "),
-        params.join(", "),
+        values.join(", "),
         sets.join(", ")
     )
-});
+}
 
-const HOURS_UPSERT_SQL: &str = "INSERT INTO tally_hours (union_id, month, measure, bucket, n) VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (union_id, month, measure, bucket) DO UPDATE SET n = tally_hours.n + excluded.n";
+fn hours_upsert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=6).map(|i| format!("${}", r * 6 + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) VALUES {} \
+         ON CONFLICT (union_id, grain, start, measure, bucket) DO UPDATE SET n = tally_hours.n + excluded.n",
+        values.join(", ")
+    )
+}
+
+/// The upserts for 1..=UPSERT_ROWS rows, built once.
+static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
+    std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
 
 /// The ids on a union's path (`/1/5/23/` → 1, 5, 23): the union and everything above it.
 fn path_ids(path: &str) -> Vec<i64> {
@@ -33,8 +57,8 @@ fn path_ids(path: &str) -> Vec<i64> {
 /// on PostgreSQL lock rows in the same order and cannot deadlock).
 #[derive(Default)]
 struct TallyDelta {
-    rows: std::collections::BTreeMap<(i64, char, chrono::NaiveDate), Tally>,
-    hours: std::collections::BTreeMap<(i64, chrono::NaiveDate, Hours, i64), i64>,
+    rows: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate), Tally>,
+    hours: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate, Hours, i64), i64>,
 }
 
 impl TallyDelta {
@@ -45,18 +69,19 @@ impl TallyDelta {
         let Some((own, parents)) = ids.split_last() else { return };
         let ct = tally::of_case(facts, cal);
         for (day, t) in &ct.days {
-            let month = tally::month_start(*day);
-            self.rows.entry((*own, 'd', *day)).or_default().add(t, sign);
-            self.rows.entry((*own, 'm', month)).or_default().add(t, sign);
-            for id in parents {
-                above.rows.entry((*id, 'd', *day)).or_default().add(t, sign);
-                above.rows.entry((*id, 'm', month)).or_default().add(t, sign);
+            for g in [Grain::Day, Grain::Month] {
+                self.rows.entry((*own, g, g.start(*day))).or_default().add(t, sign);
+                for id in parents {
+                    above.rows.entry((*id, g, g.start(*day))).or_default().add(t, sign);
+                }
             }
         }
-        // Histograms count the cases strictly below a union.
+        // Histograms count the cases strictly below a union, by month and by year.
         for (day, h, b) in &ct.hours {
-            for id in parents {
-                *above.hours.entry((*id, tally::month_start(*day), *h, *b)).or_default() += sign;
+            for g in [Grain::Month, Grain::Year] {
+                for id in parents {
+                    *above.hours.entry((*id, g, g.start(*day), *h, *b)).or_default() += sign;
+                }
             }
         }
     }
@@ -71,28 +96,24 @@ impl TallyDelta {
     }
 
     async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
-        for ((id, grain, start), t) in std::mem::take(&mut self.rows) {
-            if t.is_zero() {
-                continue;
-            }
-            let mut q = sqlx::query(&TALLY_UPSERT_SQL).bind(id).bind(grain.to_string()).bind(start.to_string());
-            for v in t.values() {
-                q = q.bind(v);
+        let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
+        for chunk in rows.chunks(UPSERT_ROWS) {
+            let mut q = sqlx::query(&UPSERTS[chunk.len()].0);
+            for ((id, grain, start), t) in chunk {
+                q = q.bind(*id).bind(grain.as_str()).bind(start.to_string());
+                for v in t.values() {
+                    q = q.bind(v);
+                }
             }
             q.execute(&mut *conn).await?;
         }
-        for ((id, month, h, b), n) in std::mem::take(&mut self.hours) {
-            if n == 0 {
-                continue;
+        let hours: Vec<_> = std::mem::take(&mut self.hours).into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in hours.chunks(UPSERT_ROWS) {
+            let mut q = sqlx::query(&UPSERTS[chunk.len()].1);
+            for ((id, grain, start, h, b), n) in chunk {
+                q = q.bind(*id).bind(grain.as_str()).bind(start.to_string()).bind(h.as_str()).bind(*b).bind(*n);
             }
-            sqlx::query(HOURS_UPSERT_SQL)
-                .bind(id)
-                .bind(month.to_string())
-                .bind(h.as_str())
-                .bind(b)
-                .bind(n)
-                .execute(&mut *conn)
-                .await?;
+            q.execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -199,27 +220,20 @@ async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> R
     if union_ids.is_empty() {
         return Ok(out);
     }
-    let cut = tally::cut(period);
+    // Months, not years: the trend is by month, and ten years are only 120 month rows.
+    let cut = tally::cut(period, false);
     let mut qb = QueryBuilder::<Db>::new(format!("SELECT union_id, start, {} FROM tallies WHERE union_id IN (", Tally::columns().join(", ")));
     let mut ids = qb.separated(", ");
     for id in union_ids {
         ids.push_bind(*id);
     }
     qb.push(") AND (");
-    let mut first = true;
-    let mut range = |qb: &mut QueryBuilder<'_, Db>, grain: &'static str, a: chrono::NaiveDate, b: chrono::NaiveDate| {
-        if !first {
+    for (i, span) in cut.spans.iter().enumerate() {
+        if i > 0 {
             qb.push(" OR ");
         }
-        first = false;
-        qb.push("(grain = ").push_bind(grain).push(" AND start >= ").push_bind(a.to_string());
-        qb.push(" AND start <= ").push_bind(b.to_string()).push(")");
-    };
-    if let Some((a, b)) = cut.months {
-        range(&mut qb, "m", a, b);
-    }
-    for (a, b) in &cut.days {
-        range(&mut qb, "d", *a, *b);
+        qb.push("(grain = ").push_bind(span.grain.as_str()).push(" AND start >= ").push_bind(span.from.to_string());
+        qb.push(" AND start <= ").push_bind(span.to.to_string()).push(")");
     }
     qb.push(")");
     let rows = qb.build().fetch_all(&mut *conn).await?;
@@ -242,29 +256,34 @@ async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> R
 async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<(Histogram, Histogram), StoreError> {
     let mut accept = Histogram::default();
     let mut close = Histogram::default();
-    let cut = tally::cut(period);
+    // Years too: a district's histograms have hundreds of buckets a month.
+    let cut = tally::cut(period, true);
     let mut add = |h: Hours, b: i64, n: i64| match h {
         Hours::ToAccept => accept.add(b, n),
         Hours::ToClose => close.add(b, n),
     };
-    // (where on the union, value, from, to): ranges of instants [from, to).
+    // Ranges of instants [from, to) to read from the cases: the union's own (false) or its
+    // whole subtree's (true).
     let mut scans: Vec<(bool, Timestamp, Timestamp)> = Vec::new();
-    if let Some((a, b)) = cut.months {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT measure, bucket, CAST(SUM(n) AS BIGINT) FROM tally_hours WHERE union_id = $1 AND month >= $2 AND month <= $3 \
-             GROUP BY measure, bucket",
-        )
-        .bind(union.id)
-        .bind(a.to_string())
-        .bind(b.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+    let whole: Vec<_> = cut.spans.iter().filter(|s| s.grain != Grain::Day).collect();
+    if !whole.is_empty() {
+        let mut qb = QueryBuilder::<Db>::new("SELECT measure, bucket, CAST(SUM(n) AS BIGINT) FROM tally_hours WHERE union_id = ");
+        qb.push_bind(union.id).push(" AND (");
+        for (i, span) in whole.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(grain = ").push_bind(span.grain.as_str()).push(" AND start >= ").push_bind(span.from.to_string());
+            qb.push(" AND start <= ").push_bind(span.to.to_string()).push(")");
+        }
+        qb.push(") GROUP BY measure, bucket");
+        let rows: Vec<(String, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         for (m, b, n) in rows {
             add(Hours::parse(&m).ok_or_else(|| StoreError::Corrupt(format!("tally measure {m}")))?, b, n);
         }
-        let end = Period::month_of(b).to();
-        let (from, _) = Period::new(a, a).map_err(|e| StoreError::Corrupt(e.to_string()))?.instants();
-        let (_, to) = Period::new(end, end).map_err(|e| StoreError::Corrupt(e.to_string()))?.instants();
+    }
+    if let Some((a, b)) = cut.whole {
+        let (from, to) = Period::new(a, b).map_err(|e| StoreError::Corrupt(e.to_string()))?.instants();
         scans.push((false, from, to));
     }
     for (a, b) in &cut.days {
