@@ -1155,9 +1155,22 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {
-        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
-        push_case_filters(&mut count, q);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+        let total = match tally_countable(q) {
+            Some(union_id) => {
+                let counts = status_counts_conn(&mut *self.read.acquire().await?, union_id).await?;
+                counts
+                    .iter()
+                    .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
+                    .filter(|(s, _)| !q.open_only || Status::parse(s).is_some_and(|s| !s.is_closed()))
+                    .map(|(_, n)| *n)
+                    .sum()
+            }
+            None => {
+                let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
+                push_case_filters(&mut count, q);
+                count.build_query_scalar().fetch_one(&self.read).await?
+            }
+        };
         let mut list = QueryBuilder::<Db>::new(CASE_SELECT);
         push_case_filters(&mut list, q);
         list.push(match q.sort {
@@ -1175,6 +1188,11 @@ impl Store for crate::SqlStore<Db> {
 
     async fn count_by_status(&self, q: &CaseQuery) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
         let q = CaseQuery { status: None, ..q.clone() };
+        if let Some(union_id) = tally_countable(&q) {
+            if !q.open_only {
+                return status_counts_conn(&mut *self.read.acquire().await?, union_id).await;
+            }
+        }
         let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
         push_case_filters(&mut qb, &q);
         qb.push(" GROUP BY c.status");

@@ -336,3 +336,41 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
     let (to_accept, to_close) = period_hours(conn, union, period).await?;
     Ok(crate::Figures { stats, months, timeliness: total.timeliness(&to_accept, &to_close), case_ratings: total.case_ratings() })
 }
+
+/// The union whose whole subtree a case query asks for, when nothing but its status
+/// narrows it: then the tallies count it without reading the cases (the inbox's tabs).
+fn tally_countable(q: &CaseQuery) -> Option<i64> {
+    let plain = q.kind.is_none()
+        && q.channel.is_none()
+        && q.handler_id.is_none()
+        && q.worker_user_id.is_none()
+        && q.overdue_before.is_none()
+        && q.text.as_deref().is_none_or(|t| t.trim().is_empty())
+        && q.below_union.is_none()
+        && q.figure.is_none();
+    if !plain {
+        return None;
+    }
+    // The narrower of the two paths (the union filter lies within the caller's subtree;
+    // if it does not, the SQL path answers, with nothing).
+    let path = match &q.union_path {
+        Some(p) if p.starts_with(&q.within) => p,
+        Some(_) => return None,
+        None => &q.within,
+    };
+    path_ids(path).last().copied()
+}
+
+/// Cases of a union's subtree by current status, every status present.
+async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+    let cols: Vec<String> = Status::ALL.iter().map(|s| format!("CAST(COALESCE(SUM(opened_{s}), 0) AS BIGINT)")).collect();
+    let row = sqlx::query(&format!("SELECT {} FROM tallies WHERE union_id = $1 AND grain = 'm'", cols.join(", ")))
+        .bind(union_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for (i, s) in Status::ALL.iter().enumerate() {
+        counts.insert(s.as_str().to_owned(), row.try_get::<i64, _>(i)?);
+    }
+    Ok(counts)
+}
