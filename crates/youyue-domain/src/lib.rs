@@ -6,6 +6,7 @@ pub mod appraisal;
 pub mod assessment;
 pub mod calendar;
 pub mod case;
+pub mod chain;
 pub mod command;
 pub mod exchange;
 pub mod figures;

@@ -331,10 +331,42 @@ pub trait Store: Send + Sync + 'static {
         remove: &[chrono::NaiveDate],
     ) -> Result<(), StoreError>;
 
+    /// Walks every case's record-book hash chain and reports where one breaks.
+    async fn verify_chains(&self) -> Result<ChainReport, StoreError>;
+    /// The last entry of every case's record book with its hash: what a district signs off.
+    async fn chain_heads(&self) -> Result<Vec<ChainHead>, StoreError>;
+    /// The stored hash of one entry (None: no such entry; Some(None): written before the chain).
+    async fn entry_hash(&self, case: &CaseNumber, seq: i64) -> Result<Option<Option<String>>, StoreError>;
+
     /// Imports JSON Lines already parsed, all or nothing.
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+}
+
+/// What `verify_chains` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainReport {
+    pub cases: u64,
+    pub entries: u64,
+    /// Entries written before the chain existed (migration 0009), not covered by it.
+    pub unchained: u64,
+    pub problems: Vec<ChainProblem>,
+}
+
+/// The first place a case's record book fails its chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProblem {
+    pub case: String,
+    pub seq: i64,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub case: String,
+    pub seq: i64,
+    pub hash: String,
 }
 
 /// A vote as the drill-down lists it: never the voter's token.

@@ -191,10 +191,13 @@ async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> R
     Ok((u, Some(false), old.record.parent != rec.parent))
 }
 
-/// Appends one entry to a case's record book and returns its number.
+/// Appends one entry to a case's record book, chained to the entry before it
+/// (`youyue_domain::chain`), and returns its number.
+#[allow(clippy::too_many_arguments)]
 async fn append_entry(
     conn: &mut Conn,
     case_id: i64,
+    case_number: &str,
     at: Timestamp,
     actor: &str,
     action: &str,
@@ -205,16 +208,41 @@ async fn append_entry(
         .bind(case_id)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(case_id)
-        .bind(seq)
-        .bind(at.micros())
-        .bind(actor)
-        .bind(action)
-        .bind(internal)
-        .bind(detail.to_string())
-        .execute(&mut *conn)
-        .await?;
+    // An entry written before the chain existed has no hash: the chain starts after it.
+    let prev: Option<String> = if seq > 1 {
+        sqlx::query_scalar("SELECT hash FROM record_entries WHERE case_id = $1 AND seq = $2")
+            .bind(case_id)
+            .bind(seq - 1)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten()
+    } else {
+        None
+    };
+    let detail = detail.to_string();
+    let content = youyue_domain::chain::EntryContent {
+        case_number,
+        seq,
+        at_micros: at.micros(),
+        actor,
+        action,
+        internal,
+        detail: &detail,
+    };
+    let hash = youyue_domain::chain::entry_hash(prev.as_deref().unwrap_or(youyue_domain::chain::GENESIS), &content);
+    sqlx::query(
+        "INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(case_id)
+    .bind(seq)
+    .bind(at.micros())
+    .bind(actor)
+    .bind(action)
+    .bind(internal)
+    .bind(&detail)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await?;
     Ok(seq)
 }
 
@@ -703,7 +731,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     st.sum.unchanged += 1;
                 }
                 None if entry.seq == case.record_len + 1 => {
-                    append_entry(conn, case.id, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
+                    append_entry(conn, case.id, &number, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
                         .await
                         .map_err(db)?;
                     st.sum.records_added += 1;
@@ -752,13 +780,13 @@ impl crate::SqlStore<Db> {
             waiting = still;
         }
         // Every case gets a record of how it arrived, after whatever entries the file had.
-        for (id, created, update) in std::mem::take(&mut st.touched).into_values() {
+        for (number, (id, created, update)) in std::mem::take(&mut st.touched) {
             let detail = match (created, update) {
                 (true, _) if !st.with_records.contains(&id) => serde_json::json!({}),
                 (false, Some(d)) => d,
                 _ => continue,
             };
-            append_entry(conn, id, now, "import", "import", true, &detail)
+            append_entry(conn, id, &number, now, "import", "import", true, &detail)
                 .await
                 .map_err(|e| ImportError { line: last_line, message: e.to_string() })?;
         }
@@ -846,7 +874,7 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
             "status": record.status, "contact_given": record.contact.is_some(),
         }
     });
-    append_entry(conn, id, d.opened_at, label, "register", false, &detail).await?;
+    append_entry(conn, id, &number.to_string(), d.opened_at, label, "register", false, &detail).await?;
     retally_case(conn, None, Some((d.union_id, &record))).await?;
     case_where_id(conn, id).await
 }
@@ -880,7 +908,8 @@ async fn save_change_conn(
         }
         retally_case(conn, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
     }
-    append_entry(conn, case.id, now, label, change.action.as_str(), change.internal, &change.detail).await?;
+    let number = case.record.number.to_string();
+    append_entry(conn, case.id, &number, now, label, change.action.as_str(), change.internal, &change.detail).await?;
     case_where_id(conn, case.id).await
 }
 
@@ -1312,7 +1341,8 @@ impl Store for crate::SqlStore<Db> {
                 .await?;
             if done.rows_affected() == 1 {
                 let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
-                append_entry(&mut tx, case.id, now, "system", "supervise", true, &detail).await?;
+                let number = case.record.number.to_string();
+                append_entry(&mut tx, case.id, &number, now, "system", "supervise", true, &detail).await?;
                 raised.push(case.record.number.clone());
             }
         }
@@ -1437,6 +1467,119 @@ impl Store for crate::SqlStore<Db> {
         rebuild_tallies_conn(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn verify_chains(&self) -> Result<crate::ChainReport, StoreError> {
+        use youyue_domain::chain::{entry_hash, EntryContent, GENESIS};
+        type EntryRow = (i64, String, i64, i64, i64, String, String, bool, String, Option<String>);
+        let mut report = crate::ChainReport::default();
+        let mut tx = self.read.begin().await?;
+        if let Some(sql) = SNAPSHOT_SQL {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        // Keyset pages in (case, entry) order; per case: the expected next entry number,
+        // the hash it must follow, and whether the case already failed.
+        let (mut after_case, mut after_seq) = (0i64, 0i64);
+        let mut current: Option<(i64, String, i64, i64, String, bool)> = None;
+        let finish = |c: &Option<(i64, String, i64, i64, String, bool)>, report: &mut crate::ChainReport| {
+            if let Some((_, number, record_len, next, _, failed)) = c {
+                report.cases += 1;
+                if !failed && next - 1 != *record_len {
+                    report.problems.push(crate::ChainProblem {
+                        case: number.clone(),
+                        seq: next - 1,
+                        what: format!("the case counts {record_len} entries but its record book ends at #{}", next - 1),
+                    });
+                }
+            }
+        };
+        loop {
+            let rows: Vec<EntryRow> = sqlx::query_as(
+                "SELECT e.case_id, c.number, c.record_len, e.seq, e.at, e.actor, e.action, e.internal, e.detail, e.hash \
+                 FROM record_entries e JOIN cases c ON c.id = e.case_id \
+                 WHERE e.case_id > $1 OR (e.case_id = $1 AND e.seq > $2) ORDER BY e.case_id, e.seq LIMIT 5000",
+            )
+            .bind(after_case)
+            .bind(after_seq)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            (after_case, after_seq) = (last.0, last.3);
+            for (case_id, number, record_len, seq, at, actor, action, internal, detail, hash) in rows {
+                if current.as_ref().is_none_or(|c| c.0 != case_id) {
+                    finish(&current, &mut report);
+                    current = Some((case_id, number.clone(), record_len, 1, GENESIS.to_owned(), false));
+                }
+                let Some(c) = current.as_mut() else { continue };
+                report.entries += 1;
+                if c.5 {
+                    continue;
+                }
+                let mut fail = |what: String| {
+                    report.problems.push(crate::ChainProblem { case: number.clone(), seq, what });
+                };
+                if seq != c.3 {
+                    fail(format!("entry #{} is missing (the record book goes on at #{seq})", c.3));
+                    c.5 = true;
+                    continue;
+                }
+                c.3 += 1;
+                let Some(stored) = hash else {
+                    // Written before the chain existed: the chain starts after it.
+                    report.unchained += 1;
+                    c.4 = GENESIS.to_owned();
+                    continue;
+                };
+                let content =
+                    EntryContent { case_number: &number, seq, at_micros: at, actor: &actor, action: &action, internal, detail: &detail };
+                let want = entry_hash(&c.4, &content);
+                if want != stored {
+                    fail(format!(
+                        "entry #{seq} does not match its hash: it, or the entry before it, was changed outside youyue"
+                    ));
+                    c.5 = true;
+                    continue;
+                }
+                c.4 = stored;
+            }
+        }
+        finish(&current, &mut report);
+        let empty: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT c.number, c.record_len FROM cases c WHERE c.record_len > 0 \
+             AND NOT EXISTS (SELECT 1 FROM record_entries e WHERE e.case_id = c.id) ORDER BY c.number",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (number, len) in empty {
+            report.cases += 1;
+            report.problems.push(crate::ChainProblem {
+                case: number,
+                seq: 1,
+                what: format!("the case counts {len} entries but its record book is empty"),
+            });
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn chain_heads(&self) -> Result<Vec<crate::ChainHead>, StoreError> {
+        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT c.number, e.seq, e.hash FROM cases c JOIN record_entries e ON e.case_id = c.id AND e.seq = c.record_len \
+             ORDER BY c.number",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().filter_map(|(case, seq, hash)| hash.map(|hash| crate::ChainHead { case, seq, hash })).collect())
+    }
+
+    async fn entry_hash(&self, case: &CaseNumber, seq: i64) -> Result<Option<Option<String>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT e.hash FROM record_entries e JOIN cases c ON c.id = e.case_id WHERE c.number = $1 AND e.seq = $2",
+        )
+        .bind(case.to_string())
+        .bind(seq)
+        .fetch_optional(&self.read)
+        .await?)
     }
 
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {

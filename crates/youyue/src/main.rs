@@ -63,6 +63,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Checks every case's record-book hash chain; exits 1 naming each case whose record
+    /// book was changed outside youyue. With --heads, also checks chain heads signed off
+    /// earlier (lines `NUMBER SEQ HASH`, as `heads` prints them).
+    Verify {
+        #[arg(long)]
+        heads: Option<String>,
+    },
+    /// Prints the head of every case's record-book chain (`NUMBER SEQ HASH`), for a district
+    /// to sign off and keep.
+    Heads,
     /// Raises every case still open after its deadline to the union above (督办) once and
     /// prints their numbers (`serve` does this every ten minutes by itself).
     Supervise,
@@ -123,6 +133,15 @@ async fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
+        Command::Verify { heads } => verify(store.as_ref(), heads.as_deref()).await,
+        Command::Heads => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for h in store.chain_heads().await? {
+                writeln!(out, "{} {} {}", h.case, h.seq, h.hash)?;
+            }
+            out.flush()?;
+            Ok(())
+        }
         Command::Stats { union, from, to, json } => stats(store.as_ref(), &union, &from, &to, json).await,
         Command::AddUser { username, name, union, role } => add_user(store.as_ref(), username, name, union, role).await,
     }
@@ -320,4 +339,48 @@ async fn add_user(store: &dyn Store, username: String, name: String, union: Stri
         println!("created {} ({}) in {}", u.username, u.role, u.union_code);
     }
     Ok(())
+}
+
+/// `youyue verify`: the chains, then the signed-off heads; exit 1 on any problem.
+async fn verify(store: &dyn youyue_store::Store, heads: Option<&str>) -> Result<()> {
+    let report = store.verify_chains().await?;
+    let mut problems: Vec<String> =
+        report.problems.iter().map(|p| format!("case {} entry #{}: {}", p.case, p.seq, p.what)).collect();
+    let mut checked_heads = 0;
+    if let Some(file) = heads {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let bad = || anyhow::anyhow!("{file} line {}: expected NUMBER SEQ HASH, got \"{line}\"", i + 1);
+            let mut parts = line.split_whitespace();
+            let (Some(number), Some(seq), Some(hash), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            let number: youyue_domain::CaseNumber = number.parse().map_err(|_| bad())?;
+            let seq: i64 = seq.parse().map_err(|_| bad())?;
+            checked_heads += 1;
+            match store.entry_hash(&number, seq).await? {
+                Some(Some(h)) if h == hash => {}
+                Some(Some(_)) => problems.push(format!("case {number} entry #{seq}: differs from the head signed off")),
+                Some(None) => problems.push(format!("case {number} entry #{seq}: has no hash, but one was signed off")),
+                None => {
+                    problems.push(format!("case {number} entry #{seq}: signed off, but no longer in the record book"))
+                }
+            }
+        }
+    }
+    println!(
+        "checked {} cases, {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
+        report.cases,
+        report.entries,
+        report.unchained,
+        if problems.is_empty() { "all intact".to_owned() } else { format!("{} problems", problems.len()) }
+    );
+    if problems.is_empty() {
+        return Ok(());
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    std::process::exit(1);
 }

@@ -119,3 +119,89 @@ async fn serve_with_demo() {
     let exported = ok(&youyue(&db, &["export"]));
     assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"case\"")).count(), 8);
 }
+
+/// The record book is tamper-evident: someone with the database drops the trigger that
+/// guards it and edits an entry, deletes one, or cuts a book short and fixes the count;
+/// `youyue verify` names each case and entry, and the heads signed off earlier catch what
+/// the chain alone cannot (a book cut short consistently).
+async fn verify_names_the_edited_entry(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("district.jsonl");
+    std::fs::write(&file, figures_jsonl()).unwrap();
+    ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
+    // Give three cases longer books: a second import changes them (an `import` entry each).
+    let changed = figures_jsonl()
+        .replace("\"title\":\"case 3\"", "\"title\":\"case 3 (corrected)\"")
+        .replace("\"title\":\"case 4\"", "\"title\":\"case 4 (corrected)\"");
+    let changed = changed.replace("\"title\":\"case 5\"", "\"title\":\"case 5 (corrected)\"");
+    std::fs::write(&file, changed).unwrap();
+    ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
+    let clean = ok(&youyue(&db.url, &["verify"]));
+    assert!(clean.contains("all intact"), "{clean}");
+    let heads = ok(&youyue(&db.url, &["heads"]));
+    assert!(heads.lines().count() >= 10, "{heads}");
+    let heads_file = dir.path().join("heads.txt");
+    std::fs::write(&heads_file, &heads).unwrap();
+    assert!(ok(&youyue(&db.url, &["verify", "--heads", heads_file.to_str().unwrap()])).contains("all intact"));
+
+    let tamper = |sql: &'static [&'static str]| {
+        let url = db.url.clone();
+        async move {
+            match backend {
+                Backend::Sqlite => {
+                    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                    sqlx::query("DROP TRIGGER IF EXISTS record_entries_never_updated").execute(&pool).await.unwrap();
+                    sqlx::query("DROP TRIGGER IF EXISTS record_entries_never_deleted").execute(&pool).await.unwrap();
+                    for s in sql {
+                        sqlx::query(s).execute(&pool).await.unwrap();
+                    }
+                    pool.close().await;
+                }
+                Backend::Postgres => {
+                    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                    sqlx::query("DROP TRIGGER IF EXISTS record_entries_immutable ON record_entries")
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                    for s in sql {
+                        sqlx::query(s).execute(&pool).await.unwrap();
+                    }
+                    pool.close().await;
+                }
+            }
+        }
+    };
+    // An entry's text changed.
+    tamper(&["UPDATE record_entries SET actor = 'nobody' WHERE seq = 1 AND case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000003')"]).await;
+    // An entry removed from the middle of a book.
+    tamper(&[
+        "DELETE FROM record_entries WHERE seq = 1 AND case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000004')",
+    ])
+    .await;
+    // A book cut short, its count fixed to match: the chain alone cannot tell.
+    tamper(&[
+        "DELETE FROM record_entries WHERE seq = 2 AND case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000005')",
+        "UPDATE cases SET record_len = 1 WHERE number = 'JD-2022-000005'",
+    ])
+    .await;
+    let out = youyue(&db.url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("case JD-2022-000003 entry #1: entry #1 does not match its hash"), "{err}");
+    assert!(err.contains("case JD-2022-000004 entry #2: entry #1 is missing"), "{err}");
+    assert!(!err.contains("JD-2022-000005"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("case ")).count(), 2, "{err}");
+    let out = youyue(&db.url, &["verify", "--heads", heads_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("case JD-2022-000005 entry #2: signed off, but no longer in the record book"), "{err}");
+    // The chain's own findings come too: a head equal to the one signed off proves nothing
+    // about an entry before it that fails the chain.
+    assert!(err.contains("case JD-2022-000003 entry #1: entry #1 does not match its hash"), "{err}");
+    // A malformed heads file is refused with its line number.
+    std::fs::write(&heads_file, "JD-2022-000001 1 abc\nnot a head\n").unwrap();
+    let out = youyue(&db.url, &["verify", "--heads", heads_file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+both!(verify_names_the_edited_entry);
