@@ -11,6 +11,8 @@ const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATA
 /// A rebuild of the tallies waits for case writes in flight and holds new ones back, so that
 /// none is counted twice or lost.
 const LOCK_TALLIES_SQL: Option<&str> = Some("LOCK TABLE tallies, tally_hours IN EXCLUSIVE MODE");
+/// Run after an import: PostgreSQL's autovacuum would get there, later.
+const ANALYZE_SQL: &str = "ANALYZE";
 
 pub type PostgresStore = SqlStore<Db>;
 

@@ -261,13 +261,28 @@ async fn bump_counter(conn: &mut Conn, number: &CaseNumber) -> Result<(), StoreE
     Ok(())
 }
 
-fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery) {
-    qb.push(" WHERE u.path LIKE ");
+/// The ids of the unions a case query covers: the caller's subtree, narrowed to a union's.
+/// Queries name them (`c.union_id IN (…)`) rather than join on the path, so that the
+/// planner sees how much of the table they cover: walk the newest cases for a district,
+/// one union's index for a studio.
+async fn query_union_ids(conn: &mut Conn, q: &CaseQuery) -> Result<Vec<i64>, StoreError> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT id FROM unions WHERE path LIKE ");
     qb.push_bind(format!("{}%", q.within));
     if let Some(p) = &q.union_path {
-        qb.push(" AND u.path LIKE ");
+        qb.push(" AND path LIKE ");
         qb.push_bind(format!("{p}%"));
     }
+    qb.push(" ORDER BY id");
+    Ok(qb.build_query_scalar().fetch_all(&mut *conn).await?)
+}
+
+fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids: &[i64]) {
+    qb.push(" WHERE c.union_id IN (");
+    let mut ids = qb.separated(", ");
+    for id in union_ids {
+        ids.push_bind(*id);
+    }
+    qb.push(")");
     if let Some(s) = q.status {
         qb.push(" AND c.status = ");
         qb.push_bind(s.as_str());
@@ -1184,9 +1199,16 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {
-        let total = match tally_countable(q) {
-            Some(union_id) => {
-                let counts = status_counts_conn(&mut *self.read.acquire().await?, union_id).await?;
+        let mut conn = self.read.acquire().await?;
+        let union_ids = query_union_ids(&mut conn, q).await?;
+        if union_ids.is_empty() {
+            return Ok(CasePage { total: 0, cases: Vec::new() });
+        }
+        let figure_total = tally_figure_total(&mut conn, q).await?;
+        let total = match (figure_total, tally_countable(q)) {
+            (Some(n), _) => n,
+            (None, Some(union_id)) => {
+                let counts = status_counts_conn(&mut conn, union_id).await?;
                 counts
                     .iter()
                     .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
@@ -1194,14 +1216,14 @@ impl Store for crate::SqlStore<Db> {
                     .map(|(_, n)| *n)
                     .sum()
             }
-            None => {
-                let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
-                push_case_filters(&mut count, q);
-                count.build_query_scalar().fetch_one(&self.read).await?
+            (None, None) => {
+                let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
+                push_case_filters(&mut count, q, &union_ids);
+                count.build_query_scalar().fetch_one(&mut *conn).await?
             }
         };
         let mut list = QueryBuilder::<Db>::new(CASE_SELECT);
-        push_case_filters(&mut list, q);
+        push_case_filters(&mut list, q, &union_ids);
         list.push(match q.sort {
             crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC LIMIT ",
             crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC LIMIT ",
@@ -1210,7 +1232,7 @@ impl Store for crate::SqlStore<Db> {
         list.push_bind(q.limit);
         list.push(" OFFSET ");
         list.push_bind(q.offset);
-        let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&self.read).await?;
+        let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
         let cases = rows.into_iter().map(StoredCase::try_from).collect::<Result<_, _>>()?;
         Ok(CasePage { total, cases })
     }
@@ -1222,12 +1244,17 @@ impl Store for crate::SqlStore<Db> {
                 return status_counts_conn(&mut *self.read.acquire().await?, union_id).await;
             }
         }
-        let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c JOIN unions u ON u.id = c.union_id");
-        push_case_filters(&mut qb, &q);
-        qb.push(" GROUP BY c.status");
-        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&self.read).await?;
         let mut counts: std::collections::BTreeMap<String, i64> =
             Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
+        let mut conn = self.read.acquire().await?;
+        let union_ids = query_union_ids(&mut conn, &q).await?;
+        if union_ids.is_empty() {
+            return Ok(counts);
+        }
+        let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c");
+        push_case_filters(&mut qb, &q, &union_ids);
+        qb.push(" GROUP BY c.status");
+        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         counts.extend(rows);
         Ok(counts)
     }
@@ -1587,6 +1614,8 @@ impl Store for crate::SqlStore<Db> {
         let mut tx = self.write.begin().await.map_err(fail)?;
         let sum = self.import_in(&mut tx, lines, now).await?;
         tx.commit().await.map_err(fail)?;
+        // The planner's statistics, after what may have been a million rows.
+        sqlx::query(ANALYZE_SQL).execute(&self.write).await.map_err(fail)?;
         Ok(sum)
     }
 

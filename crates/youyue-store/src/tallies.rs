@@ -374,3 +374,69 @@ async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<std::colle
     }
     Ok(counts)
 }
+
+/// How many cases a figure's drill-down lists, read off the tallies, when the figure's
+/// filter is one the tallies count and the query narrows nothing else.
+async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
+    use youyue_domain::figures::CaseFilter;
+    let Some(f) = &q.figure else { return Ok(None) };
+    let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };
+    if q.status.is_some() || q.open_only {
+        return Ok(None);
+    }
+    // The period the filter's instants span (they are China midnights).
+    let days = |(a, b): (Timestamp, Timestamp)| Period::new(a.cst_date(), Timestamp::from_micros(b.micros() - 1).cst_date()).ok();
+    let kind_at = |k: youyue_domain::Kind| youyue_domain::Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
+    type Column = Box<dyn Fn(&Tally) -> i64 + Send>;
+    let plain = CaseFilter::default();
+    let (period, column): (Option<Period>, Column) = match f {
+        CaseFilter { opened_in: Some(r), closed_in: None, accepted_in: None, with_amount: false, rated: false, .. } => {
+            let r = days(*r);
+            match (f.kind, f.channel, f.status, f.adopted) {
+                (None, None, None, None) => (r, Box::new(|t: &Tally| t.opened)),
+                (Some(k), None, None, None) => {
+                    let i = kind_at(k);
+                    (r, Box::new(move |t: &Tally| t.opened_by_kind[i]))
+                }
+                (Some(youyue_domain::Kind::Suggestion), None, None, Some(true)) => {
+                    (r, Box::new(|t: &Tally| t.suggestions_adopted))
+                }
+                (None, Some(c), None, None) => {
+                    let i = youyue_domain::Channel::ALL.iter().position(|x| *x == c).unwrap_or(0);
+                    (r, Box::new(move |t: &Tally| t.opened_by_channel[i]))
+                }
+                (None, None, Some(s), None) => {
+                    let i = Status::ALL.iter().position(|x| *x == s).unwrap_or(0);
+                    (r, Box::new(move |t: &Tally| t.opened_by_status[i]))
+                }
+                _ => return Ok(None),
+            }
+        }
+        CaseFilter { closed_in: Some(r), status: Some(Status::Resolved), kind, .. }
+            if *f == CaseFilter { closed_in: Some(*r), status: Some(Status::Resolved), kind: *kind, ..plain.clone() } =>
+        {
+            match kind {
+                Some(k) => {
+                    let i = kind_at(*k);
+                    (days(*r), Box::new(move |t: &Tally| t.resolved_by_kind[i]))
+                }
+                None => (days(*r), Box::new(|t: &Tally| t.resolved())),
+            }
+        }
+        CaseFilter { closed_in: Some(r), .. }
+            if *f == CaseFilter { closed_in: Some(*r), status: Some(Status::Explained), ..plain.clone() } =>
+        {
+            (days(*r), Box::new(|t: &Tally| t.explained))
+        }
+        CaseFilter { closed_in: Some(r), .. } if *f == CaseFilter { closed_in: Some(*r), rated: true, ..plain.clone() } => {
+            (days(*r), Box::new(|t: &Tally| t.rated))
+        }
+        CaseFilter { accepted_in: Some(r), .. } if *f == CaseFilter { accepted_in: Some(*r), ..plain.clone() } => {
+            (days(*r), Box::new(|t: &Tally| t.accepted))
+        }
+        _ => return Ok(None),
+    };
+    let Some(period) = period else { return Ok(None) };
+    let t = period_tallies(conn, &[union_id], period).await?;
+    Ok(Some(t.total.get(&union_id).map(|t| column(t)).unwrap_or(0)))
+}

@@ -95,7 +95,11 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("YOUYUE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // sqlx's slow-statement warnings print whole statements (a bulk upsert is
+                // thousands of characters) and its PostgreSQL notices are chatter.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,sqlx::query=error,sqlx::postgres::notice=warn")
+                }),
         )
         .with_writer(std::io::stderr)
         .init();
