@@ -398,6 +398,8 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> Result<GenSummary> 
     let mut seq_year = (0i32, 0i64);
     let mut done = 0u64;
     let mut rng = root.fork(3);
+    // Record books draw from a stream of their own: --records adds lines, changes none.
+    let mut records = opts.records.then(|| root.fork(4));
     let mut times = Vec::new();
     for d in 0..days.count {
         let through = ((opts.cases as f64) * weights[d as usize] / acc).round() as u64;
@@ -422,7 +424,7 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> Result<GenSummary> 
             seq_year.1 += 1;
             let number = format!("{CASE_PREFIX}-{year}-{:06}", seq_year.1);
             let c = CaseGen { days: &days, orgs: &orgs, enterprises: &enterprises, cumulative: &cumulative, end_secs };
-            c.case(&mut rng, number, d, d * DAY + sod, opts.records, out, &mut sum)?;
+            c.case(&mut rng, number, d, d * DAY + sod, records.as_mut(), out, &mut sum)?;
         }
     }
     out.flush()?;
@@ -470,7 +472,7 @@ impl CaseGen<'_> {
         number: String,
         day: i64,
         opened: i64,
-        records: bool,
+        records: Option<&mut Rng>,
         out: &mut W,
         sum: &mut GenSummary,
     ) -> Result<()> {
@@ -654,8 +656,8 @@ impl CaseGen<'_> {
             }
         }
         write_line(out, &c)?;
-        if records {
-            sum.records += self.record_book(rng, &c, org, opened, &tl, rated, out)?;
+        if let Some(rrng) = records {
+            sum.records += self.record_book(rrng, &c, org, opened, &tl, rated, out)?;
         }
         Ok(())
     }

@@ -151,6 +151,8 @@ pub struct Cell {
     pub rss_peak_kib: Option<u64>,
     /// The server's CPU time over the cell's wall time (200 % = both cores of two).
     pub server_cpu_pct: Option<f64>,
+    /// The same for this load runner, which shares the machine.
+    pub runner_cpu_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -441,6 +443,8 @@ pub async fn run_cell(
     tokio::time::sleep(opts.settle).await;
     let rss_idle = opts.pid.and_then(procfs::rss_kib);
     let cpu_before = opts.pid.and_then(procfs::cpu_ticks);
+    let me = std::process::id();
+    let own_before = procfs::cpu_ticks(me);
     // Memory every 100 ms while the clients run.
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = opts.pid.map(|pid| {
@@ -487,11 +491,12 @@ pub async fn run_cell(
         Some(h) => Some(h.await.context("the memory sampler failed")?),
         None => None,
     };
-    let cpu_after = opts.pid.and_then(procfs::cpu_ticks);
-    let server_cpu_pct = match (cpu_before, cpu_after) {
+    let pct = |before: Option<u64>, after: Option<u64>| match (before, after) {
         (Some(a), Some(b)) => Some((b.saturating_sub(a)) as f64 / procfs::TICKS_PER_SECOND / elapsed * 100.0),
         _ => None,
     };
+    let server_cpu_pct = pct(cpu_before, opts.pid.and_then(procfs::cpu_ticks));
+    let runner_cpu_pct = pct(own_before, procfs::cpu_ticks(me));
     micros.sort_unstable();
     let ms = |us: u64| us as f64 / 1000.0;
     let n = micros.len() as u64;
@@ -512,6 +517,7 @@ pub async fn run_cell(
         rss_idle_kib: rss_idle,
         rss_peak_kib: rss_peak.map(|p| p.max(rss_idle.unwrap_or(0))),
         server_cpu_pct,
+        runner_cpu_pct,
     })
 }
 

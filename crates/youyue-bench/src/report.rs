@@ -18,6 +18,10 @@ fn ms(v: f64) -> String {
     }
 }
 
+fn pct(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.0}")).unwrap_or_else(|| "n/a".into())
+}
+
 pub fn errors(c: &Cell) -> String {
     if c.errors == 0 {
         return "0".into();
@@ -28,12 +32,12 @@ pub fn errors(c: &Cell) -> String {
 
 pub fn table(cells: &[Cell]) -> String {
     let mut s = String::new();
-    s.push_str("| scenario | c | requests | errors | req/s | p50 ms | p99 ms | max ms | RSS idle MiB | RSS peak MiB | server CPU % |\n");
-    s.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    s.push_str("| scenario | c | requests | errors | req/s | p50 ms | p99 ms | max ms | RSS idle MiB | RSS peak MiB | server CPU % | runner CPU % |\n");
+    s.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for c in cells {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
             c.scenario,
             c.concurrency,
             c.requests,
@@ -44,7 +48,8 @@ pub fn table(cells: &[Cell]) -> String {
             ms(c.max_ms),
             mib(c.rss_idle_kib),
             mib(c.rss_peak_kib),
-            c.server_cpu_pct.map(|p| format!("{p:.0}")).unwrap_or_else(|| "n/a".into()),
+            pct(c.server_cpu_pct),
+            pct(c.runner_cpu_pct),
         );
     }
     s
