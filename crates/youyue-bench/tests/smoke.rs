@@ -151,8 +151,14 @@ fn the_generator_is_deterministic() {
     gen::generate(&opts, &mut b).unwrap();
     assert_eq!(a, b);
     let mut c = Vec::new();
-    gen::generate(&GenOptions { seed: 2, ..opts }, &mut c).unwrap();
+    gen::generate(&GenOptions { seed: 2, ..opts.clone() }, &mut c).unwrap();
     assert_ne!(a, c);
+    // The record books add lines and change none of the others.
+    let mut d = Vec::new();
+    gen::generate(&GenOptions { records: false, ..opts }, &mut d).unwrap();
+    let without_records: Vec<&str> =
+        std::str::from_utf8(&a).unwrap().lines().filter(|l| !l.starts_with(r#"{"type":"record""#)).collect();
+    assert_eq!(without_records, std::str::from_utf8(&d).unwrap().lines().collect::<Vec<_>>());
 }
 
 /// Every line is one `youyue import` reads, and every case keeps the workflow's rules and
