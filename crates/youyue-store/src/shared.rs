@@ -276,8 +276,21 @@ async fn query_union_ids(conn: &mut Conn, q: &CaseQuery) -> Result<Vec<i64>, Sto
     Ok(qb.build_query_scalar().fetch_all(&mut *conn).await?)
 }
 
+/// How the case filters name the unions: `Indexed` lets the planner look cases up by
+/// union; `Scanned` (`+c.union_id`, the same value, no index) makes it walk the cases in
+/// the list's order instead — right when the unions hold much of the table, wrong otherwise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UnionFilter {
+    Indexed,
+    Scanned,
+}
+
 fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids: &[i64]) {
-    qb.push(" WHERE c.union_id IN (");
+    push_case_filters_as(qb, q, union_ids, UnionFilter::Indexed)
+}
+
+fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids: &[i64], how: UnionFilter) {
+    qb.push(if how == UnionFilter::Scanned { " WHERE +c.union_id IN (" } else { " WHERE c.union_id IN (" });
     let mut ids = qb.separated(", ");
     for id in union_ids {
         ids.push_bind(*id);
@@ -1222,16 +1235,31 @@ impl Store for crate::SqlStore<Db> {
                 count.build_query_scalar().fetch_one(&mut *conn).await?
             }
         };
-        let mut list = QueryBuilder::<Db>::new(CASE_SELECT);
-        push_case_filters(&mut list, q, &union_ids);
-        list.push(match q.sort {
-            crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC LIMIT ",
-            crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC LIMIT ",
-            crate::CaseSort::Due => " ORDER BY CASE WHEN c.due_on IS NULL THEN 1 ELSE 0 END, c.due_on ASC, c.id ASC LIMIT ",
-        });
+        // A list in time order over unions that hold a tenth of the cases or more: walking the
+        // newest (or oldest) cases finds a page after a few dozen rows; looking them up union
+        // by union would sort them all.
+        let in_time_order = matches!(q.sort, crate::CaseSort::Newest | crate::CaseSort::Oldest);
+        let how = if in_time_order && subtree_share_conn(&mut conn, q).await? >= 0.1 {
+            UnionFilter::Scanned
+        } else {
+            UnionFilter::Indexed
+        };
+        // The page is chosen from the cases alone, then joined with its unions and people:
+        // joining first would join every matching case before the sort.
+        let (columns, joins) = CASE_SELECT.split_once(" FROM cases c ").unwrap_or((CASE_SELECT, ""));
+        let order = match q.sort {
+            crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC",
+            crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC",
+            crate::CaseSort::Due => " ORDER BY CASE WHEN c.due_on IS NULL THEN 1 ELSE 0 END, c.due_on ASC, c.id ASC",
+        };
+        let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM (SELECT * FROM cases c"));
+        push_case_filters_as(&mut list, q, &union_ids, how);
+        list.push(order);
+        list.push(" LIMIT ");
         list.push_bind(q.limit);
         list.push(" OFFSET ");
         list.push_bind(q.offset);
+        list.push(format!(") c {joins}{order}"));
         let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
         let cases = rows.into_iter().map(StoredCase::try_from).collect::<Result<_, _>>()?;
         Ok(CasePage { total, cases })

@@ -440,3 +440,20 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
     let t = period_tallies(conn, &[union_id], period).await?;
     Ok(Some(t.total.get(&union_id).map(|t| column(t)).unwrap_or(0)))
 }
+
+/// The share of all cases that lie in the subtree a case query covers, from the tallies
+/// (0 when there are none).
+async fn subtree_share_conn(conn: &mut Conn, q: &CaseQuery) -> Result<f64, StoreError> {
+    let path = q.union_path.as_deref().filter(|p| p.starts_with(&q.within)).unwrap_or(&q.within);
+    let Some(union_id) = path_ids(path).last().copied() else { return Ok(1.0) };
+    let (mine, all): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN t.union_id = $1 THEN t.opened ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN u.parent_id IS NULL THEN t.opened ELSE 0 END), 0) AS BIGINT) \
+         FROM tallies t JOIN unions u ON u.id = t.union_id \
+         WHERE t.grain = 'm' AND (t.union_id = $1 OR u.parent_id IS NULL)",
+    )
+    .bind(union_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(if all > 0 { mine as f64 / all as f64 } else { 0.0 })
+}
