@@ -45,7 +45,8 @@ pub struct UnionVote {
 
 impl UnionVote {
     pub fn check(&self) -> Result<(), FieldError> {
-        check_rating(self.score)?;
+        // The vote's field is its score, whatever the shared check calls it.
+        check_rating(self.score).map_err(|e| FieldError { field: "score", ..e })?;
         check_text("comment", &self.comment, MAX_TEXT_CHARS, false)?;
         let key_ok = match self.round {
             Round::Monthly => self.key.len() == 7 && self.key.as_bytes()[4] == b'-',

@@ -48,6 +48,11 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/studio", get(org::studio_items))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> crate::error::ApiError {
+    crate::error::ApiError::MethodNotAllowed
 }
 
 async fn not_found() -> crate::error::ApiError {
@@ -69,8 +74,75 @@ async fn not_found() -> crate::error::ApiError {
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "organisation"), (name = "figures"), (name = "session")),
+    components(schemas(youyue_domain::figures::Figure)),
+    modifiers(&ErrorResponses),
 )]
 pub struct ApiDoc;
+
+/// Adds what every operation can answer besides its own responses, so that the document
+/// lists every status the server sends: a request that does not parse (400) or is too large
+/// (413), invalid values (422); for staff operations no or a revoked credential (401), a
+/// role that may not (403), something outside the caller's subtree (404); rate limits on
+/// the public forms and logging in (429). And the two ways staff authenticate.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build()
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("yy_…").build()),
+        );
+        components
+            .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("youyue_session"))));
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let public = path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json";
+            let login = path == "/api/v1/session";
+            for (method, op) in [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ] {
+                let Some(op) = op else { continue };
+                let mut add = |code: &str, what: &str| {
+                    op.responses.responses.entry(code.to_owned()).or_insert_with(|| error(what).into());
+                };
+                add("400", "The request does not parse: not JSON, a wrong type, an unknown or missing field.");
+                add("413", "The request body is too large.");
+                add("422", "A value is not valid; `field` names it.");
+                if public || (login && method == "post") {
+                    add("429", "Too many requests from this address; wait and try again.");
+                } else {
+                    add("401", "Not logged in, or the token or session is no longer valid.");
+                    add("403", "The caller's role may not do this.");
+                    add("404", "No such thing that the caller can see.");
+                    op.security = Some(vec![
+                        SecurityRequirement::new("bearer", Vec::<String>::new()),
+                        SecurityRequirement::new("session", Vec::<String>::new()),
+                    ]);
+                }
+                if public {
+                    add("404", "No such union or case.");
+                }
+            }
+        }
+    }
+}
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

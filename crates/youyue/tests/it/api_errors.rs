@@ -157,6 +157,34 @@ async fn bad_input_is_named(backend: Backend) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
+    // Every operation documents the errors every request can meet, staff operations say how
+    // to authenticate, and every schema it refers to is in the document.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let codes = op["responses"].as_object().unwrap();
+            for code in ["400", "413", "422"] {
+                assert!(codes.contains_key(code), "{method} {path} does not document {code}");
+            }
+            if !path.starts_with("/api/v1/public/") && !(path == "/api/v1/session" && method == "post") {
+                assert!(codes.contains_key("401"), "{method} {path} does not document 401");
+                assert!(op["security"].is_array(), "{method} {path} names no authentication");
+            }
+        }
+    }
+    let text = doc.to_string();
+    for r in text.split("\"#/components/schemas/").skip(1) {
+        let name = &r[..r.find('"').unwrap()];
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "#/components/schemas/{name} is referred to but missing"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // A method an endpoint does not have: 405 with the error body.
+    let r = a.http.delete(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
     assert_eq!(a.get("/healthz").await.0, StatusCode::OK);
 }
 both!(bad_input_is_named);

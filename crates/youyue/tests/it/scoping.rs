@@ -273,7 +273,7 @@ async fn workers_rate_their_union(backend: Backend) {
         &w.post(url, vote("voter-cccccccccccccccc", "monthly", 6)).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
-        Some("rating"),
+        Some("score"),
     );
     assert_error(
         &w.post(url, vote("short", "monthly", 5)).await,
