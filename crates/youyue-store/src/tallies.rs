@@ -267,16 +267,18 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
     let mut scans: Vec<(bool, Timestamp, Timestamp)> = Vec::new();
     let whole: Vec<_> = cut.spans.iter().filter(|s| s.grain != Grain::Day).collect();
     if !whole.is_empty() {
-        let mut qb = QueryBuilder::<Db>::new("SELECT measure, bucket, CAST(SUM(n) AS BIGINT) FROM tally_hours WHERE union_id = ");
-        qb.push_bind(union.id).push(" AND (");
+        // One range per span, added up: each reads a stretch of the primary key (an OR of
+        // ranges makes SQLite merge row ids first).
+        let mut qb = QueryBuilder::<Db>::new("SELECT measure, bucket, CAST(SUM(n) AS BIGINT) FROM (");
         for (i, span) in whole.iter().enumerate() {
             if i > 0 {
-                qb.push(" OR ");
+                qb.push(" UNION ALL ");
             }
-            qb.push("(grain = ").push_bind(span.grain.as_str()).push(" AND start >= ").push_bind(span.from.to_string());
-            qb.push(" AND start <= ").push_bind(span.to.to_string()).push(")");
+            qb.push("SELECT measure, bucket, n FROM tally_hours WHERE union_id = ").push_bind(union.id);
+            qb.push(" AND grain = ").push_bind(span.grain.as_str()).push(" AND start >= ").push_bind(span.from.to_string());
+            qb.push(" AND start <= ").push_bind(span.to.to_string());
         }
-        qb.push(") GROUP BY measure, bucket");
+        qb.push(") h GROUP BY measure, bucket");
         let rows: Vec<(String, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         for (m, b, n) in rows {
             add(Hours::parse(&m).ok_or_else(|| StoreError::Corrupt(format!("tally measure {m}")))?, b, n);
