@@ -103,7 +103,9 @@ for BACKEND in "${BACKENDS[@]}"; do
   "$BENCH" run --url "$URL" --pid "$SERVER_PID" --scenarios "$SCENARIOS" --concurrency "$CONCURRENCY" \
     --seconds "$SECONDS_PER_CELL" --out "$OUT.json" --markdown "$TMP/table.md" > /dev/null
   END_RSS=$(mib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")")
-  SERVER_ERRORS=$(grep -c -E "\b(ERROR|WARN)\b" "$TMP/server.err" || true)
+  # The server colours its log even into a file: strip the escapes before reading it.
+  sed 's/\x1b\[[0-9;]*m//g' "$TMP/server.err" > "$TMP/server.log"
+  SERVER_ERRORS=$(grep -c -E "^[^ ]+ +(ERROR|WARN) " "$TMP/server.log" || true)
 
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
@@ -139,12 +141,21 @@ for BACKEND in "${BACKENDS[@]}"; do
     echo "Generator: $GEN_SUMMARY"
     echo
     echo "Import: $(echo "$IMPORT_SUMMARY" | tr '\n' ' ' | sed "s#$TMP/##g")"
+    if [ "$SERVER_ERRORS" -gt 0 ]; then
+      echo
+      echo "Server log at WARN or ERROR (count, message without its time; whole log in \`$(basename "$OUT").server.log\`):"
+      echo
+      echo '```'
+      grep -E "^[^ ]+ +(ERROR|WARN) " "$TMP/server.log" | sed -E 's/^[^ ]+ +//; s/[0-9]+\.[0-9]+/N/g' | cut -c1-160 \
+        | sort | uniq -c | sort -rn | head -n 8
+      echo '```'
+    fi
     echo
     echo "## Requests (${SECONDS_PER_CELL} s per cell; latencies of every request, errors included)"
     echo
     cat "$TMP/table.md"
   } > "$OUT.md"
-  if [ "$SERVER_ERRORS" -gt 0 ]; then cp "$TMP/server.err" "$OUT.server.log"; fi
+  if [ "$SERVER_ERRORS" -gt 0 ]; then cp "$TMP/server.log" "$OUT.server.log"; else rm -f "$OUT.server.log"; fi
   echo "== wrote $OUT.md" >&2
   cat "$OUT.md"
 done

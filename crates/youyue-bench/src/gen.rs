@@ -377,7 +377,7 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> Result<GenSummary> 
     }
 
     // Enterprises draw cases by size: a few large factories, many small ones.
-    let enterprises: Vec<usize> = (0..orgs.len()).filter(|&i| orgs[i].company.len() > 1).collect();
+    let enterprises: Vec<usize> = (0..orgs.len()).filter(|&i| !orgs[i].company.is_empty()).collect();
     let mut cumulative = Vec::with_capacity(enterprises.len());
     let mut total = 0u64;
     for _ in &enterprises {
