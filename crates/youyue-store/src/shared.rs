@@ -540,14 +540,17 @@ struct ImportState {
     with_records: HashSet<i64>,
     /// Cases whose tallies move: (before, after) as (union id, case). Past
     /// [`IMPORT_RETALLY_MAX`] cases, or when the calendar changes, a rebuild is cheaper.
-    retally: Vec<(Option<(i64, CaseRecord)>, (i64, CaseRecord))>,
+    retally: Vec<(Option<UnionCase>, UnionCase)>,
     rebuild_tallies: bool,
 }
 
 const IMPORT_RETALLY_MAX: usize = 5000;
 
+/// A case and the id of its union.
+type UnionCase = (i64, CaseRecord);
+
 impl ImportState {
-    fn retally(&mut self, old: Option<(i64, CaseRecord)>, new: (i64, CaseRecord)) {
+    fn retally(&mut self, old: Option<UnionCase>, new: UnionCase) {
         if self.rebuild_tallies {
             return;
         }

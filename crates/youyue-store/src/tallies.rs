@@ -440,7 +440,7 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
     };
     let Some(period) = period else { return Ok(None) };
     let t = period_tallies(conn, &[union_id], period).await?;
-    Ok(Some(t.total.get(&union_id).map(|t| column(t)).unwrap_or(0)))
+    Ok(Some(t.total.get(&union_id).map(column).unwrap_or(0)))
 }
 
 /// The share of all cases that lie in the subtree a case query covers, from the tallies

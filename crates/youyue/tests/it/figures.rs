@@ -284,7 +284,7 @@ async fn sql_matches_reference_definition(backend: Backend) {
     let store = youyue_store::open(&db.url).await.unwrap();
     let mut rng = Lcg(20260302);
     let codes = ["jd", "jd.a", "jd.b", "jd.a.x", "jd.a.y", "jd.b.z"];
-    let unions = vec![
+    let unions = [
         union("jd", None, None),
         union("jd.a", Some("jd"), Some("2021-06-01")),
         union("jd.b", Some("jd"), None),
