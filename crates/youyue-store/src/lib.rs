@@ -331,6 +331,11 @@ pub trait Store: Send + Sync + 'static {
         remove: &[chrono::NaiveDate],
     ) -> Result<(), StoreError>;
 
+    /// Writes a consistent copy of the whole database to a new file while others go on
+    /// writing, if the database can (SQLite: `VACUUM INTO`); false if it cannot (PostgreSQL:
+    /// back up with `export`, which reads one snapshot).
+    async fn backup_file(&self, path: &str) -> Result<bool, StoreError>;
+
     /// Walks every case's record-book hash chain and reports where one breaks.
     async fn verify_chains(&self) -> Result<ChainReport, StoreError>;
     /// The last entry of every case's record book with its hash: what a district signs off.

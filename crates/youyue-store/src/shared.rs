@@ -1527,6 +1527,15 @@ impl Store for crate::SqlStore<Db> {
         Ok(())
     }
 
+    async fn backup_file(&self, path: &str) -> Result<bool, StoreError> {
+        if BACKEND != Backend::Sqlite {
+            return Ok(false);
+        }
+        // A read transaction's snapshot, copied page by page into a fresh file; writers go on.
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.read).await?;
+        Ok(true)
+    }
+
     async fn verify_chains(&self) -> Result<crate::ChainReport, StoreError> {
         use youyue_domain::chain::{entry_hash, EntryContent, GENESIS};
         type EntryRow = (i64, String, i64, i64, i64, String, String, bool, String, Option<String>);

@@ -70,6 +70,12 @@ enum Command {
         #[arg(long)]
         heads: Option<String>,
     },
+    /// Writes a consistent backup of the running database to FILE (which must not exist):
+    /// a SQLite database file on SQLite, JSON Lines (a full export) on PostgreSQL.
+    Backup { file: String },
+    /// Restores a backup into the database named by --db, which must be empty (a SQLite
+    /// backup is copied into place: stop the server first; a JSON Lines backup is imported).
+    Restore { file: String },
     /// Prints the head of every case's record-book chain (`NUMBER SEQ HASH`), for a district
     /// to sign off and keep.
     Heads,
@@ -120,6 +126,9 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    if let Command::Restore { file } = &cli.command {
+        return restore(&cli.db, file).await;
+    }
     let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
     match cli.command {
         Command::Serve { listen, demo, secure_cookies, public_url, submissions_per_minute } => {
@@ -138,6 +147,8 @@ async fn run(cli: Cli) -> Result<()> {
         },
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
         Command::Verify { heads } => verify(store.as_ref(), heads.as_deref()).await,
+        Command::Backup { file } => backup(store.as_ref(), &file).await,
+        Command::Restore { .. } => Ok(()),
         Command::Heads => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for h in store.chain_heads().await? {
@@ -387,4 +398,63 @@ async fn verify(store: &dyn youyue_store::Store, heads: Option<&str>) -> Result<
         eprintln!("{p}");
     }
     std::process::exit(1);
+}
+
+/// `youyue backup FILE`.
+async fn backup(store: &dyn youyue_store::Store, file: &str) -> Result<()> {
+    if std::path::Path::new(file).exists() {
+        anyhow::bail!("{file} exists already: a backup never overwrites a file");
+    }
+    if store.backup_file(file).await? {
+        eprintln!("backed up to {file} (a SQLite database; restore with `youyue --db sqlite://NEW restore {file}`)");
+        return Ok(());
+    }
+    export(store, Some(file)).await?;
+    eprintln!("backed up to {file} (JSON Lines; restore with `youyue --db postgres://… restore {file}` into an empty database)");
+    Ok(())
+}
+
+/// The file a `sqlite://` URL names (without its query).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+/// `youyue restore FILE`: a SQLite backup is copied into place (then migrated and checked);
+/// JSON Lines are imported. Either way only into an empty database.
+async fn restore(db: &str, file: &str) -> Result<()> {
+    let mut head = [0u8; 16];
+    let n = std::io::Read::read(&mut std::fs::File::open(file).with_context(|| format!("opening {file}"))?, &mut head)?;
+    let is_sqlite = n == 16 && &head == b"SQLite format 3\0";
+    if is_sqlite {
+        let Some(target) = sqlite_path(db) else {
+            anyhow::bail!(
+                "{file} is a SQLite backup: restore it into a sqlite:// database, or export it and import that"
+            );
+        };
+        if std::path::Path::new(target).exists() {
+            let store = youyue_store::open(db).await?;
+            if !store.is_empty().await? {
+                anyhow::bail!("{target} already holds data: restore into a new file");
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{target}{suffix}"));
+        }
+        std::fs::copy(file, target).with_context(|| format!("copying {file} to {target}"))?;
+    } else {
+        let store = youyue_store::open(db).await.with_context(|| format!("opening {}", redact(db)))?;
+        if !store.is_empty().await? {
+            anyhow::bail!("{} already holds data: restore into an empty database", redact(db));
+        }
+        import(store.as_ref(), file).await?;
+    }
+    // Opening migrates an older backup; the chains say whether it arrived whole.
+    let store = youyue_store::open(db).await?;
+    let report = store.verify_chains().await?;
+    if !report.problems.is_empty() {
+        anyhow::bail!("restored, but {} record books fail their chains: run `youyue verify`", report.problems.len());
+    }
+    eprintln!("restored {file}: {} cases, {} record entries, chains intact", report.cases, report.entries);
+    Ok(())
 }

@@ -205,3 +205,106 @@ async fn verify_names_the_edited_entry(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 both!(verify_names_the_edited_entry);
+
+/// `youyue backup` while the server takes submissions, then `youyue restore` into a new
+/// database: the copy is consistent (chains intact, every case exactly as in the source),
+/// and a backup never overwrites a file nor a restore a database that holds data.
+async fn backup_under_load_and_restore(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("district.jsonl");
+    std::fs::write(&file, figures_jsonl()).unwrap();
+    ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_youyue"))
+        .args([
+            "--db",
+            &db.url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--submissions-per-minute",
+            "100000",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Four workers submit as fast as they can while the backup runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for w in 0..4 {
+        let (client, stop) = (client.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = client
+                    .post(format!("http://127.0.0.1:{port}/api/v1/public/cases"))
+                    .json(&serde_json::json!({"union":"jd.a.x","kind":"claim","description":format!("工资 {w}-{n}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+                n += 1;
+            }
+            n
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let backup = dir.path().join("backup");
+    let backup = backup.to_str().unwrap();
+    ok(&youyue(&db.url, &["backup", backup]));
+    let refused = youyue(&db.url, &["backup", backup]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("exists already"));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut submitted = 0;
+    for l in load {
+        submitted += l.await.unwrap();
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(submitted > 20, "the load ran ({submitted} submissions)");
+
+    let target = TestDb::new(backend).await;
+    let restored = youyue(&target.url, &["restore", backup]);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(String::from_utf8_lossy(&restored.stderr).contains("chains intact"));
+    let again = youyue(&target.url, &["restore", backup]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already holds data"));
+    // Every case in the copy is in the source as it is there (cases were only added since).
+    let source = ok(&youyue(&db.url, &["export"]));
+    let copy = ok(&youyue(&target.url, &["export"]));
+    let cases = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines().filter(|l| l.contains("\"type\":\"case\"")).map(str::to_owned).collect()
+    };
+    let (source_cases, copy_cases) = (cases(&source), cases(&copy));
+    assert!(
+        copy_cases.len() > 10 && copy_cases.len() <= source_cases.len(),
+        "{} of {}",
+        copy_cases.len(),
+        source_cases.len()
+    );
+    for c in &copy_cases {
+        assert!(source_cases.contains(c), "a case differs in the copy: {c}");
+    }
+    // The record books too: each copied case's entries are the source's first entries.
+    let records = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines().filter(|l| l.contains("\"type\":\"record\"")).map(str::to_owned).collect()
+    };
+    let source_records = records(&source);
+    let copy_records = records(&copy);
+    assert!(copy_records.len() >= copy_cases.len(), "every case has its record book");
+    for r in copy_records {
+        assert!(source_records.contains(&r), "a record entry differs in the copy: {r}");
+    }
+    assert!(ok(&youyue(&target.url, &["verify"])).contains("all intact"));
+}
+both!(backup_under_load_and_restore);
