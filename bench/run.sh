@@ -16,6 +16,7 @@
 #   BENCH_SCENARIOS=all        or e.g. inbox,search
 #   BENCH_RECORDS=1            generate record books (0: only the import's own entry per case)
 #   BENCH_PG=1                 also PostgreSQL, at BENCH_PG_URL (postgres://postgres@127.0.0.1:5432)
+#   BENCH_SQLITE=0             skip SQLite (with BENCH_PG=1: PostgreSQL only)
 #   BENCH_KEEP=1               keep the temporary directory (data file, databases, logs)
 set -euo pipefail
 
@@ -60,8 +61,10 @@ DATA_MIB=$(mib $(( $(stat -c %s "$TMP/province.jsonl") / 1024 )))
 LINES=$(wc -l < "$TMP/province.jsonl")
 
 PASSWORD="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-BACKENDS=(sqlite)
+BACKENDS=()
+if [ "${BENCH_SQLITE:-1}" = 1 ]; then BACKENDS+=(sqlite); fi
 if [ "${BENCH_PG:-0}" = 1 ]; then BACKENDS+=(postgres); fi
+if [ ${#BACKENDS[@]} = 0 ]; then echo "no backend: BENCH_SQLITE=0 needs BENCH_PG=1" >&2; exit 2; fi
 
 for BACKEND in "${BACKENDS[@]}"; do
   if [ "$BACKEND" = sqlite ]; then
@@ -99,10 +102,13 @@ for BACKEND in "${BACKENDS[@]}"; do
   BENCH_TOKEN=$(BENCH_PASSWORD=$PASSWORD "$BENCH" token --url "$URL" --username bench.admin)
 
   OUT="bench/results/RESULTS-$SIZE-$BACKEND"
+  # Other work on the machine (builds) shows in the load average: keep it with the figures.
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "== running $SCENARIOS at c=$CONCURRENCY, ${SECONDS_PER_CELL} s each" >&2
   "$BENCH" run --url "$URL" --pid "$SERVER_PID" --scenarios "$SCENARIOS" --concurrency "$CONCURRENCY" \
     --seconds "$SECONDS_PER_CELL" --out "$OUT.json" --markdown "$TMP/table.md" > /dev/null
   END_RSS=$(mib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")")
+  LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
   # The server colours its log even into a file: strip the escapes before reading it.
   sed 's/\x1b\[[0-9;]*m//g' "$TMP/server.err" > "$TMP/server.log"
   SERVER_ERRORS=$(grep -c -E "^[^ ]+ +(ERROR|WARN) " "$TMP/server.log" || true)
@@ -126,6 +132,7 @@ for BACKEND in "${BACKENDS[@]}"; do
     echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)"
     echo "- $BACKEND: $([ "$BACKEND" = sqlite ] && echo "file in $TMP (temporary)" || psql "$PG_URL/postgres" -tAc "SHOW server_version" | sed 's/^/PostgreSQL /')"
     echo "- the load runner runs on the same machine and shares its cores with the server"
+    echo "- load average (1, 5, 15 min) before the requests: $LOAD_BEFORE; after: $LOAD_AFTER (the runner and server add about 2; more is other work)"
     echo
     echo "## Data and start"
     echo
