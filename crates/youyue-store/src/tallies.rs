@@ -138,10 +138,16 @@ async fn retally_case(conn: &mut Conn, old: Option<(i64, &CaseRecord)>, new: Opt
     let cal = if needs_calendar { calendar_conn(conn).await? } else { WorkCalendar::default() };
     let mut delta = TallyDelta::default();
     let mut above = TallyDelta::default();
+    // A change within one union (the usual case) reads its path once.
+    let mut path: Option<(i64, String)> = None;
     for (side, sign) in [(old_facts, -1), (new_facts, 1)] {
         if let Some((union_id, facts)) = side {
-            let path = union_path_conn(conn, union_id).await?;
-            delta.add_case(&mut above, &path, &facts, &cal, sign);
+            if path.as_ref().is_none_or(|(id, _)| *id != union_id) {
+                path = Some((union_id, union_path_conn(conn, union_id).await?));
+            }
+            if let Some((_, p)) = &path {
+                delta.add_case(&mut above, p, &facts, &cal, sign);
+            }
         }
     }
     delta.absorb(above);

@@ -505,22 +505,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 .iter()
                 .filter(|c| {
                     let r = &c.record;
-                    matches(
-                        &figure.filter(period),
-                        &CaseFacts {
-                            kind: r.kind,
-                            channel: r.channel,
-                            status: r.status,
-                            people: r.people,
-                            opened_at: r.opened_at,
-                            closed_at: r.closed_at,
-                            accepted_at: r.accepted_at,
-                            amount_recovered: r.amount_recovered,
-                            adopted: r.adopted,
-                            rating: r.rating,
-                            due_on: r.due_on,
-                        },
-                    )
+                    matches(&figure.filter(period), &CaseFacts::from(r))
                 })
                 .count();
             assert_eq!(reference, page.cases.len(), "{figure}: SQL and the domain's filter disagree");
