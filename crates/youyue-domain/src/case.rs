@@ -105,6 +105,13 @@ impl FieldError {
     }
 }
 
+/// Text as stored and searched: Unicode NFC, so that the same name typed on two phones
+/// (a precomposed or a combining accent, say) is one name, and a search finds it.
+pub fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
 /// Checks free text: `required` refuses blank text; nothing is ever cut to fit.
 pub fn check_text(field: &'static str, text: &str, max_chars: usize, required: bool) -> Result<(), FieldError> {
     if required && text.trim().is_empty() {
@@ -219,5 +226,15 @@ mod tests {
         assert!(check_text("title", "  ", 10, true).is_err());
         assert!(check_text("title", "工资", 2, true).is_ok());
         assert!(check_text("title", "工资拖欠", 2, true).is_err());
+    }
+}
+
+#[cfg(test)]
+mod nfc_tests {
+    #[test]
+    fn composed_and_decomposed_are_one_text() {
+        // "é" as one code point and as "e" + combining acute; Chinese is unchanged.
+        assert_eq!(super::nfc("Jos\u{65}\u{301} 刘师傅"), "Jos\u{e9} 刘师傅");
+        assert_eq!(super::nfc("Jos\u{e9}"), "Jos\u{e9}");
     }
 }

@@ -47,6 +47,11 @@ pub enum Command {
         rating: i64,
         comment: Option<String>,
     },
+    /// The worker's name and contact removed for good (their right to erasure); the case,
+    /// its text and its figures stay.
+    Anonymise {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -60,6 +65,7 @@ impl Command {
             Command::Explain { .. } => Action::Explain,
             Command::Reopen { .. } => Action::Reopen,
             Command::Rate { .. } => Action::Rate,
+            Command::Anonymise { .. } => Action::Anonymise,
         }
     }
 }
@@ -211,6 +217,13 @@ pub fn apply(
             new.rating_comment = None;
             new.rated_at = None;
             new.supervised_due_on = None;
+        }
+        Command::Anonymise { reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            extra.insert("reason".into(), reason.into());
+            extra.insert("personal_details_removed".into(), true.into());
+            new.worker_name = None;
+            new.contact = None;
         }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;

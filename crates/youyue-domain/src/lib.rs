@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod figures;
 pub mod money;
 pub mod number;
+pub mod retention;
 pub mod stats;
 pub mod studio;
 pub mod tally;

@@ -36,6 +36,7 @@ string_enum!(
         Explain = "explain" / "解释",
         Reopen = "reopen" / "重新办理",
         Rate = "rate" / "评价",
+        Anonymise = "anonymise" / "匿名化",
     }
 );
 
@@ -93,6 +94,9 @@ pub fn transition(
         Action::Resolve | Action::Explain => matches!(role, Handler | Chair | Admin),
         Action::Reopen => matches!(role, Chair | Admin),
         Action::Rate => role == Worker,
+        // A worker's right to have their personal data removed, met without deleting the
+        // case: its figures stay.
+        Action::Anonymise => matches!(role, Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -121,6 +125,7 @@ pub fn transition(
         (Action::Rate, Resolved | Explained) if rated => Err(WorkflowError::AlreadyRated),
         (Action::Rate, Resolved | Explained) => Ok(status),
         (Action::Rate, _) => wrong("a case is rated once it is closed"),
+        (Action::Anonymise, _) => Ok(status),
     }
 }
 
@@ -160,7 +165,10 @@ mod tests {
                         let a = Actor { role: *role, is_assigned_handler: assigned };
                         if let Ok(next) = transition(a, *action, *status, assigned, false) {
                             if status.is_closed()
-                                && !matches!(action, Action::Reopen | Action::Note | Action::Rate | Action::Register)
+                                && !matches!(
+                                    action,
+                                    Action::Reopen | Action::Note | Action::Rate | Action::Register | Action::Anonymise
+                                )
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");
                             }

@@ -5,20 +5,58 @@
 //! - A worker account sees only the cases it raised.
 //! - Something a caller may not see is reported as not found, so that its existence does
 //!   not leak; something they may see but not do is forbidden.
+//! - A wellbeing case (a psychological need) is seen only by the chairs above it and the
+//!   staff member assigned to it (the counsellor); other staff do not learn it exists.
 //! - An anonymous worker's name and contact are shown only to staff of a union above the
 //!   case's own (the district, the street), never to the enterprise's own staff.
 
 use crate::error::ApiError;
 use youyue_domain::workflow::{Actor, Role};
-use youyue_domain::UnionCode;
+use youyue_domain::{Kind, UnionCode};
 use youyue_store::{Store, StoredCase, Union, User};
 
 pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
     if user.role.is_staff() {
         case.union_path.starts_with(&user.union_path)
+            && (case.record.kind != Kind::Wellbeing || user.role == Role::Chair || case.handler_id == Some(user.id))
     } else {
         case.worker_user_id == Some(user.id)
     }
+}
+
+/// The case list's filter for the caller's view of wellbeing cases: only those assigned to
+/// them, unless they are a chair (`CaseQuery::wellbeing_only_handler`).
+pub fn wellbeing_filter(user: &User) -> Option<i64> {
+    if user.role == Role::Chair || !user.role.is_staff() {
+        None
+    } else {
+        Some(user.id)
+    }
+}
+
+/// Whether reading this case must be written in its read log: a wellbeing case, or one
+/// whose worker's name or contact the caller is shown.
+pub fn reads_logged(user: &User, case: &StoredCase) -> Vec<youyue_store::ReadKind> {
+    let mut what = Vec::new();
+    if !user.role.is_staff() {
+        return what;
+    }
+    if case.record.kind == Kind::Wellbeing {
+        what.push(youyue_store::ReadKind::Case);
+    }
+    if (case.record.worker_name.is_some() || case.record.contact.is_some()) && can_see_contact(user, case) {
+        what.push(youyue_store::ReadKind::Contact);
+    }
+    what
+}
+
+/// Writes the caller's reading of a case into its read log (see `reads_logged`).
+pub async fn log_reads(store: &dyn Store, user: &User, case: &StoredCase) -> Result<(), ApiError> {
+    let now = youyue_domain::Timestamp::now();
+    for what in reads_logged(user, case) {
+        store.log_read(case.id, user.id, what, now).await?;
+    }
+    Ok(())
 }
 
 /// The case, if it exists and the caller may see it; otherwise 404.

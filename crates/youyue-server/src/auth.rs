@@ -8,6 +8,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Pass
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -16,7 +17,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use youyue_domain::Timestamp;
-use youyue_store::User;
+use youyue_store::{TokenScope, User};
 
 pub const SESSION_COOKIE: &str = "youyue_session";
 /// A staff session lasts a working day and a bit; it survives a restart (it is stored).
@@ -120,7 +121,11 @@ impl FromRequestParts<AppState> for Caller {
             let user = state.store.api_token_user(&sha256_hex(token)).await?;
             // A wrong token is an error, not an anonymous call: scripts must learn of it.
             return match user {
-                Some(u) => Ok(Caller { user: Some(u), session_token: None }),
+                // A read-only token reads: every change is a POST, PUT, PATCH or DELETE.
+                Some((_, TokenScope::Read)) if !matches!(parts.method, Method::GET | Method::HEAD) => {
+                    Err(ApiError::Forbidden("this API token may only read".into()))
+                }
+                Some((u, _)) => Ok(Caller { user: Some(u), session_token: None }),
                 None => Err(ApiError::Unauthorized),
             };
         }
@@ -184,4 +189,100 @@ impl RateLimiter {
 /// The client's address as the socket saw it.
 pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
     parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// Failed logins make the next attempt wait, longer after each failure: the first
+/// `free` failures cost nothing, then 1 s, 2 s, 4 s … up to `max_wait`. A right password
+/// clears the account's count. Per account (a guessed password) and per address (one
+/// machine trying many accounts; its `free` allowance is larger, since a whole office may
+/// log in from one NAT address). In memory, like `RateLimiter`.
+pub struct Backoff {
+    free: u32,
+    max_wait: Duration,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Backoff {
+    pub fn new(free: u32, max_wait: Duration) -> Backoff {
+        Backoff { free, max_wait, failures: Mutex::new(HashMap::new()) }
+    }
+
+    fn wait_after(&self, failures: u32) -> Duration {
+        if failures <= self.free {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.free - 1).min(20);
+        Duration::from_secs(1u64 << doublings).min(self.max_wait)
+    }
+
+    /// Seconds still to wait before `key` may try again, if any.
+    pub fn waiting(&self, key: &str) -> Option<u64> {
+        let failures = self.failures.lock().ok()?;
+        let (n, last) = failures.get(key)?;
+        let left = self.wait_after(*n).checked_sub(last.elapsed())?;
+        Some(left.as_secs().max(1))
+    }
+
+    pub fn fail(&self, key: &str) {
+        let Ok(mut failures) = self.failures.lock() else { return };
+        if failures.len() > 100_000 {
+            // Forget those whose wait is long over.
+            let limit = self.max_wait * 4;
+            failures.retain(|_, (_, last)| last.elapsed() < limit);
+        }
+        let e = failures.entry(key.to_owned()).or_insert((0, Instant::now()));
+        // A day without failures starts the count again.
+        if e.1.elapsed() > Duration::from_secs(24 * 3600) {
+            e.0 = 0;
+        }
+        e.0 = e.0.saturating_add(1);
+        e.1 = Instant::now();
+    }
+
+    pub fn clear(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(key);
+        }
+    }
+}
+
+/// TOTP second factor (RFC 6238: SHA-1, 6 digits, 30 s steps, one step of clock skew
+/// either way), as authenticator apps expect.
+pub mod totp {
+    use totp_rs::{Algorithm, Secret, TOTP};
+
+    fn of(secret_base32: &str) -> Option<TOTP> {
+        let bytes = Secret::Encoded(secret_base32.to_owned()).to_bytes().ok()?;
+        TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes).ok()
+    }
+
+    /// A new random secret, base32 (160 bits, as RFC 4226 recommends).
+    pub fn new_secret() -> String {
+        let mut b = [0u8; 20];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+        Secret::Raw(b.to_vec()).to_encoded().to_string()
+    }
+
+    /// Whether `code` is right for `secret` at `unix_seconds`.
+    pub fn checks(secret_base32: &str, code: &str, unix_seconds: u64) -> bool {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        of(secret_base32).is_some_and(|t| t.check(&code, unix_seconds))
+    }
+
+    /// The code for `secret` at `unix_seconds` (for tests and the set-up check).
+    pub fn code(secret_base32: &str, unix_seconds: u64) -> Option<String> {
+        of(secret_base32).map(|t| t.generate(unix_seconds))
+    }
+
+    /// What an authenticator app scans or is given to add the account.
+    pub fn otpauth_url(secret_base32: &str, username: &str) -> String {
+        let account: String = form_urlencoded::byte_serialize(username.as_bytes()).collect();
+        format!(
+            "otpauth://totp/youyue:{account}?secret={secret_base32}&issuer=youyue&algorithm=SHA1&digits=6&period=30"
+        )
+    }
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

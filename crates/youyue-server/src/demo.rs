@@ -152,6 +152,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         contact: None,
         worker_user_id: None,
         tracking_code_hash: None,
+        idempotency: None,
         opened_at: opened,
     };
     // The demo's cases fall in January to March of the latest such months already past.

@@ -21,6 +21,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong username or password")]
     WrongCredentials,
+    /// The password was right; the account's second factor is missing or wrong.
+    #[error("enter the 6-digit code from your authenticator app")]
+    SecondFactor,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -34,6 +37,9 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("too many attempts; wait a minute and try again")]
     TooManyRequests,
+    /// Failed logins wait longer after each failure (seconds left).
+    #[error("too many failed logins; try again in {0} seconds")]
+    LoginDelayed(u64),
     #[error("the service is briefly unavailable; try again shortly")]
     Unavailable(String),
     #[error("something went wrong on our side; it has been logged")]
@@ -67,7 +73,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::WrongCredentials | ApiError::SecondFactor => StatusCode::UNAUTHORIZED,
+            ApiError::LoginDelayed(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -84,6 +91,8 @@ impl ApiError {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Invalid { .. } => "invalid",
             ApiError::Unauthorized | ApiError::WrongCredentials => "unauthorized",
+            ApiError::SecondFactor => "second_factor",
+            ApiError::LoginDelayed(_) => "too_many_requests",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
@@ -107,6 +116,7 @@ impl ApiError {
         match self {
             ApiError::Invalid { field, .. } => Some(field.clone()),
             ApiError::BadRequest { field, .. } => field.clone(),
+            ApiError::SecondFactor => Some("totp".into()),
             _ => None,
         }
     }
@@ -121,7 +131,17 @@ impl IntoResponse for ApiError {
         }
         let body =
             ErrorBody { error: ErrorDetail { code: self.code(), message: self.public_message(), field: self.field() } };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let wait = match &self {
+            ApiError::LoginDelayed(s) => Some(*s),
+            ApiError::TooManyRequests => Some(60),
+            ApiError::Unavailable(_) => Some(5),
+            _ => None,
+        };
+        if let Some(s) = wait {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        }
+        response
     }
 }
 
@@ -133,7 +153,16 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
             StoreError::Unavailable(m) => ApiError::Unavailable(m),
             StoreError::Db(sqlx_error) => match sqlx_error {
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                    ApiError::Unavailable(sqlx_error.to_string())
+                }
+                // PostgreSQL shutting down or restarting (57P01–57P03), a broken connection
+                // (class 08), SQLite busy or locked past its timeout: the database is there
+                // again shortly, nothing was written.
+                sqlx::Error::Database(ref e)
+                    if e.code()
+                        .is_some_and(|c| c.starts_with("57P") || c.starts_with("08") || c == "5" || c == "6") =>
+                {
                     ApiError::Unavailable(sqlx_error.to_string())
                 }
                 other => ApiError::Internal(other.to_string()),

@@ -65,3 +65,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         Ok(ApiQuery(value))
     }
 }
+
+/// The `Idempotency-Key` header, if sent (its form is checked by `service::Retry`).
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.to_owned())).map_err(|_| ApiError::BadRequest {
+            field: Some("Idempotency-Key".into()),
+            message: "may hold only visible ASCII characters (a UUID, say)".into(),
+        }),
+    }
+}
+
+/// `Idempotent-Replayed: true` on an answer given again to a retry.
+pub fn replayed_header(replayed: bool) -> axum::http::HeaderMap {
+    let mut h = axum::http::HeaderMap::new();
+    if replayed {
+        h.insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    h
+}

@@ -36,10 +36,11 @@ pub struct AppState {
 
 /// Rate limits, per minute.
 pub struct Limits {
-    /// Failed logins per account.
-    pub login_account: auth::RateLimiter,
-    /// Failed logins per address.
-    pub login_address: auth::RateLimiter,
+    /// Failed logins per account: 5 free, then a doubling wait up to 15 minutes.
+    pub login_account: auth::Backoff,
+    /// Failed logins per address: 30 free (an office behind one NAT address), then the
+    /// same doubling wait.
+    pub login_address: auth::Backoff,
     /// Public case submissions per address: generous, since a whole factory may share one
     /// address behind its NAT.
     pub submit_address: auth::RateLimiter,
@@ -61,8 +62,8 @@ impl Limits {
     pub fn with_submissions_per_minute(submissions: u32) -> Limits {
         let minute = Duration::from_secs(60);
         Limits {
-            login_account: auth::RateLimiter::new(10, Duration::from_secs(15 * 60)),
-            login_address: auth::RateLimiter::new(30, minute),
+            login_account: auth::Backoff::new(5, Duration::from_secs(15 * 60)),
+            login_address: auth::Backoff::new(30, Duration::from_secs(15 * 60)),
             submit_address: auth::RateLimiter::new(submissions, minute),
             lookup_address: auth::RateLimiter::new(60, minute),
             vote_address: auth::RateLimiter::new(300, Duration::from_secs(3600)),
@@ -104,8 +105,9 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok("ok")
 }
 
-/// Raises late cases to the union above (督办) now and then every ten minutes, for as long
-/// as the server runs. A failed sweep is logged and tried again next time.
+/// Raises late cases to the union above (督办) and anonymises cases past their retention,
+/// now and then every ten minutes, for as long as the server runs. A failed sweep is logged
+/// and tried again next time.
 pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -124,6 +126,12 @@ pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
                         break;
                     }
                 }
+            }
+            // Personal details past their district's retention period are removed.
+            match service::sweep_retention(store.as_ref(), youyue_domain::Timestamp::now()).await {
+                Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "cases anonymised by retention"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
             }
         }
     })

@@ -8,13 +8,14 @@ use crate::auth::sha256_hex;
 use crate::error::ApiError;
 use crate::AppState;
 use rand::RngCore;
+use sha2::Digest;
 use std::net::IpAddr;
 use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::case::Channel;
 use youyue_domain::command::{self, Command, CommandError};
 use youyue_domain::workflow::{transition, Actor as WorkflowActor, Role};
 use youyue_domain::{tracking, Action, CaseNumber, Status, Timestamp, UnionCode};
-use youyue_store::{Actor, StoredCase, User};
+use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 /// Who the record book names: staff by username; a worker account only as "worker",
 /// since the enterprise's staff read the record book and the worker may be anonymous.
@@ -69,6 +70,58 @@ pub async fn district_deadlines(state: &AppState, union_id: i64) -> Result<comma
     }
 }
 
+/// The setting that holds a district's retention periods.
+pub fn retention_key(root_code: &str) -> String {
+    format!("retention:{root_code}")
+}
+
+/// A district's retention periods (none set: nothing is removed by itself).
+pub async fn district_retention(
+    store: &dyn youyue_store::Store,
+    root_code: &str,
+) -> Result<youyue_domain::retention::Retention, ApiError> {
+    match store.setting(&retention_key(root_code)).await? {
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored retention: {e}"))),
+        None => Ok(youyue_domain::retention::Retention::default()),
+    }
+}
+
+/// Anonymises every closed case that has outlived its district's retention period for its
+/// kind, as `system`, with the reason in the record book. Returns the case numbers.
+pub async fn sweep_retention(store: &dyn youyue_store::Store, now: Timestamp) -> Result<Vec<String>, ApiError> {
+    let mut done = Vec::new();
+    let system = WorkflowActor { role: Role::Admin, is_assigned_handler: false };
+    for district in store.top_level_unions().await? {
+        let retention = district_retention(store, district.record.code.as_str()).await?;
+        for kind in youyue_domain::Kind::ALL {
+            let (Some(before), Some(years)) = (retention.closed_before(*kind, now), retention.years(*kind)) else {
+                continue;
+            };
+            loop {
+                let batch = store.cases_past_retention(&district.path, *kind, before, 500).await?;
+                if batch.is_empty() {
+                    break;
+                }
+                for case in batch {
+                    let reason = format!("retention: personal details are kept {years} years after closing");
+                    let change = command::apply(
+                        &case.record,
+                        system,
+                        Command::Anonymise { reason },
+                        now,
+                        &command::DeadlineRules::default(),
+                    )?;
+                    store
+                        .save_change(&case, &change, case.handler_id, Actor { label: "system", user_id: None }, now)
+                        .await?;
+                    done.push(case.record.number.to_string());
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
 /// What sets a deadline for a case of `union_id`: the calendar and its district's limits.
 pub async fn deadline_rules(state: &AppState, union_id: i64) -> Result<command::DeadlineRules, ApiError> {
     Ok(command::DeadlineRules {
@@ -87,8 +140,19 @@ pub async fn assignment(state: &AppState, handler: &str) -> Result<User, ApiErro
 }
 
 /// A case registered by staff (any channel) or by a registered worker (their own).
-pub async fn register(state: &AppState, user: &User, body: &RegisterInput) -> Result<StoredCase, ApiError> {
+pub async fn register(
+    state: &AppState,
+    user: &User,
+    body: &RegisterInput,
+    key: Option<&str>,
+) -> Result<Registered, ApiError> {
     let store = state.store.as_ref();
+    let key = key.map(|k| Retry::new(&format!("user:{}", user.id), k, body)).transpose()?;
+    if let Some(k) = &key {
+        if let Some(found) = k.earlier(state).await? {
+            return Ok(Registered { case: found.case, replayed: true });
+        }
+    }
     let union = if user.role.is_staff() {
         let me = WorkflowActor { role: user.role, is_assigned_handler: false };
         transition(me, Action::Register, Status::Registered, false, false).map_err(CommandError::from)?;
@@ -112,18 +176,110 @@ pub async fn register(state: &AppState, user: &User, body: &RegisterInput) -> Re
         // A worker raises their own case online, now; channel and time are staff's to record.
         let mut d = draft(&body.case_input(), &union, Channel::Online, now)?;
         d.worker_user_id = Some(user.id);
-        return Ok(store.create_case(&d, actor(user)).await?);
+        d.idempotency = key.as_ref().map(|k| k.stored.clone());
+        return create(state, &d, actor(user), key.as_ref()).await;
     }
     let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
     d.online = body.online || body.channel == Channel::Online;
     d.scheduled = body.scheduled;
     d.immediate = body.immediate;
-    Ok(store.create_case(&d, actor(user)).await?)
+    d.idempotency = key.as_ref().map(|k| k.stored.clone());
+    create(state, &d, actor(user), key.as_ref()).await
+}
+
+/// A case just made, or the one an earlier attempt with the same idempotency key made.
+pub struct Registered {
+    pub case: StoredCase,
+    pub replayed: bool,
+}
+
+/// Stores the draft; if a concurrent attempt with the same key won, answers its case.
+async fn create(
+    state: &AppState,
+    d: &youyue_store::CaseDraft,
+    by: Actor<'_>,
+    key: Option<&Retry>,
+) -> Result<Registered, ApiError> {
+    match (state.store.create_case(d, by).await, key) {
+        (Ok(case), _) => Ok(Registered { case, replayed: false }),
+        (Err(StoreError::IdempotencyKeyUsed), Some(k)) => match k.earlier(state).await? {
+            Some(found) => Ok(Registered { case: found.case, replayed: true }),
+            None => Err(ApiError::Internal("an idempotency key is taken but its case is not found".into())),
+        },
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+/// The longest idempotency key accepted (a UUID is 36 characters).
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// A submission's idempotency key (the `Idempotency-Key` header, or the hidden field of the
+/// worker's form): a retry with the same key and the same request gets the first attempt's
+/// case, not a second one.
+pub struct Retry {
+    key: String,
+    stored: IdempotencyKey,
+}
+
+impl Retry {
+    /// `scope` keeps one sender's keys apart from another's; `request` is what was sent.
+    pub fn new(scope: &str, key: &str, request: &impl serde::Serialize) -> Result<Retry, ApiError> {
+        let bad = |m: &str| ApiError::BadRequest { field: Some("Idempotency-Key".into()), message: m.into() };
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+            return Err(bad("must be 1 to 200 characters"));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(bad("may hold only visible ASCII characters (a UUID, say)"));
+        }
+        let request = serde_json::to_string(request).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut salt = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        Ok(Retry {
+            key: key.to_owned(),
+            stored: IdempotencyKey {
+                key_hash: sha256_hex(&format!("{scope}\n{key}")),
+                request_hash: sha256_hex(&request),
+                salt: hex::encode(salt),
+            },
+        })
+    }
+
+    /// The case an earlier attempt made; refused if that attempt sent something else.
+    async fn earlier(&self, state: &AppState) -> Result<Option<youyue_store::IdempotentCase>, ApiError> {
+        match state.store.idempotent_case(&self.stored.key_hash).await? {
+            Some(found) if found.request_hash == self.stored.request_hash => Ok(Some(found)),
+            Some(_) => Err(ApiError::invalid("Idempotency-Key", "was used before for a different request")),
+            None => Ok(None),
+        }
+    }
+
+    /// The tracking code of the case this key makes: derived from the key and a stored
+    /// salt, so that a retry can be shown the code again although only its hash is stored.
+    fn tracking_code(&self, salt: &str) -> String {
+        let digest = sha2::Sha256::digest(format!("youyue tracking code\n{salt}\n{}", self.key).as_bytes());
+        let mut random = [0u8; tracking::LEN];
+        random.copy_from_slice(&digest[..tracking::LEN]);
+        tracking::format_code(random)
+    }
 }
 
 /// A worker raises a case online without an account. Returns the case and its tracking
 /// code, which is shown once and stored only as a hash.
-pub async fn submit_public(state: &AppState, body: &CaseInput, ip: IpAddr) -> Result<(StoredCase, String), ApiError> {
+///
+/// With an idempotency key, a retry of the same submission answers the first one's case and
+/// code (and is not counted against the address's limit).
+pub async fn submit_public(
+    state: &AppState,
+    body: &CaseInput,
+    ip: IpAddr,
+    key: Option<&str>,
+) -> Result<Submission, ApiError> {
+    let key = key.map(|k| Retry::new("public", k, body)).transpose()?;
+    if let Some(k) = &key {
+        if let Some(found) = k.earlier(state).await? {
+            return Ok(Submission { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true });
+        }
+    }
     if !state.limits.submit_address.hit(&ip.to_string()) {
         return Err(ApiError::TooManyRequests);
     }
@@ -131,13 +287,36 @@ pub async fn submit_public(state: &AppState, body: &CaseInput, ip: IpAddr) -> Re
     let code: UnionCode = body.union.parse().map_err(|_| no_union())?;
     let union = state.store.union_by_code(&code).await?.ok_or_else(no_union)?;
     let mut d = draft(body, &union, Channel::Online, Timestamp::now())?;
-    let mut random = [0u8; tracking::LEN];
-    rand::rngs::OsRng.fill_bytes(&mut random);
-    let tracking_code = tracking::format_code(random);
+    let tracking_code = match &key {
+        Some(k) => k.tracking_code(&k.stored.salt),
+        None => {
+            let mut random = [0u8; tracking::LEN];
+            rand::rngs::OsRng.fill_bytes(&mut random);
+            tracking::format_code(random)
+        }
+    };
     let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
     d.tracking_code_hash = Some(sha256_hex(&normalized));
-    let case = state.store.create_case(&d, Actor { label: "worker", user_id: None }).await?;
-    Ok((case, tracking_code))
+    d.idempotency = key.as_ref().map(|k| k.stored.clone());
+    match state.store.create_case(&d, Actor { label: "worker", user_id: None }).await {
+        Ok(case) => Ok(Submission { case, tracking_code, replayed: false }),
+        Err(StoreError::IdempotencyKeyUsed) => {
+            // A concurrent attempt with the same key won: answer its case.
+            let k = key.as_ref().ok_or_else(|| ApiError::Internal("a key conflict without a key".into()))?;
+            let found =
+                k.earlier(state).await?.ok_or_else(|| ApiError::Internal("an idempotency key vanished".into()))?;
+            Ok(Submission { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A worker's submission as answered: the case, its tracking code (shown once, or again
+/// to a retry with the same key), and whether this was a retry.
+pub struct Submission {
+    pub case: StoredCase,
+    pub tracking_code: String,
+    pub replayed: bool,
 }
 
 /// The case, if the number and the code belong together; otherwise one 404 for both
@@ -183,31 +362,103 @@ pub async fn rate_with_code(
     Ok(state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?)
 }
 
-/// Checks a login and opens a session. Failed attempts are counted per account and per
-/// address; past the limit even a right password waits.
-pub async fn login(state: &AppState, ip: IpAddr, username: &str, password: String) -> Result<(User, String), ApiError> {
+/// Checks a login and opens a session. Each failure makes the next attempt for the
+/// account and from the address wait longer (`auth::Backoff`); an account with a second
+/// factor also needs its current TOTP code.
+pub async fn login(
+    state: &AppState,
+    ip: IpAddr,
+    username: &str,
+    password: String,
+    totp: Option<&str>,
+) -> Result<(User, String), ApiError> {
     let account_key = username.to_lowercase();
     let address_key = ip.to_string();
     let limits = &state.limits;
-    if limits.login_account.blocked(&account_key) || limits.login_address.blocked(&address_key) {
-        return Err(ApiError::TooManyRequests);
+    if let Some(wait) = limits.login_account.waiting(&account_key).max(limits.login_address.waiting(&address_key)) {
+        return Err(ApiError::LoginDelayed(wait));
     }
+    let failed = |e: ApiError| {
+        limits.login_account.fail(&account_key);
+        limits.login_address.fail(&address_key);
+        Err(e)
+    };
     let user = state.store.user_by_username(username).await?;
     let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
     if !crate::auth::verify_password(password, hash).await {
-        limits.login_account.hit(&account_key);
-        limits.login_address.hit(&address_key);
-        return Err(ApiError::WrongCredentials);
+        return failed(ApiError::WrongCredentials);
     }
     let Some(user) = user else {
-        return Err(ApiError::WrongCredentials);
+        return failed(ApiError::WrongCredentials);
     };
+    if let Some(secret) = &user.totp_secret {
+        let right = totp.is_some_and(|code| crate::auth::totp::checks(secret, code, crate::auth::unix_now()));
+        if !right {
+            return failed(ApiError::SecondFactor);
+        }
+    }
     limits.login_account.clear(&account_key);
+    let token = open_session(state, &user).await?;
+    Ok((user, token))
+}
+
+/// Checks the caller's own password again (before a sensitive change), with the same
+/// growing wait after failures as logging in.
+/// `field` names the form or body field the password came in.
+pub async fn confirm_password(
+    state: &AppState,
+    ip: IpAddr,
+    user: &User,
+    password: String,
+    field: &'static str,
+) -> Result<(), ApiError> {
+    let account_key = user.username.to_lowercase();
+    let limits = &state.limits;
+    if let Some(wait) = limits.login_account.waiting(&account_key) {
+        return Err(ApiError::LoginDelayed(wait));
+    }
+    if !crate::auth::verify_password(password, user.password_hash.clone()).await {
+        limits.login_account.fail(&account_key);
+        limits.login_address.fail(&ip.to_string());
+        return Err(ApiError::invalid(field, "is not this account's password"));
+    }
+    Ok(())
+}
+
+/// The shortest password accepted when an account sets its own.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// An account changes its own password: every session and API token of it ends (the
+/// caller opens a new session).
+pub async fn change_password(
+    state: &AppState,
+    ip: IpAddr,
+    user: &User,
+    current: String,
+    new: String,
+) -> Result<(), ApiError> {
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ApiError::invalid("new", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    if new.chars().count() > 200 {
+        return Err(ApiError::invalid("new", "must be at most 200 characters"));
+    }
+    if new == current {
+        return Err(ApiError::invalid("new", "must differ from the current password"));
+    }
+    confirm_password(state, ip, user, current, "current").await?;
+    let hash = crate::auth::hash_password(new).await?;
+    state.store.set_password(user.id, &hash).await?;
+    Ok(())
+}
+
+/// A new session for the account; its token goes into the cookie.
+pub async fn open_session(state: &AppState, user: &User) -> Result<String, ApiError> {
     let token = crate::auth::random_token();
     let now = Timestamp::now();
     let expires = Timestamp::from_micros(now.micros() + crate::auth::SESSION_HOURS * 3_600_000_000);
     state.store.create_session(&sha256_hex(&token), user.id, now, expires).await?;
-    Ok((user, token))
+    Ok(token)
 }
 
 /// One month of the dashboard's trend.

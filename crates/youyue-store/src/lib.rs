@@ -36,6 +36,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL \"{0}\": use sqlite://FILE or postgres://…")]
     BadUrl(String),
+    /// A submission's idempotency key has made a case already: look that case up
+    /// (`Store::idempotent_case`).
+    #[error("this idempotency key has been used")]
+    IdempotencyKeyUsed,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -107,6 +111,91 @@ pub struct User {
     pub union_code: UnionCode,
     pub union_path: String,
     pub password_hash: Option<String>,
+    /// The base32 TOTP secret, once the account has turned on its second factor.
+    pub totp_secret: Option<String>,
+}
+
+/// What an API token may do: `Read` tokens only read (GET); `Write` tokens act as their
+/// account does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TokenScope> {
+        match s {
+            "read" => Some(TokenScope::Read),
+            "write" => Some(TokenScope::Write),
+            _ => None,
+        }
+    }
+}
+
+/// An API token as its owner sees it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A retry's key, as stored with the case the first attempt made. See
+/// `idempotency_keys` in migration 0010.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// SHA-256 of who sent it and the key.
+    pub key_hash: String,
+    /// SHA-256 of the request body: a key reused for a different request is refused.
+    pub request_hash: String,
+    /// Random, stored: with the key it re-derives the tracking code of a public submission.
+    pub salt: String,
+}
+
+/// A case found by the idempotency key that made it.
+#[derive(Debug, Clone)]
+pub struct IdempotentCase {
+    pub case: StoredCase,
+    pub request_hash: String,
+    pub salt: String,
+}
+
+/// What a logged read was of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadKind {
+    /// A wellbeing case's page or API view.
+    Case,
+    /// A worker's name and contact shown to staff.
+    Contact,
+    /// Personal data in a download.
+    Export,
+}
+
+impl ReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::Case => "case",
+            ReadKind::Contact => "contact",
+            ReadKind::Export => "export",
+        }
+    }
+}
+
+/// One line of a case's read log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadLogEntry {
+    pub username: String,
+    pub what: String,
+    pub at: Timestamp,
 }
 
 /// A change to an account; the parts that are None stay as they are.
@@ -150,6 +239,8 @@ pub struct CaseDraft {
     pub worker_user_id: Option<i64>,
     pub tracking_code_hash: Option<String>,
     pub opened_at: Timestamp,
+    /// Stored with the case so that a retry finds it (see `Store::idempotent_case`).
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 /// Filters of the case list. `within` is the caller's subtree path, always applied.
@@ -172,6 +263,9 @@ pub struct CaseQuery {
     pub below_union: Option<i64>,
     /// The cases behind a figure (the dashboard's drill-down).
     pub figure: Option<youyue_domain::figures::CaseFilter>,
+    /// Set for a viewer who is not a chair: wellbeing cases only if assigned to this
+    /// account (a psychological need is confidential). None: every case.
+    pub wellbeing_only_handler: Option<i64>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -242,14 +336,42 @@ pub trait Store: Send + Sync + 'static {
     /// The active user of an unexpired session.
     async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of the account but `keep` (logout everywhere, a password
+    /// change); returns how many ended.
+    async fn end_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError>;
     async fn create_api_token(
         &self,
         user_id: i64,
         name: &str,
         token_hash: &str,
+        scope: TokenScope,
         now: Timestamp,
     ) -> Result<i64, StoreError>;
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// The active account of an unrevoked token, and what the token may do.
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<(User, TokenScope)>, StoreError>;
+    /// The account's tokens, newest first.
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes one of the account's tokens; false if it has no such unrevoked token.
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool, StoreError>;
+    /// Turns the second factor on (a secret) or off (None).
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError>;
+
+    /// Closed cases of `kind` in the subtree at `path`, closed before `closed_before`, that
+    /// still hold a worker's name or contact: what a retention period anonymises. At most
+    /// `limit`, oldest first.
+    async fn cases_past_retention(
+        &self,
+        path: &str,
+        kind: Kind,
+        closed_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<StoredCase>, StoreError>;
+    /// The case a submission with this key made, if any.
+    async fn idempotent_case(&self, key_hash: &str) -> Result<Option<IdempotentCase>, StoreError>;
+    /// Records that `user_id` read something confidential of a case.
+    async fn log_read(&self, case_id: i64, user_id: i64, what: ReadKind, at: Timestamp) -> Result<(), StoreError>;
+    /// A case's read log, oldest first.
+    async fn read_log(&self, case_id: i64) -> Result<Vec<ReadLogEntry>, StoreError>;
 
     /// Numbers the case (prefix of its top-level union, China year of `opened_at`), stores
     /// it and its first record-book entry, in one transaction.

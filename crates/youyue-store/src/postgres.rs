@@ -21,7 +21,8 @@ impl SqlStore<Db> {
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            // A database that cannot be reached answers 503 after this, rather than hanging.
+            .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;

@@ -61,10 +61,11 @@ pub struct UserRow {
     pub union_code: String,
     pub union_path: String,
     pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
 }
 
 pub const USER_SELECT: &str = "SELECT s.id, s.username, s.name, s.role, s.active, s.union_id, \
-     u.code AS union_code, u.path AS union_path, s.password_hash FROM users s JOIN unions u ON u.id = s.union_id";
+     u.code AS union_code, u.path AS union_path, s.password_hash, s.totp_secret FROM users s JOIN unions u ON u.id = s.union_id";
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
@@ -79,6 +80,7 @@ impl TryFrom<UserRow> for User {
             union_id: r.union_id,
             union_path: r.union_path,
             password_hash: r.password_hash,
+            totp_secret: r.totp_secret,
         })
     }
 }

@@ -327,6 +327,11 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push(" AND c.union_id <> ");
         qb.push_bind(id);
     }
+    if let Some(me) = q.wellbeing_only_handler {
+        qb.push(" AND (c.kind <> 'wellbeing' OR c.handler_id = ");
+        qb.push_bind(me);
+        qb.push(")");
+    }
     if let Some(f) = &q.figure {
         if let Some(k) = f.kind {
             qb.push(" AND c.kind = ");
@@ -834,7 +839,48 @@ impl crate::SqlStore<Db> {
 }
 
 /// Registers a case inside the caller's transaction (see `Store::create_case`).
+/// The subtree's cases by status from the tallies, less the wellbeing cases the viewer
+/// may not see (counted through the partial index `cases_wellbeing`).
+async fn visible_status_counts(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    union_id: i64,
+    union_ids: &[i64],
+) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+    let mut counts = status_counts_conn(conn, union_id).await?;
+    let Some(me) = q.wellbeing_only_handler else { return Ok(counts) };
+    if union_ids.is_empty() {
+        return Ok(counts);
+    }
+    let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c WHERE c.kind = 'wellbeing' AND c.union_id IN (");
+    let mut ids = qb.separated(", ");
+    for id in union_ids {
+        ids.push_bind(*id);
+    }
+    qb.push(") AND (c.handler_id IS NULL OR c.handler_id <> ");
+    qb.push_bind(me);
+    qb.push(") GROUP BY c.status");
+    let hidden: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    for (status, n) in hidden {
+        if let Some(c) = counts.get_mut(&status) {
+            *c -= n;
+        }
+    }
+    Ok(counts)
+}
+
 async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) -> Result<StoredCase, StoreError> {
+    if let Some(k) = &d.idempotency {
+        // On SQLite writes are serial, so this check settles it; on PostgreSQL two
+        // concurrent attempts both pass it and the primary key refuses the second below.
+        let used: Option<i64> = sqlx::query_scalar("SELECT case_id FROM idempotency_keys WHERE key_hash = $1")
+            .bind(&k.key_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if used.is_some() {
+            return Err(StoreError::IdempotencyKeyUsed);
+        }
+    }
     let prefix: Option<Option<String>> = sqlx::query_scalar(
         "SELECT r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
     )
@@ -907,6 +953,25 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
     });
     append_entry(conn, id, &number.to_string(), d.opened_at, label, "register", false, &detail).await?;
     retally_case(conn, None, Some((d.union_id, &record))).await?;
+    if let Some(k) = &d.idempotency {
+        let stored = sqlx::query(
+            "INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&k.key_hash)
+        .bind(&k.request_hash)
+        .bind(id)
+        .bind(&k.salt)
+        .bind(Timestamp::now().micros())
+        .execute(&mut *conn)
+        .await;
+        match stored {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::IdempotencyKeyUsed)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     case_where_id(conn, id).await
 }
 
@@ -1156,25 +1221,140 @@ impl Store for crate::SqlStore<Db> {
         Ok(())
     }
 
-    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now: Timestamp) -> Result<i64, StoreError> {
-        let id = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+    async fn end_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(user_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(now.micros())
-            .fetch_one(&self.write)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.write)
             .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        scope: crate::TokenScope,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scope) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now.micros())
+        .bind(scope.as_str())
+        .fetch_one(&self.write)
+        .await?;
         Ok(id)
     }
 
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<(User, crate::TokenScope)>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as(&format!(
             "{USER_SELECT} JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active"
         ))
         .bind(token_hash)
         .fetch_optional(&self.read)
         .await?;
-        row.map(User::try_from).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let scope: String =
+            sqlx::query_scalar("SELECT scope FROM api_tokens WHERE token_hash = $1").bind(token_hash).fetch_one(&self.read).await?;
+        let scope = crate::TokenScope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("token scope \"{scope}\"")))?;
+        Ok(Some((User::try_from(row)?, scope)))
+    }
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<crate::ApiToken>, StoreError> {
+        let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, scope, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, scope, created_at, revoked_at)| {
+                Ok(crate::ApiToken {
+                    id,
+                    name,
+                    scope: crate::TokenScope::parse(&scope)
+                        .ok_or_else(|| StoreError::Corrupt(format!("token scope \"{scope}\"")))?,
+                    created_at: Timestamp::from_micros(created_at),
+                    revoked_at: revoked_at.map(Timestamp::from_micros),
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(token_id)
+            .bind(now.micros())
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_secret = $2 WHERE id = $1").bind(user_id).bind(secret).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn cases_past_retention(
+        &self,
+        path: &str,
+        kind: youyue_domain::Kind,
+        closed_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<StoredCase>, StoreError> {
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "{CASE_SELECT} WHERE u.path LIKE $1 AND c.kind = $2 AND c.status IN ('resolved', 'explained') \
+             AND c.closed_at < $3 AND (c.worker_name IS NOT NULL OR c.contact IS NOT NULL) ORDER BY c.closed_at, c.id LIMIT $4"
+        ))
+        .bind(format!("{path}%"))
+        .bind(kind.as_str())
+        .bind(closed_before.micros())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(StoredCase::try_from).collect()
+    }
+
+    async fn idempotent_case(&self, key_hash: &str) -> Result<Option<crate::IdempotentCase>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT case_id, request_hash, salt FROM idempotency_keys WHERE key_hash = $1")
+                .bind(key_hash)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let Some((case_id, request_hash, salt)) = row else { return Ok(None) };
+        let case = case_where_id(&mut conn, case_id).await?;
+        Ok(Some(crate::IdempotentCase { case, request_hash, salt }))
+    }
+
+    async fn log_read(&self, case_id: i64, user_id: i64, what: crate::ReadKind, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO read_log (case_id, user_id, what, at) VALUES ($1, $2, $3, $4)")
+            .bind(case_id)
+            .bind(user_id)
+            .bind(what.as_str())
+            .bind(at.micros())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn read_log(&self, case_id: i64) -> Result<Vec<crate::ReadLogEntry>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT u.username, r.what, r.at FROM read_log r JOIN users u ON u.id = r.user_id WHERE r.case_id = $1 ORDER BY r.id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(username, what, at)| crate::ReadLogEntry { username, what, at: Timestamp::from_micros(at) })
+            .collect())
     }
 
     async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
@@ -1224,7 +1404,7 @@ impl Store for crate::SqlStore<Db> {
         let total = match (figure_total, tally_countable(q)) {
             (Some(n), _) => n,
             (None, Some(union_id)) => {
-                let counts = status_counts_conn(&mut conn, union_id).await?;
+                let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
                 counts
                     .iter()
                     .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
@@ -1272,7 +1452,9 @@ impl Store for crate::SqlStore<Db> {
         let q = CaseQuery { status: None, ..q.clone() };
         if let Some(union_id) = tally_countable(&q) {
             if !q.open_only {
-                return status_counts_conn(&mut *self.read.acquire().await?, union_id).await;
+                let mut conn = self.read.acquire().await?;
+                let union_ids = query_union_ids(&mut conn, &q).await?;
+                return visible_status_counts(&mut conn, &q, union_id, &union_ids).await;
             }
         }
         let mut counts: std::collections::BTreeMap<String, i64> =

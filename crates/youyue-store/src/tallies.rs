@@ -389,7 +389,9 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
     use youyue_domain::figures::CaseFilter;
     let Some(f) = &q.figure else { return Ok(None) };
     let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };
-    if q.status.is_some() || q.open_only {
+    // The tallies count every case; a viewer who may not see some wellbeing cases is
+    // given the count of what the list shows.
+    if q.status.is_some() || q.open_only || q.wellbeing_only_handler.is_some() {
         return Ok(None);
     }
     // The period the filter's instants span (they are China midnights).

@@ -82,6 +82,10 @@ enum Command {
     /// Raises every case still open after its deadline to the union above (督办) once and
     /// prints their numbers (`serve` does this every ten minutes by itself).
     Supervise,
+    /// Anonymises every closed case past its district's retention period for its kind (name
+    /// and contact removed, the case and its figures kept) and prints their numbers; `serve`
+    /// does it every ten minutes.
+    Retention,
     /// Creates a staff account. The password is read from YOUYUE_PASSWORD, or generated and
     /// printed once.
     AddUser {
@@ -147,6 +151,15 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{n}");
             }
         },
+        Command::Retention => {
+            let done = youyue_server::service::sweep_retention(store.as_ref(), Timestamp::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
+            for n in done {
+                println!("{n}");
+            }
+            Ok(())
+        }
         Command::Export { file } => export(store.as_ref(), file.as_deref()).await,
         Command::Verify { heads } => verify(store.as_ref(), heads.as_deref()).await,
         Command::Backup { file } => backup(store.as_ref(), &file).await,
@@ -338,7 +351,7 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
 }
 
 async fn add_user(store: &dyn Store, username: String, name: String, union: String, role: String) -> Result<()> {
-    check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
+    check_username(&username).map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: one of {}", Role::choices()))?;
     let union: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
     let (password, show) = match std::env::var("YOUYUE_PASSWORD") {
@@ -346,9 +359,11 @@ async fn add_user(store: &dyn Store, username: String, name: String, union: Stri
         Ok(_) => bail!("YOUYUE_PASSWORD must be at least 10 characters"),
         Err(_) => (youyue_server::auth::random_password(), true),
     };
-    let hash = youyue_server::auth::hash_password(password.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = youyue_server::auth::hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
     let rec = UserRecord { username, name, union, role, password_hash: Some(hash), active: true };
-    rec.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    rec.check().map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
     let u = store.create_user(&rec, Timestamp::now()).await?;
     if show {
         println!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);

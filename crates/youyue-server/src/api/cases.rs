@@ -19,7 +19,7 @@ use youyue_domain::{Money, Timestamp};
 use youyue_store::{CaseDraft, CaseQuery, StoredCase, Union, User};
 
 /// What a worker (or staff on their behalf) says when raising a case.
-#[derive(Deserialize, ToSchema, Clone)]
+#[derive(Deserialize, serde::Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CaseInput {
     /// The union (studio) the case is raised with, e.g. "jd.s1.e7".
@@ -45,8 +45,22 @@ pub struct CaseInput {
     pub contact: Option<String>,
 }
 
+impl CaseInput {
+    /// Every text in Unicode NFC (`youyue_domain::case::nfc`).
+    fn normalized(&self) -> CaseInput {
+        use youyue_domain::case::nfc;
+        CaseInput {
+            title: self.title.as_deref().map(nfc),
+            description: nfc(&self.description),
+            worker_name: self.worker_name.as_deref().map(nfc),
+            contact: self.contact.as_deref().map(nfc),
+            ..self.clone()
+        }
+    }
+}
+
 /// A case registered by staff: it came by hotline, mailbox, reception day or forum.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, serde::Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
     pub union: String,
@@ -118,6 +132,7 @@ fn default_title(description: &str) -> String {
 
 /// Checks what the worker wrote and makes the draft of a new case.
 pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Timestamp) -> Result<CaseDraft, ApiError> {
+    let input = &input.normalized();
     check_text("description", &input.description, MAX_TEXT_CHARS, true)?;
     let title = match opt_text("title", &input.title, MAX_TITLE_CHARS)? {
         Some(t) => t,
@@ -144,24 +159,35 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
         contact: opt_text("contact", &input.contact, MAX_SHORT_CHARS)?,
         worker_user_id: None,
         tracking_code_hash: None,
+        idempotency: None,
         opened_at,
     })
 }
 
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
 /// (staff), or a registered worker's own case.
+///
+/// With an `Idempotency-Key` header, a retry of the same request answers the case the
+/// first attempt made (header `Idempotent-Replayed: true`) instead of registering another.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = RegisterInput, tag = "cases",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters, e.g. a UUID")),
     responses((status = 201, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<RegisterInput>,
-) -> ApiResult<(StatusCode, Json<CaseView>)> {
+) -> ApiResult<(StatusCode, axum::http::HeaderMap, Json<CaseView>)> {
     let user = caller.user()?;
-    let case = crate::service::register(&state, user, &body).await?;
-    let record = state.store.record_book(case.id).await?;
-    Ok((StatusCode::CREATED, Json(CaseView::new(user, &case, Some(record), Timestamp::now()))))
+    let key = crate::extract::idempotency_key(&headers)?;
+    let made = crate::service::register(&state, user, &body, key.as_deref()).await?;
+    let record = state.store.record_book(made.case.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        crate::extract::replayed_header(made.replayed),
+        Json(CaseView::new(user, &made.case, Some(record), Timestamp::now())),
+    ))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -228,7 +254,7 @@ pub async fn list(
         open_only: p.open == Some(true),
         kind: p.kind,
         channel: p.channel,
-        text: p.q.clone(),
+        text: p.q.as_deref().map(youyue_domain::case::nfc),
         offset: (page - 1) * per_page,
         limit: per_page,
         ..CaseQuery::default()
@@ -236,6 +262,7 @@ pub async fn list(
     if !user.role.is_staff() {
         q.worker_user_id = Some(user.id);
     }
+    q.wellbeing_only_handler = access::wellbeing_filter(user);
     if let Some(code) = &p.union {
         q.union_path = Some(access::union_within(store, user, code).await?.path);
     }
@@ -258,7 +285,9 @@ pub async fn list(
         q.overdue_before = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
-    let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now)).collect();
+    // A list never carries workers' names and contacts: they are read on the case itself,
+    // where each reading is logged.
+    let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now).without_contact()).collect();
     Ok(Json(CaseList { total: found.total, page, per_page, cases }))
 }
 
@@ -274,7 +303,39 @@ pub async fn get_case(
     let user = caller.user()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
+    access::log_reads(state.store.as_ref(), user, &case).await?;
     Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReadView {
+    pub username: String,
+    /// `case` (a wellbeing case was read), `contact` (the worker's name and contact were
+    /// shown), `export`.
+    pub what: String,
+    pub at: String,
+}
+
+/// Who has read this case's confidential parts (a wellbeing case, a worker's contact), and
+/// when. For the chairs and administrators who may see the case.
+#[utoipa::path(get, path = "/api/v1/cases/{number}/reads", tag = "cases",
+    params(("number" = String, Path, description = "e.g. JD-2026-000123")),
+    responses((status = 200, body = [ReadView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn reads(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<ReadView>>> {
+    let user = caller.staff()?;
+    let case = access::visible_case(state.store.as_ref(), user, &number).await?;
+    if !user.role.manages_accounts() {
+        return Err(ApiError::Forbidden("only a chair or an administrator reads the read log".into()));
+    }
+    let log = state.store.read_log(case.id).await?;
+    Ok(Json(
+        log.into_iter().map(|r| ReadView { username: r.username, what: r.what, at: r.at.to_rfc3339_cst() }).collect(),
+    ))
 }
 
 /// The case's record book (记录簿), oldest first.
@@ -289,6 +350,9 @@ pub async fn record(
     let user = caller.staff()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
+    if case.record.kind == youyue_domain::Kind::Wellbeing {
+        state.store.log_read(case.id, user.id, youyue_store::ReadKind::Case, Timestamp::now()).await?;
+    }
     Ok(Json(record.into_iter().map(EntryView::from).collect()))
 }
 
@@ -301,6 +365,7 @@ async fn act(
 ) -> ApiResult<Json<CaseView>> {
     let saved = crate::service::apply(state, user, number, make).await?;
     let record = state.store.record_book(saved.id).await?;
+    access::log_reads(state.store.as_ref(), user, &saved).await?;
     Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))
 }
 
@@ -501,6 +566,30 @@ pub async fn reopen(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     act(&state, user, &number, |_| Ok((Command::Reopen { reason: body.reason }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnonymiseInput {
+    /// Why, e.g. "the worker asked for their data to be removed".
+    pub reason: String,
+}
+
+/// Removes the worker's name and contact from the case for good (a chair or an
+/// administrator; the worker's right to erasure). The case, its text and its figures stay;
+/// the record book says who did it and why.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/anonymise", request_body = AnonymiseInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn anonymise(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<AnonymiseInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Anonymise { reason: body.reason }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -124,7 +124,8 @@ pub struct CaseView {
     /// (`contact_hidden`).
     pub worker_name: Option<String>,
     pub contact: Option<String>,
-    /// True when the worker is anonymous and the caller's union is the case's own.
+    /// True when a name or contact was given but is not shown: the worker is anonymous and
+    /// the caller's union is the case's own, or this is a list (read the case for them).
     pub contact_hidden: bool,
     pub opened_at: String,
     pub status: Status,
@@ -155,6 +156,16 @@ fn t(v: Option<Timestamp>) -> Option<String> {
 }
 
 impl CaseView {
+    /// The view for a list: the worker's name and contact left out (`contact_hidden`).
+    pub fn without_contact(mut self) -> CaseView {
+        if self.worker_name.is_some() || self.contact.is_some() {
+            self.contact_hidden = true;
+        }
+        self.worker_name = None;
+        self.contact = None;
+        self
+    }
+
     pub fn new(user: &User, c: &StoredCase, record: Option<Vec<RecordEntry>>, now: Timestamp) -> CaseView {
         let r = &c.record;
         let staff = user.role.is_staff();

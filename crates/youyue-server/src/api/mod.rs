@@ -16,8 +16,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/session", post(session::login).delete(session::logout))
+        .route("/sessions", axum::routing::delete(session::logout_everywhere))
         .route("/me", get(session::me))
-        .route("/tokens", post(session::create_token))
+        .route("/me/password", axum::routing::put(session::change_password))
+        .route("/me/totp", post(session::new_totp).put(session::set_totp))
+        .route("/tokens", get(session::list_tokens).post(session::create_token))
+        .route("/tokens/{id}", axum::routing::delete(session::revoke_token))
         .route("/public/unions/{code}", get(public::studio))
         .route("/public/cases", post(public::submit))
         .route("/public/cases/{number}/lookup", post(public::lookup))
@@ -25,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases", get(cases::list).post(cases::register))
         .route("/cases/{number}", get(cases::get_case))
         .route("/cases/{number}/record", get(cases::record))
+        .route("/cases/{number}/reads", get(cases::reads))
         .route("/cases/{number}/accept", post(cases::accept))
         .route("/cases/{number}/assign", post(cases::assign))
         .route("/cases/{number}/notes", post(cases::note))
@@ -32,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/resolve", post(cases::resolve))
         .route("/cases/{number}/explain", post(cases::explain))
         .route("/cases/{number}/reopen", post(cases::reopen))
+        .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/unions", get(org::list_unions).post(org::create_union))
         .route("/users", get(org::list_users).post(org::create_user))
@@ -41,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/assessment", get(stats::assessment))
         .route("/assessment/weights", axum::routing::put(stats::set_weights))
         .route("/deadlines", get(stats::deadlines).put(stats::set_deadlines))
+        .route("/retention", get(stats::retention).put(stats::set_retention))
         .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/public/unions/{code}/votes", post(public::vote))
@@ -63,14 +70,15 @@ async fn not_found() -> crate::error::ApiError {
 #[openapi(
     info(title = "youyue (工会有约) API", version = "1", description = "Cases raised by workers with their union, the workflow that handles them, and the district's figures. Errors are {\"error\":{\"code\",\"message\",\"field\"}}. Staff authenticate with the session cookie from POST /api/v1/session or with `Authorization: Bearer <token>` from POST /api/v1/tokens."),
     paths(
-        session::login, session::logout, session::me, session::create_token,
+        session::login, session::logout, session::logout_everywhere, session::me, session::change_password,
+        session::new_totp, session::set_totp, session::create_token, session::list_tokens, session::revoke_token,
         public::studio, public::submit, public::lookup, public::rate, public::vote,
-        cases::list, cases::register, cases::get_case, cases::record,
-        cases::accept, cases::assign, cases::note, cases::schedule, cases::resolve, cases::explain, cases::reopen, cases::rate,
+        cases::list, cases::register, cases::get_case, cases::record, cases::reads,
+        cases::accept, cases::assign, cases::note, cases::schedule, cases::resolve, cases::explain, cases::reopen, cases::anonymise, cases::rate,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
-        stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines,
+        stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "organisation"), (name = "figures"), (name = "session")),
@@ -125,6 +133,10 @@ impl utoipa::Modify for ErrorResponses {
                 add("400", "The request does not parse: not JSON, a wrong type, an unknown or missing field.");
                 add("413", "The request body is too large.");
                 add("422", "A value is not valid; `field` names it.");
+                add(
+                    "503",
+                    "The database is briefly unavailable; nothing was changed. Try again shortly (`Retry-After`).",
+                );
                 if public || (login && method == "post") {
                     add("429", "Too many requests from this address; wait and try again.");
                 } else {

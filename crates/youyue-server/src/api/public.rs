@@ -48,17 +48,27 @@ pub struct Submitted {
 }
 
 /// A worker raises a case online, without an account.
+///
+/// With an `Idempotency-Key` header, a retry of the same request answers the case (and the
+/// tracking code) the first attempt made, with header `Idempotent-Replayed: true`.
 #[utoipa::path(post, path = "/api/v1/public/cases", request_body = CaseInput, tag = "public",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters, e.g. a UUID")),
     responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CaseInput>,
-) -> ApiResult<(StatusCode, Json<Submitted>)> {
-    let (case, tracking_code) = service::submit_public(&state, &body, peer.ip()).await?;
-    let submitted = Submitted { number: case.record.number.to_string(), tracking_code, status: case.record.status };
-    Ok((StatusCode::CREATED, Json(submitted)))
+) -> ApiResult<(StatusCode, axum::http::HeaderMap, Json<Submitted>)> {
+    let key = crate::extract::idempotency_key(&headers)?;
+    let made = service::submit_public(&state, &body, peer.ip(), key.as_deref()).await?;
+    let submitted = Submitted {
+        number: made.case.record.number.to_string(),
+        tracking_code: made.tracking_code,
+        status: made.case.record.status,
+    };
+    Ok((StatusCode::CREATED, crate::extract::replayed_header(made.replayed), Json(submitted)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -151,3 +151,41 @@ pub async fn set_deadlines(
     state.store.set_setting(&crate::service::deadlines_key(own.record.code.as_str()), &value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// The retention periods of a district: years after closing that a case keeps the worker's
+/// name and contact, per kind (null: kept until anonymised by hand).
+#[utoipa::path(get, path = "/api/v1/retention", tag = "figures",
+    responses((status = 200, body = youyue_domain::retention::Retention)))]
+pub async fn retention(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<youyue_domain::retention::Retention>> {
+    let user = caller.staff()?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    let root = state
+        .store
+        .union_by_id(own.root_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+    Ok(Json(crate::service::district_retention(state.store.as_ref(), root.record.code.as_str()).await?))
+}
+
+/// Sets the retention periods of the caller's district (administrators of a top-level
+/// union). The next sweep (every ten minutes, or `youyue retention`) anonymises what is past.
+#[utoipa::path(put, path = "/api/v1/retention", request_body = youyue_domain::retention::Retention, tag = "figures",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_retention(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiJson(r): crate::extract::ApiJson<youyue_domain::retention::Retention>,
+) -> ApiResult<axum::http::StatusCode> {
+    let user = caller.staff()?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
+        return Err(ApiError::Forbidden("only a district's administrator sets its retention periods".into()));
+    }
+    r.check()?;
+    let value = serde_json::to_value(r).map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.store.set_setting(&crate::service::retention_key(own.record.code.as_str()), &value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -17,6 +17,7 @@ use axum_extra::extract::CookieJar;
 use std::collections::HashMap;
 use youyue_store::User;
 
+mod account;
 mod assessment;
 mod dashboard;
 pub mod i18n;
@@ -42,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/track/rate", post(worker::rate))
         .route("/login", get(staff::login_form).post(staff::login))
         .route("/logout", post(staff::logout))
+        .route("/account", get(account::account))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions", post(account::logout_everywhere))
+        .route("/account/totp", post(account::set_totp))
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
@@ -206,7 +211,12 @@ fn field_message_zh(field: &str) -> Option<&'static str> {
         "rating" => "请选择一个评价。",
         "comment" => "意见不能超过 20000 字。",
         "username" => "用户名须为 1–64 位小写字母、数字或 . _ -，且未被占用。",
-        "password" => "密码至少 10 位。",
+        "password" => "请输入正确的密码（新设的密码至少 10 位）。",
+        "current" => "当前密码不对。",
+        "new" => "新密码至少 10 位，且须与当前密码不同。",
+        "again" => "两次输入的新密码不一致。",
+        "code" => "动态码不对，请输入应用上现在显示的 6 位数字。",
+        "totp" => "请输入身份验证器上的 6 位动态码。",
         "body" => "请填写正文。",
         "note" => "说明不能超过 200 字。",
         _ => return None,
@@ -217,6 +227,8 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
     match (lang, e) {
         (Lang::Zh, ApiError::WrongCredentials) => "用户名或密码不对。".into(),
         (Lang::Zh, ApiError::TooManyRequests) => "尝试次数过多，请稍等一分钟再试。".into(),
+        (Lang::Zh, ApiError::LoginDelayed(s)) => format!("登录失败次数过多，请 {s} 秒后再试。"),
+        (Lang::Zh, ApiError::SecondFactor) => "请输入身份验证器上的 6 位动态码。".into(),
         (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
         (Lang::Zh, ApiError::Forbidden(m)) => format!("您的角色不能进行此操作。（{m}）"),
         (Lang::Zh, ApiError::Conflict(m)) => {

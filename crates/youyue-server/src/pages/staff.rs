@@ -40,6 +40,9 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// The authenticator app's code, for accounts with a second factor.
+    #[serde(default)]
+    totp: String,
     #[serde(default)]
     next: String,
 }
@@ -56,7 +59,8 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    match service::login(&state, peer.ip(), form.username.trim(), form.password).await {
+    let totp = Some(form.totp.trim()).filter(|t| !t.is_empty());
+    match service::login(&state, peer.ip(), form.username.trim(), form.password, totp).await {
         Ok((_, token)) => {
             let cookie = auth::session_cookie(token, state.secure_cookies).to_string();
             let mut resp = Redirect::to(&local_path(Some(&form.next)).replace("/login", "/inbox")).into_response();
@@ -65,7 +69,12 @@ pub async fn login(
             }
             Ok(resp)
         }
-        Err(e @ (ApiError::WrongCredentials | ApiError::TooManyRequests)) => {
+        Err(
+            e @ (ApiError::WrongCredentials
+            | ApiError::TooManyRequests
+            | ApiError::LoginDelayed(_)
+            | ApiError::SecondFactor),
+        ) => {
             let errors = Errors::from_api(ctx.lang, &e);
             let page = LoginPage { ctx, username: form.username, next: form.next, errors };
             Ok((e.status(), render(&page)).into_response())
@@ -255,7 +264,7 @@ pub async fn inbox_query(
         within: if user.role.is_staff() { user.union_path.clone() } else { "/".into() },
         kind: Kind::parse(&p.kind),
         channel: Channel::parse(&p.channel),
-        text: Some(p.q.clone()).filter(|t| !t.trim().is_empty()),
+        text: Some(youyue_domain::case::nfc(&p.q)).filter(|t| !t.trim().is_empty()),
         sort: match p.sort.as_str() {
             "oldest" => CaseSort::Oldest,
             "due" => CaseSort::Due,
@@ -266,6 +275,7 @@ pub async fn inbox_query(
     if !user.role.is_staff() {
         q.worker_user_id = Some(user.id);
     }
+    q.wellbeing_only_handler = access::wellbeing_filter(&user);
     if p.mine == "1" {
         q.handler_id = Some(user.id);
     }
@@ -415,6 +425,7 @@ pub async fn new_case_form(ctx: Ctx, State(state): State<AppState>) -> PageResul
     let user = ctx.require_staff()?.clone();
     let mut form = RegisterForm { channel: "hotline".into(), ..RegisterForm::default() };
     form.case.people = "1".into();
+    form.case.idempotency_key = auth::random_token();
     form.union = user.union_code.to_string();
     new_case_page(ctx, &state, &user, form, Errors::default()).await
 }
@@ -459,11 +470,14 @@ pub async fn new_case(ctx: Ctx, State(state): State<AppState>, Form(form): Form<
         })
     })();
     let result = match input {
-        Ok(i) => service::register(&state, &user, &i).await,
+        Ok(i) => service::register(&state, &user, &i, form.case.key()).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.record.number)).into_response()),
+        // A wellbeing case goes to the chair: a receptionist who registered it does not
+        // see it afterwards, so they go back to the inbox.
+        Ok(made) if !access::can_see_case(&user, &made.case) => Ok(Redirect::to("/inbox").into_response()),
+        Ok(made) => Ok(Redirect::to(&format!("/cases/{}", made.case.record.number)).into_response()),
         Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. })) => {
             let errors = Errors::from_api(ctx.lang, &e);
             new_case_page(ctx, &state, &user, form, errors).await
@@ -604,6 +618,9 @@ struct CasePage {
     /// The action whose form is open (after a refusal).
     open_action: String,
     form: ActionForm,
+    /// Who read the case's confidential parts (chairs and administrators see it): user,
+    /// what, when.
+    reads: Vec<(String, String, String)>,
 }
 
 impl CasePage {
@@ -719,11 +736,33 @@ async fn case_page_with(
     } else {
         Vec::new()
     };
+    access::log_reads(store, &user, &case).await.map_err(|e| ctx.err(e))?;
+    let reads = if user.role.manages_accounts() {
+        let what = |w: &str| match (ctx.lang, w) {
+            (super::Lang::Zh, "case") => "查阅心理约事",
+            (super::Lang::Zh, "contact") => "查看联系方式",
+            (super::Lang::Zh, _) => "导出",
+            (_, w) => match w {
+                "case" => "read the wellbeing case",
+                "contact" => "saw the contact",
+                _ => "export",
+            },
+        };
+        store
+            .read_log(case.id)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+            .into_iter()
+            .map(|r| (r.username, what(&r.what).to_owned(), ctx.datetime(&r.at)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let c = CaseView::new(&user, &case, None, Timestamp::now());
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    let page = CasePage { ctx, c, union_name, record: lines, handlers, kinds, errors, open_action, form };
+    let page = CasePage { ctx, c, union_name, record: lines, handlers, kinds, errors, open_action, form, reads };
     Ok((status, render(&page)).into_response())
 }
 
@@ -771,6 +810,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         }
         Action::Explain => Command::Explain { explanation: f.explanation.clone() },
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
+        Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Assign | Action::Register | Action::Rate => return Err(ApiError::not_found("no such action")),
     })
 }

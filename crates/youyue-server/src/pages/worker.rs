@@ -81,9 +81,18 @@ pub struct CaseForm {
     pub worker_name: String,
     #[serde(default)]
     pub contact: String,
+    /// Made when the form is shown: sending the same form twice (a double tap, a retry
+    /// after the network dropped) makes one case, not two.
+    #[serde(default)]
+    pub idempotency_key: String,
 }
 
 impl CaseForm {
+    /// The form's idempotency key, if it came with one.
+    pub fn key(&self) -> Option<&str> {
+        Some(self.idempotency_key.as_str()).filter(|k| !k.is_empty())
+    }
+
     /// Every field's problem at once, so that the worker fixes them in one go. The
     /// service checks again; this only gathers the messages.
     pub fn problems(&self, lang: super::Lang) -> Errors {
@@ -157,7 +166,7 @@ async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, e
 
 pub async fn studio(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     let union = studio_union(&ctx, &state, &code).await?;
-    let form = CaseForm { people: "1".into(), ..CaseForm::default() };
+    let form = CaseForm { people: "1".into(), idempotency_key: crate::auth::random_token(), ..CaseForm::default() };
     studio_page(ctx, &state, union, form, Errors::default()).await
 }
 
@@ -184,12 +193,13 @@ pub async fn submit(
         return studio_page(ctx, &state, union, form, problems).await;
     }
     let result = match form.to_input(union.record.code.as_str()) {
-        Ok(input) => service::submit_public(&state, &input, peer.ip()).await,
+        Ok(input) => service::submit_public(&state, &input, peer.ip(), form.key()).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok((case, tracking_code)) => {
-            let page = SubmittedPage { ctx, union, number: case.record.number.to_string(), code: tracking_code };
+        Ok(made) => {
+            let page =
+                SubmittedPage { ctx, union, number: made.case.record.number.to_string(), code: made.tracking_code };
             // The code is shown once: keep the page out of caches.
             Ok(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
         }

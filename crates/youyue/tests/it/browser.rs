@@ -397,3 +397,73 @@ async fn dashboard_drill_down(backend: Backend) {
     phone.close().await.unwrap();
 }
 both!(dashboard_drill_down);
+
+/// A chair's own account in the browser: a wrong current password is named by its field,
+/// the password is changed (the other browser's login ends), the second factor turned on
+/// with the app's code and needed at the next login; a wellbeing case's page shows the chair
+/// who has read it, and a receptionist cannot open it.
+async fn account_and_confidential_cases(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let c = driver.browser(PHONE).await;
+    let other = driver.browser(DESKTOP).await;
+    login(&c, &app, "e1chair").await;
+    login(&other, &app, "e1chair").await;
+    c.goto(&app.url("/account")).await.unwrap();
+    shot(&c, &format!("{tag}-phone-account"), PHONE.0).await;
+    fill(&c, "#current", "not my password").await;
+    fill(&c, "#new", "a much longer password").await;
+    fill(&c, "#again", "a much longer password").await;
+    submit(&c, "#change-password").await;
+    assert!(text(&c, "#password .field-error").await.contains("当前密码不对"));
+    fill(&c, "#current", PASSWORD).await;
+    fill(&c, "#new", "a much longer password").await;
+    fill(&c, "#again", "a much longer password").await;
+    submit(&c, "#change-password").await;
+    assert!(text(&c, "#account-notice").await.contains("密码已修改"));
+    other.goto(&app.url("/inbox")).await.unwrap();
+    assert_eq!(other.current_url().await.unwrap().path(), "/login", "the other login has ended");
+
+    // Two-step login: the code of the secret shown on the page turns it on.
+    let secret = text(&c, "#totp-secret").await;
+    let code = youyue_server::auth::totp::code(&secret, youyue_server::auth::unix_now()).unwrap();
+    fill(&c, "#totp-code", &code).await;
+    fill(&c, "#totp-password", "a much longer password").await;
+    submit(&c, "#totp-on").await;
+    assert!(text(&c, "#totp").await.contains("已开启"));
+    shot(&c, &format!("{tag}-phone-account-totp-on"), PHONE.0).await;
+    other.goto(&app.url("/login")).await.unwrap();
+    fill(&other, "#username", "e1chair").await;
+    fill(&other, "#password", "a much longer password").await;
+    submit(&other, "#login").await;
+    assert!(text(&other, "#totp ~ .field-error").await.contains("动态码"), "the code is asked for");
+    fill(&other, "#password", "a much longer password").await;
+    let code = youyue_server::auth::totp::code(&secret, youyue_server::auth::unix_now()).unwrap();
+    fill(&other, "#totp", &code).await;
+    submit(&other, "#login").await;
+    assert!(other.current_url().await.unwrap().path().starts_with("/inbox"));
+
+    // A worker raises a wellbeing case.
+    let w = driver.browser(PHONE).await;
+    w.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
+    click(&w, "input[name=kind][value=wellbeing]").await;
+    fill(&w, "#description", "最近总是失眠，想找人聊聊").await;
+    fill(&w, "#contact", "13800001111").await;
+    submit(&w, "#submit").await;
+    let number = text(&w, "#case-number").await;
+    // The chair opens it; the case page lists that reading; a receptionist cannot open it.
+    other.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    other.refresh().await.unwrap();
+    let reads = text(&other, "#reads").await;
+    assert!(reads.contains("e1chair") && reads.contains("查阅心理约事") && reads.contains("查看联系方式"), "{reads}");
+    shot(&other, &format!("{tag}-desktop-wellbeing-case"), DESKTOP.0).await;
+    let r = driver.browser(DESKTOP).await;
+    login(&r, &app, "e1reception").await;
+    r.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    assert!(!r.source().await.unwrap().contains("失眠"), "a receptionist does not see a wellbeing case");
+    for b in [c, other, w, r] {
+        b.close().await.unwrap();
+    }
+}
+both!(account_and_confidential_cases);

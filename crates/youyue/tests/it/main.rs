@@ -10,5 +10,7 @@ mod browser;
 mod cli;
 mod exchange;
 pub mod figures;
+mod matrix;
 mod scoping;
+mod trust;
 mod workflow;

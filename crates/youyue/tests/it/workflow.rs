@@ -268,7 +268,7 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
         .await;
     assert_eq!(v["status"], "explained");
     assert!(v["closed_at"].is_string());
-    assert_eq!(v["actions"], json!(["note", "reopen"]));
+    assert_eq!(v["actions"], json!(["note", "reopen", "anonymise"]));
     // Nothing more but notes and reopening on a closed case.
     assert_error(
         &chair.post(&format!("{case}/assign"), json!({"handler":"e2handler"})).await,
@@ -367,8 +367,11 @@ async fn registered_worker_and_tokens(backend: Backend) {
     let t = admin.ok("/api/v1/tokens", json!({"name":"monthly report"}), StatusCode::CREATED).await;
     let token = t["token"].as_str().unwrap();
     let http = reqwest::Client::new();
-    let r = http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(token).send().await.unwrap();
+    let r = http.get(app.url(&format!("/api/v1/cases/{anon}"))).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // The worker's wellbeing case is the chairs' and its counsellor's, not the administrator's.
+    let r = http.get(app.url(&format!("/api/v1/cases/{number}"))).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = http.get(app.url("/api/v1/me")).bearer_auth("yy_nope").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
@@ -477,6 +480,7 @@ async fn concurrent_registrations_commit_in_groups(backend: Backend) {
             contact: None,
             worker_user_id: None,
             tracking_code_hash: None,
+            idempotency: None,
             opened_at: now,
         };
         tasks.push(tokio::spawn(async move {

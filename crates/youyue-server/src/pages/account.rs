@@ -1,0 +1,160 @@
+//! The caller's own account: change the password, log out everywhere, turn the second
+//! factor (TOTP) on or off. The same service functions as the API's `/api/v1/me/…`.
+
+use super::{render, Ctx, Errors, PageResult};
+use crate::auth;
+use crate::error::ApiError;
+use crate::service;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    totp_on: bool,
+    /// A fresh secret offered for turning the second factor on.
+    new_secret: String,
+    otpauth_url: String,
+    errors: Errors,
+    /// Which form the errors or the notice belong to.
+    form: String,
+    notice: String,
+}
+
+async fn page(ctx: Ctx, errors: Errors, form: &str, notice: &str, secret: Option<String>) -> PageResult {
+    let user = ctx.require_user()?.clone();
+    let new_secret = secret.unwrap_or_else(auth::totp::new_secret);
+    let otpauth_url = auth::totp::otpauth_url(&new_secret, &user.username);
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let page = AccountPage {
+        ctx,
+        totp_on: user.totp_secret.is_some(),
+        new_secret,
+        otpauth_url,
+        errors,
+        form: form.to_owned(),
+        notice: notice.to_owned(),
+    };
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+}
+
+pub async fn account(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let notice = match q.get("done").map(String::as_str) {
+        Some("password") => "password_changed",
+        Some("totp") => "totp_changed",
+        _ => "",
+    };
+    page(ctx, Errors::default(), "", notice, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// Changes the password; every other session ends, this browser gets a fresh one.
+pub async fn change_password(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    ctx.check_csrf(&f.csrf)?;
+    let user = ctx.require_user()?.clone();
+    if f.new != f.again {
+        let e = ApiError::invalid("again", "the two new passwords differ");
+        return {
+            let errors = Errors::from_api(ctx.lang, &e);
+            page(ctx, errors, "password", "", None).await
+        };
+    }
+    match service::change_password(&state, peer.ip(), &user, f.current, f.new).await {
+        Ok(()) => {
+            let token = service::open_session(&state, &user).await.map_err(|e| ctx.err(e))?;
+            let cookie = auth::session_cookie(token, state.secure_cookies).to_string();
+            let mut resp = Redirect::to("/account?done=password").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+        Err(e @ (ApiError::Invalid { .. } | ApiError::LoginDelayed(_))) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            page(ctx, errors, "password", "", None).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Ends every session of the account, this one too.
+pub async fn logout_everywhere(ctx: Ctx, State(state): State<AppState>, Form(f): Form<CsrfForm>) -> PageResult {
+    ctx.check_csrf(&f.csrf)?;
+    let user = ctx.require_user()?.clone();
+    state.store.end_sessions(user.id, None).await.map_err(|e| ctx.err(e.into()))?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TotpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    /// Empty: turn the second factor off.
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the second factor on (the app's current code for the offered secret) or off.
+pub async fn set_totp(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(f): Form<TotpForm>,
+) -> PageResult {
+    ctx.check_csrf(&f.csrf)?;
+    let user = ctx.require_staff()?.clone();
+    let secret = Some(f.secret.trim().to_owned()).filter(|s| !s.is_empty());
+    let result = async {
+        service::confirm_password(&state, peer.ip(), &user, f.password, "password").await?;
+        match &secret {
+            Some(s) if !auth::totp::checks(s, &f.code, auth::unix_now()) => {
+                Err(ApiError::invalid("code", "is not the app's current code for this secret"))
+            }
+            _ => Ok(state.store.set_totp_secret(user.id, secret.as_deref()).await?),
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/account?done=totp").into_response()),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::LoginDelayed(_))) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            page(ctx, errors, "totp", "", secret).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}

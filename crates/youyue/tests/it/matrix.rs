@@ -1,0 +1,212 @@
+//! The authorization matrix, generated from the route table: every API operation the
+//! OpenAPI document lists (a test in `api_errors` holds it equal to the router) and every
+//! staff page, called by every role, on something inside the caller's subtree, outside it,
+//! and that does not exist.
+//!
+//! What must hold everywhere:
+//! - nothing answers 5xx;
+//! - without an account, no staff operation answers 2xx;
+//! - something outside the caller's subtree answers exactly as something that does not
+//!   exist: its existence is not leaked (not even as a 403), and it is never 2xx;
+//! - a worker account never gets a staff operation to succeed on another's case;
+//! - a chair reads everything inside their subtree (GET 200), and a district administrator
+//!   everything in the district.
+
+use crate::harness::{Backend, Client, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// Who calls: a username, or None for a worker without an account.
+const CALLERS: [Option<&str>; 7] =
+    [None, Some("worker1"), Some("e1reception"), Some("e1handler"), Some("e1chair"), Some("s1chair"), Some("admin")];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Inside,
+    Outside,
+    Missing,
+}
+
+/// The path with its parameters filled for the target, as seen from enterprise e1 (and its
+/// street s1): "outside" is the other street's enterprise.
+fn fill(template: &str, target: Target, inside_case: &str, outside_case: &str) -> String {
+    let (case, union, user) = match target {
+        Target::Inside => (inside_case, "jd.s1.e1", "e1handler"),
+        Target::Outside => (outside_case, "jd.s2.e1", "f1reception"),
+        Target::Missing => ("JD-2099-999999", "jd.s9.e9", "nobody"),
+    };
+    template
+        .replace("{number}", case)
+        .replace("{code}", union)
+        .replace("{username}", user)
+        .replace("{item}", "hours")
+        .replace("{id}", "999999")
+}
+
+/// Whether the target is outside this caller's subtree.
+fn is_outside_for(caller: Option<&str>) -> bool {
+    // Everyone but the district administrator lives in street s1.
+    caller != Some("admin")
+}
+
+async fn call(c: &Client, method: &Method, path: &str) -> StatusCode {
+    let url = format!("{}{path}", c.base);
+    let mut r = c.http.request(method.clone(), url);
+    if *method != Method::GET && *method != Method::DELETE {
+        r = r.json(&json!({}));
+    }
+    r.send().await.unwrap().status()
+}
+
+async fn authorization_matrix(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anon = app.anonymous();
+    let raise = |union: &'static str| {
+        let anon = &anon;
+        async move {
+            let v = anon
+                .ok(
+                    "/api/v1/public/cases",
+                    json!({"union":union,"kind":"claim","description":"矩阵测试","worker_name":"甲","contact":"1"}),
+                    StatusCode::CREATED,
+                )
+                .await;
+            v["number"].as_str().unwrap().to_owned()
+        }
+    };
+    let inside = raise("jd.s1.e1").await;
+    let outside = raise("jd.s2.e1").await;
+    let (_, doc) = anon.get("/api/v1/openapi.json").await;
+    let mut operations: Vec<(Method, String, bool)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            let method = Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+            // Operations without a security requirement are public (workers, logging in).
+            let staff = op.get("security").is_some();
+            operations.push((method, path.clone(), staff));
+        }
+    }
+    assert!(operations.len() > 40, "{} operations", operations.len());
+    // Logging out everywhere or changing the password would end the callers' sessions.
+    let session_ending = |m: &Method, p: &str| {
+        (*m == Method::DELETE && (p == "/api/v1/sessions" || p == "/api/v1/session")) || p == "/api/v1/me/password"
+    };
+
+    let mut clients = Vec::new();
+    for caller in CALLERS {
+        clients.push((caller, if let Some(u) = caller { app.login(u).await } else { app.anonymous() }));
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (method, template, staff) in &operations {
+        if session_ending(method, template) {
+            continue;
+        }
+        let has_target = template.contains('{');
+        for (caller, client) in &clients {
+            let mut status = std::collections::BTreeMap::new();
+            for target in [Target::Inside, Target::Outside, Target::Missing] {
+                if !has_target && target != Target::Inside {
+                    continue;
+                }
+                let path = fill(template, target, &inside, &outside);
+                let s = call(client, method, &path).await;
+                checked += 1;
+                status.insert(format!("{target:?}"), s);
+                let who = caller.unwrap_or("anonymous");
+                if s.is_server_error() {
+                    failures.push(format!("{who} {method} {path}: {s}"));
+                }
+                if *staff && caller.is_none() && s.is_success() {
+                    failures.push(format!("anonymous {method} {path}: {s}, wanted a refusal"));
+                }
+                if *staff
+                    && *caller == Some("worker1")
+                    && s.is_success()
+                    && *method != Method::GET
+                    && !template.contains("/tokens")
+                    && !template.starts_with("/api/v1/me")
+                    && template != "/api/v1/cases"
+                {
+                    failures.push(format!("worker1 {method} {path}: {s}, a worker account acted as staff"));
+                }
+            }
+            if has_target && *staff && caller.is_some() && is_outside_for(*caller) {
+                let (out, missing) = (status["Outside"], status["Missing"]);
+                let who = caller.unwrap_or("anonymous");
+                if out.is_success() {
+                    failures.push(format!("{who} {method} {template} outside: {out}, wanted a refusal"));
+                }
+                if out != missing {
+                    failures.push(format!(
+                        "{who} {method} {template}: outside answers {out} but missing answers {missing} (existence leaks)"
+                    ));
+                }
+            }
+            if *staff && *method == Method::GET && matches!(*caller, Some("e1chair" | "s1chair" | "admin")) {
+                let s = status["Inside"];
+                let who = caller.unwrap_or("anonymous");
+                // Operations that need query parameters answer 400/422 without them; none
+                // may refuse a chair.
+                if matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                    failures.push(format!("{who} GET {template} inside: {s}, a chair reads their subtree"));
+                }
+            }
+        }
+    }
+    // Pages: the same rules for every staff page (a person gets the 404 page, never the
+    // thing; without a session, the login page).
+    let pages = [
+        "/inbox",
+        "/cases/new",
+        "/cases/{number}",
+        "/dashboard",
+        "/dashboard/votes",
+        "/assessment",
+        "/assessment.xlsx",
+        "/dashboard.xlsx",
+        "/inbox.xlsx",
+        "/unions",
+        "/unions/{code}",
+        "/account",
+    ];
+    for template in pages {
+        let has_target = template.contains('{');
+        for (caller, client) in &clients {
+            let mut status = std::collections::BTreeMap::new();
+            for target in [Target::Inside, Target::Outside, Target::Missing] {
+                if !has_target && target != Target::Inside {
+                    continue;
+                }
+                let path = fill(template, target, &inside, &outside);
+                let r = client.http.get(format!("{}{path}", client.base)).send().await.unwrap();
+                let s = r.status();
+                let final_path = r.url().path().to_owned();
+                checked += 1;
+                status.insert(format!("{target:?}"), s);
+                let who = caller.unwrap_or("anonymous");
+                if s.is_server_error() {
+                    failures.push(format!("{who} page {path}: {s}"));
+                }
+                if caller.is_none() && final_path != "/login" {
+                    failures.push(format!("anonymous page {path}: {s} at {final_path}, wanted the login page"));
+                }
+            }
+            if has_target && caller.is_some() && is_outside_for(*caller) {
+                let (out, missing) = (status["Outside"], status["Missing"]);
+                let who = caller.unwrap_or("anonymous");
+                if out.is_success() || out != missing {
+                    failures.push(format!("{who} page {template}: outside {out}, missing {missing}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} calls broke the rules:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "authorization matrix ({backend:?}): {} API operations and {} pages × {} callers × inside/outside/missing: {checked} calls",
+        operations.len(),
+        pages.len(),
+        CALLERS.len()
+    );
+}
+both!(authorization_matrix);
