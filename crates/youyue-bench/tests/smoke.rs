@@ -4,11 +4,14 @@
 //! never how fast anything was.
 //!
 //! The `youyue` binary belongs to another package, whose `CARGO_BIN_EXE_youyue` this test
-//! cannot see. It asks cargo for it: `cargo build -p youyue --message-format=json` with
-//! the cargo that builds this test (`env!("CARGO")`), in the same profile, and takes the
-//! executable's path from cargo's own report. Under `cargo test --workspace` the binary
-//! is already built and this is a no-op; under `cargo test -p youyue-bench` it is built
-//! first. `YOUYUE_BIN` overrides it.
+//! cannot see. It asks cargo for it with the command that CI runs,
+//! `cargo test --workspace --no-run --message-format=json`, using the cargo that builds
+//! this test (`env!("CARGO")`) in the same profile, and takes the executable's path from
+//! cargo's own report. Under `cargo test --workspace` everything is built already with the
+//! same features, so this is a no-op (a narrower `cargo build -p youyue` would unify
+//! features differently and compile a second copy of the dependencies); under
+//! `cargo test -p youyue-bench` the workspace's tests are built first. `YOUYUE_BIN`
+//! overrides it.
 
 // The helpers outside #[test] functions fail the test the same way the tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -25,16 +28,21 @@ fn youyue_bin() -> PathBuf {
         return p.into();
     }
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "-p", "youyue", "--bin", "youyue", "--message-format=json-render-diagnostics"]);
+    cmd.args(["test", "--workspace", "--no-run", "--message-format=json-render-diagnostics"]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
     let out = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stderr(Stdio::piped()).output().unwrap();
-    assert!(out.status.success(), "cargo build -p youyue failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "cargo test --workspace --no-run failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "youyue")
+        .filter(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == "youyue"
+                && m["target"]["kind"] == serde_json::json!(["bin"])
+                && m["profile"]["test"] == false
+        })
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .expect("cargo reported no youyue executable")
 }

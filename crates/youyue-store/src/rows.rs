@@ -2,7 +2,6 @@
 //! both backends: every column is TEXT, a 64-bit integer or a boolean on both.
 
 use crate::{StoreError, StoredCase, Union, User};
-use std::sync::LazyLock;
 use youyue_domain::case::{Channel, Kind, Status, Urgency};
 use youyue_domain::exchange::{CaseRecord, RecordEntry, UnionRecord};
 use youyue_domain::time::parse_date;
@@ -302,33 +301,33 @@ impl From<&CaseRecord> for CaseColumns {
     }
 }
 
-/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at)`.
-pub static CASE_INSERT_SQL: LazyLock<String> = LazyLock::new(case_insert_sql);
-/// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at, version + 1
-/// WHERE id = $1 AND version = $2`.
-pub static CASE_UPDATE_SQL: LazyLock<String> = LazyLock::new(case_update_sql);
-
-fn case_insert_sql() -> String {
+/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at)
+/// … RETURNING id`, parameters in that order.
+pub fn case_insert_sql(b: crate::Backend) -> String {
     let cols = CASE_COLUMNS.join(", ");
     let n = CASE_COLUMNS.len();
-    let params: Vec<String> = (3..3 + n + 3).map(|i| format!("${i}")).collect();
+    let params: Vec<String> = (1..=n + 5).map(|i| b.param(i)).collect();
     format!(
-        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at) VALUES ($1, $2, {}) RETURNING id",
+        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at) VALUES ({}) RETURNING id",
         params.join(", ")
     )
 }
 
-fn case_update_sql() -> String {
+/// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,
+/// version + 1 WHERE id AND version`, parameters in that order.
+pub fn case_update_sql(b: crate::Backend) -> String {
     let n = CASE_COLUMNS.len();
-    let sets: Vec<String> = CASE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
+    let sets: Vec<String> = CASE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = {}", b.param(i + 1))).collect();
     format!(
-        "UPDATE cases SET {}, union_id = ${}, handler_id = ${}, worker_user_id = ${}, updated_at = ${}, \
-         version = version + 1 WHERE id = $1 AND version = $2",
+        "UPDATE cases SET {}, union_id = {}, handler_id = {}, worker_user_id = {}, updated_at = {}, \
+         version = version + 1 WHERE id = {} AND version = {}",
         sets.join(", "),
-        n + 3,
-        n + 4,
-        n + 5,
-        n + 6
+        b.param(n + 1),
+        b.param(n + 2),
+        b.param(n + 3),
+        b.param(n + 4),
+        b.param(n + 5),
+        b.param(n + 6),
     )
 }
 

@@ -5,7 +5,7 @@
 // sums cast to BIGINT (PostgreSQL widens SUM(bigint) to numeric).
 
 use crate::rows::{
-    CaseColumns, CASE_INSERT_SQL, CASE_UPDATE_SQL, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT,
+    CaseColumns, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT,
     UNION_SELECT, USER_SELECT,
 };
 use crate::{
@@ -20,6 +20,10 @@ use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRe
 use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::stats::Stats;
 use youyue_domain::{CaseNumber, Money, Period, Status, Timestamp, UnionCode};
+
+/// The case row's insert and update in this backend's parameters (`Backend::param`).
+static CASE_INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::rows::case_insert_sql(BACKEND));
+static CASE_UPDATE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::rows::case_update_sql(BACKEND));
 
 type Conn = <Db as Database>::Connection;
 type Query<'q> = sqlx::query::Query<'q, Db, <Db as Database>::Arguments<'q>>;
@@ -686,12 +690,14 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     st.touched.insert(number, (old.id, false, None));
                 }
                 Some(old) => {
-                    let q = sqlx::query(&CASE_UPDATE_SQL).bind(old.id).bind(old.version);
+                    let q = sqlx::query(&CASE_UPDATE_SQL);
                     bind_case(q, &cols)
                         .bind(union_id)
                         .bind(handler_id)
                         .bind(worker_id)
                         .bind(now.micros())
+                        .bind(old.id)
+                        .bind(old.version)
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| db(e.into()))?;
@@ -881,13 +887,16 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
             return Err(StoreError::IdempotencyKeyUsed);
         }
     }
-    let prefix: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
+    // The union's code and path and its district's case prefix, in one read: a registration
+    // is the hot write path (see bench/README.md), every statement counts.
+    let union: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.code, u.path, r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
     )
     .bind(d.union_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let prefix = prefix.ok_or_else(|| StoreError::invalid("union", "no such union"))?.unwrap_or_default();
+    let (union_code, union_path, prefix) = union.ok_or_else(|| StoreError::invalid("union", "no such union"))?;
+    let prefix = prefix.unwrap_or_default();
     let year = chrono::Datelike::year(&d.opened_at.to_cst());
     let seq: i64 = sqlx::query_scalar(
         "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
@@ -898,7 +907,6 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
     .fetch_one(&mut *conn)
     .await?;
     let number = CaseNumber::new(&prefix, year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let union_code: String = sqlx::query_scalar("SELECT code FROM unions WHERE id = $1").bind(d.union_id).fetch_one(&mut *conn).await?;
     let record = CaseRecord {
         number: number.clone(),
         union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.clone()))?,
@@ -952,7 +960,7 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
         }
     });
     append_entry(conn, id, &number.to_string(), d.opened_at, label, "register", false, &detail).await?;
-    retally_case(conn, None, Some((d.union_id, &record))).await?;
+    retally_case_in(conn, None, Some((d.union_id, &record)), Some((d.union_id, &union_path))).await?;
     if let Some(k) = &d.idempotency {
         let stored = sqlx::query(
             "INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -972,7 +980,21 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
             Err(e) => return Err(e.into()),
         }
     }
-    case_where_id(conn, id).await
+    if d.worker_user_id.is_some() {
+        // The worker account's username comes with the stored case.
+        return case_where_id(conn, id).await;
+    }
+    // Everything a re-read would return is known: a new case is version 1 with one entry.
+    Ok(StoredCase {
+        id,
+        version: 1,
+        union_id: d.union_id,
+        union_path,
+        handler_id: None,
+        worker_user_id: None,
+        record_len: 1,
+        record,
+    })
 }
 
 
@@ -988,12 +1010,14 @@ async fn save_change_conn(
 ) -> Result<StoredCase, StoreError> {
     if change.case != case.record || handler_id != case.handler_id {
         let cols = CaseColumns::from(&change.case);
-        let q = sqlx::query(&CASE_UPDATE_SQL).bind(case.id).bind(case.version);
+        let q = sqlx::query(&CASE_UPDATE_SQL);
         let done = bind_case(q, &cols)
             .bind(case.union_id)
             .bind(handler_id)
             .bind(case.worker_user_id)
             .bind(now.micros())
+            .bind(case.id)
+            .bind(case.version)
             .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 0 {

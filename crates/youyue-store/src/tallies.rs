@@ -17,7 +17,7 @@ fn tally_upsert_sql(rows: usize) -> String {
     let width = 3 + cols.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
+            let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
@@ -33,7 +33,7 @@ fn tally_upsert_sql(rows: usize) -> String {
 fn hours_upsert_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=6).map(|i| format!("${}", r * 6 + i)).collect();
+            let p: Vec<String> = (1..=6).map(|i| BACKEND.param(r * 6 + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
@@ -132,6 +132,16 @@ async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, Store
 /// Moves a case's contribution from `old` to `new` (either may be absent), inside the
 /// caller's transaction. Each side is the union's id and the case.
 async fn retally_case(conn: &mut Conn, old: Option<(i64, &CaseRecord)>, new: Option<(i64, &CaseRecord)>) -> Result<(), StoreError> {
+    retally_case_in(conn, old, new, None).await
+}
+
+/// `retally_case` with a union's path the caller has read already.
+async fn retally_case_in(
+    conn: &mut Conn,
+    old: Option<(i64, &CaseRecord)>,
+    new: Option<(i64, &CaseRecord)>,
+    known_path: Option<(i64, &str)>,
+) -> Result<(), StoreError> {
     let old_facts = old.map(|(u, r)| (u, CaseFacts::from(r)));
     let new_facts = new.map(|(u, r)| (u, CaseFacts::from(r)));
     let needs_calendar = old_facts.iter().chain(new_facts.iter()).any(|(_, f)| f.accepted_at.is_some());
@@ -139,7 +149,7 @@ async fn retally_case(conn: &mut Conn, old: Option<(i64, &CaseRecord)>, new: Opt
     let mut delta = TallyDelta::default();
     let mut above = TallyDelta::default();
     // A change within one union (the usual case) reads its path once.
-    let mut path: Option<(i64, String)> = None;
+    let mut path: Option<(i64, String)> = known_path.map(|(id, p)| (id, p.to_owned()));
     for (side, sign) in [(old_facts, -1), (new_facts, 1)] {
         if let Some((union_id, facts)) = side {
             if path.as_ref().is_none_or(|(id, _)| *id != union_id) {

@@ -494,6 +494,8 @@ async fn concurrent_registrations_commit_in_groups(backend: Backend) {
             Ok(c) => {
                 let book = store.record_book(c.id).await.unwrap();
                 assert_eq!(book.len(), 1, "{}", c.record.number);
+                // What create_case answers (built without a re-read) is what is stored.
+                assert_eq!(store.case_by_number(&c.record.number).await.unwrap().as_ref(), Some(&c));
                 numbers.push(c.record.number.seq());
             }
             Err(youyue_store::StoreError::Invalid { field, .. }) => {
