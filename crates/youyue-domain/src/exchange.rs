@@ -370,7 +370,8 @@ impl Line {
         }
     }
 
-    /// The line as export writes it: the object with its `type` first.
+    /// The line as export writes it: one JSON object with its `type` (keys in alphabetical order;
+    /// import does not care about their order).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         let (ty, v) = match self {
             Line::Union(u) => ("union", serde_json::to_value(u)?),
@@ -430,6 +431,62 @@ mod tests {
         }
         assert!(Line::parse(r#"{"type":"ticket"}"#).unwrap_err().starts_with("type:"));
         assert!(Line::parse("[1]").is_err());
+    }
+
+    /// The fuzzer's corpus (`fuzz/corpus/import_line`, kept in the repository) replayed
+    /// without libFuzzer, so that every `cargo test` checks what the fuzzer checks on every
+    /// input it found interesting: no panic, and whatever parses survives export and import.
+    #[test]
+    fn the_fuzz_corpus_round_trips() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/import_line");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+            checked += 1;
+            let Ok(line) = Line::parse(text) else { continue };
+            let json = line.to_json().unwrap();
+            assert!(!json.contains(['\n', '\r']), "{json}");
+            assert_eq!(Line::parse(&json), Ok(line.clone()), "input {text:?} exported as {json}");
+            assert_eq!(line.to_json().unwrap(), Line::parse(&json).unwrap().to_json().unwrap());
+        }
+        assert!(checked > 1000, "the corpus is there ({checked} inputs)");
+    }
+
+    /// Found by `fuzz/` (target `import_line`): a time that is year 9999 in UTC but 10000 in
+    /// China time (or becomes so when its leap second is counted) was accepted, and export
+    /// wrote it as `+10000-01-01T…`, which import refuses.
+    #[test]
+    fn times_past_the_end_of_year_9999_in_china_are_refused() {
+        let at = |t: &str| {
+            format!(r#"{{"type":"bulletin","union":"jd","title":"t","body":"b","posted_by":"a","posted_at":"{t}"}}"#)
+        };
+        for last in ["9999-12-31T15:59:59.999999Z", "9999-12-31T23:59:59+08:00", "1000-01-01T00:00:00+08:00"] {
+            let line = Line::parse(&at(last)).unwrap();
+            assert_eq!(Line::parse(&line.to_json().unwrap()).unwrap(), line, "{last}");
+        }
+        for past in [
+            "9999-12-31T16:00:00Z",
+            "9999-12-31T21:59:59.999999Z",
+            "9999-12-31T08:00:00-08:00",
+            "9999-12-31T15:59:60.999999Z",
+        ] {
+            assert!(Line::parse(&at(past)).unwrap_err().starts_with("posted_at:"), "{past}");
+        }
+    }
+
+    /// Found by `fuzz/` (target `import_line`): without correctly rounded number parsing a
+    /// number in a setting or a record's detail came back 1 ULP off after export and import.
+    #[test]
+    fn numbers_in_json_values_come_back_exactly() {
+        for text in [
+            r#"{"type":"setting","key":"k","value":123456789012345678901}"#,
+            r#"{"type":"setting","key":"k","value":{"es":33133333333333333333333333333333333333333333333333330.5}}"#,
+            r#"{"type":"record","case":"JD-2022-000001","seq":3,"at":"2022-02-10T11:00:00+08:00","actor":"a","action":"note","detail":{"n":123456789012345678901}}"#,
+        ] {
+            let line = Line::parse(text).unwrap();
+            assert_eq!(Line::parse(&line.to_json().unwrap()).unwrap(), line, "{text}");
+        }
     }
 
     #[test]

@@ -52,10 +52,13 @@ impl Timestamp {
         if t.nanosecond() % 1000 != 0 {
             return Err(TimeError::TooPrecise(s.to_owned()));
         }
-        if !(1000..=9999).contains(&t.with_timezone(&Utc).year()) {
+        // The year is checked as export will write it: in China time, and after a leap
+        // second has become the next second (9999-12-31T15:59:60Z is already year 10000).
+        let ts = Timestamp(t.timestamp_micros());
+        if !(1000..=9999).contains(&ts.to_cst().year()) {
             return Err(TimeError::OutOfRange(s.to_owned()));
         }
-        Ok(Timestamp(t.timestamp_micros()))
+        Ok(ts)
     }
 
     pub fn to_utc(self) -> DateTime<Utc> {
