@@ -1436,11 +1436,14 @@ impl Store for crate::SqlStore<Db> {
                     .map(|(_, n)| *n)
                     .sum()
             }
-            (None, None) => {
-                let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
-                push_case_filters(&mut count, q, &union_ids);
-                count.build_query_scalar().fetch_one(&mut *conn).await?
-            }
+            (None, None) => match tally_kind_or_channel_total(&mut conn, q).await? {
+                Some(n) => n,
+                None => {
+                    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
+                    push_case_filters(&mut count, q, &union_ids);
+                    count.build_query_scalar().fetch_one(&mut *conn).await?
+                }
+            },
         };
         // A list in time order over unions that hold a tenth of the cases or more: walking the
         // newest (or oldest) cases finds a page after a few dozen rows; looking them up union

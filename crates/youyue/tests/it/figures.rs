@@ -441,6 +441,31 @@ async fn sql_matches_reference_definition(backend: Backend) {
             let page = store.list_cases(&youyue_store::CaseQuery { status: Some(*status), ..q.clone() }).await.unwrap();
             assert_eq!(page.total, fast[status.as_str()], "{code} {status}");
         }
+        // Totals narrowed only by kind or by channel come from the tallies too: the same as
+        // counting the cases (for a viewer who may not see every wellbeing case, counted).
+        let count = |q: youyue_store::CaseQuery| {
+            let store = store.clone();
+            async move {
+                let listed = store.list_cases(&youyue_store::CaseQuery { limit: 100_000, ..q }).await.unwrap();
+                (listed.total, listed.cases.len() as i64)
+            }
+        };
+        for k in youyue_domain::Kind::ALL {
+            for hidden in [None, Some(-1)] {
+                let (total, rows) =
+                    count(youyue_store::CaseQuery { kind: Some(*k), wellbeing_only_handler: hidden, ..q.clone() })
+                        .await;
+                assert_eq!(total, rows, "{code} {k} {hidden:?}");
+            }
+        }
+        for c in youyue_domain::Channel::ALL {
+            for hidden in [None, Some(-1)] {
+                let (total, rows) =
+                    count(youyue_store::CaseQuery { channel: Some(*c), wellbeing_only_handler: hidden, ..q.clone() })
+                        .await;
+                assert_eq!(total, rows, "{code} {c} {hidden:?}");
+            }
+        }
         let open = store.list_cases(&youyue_store::CaseQuery { open_only: true, ..q.clone() }).await.unwrap();
         let want: i64 =
             fast.iter().filter(|(s, _)| !youyue_domain::Status::parse(s).unwrap().is_closed()).map(|(_, n)| n).sum();
