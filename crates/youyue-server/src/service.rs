@@ -176,15 +176,13 @@ pub async fn register(
         // A worker raises their own case online, now; channel and time are staff's to record.
         let mut d = draft(&body.case_input(), &union, Channel::Online, now)?;
         d.worker_user_id = Some(user.id);
-        d.idempotency = key.as_ref().map(|k| k.stored.clone());
-        return create(state, &d, actor(user), key.as_ref()).await;
+        return Ok(create(state, d, actor(user), key.as_ref()).await?.into());
     }
     let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
     d.online = body.online || body.channel == Channel::Online;
     d.scheduled = body.scheduled;
     d.immediate = body.immediate;
-    d.idempotency = key.as_ref().map(|k| k.stored.clone());
-    create(state, &d, actor(user), key.as_ref()).await
+    Ok(create(state, d, actor(user), key.as_ref()).await?.into())
 }
 
 /// A case just made, or the one an earlier attempt with the same idempotency key made.
@@ -193,19 +191,37 @@ pub struct Registered {
     pub replayed: bool,
 }
 
-/// Stores the draft; if a concurrent attempt with the same key won, answers its case.
+impl From<Made> for Registered {
+    fn from(m: Made) -> Registered {
+        match m {
+            Made::New(case) => Registered { case, replayed: false },
+            Made::Earlier(found) => Registered { case: found.case, replayed: true },
+        }
+    }
+}
+
+/// What storing a draft came to.
+enum Made {
+    New(StoredCase),
+    /// A concurrent attempt with the same idempotency key stored its case first.
+    Earlier(youyue_store::IdempotentCase),
+}
+
+/// Stores the draft with the key, if any; a key already used answers the case it made.
 async fn create(
     state: &AppState,
-    d: &youyue_store::CaseDraft,
+    mut d: youyue_store::CaseDraft,
     by: Actor<'_>,
     key: Option<&Retry>,
-) -> Result<Registered, ApiError> {
-    match (state.store.create_case(d, by).await, key) {
-        (Ok(case), _) => Ok(Registered { case, replayed: false }),
-        (Err(StoreError::IdempotencyKeyUsed), Some(k)) => match k.earlier(state).await? {
-            Some(found) => Ok(Registered { case: found.case, replayed: true }),
-            None => Err(ApiError::Internal("an idempotency key is taken but its case is not found".into())),
-        },
+) -> Result<Made, ApiError> {
+    d.idempotency = key.map(|k| k.stored.clone());
+    match (state.store.create_case(&d, by).await, key) {
+        (Ok(case), _) => Ok(Made::New(case)),
+        (Err(StoreError::IdempotencyKeyUsed), Some(k)) => k
+            .earlier(state)
+            .await?
+            .map(Made::Earlier)
+            .ok_or_else(|| ApiError::Internal("an idempotency key is taken but its case is not found".into())),
         (Err(e), _) => Err(e.into()),
     }
 }
@@ -277,7 +293,7 @@ pub async fn submit_public(
     let key = key.map(|k| Retry::new("public", k, body)).transpose()?;
     if let Some(k) = &key {
         if let Some(found) = k.earlier(state).await? {
-            return Ok(Submission { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true });
+            return Ok(Submission::earlier(k, found));
         }
     }
     if !state.limits.submit_address.hit(&ip.to_string()) {
@@ -297,17 +313,10 @@ pub async fn submit_public(
     };
     let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
     d.tracking_code_hash = Some(sha256_hex(&normalized));
-    d.idempotency = key.as_ref().map(|k| k.stored.clone());
-    match state.store.create_case(&d, Actor { label: "worker", user_id: None }).await {
-        Ok(case) => Ok(Submission { case, tracking_code, replayed: false }),
-        Err(StoreError::IdempotencyKeyUsed) => {
-            // A concurrent attempt with the same key won: answer its case.
-            let k = key.as_ref().ok_or_else(|| ApiError::Internal("a key conflict without a key".into()))?;
-            let found =
-                k.earlier(state).await?.ok_or_else(|| ApiError::Internal("an idempotency key vanished".into()))?;
-            Ok(Submission { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true })
-        }
-        Err(e) => Err(e.into()),
+    match (create(state, d, Actor { label: "worker", user_id: None }, key.as_ref()).await?, &key) {
+        (Made::New(case), _) => Ok(Submission { case, tracking_code, replayed: false }),
+        (Made::Earlier(found), Some(k)) => Ok(Submission::earlier(k, found)),
+        (Made::Earlier(_), None) => Err(ApiError::Internal("a case made earlier without a key".into())),
     }
 }
 
@@ -317,6 +326,14 @@ pub struct Submission {
     pub case: StoredCase,
     pub tracking_code: String,
     pub replayed: bool,
+}
+
+impl Submission {
+    /// The answer to a retry: the earlier case, its code derived again from the key and the
+    /// salt stored with it.
+    fn earlier(k: &Retry, found: youyue_store::IdempotentCase) -> Submission {
+        Submission { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true }
+    }
 }
 
 /// The case, if the number and the code belong together; otherwise one 404 for both
@@ -423,6 +440,25 @@ pub async fn confirm_password(
         return Err(ApiError::invalid(field, "is not this account's password"));
     }
     Ok(())
+}
+
+/// Turns the account's second factor on (`secret` with the app's current `code` for it,
+/// which proves the app holds it) or off (`secret` None), after the password again.
+pub async fn set_second_factor(
+    state: &AppState,
+    ip: IpAddr,
+    user: &User,
+    password: String,
+    secret: Option<&str>,
+    code: &str,
+) -> Result<(), ApiError> {
+    confirm_password(state, ip, user, password, "password").await?;
+    if let Some(s) = secret {
+        if !crate::auth::totp::checks(s, code, crate::auth::unix_now()) {
+            return Err(ApiError::invalid("code", "is not the app's current code for this secret"));
+        }
+    }
+    Ok(state.store.set_totp_secret(user.id, secret).await?)
 }
 
 /// The shortest password accepted when an account sets its own.

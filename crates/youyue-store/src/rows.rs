@@ -63,8 +63,30 @@ pub struct UserRow {
     pub totp_secret: Option<String>,
 }
 
-pub const USER_SELECT: &str = "SELECT s.id, s.username, s.name, s.role, s.active, s.union_id, \
-     u.code AS union_code, u.path AS union_path, s.password_hash, s.totp_secret FROM users s JOIN unions u ON u.id = s.union_id";
+macro_rules! user_columns {
+    () => {
+        "s.id, s.username, s.name, s.role, s.active, s.union_id, u.code AS union_code, u.path AS union_path, \
+         s.password_hash, s.totp_secret"
+    };
+}
+
+pub const USER_SELECT: &str = concat!("SELECT ", user_columns!(), " FROM users s JOIN unions u ON u.id = s.union_id");
+
+/// An unrevoked API token's active account and the token's scope, in one read (every call
+/// a script makes).
+pub const TOKEN_USER_SELECT: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    ", t.scope FROM users s JOIN unions u ON u.id = s.union_id JOIN api_tokens t ON t.user_id = s.id \
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active"
+);
+
+#[derive(sqlx::FromRow)]
+pub struct TokenUserRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub scope: String,
+}
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;

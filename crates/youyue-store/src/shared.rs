@@ -1276,17 +1276,12 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn api_token_user(&self, token_hash: &str) -> Result<Option<(User, crate::TokenScope)>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "{USER_SELECT} JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active"
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.read)
-        .await?;
+        let row: Option<crate::rows::TokenUserRow> =
+            sqlx::query_as(crate::rows::TOKEN_USER_SELECT).bind(token_hash).fetch_optional(&self.read).await?;
         let Some(row) = row else { return Ok(None) };
-        let scope: String =
-            sqlx::query_scalar("SELECT scope FROM api_tokens WHERE token_hash = $1").bind(token_hash).fetch_one(&self.read).await?;
-        let scope = crate::TokenScope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("token scope \"{scope}\"")))?;
-        Ok(Some((User::try_from(row)?, scope)))
+        let scope =
+            crate::TokenScope::parse(&row.scope).ok_or_else(|| StoreError::Corrupt(format!("token scope \"{}\"", row.scope)))?;
+        Ok(Some((User::try_from(row.user)?, scope)))
     }
 
     async fn api_tokens(&self, user_id: i64) -> Result<Vec<crate::ApiToken>, StoreError> {

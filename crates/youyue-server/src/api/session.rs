@@ -252,16 +252,7 @@ pub async fn set_totp(
     ApiJson(body): ApiJson<TotpChange>,
 ) -> ApiResult<StatusCode> {
     let user = caller.staff()?.clone();
-    crate::service::confirm_password(&state, peer.ip(), &user, body.password, "password").await?;
-    match &body.secret {
-        Some(secret) => {
-            let code = body.code.as_deref().unwrap_or("");
-            if !auth::totp::checks(secret, code, auth::unix_now()) {
-                return Err(ApiError::invalid("code", "is not the app's current code for this secret"));
-            }
-            state.store.set_totp_secret(user.id, Some(secret)).await?;
-        }
-        None => state.store.set_totp_secret(user.id, None).await?,
-    }
+    let code = body.code.as_deref().unwrap_or("");
+    crate::service::set_second_factor(&state, peer.ip(), &user, body.password, body.secret.as_deref(), code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -139,17 +139,7 @@ pub async fn set_totp(
     ctx.check_csrf(&f.csrf)?;
     let user = ctx.require_staff()?.clone();
     let secret = Some(f.secret.trim().to_owned()).filter(|s| !s.is_empty());
-    let result = async {
-        service::confirm_password(&state, peer.ip(), &user, f.password, "password").await?;
-        match &secret {
-            Some(s) if !auth::totp::checks(s, &f.code, auth::unix_now()) => {
-                Err(ApiError::invalid("code", "is not the app's current code for this secret"))
-            }
-            _ => Ok(state.store.set_totp_secret(user.id, secret.as_deref()).await?),
-        }
-    }
-    .await;
-    match result {
+    match service::set_second_factor(&state, peer.ip(), &user, f.password, secret.as_deref(), &f.code).await {
         Ok(()) => Ok(Redirect::to("/account?done=totp").into_response()),
         Err(e @ (ApiError::Invalid { .. } | ApiError::LoginDelayed(_))) => {
             let errors = Errors::from_api(ctx.lang, &e);

@@ -1,13 +1,9 @@
 //! The binary's contracts, run as a user runs them: `import`, `export`, `stats`, `serve`.
 
 use crate::figures::figures_jsonl;
-use crate::harness::{Backend, TestDb};
+use crate::harness::{start_server, youyue, Backend, TestDb};
 use std::io::Write;
 use std::process::{Command, Stdio};
-
-fn youyue(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_youyue")).arg("--db").arg(db).args(args).env_remove("YOUYUE_DB").output().unwrap()
-}
 
 fn ok(out: &std::process::Output) -> String {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
@@ -216,27 +212,8 @@ async fn backup_under_load_and_restore(backend: Backend) {
     std::fs::write(&file, figures_jsonl()).unwrap();
     ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_youyue"))
-        .args([
-            "--db",
-            &db.url,
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--submissions-per-minute",
-            "100000",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = start_server(&db.url, port).await;
     let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     // Four workers submit as fast as they can while the backup runs.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut load = Vec::new();

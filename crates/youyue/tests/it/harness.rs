@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use youyue_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,4 +249,31 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, f
     if let Some(f) = field {
         assert_eq!(got.1["error"]["field"], f, "body: {}", got.1);
     }
+}
+
+/// The real binary on `db`, as a user runs it.
+pub fn youyue(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_youyue")).arg("--db").arg(db).args(args).env_remove("YOUYUE_DB").output().unwrap()
+}
+
+/// `youyue serve` on `port` as its own process (public submissions unlimited), once it
+/// answers `/healthz`.
+pub async fn start_server(db: &str, port: u16) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
+        .args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--submissions-per-minute", "1000000"])
+        .env_remove("YOUYUE_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not start");
 }

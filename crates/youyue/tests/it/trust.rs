@@ -3,11 +3,11 @@
 //! concern (and every such reading logged), anonymisation that keeps the figures, and a
 //! database outage answered with 503 and recovered from.
 
-use crate::harness::{assert_error, Backend, Client, TestApp, TestDb, PASSWORD};
+use crate::harness::{assert_error, start_server, youyue, Backend, Client, TestApp, TestDb, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// POST with an `Idempotency-Key`: the status, whether the answer was replayed, the body.
@@ -79,7 +79,7 @@ async fn idempotency_keys(backend: Backend) {
 
     // The worker's form carries its key: sending the same form twice shows the same case.
     let browser = app.anonymous();
-    let (page, _) = get_form(&browser, "/s/jd.s1.e1").await;
+    let page = get_form(&browser, "/s/jd.s1.e1").await;
     let csrf = hidden(&page, "csrf");
     let key = hidden(&page, "idempotency_key");
     assert_eq!(key.len(), 64, "the form carries a fresh key");
@@ -105,48 +105,15 @@ async fn idempotency_keys(backend: Backend) {
 }
 both!(idempotency_keys);
 
-/// A page's HTML and the CSRF cookie it set, as a `cookie` header value.
-async fn get_form(c: &Client, path: &str) -> (String, String) {
-    let r = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("youyue_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap_or_default();
-    (r.text().await.unwrap(), cookie)
+/// A page's HTML (the client keeps the CSRF cookie it sets).
+async fn get_form(c: &Client, path: &str) -> String {
+    c.http.get(format!("{}{path}", c.base)).send().await.unwrap().text().await.unwrap()
 }
 
 fn hidden(html: &str, name: &str) -> String {
     let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in the form"));
     let rest = &html[at + name.len() + 15..];
     rest[..rest.find('"').unwrap()].to_owned()
-}
-
-fn youyue(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_youyue")).arg("--db").arg(db).args(args).env_remove("YOUYUE_DB").output().unwrap()
-}
-
-async fn start_server(db: &str, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
-        .args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--submissions-per-minute", "1000000"])
-        .env_remove("YOUYUE_DB")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not start");
 }
 
 /// A small deterministic generator for the kill moments (seeded from the clock, printed).
