@@ -5,9 +5,16 @@
 //! rolled back alone), one commit, one fsync. Nobody is answered before that commit
 //! returns, so every acknowledged write is as durable as with a commit of its own.
 //!
+//! Registrations are the hot path (a worker's online submission): those of a group are
+//! written together by one call (`create_cases_conn`: one insert for all the cases, one for
+//! their entries, the tallies summed), since on SQLite each statement is a round trip to the
+//! connection's thread and two thread wake-ups, which cost more than the writing itself. If
+//! that call fails as a whole, the registrations are tried again one by one, each in its own
+//! savepoint, so that only the one at fault fails.
+//!
 //! PostgreSQL groups concurrent commits in its WAL writer by itself and does not use this.
 
-use crate::StoreError;
+use crate::{Registration, StoreError, StoredCase};
 use sqlx::{Acquire, Database, Pool};
 use std::future::Future;
 use std::pin::Pin;
@@ -48,19 +55,38 @@ impl<T: Send> Reply for Pending<T> {
 
 type Job<C> = Box<dyn for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Box<dyn Reply>> + Send>;
 
+type Answer = oneshot::Sender<Result<StoredCase, StoreError>>;
+
+/// Writes registrations inside the group's transaction, answering each (see
+/// `create_cases_conn`).
+pub type RegisterMany<C> =
+    for<'c> fn(&'c mut C, &'c [Registration]) -> BoxFuture<'c, Result<Vec<Result<StoredCase, StoreError>>, StoreError>>;
+
+enum Work<C> {
+    Job(Job<C>),
+    Register(Box<Registration>, Answer),
+}
+
 /// The queue in front of the writer task.
 pub struct GroupWriter<DB: Database> {
-    queue: mpsc::Sender<Job<DB::Connection>>,
+    queue: mpsc::Sender<Work<DB::Connection>>,
 }
 
 impl<DB: Database> GroupWriter<DB> {
     /// Starts the writer task on the current Tokio runtime. It takes the pool's connection
     /// for each batch only, so other writes through the pool go on between batches; it ends
     /// when the writer is dropped.
-    pub fn start(pool: Pool<DB>) -> GroupWriter<DB> {
+    pub fn start(pool: Pool<DB>, register_many: RegisterMany<DB::Connection>) -> GroupWriter<DB> {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, jobs));
+        tokio::spawn(run(pool, jobs, register_many));
         GroupWriter { queue }
+    }
+
+    /// Registers a case in the next group transaction and answers once it is committed.
+    pub async fn register(&self, registration: Registration) -> Result<StoredCase, StoreError> {
+        let (to, answer) = oneshot::channel();
+        self.queue.send(Work::Register(Box::new(registration), to)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| not_taken())?
     }
 
     /// Runs `write` in the next group transaction and answers once it is committed.
@@ -76,25 +102,36 @@ impl<DB: Database> GroupWriter<DB> {
                 Box::new(Pending { result, to }) as Box<dyn Reply>
             })
         });
-        let stopped = || StoreError::Unavailable("the database writer has stopped".into());
-        self.queue.send(job).await.map_err(|_| stopped())?;
-        // A dropped reply means the batch failed before this write ran (its transaction could
-        // not begin, or a savepoint failed): nothing of it was committed.
-        answer.await.map_err(|_| StoreError::Unavailable("the database could not take the write; try again".into()))?
+        self.queue.send(Work::Job(job)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| not_taken())?
     }
 }
 
-async fn run<DB: Database>(pool: Pool<DB>, mut jobs: mpsc::Receiver<Job<DB::Connection>>) {
-    while let Some(first) = jobs.recv().await {
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the database writer has stopped".into())
+}
+
+/// A dropped reply means the batch failed before this write ran (its transaction could not
+/// begin, or a savepoint failed): nothing of it was committed.
+fn not_taken() -> StoreError {
+    StoreError::Unavailable("the database could not take the write; try again".into())
+}
+
+async fn run<DB: Database>(
+    pool: Pool<DB>,
+    mut queue: mpsc::Receiver<Work<DB::Connection>>,
+    register_many: RegisterMany<DB::Connection>,
+) {
+    while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
+            match queue.try_recv() {
                 Ok(j) => batch.push(j),
                 Err(_) => break,
             }
         }
         let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
-        let commit = run_batch(&pool, batch, &mut replies).await.map_err(|e| e.to_string());
+        let commit = run_batch(&pool, batch, register_many, &mut replies).await.map_err(|e| e.to_string());
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
         }
@@ -106,11 +143,57 @@ async fn run<DB: Database>(pool: Pool<DB>, mut jobs: mpsc::Receiver<Job<DB::Conn
 
 async fn run_batch<DB: Database>(
     pool: &Pool<DB>,
-    batch: Vec<Job<DB::Connection>>,
+    batch: Vec<Work<DB::Connection>>,
+    register_many: RegisterMany<DB::Connection>,
     replies: &mut Vec<Box<dyn Reply>>,
 ) -> Result<(), sqlx::Error> {
+    let mut registrations = Vec::new();
+    let mut answers = Vec::new();
+    let mut jobs = Vec::new();
+    for work in batch {
+        match work {
+            Work::Register(r, to) => {
+                registrations.push(*r);
+                answers.push(to);
+            }
+            Work::Job(j) => jobs.push(j),
+        }
+    }
     let mut tx = pool.begin().await?;
-    for job in batch {
+    // Registrations first: nothing else in the group can depend on one, since nobody has
+    // been told its number before the commit.
+    if !registrations.is_empty() {
+        let mut savepoint = tx.begin().await?;
+        match register_many(&mut *savepoint, &registrations).await {
+            Ok(results) if results.len() == answers.len() => {
+                savepoint.commit().await?;
+                for (result, to) in results.into_iter().zip(answers) {
+                    replies.push(Box::new(Pending { result, to }));
+                }
+            }
+            failed => {
+                savepoint.rollback().await?;
+                if let Err(e) = failed {
+                    tracing::warn!(error = %e, registrations = registrations.len(), "a group of registrations failed; trying one by one");
+                }
+                for (registration, to) in registrations.iter().zip(answers) {
+                    let mut savepoint = tx.begin().await?;
+                    let result = match register_many(&mut *savepoint, std::slice::from_ref(registration)).await {
+                        Ok(mut one) if one.len() == 1 => one.pop().unwrap_or_else(|| Err(not_taken())),
+                        Ok(_) => Err(not_taken()),
+                        Err(e) => Err(e),
+                    };
+                    if result.is_ok() {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
+                    }
+                    replies.push(Box::new(Pending { result, to }));
+                }
+            }
+        }
+    }
+    for job in jobs {
         let mut savepoint = tx.begin().await?;
         let reply = job(&mut *savepoint).await;
         if reply.is_ok() {

@@ -234,6 +234,13 @@ pub struct StoredCase {
     pub record: CaseRecord,
 }
 
+/// A case to register and who registers it (the record book's actor).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub draft: CaseDraft,
+    pub label: String,
+}
+
 /// A new case before it has a number.
 #[derive(Debug, Clone)]
 pub struct CaseDraft {

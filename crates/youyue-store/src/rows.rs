@@ -323,14 +323,14 @@ impl From<&CaseRecord> for CaseColumns {
     }
 }
 
-/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at)
-/// … RETURNING id`, parameters in that order.
+/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at,
+/// record_len) … RETURNING id`, parameters in that order.
 pub fn case_insert_sql(b: crate::Backend) -> String {
     let cols = CASE_COLUMNS.join(", ");
     let n = CASE_COLUMNS.len();
-    let params: Vec<String> = (1..=n + 5).map(|i| b.param(i)).collect();
+    let params: Vec<String> = (1..=n + 6).map(|i| b.param(i)).collect();
     format!(
-        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at) VALUES ({}) RETURNING id",
+        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at, record_len) VALUES ({}) RETURNING id",
         params.join(", ")
     )
 }

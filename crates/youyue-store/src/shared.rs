@@ -250,16 +250,16 @@ async fn append_entry(
     Ok(seq)
 }
 
-/// Raises the counter of `number`'s prefix and year to at least its sequence, so that new
-/// cases never take an imported number.
-async fn bump_counter(conn: &mut Conn, number: &CaseNumber) -> Result<(), StoreError> {
+/// Raises the counter of a prefix and year to at least `seq`, so that new cases never take
+/// an imported number.
+async fn bump_counter(conn: &mut Conn, prefix: &str, year: i32, seq: i64) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, $3) ON CONFLICT (prefix, year) \
          DO UPDATE SET last = CASE WHEN case_counters.last < excluded.last THEN excluded.last ELSE case_counters.last END",
     )
-    .bind(number.prefix())
-    .bind(i64::from(number.year()))
-    .bind(number.seq())
+    .bind(prefix)
+    .bind(i64::from(year))
+    .bind(seq)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -544,9 +544,13 @@ struct ImportState {
     sum: ImportSummary,
     unions: HashMap<UnionCode, i64>,
     users: HashMap<String, i64>,
-    /// Cases this import touched: id, whether created, and the diff if updated.
-    touched: HashMap<String, (i64, bool, Option<serde_json::Value>)>,
-    with_records: HashSet<i64>,
+    /// New-looking cases held back to be written many rows a statement (`flush_held`).
+    held: Vec<HeldCase>,
+    held_numbers: HashSet<String>,
+    held_entries: usize,
+    /// The highest sequence number per case prefix and year, written to `case_counters` at
+    /// the end (one statement per year, not one per case).
+    counters: HashMap<(String, i32), i64>,
     /// Cases whose tallies move: (before, after) as (union id, case). Past
     /// [`IMPORT_RETALLY_MAX`] cases, or when the calendar changes, a rebuild is cheaper.
     retally: Vec<(Option<UnionCase>, UnionCase)>,
@@ -558,7 +562,118 @@ const IMPORT_RETALLY_MAX: usize = 5000;
 /// A case and the id of its union.
 type UnionCase = (i64, CaseRecord);
 
+/// A case line that looked new, and the record-book lines that followed it.
+struct HeldCase {
+    line: usize,
+    record: Box<CaseRecord>,
+    union_id: i64,
+    handler_id: Option<i64>,
+    worker_id: Option<i64>,
+    /// seq 1, 2, … in order: anything else goes the line-by-line way.
+    entries: Vec<(usize, RecordEntry)>,
+}
+
+/// Cases held before they are written: a statement of this many rows stays well under
+/// SQLite's 32,766 parameters (34 a case) and keeps a failed batch's replay short.
+const HELD_CASES_MAX: usize = 200;
+/// Record-book entries held (8 parameters each), written in statements of as many rows.
+const HELD_ENTRIES_MAX: usize = 2000;
+
+/// The cases an import touched live in a temporary table, not in memory, so that importing
+/// ten million cases needs no more memory than importing ten. `created`: inserted by this
+/// import; `with_records`: the file had record lines for it; `diff`: an update's changes.
+/// Both databases drop a temporary table with the transaction that created it if that
+/// fails; `import_in` drops it when it succeeds.
+const IMPORT_TOUCHED_SQL: &str = "CREATE TEMP TABLE IF NOT EXISTS import_touched \
+     (case_id BIGINT PRIMARY KEY, created BOOLEAN NOT NULL, with_records BOOLEAN NOT NULL, diff TEXT)";
+
+/// A record-book entry ready to insert, its hash computed.
+struct NewEntry {
+    case_id: i64,
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    internal: bool,
+    detail: String,
+    hash: String,
+}
+
+impl NewEntry {
+    fn chained(case_id: i64, number: &str, prev: &str, seq: i64, e: &RecordEntry) -> NewEntry {
+        NewEntry::chained_parts(case_id, number, prev, seq, e.at, &e.actor, &e.action, e.internal, e.detail.to_string())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn chained_parts(
+        case_id: i64,
+        number: &str,
+        prev: &str,
+        seq: i64,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        internal: bool,
+        detail: String,
+    ) -> NewEntry {
+        let content = youyue_domain::chain::EntryContent {
+            case_number: number,
+            seq,
+            at_micros: at.micros(),
+            actor,
+            action,
+            internal,
+            detail: &detail,
+        };
+        let hash = youyue_domain::chain::entry_hash(prev, &content);
+        NewEntry { case_id, seq, at: at.micros(), actor: actor.to_owned(), action: action.to_owned(), internal, detail, hash }
+    }
+}
+
+/// Inserts entries many rows a statement (the caller keeps `cases.record_len` in step).
+async fn insert_entries(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(HELD_ENTRIES_MAX) {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) ");
+        qb.push_values(chunk, |mut row, e| {
+            row.push_bind(e.case_id)
+                .push_bind(e.seq)
+                .push_bind(e.at)
+                .push_bind(&e.actor)
+                .push_bind(&e.action)
+                .push_bind(e.internal)
+                .push_bind(&e.detail)
+                .push_bind(&e.hash);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn mark_touched(conn: &mut Conn, case_id: i64, created: bool, diff: Option<String>) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO import_touched (case_id, created, with_records, diff) VALUES ($1, $2, FALSE, $3)")
+        .bind(case_id)
+        .bind(created)
+        .bind(diff)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl ImportState {
+    fn count_number(&mut self, number: &CaseNumber) {
+        let last = self.counters.entry((number.prefix().to_owned(), number.year())).or_insert(0);
+        *last = (*last).max(number.seq());
+    }
+
+    fn count_irregular(&mut self, line: usize, rec: &CaseRecord) {
+        if let Err(e) = rec.check_workflow() {
+            self.sum.irregular += 1;
+            if self.sum.irregular_examples.len() < 10 {
+                self.sum.irregular_examples.push(format!("line {line}: case {}: {e}", rec.number));
+            }
+        }
+    }
+
     fn retally(&mut self, old: Option<UnionCase>, new: UnionCase) {
         if self.rebuild_tallies {
             return;
@@ -674,20 +789,23 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                 None => None,
             };
             let number = rec.number.to_string();
-            if st.touched.contains_key(&number) {
-                return Err(at(format!("number: case {number} appears twice in this file")));
-            }
-            if let Err(e) = rec.check_workflow() {
-                st.sum.irregular += 1;
-                if st.sum.irregular_examples.len() < 10 {
-                    st.sum.irregular_examples.push(format!("line {line}: case {number}: {e}"));
+            let stored = case_where_number(conn, &number).await.map_err(db)?;
+            if let Some(old) = &stored {
+                let seen: Option<i64> = sqlx::query_scalar("SELECT case_id FROM import_touched WHERE case_id = $1")
+                    .bind(old.id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|e| db(e.into()))?;
+                if seen.is_some() {
+                    return Err(at(format!("number: case {number} appears twice in this file")));
                 }
             }
+            st.count_irregular(line, rec);
             let cols = CaseColumns::from(rec.as_ref());
-            match case_where_number(conn, &number).await.map_err(db)? {
+            match stored {
                 Some(old) if old.record == **rec => {
                     st.sum.unchanged += 1;
-                    st.touched.insert(number, (old.id, false, None));
+                    mark_touched(conn, old.id, false, None).await.map_err(db)?;
                 }
                 Some(old) => {
                     let q = sqlx::query(&CASE_UPDATE_SQL);
@@ -702,7 +820,7 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                         .await
                         .map_err(|e| db(e.into()))?;
                     st.sum.cases_updated += 1;
-                    st.touched.insert(number, (old.id, false, Some(diff(&old.record, rec))));
+                    mark_touched(conn, old.id, false, Some(diff(&old.record, rec).to_string())).await.map_err(db)?;
                     st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
                 }
                 None => {
@@ -711,13 +829,14 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                         .bind(worker_id)
                         .bind(handler_id)
                         .bind(now.micros())
+                        .bind(0i64)
                         .fetch_one(&mut *conn)
                         .await
                         .and_then(|row| row.try_get(0))
                         .map_err(|e| db(e.into()))?;
-                    bump_counter(conn, &rec.number).await.map_err(db)?;
+                    st.count_number(&rec.number);
                     st.sum.cases_created += 1;
-                    st.touched.insert(number, (id, true, None));
+                    mark_touched(conn, id, true, None).await.map_err(db)?;
                     st.retally(None, (union_id, (**rec).clone()));
                 }
             }
@@ -786,10 +905,214 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     )))
                 }
             }
-            st.with_records.insert(case.id);
+            sqlx::query("UPDATE import_touched SET with_records = TRUE WHERE case_id = $1")
+                .bind(case.id)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| db(e.into()))?;
         }
     }
     Ok(LineResult::Done)
+}
+
+/// The fast path of an import: a case line whose union (and handler, worker account) are
+/// known is held, with the record lines right after it (the order `export` and the
+/// generator write), and written with others many rows a statement by `flush_held`. Any
+/// other line is given back, to go the line-by-line way once the held cases are written.
+async fn hold(conn: &mut Conn, st: &mut ImportState, line: usize, parsed: Line, now: Timestamp) -> Result<Option<Line>, ImportError> {
+    let db = |e: StoreError| ImportError { line, message: e.to_string() };
+    match parsed {
+        Line::Case(rec) => {
+            let number = rec.number.to_string();
+            if st.held_numbers.contains(&number) {
+                return Ok(Some(Line::Case(rec)));
+            }
+            let Some(union_id) = union_id_of(conn, st, &rec.union).await.map_err(db)? else {
+                return Ok(Some(Line::Case(rec)));
+            };
+            let handler_id = match &rec.handler {
+                Some(h) => match user_id_of(conn, st, h).await.map_err(db)? {
+                    Some(id) => Some(id),
+                    None => return Ok(Some(Line::Case(rec))),
+                },
+                None => None,
+            };
+            let worker_id = match &rec.worker_account {
+                Some(w) => match user_id_of(conn, st, w).await.map_err(db)? {
+                    Some(id) => Some(id),
+                    None => return Ok(Some(Line::Case(rec))),
+                },
+                None => None,
+            };
+            st.held_numbers.insert(number);
+            st.held.push(HeldCase { line, record: rec, union_id, handler_id, worker_id, entries: Vec::new() });
+            if st.held.len() >= HELD_CASES_MAX {
+                flush_held(conn, st, now).await?;
+            }
+            Ok(None)
+        }
+        Line::Record(entry) => {
+            let follows = st
+                .held
+                .last()
+                .is_some_and(|c| c.record.number == entry.case && usize::try_from(entry.seq).is_ok_and(|s| s == c.entries.len() + 1));
+            let Some(case) = st.held.last_mut().filter(|_| follows) else {
+                return Ok(Some(Line::Record(entry)));
+            };
+            case.entries.push((line, entry));
+            st.held_entries += 1;
+            if st.held_entries >= HELD_ENTRIES_MAX {
+                flush_held(conn, st, now).await?;
+            }
+            Ok(None)
+        }
+        other => Ok(Some(other)),
+    }
+}
+
+/// Writes the held cases: one statement for the cases (`ON CONFLICT (number) DO NOTHING`,
+/// so a case already in the database is not inserted), one per 2,000 entries, one for
+/// `import_touched`, inside a savepoint. Cases the database already held, and the whole
+/// batch if a statement fails, go the line-by-line way, which compares them with the stored
+/// ones or names the line at fault.
+async fn flush_held(conn: &mut Conn, st: &mut ImportState, now: Timestamp) -> Result<(), ImportError> {
+    let held = std::mem::take(&mut st.held);
+    st.held_numbers.clear();
+    st.held_entries = 0;
+    let Some(first_line) = held.first().map(|c| c.line) else { return Ok(()) };
+    let fail = |e: sqlx::Error| ImportError { line: first_line, message: format!("database: {e}") };
+    let mut savepoint = sqlx::Acquire::begin(&mut *conn).await.map_err(fail)?;
+    match insert_held(&mut savepoint, &held, now).await {
+        Ok(inserted) => {
+            savepoint.commit().await.map_err(fail)?;
+            let mut again = Vec::new();
+            for case in held {
+                if inserted.contains(&case.record.number.to_string()) {
+                    st.count_irregular(case.line, &case.record);
+                    st.count_number(&case.record.number);
+                    st.sum.cases_created += 1;
+                    st.sum.records_added += case.entries.len() as u64;
+                    st.retally(None, (case.union_id, *case.record));
+                } else {
+                    again.push(case);
+                }
+            }
+            replay(conn, st, again, now).await
+        }
+        Err(_) => {
+            // The line-by-line way finds the line and says what is wrong with it.
+            savepoint.rollback().await.map_err(fail)?;
+            replay(conn, st, held, now).await
+        }
+    }
+}
+
+async fn replay(conn: &mut Conn, st: &mut ImportState, cases: Vec<HeldCase>, now: Timestamp) -> Result<(), ImportError> {
+    for case in cases {
+        let line = case.line;
+        if let LineResult::Waiting(why) = import_line(conn, st, line, &Line::Case(case.record), now).await? {
+            return Err(ImportError { line, message: why });
+        }
+        for (line, entry) in case.entries {
+            if let LineResult::Waiting(why) = import_line(conn, st, line, &Line::Record(entry), now).await? {
+                return Err(ImportError { line, message: why });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The statements of `flush_held`; answers the numbers of the cases it inserted.
+async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Result<HashSet<String>, StoreError> {
+    let columns: Vec<(String, CaseColumns)> =
+        held.iter().map(|c| (c.record.number.to_string(), CaseColumns::from(c.record.as_ref()))).collect();
+    let mut qb = QueryBuilder::<Db>::new(format!(
+        "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
+        crate::rows::CASE_COLUMNS.join(", ")
+    ));
+    qb.push_values(held.iter().zip(&columns), |mut row, (case, (number, c))| {
+        row.push_bind(number).push_bind(case.union_id);
+        push_case_columns(&mut row, c);
+        row.push_bind(case.worker_id)
+            .push_bind(case.handler_id)
+            .push_bind(now.micros())
+            .push_bind(case.entries.len() as i64);
+    });
+    qb.push(" ON CONFLICT (number) DO NOTHING RETURNING id, number");
+    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let ids: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
+    let mut entries = Vec::new();
+    let mut touched = Vec::new();
+    for (case, (number, _)) in held.iter().zip(&columns) {
+        let Some(&id) = ids.get(number) else { continue };
+        touched.push((id, !case.entries.is_empty()));
+        let mut prev = youyue_domain::chain::GENESIS.to_owned();
+        for (i, (_, e)) in case.entries.iter().enumerate() {
+            let entry = NewEntry::chained(id, number, &prev, i as i64 + 1, e);
+            prev.clone_from(&entry.hash);
+            entries.push(entry);
+        }
+    }
+    insert_entries(conn, &entries).await?;
+    if !touched.is_empty() {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO import_touched (case_id, created, with_records, diff) ");
+        qb.push_values(&touched, |mut row, (id, with_records)| {
+            row.push_bind(*id).push_bind(true).push_bind(*with_records).push_bind(None::<String>);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(ids.into_keys().collect())
+}
+
+/// After the lines: every case this import created without record lines gets an `import`
+/// entry (as its first), every case it changed one with the changes; read from
+/// `import_touched` a thousand at a time.
+async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), StoreError> {
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(i64, String, i64, bool, Option<String>)> = sqlx::query_as(
+            "SELECT t.case_id, c.number, c.record_len, t.created, t.diff FROM import_touched t JOIN cases c ON c.id = t.case_id \
+             WHERE t.case_id > $1 AND ((t.created AND NOT t.with_records) OR (NOT t.created AND t.diff IS NOT NULL)) \
+             ORDER BY t.case_id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last().map(|r| r.0) else { return Ok(()) };
+        let mut firsts = Vec::new();
+        for (id, number, record_len, created, diff) in rows {
+            let detail: serde_json::Value = match diff {
+                Some(d) => serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("import diff: {e}")))?,
+                None => serde_json::json!({}),
+            };
+            if created && record_len == 0 {
+                firsts.push(NewEntry::chained_parts(
+                    id,
+                    &number,
+                    youyue_domain::chain::GENESIS,
+                    1,
+                    now,
+                    "import",
+                    "import",
+                    true,
+                    detail.to_string(),
+                ));
+            } else {
+                append_entry(conn, id, &number, now, "import", "import", true, &detail).await?;
+            }
+        }
+        insert_entries(conn, &firsts).await?;
+        if !firsts.is_empty() {
+            let mut qb = QueryBuilder::<Db>::new("UPDATE cases SET record_len = 1 WHERE id IN (");
+            let mut ids = qb.separated(", ");
+            for e in &firsts {
+                ids.push_bind(e.case_id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *conn).await?;
+        }
+        after = last;
+    }
 }
 
 impl crate::SqlStore<Db> {
@@ -800,13 +1123,20 @@ impl crate::SqlStore<Db> {
         let mut st = ImportState::default();
         let mut waiting: Vec<(usize, Line, String)> = Vec::new();
         let mut last_line = 0;
+        let fail = |line: usize| move |e: sqlx::Error| ImportError { line, message: format!("database: {e}") };
+        sqlx::query(IMPORT_TOUCHED_SQL).execute(&mut *conn).await.map_err(fail(0))?;
+        sqlx::query("DELETE FROM import_touched").execute(&mut *conn).await.map_err(fail(0))?;
         for (line, parsed) in lines {
             last_line = line;
             let parsed = parsed.map_err(|message| ImportError { line, message })?;
+            let Some(parsed) = hold(conn, &mut st, line, parsed, now).await? else { continue };
+            // What the line-by-line way reads must be written first.
+            flush_held(conn, &mut st, now).await?;
             if let LineResult::Waiting(why) = import_line(conn, &mut st, line, &parsed, now).await? {
                 waiting.push((line, parsed, why));
             }
         }
+        flush_held(conn, &mut st, now).await?;
         while !waiting.is_empty() {
             let before = waiting.len();
             let mut still = Vec::new();
@@ -821,17 +1151,13 @@ impl crate::SqlStore<Db> {
             }
             waiting = still;
         }
-        // Every case gets a record of how it arrived, after whatever entries the file had.
-        for (number, (id, created, update)) in std::mem::take(&mut st.touched) {
-            let detail = match (created, update) {
-                (true, _) if !st.with_records.contains(&id) => serde_json::json!({}),
-                (false, Some(d)) => d,
-                _ => continue,
-            };
-            append_entry(conn, id, &number, now, "import", "import", true, &detail)
-                .await
-                .map_err(|e| ImportError { line: last_line, message: e.to_string() })?;
+        let at_end = |e: StoreError| ImportError { line: last_line, message: e.to_string() };
+        for ((prefix, year), seq) in std::mem::take(&mut st.counters) {
+            bump_counter(conn, &prefix, year, seq).await.map_err(at_end)?;
         }
+        // Every case gets a record of how it arrived, after whatever entries the file had.
+        append_import_entries(conn, now).await.map_err(at_end)?;
+        sqlx::query("DROP TABLE import_touched").execute(&mut *conn).await.map_err(fail(last_line))?;
         let tallies = |e: StoreError| ImportError { line: last_line, message: format!("updating the figures: {e}") };
         if st.rebuild_tallies {
             rebuild_tallies_conn(conn).await.map_err(tallies)?;
@@ -875,41 +1201,199 @@ async fn visible_status_counts(
     Ok(counts)
 }
 
-async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) -> Result<StoredCase, StoreError> {
-    if let Some(k) = &d.idempotency {
-        // On SQLite writes are serial, so this check settles it; on PostgreSQL two
-        // concurrent attempts both pass it and the primary key refuses the second below.
-        let used: Option<i64> = sqlx::query_scalar("SELECT case_id FROM idempotency_keys WHERE key_hash = $1")
-            .bind(&k.key_hash)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if used.is_some() {
-            return Err(StoreError::IdempotencyKeyUsed);
+/// Registers cases inside the caller's transaction (see `Store::create_case`): the
+/// registrations of a whole commit group at once on SQLite (`group.rs`), one on PostgreSQL.
+/// Each registration gets its own answer; a registration refused (no such union, a key
+/// already used, a rule broken) takes nothing from the others, not even a case number. An
+/// `Err` of the whole means a statement failed: the caller rolls back what this wrote.
+///
+/// The statements are shared: one read of the keys, one of the unions, one counter upsert
+/// per case prefix and year, one insert each for the cases, their first record-book
+/// entries and the keys, and the tallies summed into a few upserts. A registration is the
+/// hot write path, and on SQLite every statement is a round trip to the connection's thread
+/// (two thread wake-ups), which cost more than the writing (bench/README.md).
+async fn create_cases_conn(
+    conn: &mut Conn,
+    regs: &[crate::Registration],
+) -> Result<Vec<Result<StoredCase, StoreError>>, StoreError> {
+    let mut out: Vec<Option<Result<StoredCase, StoreError>>> = regs.iter().map(|_| None).collect();
+    // A key used before, or earlier in this group, answers the case it made (the caller
+    // reads it after the commit).
+    let keys: Vec<&str> = regs.iter().filter_map(|r| r.draft.idempotency.as_ref().map(|k| k.key_hash.as_str())).collect();
+    let mut used: HashSet<String> = HashSet::new();
+    if !keys.is_empty() {
+        let mut qb = QueryBuilder::<Db>::new("SELECT key_hash FROM idempotency_keys WHERE key_hash IN (");
+        let mut list = qb.separated(", ");
+        for k in &keys {
+            list.push_bind(*k);
+        }
+        qb.push(")");
+        used.extend(qb.build_query_scalar::<String>().fetch_all(&mut *conn).await?);
+    }
+    for (i, r) in regs.iter().enumerate() {
+        if let Some(k) = &r.draft.idempotency {
+            if !used.insert(k.key_hash.clone()) {
+                out[i] = Some(Err(StoreError::IdempotencyKeyUsed));
+            }
         }
     }
-    // The union's code and path and its district's case prefix, in one read: a registration
-    // is the hot write path (see bench/README.md), every statement counts.
-    let union: Option<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT u.code, u.path, r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id = $1",
-    )
-    .bind(d.union_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (union_code, union_path, prefix) = union.ok_or_else(|| StoreError::invalid("union", "no such union"))?;
-    let prefix = prefix.unwrap_or_default();
-    let year = chrono::Datelike::year(&d.opened_at.to_cst());
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
-         DO UPDATE SET last = case_counters.last + 1 RETURNING last",
-    )
-    .bind(&prefix)
-    .bind(i64::from(year))
-    .fetch_one(&mut *conn)
-    .await?;
-    let number = CaseNumber::new(&prefix, year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // Each union's code and path and its district's case prefix, in one read.
+    let union_ids: std::collections::BTreeSet<i64> =
+        regs.iter().zip(&out).filter(|(_, o)| o.is_none()).map(|(r, _)| r.draft.union_id).collect();
+    let mut unions: HashMap<i64, (String, String, String)> = HashMap::new();
+    if !union_ids.is_empty() {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT u.id, u.code, u.path, r.case_prefix FROM unions u JOIN unions r ON r.id = u.root_id WHERE u.id IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in &union_ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<(i64, String, String, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        unions.extend(rows.into_iter().map(|(id, code, path, prefix)| (id, (code, path, prefix.unwrap_or_default()))));
+    }
+    // The records, checked before any takes a number.
+    let mut records: Vec<Option<CaseRecord>> = regs.iter().map(|_| None).collect();
+    let mut by_year: std::collections::BTreeMap<(String, i32), Vec<usize>> = Default::default();
+    for (i, r) in regs.iter().enumerate() {
+        if out[i].is_some() {
+            continue;
+        }
+        let Some((code, _, prefix)) = unions.get(&r.draft.union_id) else {
+            out[i] = Some(Err(StoreError::invalid("union", "no such union")));
+            continue;
+        };
+        let year = chrono::Datelike::year(&r.draft.opened_at.to_cst());
+        let record = CaseNumber::new(prefix, year, 1)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+            .and_then(|n| registered_record(&r.draft, n, code));
+        match record {
+            Ok(rec) => {
+                records[i] = Some(rec);
+                by_year.entry((prefix.clone(), year)).or_default().push(i);
+            }
+            Err(e) => out[i] = Some(Err(e)),
+        }
+    }
+    for ((prefix, year), members) in &by_year {
+        let taken = members.len() as i64;
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (prefix, year, last) VALUES ($1, $2, $3) ON CONFLICT (prefix, year) \
+             DO UPDATE SET last = case_counters.last + excluded.last RETURNING last",
+        )
+        .bind(prefix)
+        .bind(i64::from(*year))
+        .bind(taken)
+        .fetch_one(&mut *conn)
+        .await?;
+        for (k, &i) in members.iter().enumerate() {
+            let seq = last - taken + 1 + k as i64;
+            let number = CaseNumber::new(prefix, *year, seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if let Some(rec) = records[i].as_mut() {
+                rec.number = number;
+            }
+        }
+    }
+    let new: Vec<(usize, CaseRecord)> = records.into_iter().enumerate().filter_map(|(i, r)| r.map(|r| (i, r))).collect();
+    if new.is_empty() {
+        return Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))).collect());
+    }
+    let columns: Vec<(String, CaseColumns)> = new.iter().map(|(_, r)| (r.number.to_string(), CaseColumns::from(r))).collect();
+    let mut qb = QueryBuilder::<Db>::new(format!(
+        "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
+        crate::rows::CASE_COLUMNS.join(", ")
+    ));
+    qb.push_values(new.iter().zip(&columns), |mut row, ((i, _), (number, c))| {
+        let d = &regs[*i].draft;
+        row.push_bind(number).push_bind(d.union_id);
+        push_case_columns(&mut row, c);
+        // Its record book's first entry follows: a new case holds one entry.
+        row.push_bind(d.worker_user_id).push_bind(None::<i64>).push_bind(d.opened_at.micros()).push_bind(1i64);
+    });
+    qb.push(" RETURNING id, number");
+    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let ids: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
+    let id_of = |number: &str| ids.get(number).copied().ok_or_else(|| StoreError::Corrupt(format!("case {number} not inserted")));
+    let mut entries = Vec::with_capacity(new.len());
+    let mut delta = TallyDelta::default();
+    let mut above = TallyDelta::default();
+    let cal = WorkCalendar::default();
+    let mut keys = Vec::new();
+    for ((i, record), (number, _)) in new.iter().zip(&columns) {
+        let d = &regs[*i].draft;
+        let id = id_of(number)?;
+        // Personal details stay out of the record book: it says only whether they were given.
+        let detail = serde_json::json!({
+            "after": {
+                "kind": record.kind, "channel": record.channel, "people": record.people,
+                "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
+                "status": record.status, "contact_given": record.contact.is_some(),
+            }
+        });
+        entries.push(NewEntry::chained_parts(
+            id,
+            number,
+            youyue_domain::chain::GENESIS,
+            1,
+            d.opened_at,
+            &regs[*i].label,
+            "register",
+            false,
+            detail.to_string(),
+        ));
+        // A registered case has not been accepted: its tallies need no working-day calendar.
+        let path = unions.get(&d.union_id).map(|(_, p, _)| p.as_str()).unwrap_or_default();
+        delta.add_case(&mut above, path, &CaseFacts::from(record), &cal, 1);
+        if let Some(k) = &d.idempotency {
+            keys.push((k, id));
+        }
+    }
+    insert_entries(conn, &entries).await?;
+    delta.absorb(above);
+    delta.write(conn).await?;
+    if !keys.is_empty() {
+        let now = Timestamp::now().micros();
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) ");
+        qb.push_values(&keys, |mut row, (k, id)| {
+            row.push_bind(&k.key_hash).push_bind(&k.request_hash).push_bind(*id).push_bind(&k.salt).push_bind(now);
+        });
+        match qb.build().execute(&mut *conn).await {
+            Ok(_) => {}
+            // PostgreSQL: a concurrent attempt with the same key committed first. (On SQLite
+            // writes are serial and the read above settled it.)
+            Err(e) if is_unique_violation(&e) && regs.len() == 1 => return Ok(vec![Err(StoreError::IdempotencyKeyUsed)]),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for ((i, record), (number, _)) in new.into_iter().zip(columns) {
+        let d = &regs[i].draft;
+        let id = id_of(&number)?;
+        out[i] = Some(Ok(if d.worker_user_id.is_some() {
+            // The worker account's username comes with the stored case.
+            case_where_id(conn, id).await?
+        } else {
+            // Everything a re-read would return is known: a new case is version 1 with one entry.
+            StoredCase {
+                id,
+                version: 1,
+                union_id: d.union_id,
+                union_path: unions.get(&d.union_id).map(|(_, p, _)| p.clone()).unwrap_or_default(),
+                handler_id: None,
+                worker_user_id: None,
+                record_len: 1,
+                record,
+            }
+        }));
+    }
+    Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))).collect())
+}
+
+/// A draft as the record of a case just registered, numbered `number`, checked.
+fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str) -> Result<CaseRecord, StoreError> {
     let record = CaseRecord {
-        number: number.clone(),
-        union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.clone()))?,
+        number,
+        union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.to_owned()))?,
         kind: d.kind,
         channel: d.channel,
         collective: d.collective,
@@ -942,59 +1426,39 @@ async fn create_case_conn(conn: &mut Conn, d: &crate::CaseDraft, label: &str) ->
         supervised_due_on: None,
     };
     record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
-    let cols = CaseColumns::from(&record);
-    let q = sqlx::query(&CASE_INSERT_SQL).bind(number.to_string()).bind(d.union_id);
-    let id: i64 = bind_case(q, &cols)
-        .bind(d.worker_user_id)
-        .bind(None::<i64>)
-        .bind(d.opened_at.micros())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    // Personal details stay out of the record book: it says only whether they were given.
-    let detail = serde_json::json!({
-        "after": {
-            "kind": record.kind, "channel": record.channel, "people": record.people,
-            "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
-            "status": record.status, "contact_given": record.contact.is_some(),
-        }
-    });
-    append_entry(conn, id, &number.to_string(), d.opened_at, label, "register", false, &detail).await?;
-    retally_case_in(conn, None, Some((d.union_id, &record)), Some((d.union_id, &union_path))).await?;
-    if let Some(k) = &d.idempotency {
-        let stored = sqlx::query(
-            "INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&k.key_hash)
-        .bind(&k.request_hash)
-        .bind(id)
-        .bind(&k.salt)
-        .bind(Timestamp::now().micros())
-        .execute(&mut *conn)
-        .await;
-        match stored {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(StoreError::IdempotencyKeyUsed)
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if d.worker_user_id.is_some() {
-        // The worker account's username comes with the stored case.
-        return case_where_id(conn, id).await;
-    }
-    // Everything a re-read would return is known: a new case is version 1 with one entry.
-    Ok(StoredCase {
-        id,
-        version: 1,
-        union_id: d.union_id,
-        union_path,
-        handler_id: None,
-        worker_user_id: None,
-        record_len: 1,
-        record,
-    })
+    Ok(record)
+}
+
+/// Binds a case's columns in `CASE_COLUMNS` order into a multi-row insert's row.
+fn push_case_columns<'a>(row: &mut sqlx::query_builder::Separated<'_, 'a, Db, &'static str>, c: &'a CaseColumns) {
+    row.push_bind(c.kind)
+        .push_bind(c.channel)
+        .push_bind(c.collective)
+        .push_bind(c.online)
+        .push_bind(c.scheduled)
+        .push_bind(c.immediate)
+        .push_bind(c.people)
+        .push_bind(&c.title)
+        .push_bind(&c.description)
+        .push_bind(c.anonymous)
+        .push_bind(&c.worker_name)
+        .push_bind(&c.contact)
+        .push_bind(c.opened_at)
+        .push_bind(c.status)
+        .push_bind(c.urgency)
+        .push_bind(&c.due_on)
+        .push_bind(c.accepted_at)
+        .push_bind(c.closed_at)
+        .push_bind(c.agreement)
+        .push_bind(c.amount_recovered_fen)
+        .push_bind(c.adopted)
+        .push_bind(&c.resolution)
+        .push_bind(&c.explanation)
+        .push_bind(c.rating)
+        .push_bind(&c.rating_comment)
+        .push_bind(c.rated_at)
+        .push_bind(&c.tracking_code_hash)
+        .push_bind(&c.supervised_due_on);
 }
 
 
@@ -1377,12 +1841,17 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
-        let d = d.clone();
-        let label = actor.label.to_owned();
-        self.write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<StoredCase, StoreError>> {
-            Box::pin(async move { create_case_conn(conn, &d, &label).await })
-        })
-        .await
+        let reg = crate::Registration { draft: d.clone(), label: actor.label.to_owned() };
+        if let Some(g) = &self.group {
+            return g.register(reg).await;
+        }
+        let mut tx = self.write.begin().await?;
+        let made = create_cases_conn(&mut tx, std::slice::from_ref(&reg))
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))?;
+        tx.commit().await?;
+        Ok(made)
     }
 
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {

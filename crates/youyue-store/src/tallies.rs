@@ -44,6 +44,17 @@ fn hours_upsert_sql(rows: usize) -> String {
     )
 }
 
+/// A plain insert of histogram rows into a rebuild's temporary table (one row per key).
+fn rebuild_hours_insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=6).map(|i| BACKEND.param(r * 6 + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO rebuild_hours (union_id, grain, start, measure, bucket, n) VALUES {}", values.join(", "))
+}
+
 /// The upserts for 1..=UPSERT_ROWS rows, built once.
 static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
@@ -95,7 +106,28 @@ impl TallyDelta {
         }
     }
 
+    /// A union's own case, for a rebuild: its rows, and its histogram entries kept under
+    /// the union itself (they belong to the unions above, which take them from there).
+    fn add_own_case(&mut self, union_id: i64, facts: &CaseFacts, cal: &WorkCalendar) {
+        let ct = tally::of_case(facts, cal);
+        for (day, t) in &ct.days {
+            for g in [Grain::Day, Grain::Month] {
+                self.rows.entry((union_id, g, g.start(*day))).or_default().add(t, 1);
+            }
+        }
+        for (day, h, b) in &ct.hours {
+            for g in [Grain::Month, Grain::Year] {
+                *self.hours.entry((union_id, g, g.start(*day), *h, *b)).or_default() += 1;
+            }
+        }
+    }
+
     async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+        self.write_rows(conn).await?;
+        self.write_hours(conn, false).await
+    }
+
+    async fn write_rows(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
         for chunk in rows.chunks(UPSERT_ROWS) {
             let mut q = sqlx::query(&UPSERTS[chunk.len()].0);
@@ -107,9 +139,22 @@ impl TallyDelta {
             }
             q.execute(&mut *conn).await?;
         }
+        Ok(())
+    }
+
+    /// Adds the histogram rows to `tally_hours`, or (`rebuild`) inserts them into a
+    /// rebuild's temporary `rebuild_hours`.
+    async fn write_hours(&mut self, conn: &mut Conn, rebuild: bool) -> Result<(), StoreError> {
         let hours: Vec<_> = std::mem::take(&mut self.hours).into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in hours.chunks(UPSERT_ROWS) {
-            let mut q = sqlx::query(&UPSERTS[chunk.len()].1);
+            let upsert;
+            let sql = if rebuild {
+                upsert = rebuild_hours_insert_sql(chunk.len());
+                &upsert
+            } else {
+                &UPSERTS[chunk.len()].1
+            };
+            let mut q = sqlx::query(sql);
             for ((id, grain, start, h, b), n) in chunk {
                 q = q.bind(*id).bind(grain.as_str()).bind(start.to_string()).bind(h.as_str()).bind(*b).bind(*n);
             }
@@ -183,18 +228,59 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     })
 }
 
-/// Recomputes every tally from the cases, union by union (memory stays bounded by the
-/// rows of the unions that have unions below them), inside the caller's transaction.
+/// Recomputes every tally from the cases inside the caller's transaction, deepest unions
+/// first: a union's rows are its children's rows summed in SQL plus its own cases, so memory
+/// holds one union's own cases and rows at a time whatever the size of the tree (holding the
+/// rows of every union above the leaves took 400 MB at 100k cases).
+///
+/// Histograms count the cases strictly below a union, so a union's own cases go to a
+/// temporary table (`rebuild_hours`) from which its parent takes them.
 async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     if let Some(lock) = LOCK_TALLIES_SQL {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM tally_hours").execute(&mut *conn).await?;
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS rebuild_hours \
+         (union_id BIGINT NOT NULL, grain TEXT NOT NULL, start TEXT NOT NULL, measure TEXT NOT NULL, bucket BIGINT NOT NULL, n BIGINT NOT NULL, \
+         PRIMARY KEY (union_id, grain, start, measure, bucket))",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM rebuild_hours").execute(&mut *conn).await?;
     let cal = calendar_conn(conn).await?;
-    let unions: Vec<(i64, String)> = sqlx::query_as("SELECT id, path FROM unions ORDER BY id").fetch_all(&mut *conn).await?;
-    let mut above = TallyDelta::default();
-    for (id, path) in unions {
+    let unions: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT u.id, EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = u.id) FROM unions u ORDER BY u.depth DESC, u.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let cols = Tally::columns();
+    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT)")).collect();
+    let children_rows = format!(
+        "INSERT INTO tallies (union_id, grain, start, {}) SELECT {}, grain, start, {} FROM tallies \
+         WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) GROUP BY grain, start",
+        cols.join(", "),
+        BACKEND.param(1),
+        sums.join(", "),
+        BACKEND.param(2),
+    );
+    let children_hours = format!(
+        "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) \
+         SELECT {}, grain, start, measure, bucket, CAST(SUM(n) AS BIGINT) FROM ( \
+           SELECT grain, start, measure, bucket, n FROM tally_hours WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) \
+           UNION ALL \
+           SELECT grain, start, measure, bucket, n FROM rebuild_hours WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) \
+         ) below GROUP BY grain, start, measure, bucket",
+        BACKEND.param(1),
+        BACKEND.param(2),
+        BACKEND.param(3),
+    );
+    for (id, has_children) in unions {
+        if has_children {
+            sqlx::query(&children_rows).bind(id).bind(id).execute(&mut *conn).await?;
+            sqlx::query(&children_hours).bind(id).bind(id).bind(id).execute(&mut *conn).await?;
+        }
         let rows: Vec<FactsRow> = sqlx::query_as(
             "SELECT kind, channel, status, people, opened_at, accepted_at, closed_at, amount_recovered_fen, adopted, rating, due_on \
              FROM cases WHERE union_id = $1",
@@ -204,11 +290,13 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
         .await?;
         let mut own = TallyDelta::default();
         for r in rows {
-            own.add_case(&mut above, &path, &facts_of_row(r)?, &cal, 1);
+            own.add_own_case(id, &facts_of_row(r)?, &cal);
         }
-        own.write(conn).await?;
+        // The children's sums are in place: the own cases' rows add to them.
+        own.write_rows(conn).await?;
+        own.write_hours(conn, true).await?;
     }
-    above.write(conn).await?;
+    sqlx::query("DROP TABLE rebuild_hours").execute(&mut *conn).await?;
     sqlx::query("UPDATE tally_state SET built = TRUE WHERE id = 1").execute(&mut *conn).await?;
     Ok(())
 }

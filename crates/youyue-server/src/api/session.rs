@@ -162,9 +162,19 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiRe
 /// Revokes one of the calling account's API tokens; it stops working at once.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "session", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let user = caller.user()?;
-    if state.store.revoke_api_token(user.id, id, Timestamp::now()).await? {
+    // Taken as text: axum's own refusal of a number that is not an i64 is plain text, and
+    // an id that is not a number names no token.
+    let revoked = match id.parse::<i64>() {
+        Ok(n) => state.store.revoke_api_token(user.id, n, Timestamp::now()).await?,
+        Err(_) => false,
+    };
+    if revoked {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no token {id} of yours that is still valid")))

@@ -58,6 +58,91 @@ async fn import_failures_write_nothing(backend: Backend) {
 }
 both!(import_failures_write_nothing);
 
+/// `n` cases after the district, each followed by two record lines (the order export
+/// writes): enough for several of the import's held batches (200 cases, 2,000 entries).
+fn many_cases(n: usize) -> Vec<String> {
+    let mut lines: Vec<String> = district_jsonl().lines().map(str::to_owned).collect();
+    for i in 1..=n {
+        let number = format!("JD-2022-{i:06}");
+        lines.push(GOOD_CASE.replace("JD-2022-000001", &number).replace("手掌受伤", &format!("手掌受伤 {i}")));
+        for (seq, action) in [(1, "register"), (2, "note")] {
+            lines.push(
+                json!({"type":"record","case":number,"seq":seq,"at":"2022-02-10T09:00:00+08:00","actor":"jd.reception","action":action})
+                    .to_string(),
+            );
+        }
+    }
+    lines
+}
+
+async fn large_imports_go_in_batches_and_still_name_the_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let lines = many_cases(450);
+    let first_case_line = district_jsonl().lines().count() + 1;
+    // A case number again, far from its first line and in another batch.
+    let mut twice = lines.clone();
+    twice.push(lines[first_case_line - 1 + 3 * 299].clone());
+    let err = import_text(store.as_ref(), &twice.join("\n")).await.unwrap_err();
+    assert_eq!(err.line, twice.len(), "{err}");
+    assert!(err.message.contains("JD-2022-000300") && err.message.contains("twice"), "{err}");
+    assert!(store.is_empty().await.unwrap());
+    // A record book with a gap in a later batch: the line of the entry after the gap.
+    let mut gap = lines.clone();
+    let case_420 = first_case_line - 1 + 3 * 419;
+    gap.remove(case_420 + 1);
+    let err = import_text(store.as_ref(), &gap.join("\n")).await.unwrap_err();
+    assert_eq!(err.line, case_420 + 2, "{err}");
+    assert!(err.message.contains("gap"), "{err}");
+    assert!(store.is_empty().await.unwrap());
+    // The whole file: every case and entry, the chains intact, the export the same lines.
+    let sum = import_text(store.as_ref(), &lines.join("\n")).await.unwrap();
+    assert_eq!((sum.cases_created, sum.records_added, sum.unchanged), (450, 900, 0), "{sum:?}");
+    let report = store.verify_chains().await.unwrap();
+    assert_eq!((report.cases, report.entries), (450, 900), "{report:?}");
+    assert!(report.problems.is_empty(), "{report:?}");
+    let exported = export_text(store.as_ref()).await;
+    let again = TestDb::new(backend).await;
+    let copy = youyue_store::open(&again.url).await.unwrap();
+    import_text(copy.as_ref(), &exported).await.unwrap();
+    assert_eq!(export_text(copy.as_ref()).await, exported);
+    // Without record lines each case gets the import's own entry, as its first.
+    let bare: Vec<String> = lines.iter().filter(|l| !l.contains("\"type\":\"record\"")).cloned().collect();
+    let fresh = TestDb::new(backend).await;
+    let store = youyue_store::open(&fresh.url).await.unwrap();
+    let sum = import_text(store.as_ref(), &bare.join("\n")).await.unwrap();
+    assert_eq!((sum.cases_created, sum.records_added), (450, 0), "{sum:?}");
+    let report = store.verify_chains().await.unwrap();
+    assert_eq!((report.cases, report.entries), (450, 450), "{report:?}");
+    let case = store.case_by_number(&"JD-2022-000450".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(case.record_len, 1);
+    // New cases continue the numbering after the imported ones.
+    let draft = youyue_store::CaseDraft {
+        union_id: case.union_id,
+        kind: youyue_domain::Kind::Claim,
+        channel: youyue_domain::Channel::Reception,
+        collective: false,
+        online: false,
+        scheduled: false,
+        immediate: false,
+        people: 1,
+        title: "续号".into(),
+        description: "导入之后登记".into(),
+        anonymous: false,
+        worker_name: None,
+        contact: None,
+        worker_user_id: None,
+        tracking_code_hash: None,
+        idempotency: None,
+        opened_at: case.record.opened_at,
+    };
+    let next = store.create_case(&draft, youyue_store::Actor { label: "jd.reception", user_id: None }).await.unwrap();
+    assert_eq!(store.record_book(next.id).await.unwrap().len(), 1);
+    assert!(store.verify_chains().await.unwrap().problems.is_empty());
+    assert_eq!(next.record.number.to_string(), "JD-2022-000451");
+}
+both!(large_imports_go_in_batches_and_still_name_the_line);
+
 async fn import_takes_lines_in_any_order_and_keeps_the_past_as_given(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = youyue_store::open(&db.url).await.unwrap();

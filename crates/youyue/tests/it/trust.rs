@@ -298,6 +298,13 @@ async fn sessions_tokens_and_second_factor(backend: Backend) {
     assert_eq!(reader.get("/api/v1/cases").await.0, StatusCode::UNAUTHORIZED);
     let r = chair.http.delete(app.url(&format!("/api/v1/tokens/{id}"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // An id that is no number (or too big for one) names no token: a JSON 404 too.
+    for bad in ["abc", "-8957107770645650495131090944"] {
+        let r = chair.http.delete(app.url(&format!("/api/v1/tokens/{bad}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{bad}: {body}");
+    }
 
     // A password change ends the account's other sessions and tokens; the caller stays in.
     let other = app.login("e1chair").await;
