@@ -105,8 +105,11 @@ for BACKEND in "${BACKENDS[@]}"; do
   # Other work on the machine (builds) shows in the load average: keep it with the figures.
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "== running $SCENARIOS at c=$CONCURRENCY, ${SECONDS_PER_CELL} s each" >&2
+  # The write floor: a durable insert a commit, no HTTP, in a file of its own (SQLite) or a
+  # table created and dropped in the same database (PostgreSQL).
+  if [ "$BACKEND" = sqlite ]; then FLOOR_DB="sqlite://$TMP/floor.db"; else FLOOR_DB=$DB; fi
   "$BENCH" run --url "$URL" --pid "$SERVER_PID" --scenarios "$SCENARIOS" --concurrency "$CONCURRENCY" \
-    --seconds "$SECONDS_PER_CELL" --out "$OUT.json" --markdown "$TMP/table.md" > /dev/null
+    --seconds "$SECONDS_PER_CELL" --out "$OUT.json" --markdown "$TMP/table.md" --insert-floor-db "$FLOOR_DB" > /dev/null
   END_RSS=$(mib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")")
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
   # The server colours its log even into a file: strip the escapes before reading it.

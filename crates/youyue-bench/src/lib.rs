@@ -2,6 +2,7 @@
 //! `youyue import` JSON Lines (`gen`), and an HTTP load runner against a running server
 //! (`load`). See README.md in this crate for how to run it.
 
+pub mod floor;
 pub mod gen;
 pub mod load;
 pub mod procfs;

@@ -105,6 +105,11 @@ enum Command {
         markdown: Option<String>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also measure the floor of a durable write (`insert_floor`, see `floor.rs`) in
+        /// this database: `sqlite://FILE` (created) or a PostgreSQL URL (a table created
+        /// and dropped).
+        #[arg(long)]
+        insert_floor_db: Option<String>,
     },
 }
 
@@ -175,7 +180,20 @@ fn real_main() -> Result<()> {
             println!("{}", l.local_addr()?.port());
             Ok(())
         }
-        Command::Run { url, pid, token, scenarios, concurrency, seconds, from, to, out, markdown, seed } => {
+        Command::Run {
+            url,
+            pid,
+            token,
+            scenarios,
+            concurrency,
+            seconds,
+            from,
+            to,
+            out,
+            markdown,
+            seed,
+            insert_floor_db,
+        } => {
             let concurrency: Vec<usize> = concurrency
                 .split(',')
                 .map(|c| c.trim().parse::<usize>().with_context(|| format!("--concurrency: \"{c}\" is not a number")))
@@ -195,12 +213,25 @@ fn real_main() -> Result<()> {
                 seed,
                 settle: Duration::from_millis(500),
             };
-            let report = runtime()?.block_on(load::run(&opts, |c| {
+            let show = |c: &load::Cell| {
                 eprintln!(
                     "{:<18} c={:<3} {:>8} requests {:>6} errors {:>9.1} req/s  p50 {:>9.2} ms  p99 {:>9.2} ms",
                     c.scenario, c.concurrency, c.requests, c.errors, c.rps, c.p50_ms, c.p99_ms
                 );
-            }))?;
+            };
+            let rt = runtime()?;
+            let mut report = rt.block_on(load::run(&opts, show))?;
+            if let Some(db) = insert_floor_db {
+                let cells = rt.block_on(youyue_bench::floor::insert_floor(&db, &opts.concurrency, seconds))?;
+                cells.iter().for_each(show);
+                report.scenarios.push(load::ScenarioInfo {
+                    name: "insert_floor".into(),
+                    what:
+                        "one case-shaped row inserted and committed alone, same durability, no HTTP (the write floor)"
+                            .into(),
+                });
+                report.cells.extend(cells);
+            }
             let md = report::markdown(&report);
             println!("{md}");
             if let Some(path) = out {

@@ -68,6 +68,7 @@ pub fn markdown(r: &RunReport) -> String {
         "\nData seen through the API: top union `{}`, {} districts, {} enterprise studios, {} cases ({} case numbers used); dashboard period {} to {}.",
         f.top, f.districts, f.enterprises, f.cases_total, f.known_cases, f.from, f.to
     );
+    s.push_str(&closeness(&r.cells));
     let failing: Vec<&Cell> = r.cells.iter().filter(|c| c.errors > 0).collect();
     if !failing.is_empty() {
         s.push_str("\nError samples:\n\n");
@@ -78,4 +79,40 @@ pub fn markdown(r: &RunReport) -> String {
         }
     }
     s
+}
+
+/// How close each scenario comes to its floor at the same concurrency: writes (`intake`,
+/// `action`) to `insert_floor`, one durable insert a commit; the rest to `floor`, the HTTP
+/// stack answering a static file. Over 100 % means more than the floor (grouped commits).
+pub fn closeness(cells: &[Cell]) -> String {
+    let find = |name: &str, c: usize| cells.iter().find(|x| x.scenario == name && x.concurrency == c);
+    let mut rows = String::new();
+    for cell in cells {
+        let floor = match cell.scenario.as_str() {
+            "floor" | "insert_floor" => continue,
+            "intake" | "action" => "insert_floor",
+            _ => "floor",
+        };
+        let Some(f) = find(floor, cell.concurrency).filter(|f| f.rps > 0.0) else { continue };
+        let _ = writeln!(
+            rows,
+            "| {} | {} | {} | {:.0} | {:.0} | {:.1} % | {} | {} |",
+            cell.scenario,
+            cell.concurrency,
+            floor,
+            cell.rps,
+            f.rps,
+            cell.rps / f.rps * 100.0,
+            ms(cell.p50_ms),
+            ms(f.p50_ms),
+        );
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nHow close each scenario comes to its floor (same concurrency):\n\n\
+         | scenario | c | floor | req/s | floor req/s | of the floor | p50 ms | floor p50 ms |\n\
+         |---|--:|---|--:|--:|--:|--:|--:|\n{rows}"
+    )
 }

@@ -120,7 +120,7 @@ fn every_scenario_runs_without_errors() {
     };
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let report = rt.block_on(async {
+    let mut report = rt.block_on(async {
         load::wait_ready(&format!("{url}/healthz"), Some(pid), Duration::from_secs(60)).await.unwrap();
         let token = load::create_token(&url, "bench.admin", password).await.unwrap();
         let opts = RunOptions {
@@ -135,9 +135,20 @@ fn every_scenario_runs_without_errors() {
             seed: 1,
             settle: Duration::from_millis(50),
         };
-        load::run(&opts, |_| {}).await.unwrap()
+        let mut report = load::run(&opts, |_| {}).await.unwrap();
+        // The write floor, in a file of its own.
+        let floor_db = format!("sqlite://{}", dir.path().join("floor.db").display());
+        report.cells.extend(youyue_bench::floor::insert_floor(&floor_db, &[1, 2], 0.5).await.unwrap());
+        report
     });
     let table = youyue_bench::report::markdown(&report);
+    let floors: Vec<_> = report.cells.iter().filter(|c| c.scenario == "insert_floor").collect();
+    assert_eq!(floors.len(), 2, "{table}");
+    assert!(floors.iter().all(|c| c.errors == 0 && c.requests > 0 && c.p50_ms <= c.p99_ms), "{table}");
+    // Each scenario measured against its floor: the writes against the insert, the rest
+    // against the static file.
+    assert!(table.contains("| intake | 2 | insert_floor |") && table.contains("| case | 2 | floor |"), "{table}");
+    report.cells.retain(|c| c.scenario != "insert_floor");
     assert_eq!(report.cells.len(), Scenario::ALL.len());
     for c in &report.cells {
         assert_eq!(c.errors, 0, "{} had errors:\n{table}", c.scenario);

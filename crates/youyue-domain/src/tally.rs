@@ -34,6 +34,9 @@ pub struct Tally {
     pub opened_by_kind: [i64; 4],
     pub opened_by_channel: [i64; 5],
     pub opened_by_status: [i64; 5],
+    /// The wellbeing cases among them, by current status: lists subtract the ones a viewer
+    /// may not see without counting them one by one.
+    pub wellbeing_by_status: [i64; 5],
     /// Suggestions raised on the day and marked adopted.
     pub suggestions_adopted: i64,
     /// Cases resolved on the day, by kind.
@@ -60,7 +63,7 @@ pub struct Tally {
 }
 
 /// The number of columns of a [`Tally`].
-pub const WIDTH: usize = 33;
+pub const WIDTH: usize = 38;
 
 /// Which duration a histogram counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,6 +128,7 @@ impl Tally {
         c.extend(Kind::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
         c.extend(Channel::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
         c.extend(Status::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
+        c.extend(Status::ALL.iter().map(|k| format!("wellbeing_{}", k.as_str())));
         c.push("suggestions_adopted".into());
         c.extend(Kind::ALL.iter().map(|k| format!("resolved_{}", k.as_str())));
         for name in [
@@ -158,6 +162,7 @@ impl Tally {
         self.opened_by_kind.iter().for_each(|x| put(*x));
         self.opened_by_channel.iter().for_each(|x| put(*x));
         self.opened_by_status.iter().for_each(|x| put(*x));
+        self.wellbeing_by_status.iter().for_each(|x| put(*x));
         put(self.suggestions_adopted);
         self.resolved_by_kind.iter().for_each(|x| put(*x));
         for x in [
@@ -188,6 +193,7 @@ impl Tally {
         let opened_by_kind = arr4(&mut take);
         let opened_by_channel = [take(), take(), take(), take(), take()];
         let opened_by_status = [take(), take(), take(), take(), take()];
+        let wellbeing_by_status = [take(), take(), take(), take(), take()];
         let suggestions_adopted = take();
         let resolved_by_kind = arr4(&mut take);
         Tally {
@@ -195,6 +201,7 @@ impl Tally {
             opened_by_kind,
             opened_by_channel,
             opened_by_status,
+            wellbeing_by_status,
             suggestions_adopted,
             resolved_by_kind,
             dispute_people: take(),
@@ -328,6 +335,9 @@ pub fn of_case(c: &CaseFacts, calendar: &WorkCalendar) -> CaseTally {
         t.opened_by_kind[index(Kind::ALL, &c.kind)] += 1;
         t.opened_by_channel[index(Channel::ALL, &c.channel)] += 1;
         t.opened_by_status[index(Status::ALL, &c.status)] += 1;
+        if c.kind == Kind::Wellbeing {
+            t.wellbeing_by_status[index(Status::ALL, &c.status)] += 1;
+        }
         if c.kind == Kind::Suggestion && c.adopted == Some(true) {
             t.suggestions_adopted += 1;
         }

@@ -493,17 +493,24 @@ async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<O
 }
 
 /// Cases of a union's subtree by current status, every status present.
-async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
-    let cols: Vec<String> = Status::ALL.iter().map(|s| format!("CAST(COALESCE(SUM(opened_{s}), 0) AS BIGINT)")).collect();
+/// A subtree's cases by status, and its wellbeing cases by status, from the tallies.
+type StatusCounts = std::collections::BTreeMap<String, i64>;
+
+async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCounts, StatusCounts), StoreError> {
+    let cols: Vec<String> = ["opened", "wellbeing"]
+        .iter()
+        .flat_map(|c| Status::ALL.iter().map(move |s| format!("CAST(COALESCE(SUM({c}_{s}), 0) AS BIGINT)")))
+        .collect();
     let row = sqlx::query(&format!("SELECT {} FROM tallies WHERE union_id = $1 AND grain = 'm'", cols.join(", ")))
         .bind(union_id)
         .fetch_one(&mut *conn)
         .await?;
-    let mut counts = std::collections::BTreeMap::new();
+    let (mut all, mut wellbeing) = (StatusCounts::new(), StatusCounts::new());
     for (i, s) in Status::ALL.iter().enumerate() {
-        counts.insert(s.as_str().to_owned(), row.try_get::<i64, _>(i)?);
+        all.insert(s.as_str().to_owned(), row.try_get::<i64, _>(i)?);
+        wellbeing.insert(s.as_str().to_owned(), row.try_get::<i64, _>(Status::ALL.len() + i)?);
     }
-    Ok(counts)
+    Ok((all, wellbeing))
 }
 
 /// How many cases a figure's drill-down lists, read off the tallies, when the figure's
@@ -574,24 +581,13 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
     Ok(Some(t.total.get(&union_id).map(column).unwrap_or(0)))
 }
 
-/// The share of all cases that lie in the subtree a case query covers, from the tallies
-/// (0 when there are none).
-async fn subtree_share_conn(conn: &mut Conn, q: &CaseQuery) -> Result<f64, StoreError> {
-    let path = q.union_path.as_deref().filter(|p| p.starts_with(&q.within)).unwrap_or(&q.within);
-    let Some(union_id) = path_ids(path).last().copied() else { return Ok(1.0) };
-    // Two lookups by the tallies' key: one query with `union_id = $1 OR parent_id IS NULL`
-    // scanned every tally row (33 ms at 100k cases).
-    let mine: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(opened), 0) AS BIGINT) FROM tallies WHERE union_id = $1 AND grain = 'm'",
-    )
-    .bind(union_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let all: i64 = sqlx::query_scalar(
+/// All the cases stored, from the tallies of the top-level unions.
+async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(t.opened), 0) AS BIGINT) FROM unions u JOIN tallies t ON t.union_id = u.id \
          AND t.grain = 'm' WHERE u.parent_id IS NULL",
     )
     .fetch_one(&mut *conn)
-    .await?;
-    Ok(if all > 0 { mine as f64 / all as f64 } else { 0.0 })
+    .await?)
 }
+
