@@ -12,7 +12,12 @@
 //! that call fails as a whole, the registrations are tried again one by one, each in its own
 //! savepoint, so that only the one at fault fails.
 //!
-//! PostgreSQL groups concurrent commits in its WAL writer by itself and does not use this.
+//! PostgreSQL groups concurrent commits in its WAL writer by itself, and runs workflow
+//! changes in transactions of their own; it groups registrations here all the same, since
+//! each adds to the same tally rows (the day of its district and of the province), on whose
+//! locks their transactions would otherwise queue one commit at a time. Two app servers
+//! each group their own; a key another server committed first makes a group's insert of
+//! keys fail, and the one-by-one retry answers that registration `IdempotencyKeyUsed`.
 
 use crate::{Registration, StoreError, StoredCase};
 use sqlx::{Acquire, Database, Pool};

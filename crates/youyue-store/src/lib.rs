@@ -573,6 +573,7 @@ mod rows;
 pub struct SqlStore<DB: sqlx::Database> {
     read: sqlx::Pool<DB>,
     write: sqlx::Pool<DB>,
-    /// Registrations and workflow changes, committed in groups (SQLite only).
-    group: Option<group::GroupWriter<DB>>,
+    /// Writes committed in groups: registrations on both databases, workflow changes on
+    /// SQLite (see `group.rs` and `SqlStore::write_job`).
+    group: group::GroupWriter<DB>,
 }

@@ -5,8 +5,7 @@
 // sums cast to BIGINT (PostgreSQL widens SUM(bigint) to numeric).
 
 use crate::rows::{
-    CaseColumns, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT,
-    UNION_SELECT, USER_SELECT,
+    CaseColumns, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT, UNION_SELECT, USER_SELECT,
 };
 use crate::{
     like_escape, Actor, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, Store,
@@ -17,13 +16,15 @@ use sqlx::{Database, QueryBuilder, Row};
 use std::collections::{HashMap, HashSet};
 use youyue_domain::command::{diff, Change};
 use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, UnionRecord, UserRecord};
-use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::stats::Stats;
+use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{CaseNumber, Money, Period, Status, Timestamp, UnionCode};
 
 /// The case row's insert and update in this backend's parameters (`Backend::param`).
-static CASE_INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::rows::case_insert_sql(BACKEND));
-static CASE_UPDATE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::rows::case_update_sql(BACKEND));
+static CASE_INSERT_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::rows::case_insert_sql(BACKEND));
+static CASE_UPDATE_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::rows::case_update_sql(BACKEND));
 
 type Conn = <Db as Database>::Connection;
 type Query<'q> = sqlx::query::Query<'q, Db, <Db as Database>::Arguments<'q>>;
@@ -108,7 +109,11 @@ fn normalized_union(rec: &UnionRecord) -> UnionRecord {
 /// whether it was created (Some(true)), updated (Some(false)) or unchanged (None), and
 /// whether it moved under another parent (the caller then rebuilds the tallies: every
 /// figure above it changes).
-async fn put_union_conn(conn: &mut Conn, rec: &UnionRecord, now: Timestamp) -> Result<(Union, Option<bool>, bool), StoreError> {
+async fn put_union_conn(
+    conn: &mut Conn,
+    rec: &UnionRecord,
+    now: Timestamp,
+) -> Result<(Union, Option<bool>, bool), StoreError> {
     let rec = normalized_union(rec);
     let parent = match &rec.parent {
         Some(code) => Some(
@@ -208,10 +213,11 @@ async fn append_entry(
     internal: bool,
     detail: &serde_json::Value,
 ) -> Result<i64, StoreError> {
-    let seq: i64 = sqlx::query_scalar("UPDATE cases SET record_len = record_len + 1 WHERE id = $1 RETURNING record_len")
-        .bind(case_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE cases SET record_len = record_len + 1 WHERE id = $1 RETURNING record_len")
+            .bind(case_id)
+            .fetch_one(&mut *conn)
+            .await?;
     // An entry written before the chain existed has no hash: the chain starts after it.
     let prev: Option<String> = if seq > 1 {
         sqlx::query_scalar("SELECT hash FROM record_entries WHERE case_id = $1 AND seq = $2")
@@ -494,7 +500,9 @@ impl TryFrom<StudioItemRow> for StudioItemRecord {
     }
 }
 
-fn calendar_day((day, kind, name): (String, String, String)) -> Result<youyue_domain::calendar::CalendarDay, StoreError> {
+fn calendar_day(
+    (day, kind, name): (String, String, String),
+) -> Result<youyue_domain::calendar::CalendarDay, StoreError> {
     Ok(youyue_domain::calendar::CalendarDay {
         day: youyue_domain::time::parse_date(&day).map_err(|_| StoreError::Corrupt(day.clone()))?,
         kind: youyue_domain::calendar::DayKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
@@ -534,11 +542,13 @@ async fn cast_vote_conn(conn: &mut Conn, v: &youyue_domain::appraisal::UnionVote
 }
 
 async fn set_setting_conn(conn: &mut Conn, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value.to_string())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -630,14 +640,25 @@ impl NewEntry {
             detail: &detail,
         };
         let hash = youyue_domain::chain::entry_hash(prev, &content);
-        NewEntry { case_id, seq, at: at.micros(), actor: actor.to_owned(), action: action.to_owned(), internal, detail, hash }
+        NewEntry {
+            case_id,
+            seq,
+            at: at.micros(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            internal,
+            detail,
+            hash,
+        }
     }
 }
 
 /// Inserts entries many rows a statement (the caller keeps `cases.record_len` in step).
 async fn insert_entries(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), StoreError> {
     for chunk in entries.chunks(HELD_ENTRIES_MAX) {
-        let mut qb = QueryBuilder::<Db>::new("INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) ");
+        let mut qb = QueryBuilder::<Db>::new(
+            "INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) ",
+        );
         qb.push_values(chunk, |mut row, e| {
             row.push_bind(e.case_id)
                 .push_bind(e.seq)
@@ -719,14 +740,22 @@ async fn user_id_of(conn: &mut Conn, st: &mut ImportState, username: &str) -> Re
     Ok(found)
 }
 
-async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed: &Line, now: Timestamp) -> Result<LineResult, ImportError> {
+async fn import_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    parsed: &Line,
+    now: Timestamp,
+) -> Result<LineResult, ImportError> {
     let at = |message: String| ImportError { line, message };
     let db = |e: StoreError| ImportError { line, message: e.to_string() };
     match parsed {
         Line::Union(rec) => {
             if let Some(parent) = &rec.parent {
                 if union_id_of(conn, st, parent).await.map_err(db)?.is_none() {
-                    return Ok(LineResult::Waiting(format!("parent: union \"{parent}\" is defined nowhere in the file or the database")));
+                    return Ok(LineResult::Waiting(format!(
+                        "parent: union \"{parent}\" is defined nowhere in the file or the database"
+                    )));
                 }
             }
             let (u, created, moved) = put_union_conn(conn, rec, now).await.map_err(db)?;
@@ -740,7 +769,10 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         }
         Line::User(rec) => {
             let Some(union_id) = union_id_of(conn, st, &rec.union).await.map_err(db)? else {
-                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", rec.union)));
+                return Ok(LineResult::Waiting(format!(
+                    "union: union \"{}\" is defined nowhere in the file or the database",
+                    rec.union
+                )));
             };
             let existing = user_where(conn, "s.username = $1", &rec.username).await.map_err(db)?;
             let id = match existing {
@@ -776,19 +808,30 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         }
         Line::Case(rec) => {
             let Some(union_id) = union_id_of(conn, st, &rec.union).await.map_err(db)? else {
-                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", rec.union)));
+                return Ok(LineResult::Waiting(format!(
+                    "union: union \"{}\" is defined nowhere in the file or the database",
+                    rec.union
+                )));
             };
             let handler_id = match &rec.handler {
                 Some(h) => match user_id_of(conn, st, h).await.map_err(db)? {
                     Some(id) => Some(id),
-                    None => return Ok(LineResult::Waiting(format!("handler: user \"{h}\" is defined nowhere in the file or the database"))),
+                    None => {
+                        return Ok(LineResult::Waiting(format!(
+                            "handler: user \"{h}\" is defined nowhere in the file or the database"
+                        )))
+                    }
                 },
                 None => None,
             };
             let worker_id = match &rec.worker_account {
                 Some(w) => match user_id_of(conn, st, w).await.map_err(db)? {
                     Some(id) => Some(id),
-                    None => return Ok(LineResult::Waiting(format!("worker_account: user \"{w}\" is defined nowhere in the file or the database"))),
+                    None => {
+                        return Ok(LineResult::Waiting(format!(
+                            "worker_account: user \"{w}\" is defined nowhere in the file or the database"
+                        )))
+                    }
                 },
                 None => None,
             };
@@ -847,13 +890,19 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         }
         Line::StudioItem(r) => {
             if union_id_of(conn, st, &r.union).await.map_err(db)?.is_none() {
-                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", r.union)));
+                return Ok(LineResult::Waiting(format!(
+                    "union: union \"{}\" is defined nowhere in the file or the database",
+                    r.union
+                )));
             }
             set_studio_item_conn(conn, r).await.map_err(db)?;
         }
         Line::Bulletin(b) => {
             if union_id_of(conn, st, &b.union).await.map_err(db)?.is_none() {
-                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", b.union)));
+                return Ok(LineResult::Waiting(format!(
+                    "union: union \"{}\" is defined nowhere in the file or the database",
+                    b.union
+                )));
             }
             if !post_bulletin_conn(conn, b).await.map_err(db)? {
                 st.sum.unchanged += 1;
@@ -861,7 +910,10 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         }
         Line::UnionVote(v) => {
             if union_id_of(conn, st, &v.union).await.map_err(db)?.is_none() {
-                return Ok(LineResult::Waiting(format!("union: union \"{}\" is defined nowhere in the file or the database", v.union)));
+                return Ok(LineResult::Waiting(format!(
+                    "union: union \"{}\" is defined nowhere in the file or the database",
+                    v.union
+                )));
             }
             if !cast_vote_conn(conn, v).await.map_err(db)? {
                 st.sum.unchanged += 1;
@@ -877,14 +929,17 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
         Line::Record(entry) => {
             let number = entry.case.to_string();
             let Some(case) = case_where_number(conn, &number).await.map_err(db)? else {
-                return Ok(LineResult::Waiting(format!("case: case {number} is defined nowhere in the file or the database")));
+                return Ok(LineResult::Waiting(format!(
+                    "case: case {number} is defined nowhere in the file or the database"
+                )));
             };
-            let stored: Option<EntryRow> = sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
-                .bind(case.id)
-                .bind(entry.seq)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(|e| db(e.into()))?;
+            let stored: Option<EntryRow> =
+                sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
+                    .bind(case.id)
+                    .bind(entry.seq)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|e| db(e.into()))?;
             match stored {
                 Some(row) => {
                     if row.into_entry().map_err(db)? != *entry {
@@ -896,9 +951,18 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
                     st.sum.unchanged += 1;
                 }
                 None if entry.seq == case.record_len + 1 => {
-                    append_entry(conn, case.id, &number, entry.at, &entry.actor, &entry.action, entry.internal, &entry.detail)
-                        .await
-                        .map_err(db)?;
+                    append_entry(
+                        conn,
+                        case.id,
+                        &number,
+                        entry.at,
+                        &entry.actor,
+                        &entry.action,
+                        entry.internal,
+                        &entry.detail,
+                    )
+                    .await
+                    .map_err(db)?;
                     st.sum.records_added += 1;
                 }
                 None => {
@@ -923,7 +987,13 @@ async fn import_line(conn: &mut Conn, st: &mut ImportState, line: usize, parsed:
 /// known is held, with the record lines right after it (the order `export` and the
 /// generator write), and written with others many rows a statement by `flush_held`. Any
 /// other line is given back, to go the line-by-line way once the held cases are written.
-async fn hold(conn: &mut Conn, st: &mut ImportState, line: usize, parsed: Line, now: Timestamp) -> Result<Option<Line>, ImportError> {
+async fn hold(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    parsed: Line,
+    now: Timestamp,
+) -> Result<Option<Line>, ImportError> {
     let db = |e: StoreError| ImportError { line, message: e.to_string() };
     match parsed {
         Line::Case(rec) => {
@@ -956,10 +1026,9 @@ async fn hold(conn: &mut Conn, st: &mut ImportState, line: usize, parsed: Line, 
             Ok(None)
         }
         Line::Record(entry) => {
-            let follows = st
-                .held
-                .last()
-                .is_some_and(|c| c.record.number == entry.case && usize::try_from(entry.seq).is_ok_and(|s| s == c.entries.len() + 1));
+            let follows = st.held.last().is_some_and(|c| {
+                c.record.number == entry.case && usize::try_from(entry.seq).is_ok_and(|s| s == c.entries.len() + 1)
+            });
             let Some(case) = st.held.last_mut().filter(|_| follows) else {
                 return Ok(Some(Line::Record(entry)));
             };
@@ -989,7 +1058,7 @@ async fn flush_held(conn: &mut Conn, st: &mut ImportState, now: Timestamp) -> Re
     match insert_held(&mut savepoint, &held, now).await {
         Ok(inserted) => {
             savepoint.commit().await.map_err(fail)?;
-            let mut again = Vec::new();
+            // In the file's order, so that the irregular cases' examples are too.
             for case in held {
                 if inserted.contains(&case.record.number.to_string()) {
                     st.count_irregular(case.line, &case.record);
@@ -998,10 +1067,10 @@ async fn flush_held(conn: &mut Conn, st: &mut ImportState, now: Timestamp) -> Re
                     st.sum.records_added += case.entries.len() as u64;
                     st.retally(None, (case.union_id, *case.record));
                 } else {
-                    again.push(case);
+                    replay(conn, st, vec![case], now).await?;
                 }
             }
-            replay(conn, st, again, now).await
+            Ok(())
         }
         Err(_) => {
             // The line-by-line way finds the line and says what is wrong with it.
@@ -1011,7 +1080,12 @@ async fn flush_held(conn: &mut Conn, st: &mut ImportState, now: Timestamp) -> Re
     }
 }
 
-async fn replay(conn: &mut Conn, st: &mut ImportState, cases: Vec<HeldCase>, now: Timestamp) -> Result<(), ImportError> {
+async fn replay(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    cases: Vec<HeldCase>,
+    now: Timestamp,
+) -> Result<(), ImportError> {
     for case in cases {
         let line = case.line;
         if let LineResult::Waiting(why) = import_line(conn, st, line, &Line::Case(case.record), now).await? {
@@ -1123,7 +1197,12 @@ impl crate::SqlStore<Db> {
     /// Streams the lines into the caller's transaction. A line that refers to something
     /// not yet seen (a child before its parent, a case before its union) waits and is tried
     /// again after the rest; files written by export never wait.
-    async fn import_in(&self, conn: &mut Conn, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {
+    async fn import_in(
+        &self,
+        conn: &mut Conn,
+        lines: &mut ImportSource<'_>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, ImportError> {
         let mut st = ImportState::default();
         let mut waiting: Vec<(usize, Line, String)> = Vec::new();
         let mut last_line = 0;
@@ -1132,7 +1211,14 @@ impl crate::SqlStore<Db> {
         sqlx::query("DELETE FROM import_touched").execute(&mut *conn).await.map_err(fail(0))?;
         for (line, parsed) in lines {
             last_line = line;
-            let parsed = parsed.map_err(|message| ImportError { line, message })?;
+            let parsed = match parsed {
+                Ok(p) => p,
+                Err(message) => {
+                    // An error in a held case, on an earlier line, is named first.
+                    flush_held(conn, &mut st, now).await?;
+                    return Err(ImportError { line, message });
+                }
+            };
             let Some(parsed) = hold(conn, &mut st, line, parsed, now).await? else { continue };
             // What the line-by-line way reads must be written first.
             flush_held(conn, &mut st, now).await?;
@@ -1174,7 +1260,6 @@ impl crate::SqlStore<Db> {
     }
 }
 
-/// Registers a case inside the caller's transaction (see `Store::create_case`).
 /// The subtree's cases by status from the tallies, less the wellbeing cases the viewer may
 /// not see: every wellbeing case of the subtree (tallies too) but those assigned to them
 /// (counted through `cases_handler`, a few). Counting the hidden ones instead read every
@@ -1198,7 +1283,8 @@ async fn visible_status_counts(
         ids.push_bind(*id);
     }
     qb.push(") GROUP BY c.status");
-    let mine: HashMap<String, i64> = qb.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
+    let mine: HashMap<String, i64> =
+        qb.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
     for (status, n) in counts.iter_mut() {
         let hidden = wellbeing.get(status).copied().unwrap_or(0) - mine.get(status).copied().unwrap_or(0);
         *n -= hidden;
@@ -1224,7 +1310,8 @@ async fn create_cases_conn(
     let mut out: Vec<Option<Result<StoredCase, StoreError>>> = regs.iter().map(|_| None).collect();
     // A key used before, or earlier in this group, answers the case it made (the caller
     // reads it after the commit).
-    let keys: Vec<&str> = regs.iter().filter_map(|r| r.draft.idempotency.as_ref().map(|k| k.key_hash.as_str())).collect();
+    let keys: Vec<&str> =
+        regs.iter().filter_map(|r| r.draft.idempotency.as_ref().map(|k| k.key_hash.as_str())).collect();
     let mut used: HashSet<String> = HashSet::new();
     if !keys.is_empty() {
         let mut qb = QueryBuilder::<Db>::new("SELECT key_hash FROM idempotency_keys WHERE key_hash IN (");
@@ -1236,10 +1323,8 @@ async fn create_cases_conn(
         used.extend(qb.build_query_scalar::<String>().fetch_all(&mut *conn).await?);
     }
     for (i, r) in regs.iter().enumerate() {
-        if let Some(k) = &r.draft.idempotency {
-            if !used.insert(k.key_hash.clone()) {
-                out[i] = Some(Err(StoreError::IdempotencyKeyUsed));
-            }
+        if r.draft.idempotency.as_ref().is_some_and(|k| used.contains(&k.key_hash)) {
+            out[i] = Some(Err(StoreError::IdempotencyKeyUsed));
         }
     }
     // Each union's code and path and its district's case prefix, in one read.
@@ -1274,6 +1359,11 @@ async fn create_cases_conn(
             .map_err(|e| StoreError::Corrupt(e.to_string()))
             .and_then(|n| registered_record(&r.draft, n, code));
         match record {
+            // The same key twice in one group: the first that will be written takes it (a
+            // refused one takes nothing); the other answers that one's case after the commit.
+            Ok(_) if r.draft.idempotency.as_ref().is_some_and(|k| !used.insert(k.key_hash.clone())) => {
+                out[i] = Some(Err(StoreError::IdempotencyKeyUsed));
+            }
             Ok(rec) => {
                 records[i] = Some(rec);
                 by_year.entry((prefix.clone(), year)).or_default().push(i);
@@ -1300,11 +1390,16 @@ async fn create_cases_conn(
             }
         }
     }
-    let new: Vec<(usize, CaseRecord)> = records.into_iter().enumerate().filter_map(|(i, r)| r.map(|r| (i, r))).collect();
+    let new: Vec<(usize, CaseRecord)> =
+        records.into_iter().enumerate().filter_map(|(i, r)| r.map(|r| (i, r))).collect();
     if new.is_empty() {
-        return Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))).collect());
+        return Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into()))))
+            .collect());
     }
-    let columns: Vec<(String, CaseColumns)> = new.iter().map(|(_, r)| (r.number.to_string(), CaseColumns::from(r))).collect();
+    let columns: Vec<(String, CaseColumns)> =
+        new.iter().map(|(_, r)| (r.number.to_string(), CaseColumns::from(r))).collect();
     let mut qb = QueryBuilder::<Db>::new(format!(
         "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
         crate::rows::CASE_COLUMNS.join(", ")
@@ -1319,7 +1414,9 @@ async fn create_cases_conn(
     qb.push(" RETURNING id, number");
     let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let ids: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
-    let id_of = |number: &str| ids.get(number).copied().ok_or_else(|| StoreError::Corrupt(format!("case {number} not inserted")));
+    let id_of = |number: &str| {
+        ids.get(number).copied().ok_or_else(|| StoreError::Corrupt(format!("case {number} not inserted")))
+    };
     let mut entries = Vec::with_capacity(new.len());
     let mut delta = TallyDelta::default();
     let mut above = TallyDelta::default();
@@ -1359,7 +1456,9 @@ async fn create_cases_conn(
     delta.write(conn).await?;
     if !keys.is_empty() {
         let now = Timestamp::now().micros();
-        let mut qb = QueryBuilder::<Db>::new("INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) ");
+        let mut qb = QueryBuilder::<Db>::new(
+            "INSERT INTO idempotency_keys (key_hash, request_hash, case_id, salt, created_at) ",
+        );
         qb.push_values(&keys, |mut row, (k, id)| {
             row.push_bind(&k.key_hash).push_bind(&k.request_hash).push_bind(*id).push_bind(&k.salt).push_bind(now);
         });
@@ -1367,7 +1466,9 @@ async fn create_cases_conn(
             Ok(_) => {}
             // PostgreSQL: a concurrent attempt with the same key committed first. (On SQLite
             // writes are serial and the read above settled it.)
-            Err(e) if is_unique_violation(&e) && regs.len() == 1 => return Ok(vec![Err(StoreError::IdempotencyKeyUsed)]),
+            Err(e) if is_unique_violation(&e) && regs.len() == 1 => {
+                return Ok(vec![Err(StoreError::IdempotencyKeyUsed)])
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -1392,6 +1493,14 @@ async fn create_cases_conn(
         }));
     }
     Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))).collect())
+}
+
+/// `create_cases_conn` as the group writer takes it (a function pointer).
+fn create_cases_boxed<'c>(
+    conn: &'c mut Conn,
+    regs: &'c [crate::Registration],
+) -> crate::group::BoxFuture<'c, Result<Vec<Result<StoredCase, StoreError>>, StoreError>> {
+    Box::pin(create_cases_conn(conn, regs))
 }
 
 /// A draft as the record of a case just registered, numbered `number`, checked.
@@ -1466,7 +1575,6 @@ fn push_case_columns<'a>(row: &mut sqlx::query_builder::Separated<'_, 'a, Db, &'
         .push_bind(&c.supervised_due_on);
 }
 
-
 /// Saves a change to a case and its record entry inside the caller's transaction, against
 /// the version the change was computed from.
 async fn save_change_conn(
@@ -1503,22 +1611,21 @@ async fn save_change_conn(
 }
 
 impl SqlStore<Db> {
-    /// Runs a write in a transaction of its own, or, where the store groups commits
-    /// (SQLite), in the next group transaction (see `group.rs`). Answers after the commit.
+    /// Runs a write in a transaction of its own, or, on SQLite, in the next group
+    /// transaction (see `group.rs`). Answers after the commit. PostgreSQL runs workflow
+    /// changes side by side, each in its own transaction: they touch one case each.
     async fn write_job<T, F>(&self, write: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Conn) -> crate::group::BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
-        match &self.group {
-            Some(g) => g.write(write).await,
-            None => {
-                let mut tx = self.write.begin().await?;
-                let v = write(&mut tx).await?;
-                tx.commit().await?;
-                Ok(v)
-            }
+        if BACKEND == Backend::Sqlite {
+            return self.group.write(write).await;
         }
+        let mut tx = self.write.begin().await?;
+        let v = write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(v)
     }
 }
 
@@ -1557,7 +1664,9 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM unions LIMIT 1) AS any_union").fetch_one(&self.read).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM unions LIMIT 1) AS any_union")
+            .fetch_one(&self.read)
+            .await?;
         Ok(n == 0)
     }
 
@@ -1572,10 +1681,11 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn subtree(&self, root: &Union) -> Result<Vec<Union>, StoreError> {
-        let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code"))
-            .bind(format!("{}%", root.path))
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<UnionRow> =
+            sqlx::query_as(&format!("{UNION_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code"))
+                .bind(format!("{}%", root.path))
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(Union::try_from).collect()
     }
 
@@ -1595,7 +1705,8 @@ impl Store for crate::SqlStore<Db> {
             .await?
             .ok_or_else(|| StoreError::invalid("union", format!("union \"{}\" does not exist", rec.union)))?;
         let id = insert_user(&mut tx, rec, union.id, now).await?;
-        let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let row: UserRow =
+            sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
         let user = User::try_from(row)?;
         tx.commit().await?;
         Ok(user)
@@ -1613,24 +1724,30 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code, s.username"))
-            .bind(format!("{path}%"))
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("{USER_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code, s.username"))
+                .bind(format!("{path}%"))
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(User::try_from).collect()
     }
 
     async fn users_on_path(&self, path: &str) -> Result<Vec<User>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE $1 LIKE (u.path || '%') ORDER BY u.depth DESC, s.username"))
-            .bind(path)
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("{USER_SELECT} WHERE $1 LIKE (u.path || '%') ORDER BY u.depth DESC, s.username"))
+                .bind(path)
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(User::try_from).collect()
     }
 
     async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
         // A new password ends every session of the account and revokes its API tokens.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
@@ -1655,13 +1772,25 @@ impl Store for crate::SqlStore<Db> {
     async fn change_user(&self, user_id: i64, change: &crate::UserChange) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
         if let Some(role) = change.role {
-            sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(user_id).bind(role.as_str()).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some(active) = change.active {
-            sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(active)
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some(hash) = &change.password_hash {
-            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(user_id)
                 .bind(Timestamp::now().micros())
@@ -1677,17 +1806,28 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError> {
-        let rows: Vec<UnionRow> =
-            sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id IS NULL ORDER BY u.code")).fetch_all(&self.read).await?;
+        let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id IS NULL ORDER BY u.code"))
+            .fetch_all(&self.read)
+            .await?;
         rows.into_iter().map(Union::try_from).collect()
     }
 
     async fn set_user_role(&self, user_id: i64, role: youyue_domain::Role) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(user_id).bind(role.as_str()).execute(&self.write).await?;
+        sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
-    async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<(), StoreError> {
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_id)
@@ -1748,8 +1888,8 @@ impl Store for crate::SqlStore<Db> {
         let row: Option<crate::rows::TokenUserRow> =
             sqlx::query_as(crate::rows::TOKEN_USER_SELECT).bind(token_hash).fetch_optional(&self.read).await?;
         let Some(row) = row else { return Ok(None) };
-        let scope =
-            crate::TokenScope::parse(&row.scope).ok_or_else(|| StoreError::Corrupt(format!("token scope \"{}\"", row.scope)))?;
+        let scope = crate::TokenScope::parse(&row.scope)
+            .ok_or_else(|| StoreError::Corrupt(format!("token scope \"{}\"", row.scope)))?;
         Ok(Some((User::try_from(row.user)?, scope)))
     }
 
@@ -1775,17 +1915,22 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(token_id)
-            .bind(now.micros())
-            .execute(&self.write)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
+                .bind(user_id)
+                .bind(token_id)
+                .bind(now.micros())
+                .execute(&self.write)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET totp_secret = $2 WHERE id = $1").bind(user_id).bind(secret).execute(&self.write).await?;
+        sqlx::query("UPDATE users SET totp_secret = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(secret)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -1821,7 +1966,13 @@ impl Store for crate::SqlStore<Db> {
         Ok(Some(crate::IdempotentCase { case, request_hash, salt }))
     }
 
-    async fn log_read(&self, case_id: i64, user_id: i64, what: crate::ReadKind, at: Timestamp) -> Result<(), StoreError> {
+    async fn log_read(
+        &self,
+        case_id: i64,
+        user_id: i64,
+        what: crate::ReadKind,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO read_log (case_id, user_id, what, at) VALUES ($1, $2, $3, $4)")
             .bind(case_id)
             .bind(user_id)
@@ -1847,16 +1998,7 @@ impl Store for crate::SqlStore<Db> {
 
     async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
         let reg = crate::Registration { draft: d.clone(), label: actor.label.to_owned() };
-        if let Some(g) = &self.group {
-            return g.register(reg).await;
-        }
-        let mut tx = self.write.begin().await?;
-        let made = create_cases_conn(&mut tx, std::slice::from_ref(&reg))
-            .await?
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::Corrupt("registration".into())))?;
-        tx.commit().await?;
-        Ok(made)
+        self.group.register(reg).await
     }
 
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {
@@ -1897,7 +2039,7 @@ impl Store for crate::SqlStore<Db> {
         let total = match (figure_total, tally_countable(q)) {
             (Some(n), _) => n,
             (None, Some(union_id)) => {
-let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
+                let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
                 counts
                     .iter()
                     .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
@@ -1921,11 +2063,12 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         // the province's 600 registered cases are looked up, not walked for 40k rows.
         let in_time_order = matches!(q.sort, crate::CaseSort::Newest | crate::CaseSort::Oldest);
         let wanted = (q.offset.max(0) + q.limit.max(1)) as f64;
-        let how = if in_time_order && (total as f64) * (total as f64) >= wanted * all_cases_conn(&mut conn).await? as f64 {
-            UnionFilter::Scanned
-        } else {
-            UnionFilter::Indexed
-        };
+        let how =
+            if in_time_order && (total as f64) * (total as f64) >= wanted * all_cases_conn(&mut conn).await? as f64 {
+                UnionFilter::Scanned
+            } else {
+                UnionFilter::Indexed
+            };
         // The page is chosen from the cases alone, then joined with its unions and people:
         // joining first would join every matching case before the sort.
         let (columns, joins) = CASE_SELECT.split_once(" FROM cases c ").unwrap_or((CASE_SELECT, ""));
@@ -1979,11 +2122,12 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
     }
 
     async fn bulletins(&self, union_id: i64, limit: i64) -> Result<Vec<BulletinRecord>, StoreError> {
-        let rows: Vec<BulletinRow> = sqlx::query_as(&format!("{BULLETIN_SELECT} WHERE b.union_id = $1 ORDER BY b.posted_at DESC LIMIT $2"))
-            .bind(union_id)
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<BulletinRow> =
+            sqlx::query_as(&format!("{BULLETIN_SELECT} WHERE b.union_id = $1 ORDER BY b.posted_at DESC LIMIT $2"))
+                .bind(union_id)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(BulletinRecord::try_from).collect()
     }
 
@@ -1997,10 +2141,11 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
     }
 
     async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError> {
-        let rows: Vec<StudioItemRow> = sqlx::query_as(&format!("{STUDIO_ITEM_SELECT} WHERE s.union_id = $1 ORDER BY s.item"))
-            .bind(union_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<StudioItemRow> =
+            sqlx::query_as(&format!("{STUDIO_ITEM_SELECT} WHERE s.union_id = $1 ORDER BY s.item"))
+                .bind(union_id)
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(StudioItemRecord::try_from).collect()
     }
 
@@ -2009,7 +2154,9 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         let studios = studios_conn(&mut conn, union, period).await?;
         let t = period_tallies(&mut conn, &[union.id], period).await?;
         let total = t.total.get(&union.id).copied().unwrap_or_default();
-        total.stats(union.record.code.as_str(), period, studios).ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
+        total
+            .stats(union.record.code.as_str(), period, studios)
+            .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
     }
 
     async fn figures(&self, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
@@ -2066,18 +2213,19 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         for row in rows {
             let case = StoredCase::try_from(row)?;
             let Some(due) = youyue_domain::command::due_for_supervision(&case.record, today) else { continue };
-            let parent: Option<String> = sqlx::query_scalar(
-                "SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1",
-            )
-            .bind(case.union_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let parent: Option<String> =
+                sqlx::query_scalar("SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1")
+                    .bind(case.union_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             // Only if nobody changed the deadline meanwhile.
-            let done = sqlx::query("UPDATE cases SET supervised_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
-                .bind(case.id)
-                .bind(due.to_string())
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(
+                "UPDATE cases SET supervised_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2",
+            )
+            .bind(case.id)
+            .bind(due.to_string())
+            .execute(&mut *tx)
+            .await?;
             if done.rows_affected() == 1 {
                 let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
                 let number = case.record.number.to_string();
@@ -2096,7 +2244,12 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         Ok(new)
     }
 
-    async fn vote_scores(&self, union: &Union, round: youyue_domain::appraisal::Round, period: Period) -> Result<Vec<i64>, StoreError> {
+    async fn vote_scores(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+    ) -> Result<Vec<i64>, StoreError> {
         let (from, to) = period.instants();
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT v.score FROM union_votes v JOIN unions u ON u.id = v.union_id \
@@ -2160,7 +2313,10 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
     }
 
     async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?;
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
         v.map(|v| serde_json::from_str(&v).map_err(|_| StoreError::Corrupt(format!("setting {key}")))).transpose()
     }
 
@@ -2278,8 +2434,15 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
                     c.4 = GENESIS.to_owned();
                     continue;
                 };
-                let content =
-                    EntryContent { case_number: &number, seq, at_micros: at, actor: &actor, action: &action, internal, detail: &detail };
+                let content = EntryContent {
+                    case_number: &number,
+                    seq,
+                    at_micros: at,
+                    actor: &actor,
+                    action: &action,
+                    internal,
+                    detail: &detail,
+                };
                 let want = entry_hash(&c.4, &content);
                 if want != stored {
                     fail(format!(
@@ -2317,7 +2480,10 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         )
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.into_iter().filter_map(|(case, seq, hash)| hash.map(|hash| crate::ChainHead { case, seq, hash })).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(case, seq, hash)| hash.map(|hash| crate::ChainHead { case, seq, hash }))
+            .collect())
     }
 
     async fn entry_hash(&self, case: &CaseNumber, seq: i64) -> Result<Option<Option<String>>, StoreError> {
@@ -2354,7 +2520,8 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
             sink(&Line::Union(Union::try_from(row)?.record)).map_err(io)?;
             lines += 1;
         }
-        let users: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY s.username")).fetch_all(&mut *tx).await?;
+        let users: Vec<UserRow> =
+            sqlx::query_as(&format!("{USER_SELECT} ORDER BY s.username")).fetch_all(&mut *tx).await?;
         for row in users {
             let u = User::try_from(row)?;
             let rec = UserRecord {
@@ -2396,7 +2563,8 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
         for (code, round, key, voter, score, comment, at) in votes {
             let vote = youyue_domain::appraisal::UnionVote {
                 union: code.parse().map_err(|_| StoreError::Corrupt(code.clone()))?,
-                round: youyue_domain::appraisal::Round::parse(&round).ok_or_else(|| StoreError::Corrupt(round.clone()))?,
+                round: youyue_domain::appraisal::Round::parse(&round)
+                    .ok_or_else(|| StoreError::Corrupt(round.clone()))?,
                 key,
                 voter,
                 score,
@@ -2407,7 +2575,9 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
             lines += 1;
         }
         let bulletins: Vec<BulletinRow> =
-            sqlx::query_as(&format!("{BULLETIN_SELECT} ORDER BY u.code, b.posted_at, b.title")).fetch_all(&mut *tx).await?;
+            sqlx::query_as(&format!("{BULLETIN_SELECT} ORDER BY u.code, b.posted_at, b.title"))
+                .fetch_all(&mut *tx)
+                .await?;
         for row in bulletins {
             sink(&Line::Bulletin(BulletinRecord::try_from(row)?)).map_err(io)?;
             lines += 1;
@@ -2421,12 +2591,13 @@ let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
             let (Some(first), Some(last)) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id)) else {
                 break;
             };
-            let entries: Vec<EntryRow> =
-                sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq"))
-                    .bind(first)
-                    .bind(last)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let entries: Vec<EntryRow> = sqlx::query_as(&format!(
+                "{ENTRY_SELECT} WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq"
+            ))
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *tx)
+            .await?;
             let mut entries = entries.into_iter().peekable();
             for row in rows {
                 let id = row.id;

@@ -41,17 +41,9 @@ impl SqlStore<Db> {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await?;
-        let group = Some(crate::group::GroupWriter::start(write.clone(), create_cases_boxed));
+        let group = crate::group::GroupWriter::start(write.clone(), create_cases_boxed);
         Ok(SqlStore { read, write, group })
     }
-}
-
-/// `create_cases_conn` as the group writer takes it (a function pointer).
-fn create_cases_boxed<'c>(
-    conn: &'c mut Conn,
-    regs: &'c [crate::Registration],
-) -> crate::group::BoxFuture<'c, Result<Vec<Result<crate::StoredCase, StoreError>>, StoreError>> {
-    Box::pin(create_cases_conn(conn, regs))
 }
 
 include!("shared.rs");

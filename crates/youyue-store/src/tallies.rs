@@ -7,7 +7,7 @@ use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::stats::CaseFacts;
 use youyue_domain::tally::{self, Grain, Histogram, Hours, Tally, WIDTH};
 
-/// Rows per multi-row upsert (36 parameters each; well under both databases' limits).
+/// Rows per multi-row upsert (41 parameters each; well under both databases' limits).
 const UPSERT_ROWS: usize = 64;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
@@ -176,7 +176,11 @@ async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, Store
 
 /// Moves a case's contribution from `old` to `new` (either may be absent), inside the
 /// caller's transaction. Each side is the union's id and the case.
-async fn retally_case(conn: &mut Conn, old: Option<(i64, &CaseRecord)>, new: Option<(i64, &CaseRecord)>) -> Result<(), StoreError> {
+async fn retally_case(
+    conn: &mut Conn,
+    old: Option<(i64, &CaseRecord)>,
+    new: Option<(i64, &CaseRecord)>,
+) -> Result<(), StoreError> {
     retally_case_in(conn, old, new, None).await
 }
 
@@ -209,7 +213,19 @@ async fn retally_case_in(
     delta.write(conn).await
 }
 
-type FactsRow = (String, String, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<bool>, Option<i64>, Option<String>);
+type FactsRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<i64>,
+    Option<String>,
+);
 
 fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     let bad = |what: &str| StoreError::Corrupt(format!("case {what}"));
@@ -326,7 +342,10 @@ async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> R
     }
     // Months, not years: the trend is by month, and ten years are only 120 month rows.
     let cut = tally::cut(period, false);
-    let mut qb = QueryBuilder::<Db>::new(format!("SELECT union_id, start, {} FROM tallies WHERE union_id IN (", Tally::columns().join(", ")));
+    let mut qb = QueryBuilder::<Db>::new(format!(
+        "SELECT union_id, start, {} FROM tallies WHERE union_id IN (",
+        Tally::columns().join(", ")
+    ));
     let mut ids = qb.separated(", ");
     for id in union_ids {
         ids.push_bind(*id);
@@ -379,7 +398,10 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
                 qb.push(" UNION ALL ");
             }
             qb.push("SELECT measure, bucket, n FROM tally_hours WHERE union_id = ").push_bind(union.id);
-            qb.push(" AND grain = ").push_bind(span.grain.as_str()).push(" AND start >= ").push_bind(span.from.to_string());
+            qb.push(" AND grain = ")
+                .push_bind(span.grain.as_str())
+                .push(" AND start >= ")
+                .push_bind(span.from.to_string());
             qb.push(" AND start <= ").push_bind(span.to.to_string());
         }
         qb.push(") h GROUP BY measure, bucket");
@@ -397,7 +419,8 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
         scans.push((true, from, to));
     }
     for (subtree, from, to) in scans {
-        let whose = if subtree { "c.union_id IN (SELECT id FROM unions WHERE path LIKE $1)" } else { "c.union_id = $1" };
+        let whose =
+            if subtree { "c.union_id IN (SELECT id FROM unions WHERE path LIKE $1)" } else { "c.union_id = $1" };
         for h in Hours::ALL {
             let (col, closed) = match h {
                 Hours::ToAccept => ("accepted_at", ""),
@@ -436,11 +459,22 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
     let studios = studios_conn(conn, union, period).await?;
     let t = period_tallies(conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
-    let stats =
-        total.stats(union.record.code.as_str(), period, studios).ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
-    let months = t.months.iter().filter(|(_, m)| m.opened != 0 || m.resolved() != 0).map(|(m, x)| (m.clone(), x.opened, x.resolved())).collect();
+    let stats = total
+        .stats(union.record.code.as_str(), period, studios)
+        .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+    let months = t
+        .months
+        .iter()
+        .filter(|(_, m)| m.opened != 0 || m.resolved() != 0)
+        .map(|(m, x)| (m.clone(), x.opened, x.resolved()))
+        .collect();
     let (to_accept, to_close) = period_hours(conn, union, period).await?;
-    Ok(crate::Figures { stats, months, timeliness: total.timeliness(&to_accept, &to_close), case_ratings: total.case_ratings() })
+    Ok(crate::Figures {
+        stats,
+        months,
+        timeliness: total.timeliness(&to_accept, &to_close),
+        case_ratings: total.case_ratings(),
+    })
 }
 
 /// The union whose whole subtree a case query asks for, when nothing but its status
@@ -492,10 +526,11 @@ async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<O
     Ok(Some(n))
 }
 
-/// Cases of a union's subtree by current status, every status present.
-/// A subtree's cases by status, and its wellbeing cases by status, from the tallies.
+/// Counts by current status, every status present.
 type StatusCounts = std::collections::BTreeMap<String, i64>;
 
+/// A union's subtree's cases by current status, and its wellbeing cases by status, from the
+/// tallies.
 async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCounts, StatusCounts), StoreError> {
     let cols: Vec<String> = ["opened", "wellbeing"]
         .iter()
@@ -525,12 +560,16 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
         return Ok(None);
     }
     // The period the filter's instants span (they are China midnights).
-    let days = |(a, b): (Timestamp, Timestamp)| Period::new(a.cst_date(), Timestamp::from_micros(b.micros() - 1).cst_date()).ok();
+    let days = |(a, b): (Timestamp, Timestamp)| {
+        Period::new(a.cst_date(), Timestamp::from_micros(b.micros() - 1).cst_date()).ok()
+    };
     let kind_at = |k: youyue_domain::Kind| youyue_domain::Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
     type Column = Box<dyn Fn(&Tally) -> i64 + Send>;
     let plain = CaseFilter::default();
     let (period, column): (Option<Period>, Column) = match f {
-        CaseFilter { opened_in: Some(r), closed_in: None, accepted_in: None, with_amount: false, rated: false, .. } => {
+        CaseFilter {
+            opened_in: Some(r), closed_in: None, accepted_in: None, with_amount: false, rated: false, ..
+        } => {
             let r = days(*r);
             match (f.kind, f.channel, f.status, f.adopted) {
                 (None, None, None, None) => (r, Box::new(|t: &Tally| t.opened)),
@@ -553,7 +592,8 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
             }
         }
         CaseFilter { closed_in: Some(r), status: Some(Status::Resolved), kind, .. }
-            if *f == CaseFilter { closed_in: Some(*r), status: Some(Status::Resolved), kind: *kind, ..plain.clone() } =>
+            if *f
+                == CaseFilter { closed_in: Some(*r), status: Some(Status::Resolved), kind: *kind, ..plain.clone() } =>
         {
             match kind {
                 Some(k) => {
@@ -568,7 +608,9 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
         {
             (days(*r), Box::new(|t: &Tally| t.explained))
         }
-        CaseFilter { closed_in: Some(r), .. } if *f == CaseFilter { closed_in: Some(*r), rated: true, ..plain.clone() } => {
+        CaseFilter { closed_in: Some(r), .. }
+            if *f == CaseFilter { closed_in: Some(*r), rated: true, ..plain.clone() } =>
+        {
             (days(*r), Box::new(|t: &Tally| t.rated))
         }
         CaseFilter { accepted_in: Some(r), .. } if *f == CaseFilter { accepted_in: Some(*r), ..plain.clone() } => {
@@ -590,4 +632,3 @@ async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
     .fetch_one(&mut *conn)
     .await?)
 }
-

@@ -532,3 +532,58 @@ async fn concurrent_registrations_commit_in_groups(backend: Backend) {
     assert_eq!(s.cases_opened as i64, listed, "the tallies counted exactly the committed cases");
 }
 both!(concurrent_registrations_commit_in_groups);
+
+/// A retry whose first attempt was refused (here: no such union) wrote nothing, so its key
+/// is free, even when both land in the same commit group: the retry is registered.
+async fn a_refused_attempt_does_not_take_its_key(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.store.clone();
+    let union = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
+    let now = youyue_domain::Timestamp::now();
+    let draft = |union_id: i64, n: usize| youyue_store::CaseDraft {
+        union_id,
+        kind: youyue_domain::Kind::Claim,
+        channel: youyue_domain::Channel::Online,
+        collective: false,
+        online: true,
+        scheduled: false,
+        immediate: false,
+        people: 1,
+        title: format!("重试 {n}"),
+        description: "加班费".into(),
+        anonymous: false,
+        worker_name: None,
+        contact: None,
+        worker_user_id: None,
+        tracking_code_hash: None,
+        idempotency: Some(youyue_store::IdempotencyKey {
+            key_hash: format!("retry-key-{n}"),
+            request_hash: "same".into(),
+            salt: "00".into(),
+        }),
+        opened_at: now,
+    };
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        for union_id in [-1, union.id] {
+            let store = store.clone();
+            let d = draft(union_id, n);
+            tasks.push(tokio::spawn(async move {
+                (union_id, store.create_case(&d, youyue_store::Actor { label: "worker", user_id: None }).await)
+            }));
+        }
+    }
+    for t in tasks {
+        match t.await.unwrap() {
+            (-1, r) => assert!(
+                matches!(
+                    r,
+                    Err(youyue_store::StoreError::Invalid { .. } | youyue_store::StoreError::IdempotencyKeyUsed)
+                ),
+                "{r:?}"
+            ),
+            (_, r) => assert!(r.is_ok(), "the retry was refused: {r:?}"),
+        }
+    }
+}
+both!(a_refused_attempt_does_not_take_its_key);
