@@ -3,10 +3,10 @@
 //! with — SQLite in WAL with `synchronous=FULL`, PostgreSQL with its default commit — by
 //! `concurrency` clients back to back. SQLite takes one writer at a time, so there the
 //! clients share one connection, as youyue's writer does; nothing groups their commits, so
-//! this is what one commit per submission would cost. The table lives in its own SQLite
-//! file, or (PostgreSQL) is created and dropped in the database given.
+//! this is what one commit per submission would cost. The table is created and dropped in
+//! the database given (for SQLite, a file of its own).
 
-use crate::load::{quantile, Cell};
+use crate::load::Cell;
 use anyhow::{Context, Result};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -21,7 +21,42 @@ const TEXT: &str = "公司拖欠三个月工资共计一万二千元，多次找
 
 /// Inserts at each concurrency for `seconds`; `db` is `sqlite://FILE` or `postgres://…`.
 pub async fn insert_floor(db: &str, concurrencies: &[usize], seconds: f64) -> Result<Vec<Cell>> {
-    let mut cells = Vec::new();
+    // The same statements on both databases (SQLite takes `$n` too); only the pool's type
+    // differs, hence a macro rather than a function generic over sqlx's database traits.
+    macro_rules! measure {
+        ($pool:expr, $create:expr) => {{
+            let pool = $pool;
+            sqlx::query("DROP TABLE IF EXISTS floor_cases").execute(&pool).await?;
+            sqlx::query($create).execute(&pool).await?;
+            let mut cells = Vec::new();
+            for &c in concurrencies {
+                let pool = pool.clone();
+                cells.push(
+                    clients(c, seconds, move |n| {
+                        let pool = pool.clone();
+                        async move {
+                            sqlx::query(
+                                "INSERT INTO floor_cases (number, union_id, title, description, opened_at) \
+                                 VALUES ($1, $2, $3, $4, $5)",
+                            )
+                            .bind(format!("FL-2026-{n:06}"))
+                            .bind((n % 2000) as i64)
+                            .bind("欠薪")
+                            .bind(TEXT)
+                            .bind(n as i64)
+                            .execute(&pool)
+                            .await
+                            .map(|_| ())
+                        }
+                    })
+                    .await,
+                );
+            }
+            sqlx::query("DROP TABLE floor_cases").execute(&pool).await?;
+            pool.close().await;
+            Ok(cells)
+        }};
+    }
     if db.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(db)
             .with_context(|| format!("--insert-floor-db {db}"))?
@@ -29,71 +64,22 @@ pub async fn insert_floor(db: &str, concurrencies: &[usize], seconds: f64) -> Re
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS floor_cases (id INTEGER PRIMARY KEY, number TEXT NOT NULL, \
-             union_id INTEGER NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, opened_at INTEGER NOT NULL)",
+        measure!(
+            SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?,
+            "CREATE TABLE floor_cases (id INTEGER PRIMARY KEY, number TEXT NOT NULL, union_id INTEGER NOT NULL, \
+             title TEXT NOT NULL, description TEXT NOT NULL, opened_at INTEGER NOT NULL)"
         )
-        .execute(&pool)
-        .await?;
-        for &c in concurrencies {
-            let pool = pool.clone();
-            cells.push(
-                clients(c, seconds, move |n| {
-                    let pool = pool.clone();
-                    async move {
-                        sqlx::query("INSERT INTO floor_cases (number, union_id, title, description, opened_at) VALUES (?, ?, ?, ?, ?)")
-                            .bind(format!("FL-2026-{n:06}"))
-                            .bind((n % 2000) as i64)
-                            .bind("欠薪")
-                            .bind(TEXT)
-                            .bind(n as i64)
-                            .execute(&pool)
-                            .await
-                            .map(|_| ())
-                    }
-                })
-                .await,
-            );
-        }
-        pool.close().await;
     } else {
-        let pool = PgPoolOptions::new()
-            .max_connections(64)
-            .connect(db)
-            .await
-            .with_context(|| format!("--insert-floor-db {db}"))?;
-        sqlx::query("DROP TABLE IF EXISTS floor_cases").execute(&pool).await?;
-        sqlx::query(
+        measure!(
+            PgPoolOptions::new()
+                .max_connections(64)
+                .connect(db)
+                .await
+                .with_context(|| format!("--insert-floor-db {db}"))?,
             "CREATE TABLE floor_cases (id BIGSERIAL PRIMARY KEY, number TEXT NOT NULL, union_id BIGINT NOT NULL, \
-             title TEXT NOT NULL, description TEXT NOT NULL, opened_at BIGINT NOT NULL)",
+             title TEXT NOT NULL, description TEXT NOT NULL, opened_at BIGINT NOT NULL)"
         )
-        .execute(&pool)
-        .await?;
-        for &c in concurrencies {
-            let pool = pool.clone();
-            cells.push(
-                clients(c, seconds, move |n| {
-                    let pool = pool.clone();
-                    async move {
-                        sqlx::query("INSERT INTO floor_cases (number, union_id, title, description, opened_at) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(format!("FL-2026-{n:06}"))
-                            .bind((n % 2000) as i64)
-                            .bind("欠薪")
-                            .bind(TEXT)
-                            .bind(n as i64)
-                            .execute(&pool)
-                            .await
-                            .map(|_| ())
-                    }
-                })
-                .await,
-            );
-        }
-        sqlx::query("DROP TABLE floor_cases").execute(&pool).await?;
-        pool.close().await;
     }
-    Ok(cells)
 }
 
 /// `concurrency` tasks calling `insert` back to back until `seconds` are up.
@@ -133,30 +119,9 @@ where
             samples.extend(e.into_iter().take(5usize.saturating_sub(samples.len())));
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    micros.sort_unstable();
-    let n = micros.len() as u64;
-    let ms = |us: u64| us as f64 / 1000.0;
     let mut statuses = BTreeMap::new();
     if errors > 0 {
         statuses.insert("database".to_owned(), errors);
     }
-    Cell {
-        scenario: "insert_floor".into(),
-        concurrency,
-        seconds: elapsed,
-        requests: n,
-        errors,
-        error_statuses: statuses,
-        error_samples: samples,
-        rps: n as f64 / elapsed,
-        mean_ms: if n == 0 { 0.0 } else { micros.iter().sum::<u64>() as f64 / n as f64 / 1000.0 },
-        p50_ms: ms(quantile(&micros, 0.50)),
-        p99_ms: ms(quantile(&micros, 0.99)),
-        max_ms: ms(micros.last().copied().unwrap_or(0)),
-        rss_idle_kib: None,
-        rss_peak_kib: None,
-        server_cpu_pct: None,
-        runner_cpu_pct: None,
-    }
+    Cell::of_latencies("insert_floor", concurrency, started.elapsed().as_secs_f64(), micros, errors, statuses, samples)
 }

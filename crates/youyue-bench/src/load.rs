@@ -497,28 +497,49 @@ pub async fn run_cell(
     };
     let server_cpu_pct = pct(cpu_before, opts.pid.and_then(procfs::cpu_ticks));
     let runner_cpu_pct = pct(own_before, procfs::cpu_ticks(me));
-    micros.sort_unstable();
-    let ms = |us: u64| us as f64 / 1000.0;
-    let n = micros.len() as u64;
-    let mean = if n == 0 { 0.0 } else { micros.iter().sum::<u64>() as f64 / n as f64 / 1000.0 };
     Ok(Cell {
-        scenario: scenario.name().into(),
-        concurrency,
-        seconds: elapsed,
-        requests: n,
-        errors,
-        error_statuses: statuses,
-        error_samples: samples,
-        rps: n as f64 / elapsed,
-        mean_ms: mean,
-        p50_ms: ms(quantile(&micros, 0.50)),
-        p99_ms: ms(quantile(&micros, 0.99)),
-        max_ms: ms(micros.last().copied().unwrap_or(0)),
         rss_idle_kib: rss_idle,
         rss_peak_kib: rss_peak.map(|p| p.max(rss_idle.unwrap_or(0))),
         server_cpu_pct,
         runner_cpu_pct,
+        ..Cell::of_latencies(scenario.name(), concurrency, elapsed, micros, errors, statuses, samples)
     })
+}
+
+impl Cell {
+    /// A cell from every request's latency in microseconds (any order), without the
+    /// server's memory and CPU.
+    pub fn of_latencies(
+        scenario: &str,
+        concurrency: usize,
+        elapsed: f64,
+        mut micros: Vec<u64>,
+        errors: u64,
+        error_statuses: BTreeMap<String, u64>,
+        error_samples: Vec<String>,
+    ) -> Cell {
+        micros.sort_unstable();
+        let ms = |us: u64| us as f64 / 1000.0;
+        let n = micros.len() as u64;
+        Cell {
+            scenario: scenario.into(),
+            concurrency,
+            seconds: elapsed,
+            requests: n,
+            errors,
+            error_statuses,
+            error_samples,
+            rps: n as f64 / elapsed,
+            mean_ms: if n == 0 { 0.0 } else { micros.iter().sum::<u64>() as f64 / n as f64 / 1000.0 },
+            p50_ms: ms(quantile(&micros, 0.50)),
+            p99_ms: ms(quantile(&micros, 0.99)),
+            max_ms: ms(micros.last().copied().unwrap_or(0)),
+            rss_idle_kib: None,
+            rss_peak_kib: None,
+            server_cpu_pct: None,
+            runner_cpu_pct: None,
+        }
+    }
 }
 
 /// Discovers the data set and runs every scenario at every concurrency, in that order.

@@ -1,5 +1,6 @@
-//! Group commit for SQLite. A durable commit costs an fsync (WAL, `synchronous=FULL`), about
-//! 2,000 a second on a good disk; one commit per submission would cap intake there. So the
+//! Group commit (SQLite; registrations on PostgreSQL too, below). A durable commit costs an
+//! fsync (WAL, `synchronous=FULL`), thousands a second at best; one commit per submission
+//! would cap intake there. So the
 //! writes that arrive while a commit is in flight wait in a queue, and one writer task runs
 //! them together: one transaction, each write in its own savepoint (a failing write is
 //! rolled back alone), one commit, one fsync. Nobody is answered before that commit

@@ -323,18 +323,6 @@ impl From<&CaseRecord> for CaseColumns {
     }
 }
 
-/// `INSERT INTO cases (number, union_id, <columns>, worker_user_id, handler_id, updated_at,
-/// record_len) … RETURNING id`, parameters in that order.
-pub fn case_insert_sql(b: crate::Backend) -> String {
-    let cols = CASE_COLUMNS.join(", ");
-    let n = CASE_COLUMNS.len();
-    let params: Vec<String> = (1..=n + 6).map(|i| b.param(i)).collect();
-    format!(
-        "INSERT INTO cases (number, union_id, {cols}, worker_user_id, handler_id, updated_at, record_len) VALUES ({}) RETURNING id",
-        params.join(", ")
-    )
-}
-
 /// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,
 /// version + 1 WHERE id AND version`, parameters in that order.
 pub fn case_update_sql(b: crate::Backend) -> String {

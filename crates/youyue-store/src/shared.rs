@@ -20,9 +20,7 @@ use youyue_domain::stats::Stats;
 use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{CaseNumber, Money, Period, Status, Timestamp, UnionCode};
 
-/// The case row's insert and update in this backend's parameters (`Backend::param`).
-static CASE_INSERT_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::rows::case_insert_sql(BACKEND));
+/// The case row's update in this backend's parameters (`Backend::param`).
 static CASE_UPDATE_SQL: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::rows::case_update_sql(BACKEND));
 
@@ -848,13 +846,13 @@ async fn import_line(
                 }
             }
             st.count_irregular(line, rec);
-            let cols = CaseColumns::from(rec.as_ref());
             match stored {
                 Some(old) if old.record == **rec => {
                     st.sum.unchanged += 1;
                     mark_touched(conn, old.id, false, None).await.map_err(db)?;
                 }
                 Some(old) => {
+                    let cols = CaseColumns::from(rec.as_ref());
                     let q = sqlx::query(&CASE_UPDATE_SQL);
                     bind_case(q, &cols)
                         .bind(union_id)
@@ -871,16 +869,11 @@ async fn import_line(
                     st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
                 }
                 None => {
-                    let q = sqlx::query(&CASE_INSERT_SQL).bind(&number).bind(union_id);
-                    let id: i64 = bind_case(q, &cols)
-                        .bind(worker_id)
-                        .bind(handler_id)
-                        .bind(now.micros())
-                        .bind(0i64)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .and_then(|row| row.try_get(0))
-                        .map_err(|e| db(e.into()))?;
+                    let row = NewCaseRow::new(rec, union_id, worker_id, handler_id, now, 0);
+                    let inserted = insert_cases(conn, std::slice::from_ref(&row), false).await.map_err(db)?;
+                    let id = *inserted
+                        .get(&number)
+                        .ok_or_else(|| db(StoreError::Corrupt(format!("case {number} not inserted"))))?;
                     st.count_number(&rec.number);
                     st.sum.cases_created += 1;
                     mark_touched(conn, id, true, None).await.map_err(db)?;
@@ -1102,26 +1095,14 @@ async fn replay(
 
 /// The statements of `flush_held`; answers the numbers of the cases it inserted.
 async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Result<HashSet<String>, StoreError> {
-    let columns: Vec<(String, CaseColumns)> =
-        held.iter().map(|c| (c.record.number.to_string(), CaseColumns::from(c.record.as_ref()))).collect();
-    let mut qb = QueryBuilder::<Db>::new(format!(
-        "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
-        crate::rows::CASE_COLUMNS.join(", ")
-    ));
-    qb.push_values(held.iter().zip(&columns), |mut row, (case, (number, c))| {
-        row.push_bind(number).push_bind(case.union_id);
-        push_case_columns(&mut row, c);
-        row.push_bind(case.worker_id)
-            .push_bind(case.handler_id)
-            .push_bind(now.micros())
-            .push_bind(case.entries.len() as i64);
-    });
-    qb.push(" ON CONFLICT (number) DO NOTHING RETURNING id, number");
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    let ids: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
+    let rows: Vec<NewCaseRow> = held
+        .iter()
+        .map(|c| NewCaseRow::new(&c.record, c.union_id, c.worker_id, c.handler_id, now, c.entries.len() as i64))
+        .collect();
+    let ids = insert_cases(conn, &rows, true).await?;
     let mut entries = Vec::new();
     let mut touched = Vec::new();
-    for (case, (number, _)) in held.iter().zip(&columns) {
+    for (case, NewCaseRow { number, .. }) in held.iter().zip(&rows) {
         let Some(&id) = ids.get(number) else { continue };
         touched.push((id, !case.entries.is_empty()));
         let mut prev = youyue_domain::chain::GENESIS.to_owned();
@@ -1398,22 +1379,15 @@ async fn create_cases_conn(
             .map(|o| o.unwrap_or_else(|| Err(StoreError::Corrupt("registration".into()))))
             .collect());
     }
-    let columns: Vec<(String, CaseColumns)> =
-        new.iter().map(|(_, r)| (r.number.to_string(), CaseColumns::from(r))).collect();
-    let mut qb = QueryBuilder::<Db>::new(format!(
-        "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
-        crate::rows::CASE_COLUMNS.join(", ")
-    ));
-    qb.push_values(new.iter().zip(&columns), |mut row, ((i, _), (number, c))| {
-        let d = &regs[*i].draft;
-        row.push_bind(number).push_bind(d.union_id);
-        push_case_columns(&mut row, c);
-        // Its record book's first entry follows: a new case holds one entry.
-        row.push_bind(d.worker_user_id).push_bind(None::<i64>).push_bind(d.opened_at.micros()).push_bind(1i64);
-    });
-    qb.push(" RETURNING id, number");
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    let ids: HashMap<String, i64> = rows.into_iter().map(|(id, n)| (n, id)).collect();
+    // A new case holds one entry, written below; `updated_at` is when it was raised.
+    let columns: Vec<NewCaseRow> = new
+        .iter()
+        .map(|(i, r)| {
+            let d = &regs[*i].draft;
+            NewCaseRow::new(r, d.union_id, d.worker_user_id, None, d.opened_at, 1)
+        })
+        .collect();
+    let ids = insert_cases(conn, &columns, false).await?;
     let id_of = |number: &str| {
         ids.get(number).copied().ok_or_else(|| StoreError::Corrupt(format!("case {number} not inserted")))
     };
@@ -1422,7 +1396,7 @@ async fn create_cases_conn(
     let mut above = TallyDelta::default();
     let cal = WorkCalendar::default();
     let mut keys = Vec::new();
-    for ((i, record), (number, _)) in new.iter().zip(&columns) {
+    for ((i, record), NewCaseRow { number, .. }) in new.iter().zip(&columns) {
         let d = &regs[*i].draft;
         let id = id_of(number)?;
         // Personal details stay out of the record book: it says only whether they were given.
@@ -1472,7 +1446,7 @@ async fn create_cases_conn(
             Err(e) => return Err(e.into()),
         }
     }
-    for ((i, record), (number, _)) in new.into_iter().zip(columns) {
+    for ((i, record), NewCaseRow { number, .. }) in new.into_iter().zip(columns) {
         let d = &regs[i].draft;
         let id = id_of(&number)?;
         out[i] = Some(Ok(if d.worker_user_id.is_some() {
@@ -1541,6 +1515,68 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
     };
     record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
     Ok(record)
+}
+
+/// A case row to insert: its columns and what lies outside the record.
+struct NewCaseRow {
+    number: String,
+    union_id: i64,
+    columns: CaseColumns,
+    worker_user_id: Option<i64>,
+    handler_id: Option<i64>,
+    updated_at: Timestamp,
+    /// Entries its record book will hold once the caller has written them.
+    record_len: i64,
+}
+
+impl NewCaseRow {
+    fn new(
+        record: &CaseRecord,
+        union_id: i64,
+        worker_user_id: Option<i64>,
+        handler_id: Option<i64>,
+        updated_at: Timestamp,
+        record_len: i64,
+    ) -> Self {
+        NewCaseRow {
+            number: record.number.to_string(),
+            union_id,
+            columns: CaseColumns::from(record),
+            worker_user_id,
+            handler_id,
+            updated_at,
+            record_len,
+        }
+    }
+}
+
+/// Inserts cases, many rows a statement (every case insert goes through here: a
+/// registration group, an import's held batch, an import line). With `skip_stored`, a
+/// number already stored is left alone (`ON CONFLICT (number) DO NOTHING`). Answers the
+/// number → id of the rows inserted.
+async fn insert_cases(
+    conn: &mut Conn,
+    rows: &[NewCaseRow],
+    skip_stored: bool,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut qb = QueryBuilder::<Db>::new(format!(
+        "INSERT INTO cases (number, union_id, {}, worker_user_id, handler_id, updated_at, record_len) ",
+        crate::rows::CASE_COLUMNS.join(", ")
+    ));
+    qb.push_values(rows, |mut row, r| {
+        row.push_bind(&r.number).push_bind(r.union_id);
+        push_case_columns(&mut row, &r.columns);
+        row.push_bind(r.worker_user_id)
+            .push_bind(r.handler_id)
+            .push_bind(r.updated_at.micros())
+            .push_bind(r.record_len);
+    });
+    if skip_stored {
+        qb.push(" ON CONFLICT (number) DO NOTHING");
+    }
+    qb.push(" RETURNING id, number");
+    let inserted: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(inserted.into_iter().map(|(id, n)| (n, id)).collect())
 }
 
 /// Binds a case's columns in `CASE_COLUMNS` order into a multi-row insert's row.

@@ -117,25 +117,7 @@ async fn large_imports_go_in_batches_and_still_name_the_line(backend: Backend) {
     let case = store.case_by_number(&"JD-2022-000450".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(case.record_len, 1);
     // New cases continue the numbering after the imported ones.
-    let draft = youyue_store::CaseDraft {
-        union_id: case.union_id,
-        kind: youyue_domain::Kind::Claim,
-        channel: youyue_domain::Channel::Reception,
-        collective: false,
-        online: false,
-        scheduled: false,
-        immediate: false,
-        people: 1,
-        title: "续号".into(),
-        description: "导入之后登记".into(),
-        anonymous: false,
-        worker_name: None,
-        contact: None,
-        worker_user_id: None,
-        tracking_code_hash: None,
-        idempotency: None,
-        opened_at: case.record.opened_at,
-    };
+    let draft = crate::harness::online_claim(case.union_id, "续号".into(), case.record.opened_at);
     let next = store.create_case(&draft, youyue_store::Actor { label: "jd.reception", user_id: None }).await.unwrap();
     assert_eq!(store.record_book(next.id).await.unwrap().len(), 1);
     assert!(store.verify_chains().await.unwrap().problems.is_empty());

@@ -101,6 +101,30 @@ pub fn password_hash() -> &'static str {
 
 /// The test district: jd → jd.s1 → (jd.s1.e1, jd.s1.e2); jd → jd.s2 → jd.s2.e1; and
 /// staff at several levels. As import JSON Lines.
+/// A worker's online claim for `union_id`, raised at `opened_at`, to register through the
+/// store directly.
+pub fn online_claim(union_id: i64, title: String, opened_at: youyue_domain::Timestamp) -> youyue_store::CaseDraft {
+    youyue_store::CaseDraft {
+        union_id,
+        kind: youyue_domain::Kind::Claim,
+        channel: youyue_domain::Channel::Online,
+        collective: false,
+        online: true,
+        scheduled: false,
+        immediate: false,
+        people: 1,
+        title,
+        description: "加班费".into(),
+        anonymous: false,
+        worker_name: None,
+        contact: None,
+        worker_user_id: None,
+        tracking_code_hash: None,
+        idempotency: None,
+        opened_at,
+    }
+}
+
 pub fn district_jsonl() -> String {
     let mut lines = vec![
         json!({"type":"union","code":"jd","name":"金东区总工会","parent":null}),

@@ -463,26 +463,8 @@ async fn concurrent_registrations_commit_in_groups(backend: Backend) {
     let mut tasks = Vec::new();
     for n in 0..120 {
         let store = store.clone();
-        let draft = youyue_store::CaseDraft {
-            // Every seventh names no union: it fails inside the group, alone.
-            union_id: if n % 7 == 3 { -1 } else { union.id },
-            kind: youyue_domain::Kind::Claim,
-            channel: youyue_domain::Channel::Online,
-            collective: false,
-            online: true,
-            scheduled: false,
-            immediate: false,
-            people: 1,
-            title: format!("并发 {n}"),
-            description: "加班费".into(),
-            anonymous: false,
-            worker_name: None,
-            contact: None,
-            worker_user_id: None,
-            tracking_code_hash: None,
-            idempotency: None,
-            opened_at: now,
-        };
+        // Every seventh names no union: it fails inside the group, alone.
+        let draft = crate::harness::online_claim(if n % 7 == 3 { -1 } else { union.id }, format!("并发 {n}"), now);
         tasks.push(tokio::spawn(async move {
             store.create_case(&draft, youyue_store::Actor { label: "worker", user_id: None }).await
         }));
@@ -541,27 +523,12 @@ async fn a_refused_attempt_does_not_take_its_key(backend: Backend) {
     let union = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
     let now = youyue_domain::Timestamp::now();
     let draft = |union_id: i64, n: usize| youyue_store::CaseDraft {
-        union_id,
-        kind: youyue_domain::Kind::Claim,
-        channel: youyue_domain::Channel::Online,
-        collective: false,
-        online: true,
-        scheduled: false,
-        immediate: false,
-        people: 1,
-        title: format!("重试 {n}"),
-        description: "加班费".into(),
-        anonymous: false,
-        worker_name: None,
-        contact: None,
-        worker_user_id: None,
-        tracking_code_hash: None,
         idempotency: Some(youyue_store::IdempotencyKey {
             key_hash: format!("retry-key-{n}"),
             request_hash: "same".into(),
             salt: "00".into(),
         }),
-        opened_at: now,
+        ..crate::harness::online_claim(union_id, format!("重试 {n}"), now)
     };
     let mut tasks = Vec::new();
     for n in 0..40 {
