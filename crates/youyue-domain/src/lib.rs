@@ -13,6 +13,7 @@ pub mod figures;
 pub mod money;
 pub mod number;
 pub mod retention;
+pub mod search;
 pub mod stats;
 pub mod studio;
 pub mod tally;

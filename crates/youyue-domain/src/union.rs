@@ -69,6 +69,13 @@ impl<'de> serde::Deserialize<'de> for UnionCode {
     }
 }
 
+/// The ids on a union's path (`/1/5/23/` → 1, 5, 23), root first: the union and every
+/// union above it. `None` if it is not such a path.
+pub fn path_ids(path: &str) -> Option<Vec<i64>> {
+    let inner = path.strip_prefix('/')?.strip_suffix('/')?;
+    inner.split('/').map(|id| id.parse().ok()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +87,14 @@ mod tests {
             assert!(bad.parse::<UnionCode>().is_err(), "{bad}");
         }
         assert_eq!("jd.s1".parse::<UnionCode>().unwrap().default_case_prefix(), "JD");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(path_ids("/1/2/40/"), Some(vec![1, 2, 40]));
+        assert_eq!(path_ids("/7/"), Some(vec![7]));
+        for bad in ["", "/", "1/2/", "/1/x/", "/1//2/", "/1/2"] {
+            assert_eq!(path_ids(bad), None, "{bad}");
+        }
     }
 }

@@ -303,8 +303,28 @@ pub enum CaseSort {
 
 #[derive(Debug, Clone)]
 pub struct CasePage {
+    /// How many cases match, or, when `total_exact` is false, how many at least: a text
+    /// search stops counting past a bound that grows with the store (`search.rs`).
     pub total: i64,
+    pub total_exact: bool,
     pub cases: Vec<StoredCase>,
+}
+
+/// The inbox's tab counts: cases per status. A text search with very many matches stops
+/// counting (`CasePage::total_exact`): then `exact` is false, `by_status` is empty and
+/// `at_least` cases match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TabCounts {
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    pub exact: bool,
+    pub at_least: i64,
+}
+
+impl TabCounts {
+    pub fn exact(by_status: std::collections::BTreeMap<String, i64>) -> TabCounts {
+        let at_least = by_status.values().sum();
+        TabCounts { by_status, exact: true, at_least }
+    }
 }
 
 /// What the record book gets with a change: who did it.
@@ -412,7 +432,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError>;
     /// How many cases match `q` in each status (its own status filter ignored): the
     /// inbox's tab counts.
-    async fn count_by_status(&self, q: &CaseQuery) -> Result<std::collections::BTreeMap<String, i64>, StoreError>;
+    async fn count_by_status(&self, q: &CaseQuery) -> Result<TabCounts, StoreError>;
 
     /// Posts an announcement on a union's bulletin board.
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;

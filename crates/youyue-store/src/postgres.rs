@@ -28,6 +28,7 @@ impl SqlStore<Db> {
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", redact(url))))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         ensure_tallies(&pool).await?;
+        ensure_search_index(&pool).await?;
         // Registrations are grouped here too: each one adds to the same tally rows (the day
         // of its district and of the province), so on their own their transactions queue on
         // those rows' locks, one commit at a time (about 940 a second at 1M cases).
@@ -50,3 +51,4 @@ fn redact(url: &str) -> String {
 
 include!("shared.rs");
 include!("tallies.rs");
+include!("search.rs");

@@ -193,6 +193,8 @@ async fn put_union_conn(
             .bind(parent.as_ref().map(|p| p.id))
             .execute(&mut *conn)
             .await?;
+        // Its cases are filed under every union on their path.
+        reindex_stored(conn, &new_path, true).await?;
     }
     let u = union_by_id_conn(conn, old.id).await?.ok_or_else(|| StoreError::NotFound(format!("union {}", old.id)))?;
     Ok((u, Some(false), old.record.parent != rec.parent))
@@ -401,6 +403,96 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
             qb.push(" ESCAPE '\\')");
         }
     }
+}
+
+/// How many cases a list without a text search holds: from the tallies where they can
+/// tell, else counted.
+async fn list_total(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Result<i64, StoreError> {
+    let figure_total = tally_figure_total(conn, q).await?;
+    Ok(match (figure_total, tally_countable(q)) {
+        (Some(n), _) => n,
+        (None, Some(union_id)) => {
+            let counts = visible_status_counts(conn, q, union_id, union_ids).await?;
+            counts
+                .iter()
+                .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
+                .filter(|(s, _)| !q.open_only || Status::parse(s).is_some_and(|s| !s.is_closed()))
+                .map(|(_, n)| *n)
+                .sum()
+        }
+        (None, None) => match tally_kind_or_channel_total(conn, q).await? {
+            Some(n) => n,
+            None => {
+                let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
+                push_case_filters(&mut count, q, union_ids);
+                count.build_query_scalar().fetch_one(&mut *conn).await?
+            }
+        },
+    })
+}
+
+/// One page of a list: the cases chosen from the cases alone (or from the search index's
+/// candidates, `search`), then joined with their unions and people: joining first would
+/// join every matching case before the sort.
+async fn case_page(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    union_ids: &[i64],
+    how: UnionFilter,
+    search: Option<&str>,
+) -> Result<Vec<StoredCase>, StoreError> {
+    let (columns, joins) = CASE_SELECT.split_once(" FROM cases c ").unwrap_or((CASE_SELECT, ""));
+    let order = match q.sort {
+        crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC",
+        crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC",
+        crate::CaseSort::Due => " ORDER BY CASE WHEN c.due_on IS NULL THEN 1 ELSE 0 END, c.due_on ASC, c.id ASC",
+    };
+    let from = if search.is_some() { SEARCH_FROM } else { "cases c" };
+    let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM (SELECT c.* FROM {from}"));
+    push_case_filters_as(&mut list, q, union_ids, how);
+    if let Some(expression) = search {
+        push_search_match(&mut list, expression);
+    }
+    list.push(order);
+    list.push(" LIMIT ");
+    list.push_bind(q.limit);
+    list.push(" OFFSET ");
+    list.push_bind(q.offset);
+    list.push(format!(") c {joins}{order}"));
+    let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
+    rows.into_iter().map(StoredCase::try_from).collect()
+}
+
+/// A list with a text search. When the list without its text holds no more cases than a
+/// search would count (`search_count_cap`), they are read and matched one by one. Else the
+/// index finds the candidates and the matches are counted up to that bound; when they are
+/// fewer, the page is sorted from them; when more, walking the cases in time order (matching
+/// each by its text) fills the page sooner.
+async fn list_found_cases(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    union_ids: &[i64],
+    expression: &str,
+    in_time_order: bool,
+    wanted: i64,
+) -> Result<CasePage, StoreError> {
+    let all = all_cases_conn(conn).await?;
+    let cap = search_count_cap(wanted, all);
+    let unsearched = CaseQuery { text: None, ..q.clone() };
+    if list_total(conn, &unsearched, union_ids).await? <= cap {
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
+        push_case_filters(&mut count, q, union_ids);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let cases = case_page(conn, q, union_ids, UnionFilter::Indexed, None).await?;
+        return Ok(CasePage { total, total_exact: true, cases });
+    }
+    let (total, total_exact) = search_total(conn, q, union_ids, expression, cap).await?;
+    let cases = if !total_exact && in_time_order {
+        case_page(conn, q, union_ids, UnionFilter::Scanned, None).await?
+    } else {
+        case_page(conn, q, union_ids, UnionFilter::Indexed, Some(expression)).await?
+    };
+    Ok(CasePage { total, total_exact, cases })
 }
 
 async fn union_id_for(conn: &mut Conn, code: &UnionCode) -> Result<i64, StoreError> {
@@ -864,6 +956,13 @@ async fn import_line(
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| db(e.into()))?;
+                    let new_path = union_path_ids(conn, &HashSet::from([union_id])).await.map_err(db)?;
+                    let filed = CaseText::of(old.id, &old.union_path, old.handler_id, &old.record).map_err(db)?;
+                    let refiled = CaseText {
+                        unions: new_path.get(&union_id).cloned().unwrap_or_default(),
+                        ..CaseText::of(old.id, "/0/", handler_id, rec).map_err(db)?
+                    };
+                    reindex_changed(conn, &filed, &refiled).await.map_err(db)?;
                     st.sum.cases_updated += 1;
                     mark_touched(conn, old.id, false, Some(diff(&old.record, rec).to_string())).await.map_err(db)?;
                     st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
@@ -1576,7 +1675,9 @@ async fn insert_cases(
     }
     qb.push(" RETURNING id, number");
     let inserted: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(inserted.into_iter().map(|(id, n)| (n, id)).collect())
+    let inserted: HashMap<String, i64> = inserted.into_iter().map(|(id, n)| (n, id)).collect();
+    index_new_rows(conn, rows, &inserted).await?;
+    Ok(inserted)
 }
 
 /// Binds a case's columns in `CASE_COLUMNS` order into a multi-row insert's row.
@@ -1640,6 +1741,9 @@ async fn save_change_conn(
             )));
         }
         retally_case(conn, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
+        let filed = CaseText::of(case.id, &case.union_path, case.handler_id, &case.record)?;
+        let refiled = CaseText::of(case.id, &case.union_path, handler_id, &change.case)?;
+        reindex_changed(conn, &filed, &refiled).await?;
     }
     let number = case.record.number.to_string();
     append_entry(conn, case.id, &number, now, label, change.action.as_str(), change.internal, &change.detail).await?;
@@ -2069,70 +2173,37 @@ impl Store for crate::SqlStore<Db> {
         let mut conn = self.read.acquire().await?;
         let union_ids = query_union_ids(&mut conn, q).await?;
         if union_ids.is_empty() {
-            return Ok(CasePage { total: 0, cases: Vec::new() });
+            return Ok(CasePage { total: 0, total_exact: true, cases: Vec::new() });
         }
-        let figure_total = tally_figure_total(&mut conn, q).await?;
-        let total = match (figure_total, tally_countable(q)) {
-            (Some(n), _) => n,
-            (None, Some(union_id)) => {
-                let counts = visible_status_counts(&mut conn, q, union_id, &union_ids).await?;
-                counts
-                    .iter()
-                    .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
-                    .filter(|(s, _)| !q.open_only || Status::parse(s).is_some_and(|s| !s.is_closed()))
-                    .map(|(_, n)| *n)
-                    .sum()
-            }
-            (None, None) => match tally_kind_or_channel_total(&mut conn, q).await? {
-                Some(n) => n,
-                None => {
-                    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
-                    push_case_filters(&mut count, q, &union_ids);
-                    count.build_query_scalar().fetch_one(&mut *conn).await?
-                }
-            },
-        };
+        let in_time_order = matches!(q.sort, crate::CaseSort::Newest | crate::CaseSort::Oldest);
+        let wanted = q.offset.max(0) + q.limit.max(1);
+        if let Some(expression) = search_expression(q) {
+            return list_found_cases(&mut conn, q, &union_ids, &expression, in_time_order, wanted).await;
+        }
+        let total = list_total(&mut conn, q, &union_ids).await?;
         // A list in time order either walks every case newest (or oldest) first until the
         // page is full, reading about (offset + limit) × all ÷ total cases, or finds all
         // `total` matches by their unions' index and sorts them. Walk when that reads fewer:
         // a district's first page (10k of 1M cases) walks 2,500 rows instead of sorting 10k;
         // the province's 600 registered cases are looked up, not walked for 40k rows.
-        let in_time_order = matches!(q.sort, crate::CaseSort::Newest | crate::CaseSort::Oldest);
-        let wanted = (q.offset.max(0) + q.limit.max(1)) as f64;
-        let how =
-            if in_time_order && (total as f64) * (total as f64) >= wanted * all_cases_conn(&mut conn).await? as f64 {
-                UnionFilter::Scanned
-            } else {
-                UnionFilter::Indexed
-            };
-        // The page is chosen from the cases alone, then joined with its unions and people:
-        // joining first would join every matching case before the sort.
-        let (columns, joins) = CASE_SELECT.split_once(" FROM cases c ").unwrap_or((CASE_SELECT, ""));
-        let order = match q.sort {
-            crate::CaseSort::Newest => " ORDER BY c.opened_at DESC, c.id DESC",
-            crate::CaseSort::Oldest => " ORDER BY c.opened_at ASC, c.id ASC",
-            crate::CaseSort::Due => " ORDER BY CASE WHEN c.due_on IS NULL THEN 1 ELSE 0 END, c.due_on ASC, c.id ASC",
+        let how = if in_time_order
+            && (total as f64) * (total as f64) >= (wanted as f64) * all_cases_conn(&mut conn).await? as f64
+        {
+            UnionFilter::Scanned
+        } else {
+            UnionFilter::Indexed
         };
-        let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM (SELECT * FROM cases c"));
-        push_case_filters_as(&mut list, q, &union_ids, how);
-        list.push(order);
-        list.push(" LIMIT ");
-        list.push_bind(q.limit);
-        list.push(" OFFSET ");
-        list.push_bind(q.offset);
-        list.push(format!(") c {joins}{order}"));
-        let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
-        let cases = rows.into_iter().map(StoredCase::try_from).collect::<Result<_, _>>()?;
-        Ok(CasePage { total, cases })
+        let cases = case_page(&mut conn, q, &union_ids, how, None).await?;
+        Ok(CasePage { total, total_exact: true, cases })
     }
 
-    async fn count_by_status(&self, q: &CaseQuery) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+    async fn count_by_status(&self, q: &CaseQuery) -> Result<crate::TabCounts, StoreError> {
         let q = CaseQuery { status: None, ..q.clone() };
         if let Some(union_id) = tally_countable(&q) {
             if !q.open_only {
                 let mut conn = self.read.acquire().await?;
                 let union_ids = query_union_ids(&mut conn, &q).await?;
-                return visible_status_counts(&mut conn, &q, union_id, &union_ids).await;
+                return visible_status_counts(&mut conn, &q, union_id, &union_ids).await.map(crate::TabCounts::exact);
             }
         }
         let mut counts: std::collections::BTreeMap<String, i64> =
@@ -2140,14 +2211,17 @@ impl Store for crate::SqlStore<Db> {
         let mut conn = self.read.acquire().await?;
         let union_ids = query_union_ids(&mut conn, &q).await?;
         if union_ids.is_empty() {
-            return Ok(counts);
+            return Ok(crate::TabCounts::exact(counts));
+        }
+        if let Some(expression) = search_expression(&q) {
+            return search_status_counts(&mut conn, &q, &union_ids, &expression, counts).await;
         }
         let mut qb = QueryBuilder::<Db>::new("SELECT c.status, COUNT(*) FROM cases c");
         push_case_filters(&mut qb, &q, &union_ids);
         qb.push(" GROUP BY c.status");
         let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         counts.extend(rows);
-        Ok(counts)
+        Ok(crate::TabCounts::exact(counts))
     }
 
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError> {

@@ -36,6 +36,7 @@ impl SqlStore<Db> {
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         ensure_tallies(&write).await?;
+        ensure_search_index(&write).await?;
         // Four readers keep two cores busy; eight gave the same throughput at a million
         // cases but each connection's thread its own malloc arena, whose freed memory glibc
         // keeps: 108 MiB under list load against 65 MiB (crates/youyue-bench/README.md).
@@ -51,3 +52,4 @@ impl SqlStore<Db> {
 
 include!("shared.rs");
 include!("tallies.rs");
+include!("search.rs");

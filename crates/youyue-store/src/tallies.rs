@@ -59,11 +59,6 @@ fn rebuild_hours_insert_sql(rows: usize) -> String {
 static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
 
-/// The ids on a union's path (`/1/5/23/` → 1, 5, 23): the union and everything above it.
-fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|s| s.parse().ok()).collect()
-}
-
 /// Changes to tally rows, summed before they are written (sorted keys: concurrent writers
 /// on PostgreSQL lock rows in the same order and cannot deadlock).
 #[derive(Default)]
@@ -76,7 +71,7 @@ impl TallyDelta {
     /// Adds (`sign` 1) or takes away (-1) a case of the union at `path`: rows of the union
     /// itself go to `self`, rows of the unions above it to `above`.
     fn add_case(&mut self, above: &mut TallyDelta, path: &str, facts: &CaseFacts, cal: &WorkCalendar, sign: i64) {
-        let ids = path_ids(path);
+        let ids = path_ids(path).unwrap_or_default();
         let Some((own, parents)) = ids.split_last() else { return };
         let ct = tally::of_case(facts, cal);
         for (day, t) in &ct.days {
@@ -498,7 +493,7 @@ fn tally_countable(q: &CaseQuery) -> Option<i64> {
         Some(_) => return None,
         None => &q.within,
     };
-    path_ids(path).last().copied()
+    path_ids(path)?.last().copied()
 }
 
 /// How many cases a list narrowed only by kind or only by channel holds, from the tallies

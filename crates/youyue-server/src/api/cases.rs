@@ -222,7 +222,10 @@ pub struct ListParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct CaseList {
+    /// How many cases match; when `total_exact` is false (a text search with very many
+    /// matches stops counting), how many at least.
     pub total: i64,
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
     pub cases: Vec<CaseView>,
@@ -288,7 +291,7 @@ pub async fn list(
     // A list never carries workers' names and contacts: they are read on the case itself,
     // where each reading is logged.
     let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now).without_contact()).collect();
-    Ok(Json(CaseList { total: found.total, page, per_page, cases }))
+    Ok(Json(CaseList { total: found.total, total_exact: found.total_exact, page, per_page, cases }))
 }
 
 /// One case with its record book.

@@ -156,7 +156,7 @@ fn row(ctx: &Ctx, c: &StoredCase, union_names: &HashMap<i64, String>, today: chr
 pub struct Tab {
     pub key: &'static str,
     pub label: &'static str,
-    pub count: i64,
+    pub count: String,
     pub href: String,
     pub current: bool,
 }
@@ -234,9 +234,9 @@ struct InboxPage {
     p: InboxParams,
     tabs: Vec<Tab>,
     rows: Vec<Row>,
-    total: i64,
+    total: String,
     page: i64,
-    pages: i64,
+    pages: String,
     prev: Option<String>,
     next: Option<String>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -325,9 +325,19 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let today = Timestamp::now().cst_date();
     let (_user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
     let counts = store.count_by_status(&q).await.map_err(e)?;
-    let count = |s: &str| counts.get(s).copied().unwrap_or(0);
-    let open = count("registered") + count("accepted") + count("in_progress");
-    let all: i64 = counts.values().sum();
+    // A text search with very many matches is counted only so far: its tabs then show no
+    // number but "all" shows how many at least.
+    let count = |s: &str| counts.by_status.get(s).copied().unwrap_or(0);
+    let shown = |n: i64| if counts.exact { n.to_string() } else { String::new() };
+    let open = shown(count("registered") + count("accepted") + count("in_progress"));
+    let at_least = |c: &youyue_store::TabCounts| {
+        if c.exact {
+            c.at_least.to_string()
+        } else {
+            format!("{}+", c.at_least)
+        }
+    };
+    let all = at_least(&counts);
     let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
     let tab = tab.as_str();
     let supervised = if ctx.is_staff() {
@@ -336,17 +346,17 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         sq.open_only = false;
         sq.below_union = ctx.user.as_ref().map(|u| u.union_id);
         sq.overdue_before = Some(today.to_string());
-        store.count_by_status(&sq).await.map_err(e)?.values().sum()
+        at_least(&store.count_by_status(&sq).await.map_err(e)?)
     } else {
-        0
+        "0".to_owned()
     };
     let tabs = vec![
         ("open", ctx.t("open"), open),
-        ("registered", ctx.lang.status(Status::Registered), count("registered")),
-        ("accepted", ctx.lang.status(Status::Accepted), count("accepted")),
-        ("in_progress", ctx.lang.status(Status::InProgress), count("in_progress")),
-        ("resolved", ctx.lang.status(Status::Resolved), count("resolved")),
-        ("explained", ctx.lang.status(Status::Explained), count("explained")),
+        ("registered", ctx.lang.status(Status::Registered), shown(count("registered"))),
+        ("accepted", ctx.lang.status(Status::Accepted), shown(count("accepted"))),
+        ("in_progress", ctx.lang.status(Status::InProgress), shown(count("in_progress"))),
+        ("resolved", ctx.lang.status(Status::Resolved), shown(count("resolved"))),
+        ("explained", ctx.lang.status(Status::Explained), shown(count("explained"))),
         ("all", ctx.t("all"), all),
         ("supervised", ctx.t("supervised"), supervised),
     ]
@@ -359,10 +369,13 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let found = store.list_cases(&q).await.map_err(e)?;
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let rows = found.cases.iter().map(|c| row(&ctx, c, &names, today)).collect();
-    let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // A text search with very many matches counts only so far: the pager then goes on
+    // while pages come full.
+    let counted = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let more = !found.total_exact && found.cases.len() as i64 == PER_PAGE;
     let page_s = |n: i64| n.to_string();
     let prev = (page > 1).then(|| p.href(&[("tab", tab), ("page", &page_s(page - 1))]));
-    let next = (page < pages).then(|| p.href(&[("tab", tab), ("page", &page_s(page + 1))]));
+    let next = (page < counted || more).then(|| p.href(&[("tab", tab), ("page", &page_s(page + 1))]));
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let channels = Channel::ALL.iter().map(|c| (c.as_str(), ctx.lang.channel(*c))).collect();
     let p = InboxParams { tab: tab.to_owned(), ..p };
@@ -371,9 +384,9 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         p,
         tabs,
         rows,
-        total: found.total,
+        total: if found.total_exact { found.total.to_string() } else { format!("{}+", found.total) },
         page,
-        pages,
+        pages: if found.total_exact { counted.to_string() } else { format!("{counted}+") },
         prev,
         next,
         kinds,

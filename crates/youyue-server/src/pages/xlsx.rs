@@ -158,10 +158,11 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
     apply_tab(&mut q, p.tab(), drill.is_some());
     q.limit = MAX_ROWS;
     let page = state.store.list_cases(&q).await.map_err(|e| ctx.err(e.into()))?;
-    if page.total > MAX_ROWS {
+    if page.total > MAX_ROWS || !page.total_exact {
+        let more = if page.total_exact { "" } else { "more than " };
         return Err(ctx.err(ApiError::invalid(
             "general",
-            format!("{} cases match; a download holds at most {MAX_ROWS}: narrow the filters", page.total),
+            format!("{more}{} cases match; a download holds at most {MAX_ROWS}: narrow the filters", page.total),
         )));
     }
     let x = xerr(&ctx);

@@ -6,7 +6,7 @@ use crate::harness::{district_jsonl, export_text, import_text, Backend, TestApp,
 use reqwest::StatusCode;
 use serde_json::json;
 
-const GOOD_CASE: &str = r#"{"type":"case","number":"JD-2022-000001","union":"jd.s1.e1","kind":"dispute","channel":"reception","collective":false,"online":false,"scheduled":false,"people":1,"title":"工伤","description":"手掌受伤","anonymous":false,"opened_at":"2022-02-10T09:00:00+08:00","status":"resolved","closed_at":"2022-02-10T17:30:00+08:00","agreement":true,"amount_recovered":"30000.00","adopted":null,"rating":5}"#;
+pub(crate) const GOOD_CASE: &str = r#"{"type":"case","number":"JD-2022-000001","union":"jd.s1.e1","kind":"dispute","channel":"reception","collective":false,"online":false,"scheduled":false,"people":1,"title":"工伤","description":"手掌受伤","anonymous":false,"opened_at":"2022-02-10T09:00:00+08:00","status":"resolved","closed_at":"2022-02-10T17:30:00+08:00","agreement":true,"amount_recovered":"30000.00","adopted":null,"rating":5}"#;
 
 fn with_case(case_line: &str) -> String {
     format!("{}{}\n", district_jsonl(), case_line)

@@ -428,10 +428,11 @@ async fn sql_matches_reference_definition(backend: Backend) {
     for code in codes {
         let u = store.union_by_code(&code.parse().unwrap()).await.unwrap().unwrap();
         let q = youyue_store::CaseQuery { within: u.path.clone(), limit: 5, ..Default::default() };
-        let fast = store.count_by_status(&q).await.unwrap();
+        let fast = store.count_by_status(&q).await.unwrap().by_status;
         let mut slow: std::collections::BTreeMap<String, i64> = Default::default();
         for k in youyue_domain::Kind::ALL {
-            for (s, n) in store.count_by_status(&youyue_store::CaseQuery { kind: Some(*k), ..q.clone() }).await.unwrap()
+            for (s, n) in
+                store.count_by_status(&youyue_store::CaseQuery { kind: Some(*k), ..q.clone() }).await.unwrap().by_status
             {
                 *slow.entry(s).or_default() += n;
             }

@@ -1,0 +1,311 @@
+// The text search index, included into each backend's module after shared.rs (like
+// tallies.rs): `case_grams` holds the grams of every case's title and description (domain
+// `search.rs`), in an FTS5 table on SQLite (rowid = case id) and a GIN-indexed tsvector
+// on PostgreSQL. The index only finds candidates; the lists' LIKE match decides.
+
+use youyue_domain::search::{
+    case_grams, facet_words, handler_word, kind_word, query_grams, status_word, union_word, CaseFacets, GramQuery,
+    OPEN_WORD,
+};
+use youyue_domain::union::path_ids;
+use youyue_domain::Kind;
+
+/// How many cases' words one statement writes (two parameters each).
+const WORD_ROWS_PER_STATEMENT: usize = 500;
+
+/// A case as the index files it: its text and its facets (domain `search.rs`).
+struct CaseText<'a> {
+    id: i64,
+    /// The ids on its union's path, root first.
+    unions: Vec<i64>,
+    title: &'a str,
+    description: &'a str,
+    kind: Kind,
+    status: Status,
+    handler: Option<i64>,
+}
+
+impl<'a> CaseText<'a> {
+    fn of(id: i64, union_path: &str, handler: Option<i64>, record: &'a CaseRecord) -> Result<Self, StoreError> {
+        Ok(CaseText {
+            id,
+            unions: path_ids(union_path).ok_or_else(|| StoreError::Corrupt(union_path.to_owned()))?,
+            title: &record.title,
+            description: &record.description,
+            kind: record.kind,
+            status: record.status,
+            handler,
+        })
+    }
+
+    fn words(&self) -> String {
+        let facets = CaseFacets { unions: &self.unions, kind: self.kind, status: self.status, handler: self.handler };
+        let mut words = case_grams(self.title, self.description);
+        words.extend(facet_words(facets));
+        words.join(" ")
+    }
+
+    /// Whether `other` is filed differently (text or facets).
+    fn differs(&self, other: &CaseText<'_>) -> bool {
+        (self.unions.as_slice(), self.title, self.description, self.kind, self.status, self.handler)
+            != (other.unions.as_slice(), other.title, other.description, other.kind, other.status, other.handler)
+    }
+}
+
+/// The paths of some unions, as ids root first.
+async fn union_path_ids(conn: &mut Conn, ids: &HashSet<i64>) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    for chunk in ids.chunks(WORD_ROWS_PER_STATEMENT) {
+        let mut qb = QueryBuilder::<Db>::new("SELECT id, path FROM unions WHERE id IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        for (id, path) in rows {
+            out.insert(id, path_ids(&path).ok_or(StoreError::Corrupt(path))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Files these cases in the index. `replace`: they may be filed already (their text or
+/// facets changed).
+async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> Result<(), StoreError> {
+    for chunk in cases.chunks(WORD_ROWS_PER_STATEMENT) {
+        if replace && BACKEND == Backend::Sqlite {
+            let mut qb = QueryBuilder::<Db>::new("DELETE FROM case_grams WHERE rowid IN (");
+            let mut ids = qb.separated(", ");
+            for c in chunk {
+                ids.push_bind(c.id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *conn).await?;
+        }
+        let mut qb = QueryBuilder::<Db>::new(match BACKEND {
+            Backend::Sqlite => "INSERT INTO case_grams (rowid, grams) ",
+            Backend::Postgres => "INSERT INTO case_grams (case_id, grams) ",
+        });
+        qb.push_values(chunk, |mut row, c| {
+            row.push_bind(c.id);
+            match BACKEND {
+                Backend::Sqlite => {
+                    row.push_bind(c.words());
+                }
+                Backend::Postgres => {
+                    row.push_unseparated(", array_to_tsvector(string_to_array(")
+                        .push_bind_unseparated(c.words())
+                        .push_unseparated(", ' '))");
+                }
+            }
+        });
+        if BACKEND == Backend::Postgres {
+            qb.push(" ON CONFLICT (case_id) DO UPDATE SET grams = excluded.grams");
+        }
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Files newly inserted case rows (`insert_cases`).
+async fn index_new_rows(
+    conn: &mut Conn,
+    rows: &[NewCaseRow],
+    inserted: &HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    let union_ids: HashSet<i64> = rows.iter().map(|r| r.union_id).collect();
+    let paths = union_path_ids(conn, &union_ids).await?;
+    let mut cases = Vec::with_capacity(inserted.len());
+    for r in rows {
+        let Some(id) = inserted.get(&r.number) else { continue };
+        let c = &r.columns;
+        cases.push(CaseText {
+            id: *id,
+            unions: paths
+                .get(&r.union_id)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("union {}", r.union_id)))?,
+            title: &c.title,
+            description: &c.description,
+            kind: Kind::parse(c.kind).ok_or_else(|| StoreError::Corrupt(c.kind.to_owned()))?,
+            status: Status::parse(c.status).ok_or_else(|| StoreError::Corrupt(c.status.to_owned()))?,
+            handler: r.handler_id,
+        });
+    }
+    index_cases(conn, &cases, false).await
+}
+
+/// Files a stored case again if a change alters how it is filed.
+async fn reindex_changed(conn: &mut Conn, old: &CaseText<'_>, new: &CaseText<'_>) -> Result<(), StoreError> {
+    if old.differs(new) {
+        index_cases(conn, std::slice::from_ref(new), true).await?;
+    }
+    Ok(())
+}
+
+/// A stored case as `reindex_stored` reads it: id, union path, handler, title,
+/// description, kind, status.
+type StoredText = (i64, String, Option<i64>, String, String, String, String);
+
+/// Files again every stored case whose union's path begins with `path_prefix` (all: "/"),
+/// 5,000 at a time: after a union moved, or to fill an empty index.
+async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Result<(), StoreError> {
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<StoredText> = sqlx::query_as(
+            "SELECT c.id, u.path, c.handler_id, c.title, c.description, c.kind, c.status \
+             FROM cases c JOIN unions u ON u.id = c.union_id WHERE c.id > $1 AND u.path LIKE $2 ORDER BY c.id LIMIT 5000",
+        )
+        .bind(after)
+        .bind(format!("{path_prefix}%"))
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let cases = rows
+            .iter()
+            .map(|(id, path, handler, title, description, kind, status)| {
+                Ok(CaseText {
+                    id: *id,
+                    unions: path_ids(path).ok_or_else(|| StoreError::Corrupt(path.clone()))?,
+                    title,
+                    description,
+                    kind: Kind::parse(kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+                    status: Status::parse(status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+                    handler: *handler,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        index_cases(conn, &cases, replace).await?;
+    }
+    Ok(())
+}
+
+/// The index's question for a list's text filter, in this backend's query language, when
+/// the filter is a text search (not empty, not a case number): the query's grams, and the
+/// facets of the list's filters (its union unless that is a root, status, open, kind,
+/// handler) and, for a viewer who may not see others' wellbeing cases, not those.
+fn search_expression(q: &CaseQuery) -> Option<String> {
+    let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+    if text.parse::<CaseNumber>().is_ok() {
+        return None;
+    }
+    let sqlite = BACKEND == Backend::Sqlite;
+    // Words are hexadecimal grams or ASCII letters and digits: nothing needs escaping.
+    let word = |w: &str| if sqlite { format!("\"{w}\"") } else { format!("'{w}'") };
+    let and = if sqlite { " AND " } else { " & " };
+    let mut all = match query_grams(&text.to_lowercase())? {
+        GramQuery::All(grams) => grams.iter().map(|g| word(g)).collect::<Vec<_>>(),
+        GramQuery::Prefix(p) => vec![if sqlite { format!("\"{p}\" *") } else { format!("'{p}':*") }],
+    };
+    // The narrower of the caller's subtree and the union asked for (each lies in the other
+    // or the list is empty). A root's word would be held by nearly every case.
+    let scope = match &q.union_path {
+        Some(p) if p.len() > q.within.len() => p.as_str(),
+        _ => q.within.as_str(),
+    };
+    if let Some(ids) = path_ids(scope).filter(|ids| ids.len() > 1) {
+        all.extend(ids.last().map(|id| word(&union_word(*id))));
+    }
+    all.extend(q.status.map(|s| word(&status_word(s))));
+    if q.open_only {
+        all.push(word(OPEN_WORD));
+    }
+    all.extend(q.kind.map(|k| word(&kind_word(k))));
+    all.extend(q.handler_id.map(|h| word(&handler_word(h))));
+    let mut expression = all.join(and);
+    if let Some(me) = q.wellbeing_only_handler {
+        let (wellbeing, mine) = (word(&kind_word(Kind::Wellbeing)), word(&handler_word(me)));
+        expression = if sqlite {
+            format!("({expression}) NOT ({wellbeing} NOT {mine})")
+        } else {
+            format!("{expression} & !({wellbeing} & !{mine})")
+        };
+    }
+    Some(expression)
+}
+
+/// The cases with their grams, for a list's `FROM`: the index drives (SQLite's CROSS JOIN
+/// keeps it the outer loop; PostgreSQL plans the join itself).
+const SEARCH_FROM: &str = "case_grams g CROSS JOIN cases c";
+
+/// Joins the index's candidates to the cases, after the list's filters.
+fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
+    qb.push(match BACKEND {
+        Backend::Sqlite => " AND c.id = g.rowid AND g.case_grams MATCH ",
+        Backend::Postgres => " AND c.id = g.case_id AND g.grams @@ CAST(",
+    });
+    qb.push_bind(expression.to_owned());
+    if BACKEND == Backend::Postgres {
+        qb.push(" AS tsquery)");
+    }
+}
+
+/// How far a search counts its matches. Past it, the matches are so many that walking the
+/// cases newest first fills a page within `wanted × all ÷ cap` rows, which is no more than
+/// the `cap` rows sorting them would read (the walk-or-look-up rule of `list_cases`); the
+/// list then says "more than cap". Whole thousands, at least a thousand and the page's end.
+fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
+    let balance = ((wanted as f64) * (all_cases as f64)).sqrt().ceil() as i64;
+    let cap = balance.max(wanted).max(1000);
+    (cap + 999) / 1000 * 1000
+}
+
+/// Counts a search's matches up to `cap`: (count, exact). Reads at most the candidates
+/// it takes to find `cap + 1` matches.
+async fn search_total(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    union_ids: &[i64],
+    expression: &str,
+    cap: i64,
+) -> Result<(i64, bool), StoreError> {
+    let mut count = QueryBuilder::<Db>::new(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {SEARCH_FROM}"));
+    push_case_filters(&mut count, q, union_ids);
+    push_search_match(&mut count, expression);
+    count.push(" LIMIT ");
+    count.push_bind(cap + 1);
+    count.push(") t");
+    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    Ok(if n > cap { (cap, false) } else { (n, true) })
+}
+
+/// A search's tab counts: per status up to the bound of a first page's count; past it,
+/// only how many at least.
+async fn search_status_counts(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    union_ids: &[i64],
+    expression: &str,
+    mut counts: std::collections::BTreeMap<String, i64>,
+) -> Result<crate::TabCounts, StoreError> {
+    let cap = search_count_cap(q.limit.max(1), all_cases_conn(conn).await?);
+    let mut qb = QueryBuilder::<Db>::new(format!("SELECT status, COUNT(*) FROM (SELECT c.status FROM {SEARCH_FROM}"));
+    push_case_filters(&mut qb, q, union_ids);
+    push_search_match(&mut qb, expression);
+    qb.push(" LIMIT ");
+    qb.push_bind(cap + 1);
+    qb.push(") t GROUP BY status");
+    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    if rows.iter().map(|(_, n)| n).sum::<i64>() > cap {
+        return Ok(crate::TabCounts { by_status: Default::default(), exact: false, at_least: cap });
+    }
+    counts.extend(rows);
+    Ok(crate::TabCounts::exact(counts))
+}
+
+/// Fills the index from the cases if a migration left it empty: in batches, in one
+/// transaction, so a crash leaves it to be built again.
+async fn ensure_search_index(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
+    let built: bool = sqlx::query_scalar("SELECT built FROM search_state WHERE id = 1").fetch_one(pool).await?;
+    if built {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    reindex_stored(&mut tx, "/", false).await?;
+    sqlx::query("UPDATE search_state SET built = TRUE WHERE id = 1").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
