@@ -5,42 +5,33 @@
 //! words are two characters (欠薪, 工资, 加班), which word tokenizers (SQLite's unicode61,
 //! PostgreSQL's parsers) cannot split and trigram indexes cannot find. So the index holds
 //! every pair of neighbouring characters (bigrams) of each field, and a query of n ≥ 2
-//! characters asks for the cases holding all of its n − 1 pairs; a query of one character
-//! asks for any pair beginning with it (each field ends with a marker, so that its last
-//! character begins a pair too).
+//! characters asks for the cases holding all of its n − 1 pairs; it also holds each
+//! character alone, for a query of one character.
 //!
 //! The index is only ever a necessary condition: every case whose text contains the query
 //! holds every gram the query asks for, but holding them does not prove it contains the
 //! query ("工资…拖欠" holds 工资 and 拖欠 without 资拖). Storage keeps the substring match as
 //! the definition and uses the index to find the candidates.
 //!
-//! A gram is written as a word of hexadecimal digits (six per character) so that any
-//! index's tokenizer keeps it whole, and so that a character's pairs share a prefix.
+//! A pair is written as a word of hexadecimal digits (six per character) and a single
+//! character as `x` and its six, so that any index's tokenizer keeps them whole.
 //!
 //! Beside its grams a case's entry holds words for what lists filter on most (`facet_words`):
-//! every union on its path, its kind, its status, whether it is open, its handler. A search
-//! in a district's open cases then asks the index for exactly those, instead of reading
-//! every case of the province that mentions wages to keep the district's open ones. They
-//! contain letters other than a–f, so no facet word is ever a gram.
+//! every union on its path, its kind, its status, whether it is open, its handler, and the
+//! China year and month it was raised in. A search in a district's open cases then asks the index
+//! for exactly those, instead of reading every case of the province that mentions wages to
+//! keep the district's open ones; and a list newest first asks month by month, newest
+//! first, until its page is full, instead of sorting every match. Facet words begin with
+//! letters other than a–f and x, so no facet word is ever a gram.
 
 use crate::case::{Kind, Status};
+use crate::time::Timestamp;
+use chrono::Datelike;
 use std::collections::BTreeSet;
-
-/// Marks the end of a field: the last character's pair is (last, END).
-const END: char = '\0';
 
 /// At most this many grams are asked of the index for one query: the match decides anyway,
 /// and more grams only make the index work longer for the same candidates.
 const MAX_QUERY_GRAMS: usize = 12;
-
-/// What a query asks of the index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GramQuery {
-    /// Cases holding every one of these grams.
-    All(Vec<String>),
-    /// Cases holding some gram that begins with this prefix (a one-character query).
-    Prefix(String),
-}
 
 fn push_hex(out: &mut String, c: char) {
     use std::fmt::Write;
@@ -55,11 +46,22 @@ fn gram(a: char, b: char) -> String {
     s
 }
 
-/// The grams of one text already in the form it is matched in.
+fn single(c: char) -> String {
+    let mut s = String::with_capacity(7);
+    s.push('x');
+    push_hex(&mut s, c);
+    s
+}
+
+/// The grams of one text already in the form it is matched in: each character, and each
+/// pair of neighbours.
 fn grams_of(text: &str, into: &mut BTreeSet<String>) {
     let mut chars = text.chars().peekable();
     while let Some(a) = chars.next() {
-        into.insert(gram(a, chars.peek().copied().unwrap_or(END)));
+        into.insert(single(a));
+        if let Some(b) = chars.peek() {
+            into.insert(gram(a, *b));
+        }
     }
 }
 
@@ -88,6 +90,7 @@ pub struct CaseFacets<'a> {
     pub kind: Kind,
     pub status: Status,
     pub handler: Option<i64>,
+    pub opened_at: Timestamp,
 }
 
 pub fn union_word(id: i64) -> String {
@@ -109,6 +112,22 @@ pub fn handler_word(id: i64) -> String {
     format!("h{id}")
 }
 
+/// The China year.
+pub fn year_word(year: i32) -> String {
+    format!("y{year:04}")
+}
+
+/// The China month `year`-`month` (1–12).
+pub fn month_word(year: i32, month: u32) -> String {
+    format!("m{year:04}{month:02}")
+}
+
+/// The China month an instant lies in, as (year, month).
+pub fn cst_month(t: Timestamp) -> (i32, u32) {
+    let d = t.cst_date();
+    (d.year(), d.month())
+}
+
 /// The facet words of a case.
 pub fn facet_words(f: CaseFacets<'_>) -> Vec<String> {
     let mut words: Vec<String> = f.unions.iter().map(|id| union_word(*id)).collect();
@@ -118,29 +137,30 @@ pub fn facet_words(f: CaseFacets<'_>) -> Vec<String> {
         words.push(OPEN_WORD.to_owned());
     }
     words.extend(f.handler.map(handler_word));
+    let (year, month) = cst_month(f.opened_at);
+    words.push(year_word(year));
+    words.push(month_word(year, month));
     words
 }
 
-/// What to ask the index for a query, already lowered the way the match lowers it (`None`
-/// for an empty query, which matches everything).
-pub fn query_grams(lowered: &str) -> Option<GramQuery> {
+/// The grams a query asks the index for, every one of them, the query already lowered the
+/// way the match lowers it (`None` for an empty query, which matches everything): its one
+/// character, or its pairs (at most `MAX_QUERY_GRAMS`).
+pub fn query_grams(lowered: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = lowered.chars().collect();
     match chars.as_slice() {
         [] => None,
-        [c] => {
-            let mut prefix = String::with_capacity(6);
-            push_hex(&mut prefix, *c);
-            Some(GramQuery::Prefix(prefix))
-        }
+        [c] => Some(vec![single(*c)]),
         _ => {
             let mut seen = BTreeSet::new();
-            let grams: Vec<String> = chars
-                .windows(2)
-                .map(|w| gram(w[0], w[1]))
-                .filter(|g| seen.insert(g.clone()))
-                .take(MAX_QUERY_GRAMS)
-                .collect();
-            Some(GramQuery::All(grams))
+            Some(
+                chars
+                    .windows(2)
+                    .map(|w| gram(w[0], w[1]))
+                    .filter(|g| seen.insert(g.clone()))
+                    .take(MAX_QUERY_GRAMS)
+                    .collect(),
+            )
         }
     }
 }
@@ -149,11 +169,8 @@ pub fn query_grams(lowered: &str) -> Option<GramQuery> {
 mod tests {
     use super::*;
 
-    fn holds(case: &[String], q: &GramQuery) -> bool {
-        match q {
-            GramQuery::All(gs) => gs.iter().all(|g| case.contains(g)),
-            GramQuery::Prefix(p) => case.iter().any(|g| g.starts_with(p.as_str())),
-        }
+    fn holds(case: &[String], q: &[String]) -> bool {
+        q.iter().all(|g| case.contains(g))
     }
 
     #[test]
@@ -178,7 +195,7 @@ mod tests {
     fn a_pair_spanning_title_and_description_is_not_held() {
         let grams = case_grams("工资", "拖欠");
         assert!(!holds(&grams, &query_grams("资拖").unwrap()));
-        assert!(holds(&grams, &query_grams("资").unwrap()), "the last character begins a pair with the end");
+        assert!(holds(&grams, &query_grams("资").unwrap()), "a character alone");
         assert!(!holds(&grams, &query_grams("薪").unwrap()));
     }
 
@@ -198,20 +215,27 @@ mod tests {
             kind: Kind::Wellbeing,
             status: Status::InProgress,
             handler: Some(7),
+            // 2026-01-31T16:00Z is 1 February in China.
+            opened_at: Timestamp::parse_rfc3339("2026-01-31T16:00:00Z").unwrap(),
         });
-        assert_eq!(words, ["u1", "u2", "u40", "kwellbeing", "sinprogress", "open", "h7"]);
-        assert!(words.iter().all(|w| !w.chars().all(|c| c.is_ascii_hexdigit())));
-        let closed =
-            facet_words(CaseFacets { unions: &[3], kind: Kind::Claim, status: Status::Resolved, handler: None });
-        assert_eq!(closed, ["u3", "kclaim", "sresolved"]);
+        assert_eq!(words, ["u1", "u2", "u40", "kwellbeing", "sinprogress", "open", "h7", "y2026", "m202602"]);
+        assert!(words.iter().all(|w| !w.starts_with(|c: char| c.is_ascii_hexdigit() || c == 'x')));
+        let closed = facet_words(CaseFacets {
+            unions: &[3],
+            kind: Kind::Claim,
+            status: Status::Resolved,
+            handler: None,
+            opened_at: Timestamp::parse_rfc3339("2026-01-31T15:59:59Z").unwrap(),
+        });
+        assert_eq!(closed, ["u3", "kclaim", "sresolved", "y2026", "m202601"]);
     }
 
     #[test]
     fn long_queries_ask_for_a_bounded_number_of_grams() {
         let q = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥";
-        let GramQuery::All(gs) = query_grams(q).unwrap() else { panic!("two or more characters ask for pairs") };
-        assert_eq!(gs.len(), MAX_QUERY_GRAMS);
-        assert_eq!(query_grams("工资工资"), Some(GramQuery::All(vec![gram('工', '资'), gram('资', '工')])));
+        assert_eq!(query_grams(q).unwrap().len(), MAX_QUERY_GRAMS);
+        assert_eq!(query_grams("工资工资"), Some(vec![gram('工', '资'), gram('资', '工')]));
+        assert_eq!(query_grams("资"), Some(vec!["x008d44".to_owned()]));
         assert_eq!(query_grams(""), None);
     }
 }

@@ -4,8 +4,8 @@
 // on PostgreSQL. The index only finds candidates; the lists' LIKE match decides.
 
 use youyue_domain::search::{
-    case_grams, facet_words, handler_word, kind_word, query_grams, status_word, union_word, CaseFacets, GramQuery,
-    OPEN_WORD,
+    case_grams, cst_month, facet_words, handler_word, kind_word, month_word, query_grams, status_word, union_word,
+    year_word, CaseFacets, OPEN_WORD,
 };
 use youyue_domain::union::path_ids;
 use youyue_domain::Kind;
@@ -23,6 +23,7 @@ struct CaseText<'a> {
     kind: Kind,
     status: Status,
     handler: Option<i64>,
+    opened_at: Timestamp,
 }
 
 impl<'a> CaseText<'a> {
@@ -35,11 +36,18 @@ impl<'a> CaseText<'a> {
             kind: record.kind,
             status: record.status,
             handler,
+            opened_at: record.opened_at,
         })
     }
 
     fn words(&self) -> String {
-        let facets = CaseFacets { unions: &self.unions, kind: self.kind, status: self.status, handler: self.handler };
+        let facets = CaseFacets {
+            unions: &self.unions,
+            kind: self.kind,
+            status: self.status,
+            handler: self.handler,
+            opened_at: self.opened_at,
+        };
         let mut words = case_grams(self.title, self.description);
         words.extend(facet_words(facets));
         words.join(" ")
@@ -47,8 +55,17 @@ impl<'a> CaseText<'a> {
 
     /// Whether `other` is filed differently (text or facets).
     fn differs(&self, other: &CaseText<'_>) -> bool {
-        (self.unions.as_slice(), self.title, self.description, self.kind, self.status, self.handler)
-            != (other.unions.as_slice(), other.title, other.description, other.kind, other.status, other.handler)
+        let month = cst_month(self.opened_at);
+        (self.unions.as_slice(), self.title, self.description, self.kind, self.status, self.handler, month)
+            != (
+                other.unions.as_slice(),
+                other.title,
+                other.description,
+                other.kind,
+                other.status,
+                other.handler,
+                cst_month(other.opened_at),
+            )
     }
 }
 
@@ -132,6 +149,7 @@ async fn index_new_rows(
             kind: Kind::parse(c.kind).ok_or_else(|| StoreError::Corrupt(c.kind.to_owned()))?,
             status: Status::parse(c.status).ok_or_else(|| StoreError::Corrupt(c.status.to_owned()))?,
             handler: r.handler_id,
+            opened_at: Timestamp::from_micros(c.opened_at),
         });
     }
     index_cases(conn, &cases, false).await
@@ -145,9 +163,18 @@ async fn reindex_changed(conn: &mut Conn, old: &CaseText<'_>, new: &CaseText<'_>
     Ok(())
 }
 
-/// A stored case as `reindex_stored` reads it: id, union path, handler, title,
-/// description, kind, status.
-type StoredText = (i64, String, Option<i64>, String, String, String, String);
+/// A stored case as `reindex_stored` reads it.
+#[derive(sqlx::FromRow)]
+struct StoredText {
+    id: i64,
+    path: String,
+    handler_id: Option<i64>,
+    title: String,
+    description: String,
+    kind: String,
+    status: String,
+    opened_at: i64,
+}
 
 /// Files again every stored case whose union's path begins with `path_prefix` (all: "/"),
 /// 5,000 at a time: after a union moved, or to fill an empty index.
@@ -155,7 +182,7 @@ async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Re
     let mut after = i64::MIN;
     loop {
         let rows: Vec<StoredText> = sqlx::query_as(
-            "SELECT c.id, u.path, c.handler_id, c.title, c.description, c.kind, c.status \
+            "SELECT c.id, u.path, c.handler_id, c.title, c.description, c.kind, c.status, c.opened_at \
              FROM cases c JOIN unions u ON u.id = c.union_id WHERE c.id > $1 AND u.path LIKE $2 ORDER BY c.id LIMIT 5000",
         )
         .bind(after)
@@ -163,18 +190,19 @@ async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Re
         .fetch_all(&mut *conn)
         .await?;
         let Some(last) = rows.last() else { break };
-        after = last.0;
+        after = last.id;
         let cases = rows
             .iter()
-            .map(|(id, path, handler, title, description, kind, status)| {
+            .map(|r| {
                 Ok(CaseText {
-                    id: *id,
-                    unions: path_ids(path).ok_or_else(|| StoreError::Corrupt(path.clone()))?,
-                    title,
-                    description,
-                    kind: Kind::parse(kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
-                    status: Status::parse(status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
-                    handler: *handler,
+                    id: r.id,
+                    unions: path_ids(&r.path).ok_or_else(|| StoreError::Corrupt(r.path.clone()))?,
+                    title: &r.title,
+                    description: &r.description,
+                    kind: Kind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(r.kind.clone()))?,
+                    status: Status::parse(&r.status).ok_or_else(|| StoreError::Corrupt(r.status.clone()))?,
+                    handler: r.handler_id,
+                    opened_at: Timestamp::from_micros(r.opened_at),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -187,7 +215,10 @@ async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Re
 /// the filter is a text search (not empty, not a case number): the query's grams, and the
 /// facets of the list's filters (its union unless that is a root, status, open, kind,
 /// handler) and, for a viewer who may not see others' wellbeing cases, not those.
-fn search_expression(q: &CaseQuery) -> Option<String> {
+///
+/// `sole_root`: the store holds one top-level union, whose word every case holds: asking
+/// for it would only make the index read a doclist of every case.
+fn search_expression(q: &CaseQuery, sole_root: bool) -> Option<String> {
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
     if text.parse::<CaseNumber>().is_ok() {
         return None;
@@ -196,17 +227,14 @@ fn search_expression(q: &CaseQuery) -> Option<String> {
     // Words are hexadecimal grams or ASCII letters and digits: nothing needs escaping.
     let word = |w: &str| if sqlite { format!("\"{w}\"") } else { format!("'{w}'") };
     let and = if sqlite { " AND " } else { " & " };
-    let mut all = match query_grams(&text.to_lowercase())? {
-        GramQuery::All(grams) => grams.iter().map(|g| word(g)).collect::<Vec<_>>(),
-        GramQuery::Prefix(p) => vec![if sqlite { format!("\"{p}\" *") } else { format!("'{p}':*") }],
-    };
+    let mut all: Vec<String> = query_grams(&text.to_lowercase())?.iter().map(|g| word(g)).collect();
     // The narrower of the caller's subtree and the union asked for (each lies in the other
-    // or the list is empty). A root's word would be held by nearly every case.
+    // or the list is empty).
     let scope = match &q.union_path {
         Some(p) if p.len() > q.within.len() => p.as_str(),
         _ => q.within.as_str(),
     };
-    if let Some(ids) = path_ids(scope).filter(|ids| ids.len() > 1) {
+    if let Some(ids) = path_ids(scope).filter(|ids| ids.len() > 1 || !sole_root) {
         all.extend(ids.last().map(|id| word(&union_word(*id))));
     }
     all.extend(q.status.map(|s| word(&status_word(s))));
@@ -227,6 +255,99 @@ fn search_expression(q: &CaseQuery) -> Option<String> {
     Some(expression)
 }
 
+/// `expression` narrowed to cases raised in these months: a whole year by its word, the
+/// other months by theirs.
+fn within_months(expression: &str, months: &[(i32, u32)]) -> String {
+    let mut words = Vec::new();
+    let mut years: Vec<i32> = months.iter().map(|(y, _)| *y).collect();
+    years.dedup();
+    for year in years {
+        let of_year: Vec<u32> = months.iter().filter(|(y, _)| *y == year).map(|(_, m)| *m).collect();
+        if of_year.len() == 12 {
+            words.push(year_word(year));
+        } else {
+            words.extend(of_year.iter().map(|m| month_word(year, *m)));
+        }
+    }
+    match BACKEND {
+        Backend::Sqlite => {
+            let any: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+            format!("({expression}) AND ({})", any.join(" OR "))
+        }
+        Backend::Postgres => {
+            let any: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+            format!("({expression}) & ({})", any.join(" | "))
+        }
+    }
+}
+
+/// A search's page in time order found month by month from the newest (or oldest): the
+/// matches of the months that should hold the page at the average rate (`total` over the
+/// months there are cases in), then of twice as many months, until there are enough.
+/// Reads about a page's worth of matches, not all of them.
+/// `filters` carries the text for the match, or not when the index answers exactly.
+async fn search_page_by_months(
+    conn: &mut Conn,
+    q: &CaseQuery,
+    filters: &CaseQuery,
+    union_ids: &[i64],
+    expression: &str,
+    total: i64,
+) -> Result<Vec<StoredCase>, StoreError> {
+    let newest = q.sort != crate::CaseSort::Oldest;
+    let needed = (q.offset.max(0) + q.limit.max(1)) as usize;
+    // Two statements: SQLite reads MIN or MAX alone from an index, both together by a scan.
+    let first: Option<i64> = sqlx::query_scalar("SELECT MIN(opened_at) FROM cases").fetch_one(&mut *conn).await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(opened_at) FROM cases").fetch_one(&mut *conn).await?;
+    let (Some(first), Some(last)) = (first, last) else { return Ok(Vec::new()) };
+    let (first, last) = (cst_month(Timestamp::from_micros(first)), cst_month(Timestamp::from_micros(last)));
+    // Every month from the first case's to the last's, in the list's order.
+    let mut months: Vec<(i32, u32)> = (first.0..=last.0)
+        .flat_map(|y| (1..=12).map(move |m| (y, m)))
+        .filter(|ym| (first..=last).contains(ym))
+        .collect();
+    if newest {
+        months.reverse();
+    }
+    // Ask for as many months as should hold the page at the average rate, then twice as
+    // many each time: each question costs the index a pass over the query's grams.
+    let per_month = (total as f64 / months.len().max(1) as f64).max(0.01);
+    let mut take = ((needed as f64 / per_month) * 1.5).ceil().max(1.0) as usize;
+    let mut ids: Vec<i64> = Vec::new();
+    let mut start = 0;
+    while start < months.len() && ids.len() < needed {
+        let chunk = &months[start..(start + take).min(months.len())];
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT c.id FROM {SEARCH_FROM}"));
+        push_case_filters(&mut qb, filters, union_ids);
+        push_search_match(&mut qb, &within_months(expression, chunk));
+        ids.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *conn).await?);
+        start += chunk.len();
+        take *= 2;
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut page = QueryBuilder::<Db>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+    let mut list = page.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    page.push(if newest { ") ORDER BY c.opened_at DESC, c.id DESC" } else { ") ORDER BY c.opened_at ASC, c.id ASC" });
+    page.push(" LIMIT ");
+    page.push_bind(q.limit);
+    page.push(" OFFSET ");
+    page.push_bind(q.offset);
+    let rows: Vec<CaseRow> = page.build_query_as().fetch_all(&mut *conn).await?;
+    rows.into_iter().map(StoredCase::try_from).collect()
+}
+
+/// Whether the store holds exactly one top-level union (`search_expression`).
+async fn sole_root(conn: &mut Conn) -> Result<bool, StoreError> {
+    let roots: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM unions WHERE parent_id IS NULL").fetch_one(&mut *conn).await?;
+    Ok(roots == 1)
+}
+
 /// The cases with their grams, for a list's `FROM`: the index drives (SQLite's CROSS JOIN
 /// keeps it the outer loop; PostgreSQL plans the join itself).
 const SEARCH_FROM: &str = "case_grams g CROSS JOIN cases c";
@@ -243,6 +364,10 @@ fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
     }
 }
 
+/// Past this many matches a page in time order is found month by month
+/// (`search_page_by_months`) rather than by sorting them all.
+const SEARCH_BY_MONTHS_PAST: i64 = 200;
+
 /// How far a search counts its matches. Past it, the matches are so many that walking the
 /// cases newest first fills a page within `wanted × all ÷ cap` rows, which is no more than
 /// the `cap` rows sorting them would read (the walk-or-look-up rule of `list_cases`); the
@@ -251,6 +376,44 @@ fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
     let balance = ((wanted as f64) * (all_cases as f64)).sqrt().ceil() as i64;
     let cap = balance.max(wanted).max(1000);
     (cap + 999) / 1000 * 1000
+}
+
+/// Whether the index's answer is the match itself, so that no case need be read to check
+/// it: a query of one or two letters or digits without case (Chinese characters, digits:
+/// its one gram is held exactly by the cases containing it, in either lowering), and no
+/// filter that is not a facet word.
+fn search_is_exact(q: &CaseQuery) -> bool {
+    let Some(text) = q.text.as_deref().map(str::trim) else { return false };
+    let uncased = |c: char| c.is_alphanumeric() && !c.is_lowercase() && !c.is_uppercase();
+    let n = text.chars().count();
+    (1..=2).contains(&n)
+        && text.chars().all(uncased)
+        // The union word stands for the subtree; "/" (a worker's own cases) has none.
+        && path_ids(&q.within).is_some()
+        && q.channel.is_none()
+        && q.worker_user_id.is_none()
+        && q.overdue_before.is_none()
+        && q.below_union.is_none()
+        && q.figure.is_none()
+}
+
+/// Counts an exact search's matches (`search_is_exact`) up to `cap` in the index alone:
+/// (count, exact).
+async fn search_total_from_index(conn: &mut Conn, expression: &str, cap: i64) -> Result<(i64, bool), StoreError> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM case_grams g WHERE ");
+    count.push(match BACKEND {
+        Backend::Sqlite => "g.case_grams MATCH ",
+        Backend::Postgres => "g.grams @@ CAST(",
+    });
+    count.push_bind(expression.to_owned());
+    if BACKEND == Backend::Postgres {
+        count.push(" AS tsquery)");
+    }
+    count.push(" LIMIT ");
+    count.push_bind(cap + 1);
+    count.push(") t");
+    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 
 /// Counts a search's matches up to `cap`: (count, exact). Reads at most the candidates
@@ -282,6 +445,24 @@ async fn search_status_counts(
     mut counts: std::collections::BTreeMap<String, i64>,
 ) -> Result<crate::TabCounts, StoreError> {
     let cap = search_count_cap(q.limit.max(1), all_cases_conn(conn).await?);
+    if search_is_exact(q) {
+        // Each status's word, counted in the index alone.
+        let sole = sole_root(conn).await?;
+        let mut exact = true;
+        for status in Status::ALL {
+            let Some(expression) = search_expression(&CaseQuery { status: Some(*status), ..q.clone() }, sole) else {
+                continue;
+            };
+            let (n, counted) = search_total_from_index(conn, &expression, cap).await?;
+            exact &= counted;
+            counts.insert(status.as_str().to_owned(), n);
+        }
+        if !exact {
+            let at_least = counts.values().sum();
+            return Ok(crate::TabCounts { by_status: Default::default(), exact: false, at_least });
+        }
+        return Ok(crate::TabCounts::exact(counts));
+    }
     let mut qb = QueryBuilder::<Db>::new(format!("SELECT status, COUNT(*) FROM (SELECT c.status FROM {SEARCH_FROM}"));
     push_case_filters(&mut qb, q, union_ids);
     push_search_match(&mut qb, expression);

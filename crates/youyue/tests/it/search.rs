@@ -22,14 +22,19 @@ const TEXTS: [&str; 10] = [
     "扣了100%_的奖金",
 ];
 
-/// A case line: number i, opened i seconds after nine, in the given union.
+/// A case line: number i, opened i half-days after 2020-01-01 09:00 China time (so that the
+/// cases span years and months, newest last), closed an hour later, in the given union.
 fn case_line(i: usize, union: &str, title: &str, description: &str) -> String {
     let mut v: Value = serde_json::from_str(crate::exchange::GOOD_CASE).unwrap();
+    let opened = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap().and_hms_opt(9, 0, 0).unwrap()
+        + chrono::Duration::hours(12 * i as i64);
+    let at = |t: chrono::NaiveDateTime| format!("{}+08:00", t.format("%Y-%m-%dT%H:%M:%S"));
     v["number"] = json!(format!("JD-2022-{i:06}"));
     v["union"] = json!(union);
     v["title"] = json!(title);
     v["description"] = json!(description);
-    v["opened_at"] = json!(format!("2022-02-10T{:02}:{:02}:{:02}+08:00", 9 + i / 3600, (i / 60) % 60, i % 60));
+    v["opened_at"] = json!(at(opened));
+    v["closed_at"] = json!(at(opened + chrono::Duration::hours(1)));
     v.to_string()
 }
 
@@ -89,6 +94,7 @@ impl Made {
 }
 
 /// A list's filters as the test checks them.
+#[derive(Clone, Copy)]
 struct Variant {
     name: &'static str,
     within: &'static str,
@@ -198,6 +204,27 @@ async fn the_index_finds_what_the_match_finds(backend: Backend) {
             let (query, first, total) = check(&cases, q, v, within);
             let (got, n, exact) = numbers(store.as_ref(), &query).await;
             assert_eq!((got, (n, exact)), (first, total), "{q:?} in the {} list", v.name);
+        }
+    }
+    // The inbox's tab counts for a search: per status, exact, or only "at least" (never
+    // more than there are).
+    for q in ["工资", "资", "拖欠工资", "abc", "心理", "薪资"] {
+        for v in VARIANTS.iter().filter(|v| v.status.is_none() && !v.open_only) {
+            let within = if v.within == "jd" { &jd } else { &s1 };
+            let (query, _, _) = check(&cases, q, v, within);
+            let got = store.count_by_status(&CaseQuery { limit: 0, ..query.clone() }).await.unwrap();
+            let mut want = std::collections::BTreeMap::new();
+            for status in Status::ALL {
+                let (_, _, (n, exact)) = check(&cases, q, &Variant { status: Some(*status), ..*v }, within);
+                assert!(exact, "{q:?}: a status of the test's holds fewer than a thousand");
+                want.insert(status.as_str().to_owned(), n);
+            }
+            let total: i64 = want.values().sum();
+            if got.exact {
+                assert_eq!((got.by_status, got.at_least), (want, total), "{q:?} in the {} list", v.name);
+            } else {
+                assert!(got.at_least >= 1000 && got.at_least <= total, "{q:?} in the {} list: {got:?}", v.name);
+            }
         }
     }
     // A change to what a case is filed under: case 1 (a resolved dispute of jd.s1.e2)
