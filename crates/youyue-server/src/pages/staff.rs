@@ -326,7 +326,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let (_user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
     let counts = store.count_by_status(&q).await.map_err(e)?;
     // A text search with very many matches is counted only so far: its tabs then show no
-    // number but "all" shows how many at least.
+    // number (the list's own count says how many at least, for the tab shown).
     let count = |s: &str| counts.by_status.get(s).copied().unwrap_or(0);
     let shown = |n: i64| if counts.exact { n.to_string() } else { String::new() };
     let open = shown(count("registered") + count("accepted") + count("in_progress"));
@@ -337,7 +337,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
             format!("{}+", c.at_least)
         }
     };
-    let all = at_least(&counts);
+    let all = shown(counts.at_least);
     let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
     let tab = tab.as_str();
     let supervised = if ctx.is_staff() {

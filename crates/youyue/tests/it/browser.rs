@@ -467,3 +467,36 @@ async fn account_and_confidential_cases(backend: Backend) {
     }
 }
 both!(account_and_confidential_cases);
+
+/// A search with more matches than it counts: the inbox says "at least", its tabs hold no
+/// number, and its pages go on; a narrow search is counted exactly, tabs and all.
+async fn searching_very_many_cases(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let lines: String = (1..=1_100)
+        .map(|i| {
+            let text = if i % 100 == 0 { "拖欠工资" } else { "工资" };
+            crate::search::case_line(i, "jd.s1.e1", "求助", text) + "\n"
+        })
+        .collect();
+    crate::harness::import_text(app.store.as_ref(), &lines).await.unwrap();
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let c = driver.browser(DESKTOP).await;
+    login(&c, &app, "admin").await;
+    c.goto(&app.url("/inbox?tab=all&q=工资")).await.unwrap();
+    assert_eq!(text(&c, "#total").await, "1000+");
+    assert_eq!(text(&c, "a[data-tab='all'] .count").await, "", "no tab number when not all are counted");
+    assert!(text(&c, "nav.pager span").await.ends_with('+'));
+    shot(&c, &format!("{tag}-desktop-search-many"), DESKTOP.0).await;
+    let first = text(&c, "table tbody tr a").await;
+    assert_eq!(first, "JD-2022-001100", "newest first");
+    click(&c, "nav.pager a[rel=next]").await;
+    assert!(c.current_url().await.unwrap().query().unwrap_or_default().contains("page=2"));
+    assert!(c.find(Locator::Css("nav.pager a[rel=next]")).await.is_ok(), "page 2 of many has a next page");
+    c.goto(&app.url("/inbox?tab=all&q=拖欠")).await.unwrap();
+    assert_eq!(text(&c, "#total").await, "11");
+    assert_eq!(text(&c, "a[data-tab='all'] .count").await, "11");
+    assert_eq!(text(&c, "a[data-tab='resolved'] .count").await, "11");
+    c.close().await.unwrap();
+}
+both!(searching_very_many_cases);

@@ -12,6 +12,6 @@ mod exchange;
 pub mod figures;
 mod matrix;
 mod scoping;
-mod search;
+pub mod search;
 mod trust;
 mod workflow;

@@ -24,7 +24,7 @@ const TEXTS: [&str; 10] = [
 
 /// A case line: number i, opened i half-days after 2020-01-01 09:00 China time (so that the
 /// cases span years and months, newest last), closed an hour later, in the given union.
-fn case_line(i: usize, union: &str, title: &str, description: &str) -> String {
+pub(crate) fn case_line(i: usize, union: &str, title: &str, description: &str) -> String {
     let mut v: Value = serde_json::from_str(crate::exchange::GOOD_CASE).unwrap();
     let opened = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap().and_hms_opt(9, 0, 0).unwrap()
         + chrono::Duration::hours(12 * i as i64);
