@@ -1,7 +1,8 @@
 // The text search index, included into each backend's module after shared.rs (like
-// tallies.rs): `case_grams` holds the grams of every case's title and description (domain
+// tallies.rs): `case_grams` holds the grams and facet words of every case (domain
 // `search.rs`), in an FTS5 table on SQLite (rowid = case id) and a GIN-indexed tsvector
-// on PostgreSQL. The index only finds candidates; the lists' LIKE match decides.
+// on PostgreSQL. The lists' LIKE match is the definition: the index answers alone only
+// where it is provably the same (`search_is_exact`), else it finds the candidates.
 
 use youyue_domain::search::{
     case_grams, cst_month, facet_words, handler_word, kind_word, month_word, query_grams, status_word, union_word,
@@ -28,16 +29,21 @@ struct CaseText<'a> {
 
 impl<'a> CaseText<'a> {
     fn of(id: i64, union_path: &str, handler: Option<i64>, record: &'a CaseRecord) -> Result<Self, StoreError> {
-        Ok(CaseText {
+        let unions = path_ids(union_path).ok_or_else(|| StoreError::Corrupt(union_path.to_owned()))?;
+        Ok(CaseText::with_unions(id, unions, handler, record))
+    }
+
+    fn with_unions(id: i64, unions: Vec<i64>, handler: Option<i64>, record: &'a CaseRecord) -> Self {
+        CaseText {
             id,
-            unions: path_ids(union_path).ok_or_else(|| StoreError::Corrupt(union_path.to_owned()))?,
+            unions,
             title: &record.title,
             description: &record.description,
             kind: record.kind,
             status: record.status,
             handler,
             opened_at: record.opened_at,
-        })
+        }
     }
 
     fn words(&self) -> String {
@@ -213,8 +219,8 @@ async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Re
 
 /// The index's question for a list's text filter, in this backend's query language, when
 /// the filter is a text search (not empty, not a case number): the query's grams, and the
-/// facets of the list's filters (its union unless that is a root, status, open, kind,
-/// handler) and, for a viewer who may not see others' wellbeing cases, not those.
+/// facets of the list's filters (its union, status, open, kind, handler) and, for a viewer
+/// who may not see others' wellbeing cases, not those.
 ///
 /// `sole_root`: the store holds one top-level union, whose word every case holds: asking
 /// for it would only make the index read a doclist of every case.

@@ -979,12 +979,12 @@ async fn import_line(
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| db(e.into()))?;
-                    let new_path = union_path_ids(conn, &HashSet::from([union_id])).await.map_err(db)?;
+                    let mut paths = union_path_ids(conn, &HashSet::from([union_id])).await.map_err(db)?;
+                    let unions = paths
+                        .remove(&union_id)
+                        .ok_or_else(|| db(StoreError::Corrupt(format!("union {union_id} has no path"))))?;
                     let filed = CaseText::of(old.id, &old.union_path, old.handler_id, &old.record).map_err(db)?;
-                    let refiled = CaseText {
-                        unions: new_path.get(&union_id).cloned().unwrap_or_default(),
-                        ..CaseText::of(old.id, "/0/", handler_id, rec).map_err(db)?
-                    };
+                    let refiled = CaseText::with_unions(old.id, unions, handler_id, rec);
                     reindex_changed(conn, &filed, &refiled).await.map_err(db)?;
                     st.sum.cases_updated += 1;
                     mark_touched(conn, old.id, false, Some(diff(&old.record, rec).to_string())).await.map_err(db)?;
