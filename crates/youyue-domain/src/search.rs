@@ -11,7 +11,8 @@
 //! The index is only ever a necessary condition: every case whose text contains the query
 //! holds every gram the query asks for, but holding them does not prove it contains the
 //! query ("工资…拖欠" holds 工资 and 拖欠 without 资拖). Storage keeps the substring match as
-//! the definition and uses the index to find the candidates.
+//! the definition and uses the index to find the candidates — except where holding the
+//! grams is the same as containing the query (`grams_decide`).
 //!
 //! A pair is written as a word of hexadecimal digits (six per character) and a single
 //! character as `x` and its six, so that any index's tokenizer keeps them whole.
@@ -165,6 +166,15 @@ pub fn query_grams(lowered: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Whether holding a query's grams is the same as containing the query, in either
+/// lowering: a query of one or two letters or digits without case (Chinese characters,
+/// digits). A character is held only where it stands and a pair only where the two stand
+/// side by side; lowering changes no character without case and makes none.
+pub fn grams_decide(query: &str) -> bool {
+    let uncased = |c: char| c.is_alphanumeric() && !c.is_lowercase() && !c.is_uppercase();
+    (1..=2).contains(&query.chars().count()) && query.chars().all(uncased)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +215,18 @@ mod tests {
         let grams = case_grams("ÄRGER", "");
         assert!(holds(&grams, &query_grams("är").unwrap()));
         assert!(holds(&grams, &query_grams("Är").unwrap()));
+    }
+
+    #[test]
+    fn only_short_queries_without_case_are_decided_by_their_grams() {
+        for yes in ["工资", "薪", "12", "工1"] {
+            assert!(grams_decide(yes), "{yes}");
+        }
+        // Three characters: their pairs may stand apart; letters: one lowering may hold
+        // a pair the other match does not; punctuation and blanks: not worth the doubt.
+        for no in ["拖欠工资", "工资三", "ab", "Ä", "k", "%", "工 ", ""] {
+            assert!(!grams_decide(no), "{no}");
+        }
     }
 
     #[test]

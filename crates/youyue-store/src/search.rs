@@ -5,8 +5,8 @@
 // where it is provably the same (`search_is_exact`), else it finds the candidates.
 
 use youyue_domain::search::{
-    case_grams, cst_month, facet_words, handler_word, kind_word, month_word, query_grams, status_word, union_word,
-    year_word, CaseFacets, OPEN_WORD,
+    case_grams, cst_month, facet_words, grams_decide, handler_word, kind_word, month_word, query_grams, status_word,
+    union_word, year_word, CaseFacets, OPEN_WORD,
 };
 use youyue_domain::union::path_ids;
 use youyue_domain::Kind;
@@ -385,15 +385,11 @@ fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
 }
 
 /// Whether the index's answer is the match itself, so that no case need be read to check
-/// it: a query of one or two letters or digits without case (Chinese characters, digits:
-/// its one gram is held exactly by the cases containing it, in either lowering), and no
-/// filter that is not a facet word.
+/// it: the query's grams decide (`grams_decide`: one or two characters without case) and
+/// every filter of the list has a facet word.
 fn search_is_exact(q: &CaseQuery) -> bool {
     let Some(text) = q.text.as_deref().map(str::trim) else { return false };
-    let uncased = |c: char| c.is_alphanumeric() && !c.is_lowercase() && !c.is_uppercase();
-    let n = text.chars().count();
-    (1..=2).contains(&n)
-        && text.chars().all(uncased)
+    grams_decide(text)
         // The union word stands for the subtree; "/" (a worker's own cases) has none.
         && path_ids(&q.within).is_some()
         && q.channel.is_none()
