@@ -361,13 +361,32 @@ const SEARCH_FROM: &str = "case_grams g CROSS JOIN cases c";
 /// Joins the index's candidates to the cases, after the list's filters.
 fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
     qb.push(match BACKEND {
-        Backend::Sqlite => " AND c.id = g.rowid AND g.case_grams MATCH ",
-        Backend::Postgres => " AND c.id = g.case_id AND g.grams @@ CAST(",
+        Backend::Sqlite => " AND c.id = g.rowid AND ",
+        Backend::Postgres => " AND c.id = g.case_id AND ",
+    });
+    push_index_match(qb, expression);
+}
+
+/// The index entry `g` answers `expression`.
+fn push_index_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
+    qb.push(match BACKEND {
+        Backend::Sqlite => "g.case_grams MATCH ",
+        Backend::Postgres => "g.grams @@ CAST(",
     });
     qb.push_bind(expression.to_owned());
     if BACKEND == Backend::Postgres {
         qb.push(" AS tsquery)");
     }
+}
+
+/// Ends `count` (`SELECT COUNT(*) FROM (SELECT 1 …`) so that it counts at most `cap + 1`
+/// rows, and runs it: (count, exact), the count being `cap` when there are more.
+async fn capped_count(conn: &mut Conn, mut count: QueryBuilder<'_, Db>, cap: i64) -> Result<(i64, bool), StoreError> {
+    count.push(" LIMIT ");
+    count.push_bind(cap + 1);
+    count.push(") t");
+    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 
 /// Past this many matches a page in time order is found month by month
@@ -403,19 +422,8 @@ fn search_is_exact(q: &CaseQuery) -> bool {
 /// (count, exact).
 async fn search_total_from_index(conn: &mut Conn, expression: &str, cap: i64) -> Result<(i64, bool), StoreError> {
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM case_grams g WHERE ");
-    count.push(match BACKEND {
-        Backend::Sqlite => "g.case_grams MATCH ",
-        Backend::Postgres => "g.grams @@ CAST(",
-    });
-    count.push_bind(expression.to_owned());
-    if BACKEND == Backend::Postgres {
-        count.push(" AS tsquery)");
-    }
-    count.push(" LIMIT ");
-    count.push_bind(cap + 1);
-    count.push(") t");
-    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    Ok(if n > cap { (cap, false) } else { (n, true) })
+    push_index_match(&mut count, expression);
+    capped_count(conn, count, cap).await
 }
 
 /// Counts a search's matches up to `cap`: (count, exact). Reads at most the candidates
@@ -430,11 +438,7 @@ async fn search_total(
     let mut count = QueryBuilder::<Db>::new(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {SEARCH_FROM}"));
     push_case_filters(&mut count, q, union_ids);
     push_search_match(&mut count, expression);
-    count.push(" LIMIT ");
-    count.push_bind(cap + 1);
-    count.push(") t");
-    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    Ok(if n > cap { (cap, false) } else { (n, true) })
+    capped_count(conn, count, cap).await
 }
 
 /// A search's tab counts: per status up to the bound of a first page's count; past it,
