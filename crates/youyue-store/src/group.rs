@@ -21,9 +21,11 @@
 //! keys fail, and the one-by-one retry answers that registration `IdempotencyKeyUsed`.
 
 use crate::{Registration, StoreError, StoredCase};
+use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, Database, Pool};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -73,19 +75,44 @@ enum Work<C> {
     Register(Box<Registration>, Answer),
 }
 
+/// Work the writer does between two batches when someone asks for it (SQLite: the last
+/// pages of a checkpoint, so that the log can start over; see `sqlite.rs`).
+pub struct Between<C> {
+    pub wanted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub run: for<'c> fn(&'c mut C) -> BoxFuture<'c, Result<(), sqlx::Error>>,
+}
+
 /// The queue in front of the writer task.
 pub struct GroupWriter<DB: Database> {
     queue: mpsc::Sender<Work<DB::Connection>>,
 }
 
 impl<DB: Database> GroupWriter<DB> {
-    /// Starts the writer task on the current Tokio runtime. It takes the pool's connection
-    /// for each batch only, so other writes through the pool go on between batches; it ends
+    /// Starts the writer task: on the current Tokio runtime, or (`own_thread`) on a thread
+    /// of its own. It holds the pool's connection while writes keep coming (at most
+    /// `HOLD_BATCHES` batches), so other writes through the pool go on between; it ends
     /// when the writer is dropped.
-    pub fn start(pool: Pool<DB>, register_many: RegisterMany<DB::Connection>) -> GroupWriter<DB> {
+    ///
+    /// SQLite's writer gets a thread of its own: each statement is a round trip to the
+    /// connection's thread, and on the request runtime, busy with the requests themselves,
+    /// the writer waited about a millisecond to be woken after each (a batch of 32
+    /// registrations spent 11 ms where it now spends 6: crates/youyue-bench/README.md).
+    pub fn start(
+        pool: Pool<DB>,
+        register_many: RegisterMany<DB::Connection>,
+        own_thread: bool,
+        between: Option<Between<DB::Connection>>,
+    ) -> std::io::Result<GroupWriter<DB>> {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, jobs, register_many));
-        GroupWriter { queue }
+        if own_thread {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            std::thread::Builder::new()
+                .name("youyue-writer".into())
+                .spawn(move || runtime.block_on(run(pool, jobs, register_many, between)))?;
+        } else {
+            tokio::spawn(run(pool, jobs, register_many, between));
+        }
+        Ok(GroupWriter { queue })
     }
 
     /// Registers a case in the next group transaction and answers once it is committed.
@@ -123,12 +150,32 @@ fn not_taken() -> StoreError {
     StoreError::Unavailable("the database could not take the write; try again".into())
 }
 
+/// How many batches in a row the writer keeps the pool's connection while more writes
+/// wait, before it lets others through the pool have it. Taking it back for each batch cost
+/// up to a millisecond (it returns to the pool through a task of its own).
+const HOLD_BATCHES: usize = 16;
+
 async fn run<DB: Database>(
     pool: Pool<DB>,
     mut queue: mpsc::Receiver<Work<DB::Connection>>,
     register_many: RegisterMany<DB::Connection>,
+    between: Option<Between<DB::Connection>>,
 ) {
-    while let Some(first) = queue.recv().await {
+    let mut held: Option<PoolConnection<DB>> = None;
+    let mut batches_held = 0;
+    loop {
+        let first = match queue.try_recv() {
+            Ok(work) => work,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Nothing waits: others may have the connection until something does.
+                held = None;
+                match queue.recv().await {
+                    Some(work) => work,
+                    None => break,
+                }
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -137,7 +184,35 @@ async fn run<DB: Database>(
             }
         }
         let mut replies: Vec<Box<dyn Reply>> = Vec::with_capacity(batch.len());
-        let commit = run_batch(&pool, batch, register_many, &mut replies).await.map_err(|e| e.to_string());
+        if batches_held >= HOLD_BATCHES {
+            held = None;
+            tokio::task::yield_now().await;
+        }
+        if held.is_none() {
+            batches_held = 0;
+        }
+        let conn = match held.take() {
+            Some(conn) => Ok(conn),
+            None => pool.acquire().await,
+        };
+        let commit = match conn {
+            Ok(mut conn) => {
+                let commit = run_batch::<DB>(&mut conn, batch, register_many, &mut replies).await;
+                // A connection whose batch failed may be broken: the pool gets it back to
+                // check.
+                if commit.is_ok() {
+                    if let Some(between) = between.as_ref().filter(|b| b.wanted.swap(false, Ordering::Relaxed)) {
+                        if let Err(e) = (between.run)(&mut conn).await {
+                            tracing::warn!(error = %e, "the writer's work between batches failed");
+                        }
+                    }
+                    held = Some(conn);
+                    batches_held += 1;
+                }
+                commit.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
         }
@@ -148,7 +223,7 @@ async fn run<DB: Database>(
 }
 
 async fn run_batch<DB: Database>(
-    pool: &Pool<DB>,
+    conn: &mut DB::Connection,
     batch: Vec<Work<DB::Connection>>,
     register_many: RegisterMany<DB::Connection>,
     replies: &mut Vec<Box<dyn Reply>>,
@@ -165,7 +240,7 @@ async fn run_batch<DB: Database>(
             Work::Job(j) => jobs.push(j),
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = sqlx::Connection::begin(conn).await?;
     // Registrations first: nothing else in the group can depend on one, since nobody has
     // been told its number before the commit.
     if !registrations.is_empty() {

@@ -596,4 +596,19 @@ pub struct SqlStore<DB: sqlx::Database> {
     /// Writes committed in groups: registrations on both databases, workflow changes on
     /// SQLite (see `group.rs` and `SqlStore::write_job`).
     group: group::GroupWriter<DB>,
+    /// Tasks that live as long as the store (SQLite's checkpointer); stopped
+    /// when it is dropped.
+    _background: Background,
+}
+
+/// Tasks a store runs beside its requests, aborted with the store.
+#[derive(Default)]
+struct Background(Vec<tokio::task::AbortHandle>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }

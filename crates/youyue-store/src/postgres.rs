@@ -32,8 +32,9 @@ impl SqlStore<Db> {
         // Registrations are grouped here too: each one adds to the same tally rows (the day
         // of its district and of the province), so on their own their transactions queue on
         // those rows' locks, one commit at a time (about 940 a second at 1M cases).
-        let group = crate::group::GroupWriter::start(pool.clone(), create_cases_boxed);
-        Ok(SqlStore { read: pool.clone(), write: pool, group })
+        let group = crate::group::GroupWriter::start(pool.clone(), create_cases_boxed, false, None)
+            .map_err(|e| StoreError::Unavailable(format!("the database writer could not start: {e}")))?;
+        Ok(SqlStore { read: pool.clone(), write: pool, group, _background: crate::Background::default() })
     }
 }
 

@@ -5,8 +5,8 @@
 // where it is provably the same (`search_is_exact`), else it finds the candidates.
 
 use youyue_domain::search::{
-    case_grams, cst_month, facet_words, grams_decide, handler_word, kind_word, month_word, query_grams, status_word,
-    union_word, year_word, CaseFacets, OPEN_WORD,
+    cst_month, facet_words, grams_decide, handler_word, kind_word, month_word, query_grams, status_word, union_word,
+    write_case_grams, year_word, CaseFacets, OPEN_WORD,
 };
 use youyue_domain::union::path_ids;
 use youyue_domain::Kind;
@@ -54,9 +54,15 @@ impl<'a> CaseText<'a> {
             handler: self.handler,
             opened_at: self.opened_at,
         };
-        let mut words = case_grams(self.title, self.description);
-        words.extend(facet_words(facets));
-        words.join(" ")
+        let mut words = String::new();
+        write_case_grams(self.title, self.description, &mut words);
+        for word in facet_words(facets) {
+            if !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str(&word);
+        }
+        words
     }
 
     /// Whether `other` is filed differently (text or facets).

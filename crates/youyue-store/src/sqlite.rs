@@ -28,10 +28,15 @@ impl SqlStore<Db> {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The checkpointer copies the log into the file (below), on a connection of its own,
+        // so that this is not on a commit's path; the writer only as a backstop.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // A ping before each use is a round trip to the connection's thread, for a
+            // file that cannot have gone away.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES))
             .await
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
@@ -42,12 +47,70 @@ impl SqlStore<Db> {
         // keeps: 108 MiB under list load against 65 MiB (crates/youyue-bench/README.md).
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.clone().read_only(true))
             .await?;
-        let group = crate::group::GroupWriter::start(write.clone(), create_cases_boxed);
-        Ok(SqlStore { read, write, group })
+        let reset_wanted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let finish_checkpoint = crate::group::Between { wanted: reset_wanted.clone(), run: finish_checkpoint };
+        let group = crate::group::GroupWriter::start(write.clone(), create_cases_boxed, true, Some(finish_checkpoint))
+            .map_err(|e| StoreError::Unavailable(format!("the database writer could not start: {e}")))?;
+        let checkpointer = sqlx::ConnectOptions::connect(&opts).await?;
+        let background =
+            crate::Background(vec![tokio::spawn(checkpoint_forever(checkpointer, reset_wanted)).abort_handle()]);
+        Ok(SqlStore { read, write, group, _background: background })
     }
+}
+
+/// How often the checkpointer copies committed pages from the log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// A log this long (pages; 16 MiB) is to start over: SQLite does that when a write begins
+/// and the whole log is in the file. Under steady writes the checkpointer, beside the
+/// writer, never finds it so at that instant; so once it has copied all but
+/// `RESET_REMAINDER_PAGES`, it asks the writer to copy the rest between two batches
+/// (`finish_checkpoint`: a few milliseconds).
+const RESET_LOG_PAGES: i64 = 4096;
+const RESET_REMAINDER_PAGES: i64 = 1024;
+
+/// The writer checkpoints by itself (after a commit) only past this many pages (128 MiB): a
+/// backstop should the log not start over otherwise (a reader holding an old snapshot).
+const WRITER_CHECKPOINT_PAGES: &str = "32768";
+
+/// Copies committed pages from the write-ahead log into the database file, on a connection
+/// and thread of its own. With SQLite's automatic checkpoints the commit that filled the log
+/// copied it (at 64 registrations a commit, every second commit spent 20 ms of its 25 there:
+/// crates/youyue-bench/README.md); a passive checkpoint runs beside the writer and readers
+/// and never blocks them. Durability is the log's (fsynced at each commit), not this.
+///
+/// (A `RESTART` checkpoint here would hold the write lock while it waits for readers, and
+/// the writer's transactions, which begin as readers, would fail at once with
+/// `SQLITE_BUSY`.)
+async fn checkpoint_forever(
+    mut conn: sqlx::SqliteConnection,
+    reset_wanted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        let passive: Result<(i64, i64, i64), _> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await;
+        match passive {
+            Ok((_, log, copied)) if log >= RESET_LOG_PAGES && log - copied <= RESET_REMAINDER_PAGES => {
+                reset_wanted.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed; trying again"),
+        }
+    }
+}
+
+/// Run by the writer between two batches when the checkpointer asks: copies the last pages
+/// of the log, so that the next write starts the log over.
+fn finish_checkpoint(conn: &mut sqlx::SqliteConnection) -> crate::group::BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *conn).await?;
+        Ok(())
+    })
 }
 
 include!("shared.rs");
