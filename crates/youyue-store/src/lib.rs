@@ -340,6 +340,9 @@ pub type ImportSource<'a> = dyn Iterator<Item = (usize, Result<Line, String>)> +
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+    /// Closes the connections once the writes in flight are done (SQLite: the last to close
+    /// copies the log into the file and removes it). Calls after this fail.
+    async fn close(&self);
     /// Answers once the database can be queried.
     async fn ping(&self) -> Result<(), StoreError>;
     /// True when no union (and so nothing else) is stored yet.
@@ -598,16 +601,45 @@ pub struct SqlStore<DB: sqlx::Database> {
     group: group::GroupWriter<DB>,
     /// Tasks that live as long as the store (SQLite's checkpointer); stopped
     /// when it is dropped.
-    _background: Background,
+    background: Background,
 }
 
-/// Tasks a store runs beside its requests, aborted with the store.
-#[derive(Default)]
-struct Background(Vec<tokio::task::AbortHandle>);
+/// Tasks a store runs beside its requests: told to stop by `close`, aborted with the
+/// store.
+struct Background {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        Background { stop: tokio::sync::watch::channel(false).0, tasks: Default::default() }
+    }
+}
+
+impl Background {
+    /// Asks every task to stop (each watches `stop`, and sees it even if it was busy when
+    /// it was sent) and waits for them.
+    async fn stop(&self) {
+        self.stop.send_replace(true);
+        let tasks = match self.tasks.lock() {
+            Ok(mut tasks) => std::mem::take(&mut *tasks),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for task in tasks {
+            // A task that panicked has nothing left to close.
+            let _ = task.await;
+        }
+    }
+}
 
 impl Drop for Background {
     fn drop(&mut self) {
-        for task in &self.0 {
+        let tasks = match self.tasks.get_mut() {
+            Ok(tasks) => tasks,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for task in tasks.iter() {
             task.abort();
         }
     }

@@ -34,7 +34,7 @@ impl SqlStore<Db> {
         // those rows' locks, one commit at a time (about 940 a second at 1M cases).
         let group = crate::group::GroupWriter::start(pool.clone(), create_cases_boxed, false, None)
             .map_err(|e| StoreError::Unavailable(format!("the database writer could not start: {e}")))?;
-        Ok(SqlStore { read: pool.clone(), write: pool, group, _background: crate::Background::default() })
+        Ok(SqlStore { read: pool.clone(), write: pool, group, background: crate::Background::default() })
     }
 }
 

@@ -1821,6 +1821,14 @@ impl Store for crate::SqlStore<Db> {
         BACKEND
     }
 
+    async fn close(&self) {
+        // The writer's connection last: on SQLite the last to close copies the log into the
+        // file and removes it, which a read-only connection cannot.
+        self.read.close().await;
+        self.background.stop().await;
+        self.write.close().await;
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())

@@ -56,9 +56,12 @@ impl SqlStore<Db> {
         let group = crate::group::GroupWriter::start(write.clone(), create_cases_boxed, true, Some(finish_checkpoint))
             .map_err(|e| StoreError::Unavailable(format!("the database writer could not start: {e}")))?;
         let checkpointer = sqlx::ConnectOptions::connect(&opts).await?;
-        let background =
-            crate::Background(vec![tokio::spawn(checkpoint_forever(checkpointer, reset_wanted)).abort_handle()]);
-        Ok(SqlStore { read, write, group, _background: background })
+        let background = crate::Background::default();
+        let checkpoints = tokio::spawn(checkpoint_until(checkpointer, reset_wanted, background.stop.subscribe()));
+        if let Ok(mut tasks) = background.tasks.lock() {
+            tasks.push(checkpoints);
+        }
+        Ok(SqlStore { read, write, group, background })
     }
 }
 
@@ -86,12 +89,21 @@ const WRITER_CHECKPOINT_PAGES: &str = "32768";
 /// (A `RESTART` checkpoint here would hold the write lock while it waits for readers, and
 /// the writer's transactions, which begin as readers, would fail at once with
 /// `SQLITE_BUSY`.)
-async fn checkpoint_forever(
+async fn checkpoint_until(
     mut conn: sqlx::SqliteConnection,
     reset_wanted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        tokio::select! {
+            () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            _ = stop.changed() => {
+                if let Err(e) = sqlx::Connection::close(conn).await {
+                    tracing::warn!(error = %e, "closing the checkpointer's connection failed");
+                }
+                return;
+            }
+        }
         let passive: Result<(i64, i64, i64), _> =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await;
         match passive {

@@ -136,7 +136,15 @@ async fn run(cli: Cli) -> Result<()> {
         return restore(&cli.db, file).await;
     }
     let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
-    match cli.command {
+    let done = command(cli.command, store.clone()).await;
+    // Closed, not just dropped: the process may end before dropped connections close, and
+    // a SQLite file would keep its write-ahead log beside it (as large as the last import).
+    store.close().await;
+    done
+}
+
+async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
+    match command {
         Command::Serve { listen, demo, secure_cookies, public_url, submissions_per_minute } => {
             serve(store, listen, demo, secure_cookies, public_url, submissions_per_minute).await
         }
