@@ -201,11 +201,6 @@ async fn run<DB: Database>(
                 // A connection whose batch failed may be broken: the pool gets it back to
                 // check.
                 if commit.is_ok() {
-                    if let Some(between) = between.as_ref().filter(|b| b.wanted.swap(false, Ordering::Relaxed)) {
-                        if let Err(e) = (between.run)(&mut conn).await {
-                            tracing::warn!(error = %e, "the writer's work between batches failed");
-                        }
-                    }
                     held = Some(conn);
                     batches_held += 1;
                 }
@@ -218,6 +213,14 @@ async fn run<DB: Database>(
         }
         for r in replies {
             r.send(commit.clone());
+        }
+        // After the answers, so that nobody waits for it.
+        if let (Some(conn), Some(between)) = (held.as_mut(), between.as_ref()) {
+            if between.wanted.swap(false, Ordering::Relaxed) {
+                if let Err(e) = (between.run)(conn).await {
+                    tracing::warn!(error = %e, "the writer's work between batches failed");
+                }
+            }
         }
     }
 }
