@@ -11,6 +11,13 @@ const SNAPSHOT_SQL: Option<&str> = Some("SET TRANSACTION ISOLATION LEVEL REPEATA
 /// A rebuild of the tallies waits for case writes in flight and holds new ones back, so that
 /// none is counted twice or lost.
 const LOCK_TALLIES_SQL: Option<&str> = Some("LOCK TABLE tallies, tally_hours IN EXCLUSIVE MODE");
+/// Set for the one statement that walks the cases in time order (`UnionFilter::Scanned`),
+/// which the store chooses knowing the matches are many. PostgreSQL estimates a text match
+/// (`LIKE '%工资%'`) with an administrator's wellbeing filter at a few rows, prices the
+/// walk as a read of the whole index, and scans and sorts every case instead: 80–100 ms
+/// against 0.4 ms at 100k (crates/youyue-bench/README.md). Both are penalties, not bans.
+const WALK_SETTINGS_SQL: Option<&str> =
+    Some("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)");
 /// Run after an import: PostgreSQL's autovacuum would get there, later.
 const ANALYZE_SQL: &str = "ANALYZE";
 

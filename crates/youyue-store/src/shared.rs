@@ -453,20 +453,48 @@ async fn case_page(
     };
     let from = if search.is_some() { SEARCH_FROM } else { "cases c" };
     // Only the ids are sorted: sorting whole rows (texts and all) cost more than finding them.
-    let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM (SELECT c.id AS page_id FROM {from}"));
-    push_case_filters_as(&mut list, q, union_ids, how);
-    if let Some(expression) = search {
-        push_search_match(&mut list, expression);
-    }
-    list.push(order);
-    list.push(" LIMIT ");
-    list.push_bind(q.limit);
-    list.push(" OFFSET ");
-    list.push_bind(q.offset);
-    // CROSS JOIN: SQLite 3.46 would otherwise walk every case in the outer ORDER BY's
-    // index to probe the page's 25 ids (0.6 s at a million).
-    list.push(format!(") p CROSS JOIN cases c {joins} WHERE c.id = p.page_id{order}"));
-    let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
+    let push_ids = |qb: &mut QueryBuilder<'_, Db>| {
+        qb.push(format!("SELECT c.id AS page_id FROM {from}"));
+        push_case_filters_as(qb, q, union_ids, how);
+        if let Some(expression) = search {
+            push_search_match(qb, expression);
+        }
+        qb.push(order);
+        qb.push(" LIMIT ");
+        qb.push_bind(q.limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(q.offset);
+    };
+    let rows: Vec<CaseRow> = match (how, WALK_SETTINGS_SQL) {
+        // The walk alone under the settings (they last until the transaction's end), then
+        // the page's rows by their ids: under them the outer sort became a walk of every case.
+        (UnionFilter::Scanned, Some(settings)) => {
+            let mut ids = QueryBuilder::<Db>::new("");
+            push_ids(&mut ids);
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            sqlx::query(settings).execute(&mut *tx).await?;
+            let page: Vec<i64> = ids.build_query_scalar().fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            if page.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut rows = QueryBuilder::<Db>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+            let mut list = rows.separated(", ");
+            for id in &page {
+                list.push_bind(*id);
+            }
+            rows.push(format!("){order}"));
+            rows.build_query_as().fetch_all(&mut *conn).await?
+        }
+        _ => {
+            let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM ("));
+            push_ids(&mut list);
+            // CROSS JOIN: SQLite 3.46 would otherwise walk every case in the outer ORDER BY's
+            // index to probe the page's 25 ids (0.6 s at a million).
+            list.push(format!(") p CROSS JOIN cases c {joins} WHERE c.id = p.page_id{order}"));
+            list.build_query_as().fetch_all(&mut *conn).await?
+        }
+    };
     rows.into_iter().map(StoredCase::try_from).collect()
 }
 

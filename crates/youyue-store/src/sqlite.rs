@@ -12,6 +12,8 @@ const BACKEND: crate::Backend = crate::Backend::Sqlite;
 const SNAPSHOT_SQL: Option<&str> = None;
 /// SQLite has one writer at a time: a rebuild of the tallies needs no lock.
 const LOCK_TALLIES_SQL: Option<&str> = None;
+/// SQLite's planner walks the time order when told to (`UnionFilter::Scanned`).
+const WALK_SETTINGS_SQL: Option<&str> = None;
 /// Run after an import: the planner needs statistics to choose between indexes (seconds at
 /// a million cases).
 const ANALYZE_SQL: &str = "ANALYZE";
