@@ -336,21 +336,8 @@ async fn search_page_by_months(
         start += chunk.len();
         take *= 2;
     }
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut page = QueryBuilder::<Db>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
-    let mut list = page.separated(", ");
-    for id in &ids {
-        list.push_bind(*id);
-    }
-    page.push(if newest { ") ORDER BY c.opened_at DESC, c.id DESC" } else { ") ORDER BY c.opened_at ASC, c.id ASC" });
-    page.push(" LIMIT ");
-    page.push_bind(q.limit);
-    page.push(" OFFSET ");
-    page.push_bind(q.offset);
-    let rows: Vec<CaseRow> = page.build_query_as().fetch_all(&mut *conn).await?;
-    rows.into_iter().map(StoredCase::try_from).collect()
+    let order = if newest { " ORDER BY c.opened_at DESC, c.id DESC" } else { " ORDER BY c.opened_at ASC, c.id ASC" };
+    cases_by_ids(conn, &ids, order, q.limit, q.offset).await
 }
 
 /// Whether the store holds exactly one top-level union (`search_expression`).

@@ -465,36 +465,48 @@ async fn case_page(
         qb.push(" OFFSET ");
         qb.push_bind(q.offset);
     };
-    let rows: Vec<CaseRow> = match (how, WALK_SETTINGS_SQL) {
-        // The walk alone under the settings (they last until the transaction's end), then
-        // the page's rows by their ids: under them the outer sort became a walk of every case.
-        (UnionFilter::Scanned, Some(settings)) => {
-            let mut ids = QueryBuilder::<Db>::new("");
-            push_ids(&mut ids);
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::query(settings).execute(&mut *tx).await?;
-            let page: Vec<i64> = ids.build_query_scalar().fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            if page.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut rows = QueryBuilder::<Db>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
-            let mut list = rows.separated(", ");
-            for id in &page {
-                list.push_bind(*id);
-            }
-            rows.push(format!("){order}"));
-            rows.build_query_as().fetch_all(&mut *conn).await?
-        }
-        _ => {
-            let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM ("));
-            push_ids(&mut list);
-            // CROSS JOIN: SQLite 3.46 would otherwise walk every case in the outer ORDER BY's
-            // index to probe the page's 25 ids (0.6 s at a million).
-            list.push(format!(") p CROSS JOIN cases c {joins} WHERE c.id = p.page_id{order}"));
-            list.build_query_as().fetch_all(&mut *conn).await?
-        }
-    };
+    // The walk alone under the settings (they last until the transaction's end), then the
+    // page's rows by their ids: under them the outer sort became a walk of every case.
+    if let (UnionFilter::Scanned, Some(settings)) = (how, WALK_SETTINGS_SQL) {
+        let mut ids = QueryBuilder::<Db>::new("");
+        push_ids(&mut ids);
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query(settings).execute(&mut *tx).await?;
+        let page: Vec<i64> = ids.build_query_scalar().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        return cases_by_ids(conn, &page, order, page.len() as i64, 0).await;
+    }
+    let mut list = QueryBuilder::<Db>::new(format!("{columns} FROM ("));
+    push_ids(&mut list);
+    // CROSS JOIN: SQLite 3.46 would otherwise walk every case in the outer ORDER BY's
+    // index to probe the page's 25 ids (0.6 s at a million).
+    list.push(format!(") p CROSS JOIN cases c {joins} WHERE c.id = p.page_id{order}"));
+    let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
+    rows.into_iter().map(StoredCase::try_from).collect()
+}
+
+/// The cases with these ids in `order` (an `ORDER BY` on `c`), `limit` of them from
+/// `offset`: a page whose ids were found by a statement of their own.
+async fn cases_by_ids(
+    conn: &mut Conn,
+    ids: &[i64],
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<StoredCase>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut page = QueryBuilder::<Db>::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+    let mut list = page.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    page.push(format!("){order} LIMIT "));
+    page.push_bind(limit);
+    page.push(" OFFSET ");
+    page.push_bind(offset);
+    let rows: Vec<CaseRow> = page.build_query_as().fetch_all(&mut *conn).await?;
     rows.into_iter().map(StoredCase::try_from).collect()
 }
 
