@@ -17,6 +17,17 @@ const WALK_SETTINGS_SQL: Option<&str> = None;
 /// Run after an import: the planner needs statistics to choose between indexes (seconds at
 /// a million cases).
 const ANALYZE_SQL: &str = "ANALYZE";
+/// SQLite's planner reads a rebuild's rows by their keys without statistics.
+const REBUILD_STATISTICS_SQL: Option<&str> = None;
+/// The indexes an import into an empty database drops and builds again at its end
+/// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
+/// unique constraint (their `sql` is NULL), which the import's own statements need. Name and
+/// definition. The search index (FTS5) has no such indexes; it is filled as cases arrive.
+const DEFERRABLE_INDEXES_SQL: &str = "SELECT name, sql FROM sqlite_master \
+     WHERE type = 'index' AND tbl_name IN ('cases', 'record_entries') AND sql IS NOT NULL \
+     AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name";
+/// SQLite sorts an index's keys in its page cache and temporary files; nothing to set.
+const INDEX_BUILD_SQL: Option<&str> = None;
 
 pub type SqliteStore = SqlStore<Db>;
 

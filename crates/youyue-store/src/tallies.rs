@@ -239,10 +239,11 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     })
 }
 
-/// Recomputes every tally from the cases inside the caller's transaction, deepest unions
-/// first: a union's rows are its children's rows summed in SQL plus its own cases, so memory
-/// holds one union's own cases and rows at a time whatever the size of the tree (holding the
-/// rows of every union above the leaves took 400 MB at 100k cases).
+/// Recomputes every tally from the cases inside the caller's transaction, a level of the
+/// tree at a time, deepest first: a level's rows are its children's rows summed in SQL (one
+/// statement for the whole level) plus its own cases, read union by union, so memory holds
+/// one union's own cases and rows at a time whatever the size of the tree (holding the rows
+/// of every union above the leaves took 400 MB at 100k cases).
 ///
 /// Histograms count the cases strictly below a union, so a union's own cases go to a
 /// temporary table (`rebuild_hours`) from which its parent takes them.
@@ -261,36 +262,40 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     .await?;
     sqlx::query("DELETE FROM rebuild_hours").execute(&mut *conn).await?;
     let cal = calendar_conn(conn).await?;
-    let unions: Vec<(i64, bool)> = sqlx::query_as(
-        "SELECT u.id, EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = u.id) FROM unions u ORDER BY u.depth DESC, u.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let unions: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, depth FROM unions ORDER BY depth DESC, id").fetch_all(&mut *conn).await?;
     let cols = Tally::columns();
-    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT)")).collect();
+    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM(t.{c}) AS BIGINT)")).collect();
+    // The rows of every union one level down, summed into their parents.
     let children_rows = format!(
-        "INSERT INTO tallies (union_id, grain, start, {}) SELECT {}, grain, start, {} FROM tallies \
-         WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) GROUP BY grain, start",
+        "INSERT INTO tallies (union_id, grain, start, {}) SELECT u.parent_id, t.grain, t.start, {} FROM tallies t \
+         JOIN unions u ON u.id = t.union_id WHERE u.depth = {} GROUP BY u.parent_id, t.grain, t.start",
         cols.join(", "),
-        BACKEND.param(1),
         sums.join(", "),
-        BACKEND.param(2),
+        BACKEND.param(1),
     );
     let children_hours = format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) \
-         SELECT {}, grain, start, measure, bucket, CAST(SUM(n) AS BIGINT) FROM ( \
-           SELECT grain, start, measure, bucket, n FROM tally_hours WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) \
+         SELECT u.parent_id, h.grain, h.start, h.measure, h.bucket, CAST(SUM(h.n) AS BIGINT) FROM ( \
+           SELECT union_id, grain, start, measure, bucket, n FROM tally_hours \
            UNION ALL \
-           SELECT grain, start, measure, bucket, n FROM rebuild_hours WHERE union_id IN (SELECT id FROM unions WHERE parent_id = {}) \
-         ) below GROUP BY grain, start, measure, bucket",
+           SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours \
+         ) h JOIN unions u ON u.id = h.union_id WHERE u.depth = {} \
+         GROUP BY u.parent_id, h.grain, h.start, h.measure, h.bucket",
         BACKEND.param(1),
-        BACKEND.param(2),
-        BACKEND.param(3),
     );
-    for (id, has_children) in unions {
-        if has_children {
-            sqlx::query(&children_rows).bind(id).bind(id).execute(&mut *conn).await?;
-            sqlx::query(&children_hours).bind(id).bind(id).bind(id).execute(&mut *conn).await?;
+    let mut level = None;
+    for (id, depth) in unions {
+        if level != Some(depth) {
+            if level.is_some() {
+                // The level below is complete: its rows are this level's input.
+                if let Some(sql) = REBUILD_STATISTICS_SQL {
+                    sqlx::query(sql).execute(&mut *conn).await?;
+                }
+                sqlx::query(&children_rows).bind(depth + 1).execute(&mut *conn).await?;
+                sqlx::query(&children_hours).bind(depth + 1).execute(&mut *conn).await?;
+            }
+            level = Some(depth);
         }
         let rows: Vec<FactsRow> = sqlx::query_as(
             "SELECT kind, channel, status, people, opened_at, accepted_at, closed_at, amount_recovered_fen, adopted, rating, due_on \

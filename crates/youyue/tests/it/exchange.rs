@@ -78,6 +78,8 @@ fn many_cases(n: usize) -> Vec<String> {
 async fn large_imports_go_in_batches_and_still_name_the_line(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = youyue_store::open(&db.url).await.unwrap();
+    let migrated = db.index_definitions().await;
+    assert!(migrated.iter().any(|d| d.contains("cases_opened_cover")), "{migrated:?}");
     let lines = many_cases(450);
     let first_case_line = district_jsonl().lines().count() + 1;
     // A case number again, far from its first line and in another batch.
@@ -95,8 +97,12 @@ async fn large_imports_go_in_batches_and_still_name_the_line(backend: Backend) {
     assert_eq!(err.line, case_420 + 2, "{err}");
     assert!(err.message.contains("gap"), "{err}");
     assert!(store.is_empty().await.unwrap());
+    // An import into an empty database drops its indexes and builds them at the end: a
+    // failed one gives them back with the rest, a whole one builds every one again.
+    assert_eq!(db.index_definitions().await, migrated);
     // The whole file: every case and entry, the chains intact, the export the same lines.
     let sum = import_text(store.as_ref(), &lines.join("\n")).await.unwrap();
+    assert_eq!(db.index_definitions().await, migrated);
     assert_eq!((sum.cases_created, sum.records_added, sum.unchanged), (450, 900, 0), "{sum:?}");
     let report = store.verify_chains().await.unwrap();
     assert_eq!((report.cases, report.entries), (450, 900), "{report:?}");

@@ -64,6 +64,30 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Every index of the database, as the catalogue defines it, sorted: to see that an
+    /// import left the schema as the migrations made it.
+    pub async fn index_definitions(&self) -> Vec<String> {
+        let mut defs: Vec<String> = if self.pg_name.is_some() {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.url).await.unwrap();
+            sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+        } else {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.url).await.unwrap();
+            sqlx::query_scalar(
+                "SELECT name || ': ' || COALESCE(sql, '(constraint)') FROM sqlite_master WHERE type = 'index'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+        };
+        defs.sort();
+        defs
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = self.pg_name.take() {
