@@ -1332,17 +1332,35 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
 async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), StoreError> {
     let mut after = 0i64;
     loop {
-        let rows: Vec<(i64, String, i64, bool, Option<String>)> = sqlx::query_as(
-            "SELECT t.case_id, c.number, c.record_len, t.created, t.diff FROM import_touched t JOIN cases c ON c.id = t.case_id \
-             WHERE t.case_id > $1 AND ((t.created AND NOT t.with_records) OR (NOT t.created AND t.diff IS NOT NULL)) \
-             ORDER BY t.case_id LIMIT 1000",
+        // The touched rows, then their cases by id: as one join, PostgreSQL (no statistics
+        // for a temporary table) joined every touched row to every case for each thousand,
+        // 0.6 s a time at a million.
+        let touched: Vec<(i64, bool, Option<String>)> = sqlx::query_as(
+            "SELECT case_id, created, diff FROM import_touched \
+             WHERE case_id > $1 AND ((created AND NOT with_records) OR (NOT created AND diff IS NOT NULL)) \
+             ORDER BY case_id LIMIT 1000",
         )
         .bind(after)
         .fetch_all(&mut *conn)
         .await?;
-        let Some(last) = rows.last().map(|r| r.0) else { return Ok(()) };
+        let Some(last) = touched.last().map(|r| r.0) else { return Ok(()) };
+        let mut qb = QueryBuilder::<Db>::new("SELECT id, number, record_len FROM cases WHERE id IN (");
+        let mut ids = qb.separated(", ");
+        for (id, _, _) in &touched {
+            ids.push_bind(*id);
+        }
+        qb.push(")");
+        let cases: HashMap<i64, (String, i64)> = qb
+            .build_query_as::<(i64, String, i64)>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, number, len)| (id, (number, len)))
+            .collect();
         let mut firsts = Vec::new();
-        for (id, number, record_len, created, diff) in rows {
+        for (id, created, diff) in touched {
+            let (number, record_len) =
+                cases.get(&id).cloned().ok_or_else(|| StoreError::Corrupt(format!("imported case {id}")))?;
             let detail: serde_json::Value = match diff {
                 Some(d) => serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("import diff: {e}")))?,
                 None => serde_json::json!({}),
