@@ -18,7 +18,8 @@ const LOCK_TALLIES_SQL: Option<&str> = Some("LOCK TABLE tallies, tally_hours IN 
 /// against 0.4 ms at 100k (crates/youyue-bench/README.md). Both are penalties, not bans.
 const WALK_SETTINGS_SQL: Option<&str> =
     Some("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)");
-/// Run after an import: PostgreSQL's autovacuum would get there, later.
+/// Run in an import, before the figures are counted from what it wrote (autovacuum would
+/// get there later, after the rebuild had planned without statistics).
 const ANALYZE_SQL: &str = "ANALYZE";
 /// Run between the levels of a rebuild of the tallies: the rows the level below wrote are
 /// the next level's input, and without statistics PostgreSQL hashed all of them for each

@@ -14,7 +14,8 @@ const SNAPSHOT_SQL: Option<&str> = None;
 const LOCK_TALLIES_SQL: Option<&str> = None;
 /// SQLite's planner walks the time order when told to (`UnionFilter::Scanned`).
 const WALK_SETTINGS_SQL: Option<&str> = None;
-/// Run after an import: the planner needs statistics to choose between indexes (seconds at
+/// Run in an import, before the figures are counted: the planner needs statistics to choose
+/// between indexes (seconds at
 /// a million cases).
 const ANALYZE_SQL: &str = "ANALYZE";
 /// SQLite's planner reads a rebuild's rows by their keys without statistics.
