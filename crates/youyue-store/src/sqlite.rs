@@ -15,8 +15,7 @@ const LOCK_TALLIES_SQL: Option<&str> = None;
 /// SQLite's planner walks the time order when told to (`UnionFilter::Scanned`).
 const WALK_SETTINGS_SQL: Option<&str> = None;
 /// Run in an import, before the figures are counted: the planner needs statistics to choose
-/// between indexes (seconds at
-/// a million cases).
+/// between indexes (seconds at a million cases).
 const ANALYZE_SQL: &str = "ANALYZE";
 /// SQLite's planner reads a rebuild's rows by their keys without statistics.
 const REBUILD_STATISTICS_SQL: Option<&str> = None;
