@@ -24,7 +24,7 @@ const ANALYZE_SQL: &str = "ANALYZE";
 /// Run between the levels of a rebuild of the tallies: the rows the level below wrote are
 /// the next level's input, and without statistics PostgreSQL hashed all of them for each
 /// union (the temporary table is never analysed by autovacuum): 25 s of a 20k import.
-const REBUILD_STATISTICS_SQL: Option<&str> = Some("ANALYZE tallies, tally_hours, rebuild_hours");
+const REBUILD_STATISTICS_SQL: Option<&str> = Some("ANALYZE tallies, tally_hours, rebuild_hours, rebuild_rows");
 /// The indexes an import into an empty database drops and builds again at its end
 /// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
 /// unique constraint, which the import's own statements need. Name and definition.

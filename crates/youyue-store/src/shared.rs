@@ -722,6 +722,9 @@ struct ImportState {
     /// [`IMPORT_RETALLY_MAX`] cases, or when the calendar changes, a rebuild is cheaper.
     retally: Vec<(Option<UnionCase>, UnionCase)>,
     rebuild_tallies: bool,
+    /// The indexes set aside until the last line, unless something had to update a case
+    /// before then (`DeferredIndexes::build`).
+    deferred: DeferredIndexes,
 }
 
 const IMPORT_RETALLY_MAX: usize = 5000;
@@ -743,7 +746,8 @@ struct HeldCase {
 /// Cases held before they are written: a statement of this many rows stays well under
 /// SQLite's 32,766 parameters (34 a case) and keeps a failed batch's replay short.
 const HELD_CASES_MAX: usize = 200;
-/// Record-book entries held (8 parameters each), written in statements of as many rows.
+/// Record-book entries held (8 parameters each), written in statements of as many rows;
+/// past it the batch is written at the next case line.
 const HELD_ENTRIES_MAX: usize = 2000;
 
 /// The cases an import touched live in a temporary table, not in memory, so that importing
@@ -1031,7 +1035,7 @@ async fn import_line(
                     st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
                 }
                 None => {
-                    let row = NewCaseRow::new(rec, union_id, worker_id, handler_id, now, 0);
+                    let row = NewCaseRow::new(rec, union_id, worker_id, handler_id, now, import_record_len(0));
                     let inserted = insert_cases(conn, std::slice::from_ref(&row), false).await.map_err(db)?;
                     let id = *inserted
                         .get(&number)
@@ -1088,6 +1092,18 @@ async fn import_line(
                     "case: case {number} is defined nowhere in the file or the database"
                 )));
             };
+            // A case this import created without record lines counts the import entry it
+            // is owed (written at the end); until then its record book is empty.
+            let owed: bool = case.record_len == 1
+                && sqlx::query_scalar::<_, bool>(
+                    "SELECT created AND NOT with_records FROM import_touched WHERE case_id = $1",
+                )
+                .bind(case.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| db(e.into()))?
+                .unwrap_or(false);
+            let record_len = if owed { 0 } else { case.record_len };
             let stored: Option<EntryRow> =
                 sqlx::query_as(&format!("{ENTRY_SELECT} WHERE e.case_id = $1 AND e.seq = $2"))
                     .bind(case.id)
@@ -1105,7 +1121,17 @@ async fn import_line(
                     }
                     st.sum.unchanged += 1;
                 }
-                None if entry.seq == case.record_len + 1 => {
+                None if entry.seq == record_len + 1 => {
+                    st.deferred.build(conn).await.map_err(|e| at(format!("building the indexes again: {e}")))?;
+                    if record_len < case.record_len {
+                        // The import entry this case was owed gives way to its record lines.
+                        sqlx::query("UPDATE cases SET record_len = $2 WHERE id = $1")
+                            .bind(case.id)
+                            .bind(record_len)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(|e| db(e.into()))?;
+                    }
                     append_entry(
                         conn,
                         case.id,
@@ -1124,7 +1150,7 @@ async fn import_line(
                     return Err(at(format!(
                         "seq: entry {} of case {number} leaves a gap; the next entry is {}",
                         entry.seq,
-                        case.record_len + 1
+                        record_len + 1
                     )))
                 }
             }
@@ -1165,14 +1191,19 @@ impl DeferredIndexes {
         Ok(DeferredIndexes { definitions })
     }
 
-    async fn build(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
-        if self.definitions.is_empty() {
+    /// Builds the indexes set aside, if any. It must come before the import updates a
+    /// case it inserted: PostgreSQL cannot use, in the transaction that built it, an index
+    /// built over rows this transaction has updated ("broken HOT chains"), and then reads
+    /// every case for each union when counting the figures.
+    async fn build(&mut self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        let definitions = std::mem::take(&mut self.definitions);
+        if definitions.is_empty() {
             return Ok(());
         }
         if let Some(sql) = INDEX_BUILD_SQL {
             sqlx::query(sql).execute(&mut *conn).await?;
         }
-        for (_, definition) in self.definitions {
+        for (_, definition) in definitions {
             sqlx::query(&definition).execute(&mut *conn).await?;
         }
         Ok(())
@@ -1214,11 +1245,13 @@ async fn hold(
                 },
                 None => None,
             };
-            st.held_numbers.insert(number);
-            st.held.push(HeldCase { line, record: rec, union_id, handler_id, worker_id, entries: Vec::new() });
-            if st.held.len() >= HELD_CASES_MAX {
+            // A full batch is written when the next case comes, not when it fills: the
+            // record lines of its last case follow it and go in with it.
+            if st.held.len() >= HELD_CASES_MAX || st.held_entries >= HELD_ENTRIES_MAX {
                 flush_held(conn, st, now).await?;
             }
+            st.held_numbers.insert(number);
+            st.held.push(HeldCase { line, record: rec, union_id, handler_id, worker_id, entries: Vec::new() });
             Ok(None)
         }
         Line::Record(entry) => {
@@ -1230,7 +1263,9 @@ async fn hold(
             };
             case.entries.push((line, entry));
             st.held_entries += 1;
-            if st.held_entries >= HELD_ENTRIES_MAX {
+            // Only a very long record book is cut (memory stays bounded); its rest goes the
+            // line-by-line way.
+            if st.held_entries >= HELD_ENTRIES_MAX * 4 {
                 flush_held(conn, st, now).await?;
             }
             Ok(None)
@@ -1300,7 +1335,9 @@ async fn replay(
 async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Result<HashSet<String>, StoreError> {
     let rows: Vec<NewCaseRow> = held
         .iter()
-        .map(|c| NewCaseRow::new(&c.record, c.union_id, c.worker_id, c.handler_id, now, c.entries.len() as i64))
+        .map(|c| {
+            NewCaseRow::new(&c.record, c.union_id, c.worker_id, c.handler_id, now, import_record_len(c.entries.len()))
+        })
         .collect();
     let ids = insert_cases(conn, &rows, true).await?;
     let mut entries = Vec::new();
@@ -1326,9 +1363,18 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
     Ok(ids.into_keys().collect())
 }
 
+/// `cases.record_len` of a case an import creates with `entries` record lines. One without
+/// any is owed an `import` entry, written after the last line (`append_import_entries`) once
+/// it is known that no record lines came; it is counted at the insert, so that a bulk
+/// import does not update every case afterwards (on PostgreSQL a new version of each row,
+/// in every index). A record line that does come takes the count back (`import_line`).
+fn import_record_len(entries: usize) -> i64 {
+    i64::try_from(entries.max(1)).unwrap_or(i64::MAX)
+}
+
 /// After the lines: every case this import created without record lines gets an `import`
-/// entry (as its first), every case it changed one with the changes; read from
-/// `import_touched` a thousand at a time.
+/// entry (as its first, already counted), every case it changed one with the changes; read
+/// from `import_touched` a thousand at a time.
 async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), StoreError> {
     let mut after = 0i64;
     loop {
@@ -1365,7 +1411,11 @@ async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), St
                 Some(d) => serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("import diff: {e}")))?,
                 None => serde_json::json!({}),
             };
-            if created && record_len == 0 {
+            if created {
+                // Inserted counting this entry (`import_record_len`).
+                if record_len != 1 {
+                    return Err(StoreError::Corrupt(format!("imported case {number} counts {record_len} entries")));
+                }
                 firsts.push(NewEntry::chained_parts(
                     id,
                     &number,
@@ -1382,15 +1432,6 @@ async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), St
             }
         }
         insert_entries(conn, &firsts).await?;
-        if !firsts.is_empty() {
-            let mut qb = QueryBuilder::<Db>::new("UPDATE cases SET record_len = 1 WHERE id IN (");
-            let mut ids = qb.separated(", ");
-            for e in &firsts {
-                ids.push_bind(e.case_id);
-            }
-            qb.push(")");
-            qb.build().execute(&mut *conn).await?;
-        }
         after = last;
     }
 }
@@ -1406,7 +1447,7 @@ impl crate::SqlStore<Db> {
         now: Timestamp,
         deferred: DeferredIndexes,
     ) -> Result<ImportSummary, ImportError> {
-        let mut st = ImportState::default();
+        let mut st = ImportState { deferred, ..ImportState::default() };
         let mut waiting: Vec<(usize, Line, String)> = Vec::new();
         let mut last_line = 0;
         let fail = |line: usize| move |e: sqlx::Error| ImportError { line, message: format!("database: {e}") };
@@ -1448,10 +1489,8 @@ impl crate::SqlStore<Db> {
         for ((prefix, year), seq) in std::mem::take(&mut st.counters) {
             bump_counter(conn, &prefix, year, seq).await.map_err(at_end)?;
         }
-        // Before the cases are updated below: PostgreSQL cannot use, in the transaction that
-        // built it, an index built over rows this transaction has updated ("broken HOT
-        // chains"): it read every case for each union when counting the figures.
-        deferred
+        // Before the import entries (which update the cases an import changed).
+        st.deferred
             .build(conn)
             .await
             .map_err(|e| ImportError { line: last_line, message: format!("building the indexes again: {e}") })?;

@@ -44,15 +44,39 @@ fn hours_upsert_sql(rows: usize) -> String {
     )
 }
 
-/// A plain insert of histogram rows into a rebuild's temporary table (one row per key).
-fn rebuild_hours_insert_sql(rows: usize) -> String {
+/// Rows per plain insert into a rebuild's temporary tables (45 parameters each; well under
+/// SQLite's 32,766 and PostgreSQL's 65,535).
+const REBUILD_INSERT_ROWS: usize = 512;
+
+/// A plain insert of tally rows into a rebuild's temporary `rebuild_rows`.
+fn rebuild_rows_insert_sql(rows: usize) -> String {
+    let cols = Tally::columns();
+    let width = 4 + cols.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=6).map(|i| BACKEND.param(r * 6 + i)).collect();
+            let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
-    format!("INSERT INTO rebuild_hours (union_id, grain, start, measure, bucket, n) VALUES {}", values.join(", "))
+    format!(
+        "INSERT INTO rebuild_rows (depth, union_id, grain, start, {}) VALUES {}",
+        cols.join(", "),
+        values.join(", ")
+    )
+}
+
+/// A plain insert of histogram rows into a rebuild's temporary `rebuild_hours`.
+fn rebuild_hours_insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=7).map(|i| BACKEND.param(r * 7 + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO rebuild_hours (depth, union_id, grain, start, measure, bucket, n) VALUES {}",
+        values.join(", ")
+    )
 }
 
 /// The upserts for 1..=UPSERT_ROWS rows, built once.
@@ -118,11 +142,6 @@ impl TallyDelta {
     }
 
     async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
-        self.write_rows(conn).await?;
-        self.write_hours(conn, false).await
-    }
-
-    async fn write_rows(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
         for chunk in rows.chunks(UPSERT_ROWS) {
             let mut q = sqlx::query(&UPSERTS[chunk.len()].0);
@@ -134,24 +153,47 @@ impl TallyDelta {
             }
             q.execute(&mut *conn).await?;
         }
+        let hours: Vec<_> = std::mem::take(&mut self.hours).into_iter().filter(|(_, n)| *n != 0).collect();
+        for chunk in hours.chunks(UPSERT_ROWS) {
+            let mut q = sqlx::query(&UPSERTS[chunk.len()].1);
+            for ((id, grain, start, h, b), n) in chunk {
+                q = q.bind(*id).bind(grain.as_str()).bind(start.to_string()).bind(h.as_str()).bind(*b).bind(*n);
+            }
+            q.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
-    /// Adds the histogram rows to `tally_hours`, or (`rebuild`) inserts them into a
-    /// rebuild's temporary `rebuild_hours`.
-    async fn write_hours(&mut self, conn: &mut Conn, rebuild: bool) -> Result<(), StoreError> {
+    /// A rebuild's own rows so far, into its temporary tables with each union's depth in
+    /// the tree (plain inserts: a key may come again, the level statements sum them).
+    async fn write_rebuild(&mut self, conn: &mut Conn, depths: &HashMap<i64, i64>) -> Result<(), StoreError> {
+        let depth =
+            |id: &i64| depths.get(id).copied().ok_or_else(|| StoreError::Corrupt(format!("case of union {id}")));
+        let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
+        for chunk in rows.chunks(REBUILD_INSERT_ROWS) {
+            let sql = rebuild_rows_insert_sql(chunk.len());
+            let mut q = sqlx::query(&sql);
+            for ((id, grain, start), t) in chunk {
+                q = q.bind(depth(id)?).bind(*id).bind(grain.as_str()).bind(start.to_string());
+                for v in t.values() {
+                    q = q.bind(v);
+                }
+            }
+            q.execute(&mut *conn).await?;
+        }
         let hours: Vec<_> = std::mem::take(&mut self.hours).into_iter().filter(|(_, n)| *n != 0).collect();
-        for chunk in hours.chunks(UPSERT_ROWS) {
-            let upsert;
-            let sql = if rebuild {
-                upsert = rebuild_hours_insert_sql(chunk.len());
-                &upsert
-            } else {
-                &UPSERTS[chunk.len()].1
-            };
-            let mut q = sqlx::query(sql);
+        for chunk in hours.chunks(REBUILD_INSERT_ROWS) {
+            let sql = rebuild_hours_insert_sql(chunk.len());
+            let mut q = sqlx::query(&sql);
             for ((id, grain, start, h, b), n) in chunk {
-                q = q.bind(*id).bind(grain.as_str()).bind(start.to_string()).bind(h.as_str()).bind(*b).bind(*n);
+                q = q
+                    .bind(depth(id)?)
+                    .bind(*id)
+                    .bind(grain.as_str())
+                    .bind(start.to_string())
+                    .bind(h.as_str())
+                    .bind(*b)
+                    .bind(*n);
             }
             q.execute(&mut *conn).await?;
         }
@@ -239,83 +281,143 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     })
 }
 
-/// Recomputes every tally from the cases inside the caller's transaction, a level of the
-/// tree at a time, deepest first: a level's rows are its children's rows summed in SQL (one
-/// statement for the whole level) plus its own cases, read union by union, so memory holds
-/// one union's own cases and rows at a time whatever the size of the tree (holding the rows
-/// of every union above the leaves took 400 MB at 100k cases).
+/// Recomputes every tally from the cases inside the caller's transaction. The cases are
+/// read once, in storage order, a page of `REBUILD_READ_ROWS` at a time; each case's rows
+/// under its own union go to a temporary table (`rebuild_rows`, and `rebuild_hours` for
+/// the histograms), written whenever `REBUILD_HELD_ROWS` are held, so memory stays bounded
+/// whatever the size of the tree and a key may be written more than once. Then the tree
+/// is summed a level at a time, deepest first, by one statement per level: a level's rows
+/// are its children's rows plus its own unions' rows.
 ///
-/// Histograms count the cases strictly below a union, so a union's own cases go to a
-/// temporary table (`rebuild_hours`) from which its parent takes them.
+/// Reading union by union instead (an index lookup per case) cost a random page read per
+/// case: at ten million cases, most of a SQLite import went to finding those pages in its
+/// write-ahead log, and a PostgreSQL database larger than memory reads them from disk.
+///
+/// Histograms count the cases strictly below a union, so a union's own cases' entries are
+/// kept under the union in `rebuild_hours`, from which its parent takes them.
 async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     if let Some(lock) = LOCK_TALLIES_SQL {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM tally_hours").execute(&mut *conn).await?;
-    sqlx::query(
+    let cols = Tally::columns();
+    let own_columns: Vec<String> = cols.iter().map(|c| format!("{c} BIGINT NOT NULL")).collect();
+    for create in [
+        format!(
+            "CREATE TEMP TABLE IF NOT EXISTS rebuild_rows \
+             (depth BIGINT NOT NULL, union_id BIGINT NOT NULL, grain TEXT NOT NULL, start TEXT NOT NULL, {})",
+            own_columns.join(", ")
+        ),
         "CREATE TEMP TABLE IF NOT EXISTS rebuild_hours \
-         (union_id BIGINT NOT NULL, grain TEXT NOT NULL, start TEXT NOT NULL, measure TEXT NOT NULL, bucket BIGINT NOT NULL, n BIGINT NOT NULL, \
-         PRIMARY KEY (union_id, grain, start, measure, bucket))",
-    )
-    .execute(&mut *conn)
-    .await?;
+         (depth BIGINT NOT NULL, union_id BIGINT NOT NULL, grain TEXT NOT NULL, start TEXT NOT NULL, measure TEXT NOT NULL, \
+         bucket BIGINT NOT NULL, n BIGINT NOT NULL)"
+            .to_owned(),
+    ] {
+        sqlx::query(&create).execute(&mut *conn).await?;
+    }
+    sqlx::query("DELETE FROM rebuild_rows").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM rebuild_hours").execute(&mut *conn).await?;
     let cal = calendar_conn(conn).await?;
-    let unions: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, depth FROM unions ORDER BY depth DESC, id").fetch_all(&mut *conn).await?;
-    let cols = Tally::columns();
-    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM(t.{c}) AS BIGINT)")).collect();
-    // The rows of every union one level down, summed into their parents.
-    let children_rows = format!(
-        "INSERT INTO tallies (union_id, grain, start, {}) SELECT u.parent_id, t.grain, t.start, {} FROM tallies t \
-         JOIN unions u ON u.id = t.union_id WHERE u.depth = {} GROUP BY u.parent_id, t.grain, t.start",
-        cols.join(", "),
-        sums.join(", "),
-        BACKEND.param(1),
+    let depths: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>("SELECT id, depth FROM unions")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+
+    // Every case once, in storage order.
+    let mut own = TallyDelta::default();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(i64, i64, FactsRow)> = sqlx::query_as::<_, OwnFactsRow>(
+            "SELECT id, union_id, kind, channel, status, people, opened_at, accepted_at, closed_at, amount_recovered_fen, \
+             adopted, rating, due_on FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(REBUILD_READ_ROWS)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, union_id, a, b, c, d, e, f, g, h, i, j, k)| (id, union_id, (a, b, c, d, e, f, g, h, i, j, k)))
+        .collect();
+        let Some(last) = rows.last().map(|r| r.0) else { break };
+        for (_, union_id, r) in rows {
+            own.add_own_case(union_id, &facts_of_row(r)?, &cal);
+        }
+        if own.rows.len() + own.hours.len() >= REBUILD_HELD_ROWS {
+            own.write_rebuild(conn, &depths).await?;
+        }
+        after = last;
+    }
+    own.write_rebuild(conn, &depths).await?;
+
+    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM(k.{c}) AS BIGINT)")).collect();
+    // A level's rows: the rows of every union one level down, summed into their parents,
+    // and the level's own unions' rows, in one insert of new rows.
+    let level_rows = format!(
+        "INSERT INTO tallies (union_id, grain, start, {cols}) SELECT k.union_id, k.grain, k.start, {sums} FROM ( \
+           SELECT u.parent_id AS union_id, t.grain, t.start, {t_cols} FROM tallies t \
+           JOIN unions u ON u.id = t.union_id WHERE u.depth = {below} \
+           UNION ALL \
+           SELECT union_id, grain, start, {cols} FROM rebuild_rows WHERE depth = {level} \
+         ) k GROUP BY k.union_id, k.grain, k.start",
+        cols = cols.join(", "),
+        sums = sums.join(", "),
+        t_cols = cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+        below = BACKEND.param(1),
+        level = BACKEND.param(2),
     );
-    let children_hours = format!(
+    // A level's histograms: those of every union one level down and the entries kept under
+    // those unions (their own cases'), summed into their parents.
+    let level_hours = format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) \
          SELECT u.parent_id, h.grain, h.start, h.measure, h.bucket, CAST(SUM(h.n) AS BIGINT) FROM ( \
            SELECT union_id, grain, start, measure, bucket, n FROM tally_hours \
            UNION ALL \
-           SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours \
+           SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours WHERE depth = {} \
          ) h JOIN unions u ON u.id = h.union_id WHERE u.depth = {} \
          GROUP BY u.parent_id, h.grain, h.start, h.measure, h.bucket",
         BACKEND.param(1),
+        BACKEND.param(2),
     );
-    let mut level = None;
-    for (id, depth) in unions {
-        if level != Some(depth) {
-            if level.is_some() {
-                // The level below is complete: its rows are this level's input.
-                if let Some(sql) = REBUILD_STATISTICS_SQL {
-                    sqlx::query(sql).execute(&mut *conn).await?;
-                }
-                sqlx::query(&children_rows).bind(depth + 1).execute(&mut *conn).await?;
-                sqlx::query(&children_hours).bind(depth + 1).execute(&mut *conn).await?;
-            }
-            level = Some(depth);
+    let mut levels: Vec<i64> = depths.values().copied().collect();
+    levels.sort_unstable();
+    levels.dedup();
+    for &depth in levels.iter().rev() {
+        // The level below is complete: its rows are this level's input.
+        if let Some(sql) = REBUILD_STATISTICS_SQL {
+            sqlx::query(sql).execute(&mut *conn).await?;
         }
-        let rows: Vec<FactsRow> = sqlx::query_as(
-            "SELECT kind, channel, status, people, opened_at, accepted_at, closed_at, amount_recovered_fen, adopted, rating, due_on \
-             FROM cases WHERE union_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut own = TallyDelta::default();
-        for r in rows {
-            own.add_own_case(id, &facts_of_row(r)?, &cal);
-        }
-        // The children's sums are in place: the own cases' rows add to them.
-        own.write_rows(conn).await?;
-        own.write_hours(conn, true).await?;
+        sqlx::query(&level_rows).bind(depth + 1).bind(depth).execute(&mut *conn).await?;
+        sqlx::query(&level_hours).bind(depth + 1).bind(depth + 1).execute(&mut *conn).await?;
     }
+    sqlx::query("DROP TABLE rebuild_rows").execute(&mut *conn).await?;
     sqlx::query("DROP TABLE rebuild_hours").execute(&mut *conn).await?;
     sqlx::query("UPDATE tally_state SET built = TRUE WHERE id = 1").execute(&mut *conn).await?;
     Ok(())
 }
+
+/// A rebuild reads the cases this many at a time.
+const REBUILD_READ_ROWS: i64 = 10_000;
+/// A rebuild writes its rows once it holds this many (about 400 bytes each).
+const REBUILD_HELD_ROWS: usize = 100_000;
+
+/// A case's id and union and the facts the tallies count (`rebuild_tallies_conn`).
+type OwnFactsRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<i64>,
+    Option<String>,
+);
 
 /// Rebuilds the tallies if a migration or an interrupted rebuild left them unbuilt.
 async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {

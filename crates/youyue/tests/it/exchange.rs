@@ -122,6 +122,24 @@ async fn large_imports_go_in_batches_and_still_name_the_line(backend: Backend) {
     assert_eq!((report.cases, report.entries), (450, 450), "{report:?}");
     let case = store.case_by_number(&"JD-2022-000450".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(case.record_len, 1);
+    // Record lines away from their case (after the next case, in another batch): they
+    // are the case's record book, and it is owed no import entry.
+    let mut apart = lines.clone();
+    let case_5 = first_case_line - 1 + 3 * 4;
+    let records_5: Vec<String> = apart.drain(case_5 + 1..case_5 + 3).collect();
+    apart.extend(records_5);
+    let elsewhere = TestDb::new(backend).await;
+    let apart_store = youyue_store::open(&elsewhere.url).await.unwrap();
+    let sum = import_text(apart_store.as_ref(), &apart.join("\n")).await.unwrap();
+    assert_eq!((sum.cases_created, sum.records_added), (450, 900), "{sum:?}");
+    let report = apart_store.verify_chains().await.unwrap();
+    assert_eq!((report.cases, report.entries), (450, 900), "{report:?}");
+    assert!(report.problems.is_empty(), "{report:?}");
+    let case_5 = apart_store.case_by_number(&"JD-2022-000005".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(case_5.record_len, 2);
+    let book: Vec<String> = apart_store.record_book(case_5.id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(book, ["register", "note"]);
+    assert_eq!(export_text(apart_store.as_ref()).await, exported);
     // New cases continue the numbering after the imported ones.
     let draft = crate::harness::online_claim(case.union_id, "续号".into(), case.record.opened_at);
     let next = store.create_case(&draft, youyue_store::Actor { label: "jd.reception", user_id: None }).await.unwrap();
