@@ -25,14 +25,6 @@ const ANALYZE_SQL: &str = "ANALYZE";
 /// the next level's input, and without statistics PostgreSQL hashed all of them for each
 /// union (the temporary table is never analysed by autovacuum): 25 s of a 20k import.
 const REBUILD_STATISTICS_SQL: Option<&str> = Some("ANALYZE tallies, tally_hours, rebuild_hours, rebuild_rows");
-/// The keys of the tally tables (table, constraint, definition), which a rebuild in an import
-/// into an empty database drops and adds again at its end: millions of rows inserted into a
-/// B-tree in hash order took twice as long as the inserts and one build together (1M cases:
-/// a level's histograms 17.7 s, against 5.2 s plus 5.4 s for the key).
-const TALLY_KEYS_SQL: Option<&str> = Some(
-    "SELECT c.conrelid::regclass::TEXT, c.conname::TEXT, pg_get_constraintdef(c.oid) FROM pg_constraint c \
-     WHERE c.contype = 'p' AND c.conrelid IN ('tallies'::regclass, 'tally_hours'::regclass) ORDER BY 1",
-);
 /// The indexes an import into an empty database drops and builds again at its end
 /// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
 /// unique constraint, which the import's own statements need. Name and definition.

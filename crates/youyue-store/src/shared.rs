@@ -725,8 +725,6 @@ struct ImportState {
     /// The indexes set aside until the last line, unless something had to update a case
     /// before then (`DeferredIndexes::build`).
     deferred: DeferredIndexes,
-    /// The database held no cases when the import began (nobody reads its figures yet).
-    into_empty: bool,
 }
 
 const IMPORT_RETALLY_MAX: usize = 5000;
@@ -1449,8 +1447,7 @@ impl crate::SqlStore<Db> {
         now: Timestamp,
         deferred: DeferredIndexes,
     ) -> Result<ImportSummary, ImportError> {
-        let into_empty = !deferred.definitions.is_empty();
-        let mut st = ImportState { deferred, into_empty, ..ImportState::default() };
+        let mut st = ImportState { deferred, ..ImportState::default() };
         let mut waiting: Vec<(usize, Line, String)> = Vec::new();
         let mut last_line = 0;
         let fail = |line: usize| move |e: sqlx::Error| ImportError { line, message: format!("database: {e}") };
@@ -1506,7 +1503,7 @@ impl crate::SqlStore<Db> {
         sqlx::query(ANALYZE_SQL).execute(&mut *conn).await.map_err(fail(last_line))?;
         let tallies = |e: StoreError| ImportError { line: last_line, message: format!("updating the figures: {e}") };
         if st.rebuild_tallies {
-            rebuild_tallies_conn(conn, st.into_empty).await.map_err(tallies)?;
+            rebuild_tallies_conn(conn).await.map_err(tallies)?;
         } else {
             for (old, new) in std::mem::take(&mut st.retally) {
                 retally_case(conn, old.as_ref().map(|(u, r)| (*u, r)), Some((new.0, &new.1))).await.map_err(tallies)?;
@@ -2017,7 +2014,7 @@ impl Store for crate::SqlStore<Db> {
         let mut tx = self.write.begin().await?;
         let (u, _, moved) = put_union_conn(&mut tx, rec, now).await?;
         if moved {
-            rebuild_tallies_conn(&mut tx, false).await?;
+            rebuild_tallies_conn(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(u)
@@ -2490,7 +2487,7 @@ impl Store for crate::SqlStore<Db> {
 
     async fn rebuild_tallies(&self) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        rebuild_tallies_conn(&mut tx, false).await?;
+        rebuild_tallies_conn(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -2656,7 +2653,7 @@ impl Store for crate::SqlStore<Db> {
             set_calendar_day_conn(&mut tx, d).await?;
         }
         // Acceptance on time is counted in working days: the tallies follow the calendar.
-        rebuild_tallies_conn(&mut tx, false).await?;
+        rebuild_tallies_conn(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

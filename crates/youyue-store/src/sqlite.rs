@@ -19,8 +19,6 @@ const WALK_SETTINGS_SQL: Option<&str> = None;
 const ANALYZE_SQL: &str = "ANALYZE";
 /// SQLite's planner reads a rebuild's rows by their keys without statistics.
 const REBUILD_STATISTICS_SQL: Option<&str> = None;
-/// SQLite cannot drop a table's key: a rebuild keeps them.
-const TALLY_KEYS_SQL: Option<&str> = None;
 /// The indexes an import into an empty database drops and builds again at its end
 /// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
 /// unique constraint (their `sql` is NULL), which the import's own statements need. Name and

@@ -295,24 +295,12 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
 ///
 /// Histograms count the cases strictly below a union, so a union's own cases' entries are
 /// kept under the union in `rebuild_hours`, from which its parent takes them.
-///
-/// `unread`: nobody reads the figures until the caller commits (an import into an empty
-/// database), so on PostgreSQL the tally tables' keys are dropped and added again at the
-/// end (`TALLY_KEYS_SQL`). Otherwise readers keep reading the figures as they were.
-async fn rebuild_tallies_conn(conn: &mut Conn, unread: bool) -> Result<(), StoreError> {
+async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     if let Some(lock) = LOCK_TALLIES_SQL {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM tally_hours").execute(&mut *conn).await?;
-    let keys: Vec<(String, String, String)> = match TALLY_KEYS_SQL {
-        Some(sql) if unread => sqlx::query_as(sql).fetch_all(&mut *conn).await?,
-        _ => Vec::new(),
-    };
-    for (table, name, _) in &keys {
-        // Names come from the database's catalogue.
-        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\"")).execute(&mut *conn).await?;
-    }
     let cols = Tally::columns();
     let own_columns: Vec<String> = cols.iter().map(|c| format!("{c} BIGINT NOT NULL")).collect();
     for create in [
@@ -405,14 +393,6 @@ async fn rebuild_tallies_conn(conn: &mut Conn, unread: bool) -> Result<(), Store
     }
     sqlx::query("DROP TABLE rebuild_rows").execute(&mut *conn).await?;
     sqlx::query("DROP TABLE rebuild_hours").execute(&mut *conn).await?;
-    if !keys.is_empty() {
-        if let Some(sql) = INDEX_BUILD_SQL {
-            sqlx::query(sql).execute(&mut *conn).await?;
-        }
-    }
-    for (table, name, definition) in &keys {
-        sqlx::query(&format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}")).execute(&mut *conn).await?;
-    }
     sqlx::query("UPDATE tally_state SET built = TRUE WHERE id = 1").execute(&mut *conn).await?;
     Ok(())
 }
@@ -444,7 +424,7 @@ async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
     let built: bool = sqlx::query_scalar("SELECT built FROM tally_state WHERE id = 1").fetch_one(pool).await?;
     if !built {
         let mut tx = pool.begin().await?;
-        rebuild_tallies_conn(&mut tx, false).await?;
+        rebuild_tallies_conn(&mut tx).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -475,8 +475,8 @@ async fn sql_matches_reference_definition(backend: Backend) {
     // Tallies kept in step by every write equal tallies rebuilt from the cases.
     store.rebuild_tallies().await.unwrap();
     check(work_calendar.clone(), store.clone()).await;
-    // The same cases and calendar imported at once into an empty database, whose rebuild
-    // sets the tally tables' keys aside (PostgreSQL): the same figures, the same keys.
+    // The same cases and calendar imported at once into an empty database (a rebuild in
+    // the import, its indexes set aside): the same figures, the same indexes.
     let fresh = TestDb::new(backend).await;
     let again = youyue_store::open(&fresh.url).await.unwrap();
     let migrated = fresh.index_definitions().await;
