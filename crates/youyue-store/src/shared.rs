@@ -752,11 +752,12 @@ const HELD_ENTRIES_MAX: usize = 2000;
 
 /// The cases an import touched live in a temporary table, not in memory, so that importing
 /// ten million cases needs no more memory than importing ten. `created`: inserted by this
-/// import; `with_records`: the file had record lines for it; `diff`: an update's changes.
+/// import; `with_records`: the file had record lines for it; `diff`: an update's changes;
+/// `number`: kept so that the import's own entries need not read the cases back.
 /// Both databases drop a temporary table with the transaction that created it if that
 /// fails; `import_in` drops it when it succeeds.
 const IMPORT_TOUCHED_SQL: &str = "CREATE TEMP TABLE IF NOT EXISTS import_touched \
-     (case_id BIGINT PRIMARY KEY, created BOOLEAN NOT NULL, with_records BOOLEAN NOT NULL, diff TEXT)";
+     (case_id BIGINT PRIMARY KEY, created BOOLEAN NOT NULL, with_records BOOLEAN NOT NULL, diff TEXT, number TEXT NOT NULL)";
 
 /// A record-book entry ready to insert, its hash computed.
 struct NewEntry {
@@ -831,13 +832,22 @@ async fn insert_entries(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), Sto
     Ok(())
 }
 
-async fn mark_touched(conn: &mut Conn, case_id: i64, created: bool, diff: Option<String>) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO import_touched (case_id, created, with_records, diff) VALUES ($1, $2, FALSE, $3)")
-        .bind(case_id)
-        .bind(created)
-        .bind(diff)
-        .execute(&mut *conn)
-        .await?;
+async fn mark_touched(
+    conn: &mut Conn,
+    case_id: i64,
+    number: &str,
+    created: bool,
+    diff: Option<String>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO import_touched (case_id, created, with_records, diff, number) VALUES ($1, $2, FALSE, $3, $4)",
+    )
+    .bind(case_id)
+    .bind(created)
+    .bind(diff)
+    .bind(number)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -1008,7 +1018,7 @@ async fn import_line(
             match stored {
                 Some(old) if old.record == **rec => {
                     st.sum.unchanged += 1;
-                    mark_touched(conn, old.id, false, None).await.map_err(db)?;
+                    mark_touched(conn, old.id, &number, false, None).await.map_err(db)?;
                 }
                 Some(old) => {
                     let cols = CaseColumns::from(rec.as_ref());
@@ -1031,7 +1041,9 @@ async fn import_line(
                     let refiled = CaseText::with_unions(old.id, unions, handler_id, rec);
                     reindex_changed(conn, &filed, &refiled).await.map_err(db)?;
                     st.sum.cases_updated += 1;
-                    mark_touched(conn, old.id, false, Some(diff(&old.record, rec).to_string())).await.map_err(db)?;
+                    mark_touched(conn, old.id, &number, false, Some(diff(&old.record, rec).to_string()))
+                        .await
+                        .map_err(db)?;
                     st.retally(Some((old.union_id, old.record)), (union_id, (**rec).clone()));
                 }
                 None => {
@@ -1042,7 +1054,7 @@ async fn import_line(
                         .ok_or_else(|| db(StoreError::Corrupt(format!("case {number} not inserted"))))?;
                     st.count_number(&rec.number);
                     st.sum.cases_created += 1;
-                    mark_touched(conn, id, true, None).await.map_err(db)?;
+                    mark_touched(conn, id, &number, true, None).await.map_err(db)?;
                     st.retally(None, (union_id, (**rec).clone()));
                 }
             }
@@ -1344,7 +1356,7 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
     let mut touched = Vec::new();
     for (case, NewCaseRow { number, .. }) in held.iter().zip(&rows) {
         let Some(&id) = ids.get(number) else { continue };
-        touched.push((id, !case.entries.is_empty()));
+        touched.push((id, number, !case.entries.is_empty()));
         let mut prev = youyue_domain::chain::GENESIS.to_owned();
         for (i, (_, e)) in case.entries.iter().enumerate() {
             let entry = NewEntry::chained(id, number, &prev, i as i64 + 1, e);
@@ -1354,9 +1366,10 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
     }
     insert_entries(conn, &entries).await?;
     if !touched.is_empty() {
-        let mut qb = QueryBuilder::<Db>::new("INSERT INTO import_touched (case_id, created, with_records, diff) ");
-        qb.push_values(&touched, |mut row, (id, with_records)| {
-            row.push_bind(*id).push_bind(true).push_bind(*with_records).push_bind(None::<String>);
+        let mut qb =
+            QueryBuilder::<Db>::new("INSERT INTO import_touched (case_id, created, with_records, diff, number) ");
+        qb.push_values(&touched, |mut row, (id, number, with_records)| {
+            row.push_bind(*id).push_bind(true).push_bind(*with_records).push_bind(None::<String>).push_bind(*number);
         });
         qb.build().execute(&mut *conn).await?;
     }
@@ -1378,11 +1391,11 @@ fn import_record_len(entries: usize) -> i64 {
 async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), StoreError> {
     let mut after = 0i64;
     loop {
-        // The touched rows, then their cases by id: as one join, PostgreSQL (no statistics
-        // for a temporary table) joined every touched row to every case for each thousand,
-        // 0.6 s a time at a million.
-        let touched: Vec<(i64, bool, Option<String>)> = sqlx::query_as(
-            "SELECT case_id, created, diff FROM import_touched \
+        // The touched rows alone, with the numbers they were written with: reading their
+        // cases back cost a page read per case, which at ten million in one SQLite
+        // transaction meant searching a ~10 GB write-ahead log for each.
+        let touched: Vec<(i64, bool, Option<String>, String)> = sqlx::query_as(
+            "SELECT case_id, created, diff, number FROM import_touched \
              WHERE case_id > $1 AND ((created AND NOT with_records) OR (NOT created AND diff IS NOT NULL)) \
              ORDER BY case_id LIMIT 1000",
         )
@@ -1390,32 +1403,14 @@ async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), St
         .fetch_all(&mut *conn)
         .await?;
         let Some(last) = touched.last().map(|r| r.0) else { return Ok(()) };
-        let mut qb = QueryBuilder::<Db>::new("SELECT id, number, record_len FROM cases WHERE id IN (");
-        let mut ids = qb.separated(", ");
-        for (id, _, _) in &touched {
-            ids.push_bind(*id);
-        }
-        qb.push(")");
-        let cases: HashMap<i64, (String, i64)> = qb
-            .build_query_as::<(i64, String, i64)>()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(id, number, len)| (id, (number, len)))
-            .collect();
         let mut firsts = Vec::new();
-        for (id, created, diff) in touched {
-            let (number, record_len) =
-                cases.get(&id).cloned().ok_or_else(|| StoreError::Corrupt(format!("imported case {id}")))?;
+        for (id, created, diff, number) in touched {
             let detail: serde_json::Value = match diff {
                 Some(d) => serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("import diff: {e}")))?,
                 None => serde_json::json!({}),
             };
             if created {
                 // Inserted counting this entry (`import_record_len`).
-                if record_len != 1 {
-                    return Err(StoreError::Corrupt(format!("imported case {number} counts {record_len} entries")));
-                }
                 firsts.push(NewEntry::chained_parts(
                     id,
                     &number,
