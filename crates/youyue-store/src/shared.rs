@@ -2488,10 +2488,15 @@ impl Store for crate::SqlStore<Db> {
     }
 
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
-        // Candidates by SQL; the rule itself is the domain's, checked again per case.
+        // Candidates by SQL; the rule itself is the domain's, checked again per case. Every
+        // union and each open status, so that SQLite seeks `cases_union_status` for each pair
+        // instead of reading every case (2.9 s at ten million, at start and every sweep).
+        let open: Vec<String> =
+            Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
         let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-            "{CASE_SELECT} WHERE c.status NOT IN ('resolved', 'explained') AND c.due_on < $1 \
-             AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500"
+            "{CASE_SELECT} WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({}) AND c.due_on < $1 \
+             AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
+            open.join(", ")
         ))
         .bind(today.to_string())
         .fetch_all(&self.read)
