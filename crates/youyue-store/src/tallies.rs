@@ -10,37 +10,35 @@ use youyue_domain::tally::{self, Grain, Histogram, Hours, Tally, WIDTH};
 /// Rows per multi-row upsert (41 parameters each; well under both databases' limits).
 const UPSERT_ROWS: usize = 64;
 
-/// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
-/// for `rows` rows.
-fn tally_upsert_sql(rows: usize) -> String {
-    let cols = Tally::columns();
-    let width = 3 + cols.len();
+/// `(…), (…)`: `rows` rows of `width` parameters each, numbered from the first.
+fn values_sql(rows: usize, width: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
             let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
+    values.join(", ")
+}
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
+/// for `rows` rows.
+fn tally_upsert_sql(rows: usize) -> String {
+    let cols = Tally::columns();
     let sets: Vec<String> = cols.iter().map(|c| format!("{c} = tallies.{c} + excluded.{c}")).collect();
     format!(
         "INSERT INTO tallies (union_id, grain, start, {}) VALUES {} ON CONFLICT (union_id, grain, start) DO UPDATE SET {}",
         cols.join(", "),
-        values.join(", "),
+        values_sql(rows, 3 + cols.len()),
         sets.join(", ")
     )
 }
 
 fn hours_upsert_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=6).map(|i| BACKEND.param(r * 6 + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) VALUES {} \
          ON CONFLICT (union_id, grain, start, measure, bucket) DO UPDATE SET n = tally_hours.n + excluded.n",
-        values.join(", ")
+        values_sql(rows, 6)
     )
 }
 
@@ -51,37 +49,29 @@ const REBUILD_INSERT_ROWS: usize = 512;
 /// A plain insert of tally rows into a rebuild's temporary `rebuild_rows`.
 fn rebuild_rows_insert_sql(rows: usize) -> String {
     let cols = Tally::columns();
-    let width = 4 + cols.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO rebuild_rows (depth, union_id, grain, start, {}) VALUES {}",
         cols.join(", "),
-        values.join(", ")
+        values_sql(rows, 4 + cols.len())
     )
 }
 
 /// A plain insert of histogram rows into a rebuild's temporary `rebuild_hours`.
 fn rebuild_hours_insert_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=7).map(|i| BACKEND.param(r * 7 + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO rebuild_hours (depth, union_id, grain, start, measure, bucket, n) VALUES {}",
-        values.join(", ")
+        values_sql(rows, 7)
     )
 }
 
 /// The upserts for 1..=UPSERT_ROWS rows, built once.
 static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
+
+/// A rebuild's inserts of a whole chunk (all but the last of each write), built once.
+static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
+    (rebuild_rows_insert_sql(REBUILD_INSERT_ROWS), rebuild_hours_insert_sql(REBUILD_INSERT_ROWS))
+});
 
 /// Changes to tally rows, summed before they are written (sorted keys: concurrent writers
 /// on PostgreSQL lock rows in the same order and cannot deadlock).
@@ -171,8 +161,14 @@ impl TallyDelta {
             |id: &i64| depths.get(id).copied().ok_or_else(|| StoreError::Corrupt(format!("case of union {id}")));
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
         for chunk in rows.chunks(REBUILD_INSERT_ROWS) {
-            let sql = rebuild_rows_insert_sql(chunk.len());
-            let mut q = sqlx::query(&sql);
+            let partial;
+            let sql = if chunk.len() == REBUILD_INSERT_ROWS {
+                &REBUILD_INSERTS.0
+            } else {
+                partial = rebuild_rows_insert_sql(chunk.len());
+                &partial
+            };
+            let mut q = sqlx::query(sql);
             for ((id, grain, start), t) in chunk {
                 q = q.bind(depth(id)?).bind(*id).bind(grain.as_str()).bind(start.to_string());
                 for v in t.values() {
@@ -183,8 +179,14 @@ impl TallyDelta {
         }
         let hours: Vec<_> = std::mem::take(&mut self.hours).into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in hours.chunks(REBUILD_INSERT_ROWS) {
-            let sql = rebuild_hours_insert_sql(chunk.len());
-            let mut q = sqlx::query(&sql);
+            let partial;
+            let sql = if chunk.len() == REBUILD_INSERT_ROWS {
+                &REBUILD_INSERTS.1
+            } else {
+                partial = rebuild_hours_insert_sql(chunk.len());
+                &partial
+            };
+            let mut q = sqlx::query(sql);
             for ((id, grain, start, h, b), n) in chunk {
                 q = q
                     .bind(depth(id)?)
