@@ -2,7 +2,7 @@
 // `postgres.rs` each `include!` this file after defining `Db` (the sqlx database type) and
 // `BACKEND`. Everything here must read the same on SQLite and PostgreSQL: `$n`
 // placeholders, TEXT / 64-bit integer / boolean columns, `RETURNING`, `ON CONFLICT`, and
-// sums cast to BIGINT (PostgreSQL widens SUM(bigint) to numeric).
+// sums of BIGINT columns through `SUM_BIGINT` (PostgreSQL's SUM(bigint) is a numeric).
 
 use crate::rows::{
     CaseColumns, CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT, UNION_SELECT, USER_SELECT,

@@ -14,6 +14,8 @@ const SNAPSHOT_SQL: Option<&str> = None;
 const LOCK_TALLIES_SQL: Option<&str> = None;
 /// SQLite's planner walks the time order when told to (`UnionFilter::Scanned`).
 const WALK_SETTINGS_SQL: Option<&str> = None;
+/// The sum of integers as an integer: SQLite's `SUM` already is one (and fails on overflow).
+const SUM_BIGINT: &str = "SUM";
 /// Run in an import, before the figures are counted: the planner needs statistics to choose
 /// between indexes (seconds at a million cases).
 const ANALYZE_SQL: &str = "ANALYZE";

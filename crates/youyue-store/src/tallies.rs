@@ -353,7 +353,7 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     }
     own.write_rebuild(conn, &depths).await?;
 
-    let sums: Vec<String> = cols.iter().map(|c| format!("CAST(SUM(k.{c}) AS BIGINT)")).collect();
+    let sums: Vec<String> = cols.iter().map(|c| format!("{SUM_BIGINT}(k.{c})")).collect();
     // A level's rows: the rows of every union one level down, summed into their parents,
     // and the level's own unions' rows, in one insert of new rows.
     let level_rows = format!(
@@ -373,7 +373,7 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     // those unions (their own cases'), summed into their parents.
     let level_hours = format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) \
-         SELECT u.parent_id, h.grain, h.start, h.measure, h.bucket, CAST(SUM(h.n) AS BIGINT) FROM ( \
+         SELECT u.parent_id, h.grain, h.start, h.measure, h.bucket, {SUM_BIGINT}(h.n) FROM ( \
            SELECT union_id, grain, start, measure, bucket, n FROM tally_hours \
            UNION ALL \
            SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours WHERE depth = {} \
@@ -496,7 +496,7 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
     if !whole.is_empty() {
         // One range per span, added up: each reads a stretch of the primary key (an OR of
         // ranges makes SQLite merge row ids first).
-        let mut qb = QueryBuilder::<Db>::new("SELECT measure, bucket, CAST(SUM(n) AS BIGINT) FROM (");
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT measure, bucket, {SUM_BIGINT}(n) FROM ("));
         for (i, span) in whole.iter().enumerate() {
             if i > 0 {
                 qb.push(" UNION ALL ");
@@ -622,7 +622,7 @@ async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<O
     let plain = CaseQuery { kind: None, channel: None, wellbeing_only_handler: None, ..q.clone() };
     let Some(union_id) = tally_countable(&plain) else { return Ok(None) };
     let n: i64 = sqlx::query_scalar(&format!(
-        "SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM tallies WHERE union_id = $1 AND grain = 'm'"
+        "SELECT COALESCE({SUM_BIGINT}({column}), 0) FROM tallies WHERE union_id = $1 AND grain = 'm'"
     ))
     .bind(union_id)
     .fetch_one(&mut *conn)
@@ -638,7 +638,7 @@ type StatusCounts = std::collections::BTreeMap<String, i64>;
 async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCounts, StatusCounts), StoreError> {
     let cols: Vec<String> = ["opened", "wellbeing"]
         .iter()
-        .flat_map(|c| Status::ALL.iter().map(move |s| format!("CAST(COALESCE(SUM({c}_{s}), 0) AS BIGINT)")))
+        .flat_map(|c| Status::ALL.iter().map(move |s| format!("COALESCE({SUM_BIGINT}({c}_{s}), 0)")))
         .collect();
     let row = sqlx::query(&format!("SELECT {} FROM tallies WHERE union_id = $1 AND grain = 'm'", cols.join(", ")))
         .bind(union_id)
@@ -729,10 +729,10 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
 
 /// All the cases stored, from the tallies of the top-level unions.
 async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(t.opened), 0) AS BIGINT) FROM unions u JOIN tallies t ON t.union_id = u.id \
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COALESCE({SUM_BIGINT}(t.opened), 0) FROM unions u JOIN tallies t ON t.union_id = u.id \
          AND t.grain = 'm' WHERE u.parent_id IS NULL",
-    )
+    ))
     .fetch_one(&mut *conn)
     .await?)
 }
