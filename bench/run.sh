@@ -148,7 +148,8 @@ for BACKEND in "${BACKENDS[@]}"; do
     PG_DB=""
   fi
 
-  DIRTY=$(git status --porcelain --untracked-files=no | wc -l)
+  # Results files this script rewrote are not changes to what was measured.
+  DIRTY=$(git status --porcelain --untracked-files=no -- . ":(exclude)bench/results" | wc -l)
   {
     echo "# youyue benchmark: $SIZE cases on $BACKEND"
     echo

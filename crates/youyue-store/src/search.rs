@@ -332,7 +332,7 @@ async fn search_page_by_months(
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT c.id FROM {SEARCH_FROM}"));
         push_case_filters(&mut qb, filters, union_ids);
         push_search_match(&mut qb, &within_months(expression, chunk));
-        ids.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *conn).await?);
+        ids.extend(qb.build_query_scalar::<i64>().persistent(SEARCH_STATEMENTS_PREPARED).fetch_all(&mut *conn).await?);
         start += chunk.len();
         take *= 2;
     }
@@ -378,7 +378,7 @@ async fn capped_count(conn: &mut Conn, mut count: QueryBuilder<'_, Db>, cap: i64
     count.push(" LIMIT ");
     count.push_bind(cap + 1);
     count.push(") t");
-    let n: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let n: i64 = count.build_query_scalar().persistent(SEARCH_STATEMENTS_PREPARED).fetch_one(&mut *conn).await?;
     Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 
@@ -468,7 +468,8 @@ async fn search_status_counts(
     qb.push(" LIMIT ");
     qb.push_bind(cap + 1);
     qb.push(") t GROUP BY status");
-    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<(String, i64)> =
+        qb.build_query_as().persistent(SEARCH_STATEMENTS_PREPARED).fetch_all(&mut *conn).await?;
     if rows.iter().map(|(_, n)| n).sum::<i64>() > cap {
         return Ok(crate::TabCounts { by_status: Default::default(), exact: false, at_least: cap });
     }

@@ -481,7 +481,8 @@ async fn case_page(
     // CROSS JOIN: SQLite 3.46 would otherwise walk every case in the outer ORDER BY's
     // index to probe the page's 25 ids (0.6 s at a million).
     list.push(format!(") p CROSS JOIN cases c {joins} WHERE c.id = p.page_id{order}"));
-    let rows: Vec<CaseRow> = list.build_query_as().fetch_all(&mut *conn).await?;
+    let prepared = search.is_none() || SEARCH_STATEMENTS_PREPARED;
+    let rows: Vec<CaseRow> = list.build_query_as().persistent(prepared).fetch_all(&mut *conn).await?;
     rows.into_iter().map(StoredCase::try_from).collect()
 }
 
