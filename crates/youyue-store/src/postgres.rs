@@ -28,10 +28,6 @@ const ANALYZE_SQL: &str = "ANALYZE";
 /// the next level's input, and without statistics PostgreSQL hashed all of them for each
 /// union (the temporary table is never analysed by autovacuum): 25 s of a 20k import.
 const REBUILD_STATISTICS_SQL: Option<&str> = Some("ANALYZE tallies, tally_hours, rebuild_hours, rebuild_rows");
-/// Memory for a rebuild's level sums, in PostgreSQL's backend, to its transaction's end: with
-/// the default 4 MB a level's rows were sorted in temporary files (86 MB at 100k cases,
-/// 558 MB at ten million) instead of hashed in memory.
-const REBUILD_MEMORY_SQL: Option<&str> = Some("SET LOCAL work_mem = '256MB'");
 /// Whether a statement that matches the search index is kept prepared. Not on PostgreSQL:
 /// after five runs of a prepared statement it may switch to a generic plan, which cannot
 /// see how common the searched words are; for the count of a common pair it chose a bitmap

@@ -21,8 +21,6 @@ const SUM_BIGINT: &str = "SUM";
 const ANALYZE_SQL: &str = "ANALYZE";
 /// SQLite's planner reads a rebuild's rows by their keys without statistics.
 const REBUILD_STATISTICS_SQL: Option<&str> = None;
-/// SQLite's sorts use its page cache and temporary files; nothing to set.
-const REBUILD_MEMORY_SQL: Option<&str> = None;
 /// SQLite plans a statement once its parameters are bound: prepared search statements are
 /// planned for their words.
 const SEARCH_STATEMENTS_PREPARED: bool = true;

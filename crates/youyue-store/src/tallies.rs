@@ -301,9 +301,6 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
     if let Some(lock) = LOCK_TALLIES_SQL {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
-    if let Some(memory) = REBUILD_MEMORY_SQL {
-        sqlx::query(memory).execute(&mut *conn).await?;
-    }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM tally_hours").execute(&mut *conn).await?;
     let cols = Tally::columns();
