@@ -18,7 +18,7 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
 def runs(backend):
-    """(size, cells, header lines) for each results file of the backend, smallest first."""
+    """(size, cells, {date, commit}) for each results file of the backend, smallest first."""
     found = []
     for path in glob.glob(os.path.join(RESULTS, f"RESULTS-*-{backend}.json")):
         size = int(re.search(r"RESULTS-(\d+)-", path).group(1))

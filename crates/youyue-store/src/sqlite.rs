@@ -21,8 +21,9 @@ const SUM_BIGINT: &str = "SUM";
 const ANALYZE_SQL: &str = "ANALYZE";
 /// SQLite's planner reads a rebuild's rows by their keys without statistics.
 const REBUILD_STATISTICS_SQL: Option<&str> = None;
-/// SQLite plans a statement once its parameters are bound: prepared search statements are
-/// planned for their words.
+/// SQLite plans a statement when it is prepared, whatever its words, and the search
+/// statements settle their plan themselves (the FTS5 index drives: `SEARCH_FROM`'s CROSS
+/// JOIN): kept prepared.
 const SEARCH_STATEMENTS_PREPARED: bool = true;
 /// The indexes an import into an empty database drops and builds again at its end
 /// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
