@@ -84,8 +84,8 @@ pub fn case_grams(title: &str, description: &str) -> Vec<String> {
 }
 
 /// `case_grams` written into `out`, separated by spaces, in no particular order: what a
-/// store files. Twenty times faster than formatting each gram on its own (an index of
-/// registrations spent 24 µs a case there), since it runs for every case written.
+/// store files. Grams are keyed as integers, not formatted one by one, since this runs for
+/// every case written (crates/youyue-bench/README.md has the measurement).
 pub fn write_case_grams(title: &str, description: &str, out: &mut String) {
     // A character is below 2^21: a pair is the two side by side, a single one is marked by
     // bit 42, so that no key is both.
