@@ -1,0 +1,177 @@
+//! The two migration folders make the same schema: every table on SQLite is on PostgreSQL
+//! and the other way round, with the same columns, each of the same kind of type and
+//! nullability. A migration written in one folder only fails here.
+
+use crate::harness::{Backend, TestDb};
+use std::collections::BTreeMap;
+
+/// Tables one backend has by design, each with the reason.
+const ONLY_ON_SQLITE: &[(&str, &str)] = &[
+    ("case_grams_config", "FTS5's shadow table of the search index (a tsvector column on PostgreSQL)"),
+    ("case_grams_data", "FTS5's shadow table of the search index"),
+    ("case_grams_docsize", "FTS5's shadow table of the search index (kept for contentless_delete)"),
+    ("case_grams_idx", "FTS5's shadow table of the search index"),
+];
+const ONLY_ON_POSTGRES: &[(&str, &str)] = &[];
+/// Tables on both whose columns differ by design.
+const COLUMNS_DIFFER: &[(&str, &str)] = &[
+    ("case_grams", "an FTS5 table (grams; the case is the rowid) on SQLite, a tsvector per case_id on PostgreSQL"),
+    ("_sqlx_migrations", "sqlx's own bookkeeping, created by sqlx with each database's own types"),
+];
+
+/// A column as compared: its name, the kind of its type, and whether it may be NULL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Column {
+    name: String,
+    kind: &'static str,
+    nullable: bool,
+}
+
+type Schema = BTreeMap<String, Vec<Column>>;
+
+/// SQLite's declared types by its affinity rules (a column's type is what it was declared
+/// as), except that BOOLEAN is kept apart from the integers as PostgreSQL keeps it.
+fn sqlite_kind(declared: &str) -> &'static str {
+    let t = declared.to_ascii_uppercase();
+    if t.contains("BOOL") {
+        "boolean"
+    } else if t.contains("INT") {
+        "integer"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "text"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "real"
+    } else if t.is_empty() || t.contains("BLOB") {
+        "blob"
+    } else {
+        "numeric"
+    }
+}
+
+fn postgres_kind(data_type: &str) -> &'static str {
+    match data_type {
+        "smallint" | "integer" | "bigint" => "integer",
+        "text" | "character varying" | "character" => "text",
+        "boolean" => "boolean",
+        "real" | "double precision" => "real",
+        "bytea" => "blob",
+        "numeric" => "numeric",
+        other => panic!("a PostgreSQL type the comparison does not know: {other} (add its kind here)"),
+    }
+}
+
+async fn sqlite_schema(url: &str) -> Schema {
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut schema = Schema::new();
+    for table in tables {
+        let rows: Vec<(String, String, bool, i64)> =
+            sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)")
+                .bind(&table)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        // A primary key is never NULL on PostgreSQL; SQLite lets some be, for old times' sake.
+        let mut columns: Vec<Column> = rows
+            .into_iter()
+            .map(|(name, declared, not_null, pk)| Column {
+                name,
+                kind: sqlite_kind(&declared),
+                nullable: !not_null && pk == 0,
+            })
+            .collect();
+        columns.sort();
+        schema.insert(table, columns);
+    }
+    schema
+}
+
+async fn postgres_schema(url: &str) -> Schema {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut schema = Schema::new();
+    for table in tables {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1",
+        )
+        .bind(&table)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        let mut columns: Vec<Column> = rows
+            .into_iter()
+            .map(|(name, data_type, nullable)| Column {
+                name,
+                kind: if table == "case_grams" && data_type == "tsvector" {
+                    "tsvector"
+                } else {
+                    postgres_kind(&data_type)
+                },
+                nullable: nullable == "YES",
+            })
+            .collect();
+        columns.sort();
+        schema.insert(table, columns);
+    }
+    schema
+}
+
+/// Leaves out the tables one side has by design, after checking that they are there (so
+/// that the lists above stay true).
+fn shared_part(mut schema: Schema, only_here: &[(&str, &str)], backend: &str) -> Schema {
+    for (table, why) in only_here {
+        assert!(schema.remove(*table).is_some(), "{table} ({why}) is no longer on {backend}: update the list");
+    }
+    for (table, why) in COLUMNS_DIFFER {
+        let columns = schema.get_mut(*table).unwrap_or_else(|| panic!("{table} ({why}) is not on {backend}"));
+        columns.clear();
+    }
+    schema
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_migration_folders_make_the_same_tables_and_columns() {
+    let (sqlite, postgres) = (TestDb::new(Backend::Sqlite).await, TestDb::new(Backend::Postgres).await);
+    for db in [&sqlite, &postgres] {
+        youyue_store::open(&db.url).await.unwrap().close().await;
+    }
+    let on_sqlite = shared_part(sqlite_schema(&sqlite.url).await, ONLY_ON_SQLITE, "SQLite");
+    let on_postgres = shared_part(postgres_schema(&postgres.url).await, ONLY_ON_POSTGRES, "PostgreSQL");
+    assert!(on_sqlite.len() > 20, "the schema was read: {:?}", on_sqlite.keys());
+
+    let names = |s: &Schema| s.keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    let (lite, pg) = (names(&on_sqlite), names(&on_postgres));
+    assert_eq!(
+        lite,
+        pg,
+        "tables only on SQLite: {:?}; only on PostgreSQL: {:?}",
+        lite.difference(&pg).collect::<Vec<_>>(),
+        pg.difference(&lite).collect::<Vec<_>>()
+    );
+    let mut differences = Vec::new();
+    for (table, lite_columns) in &on_sqlite {
+        let pg_columns = &on_postgres[table];
+        for c in lite_columns.iter().filter(|c| !pg_columns.contains(c)) {
+            differences.push(format!(
+                "{table}: on SQLite {c:?}, on PostgreSQL {:?}",
+                pg_columns.iter().find(|p| p.name == c.name)
+            ));
+        }
+        for c in pg_columns.iter().filter(|c| !lite_columns.iter().any(|l| l.name == c.name)) {
+            differences.push(format!("{table}: only on PostgreSQL {c:?}"));
+        }
+    }
+    assert!(differences.is_empty(), "the migration folders differ:\n{}", differences.join("\n"));
+}
