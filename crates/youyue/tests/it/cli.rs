@@ -1,12 +1,11 @@
 //! The binary's contracts, run as a user runs them: `import`, `export`, `stats`, `serve`.
 
 use crate::figures::figures_jsonl;
-use crate::harness::{start_server, youyue, Backend, Server, TestDb};
+use crate::harness::{start_server, wait_until, youyue, Backend, Server, TestDb};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 fn ok(out: &std::process::Output) -> String {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
@@ -305,15 +304,4 @@ async fn add_user_says_what_is_wrong() {
     let taken = err(add_user("wang", "a-long-password"));
     assert!(taken.starts_with("youyue: creating the account: "), "{taken}");
     assert!(!format!("{bad_name}{short}{taken}").contains("retention"));
-}
-
-/// Waits until `done` holds, looking every 10 ms for at most a minute.
-async fn wait_until(done: impl Fn() -> bool, what: &str) {
-    for _ in 0..6000 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("waited a minute for {what}");
 }

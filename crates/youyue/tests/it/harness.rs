@@ -318,6 +318,17 @@ pub async fn clear_of_month_end() {
     panic!("the month did not turn in two minutes");
 }
 
+/// Waits until `done` holds, looking every 10 ms for at most a minute.
+pub async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    for _ in 0..6000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("waited a minute for {what}");
+}
+
 /// Asserts a JSON error: status, code, and (if given) the field named.
 pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, field: Option<&str>) {
     assert_eq!(got.0, status, "body: {}", got.1);

@@ -62,68 +62,47 @@ fn postgres_kind(data_type: &str) -> &'static str {
     }
 }
 
+/// Every table's columns, sorted by name (a column added later is last in one folder's
+/// table and maybe not in the other's).
+fn schema_of(columns: Vec<(String, Column)>) -> Schema {
+    let mut schema = Schema::new();
+    for (table, column) in columns {
+        schema.entry(table).or_default().push(column);
+    }
+    schema.values_mut().for_each(|c| c.sort());
+    schema
+}
+
 async fn sqlite_schema(url: &str) -> Schema {
     let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    let rows: Vec<(String, String, String, bool, i64)> = sqlx::query_as(
+        "SELECT m.name, c.name, c.type, c.\"notnull\", c.pk FROM sqlite_master m, pragma_table_info(m.name) c
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
     )
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    let mut schema = Schema::new();
-    for table in tables {
-        let rows: Vec<(String, String, bool, i64)> =
-            sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)")
-                .bind(&table)
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-        // A primary key is never NULL on PostgreSQL; SQLite lets some be, for old times' sake.
-        let mut columns: Vec<Column> = rows
-            .into_iter()
-            .map(|(name, declared, not_null, pk)| Column {
-                name,
-                kind: sqlite_kind(&declared),
-                nullable: !not_null && pk == 0,
-            })
-            .collect();
-        columns.sort();
-        schema.insert(table, columns);
-    }
-    schema
+    // A primary key is never NULL on PostgreSQL; SQLite lets some be, for old times' sake.
+    let columns = rows.into_iter().map(|(table, name, declared, not_null, pk)| {
+        (table, Column { name, kind: sqlite_kind(&declared), nullable: !not_null && pk == 0 })
+    });
+    schema_of(columns.collect())
 }
 
 async fn postgres_schema(url: &str) -> Schema {
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables
-         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable = 'YES'
+         FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+         WHERE t.table_schema = current_schema() AND t.table_type = 'BASE TABLE'",
     )
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    let mut schema = Schema::new();
-    for table in tables {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1",
-        )
-        .bind(&table)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-        let mut columns: Vec<Column> = rows
-            .into_iter()
-            .map(|(name, data_type, nullable)| Column {
-                name,
-                kind: postgres_kind(&data_type),
-                nullable: nullable == "YES",
-            })
-            .collect();
-        columns.sort();
-        schema.insert(table, columns);
-    }
-    schema
+    let columns = rows
+        .into_iter()
+        .map(|(table, name, data_type, nullable)| (table, Column { name, kind: postgres_kind(&data_type), nullable }));
+    schema_of(columns.collect())
 }
 
 /// Leaves out the tables one side has by design, after checking that they are there (so

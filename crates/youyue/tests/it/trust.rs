@@ -3,7 +3,7 @@
 //! concern (and every such reading logged), anonymisation that keeps the figures, and a
 //! database outage answered with 503 and recovered from.
 
-use crate::harness::{assert_error, start_server, youyue, Backend, Client, TestApp, TestDb, PASSWORD};
+use crate::harness::{assert_error, start_server, wait_until, youyue, Backend, Client, TestApp, TestDb, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,12 +188,7 @@ async fn sigkill_under_load_loses_nothing(backend: Backend) {
         }
         // Killed at a random moment once the load is running (the first case acknowledged),
         // so that a slow start cannot leave a round with nothing to check.
-        for _ in 0..6000 {
-            if acks.load(Ordering::Relaxed) > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        wait_until(|| acks.load(Ordering::Relaxed) > 0, "the first acknowledged case").await;
         let kill_after = rng.below(1200);
         tokio::time::sleep(Duration::from_millis(kill_after)).await;
         server.kill(); // SIGKILL
