@@ -154,7 +154,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
         Command::Import { file } => import(store.as_ref(), &file).await,
         Command::Supervise => loop {
             let now = Timestamp::now();
-            let raised = store.sweep_supervision(now.cst_date(), now).await?;
+            let raised = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
             if raised.is_empty() {
                 return Ok(());
             }
