@@ -52,7 +52,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits::with_submissions_per_minute(60)
+        Limits::with_submissions_per_minute(DEFAULT_SUBMISSIONS_PER_MINUTE)
     }
 }
 
@@ -105,10 +105,106 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok("ok")
 }
 
+/// What the server is started with: the settings of `youyue serve`. The connection
+/// timeouts and caps of later issues belong here too.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address to listen on; port 0 takes a free one (see [`Application::local_addr`]).
+    pub listen: SocketAddr,
+    /// Mark session cookies `Secure` (when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// The address workers reach the site by, for the studios' QR codes.
+    pub public_url: Option<String>,
+    /// Public case submissions allowed per address and minute.
+    pub submissions_per_minute: u32,
+}
+
+impl Config {
+    /// The defaults of `youyue serve`, listening on `listen`.
+    pub fn new(listen: SocketAddr) -> Config {
+        Config {
+            listen,
+            secure_cookies: false,
+            public_url: None,
+            submissions_per_minute: DEFAULT_SUBMISSIONS_PER_MINUTE,
+        }
+    }
+}
+
+/// Public case submissions per address and minute unless configured otherwise.
+pub const DEFAULT_SUBMISSIONS_PER_MINUTE: u32 = 60;
+
+/// The server, bound and with its background jobs running, not yet serving: the one way
+/// `youyue serve` and the tests build it, so that both run the same limits and jobs.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    background: Background,
+}
+
+impl Application {
+    /// Binds `config.listen` and starts the background jobs (supervision and retention
+    /// sweeps, the first one at once, beside the requests).
+    pub async fn build(store: Arc<dyn Store>, config: Config) -> std::io::Result<Application> {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let (sweeps_tx, sweeps) = tokio::sync::watch::channel(0);
+        let background = Background { sweeps, tasks: vec![spawn_supervision(store.clone(), sweeps_tx)] };
+        let state = AppState {
+            store,
+            limits: Arc::new(Limits::with_submissions_per_minute(config.submissions_per_minute)),
+            secure_cookies: config.secure_cookies,
+            public_url: config.public_url,
+        };
+        Ok(Application { listener, local_addr, state, background })
+    }
+
+    /// The address bound, with the port taken when `listen` asked for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// How many sweeps (supervision, then retention) have finished since the start: a
+    /// caller that must not race the first one waits for it to reach 1.
+    pub fn sweeps_done(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.background.sweeps.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops the background jobs. The router gets
+    /// the peer address for rate limits.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Application { listener, state, background, .. } = self;
+        let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        drop(background);
+        served
+    }
+}
+
+/// The jobs that run beside the requests, stopped when the application is dropped (also
+/// when it is built and never run).
+struct Background {
+    sweeps: tokio::sync::watch::Receiver<u64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
 /// Raises late cases to the union above (督办) and anonymises cases past their retention,
-/// now and then every ten minutes, for as long as the server runs. A failed sweep is logged
-/// and tried again next time.
-pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+/// now and then every ten minutes, for as long as the server runs; counts each finished
+/// sweep in `sweeps`. A failed sweep is logged and tried again next time.
+fn spawn_supervision(store: Arc<dyn Store>, sweeps: tokio::sync::watch::Sender<u64>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -133,18 +229,7 @@ pub fn spawn_supervision(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
             }
+            sweeps.send_modify(|n| *n += 1);
         }
     })
-}
-
-/// Serves until `shutdown` resolves. The router gets the peer address for rate limits.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }

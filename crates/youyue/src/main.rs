@@ -9,6 +9,8 @@ use std::sync::Arc;
 use youyue_domain::exchange::{check_username, Line, UserRecord};
 use youyue_domain::time::parse_date;
 use youyue_domain::{Period, Role, Timestamp, UnionCode};
+use youyue_server::service::MIN_PASSWORD_CHARS;
+use youyue_server::DEFAULT_SUBMISSIONS_PER_MINUTE;
 use youyue_store::Store;
 
 #[derive(Parser)]
@@ -43,7 +45,7 @@ enum Command {
         public_url: Option<String>,
         /// Public case submissions allowed per address and minute (a factory behind one
         /// NAT shares an address).
-        #[arg(long, default_value_t = 60, env = "YOUYUE_SUBMISSIONS_PER_MINUTE")]
+        #[arg(long, default_value_t = DEFAULT_SUBMISSIONS_PER_MINUTE, env = "YOUYUE_SUBMISSIONS_PER_MINUTE")]
         submissions_per_minute: u32,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
@@ -146,12 +148,13 @@ async fn run(cli: Cli) -> Result<()> {
 async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
     match command {
         Command::Serve { listen, demo, secure_cookies, public_url, submissions_per_minute } => {
-            serve(store, listen, demo, secure_cookies, public_url, submissions_per_minute).await
+            let config = youyue_server::Config { listen, secure_cookies, public_url, submissions_per_minute };
+            serve(store, config, demo).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
         Command::Supervise => loop {
             let now = Timestamp::now();
-            let raised = store.sweep_supervision(now.cst_date(), now).await?;
+            let raised = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
             if raised.is_empty() {
                 return Ok(());
             }
@@ -162,7 +165,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
         Command::Retention => {
             let done = youyue_server::service::sweep_retention(store.as_ref(), Timestamp::now())
                 .await
-                .map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
+                .context("retention sweep")?;
             for n in done {
                 println!("{n}");
             }
@@ -192,20 +195,11 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(
-    store: Arc<dyn Store>,
-    listen: SocketAddr,
-    demo: bool,
-    secure_cookies: bool,
-    public_url: Option<String>,
-    submissions_per_minute: u32,
-) -> Result<()> {
+async fn serve(store: Arc<dyn Store>, config: youyue_server::Config, demo: bool) -> Result<()> {
     if demo {
         if store.is_empty().await? {
             let password = std::env::var("YOUYUE_DEMO_PASSWORD").ok();
-            let seeded = youyue_server::demo::seed(store.as_ref(), password)
-                .await
-                .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+            let seeded = youyue_server::demo::seed(store.as_ref(), password).await.context("seeding the demo")?;
             println!("Demo district seeded. Accounts (passwords are shown only now):");
             for a in &seeded.accounts {
                 println!("  {:<12} {:<18} {:<10} {:<12} {}", a.username, a.password, a.union, a.role.as_str(), a.name);
@@ -217,15 +211,12 @@ async fn serve(
             println!("--demo: the database is not empty, so no demo data was added.");
         }
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let supervision = youyue_server::spawn_supervision(store.clone());
-    let mut state = youyue_server::AppState::new(store);
-    state.secure_cookies = secure_cookies;
-    state.public_url = public_url;
-    state.limits = std::sync::Arc::new(youyue_server::Limits::with_submissions_per_minute(submissions_per_minute));
-    println!("youyue is serving on http://{}", listener.local_addr()?);
-    youyue_server::serve(listener, state, shutdown_signal()).await?;
-    supervision.abort();
+    let listen = config.listen;
+    let app =
+        youyue_server::Application::build(store, config).await.with_context(|| format!("listening on {listen}"))?;
+    // The tests and scripts read the address from this line (the port, when asked for 0).
+    println!("youyue is serving on http://{}", app.local_addr());
+    app.run_until_stopped(shutdown_signal()).await.context("serving")?;
     Ok(())
 }
 
@@ -299,7 +290,7 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
             }
             Ok(())
         }
-        Err(e) => bail!("import of {file} failed, nothing was written: {e}"),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("import of {file} failed, nothing was written"))),
     }
 }
 
@@ -324,10 +315,10 @@ async fn export(store: &dyn Store, file: Option<&str>) -> Result<()> {
 }
 
 async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool) -> Result<()> {
-    let code: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
-    let from = parse_date(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
-    let to = parse_date(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-    let period = Period::new(from, to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let code: UnionCode = union.parse().context("--union")?;
+    let from = parse_date(from).context("--from")?;
+    let to = parse_date(to).context("--to")?;
+    let period = Period::new(from, to).context("--to")?;
     let u = store.union_by_code(&code).await?.ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
     let s = store.stats(&u, period).await?;
     if json {
@@ -359,20 +350,19 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
 }
 
 async fn add_user(store: &dyn Store, username: String, name: String, union: String, role: String) -> Result<()> {
-    check_username(&username).map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
+    // The field errors name their field ("username: …", "name: …").
+    check_username(&username)?;
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role: one of {}", Role::choices()))?;
-    let union: UnionCode = union.parse().map_err(|e| anyhow::anyhow!("--union: {e}"))?;
+    let union: UnionCode = union.parse().context("--union")?;
     let (password, show) = match std::env::var("YOUYUE_PASSWORD") {
-        Ok(p) if p.chars().count() >= 10 => (p, false),
-        Ok(_) => bail!("YOUYUE_PASSWORD must be at least 10 characters"),
+        Ok(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, false),
+        Ok(_) => bail!("YOUYUE_PASSWORD must be at least {MIN_PASSWORD_CHARS} characters"),
         Err(_) => (youyue_server::auth::random_password(), true),
     };
-    let hash = youyue_server::auth::hash_password(password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
+    let hash = youyue_server::auth::hash_password(password.clone()).await.context("hashing the password")?;
     let rec = UserRecord { username, name, union, role, password_hash: Some(hash), active: true };
-    rec.check().map_err(|e| anyhow::anyhow!("retention sweep: {e:?}"))?;
-    let u = store.create_user(&rec, Timestamp::now()).await?;
+    rec.check()?;
+    let u = store.create_user(&rec, Timestamp::now()).await.context("creating the account")?;
     if show {
         println!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);
     } else {
@@ -449,7 +439,8 @@ fn sqlite_path(url: &str) -> Option<&str> {
 /// JSON Lines are imported. Either way only into an empty database.
 async fn restore(db: &str, file: &str) -> Result<()> {
     let mut head = [0u8; 16];
-    let n = std::io::Read::read(&mut std::fs::File::open(file).with_context(|| format!("opening {file}"))?, &mut head)?;
+    let n = std::io::Read::read(&mut std::fs::File::open(file).with_context(|| format!("opening {file}"))?, &mut head)
+        .with_context(|| format!("reading {file}"))?;
     let is_sqlite = n == 16 && &head == b"SQLite format 3\0";
     if is_sqlite {
         let Some(target) = sqlite_path(db) else {
@@ -458,7 +449,7 @@ async fn restore(db: &str, file: &str) -> Result<()> {
             );
         };
         if std::path::Path::new(target).exists() {
-            let store = youyue_store::open(db).await?;
+            let store = youyue_store::open(db).await.with_context(|| format!("opening {}", redact(db)))?;
             if !store.is_empty().await? {
                 anyhow::bail!("{target} already holds data: restore into a new file");
             }
@@ -475,7 +466,7 @@ async fn restore(db: &str, file: &str) -> Result<()> {
         import(store.as_ref(), file).await?;
     }
     // Opening migrates an older backup; the chains say whether it arrived whole.
-    let store = youyue_store::open(db).await?;
+    let store = youyue_store::open(db).await.with_context(|| format!("opening {}", redact(db)))?;
     let report = store.verify_chains().await?;
     if !report.problems.is_empty() {
         anyhow::bail!("restored, but {} record books fail their chains: run `youyue verify`", report.problems.len());

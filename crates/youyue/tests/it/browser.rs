@@ -23,22 +23,34 @@ impl Driver {
     // The child is killed and waited for in Drop, also when the start fails.
     #[allow(clippy::zombie_processes)]
     async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
+        // Port 0: chromedriver takes a free port and prints it ("… started successfully on
+        // port N."), so no port is chosen before it binds.
+        let mut child =
+            Command::new("chromedriver").arg("--port=0").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect(
                 "chromedriver is required for the browser tests (Debian package chromium-driver; .ci/run installs it)",
             );
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Driver { child, port };
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<u16>();
+        // Reads stdout to its end, so that chromedriver never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+                let port = line.strip_prefix("ChromeDriver was started successfully on port ");
+                if let Some(port) = port.and_then(|p| p.trim_end_matches('.').parse().ok()) {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(port);
+                    }
+                }
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        });
+        let driver = |port| Driver { child, port };
+        match tokio::time::timeout(Duration::from_secs(30), rx).await {
+            Ok(Ok(port)) => driver(port),
+            failed => {
+                drop(driver(0));
+                panic!("chromedriver did not start: {failed:?}");
+            }
         }
-        panic!("chromedriver did not start on port {port}");
     }
 
     /// A fresh browser (its own profile and cookies) with a window of `size`.

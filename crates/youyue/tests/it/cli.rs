@@ -1,9 +1,11 @@
 //! The binary's contracts, run as a user runs them: `import`, `export`, `stats`, `serve`.
 
 use crate::figures::figures_jsonl;
-use crate::harness::{start_server, youyue, Backend, TestDb};
+use crate::harness::{start_server, wait_until, youyue, Backend, Server, TestDb};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 fn ok(out: &std::process::Output) -> String {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
@@ -84,26 +86,11 @@ async fn serve_with_demo() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("new.db").display());
     for round in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
-            .args(["--db", &db, "serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let client = reqwest::Client::new();
-        let mut healthy = false;
-        for _ in 0..600 {
-            if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-                healthy = r.status().is_success();
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        child.kill().unwrap();
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(healthy, "round {round}: /healthz never answered; stdout: {stdout}");
+        // The demo is seeded before the address is printed, so all of it is on stdout.
+        let server = Server::start(&db, &["--demo"]).await;
+        let health = reqwest::get(server.url("/healthz")).await.map(|r| r.status());
+        let stdout = server.kill();
+        assert!(health.as_ref().is_ok_and(|s| s.is_success()), "round {round}: /healthz: {health:?}; stdout: {stdout}");
         if round == 0 {
             assert!(stdout.contains("admin"), "{stdout}");
             assert!(stdout.contains("e1reception"), "{stdout}");
@@ -211,44 +198,45 @@ async fn backup_under_load_and_restore(backend: Backend) {
     let file = dir.path().join("district.jsonl");
     std::fs::write(&file, figures_jsonl()).unwrap();
     ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = start_server(&db.url, port).await;
+    let server = start_server(&db.url).await;
     let client = reqwest::Client::new();
-    // Four workers submit as fast as they can while the backup runs.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Four workers submit as fast as they can while the backup runs; `submitted` counts
+    // the acknowledged cases, so the test waits for the load rather than sleeping.
+    let stop = Arc::new(AtomicBool::new(false));
+    let submitted = Arc::new(AtomicUsize::new(0));
     let mut load = Vec::new();
     for w in 0..4 {
-        let (client, stop) = (client.clone(), stop.clone());
+        let (client, stop, submitted, url) =
+            (client.clone(), stop.clone(), submitted.clone(), server.url("/api/v1/public/cases"));
         load.push(tokio::spawn(async move {
             let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let r = client
-                    .post(format!("http://127.0.0.1:{port}/api/v1/public/cases"))
+                    .post(&url)
                     .json(&serde_json::json!({"union":"jd.a.x","kind":"claim","description":format!("工资 {w}-{n}")}))
                     .send()
                     .await
                     .unwrap();
                 assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+                submitted.fetch_add(1, Ordering::Relaxed);
                 n += 1;
             }
-            n
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Cases are coming in before the backup starts, and more after it has ended.
+    wait_until(|| submitted.load(Ordering::Relaxed) >= 20, "20 submissions before the backup").await;
     let backup = dir.path().join("backup");
     let backup = backup.to_str().unwrap();
     ok(&youyue(&db.url, &["backup", backup]));
+    let after_backup = submitted.load(Ordering::Relaxed);
     let refused = youyue(&db.url, &["backup", backup]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("exists already"));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut submitted = 0;
+    wait_until(|| submitted.load(Ordering::Relaxed) >= after_backup + 10, "10 submissions after the backup").await;
+    stop.store(true, Ordering::Relaxed);
     for l in load {
-        submitted += l.await.unwrap();
+        l.await.unwrap();
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
-    assert!(submitted > 20, "the load ran ({submitted} submissions)");
+    server.kill();
 
     let target = TestDb::new(backend).await;
     let restored = youyue(&target.url, &["restore", backup]);
@@ -285,3 +273,35 @@ async fn backup_under_load_and_restore(backend: Backend) {
     assert!(ok(&youyue(&target.url, &["verify"])).contains("all intact"));
 }
 both!(backup_under_load_and_restore);
+
+/// `youyue add-user`: an account made with the password given, and each refusal in its own
+/// words with its cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_user_says_what_is_wrong() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("district.jsonl");
+    std::fs::write(&file, crate::harness::district_jsonl()).unwrap();
+    ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
+    let add_user = |username: &str, password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_youyue"))
+            .args(["--db", &db.url, "add-user", username, "--name", "王会计", "--union", "jd.s1", "--role", "handler"])
+            .env_remove("YOUYUE_DB")
+            .env("YOUYUE_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let made = ok(&add_user("wang", "a-long-password"));
+    assert!(made.contains("created wang (handler) in jd.s1") && !made.contains("a-long-password"), "{made}");
+    let err = |out: std::process::Output| {
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let bad_name = err(add_user("Wang Wei", "a-long-password"));
+    assert!(bad_name.starts_with("youyue: username: must be"), "{bad_name}");
+    let short = err(add_user("li", "short"));
+    assert!(short.contains("YOUYUE_PASSWORD must be at least 10 characters"), "{short}");
+    let taken = err(add_user("wang", "a-long-password"));
+    assert!(taken.starts_with("youyue: creating the account: "), "{taken}");
+    assert!(!format!("{bad_name}{short}{taken}").contains("retention"));
+}

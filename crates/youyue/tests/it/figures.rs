@@ -640,7 +640,8 @@ async fn timeliness_in_working_days(backend: Backend) {
         .iter()
         .any(|c| c["code"] == "jd.s1" && c["stats"]["cases_resolved"] == 2));
 
-    // A case accepted now gets its deadline in working days of the stored calendar.
+    // A case accepted now gets its deadline in working days of the stored calendar: five
+    // holidays from tomorrow on, still ahead of the acceptance if a day ends meanwhile.
     let today = youyue_domain::Timestamp::now().cst_date();
     let holidays: Vec<serde_json::Value> = (1..=5)
         .map(|i| json!({"day": (today + chrono::Days::new(i)).to_string(), "kind": "holiday", "name": "测试假日"}))
@@ -659,11 +660,13 @@ async fn timeliness_in_working_days(backend: Backend) {
     let accepted = reception
         .ok(&format!("/api/v1/cases/{}/accept", v["number"].as_str().unwrap()), json!({}), StatusCode::OK)
         .await;
+    // Counted from the day the server accepted it (the test's `today` may have ended since).
+    let accepted_on = crate::harness::cst_date(&accepted["accepted_at"]);
     let calendar = youyue_domain::calendar::WorkCalendar::new(app.store.calendar().await.unwrap());
-    let want = calendar.add_working_days(today, 15);
+    let want = calendar.add_working_days(accepted_on, 15);
     assert_eq!(accepted["due_on"], want.to_string());
     assert!(
-        want > youyue_domain::calendar::WorkCalendar::default().add_working_days(today, 15),
+        want > youyue_domain::calendar::WorkCalendar::default().add_working_days(accepted_on, 15),
         "the holidays pushed the deadline"
     );
     // The district sets its own deadlines: disputes 20 working days.

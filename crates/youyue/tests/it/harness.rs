@@ -123,8 +123,6 @@ pub fn password_hash() -> &'static str {
     })
 }
 
-/// The test district: jd → jd.s1 → (jd.s1.e1, jd.s1.e2); jd → jd.s2 → jd.s2.e1; and
-/// staff at several levels. As import JSON Lines.
 /// A worker's online claim for `union_id`, raised at `opened_at`, to register through the
 /// store directly.
 pub fn online_claim(union_id: i64, title: String, opened_at: youyue_domain::Timestamp) -> youyue_store::CaseDraft {
@@ -149,6 +147,8 @@ pub fn online_claim(union_id: i64, title: String, opened_at: youyue_domain::Time
     }
 }
 
+/// The test district: jd → jd.s1 → (jd.s1.e1, jd.s1.e2); jd → jd.s2 → jd.s2.e1; and
+/// staff at several levels. As import JSON Lines.
 pub fn district_jsonl() -> String {
     let mut lines = vec![
         json!({"type":"union","code":"jd","name":"金东区总工会","parent":null}),
@@ -215,14 +215,22 @@ impl TestApp {
         app
     }
 
+    /// Built as `youyue serve` builds it (its limits, its background jobs), on port 0.
     pub async fn empty(backend: Backend) -> TestApp {
         let db = TestDb::new(backend).await;
         let store = youyue_store::open(&db.url).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        let config = youyue_server::Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let app = youyue_server::Application::build(store.clone(), config).await.unwrap();
+        let addr = app.local_addr();
+        // The first sweep runs at once: over the empty database, so that it cannot race
+        // what a test imports and sweeps itself (the next is ten minutes away).
+        let mut sweeps = app.sweeps_done();
+        tokio::time::timeout(Duration::from_secs(60), sweeps.wait_for(|n| *n >= 1))
+            .await
+            .expect("the first sweep did not finish in a minute")
+            .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = youyue_server::AppState::new(store.clone());
-        tokio::spawn(youyue_server::serve(listener, state, async {
+        tokio::spawn(app.run_until_stopped(async {
             let _ = rx.await;
         }));
         TestApp { store, addr, shutdown: Some(tx), db }
@@ -289,6 +297,38 @@ impl Client {
     }
 }
 
+/// The China day of a time the API answered (RFC 3339): tests compare days with the
+/// server's own times, never with their own clock (a day may end between the two).
+pub fn cst_date(time: &Value) -> chrono::NaiveDate {
+    let text = time.as_str().unwrap_or_else(|| panic!("not a time: {time}"));
+    youyue_domain::Timestamp::parse_rfc3339(text).unwrap().cst_date()
+}
+
+/// Waits out the last minute of a China month, if the clock is in it, so that what a test
+/// does next falls in one month (and year) on the server's clock too.
+pub async fn clear_of_month_end() {
+    for _ in 0..120 {
+        let now = youyue_domain::Timestamp::now();
+        let soon = youyue_domain::Timestamp::from_micros(now.micros() + 60_000_000);
+        if youyue_domain::Period::month_of(now.cst_date()).contains(soon) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    panic!("the month did not turn in two minutes");
+}
+
+/// Waits until `done` holds, looking every 10 ms for at most a minute.
+pub async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    for _ in 0..6000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("waited a minute for {what}");
+}
+
 /// Asserts a JSON error: status, code, and (if given) the field named.
 pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, field: Option<&str>) {
     assert_eq!(got.0, status, "body: {}", got.1);
@@ -304,24 +344,76 @@ pub fn youyue(db: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_youyue")).arg("--db").arg(db).args(args).env_remove("YOUYUE_DB").output().unwrap()
 }
 
-/// `youyue serve` on `port` as its own process (public submissions unlimited), once it
-/// answers `/healthz`.
-pub async fn start_server(db: &str, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
-        .args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--submissions-per-minute", "1000000"])
-        .env_remove("YOUYUE_DB")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+/// `youyue serve` as its own process on a port of its own choosing (public submissions
+/// unlimited), once it has printed the address it listens on.
+pub async fn start_server(db: &str) -> Server {
+    Server::start(db, &["--submissions-per-minute", "1000000"]).await
+}
+
+/// A `youyue serve` process, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    stdout: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    /// `youyue --db DB serve --listen 127.0.0.1:0 ARGS…`: the address is the one the server
+    /// prints ("youyue is serving on http://ADDR"), so no port is chosen before it binds.
+    pub async fn start(db: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
+            .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("YOUYUE_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+        // Reads stdout to its end (so the server never blocks on a full pipe) and keeps it.
+        let stdout = std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            let mut text = String::new();
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+                let addr = line.strip_prefix("youyue is serving on http://").and_then(|a| a.trim().parse().ok());
+                if let Some(addr) = addr {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr);
+                    }
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        });
+        let addr = match tokio::time::timeout(Duration::from_secs(60), rx).await {
+            Ok(Ok(addr)) => addr,
+            failed => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let printed = stdout.join().unwrap_or_default();
+                panic!("the server did not start ({failed:?}); it printed: {printed}");
+            }
+        };
+        Server { child, addr, stdout: Some(stdout) }
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not start");
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Kills it (SIGKILL) and returns what it printed on stdout.
+    pub fn kill(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.stdout.take().map(|t| t.join().unwrap()).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

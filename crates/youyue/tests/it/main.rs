@@ -11,6 +11,7 @@ mod cli;
 mod exchange;
 pub mod figures;
 mod matrix;
+mod schema;
 mod scoping;
 pub mod search;
 mod trust;

@@ -261,6 +261,11 @@ async fn workers_rate_their_union(backend: Backend) {
     let vote =
         |voter: &str, round: &str, score: i64| json!({"round": round, "score": score, "voter": voter, "comment": "好"});
     let url = "/api/v1/public/unions/jd.s1.e1/votes";
+    // The votes are cast between these two instants, so their China days lie in [from, to]
+    // whatever the clock says when the test runs (a day may end in between).
+    // A round is a China month: the votes below must fall in one.
+    crate::harness::clear_of_month_end().await;
+    let before = youyue_domain::Timestamp::now();
     assert_eq!(w.ok(url, vote("voter-aaaaaaaaaaaaaaaa", "monthly", 5), StatusCode::OK).await["counted"], true);
     assert_eq!(
         w.ok(url, vote("voter-aaaaaaaaaaaaaaaa", "monthly", 1), StatusCode::OK).await["counted"],
@@ -287,9 +292,9 @@ async fn workers_rate_their_union(backend: Backend) {
         "not_found",
         None,
     );
-    let today = youyue_domain::Timestamp::now().cst_date();
+    let (from, to) = (before.cst_date(), youyue_domain::Timestamp::now().cst_date());
     let admin = app.login("admin").await;
-    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd&from={today}&to={today}")).await;
+    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd&from={from}&to={to}")).await;
     assert_eq!(
         (d["monthly_votes"]["votes"].as_u64(), d["monthly_votes"]["satisfied"].as_u64()),
         (Some(2), Some(1)),
@@ -305,8 +310,8 @@ async fn workers_rate_their_union(backend: Backend) {
             (r.status(), r.text().await.unwrap())
         }
     };
-    let (_, dash) = page(&admin, format!("/dashboard?union=jd&preset=custom&from={today}&to={today}")).await;
-    let link = format!("/dashboard/votes?union=jd&#38;preset=custom&#38;from={today}&#38;to={today}&#38;round=monthly");
+    let (_, dash) = page(&admin, format!("/dashboard?union=jd&preset=custom&from={from}&to={to}")).await;
+    let link = format!("/dashboard/votes?union=jd&#38;preset=custom&#38;from={from}&#38;to={to}&#38;round=monthly");
     assert!(dash.contains(&link), "{dash}");
     let (s, list) = page(&admin, link.replace("&#38;", "&")).await;
     assert_eq!(s, StatusCode::OK);
@@ -318,7 +323,7 @@ async fn workers_rate_their_union(backend: Backend) {
     let (s, _) = page(&chair, "/dashboard/votes?union=jd&preset=month&round=monthly".to_string()).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "the district is outside an enterprise chair's subtree");
     // Another street's figures do not include them.
-    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd.s2&from={today}&to={today}")).await;
+    let (_, d) = admin.get(&format!("/api/v1/dashboard?union=jd.s2&from={from}&to={to}")).await;
     assert_eq!(d["monthly_votes"]["votes"], 0);
     // Votes travel in the export, once.
     let text = crate::harness::export_text(app.store.as_ref()).await;

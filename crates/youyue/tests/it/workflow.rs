@@ -1,7 +1,7 @@
 //! A case raised by a worker and taken through every state by staff over the API, with the
 //! record book complete; and the refusals of the workflow rules.
 
-use crate::harness::{assert_error, Backend, TestApp};
+use crate::harness::{assert_error, cst_date, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -23,8 +23,6 @@ async fn liu_shifu_end_to_end(backend: Backend) {
         .await;
     let number = submitted["number"].as_str().unwrap().to_owned();
     let code = submitted["tracking_code"].as_str().unwrap().to_owned();
-    let year = youyue_domain::Timestamp::now().to_cst().format("%Y").to_string();
-    assert_eq!(number, format!("JD-{year}-000001"));
     assert_eq!(submitted["status"], "registered");
 
     // The lookup works with the code, in any case and spacing, and not without it.
@@ -32,6 +30,9 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     let (status, view) = worker.post(&lookup, json!({"code": code.to_lowercase().replace('-', " ")})).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["status"], "registered");
+    // Numbered in the China year the case was raised (its own time, not the test's clock).
+    let year = cst_date(&view["opened_at"]).format("%Y").to_string();
+    assert_eq!(number, format!("JD-{year}-000001"));
     assert_error(&worker.post(&lookup, json!({"code": "22222-22222"})).await, StatusCode::NOT_FOUND, "not_found", None);
     assert_error(
         &worker.post("/api/v1/public/cases/JD-1999-000001/lookup", json!({"code": code})).await,
@@ -55,7 +56,8 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     let v = reception.ok(&format!("{case}/accept"), json!({"urgency":"urgent"}), StatusCode::OK).await;
     assert_eq!(v["status"], "accepted");
     assert_eq!(v["urgency"], "urgent");
-    assert_eq!(v["due_on"], youyue_domain::Timestamp::now().cst_date().to_string());
+    // An urgent case is due the China day it was accepted.
+    assert_eq!(v["due_on"], cst_date(&v["accepted_at"]).to_string());
     assert_error(
         &mediator.post(&format!("{case}/resolve"), json!({"resolution":"x","agreement":true})).await,
         StatusCode::FORBIDDEN,
