@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use youyue_domain::case::{rating_label_zh, Channel, Kind, Status, Urgency};
 use youyue_domain::command::{is_overdue, public_message};
 use youyue_domain::exchange::RecordEntry;
-use youyue_domain::workflow::{transition, Action};
+use youyue_domain::workflow::Action;
 use youyue_domain::Timestamp;
 use youyue_store::{StoredCase, Union, User};
 
@@ -170,13 +170,7 @@ impl CaseView {
         let r = &c.record;
         let staff = user.role.is_staff();
         let show_contact = access::can_see_contact(user, c);
-        let actor = access::actor(user, c);
-        let actions = Action::ALL
-            .iter()
-            .copied()
-            .filter(|a| *a != Action::Register)
-            .filter(|a| transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
-            .collect();
+        let actions = access::actions(user, c);
         CaseView {
             number: r.number.to_string(),
             union: r.union.to_string(),
@@ -298,7 +292,7 @@ impl PublicCaseView {
             rating: r.rating,
             rating_label: r.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
             rating_comment: r.rating_comment.clone(),
-            can_rate: r.status.is_closed() && r.rating.is_none(),
+            can_rate: access::worker_may_rate(c),
             timeline,
         }
     }

@@ -1,11 +1,11 @@
 //! What a worker does without an account: read a studio's name, raise a case, follow it
 //! with its number and tracking code, and rate it once closed.
 
-use crate::api::cases::CaseInput;
 use crate::api::dto::PublicCaseView;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::service;
+use crate::service::CaseInput;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
