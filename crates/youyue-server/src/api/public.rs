@@ -79,9 +79,7 @@ pub struct LookupInput {
 }
 
 async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
-    let union = state.store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-    let record = state.store.record_book(case.id).await?;
-    Ok(Json(PublicCaseView::new(case, union, record)))
+    Ok(Json(PublicCaseView::from(crate::service::tracked(state, case).await?)))
 }
 
 /// Follows a case with its number and tracking code.

@@ -11,11 +11,9 @@ use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use youyue_domain::command::public_message;
-use youyue_domain::exchange::RecordEntry;
 use youyue_domain::studio::BulletinRecord;
 use youyue_domain::{Kind, Money, Timestamp, UnionCode};
-use youyue_store::{StoredCase, Union};
+use youyue_store::Union;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -230,62 +228,6 @@ pub async fn qr(State(state): State<AppState>, Path(code): Path<String>, headers
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
-/// A case as the worker follows it with its number and code: no internal entries, no
-/// staff names, no name or contact.
-pub struct Tracked {
-    pub number: String,
-    pub union_name: String,
-    pub kind: Kind,
-    pub status: youyue_domain::Status,
-    pub title: String,
-    pub opened_at: Timestamp,
-    pub closed_at: Option<Timestamp>,
-    /// The union's answer: what was done, or why it cannot be handled.
-    pub answer: Option<String>,
-    pub agreement: Option<bool>,
-    pub amount_recovered: Option<Money>,
-    pub adopted: Option<bool>,
-    pub rating: Option<i64>,
-    pub rating_comment: Option<String>,
-    pub can_rate: bool,
-    pub timeline: Vec<Step>,
-}
-
-/// A step of the case in the worker's words.
-pub struct Step {
-    pub at: Timestamp,
-    pub action: String,
-    pub message: Option<String>,
-}
-
-impl Tracked {
-    fn new(c: &StoredCase, union_name: String, record: Vec<RecordEntry>) -> Tracked {
-        let r = &c.record;
-        let timeline = record
-            .into_iter()
-            .filter(|e| !e.internal)
-            .map(|e| Step { at: e.at, message: public_message(&e.action, e.internal, &e.detail), action: e.action })
-            .collect();
-        Tracked {
-            number: r.number.to_string(),
-            union_name,
-            kind: r.kind,
-            status: r.status,
-            title: r.title.clone(),
-            opened_at: r.opened_at,
-            closed_at: r.closed_at,
-            answer: r.resolution.clone().or_else(|| r.explanation.clone()),
-            agreement: r.agreement,
-            amount_recovered: r.amount_recovered,
-            adopted: r.adopted,
-            rating: r.rating,
-            rating_comment: r.rating_comment.clone(),
-            can_rate: crate::access::worker_may_rate(c),
-            timeline,
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "track.html")]
 struct TrackPage {
@@ -293,7 +235,7 @@ struct TrackPage {
     number: String,
     code: String,
     errors: Errors,
-    case: Option<Tracked>,
+    case: Option<service::Tracked>,
     notice: Option<String>,
 }
 
@@ -353,11 +295,7 @@ async fn track_page(
     extra: Errors,
 ) -> PageResult {
     let (case, mut errors) = match result {
-        Ok(c) => {
-            let union = state.store.union_by_id(c.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-            let record = state.store.record_book(c.id).await?;
-            (Some(Tracked::new(&c, union, record)), Errors::default())
-        }
+        Ok(c) => (Some(service::tracked(state, &c).await?), Errors::default()),
         Err(ApiError::NotFound(_)) => {
             let msg = ctx.t("not_found_code").to_owned();
             (None, Errors(std::collections::HashMap::from([("code".to_owned(), msg)])))

@@ -18,8 +18,10 @@ use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
 mod input;
+mod tracked;
 pub use account::{change_account, check_new_password, AccountChange, MIN_PASSWORD_CHARS};
 pub use input::{draft, figure_period, CaseInput, RegisterInput};
+pub use tracked::{tracked, Step, Tracked};
 
 /// Who the record book names: staff by username; a worker account only as "worker",
 /// since the enterprise's staff read the record book and the worker may be anonymous.
