@@ -144,6 +144,25 @@ pub async fn district_administered(store: &dyn Store, user: &User, what: &str) -
     Ok(own)
 }
 
+/// Who reads a case's read log: the chairs and administrators who may see the case.
+pub fn may_read_read_log(user: &User) -> Result<(), ApiError> {
+    if user.role.manages_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator reads the read log".into()))
+    }
+}
+
+/// The account a list of cases may be filtered by handler (`assigned`): one in the caller's
+/// subtree or on the path above it (a district mediator handles an enterprise's cases).
+pub async fn visible_handler(store: &dyn Store, user: &User, username: &str) -> Result<User, ApiError> {
+    store
+        .user_by_username(username)
+        .await?
+        .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
+        .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{username}\" that you can see")))
+}
+
 /// Chairs and administrators manage unions and accounts in their subtree. A chair cannot
 /// make an administrator.
 pub fn may_manage_accounts(user: &User, new_role: Option<Role>) -> Result<(), ApiError> {

@@ -120,14 +120,7 @@ pub async fn list(
     match p.assigned.as_deref() {
         None => {}
         Some("me") => q.handler_id = Some(user.id),
-        Some(name) => {
-            let h = store
-                .user_by_username(name)
-                .await?
-                .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
-                .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
-            q.handler_id = Some(h.id);
-        }
+        Some(name) => q.handler_id = Some(access::visible_handler(store, user, name).await?.id),
     }
     if let Some(figure) = p.figure {
         q.figure = Some(figure.filter(figure_period(p.from.as_deref(), p.to.as_deref())?));
@@ -180,9 +173,7 @@ pub async fn reads(
 ) -> ApiResult<Json<Vec<ReadView>>> {
     let user = caller.staff()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
-    if !user.role.manages_accounts() {
-        return Err(ApiError::Forbidden("only a chair or an administrator reads the read log".into()));
-    }
+    access::may_read_read_log(user)?;
     let log = state.store.read_log(case.id).await?;
     Ok(Json(
         log.into_iter().map(|r| ReadView { username: r.username, what: r.what, at: r.at.to_rfc3339_cst() }).collect(),

@@ -735,7 +735,7 @@ async fn case_page_with(
         Vec::new()
     };
     access::log_reads(store, &user, &case, access::Shown::Case).await?;
-    let reads = if user.role.manages_accounts() {
+    let reads = if access::may_read_read_log(&user).is_ok() {
         let what = |w: &str| match (ctx.lang, w) {
             (super::Lang::Zh, "case") => "查阅心理约事",
             (super::Lang::Zh, "contact") => "查看联系方式",
