@@ -1,6 +1,7 @@
-//! What the API and the pages both do: raise a case, apply a workflow command, follow a
-//! case with its tracking code. Handlers of either kind call these, so that a rule is
-//! enforced once (permissions themselves are decided in `access`).
+//! What the API and the pages both do: raise a case (its inputs in `input`), apply a
+//! workflow command, follow a case with its tracking code (`tracked`), change an account
+//! (`account`). Handlers of either kind call these, so that a rule is enforced once
+//! (permissions themselves are decided in `access`).
 
 use crate::access;
 use crate::auth::sha256_hex;
