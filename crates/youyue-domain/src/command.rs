@@ -7,7 +7,7 @@ use crate::case::{check_rating, check_text, FieldError, Kind, Outcome, Status, U
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS};
 use crate::exchange::CaseRecord;
 use crate::time::Timestamp;
-use crate::workflow::{transition, Action, Actor, WorkflowError};
+use crate::workflow::{transition, Acting, Action, WorkflowError};
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
@@ -148,7 +148,7 @@ pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate, rules: &Dead
 
 pub fn apply(
     case: &CaseRecord,
-    actor: Actor,
+    actor: Acting,
     cmd: Command,
     now: Timestamp,
     rules: &DeadlineRules,
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn liu_shifu_same_day() {
-        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
         let now = t("2022-02-10T10:00:00+08:00");
         let c = apply(
             &liu(),
@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(c.detail["after"]["status"], "accepted");
         let c = apply(&c.case, chair, Command::Assign { handler: "mediator".into() }, now, &DeadlineRules::default())
             .unwrap();
-        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        let h = Acting { role: Role::Handler, is_assigned_handler: true };
         let outcome =
             Outcome { agreement: Some(true), amount_recovered: Some("30000".parse().unwrap()), adopted: None };
         let done = t("2022-02-10T17:30:00+08:00");
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(c.case.closed_at, Some(done));
         assert_eq!(c.detail["after"]["amount_recovered"], "30000.00");
         assert_eq!(public_message("resolve", false, &c.detail).as_deref(), Some("签订调解协议"));
-        let worker = Actor { role: Role::Worker, is_assigned_handler: false };
+        let worker = Acting { role: Role::Worker, is_assigned_handler: false };
         let c = apply(&c.case, worker, Command::Rate { rating: 5, comment: None }, done, &DeadlineRules::default())
             .unwrap();
         assert_eq!(c.case.rating, Some(5));
@@ -412,7 +412,7 @@ mod tests {
         let mut c = liu();
         c.status = Status::InProgress;
         c.handler = Some("m".into());
-        let chair = Actor { role: Role::Chair, is_assigned_handler: false };
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
         let e = apply(
             &c,
             chair,

@@ -68,7 +68,7 @@ pub enum WorkflowError {
 
 /// Who is acting, as far as the workflow cares.
 #[derive(Debug, Clone, Copy)]
-pub struct Actor {
+pub struct Acting {
     pub role: Role,
     /// Whether the actor is the handler currently assigned to the case.
     pub is_assigned_handler: bool,
@@ -78,7 +78,7 @@ pub struct Actor {
 /// it leads to. `has_handler` says whether someone is assigned (a reopened case goes back
 /// to them); `rated` whether the worker has rated it already.
 pub fn transition(
-    actor: Actor,
+    actor: Acting,
     action: Action,
     status: Status,
     has_handler: bool,
@@ -133,14 +133,14 @@ pub fn transition(
 mod tests {
     use super::*;
 
-    fn staff(role: Role) -> Actor {
-        Actor { role, is_assigned_handler: false }
+    fn staff(role: Role) -> Acting {
+        Acting { role, is_assigned_handler: false }
     }
 
     #[test]
     fn the_happy_path() {
         let r = staff(Role::Receptionist);
-        let h = Actor { role: Role::Handler, is_assigned_handler: true };
+        let h = Acting { role: Role::Handler, is_assigned_handler: true };
         assert_eq!(transition(r, Action::Accept, Status::Registered, false, false), Ok(Status::Accepted));
         assert_eq!(transition(r, Action::Assign, Status::Accepted, false, false), Ok(Status::InProgress));
         assert_eq!(transition(h, Action::Resolve, Status::InProgress, true, false), Ok(Status::Resolved));
@@ -162,7 +162,7 @@ mod tests {
             for action in Action::ALL {
                 for status in Status::ALL {
                     for assigned in [false, true] {
-                        let a = Actor { role: *role, is_assigned_handler: assigned };
+                        let a = Acting { role: *role, is_assigned_handler: assigned };
                         if let Ok(next) = transition(a, *action, *status, assigned, false) {
                             if status.is_closed()
                                 && !matches!(

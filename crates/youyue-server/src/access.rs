@@ -11,9 +11,9 @@
 //!   case's own (the district, the street), never to the enterprise's own staff.
 
 use crate::error::ApiError;
-use youyue_domain::workflow::{Actor, Role};
+use youyue_domain::workflow::{transition, Acting, Action, Role};
 use youyue_domain::{Kind, UnionCode};
-use youyue_store::{Store, StoredCase, Union, User};
+use youyue_store::{CaseQuery, ReadKind, Store, StoredCase, Union, User};
 
 pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
     if user.role.is_staff() {
@@ -24,36 +24,48 @@ pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
     }
 }
 
-/// The case list's filter for the caller's view of wellbeing cases: only those assigned to
-/// them, unless they are a chair (`CaseQuery::wellbeing_only_handler`).
-pub fn wellbeing_filter(user: &User) -> Option<i64> {
-    if user.role == Role::Chair || !user.role.is_staff() {
-        None
-    } else {
-        Some(user.id)
+/// The cases a list may hold for the caller (`can_see_case` as a query): workers see their
+/// own cases wherever they raised them, staff their subtree, and of the wellbeing cases
+/// only those assigned to them unless they are a chair. Filters are added to it.
+pub fn case_scope(user: &User) -> CaseQuery {
+    let staff = user.role.is_staff();
+    CaseQuery {
+        within: if staff { user.union_path.clone() } else { "/".into() },
+        worker_user_id: (!staff).then_some(user.id),
+        wellbeing_only_handler: (staff && user.role != Role::Chair).then_some(user.id),
+        ..CaseQuery::default()
     }
 }
 
-/// Whether reading this case must be written in its read log: a wellbeing case, or one
-/// whose worker's name or contact the caller is shown.
-pub fn reads_logged(user: &User, case: &StoredCase) -> Vec<youyue_store::ReadKind> {
+/// What of a case a reading shows: the case itself (with the worker's name and contact,
+/// where the caller may see them), or only its record book (which never holds them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Case,
+    RecordBook,
+}
+
+/// What reading this case must write in its read log: a wellbeing case, and the worker's
+/// name or contact when they are shown.
+pub fn reads_logged(user: &User, case: &StoredCase, shown: Shown) -> Vec<ReadKind> {
     let mut what = Vec::new();
     if !user.role.is_staff() {
         return what;
     }
     if case.record.kind == Kind::Wellbeing {
-        what.push(youyue_store::ReadKind::Case);
+        what.push(ReadKind::Case);
     }
-    if (case.record.worker_name.is_some() || case.record.contact.is_some()) && can_see_contact(user, case) {
-        what.push(youyue_store::ReadKind::Contact);
+    let has_contact = case.record.worker_name.is_some() || case.record.contact.is_some();
+    if shown == Shown::Case && has_contact && can_see_contact(user, case) {
+        what.push(ReadKind::Contact);
     }
     what
 }
 
 /// Writes the caller's reading of a case into its read log (see `reads_logged`).
-pub async fn log_reads(store: &dyn Store, user: &User, case: &StoredCase) -> Result<(), ApiError> {
+pub async fn log_reads(store: &dyn Store, user: &User, case: &StoredCase, shown: Shown) -> Result<(), ApiError> {
     let now = youyue_domain::Timestamp::now();
-    for what in reads_logged(user, case) {
+    for what in reads_logged(user, case, shown) {
         store.log_read(case.id, user.id, what, now).await?;
     }
     Ok(())
@@ -72,8 +84,27 @@ pub async fn visible_case(store: &dyn Store, user: &User, number: &str) -> Resul
 }
 
 /// How the workflow sees this user acting on this case.
-pub fn actor(user: &User, case: &StoredCase) -> Actor {
-    Actor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) }
+pub fn actor(user: &User, case: &StoredCase) -> Acting {
+    Acting { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) }
+}
+
+/// What the caller may do to the case now (registering aside): the workflow's table for
+/// the caller's role, the case's status and whether the caller is its handler.
+pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
+    let (me, r) = (actor(user, case), &case.record);
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| *a != Action::Register)
+        .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
+        .collect()
+}
+
+/// Whether the worker may rate the case now (with its tracking code, or their account).
+pub fn worker_may_rate(case: &StoredCase) -> bool {
+    let worker = Acting { role: Role::Worker, is_assigned_handler: false };
+    let r = &case.record;
+    transition(worker, Action::Rate, r.status, r.handler.is_some(), r.rating.is_some()).is_ok()
 }
 
 pub fn can_see_contact(user: &User, case: &StoredCase) -> bool {
@@ -100,7 +131,36 @@ pub async fn own_union(store: &dyn Store, user: &User) -> Result<Union, ApiError
     store
         .union_by_id(user.union_id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("union of user {} is missing", user.id)))
+        .ok_or_else(|| ApiError::internal(format!("union of user {} is missing", user.id)))
+}
+
+/// The caller's district (top-level union), if the caller is its administrator: only they
+/// set its assessment weights, deadlines and retention periods (`what`).
+pub async fn district_administered(store: &dyn Store, user: &User, what: &str) -> Result<Union, ApiError> {
+    let own = own_union(store, user).await?;
+    if user.role != Role::Admin || own.depth != 0 {
+        return Err(ApiError::Forbidden(format!("only a district's administrator sets its {what}")));
+    }
+    Ok(own)
+}
+
+/// Who reads a case's read log: the chairs and administrators who may see the case.
+pub fn may_read_read_log(user: &User) -> Result<(), ApiError> {
+    if user.role.manages_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator reads the read log".into()))
+    }
+}
+
+/// The account a list of cases may be filtered by handler (`assigned`): one in the caller's
+/// subtree or on the path above it (a district mediator handles an enterprise's cases).
+pub async fn visible_handler(store: &dyn Store, user: &User, username: &str) -> Result<User, ApiError> {
+    store
+        .user_by_username(username)
+        .await?
+        .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
+        .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{username}\" that you can see")))
 }
 
 /// Chairs and administrators manage unions and accounts in their subtree. A chair cannot

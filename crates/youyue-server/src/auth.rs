@@ -49,8 +49,8 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    .map_err(|e| ApiError::internal_in("hashing a password", e))?
+    .map_err(|e| ApiError::internal(format!("hashing a password: {e}")))
 }
 
 /// Verifies in constant time; with no stored hash a dummy one is checked, so that a

@@ -9,7 +9,7 @@ use youyue_domain::case::{Channel, Kind, Outcome, Urgency};
 use youyue_domain::command::{apply, Command};
 use youyue_domain::exchange::{UnionRecord, UserRecord};
 use youyue_domain::time::parse_date;
-use youyue_domain::workflow::Actor as WorkflowActor;
+use youyue_domain::workflow::Acting;
 use youyue_domain::{tracking, Role, Timestamp};
 use youyue_store::{Actor, CaseDraft, Store, StoredCase, User};
 
@@ -50,7 +50,7 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
 ];
 
 fn t(s: &str) -> Result<Timestamp, ApiError> {
-    Timestamp::parse_rfc3339(s).map_err(|e| ApiError::Internal(e.to_string()))
+    Timestamp::parse_rfc3339(s).map_err(|e| ApiError::internal_in("demo data", e))
 }
 
 fn new_code() -> (String, String) {
@@ -68,7 +68,7 @@ struct Seeder<'a> {
 
 impl Seeder<'_> {
     fn user(&self, name: &str) -> Result<&User, ApiError> {
-        self.users.iter().find(|u| u.username == name).ok_or_else(|| ApiError::Internal(format!("demo user {name}")))
+        self.users.iter().find(|u| u.username == name).ok_or_else(|| ApiError::internal(format!("demo user {name}")))
     }
 
     async fn step(&self, case: StoredCase, who: &str, cmd: Command, at: &str) -> Result<StoredCase, ApiError> {
@@ -78,8 +78,13 @@ impl Seeder<'_> {
             Command::Assign { handler } => Some(self.user(handler)?.id),
             _ => case.handler_id,
         };
-        let actor = WorkflowActor { role: user.role, is_assigned_handler: case.handler_id == Some(user.id) };
-        let change = apply(&case.record, actor, cmd, now, &youyue_domain::command::DeadlineRules::default())?;
+        let change = apply(
+            &case.record,
+            crate::access::actor(user, &case),
+            cmd,
+            now,
+            &youyue_domain::command::DeadlineRules::default(),
+        )?;
         Ok(self
             .store
             .save_change(&case, &change, handler, Actor { label: &user.username, user_id: Some(user.id) }, now)
@@ -93,10 +98,13 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     let created = Timestamp::now();
     for (code, name, parent, studio) in UNIONS {
         let rec = UnionRecord {
-            code: code.parse().map_err(|_| ApiError::Internal((*code).into()))?,
+            code: code.parse().map_err(|_| ApiError::internal(format!("demo union code {code}")))?,
             name: (*name).into(),
-            parent: parent.map(str::parse).transpose().map_err(|_| ApiError::Internal((*code).into()))?,
-            studio_opened_on: studio.map(parse_date).transpose().map_err(|e| ApiError::Internal(e.to_string()))?,
+            parent: parent
+                .map(str::parse)
+                .transpose()
+                .map_err(|_| ApiError::internal(format!("demo union code {code}")))?,
+            studio_opened_on: studio.map(parse_date).transpose().map_err(|e| ApiError::internal_in("demo data", e))?,
             case_prefix: None,
         };
         store.put_union(&rec, created).await?;
@@ -108,7 +116,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         let rec = UserRecord {
             username: (*username).into(),
             name: (*name).into(),
-            union: union.parse().map_err(|_| ApiError::Internal((*union).into()))?,
+            union: union.parse().map_err(|_| ApiError::internal(format!("demo union code {union}")))?,
             role: *role,
             password_hash: Some(auth::hash_password(pw.clone()).await?),
             active: true,
@@ -126,8 +134,8 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     let union_id = |code: &str| {
         let code = code.to_owned();
         async move {
-            let c = code.parse().map_err(|_| ApiError::Internal(code.clone()))?;
-            store.union_by_code(&c).await?.map(|u| u.id).ok_or(ApiError::Internal(code))
+            let c = code.parse().map_err(|_| ApiError::internal(format!("demo union code {code}")))?;
+            store.union_by_code(&c).await?.map(|u| u.id).ok_or_else(|| ApiError::internal(format!("demo union {code}")))
         }
     };
     let draft = |union_id: i64,
@@ -204,7 +212,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         .await?;
     let outcome = Outcome {
         agreement: Some(true),
-        amount_recovered: Some("30000".parse().map_err(|_| ApiError::Internal("amount".into()))?),
+        amount_recovered: Some("30000".parse().map_err(|_| ApiError::internal("demo amount"))?),
         adopted: None,
     };
     let c = s
@@ -217,7 +225,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             &at("02-10T17:30:00"),
         )
         .await?;
-    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
+    let worker = Acting { role: Role::Worker, is_assigned_handler: false };
     let change = apply(
         &c.record,
         worker,
@@ -389,7 +397,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         Command::Resolve {
             resolution: "经协调，企业补发差额工资4500元。".into(),
             outcome: Outcome {
-                amount_recovered: Some("4500".parse().map_err(|_| ApiError::Internal("amount".into()))?),
+                amount_recovered: Some("4500".parse().map_err(|_| ApiError::internal("demo amount"))?),
                 ..Outcome::default()
             },
         },

@@ -1,5 +1,5 @@
-//! The one HTTP error type. Internals are logged, never shown: the client gets
-//! `{"error":{"code":"…","message":"…","field":"…"}}` with the right status.
+//! The one HTTP error type. Internals are logged with their causes, never shown: the
+//! client gets `{"error":{"code":"…","message":"…","field":"…"}}` with the right status.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -8,6 +8,9 @@ use youyue_domain::case::FieldError;
 use youyue_domain::command::CommandError;
 use youyue_domain::workflow::WorkflowError;
 use youyue_store::StoreError;
+
+/// What went wrong inside, with its chain of causes (`source()`), for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -40,10 +43,12 @@ pub enum ApiError {
     /// Failed logins wait longer after each failure (seconds left).
     #[error("too many failed logins; try again in {0} seconds")]
     LoginDelayed(u64),
+    /// The database cannot be reached now (logged as a warning, with its cause).
     #[error("the service is briefly unavailable; try again shortly")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
+    /// A fault of ours: the client is told only that; the log gets the cause.
     #[error("something went wrong on our side; it has been logged")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,6 +72,28 @@ impl ApiError {
     }
     pub fn not_found(what: impl Into<String>) -> ApiError {
         ApiError::NotFound(what.into())
+    }
+    /// An internal error from what went wrong (an error, which keeps its own causes, or
+    /// words saying what is missing).
+    pub fn internal(cause: impl Into<Cause>) -> ApiError {
+        ApiError::Internal(cause.into())
+    }
+    /// An internal error: `context` says what was being done, `cause` why it failed.
+    pub fn internal_in(context: &str, cause: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+        ApiError::Internal(Box::new(Context { context: context.to_owned(), cause: Box::new(cause) }))
+    }
+
+    /// Writes an internal or unavailable error to the log with its whole chain of causes;
+    /// the others are the client's own mistakes and are not logged. `place` says where
+    /// (the API or a page).
+    pub fn log(&self, place: &str) {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = %Chain(cause.as_ref()), place, "internal error"),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error = %Chain(cause.as_ref()), place, "database unavailable")
+            }
+            _ => {}
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -124,11 +151,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
-            _ => {}
-        }
+        self.log("api");
         let body =
             ErrorBody { error: ErrorDetail { code: self.code(), message: self.public_message(), field: self.field() } };
         let mut response = (self.status(), axum::Json(body)).into_response();
@@ -151,10 +174,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
-            StoreError::Unavailable(m) => ApiError::Unavailable(m),
+            StoreError::Unavailable(m) => ApiError::Unavailable(m.into()),
             StoreError::Db(sqlx_error) => match sqlx_error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                    ApiError::Unavailable(sqlx_error.to_string())
+                    ApiError::Unavailable(Box::new(sqlx_error))
                 }
                 // PostgreSQL shutting down or restarting (57P01–57P03), a broken connection
                 // (class 08), SQLite busy or locked past its timeout: the database is there
@@ -163,11 +186,11 @@ impl From<StoreError> for ApiError {
                     if e.code()
                         .is_some_and(|c| c.starts_with("57P") || c.starts_with("08") || c == "5" || c == "6") =>
                 {
-                    ApiError::Unavailable(sqlx_error.to_string())
+                    ApiError::Unavailable(Box::new(sqlx_error))
                 }
-                other => ApiError::Internal(other.to_string()),
+                other => ApiError::Internal(Box::new(other)),
             },
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::Internal(Box::new(other)),
         }
     }
 }
@@ -191,3 +214,56 @@ impl From<CommandError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What was being done when `cause` failed: the first link of a logged chain.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+struct Context {
+    context: String,
+    #[source]
+    cause: Cause,
+}
+
+/// An error and each of its causes, one after another: "a: b: c" (zero2prod's
+/// `error_chain_fmt`, on one line for the log).
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_every_cause_and_the_client_sees_none() {
+        let io = std::io::Error::other("disk full");
+        let e = ApiError::internal_in("writing the case", StoreError::Db(sqlx::Error::Io(io)));
+        let ApiError::Internal(cause) = &e else { panic!("not internal: {e:?}") };
+        let logged = Chain(cause.as_ref()).to_string();
+        assert!(logged.starts_with("writing the case: "), "{logged}");
+        assert!(logged.ends_with("disk full"), "{logged}");
+        assert_eq!(e.public_message(), "something went wrong on our side; it has been logged");
+        assert_eq!(e.code(), "internal");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_with_its_cause() {
+        let e = ApiError::from(StoreError::Db(sqlx::Error::PoolTimedOut));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let ApiError::Unavailable(cause) = &e else { panic!("not unavailable: {e:?}") };
+        assert!(Chain(cause.as_ref()).to_string().contains("pool timed out"), "{}", Chain(cause.as_ref()));
+        let response = e.into_response();
+        assert_eq!(response.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"5"[..]));
+    }
+}

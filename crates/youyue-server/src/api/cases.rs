@@ -6,163 +6,17 @@ use crate::api::dto::{CaseView, EntryView};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::service::{figure_period, RegisterInput};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use youyue_domain::case::{check_people, check_text, Channel, Kind, Outcome, Status, Urgency};
-use youyue_domain::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use youyue_domain::case::{Channel, Kind, Outcome, Status, Urgency};
 use youyue_domain::command::Command;
 use youyue_domain::{Money, Timestamp};
-use youyue_store::{CaseDraft, CaseQuery, StoredCase, Union, User};
-
-/// What a worker (or staff on their behalf) says when raising a case.
-#[derive(Deserialize, serde::Serialize, ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct CaseInput {
-    /// The union (studio) the case is raised with, e.g. "jd.s1.e7".
-    pub union: String,
-    pub kind: Kind,
-    /// A short title; by default the start of the description.
-    #[serde(default)]
-    pub title: Option<String>,
-    pub description: String,
-    /// 集体: the case concerns several workers.
-    #[serde(default)]
-    pub collective: bool,
-    /// How many workers it concerns (default 1).
-    #[serde(default)]
-    pub people: Option<i64>,
-    /// The worker's identity is withheld from the enterprise's own staff.
-    #[serde(default)]
-    pub anonymous: bool,
-    #[serde(default)]
-    pub worker_name: Option<String>,
-    /// A phone number or other way to reach the worker.
-    #[serde(default)]
-    pub contact: Option<String>,
-}
-
-impl CaseInput {
-    /// Every text in Unicode NFC (`youyue_domain::case::nfc`).
-    fn normalized(&self) -> CaseInput {
-        use youyue_domain::case::nfc;
-        CaseInput {
-            title: self.title.as_deref().map(nfc),
-            description: nfc(&self.description),
-            worker_name: self.worker_name.as_deref().map(nfc),
-            contact: self.contact.as_deref().map(nfc),
-            ..self.clone()
-        }
-    }
-}
-
-/// A case registered by staff: it came by hotline, mailbox, reception day or forum.
-#[derive(Deserialize, serde::Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterInput {
-    pub union: String,
-    pub kind: Kind,
-    #[serde(default)]
-    pub title: Option<String>,
-    pub description: String,
-    #[serde(default)]
-    pub collective: bool,
-    #[serde(default)]
-    pub people: Option<i64>,
-    #[serde(default)]
-    pub anonymous: bool,
-    #[serde(default)]
-    pub worker_name: Option<String>,
-    #[serde(default)]
-    pub contact: Option<String>,
-    pub channel: Channel,
-    /// 线上: the conversation happens online.
-    #[serde(default)]
-    pub online: bool,
-    /// 定期: raised at a scheduled reception day rather than ad hoc.
-    #[serde(default)]
-    pub scheduled: bool,
-    /// 及时约办: to be handled at once.
-    #[serde(default)]
-    pub immediate: bool,
-    /// When the worker raised it (RFC 3339); default now. Not in the future.
-    #[serde(default)]
-    pub opened_at: Option<String>,
-}
-
-impl RegisterInput {
-    pub fn case_input(&self) -> CaseInput {
-        CaseInput {
-            union: self.union.clone(),
-            kind: self.kind,
-            title: self.title.clone(),
-            description: self.description.clone(),
-            collective: self.collective,
-            people: self.people,
-            anonymous: self.anonymous,
-            worker_name: self.worker_name.clone(),
-            contact: self.contact.clone(),
-        }
-    }
-}
-
-fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match v.as_deref().map(str::trim) {
-        Some("") | None => Ok(None),
-        Some(s) => {
-            check_text(field, s, max, false)?;
-            Ok(Some(s.to_owned()))
-        }
-    }
-}
-
-/// The title a case gets when none was given: the description's first line, shortened
-/// for lists (the description itself is kept whole).
-fn default_title(description: &str) -> String {
-    let first = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    let mut t: String = first.chars().take(30).collect();
-    if first.chars().count() > 30 {
-        t.push('…');
-    }
-    t
-}
-
-/// Checks what the worker wrote and makes the draft of a new case.
-pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Timestamp) -> Result<CaseDraft, ApiError> {
-    let input = &input.normalized();
-    check_text("description", &input.description, MAX_TEXT_CHARS, true)?;
-    let title = match opt_text("title", &input.title, MAX_TITLE_CHARS)? {
-        Some(t) => t,
-        None => default_title(&input.description),
-    };
-    let people = input.people.unwrap_or(if input.collective { 0 } else { 1 });
-    if input.collective && input.people.is_none() {
-        return Err(ApiError::invalid("people", "say how many workers a collective case concerns"));
-    }
-    check_people(input.collective, people)?;
-    Ok(CaseDraft {
-        union_id: union.id,
-        kind: input.kind,
-        channel,
-        collective: input.collective,
-        online: channel == Channel::Online,
-        scheduled: false,
-        immediate: false,
-        people,
-        title,
-        description: input.description.trim_end().to_owned(),
-        anonymous: input.anonymous,
-        worker_name: opt_text("worker_name", &input.worker_name, MAX_SHORT_CHARS)?,
-        contact: opt_text("contact", &input.contact, MAX_SHORT_CHARS)?,
-        worker_user_id: None,
-        tracking_code_hash: None,
-        idempotency: None,
-        opened_at,
-    })
-}
+use youyue_store::{CaseQuery, StoredCase, User};
 
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
 /// (staff), or a registered worker's own case.
@@ -251,8 +105,6 @@ pub async fn list(
     }
     let now = Timestamp::now();
     let mut q = CaseQuery {
-        // Workers see their own cases wherever they raised them; staff their subtree.
-        within: if user.role.is_staff() { user.union_path.clone() } else { "/".into() },
         status: p.status,
         open_only: p.open == Some(true),
         kind: p.kind,
@@ -260,26 +112,15 @@ pub async fn list(
         text: p.q.as_deref().map(youyue_domain::case::nfc),
         offset: (page - 1) * per_page,
         limit: per_page,
-        ..CaseQuery::default()
+        ..access::case_scope(user)
     };
-    if !user.role.is_staff() {
-        q.worker_user_id = Some(user.id);
-    }
-    q.wellbeing_only_handler = access::wellbeing_filter(user);
     if let Some(code) = &p.union {
         q.union_path = Some(access::union_within(store, user, code).await?.path);
     }
     match p.assigned.as_deref() {
         None => {}
         Some("me") => q.handler_id = Some(user.id),
-        Some(name) => {
-            let h = store
-                .user_by_username(name)
-                .await?
-                .filter(|h| h.union_path.starts_with(&user.union_path) || user.union_path.starts_with(&h.union_path))
-                .ok_or_else(|| ApiError::invalid("assigned", format!("no account \"{name}\" that you can see")))?;
-            q.handler_id = Some(h.id);
-        }
+        Some(name) => q.handler_id = Some(access::visible_handler(store, user, name).await?.id),
     }
     if let Some(figure) = p.figure {
         q.figure = Some(figure.filter(figure_period(p.from.as_deref(), p.to.as_deref())?));
@@ -306,7 +147,7 @@ pub async fn get_case(
     let user = caller.user()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
-    access::log_reads(state.store.as_ref(), user, &case).await?;
+    access::log_reads(state.store.as_ref(), user, &case, access::Shown::Case).await?;
     Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
 }
 
@@ -332,9 +173,7 @@ pub async fn reads(
 ) -> ApiResult<Json<Vec<ReadView>>> {
     let user = caller.staff()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
-    if !user.role.manages_accounts() {
-        return Err(ApiError::Forbidden("only a chair or an administrator reads the read log".into()));
-    }
+    access::may_read_read_log(user)?;
     let log = state.store.read_log(case.id).await?;
     Ok(Json(
         log.into_iter().map(|r| ReadView { username: r.username, what: r.what, at: r.at.to_rfc3339_cst() }).collect(),
@@ -353,9 +192,7 @@ pub async fn record(
     let user = caller.staff()?;
     let case = access::visible_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
-    if case.record.kind == youyue_domain::Kind::Wellbeing {
-        state.store.log_read(case.id, user.id, youyue_store::ReadKind::Case, Timestamp::now()).await?;
-    }
+    access::log_reads(state.store.as_ref(), user, &case, access::Shown::RecordBook).await?;
     Ok(Json(record.into_iter().map(EntryView::from).collect()))
 }
 
@@ -368,7 +205,7 @@ async fn act(
 ) -> ApiResult<Json<CaseView>> {
     let saved = crate::service::apply(state, user, number, make).await?;
     let record = state.store.record_book(saved.id).await?;
-    access::log_reads(state.store.as_ref(), user, &saved).await?;
+    access::log_reads(state.store.as_ref(), user, &saved, access::Shown::Case).await?;
     Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))
 }
 
@@ -426,11 +263,7 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssignInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    let handler = state
-        .store
-        .user_by_username(&body.handler)
-        .await?
-        .ok_or_else(|| ApiError::invalid("handler", format!("no account \"{}\"", body.handler)))?;
+    let handler = crate::service::assignment(&state, &body.handler).await?;
     act(&state, user, &number, |case| {
         access::may_handle(&handler, case)?;
         Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
@@ -617,14 +450,4 @@ pub async fn rate(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
     act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
-}
-
-/// A period from two 'YYYY-MM-DD' query values (a drill-down's, the figures'): both
-/// required, each named when wrong.
-pub fn figure_period(from: Option<&str>, to: Option<&str>) -> Result<youyue_domain::Period, ApiError> {
-    let day = |field: &'static str, v: Option<&str>| {
-        let v = v.ok_or_else(|| ApiError::invalid(field, "give the period of the figure"))?;
-        youyue_domain::time::parse_date(v).map_err(|e| ApiError::invalid(field, e.to_string()))
-    };
-    youyue_domain::Period::new(day("from", from)?, day("to", to)?).map_err(|e| ApiError::invalid("to", e.to_string()))
 }

@@ -2,12 +2,13 @@
 //! China Standard Time (RFC 3339, +08:00) and money as decimal strings of yuan.
 
 use crate::access;
+use crate::service::Tracked;
 use serde::Serialize;
 use utoipa::ToSchema;
 use youyue_domain::case::{rating_label_zh, Channel, Kind, Status, Urgency};
 use youyue_domain::command::{is_overdue, public_message};
 use youyue_domain::exchange::RecordEntry;
-use youyue_domain::workflow::{transition, Action};
+use youyue_domain::workflow::Action;
 use youyue_domain::Timestamp;
 use youyue_store::{StoredCase, Union, User};
 
@@ -170,13 +171,7 @@ impl CaseView {
         let r = &c.record;
         let staff = user.role.is_staff();
         let show_contact = access::can_see_contact(user, c);
-        let actor = access::actor(user, c);
-        let actions = Action::ALL
-            .iter()
-            .copied()
-            .filter(|a| *a != Action::Register)
-            .filter(|a| transition(actor, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
-            .collect();
+        let actions = access::actions(user, c);
         CaseView {
             number: r.number.to_string(),
             union: r.union.to_string(),
@@ -267,38 +262,37 @@ fn action_label(action: &str) -> String {
     })
 }
 
-impl PublicCaseView {
-    pub fn new(c: &StoredCase, union_name: String, record: Vec<RecordEntry>) -> PublicCaseView {
-        let r = &c.record;
-        let timeline = record
+impl From<Tracked> for PublicCaseView {
+    fn from(c: Tracked) -> PublicCaseView {
+        let timeline = c
+            .timeline
             .into_iter()
-            .filter(|e| !e.internal)
-            .map(|e| PublicStep {
-                at: e.at.to_rfc3339_cst(),
-                label: action_label(&e.action),
-                message: public_message(&e.action, e.internal, &e.detail),
-                action: e.action,
+            .map(|s| PublicStep {
+                at: s.at.to_rfc3339_cst(),
+                label: action_label(&s.action),
+                message: s.message,
+                action: s.action,
             })
             .collect();
         PublicCaseView {
-            number: r.number.to_string(),
-            union_name,
-            kind: r.kind,
-            status: r.status,
-            status_label: r.status.label_zh().to_owned(),
-            title: r.title.clone(),
-            description: r.description.clone(),
-            people: r.people,
-            opened_at: r.opened_at.to_rfc3339_cst(),
-            closed_at: t(r.closed_at),
-            answer: r.resolution.clone().or_else(|| r.explanation.clone()),
-            agreement: r.agreement,
-            amount_recovered: r.amount_recovered.map(|m| m.to_string()),
-            adopted: r.adopted,
-            rating: r.rating,
-            rating_label: r.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
-            rating_comment: r.rating_comment.clone(),
-            can_rate: r.status.is_closed() && r.rating.is_none(),
+            number: c.number,
+            union_name: c.union_name,
+            kind: c.kind,
+            status: c.status,
+            status_label: c.status.label_zh().to_owned(),
+            title: c.title,
+            description: c.description,
+            people: c.people,
+            opened_at: c.opened_at.to_rfc3339_cst(),
+            closed_at: t(c.closed_at),
+            answer: c.answer,
+            agreement: c.agreement,
+            amount_recovered: c.amount_recovered.map(|m| m.to_string()),
+            adopted: c.adopted,
+            rating: c.rating,
+            rating_label: c.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
+            rating_comment: c.rating_comment,
+            can_rate: c.can_rate,
             timeline,
         }
     }

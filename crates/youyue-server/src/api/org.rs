@@ -5,6 +5,7 @@ use crate::api::dto::{UnionView, UserView};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::service;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -107,8 +108,6 @@ pub struct UserCreated {
     pub password: Option<String>,
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
 /// Creates an account in the caller's subtree (chair or administrator).
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "organisation",
     responses((status = 201, body = UserCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -123,9 +122,9 @@ pub async fn create_user(
     check_username(&body.username)?;
     let union = access::union_within(state.store.as_ref(), user, &body.union).await?;
     let (password, generated) = match body.password {
-        Some(p) if p.chars().count() >= MIN_PASSWORD_CHARS => (p, None),
-        Some(_) => {
-            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")))
+        Some(p) => {
+            service::check_new_password("password", &p)?;
+            (p, None)
         }
         None => {
             let p = auth::random_password();
@@ -172,30 +171,8 @@ pub async fn change_user(
     ApiJson(body): ApiJson<UserChange>,
 ) -> ApiResult<Json<UserView>> {
     let me = caller.user()?;
-    let store = state.store.as_ref();
-    let own = me.username == username;
-    let target = if own { me.clone() } else { access::managed_account(store, me, &username).await? };
-    // Everything is checked (and the password hashed) before anything is written, and it
-    // is written in one transaction.
-    if let Some(role) = body.role {
-        if own {
-            return Err(ApiError::invalid("role", "you cannot change your own role"));
-        }
-        access::may_manage_accounts(me, Some(role))?;
-    }
-    if body.active.is_some() && own {
-        return Err(ApiError::invalid("active", "you cannot disable your own account"));
-    }
-    let password_hash = match body.password {
-        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS => {
-            return Err(ApiError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
-        }
-        Some(p) => Some(auth::hash_password(p).await?),
-        None => None,
-    };
-    let change = youyue_store::UserChange { active: body.active, role: body.role, password_hash };
-    store.change_user(target.id, &change).await?;
-    let updated = store.user_by_id(target.id).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    let change = service::AccountChange { active: body.active, password: body.password, role: body.role };
+    let updated = service::change_account(&state, me, &username, change).await?;
     Ok(Json(UserView::from(&updated)))
 }
 

@@ -1,11 +1,11 @@
 //! What a worker does without an account: read a studio's name, raise a case, follow it
 //! with its number and tracking code, and rate it once closed.
 
-use crate::api::cases::CaseInput;
 use crate::api::dto::PublicCaseView;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::service;
+use crate::service::CaseInput;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -79,9 +79,7 @@ pub struct LookupInput {
 }
 
 async fn public_view(state: &AppState, case: &StoredCase) -> ApiResult<Json<PublicCaseView>> {
-    let union = state.store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-    let record = state.store.record_book(case.id).await?;
-    Ok(Json(PublicCaseView::new(case, union, record)))
+    Ok(Json(PublicCaseView::from(crate::service::tracked(state, case).await?)))
 }
 
 /// Follows a case with its number and tracking code.

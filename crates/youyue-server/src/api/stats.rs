@@ -33,7 +33,7 @@ pub async fn stats(
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<Stats>> {
     let user = caller.staff()?;
-    let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to))?;
+    let period = crate::service::figure_period(Some(&p.from), Some(&p.to))?;
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(state.store.stats(&union, period).await?))
 }
@@ -49,7 +49,7 @@ pub async fn dashboard(
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<crate::service::Dashboard>> {
     let user = caller.staff()?;
-    let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to))?;
+    let period = crate::service::figure_period(Some(&p.from), Some(&p.to))?;
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
     Ok(Json(crate::service::dashboard(&state, &union, period).await?))
 }
@@ -97,12 +97,9 @@ pub async fn set_weights(
     crate::extract::ApiJson(w): crate::extract::ApiJson<youyue_domain::assessment::Weights>,
 ) -> ApiResult<axum::http::StatusCode> {
     let user = caller.staff()?;
-    let own = access::own_union(state.store.as_ref(), user).await?;
-    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
-        return Err(ApiError::Forbidden("only a district's administrator sets its assessment weights".into()));
-    }
+    let own = access::district_administered(state.store.as_ref(), user, "assessment weights").await?;
     w.check()?;
-    let value = serde_json::to_value(w).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let value = serde_json::to_value(w).map_err(|e| ApiError::internal_in("a setting as JSON", e))?;
     state.store.set_setting(&crate::service::weights_key(own.record.code.as_str()), &value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -142,12 +139,9 @@ pub async fn set_deadlines(
     crate::extract::ApiJson(d): crate::extract::ApiJson<youyue_domain::command::Deadlines>,
 ) -> ApiResult<axum::http::StatusCode> {
     let user = caller.staff()?;
-    let own = access::own_union(state.store.as_ref(), user).await?;
-    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
-        return Err(ApiError::Forbidden("only a district's administrator sets its deadlines".into()));
-    }
+    let own = access::district_administered(state.store.as_ref(), user, "deadlines").await?;
     d.check()?;
-    let value = serde_json::to_value(d).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let value = serde_json::to_value(d).map_err(|e| ApiError::internal_in("a setting as JSON", e))?;
     state.store.set_setting(&crate::service::deadlines_key(own.record.code.as_str()), &value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -162,11 +156,8 @@ pub async fn retention(
 ) -> ApiResult<Json<youyue_domain::retention::Retention>> {
     let user = caller.staff()?;
     let own = access::own_union(state.store.as_ref(), user).await?;
-    let root = state
-        .store
-        .union_by_id(own.root_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+    let root =
+        state.store.union_by_id(own.root_id).await?.ok_or_else(|| ApiError::internal("top-level union missing"))?;
     Ok(Json(crate::service::district_retention(state.store.as_ref(), root.record.code.as_str()).await?))
 }
 
@@ -180,12 +171,9 @@ pub async fn set_retention(
     crate::extract::ApiJson(r): crate::extract::ApiJson<youyue_domain::retention::Retention>,
 ) -> ApiResult<axum::http::StatusCode> {
     let user = caller.staff()?;
-    let own = access::own_union(state.store.as_ref(), user).await?;
-    if user.role != youyue_domain::Role::Admin || own.depth != 0 {
-        return Err(ApiError::Forbidden("only a district's administrator sets its retention periods".into()));
-    }
+    let own = access::district_administered(state.store.as_ref(), user, "retention periods").await?;
     r.check()?;
-    let value = serde_json::to_value(r).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let value = serde_json::to_value(r).map_err(|e| ApiError::internal_in("a setting as JSON", e))?;
     state.store.set_setting(&crate::service::retention_key(own.record.code.as_str()), &value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -86,7 +86,7 @@ pub async fn change_password(
     }
     match service::change_password(&state, peer.ip(), &user, f.current, f.new).await {
         Ok(()) => {
-            let token = service::open_session(&state, &user).await.map_err(|e| ctx.err(e))?;
+            let token = service::open_session(&state, &user).await?;
             let cookie = auth::session_cookie(token, state.secure_cookies).to_string();
             let mut resp = Redirect::to("/account?done=password").into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -98,7 +98,7 @@ pub async fn change_password(
             let errors = Errors::from_api(ctx.lang, &e);
             page(ctx, errors, "password", "", None).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -112,7 +112,7 @@ pub struct CsrfForm {
 pub async fn logout_everywhere(ctx: Ctx, State(state): State<AppState>, Form(f): Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&f.csrf)?;
     let user = ctx.require_user()?.clone();
-    state.store.end_sessions(user.id, None).await.map_err(|e| ctx.err(e.into()))?;
+    state.store.end_sessions(user.id, None).await?;
     Ok(Redirect::to("/login").into_response())
 }
 
@@ -145,6 +145,6 @@ pub async fn set_totp(
             let errors = Errors::from_api(ctx.lang, &e);
             page(ctx, errors, "totp", "", secret).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -42,10 +42,10 @@ impl AssessmentPage {
 pub async fn assessment(ctx: Ctx, State(state): State<AppState>, Query(p): Query<AssessmentParams>) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let code = if p.union.is_empty() { user.union_code.to_string() } else { p.union.clone() };
-    let union = access::union_within(state.store.as_ref(), &user, &code).await.map_err(|e| ctx.err(e))?;
+    let union = access::union_within(state.store.as_ref(), &user, &code).await?;
     let this_year = chrono::Datelike::year(&Timestamp::now().cst_date());
     let year = p.year.parse::<i32>().ok().filter(|y| (1000..=9999).contains(y)).unwrap_or(this_year);
-    let (weights, rows) = service::assessment(&state, &union, year).await.map_err(|e| ctx.err(e))?;
+    let (weights, rows) = service::assessment(&state, &union, year).await?;
     let page = AssessmentPage {
         ctx,
         union_name: union.record.name.clone(),

@@ -130,17 +130,14 @@ pub async fn union_and_period(
     let user = ctx.require_staff()?;
     let today = Timestamp::now().cst_date();
     let code = if p.union.is_empty() { user.union_code.to_string() } else { p.union.clone() };
-    let union = access::union_within(state.store.as_ref(), user, &code).await.map_err(|e| ctx.err(e))?;
+    let union = access::union_within(state.store.as_ref(), user, &code).await?;
     let preset = if p.preset.is_empty() { "year".to_owned() } else { p.preset.clone() };
     let period = match preset.as_str() {
         "month" => Period::month_of(today),
         "quarter" => Period::quarter_of(today),
         "custom" => {
-            let day = |field: &'static str, v: &str| {
-                parse_date(v).map_err(|e| ctx.err(ApiError::invalid(field, e.to_string())))
-            };
-            Period::new(day("from", &p.from)?, day("to", &p.to)?)
-                .map_err(|e| ctx.err(ApiError::invalid("to", e.to_string())))?
+            let day = |field: &'static str, v: &str| parse_date(v).map_err(|e| ApiError::invalid(field, e.to_string()));
+            Period::new(day("from", &p.from)?, day("to", &p.to)?).map_err(|e| ApiError::invalid("to", e.to_string()))?
         }
         _ => Period::year_of(today),
     };
@@ -151,9 +148,9 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     let user = ctx.require_staff()?.clone();
     let store = state.store.as_ref();
     let (union, period, preset) = union_and_period(&ctx, &state, &p).await?;
-    let own = access::own_union(store, &user).await.map_err(|e| ctx.err(e))?;
-    let unions = store.subtree(&own).await.map_err(|e| ctx.err(e.into()))?;
-    let d: Dashboard = service::dashboard(&state, &union, period).await.map_err(|e| ctx.err(e))?;
+    let own = access::own_union(store, &user).await?;
+    let unions = store.subtree(&own).await?;
+    let d: Dashboard = service::dashboard(&state, &union, period).await?;
     let l = ctx.lang;
     let (from, to) = (period.from().to_string(), period.to().to_string());
     let drill = |extra: &str| format!("/inbox?tab=all&union={}&from={from}&to={to}{extra}", union.record.code);
@@ -402,14 +399,10 @@ const VOTES_PER_PAGE: i64 = 50;
 pub async fn votes(ctx: Ctx, State(state): State<AppState>, Query(p): Query<VotesParams>) -> PageResult {
     use youyue_domain::appraisal::Round;
     let (union, period, _) = union_and_period(&ctx, &state, &p.period).await?;
-    let round = Round::parse(&p.round)
-        .ok_or_else(|| ctx.err(ApiError::invalid("round", format!("must be {}", Round::choices()))))?;
+    let round =
+        Round::parse(&p.round).ok_or_else(|| ApiError::invalid("round", format!("must be {}", Round::choices())))?;
     let page = p.page.max(0);
-    let (total, votes) = state
-        .store
-        .list_votes(&union, round, period, VOTES_PER_PAGE, page * VOTES_PER_PAGE)
-        .await
-        .map_err(|e| ctx.err(e.into()))?;
+    let (total, votes) = state.store.list_votes(&union, round, period, VOTES_PER_PAGE, page * VOTES_PER_PAGE).await?;
     let (from, to) = (period.from().to_string(), period.to().to_string());
     let code = union.record.code.to_string();
     let at = |n: i64| {

@@ -416,4 +416,59 @@ mod tests {
         assert_eq!(Lang::Zh.money("0.05".parse().unwrap()), "¥0.05");
         assert_eq!(Lang::Zh.money("999".parse().unwrap()), "¥999.00");
     }
+
+    /// The string keys that `text` translates with `t`: called as a method in Rust, and
+    /// after anything but a letter, digit or `_` in a template (so that `get` is not one).
+    fn translated_keys(text: &str, rust: bool) -> Vec<String> {
+        let mut keys = Vec::new();
+        for (i, _) in text.match_indices("t(\"") {
+            let before = text[..i].chars().next_back();
+            let call = match before {
+                Some('.') => true,
+                Some(c) => !(rust || c.is_alphanumeric() || c == '_'),
+                None => !rust,
+            };
+            let rest = &text[i + 3..];
+            if let (true, Some(end)) = (call, rest.find('"')) {
+                keys.push(rest[..end].to_owned());
+            }
+        }
+        keys
+    }
+
+    fn files(dir: &str, ext: &str) -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut found: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// A key without words would show itself on the page: every key the templates and the
+    /// page handlers translate, and the keys they make from urgencies, figures and notices,
+    /// has its words in both languages.
+    #[test]
+    fn every_translated_key_has_words_in_both_languages() {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for (file, text) in files("templates", "html") {
+            keys.extend(translated_keys(&text, false).into_iter().map(|k| (file.clone(), k)));
+        }
+        for (file, text) in files("src/pages", "rs") {
+            keys.extend(translated_keys(&text, true).into_iter().map(|k| (file.clone(), k)));
+        }
+        assert!(keys.len() > 100, "the scan finds the keys: {}", keys.len());
+        let made = youyue_domain::Urgency::ALL
+            .iter()
+            .map(|u| u.as_str())
+            .chain(youyue_domain::figures::Figure::ALL.iter().map(|f| f.as_str()))
+            .chain(["password_changed", "totp_changed"]);
+        keys.extend(made.map(|k| ("(made in code)".to_owned(), k.to_owned())));
+        let missing: Vec<_> =
+            keys.iter().filter(|(_, k)| !words(k).is_some_and(|(zh, en)| !zh.is_empty() && !en.is_empty())).collect();
+        assert!(missing.is_empty(), "keys without words in both languages: {missing:?}");
+    }
 }

@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
+        .layer(axum::middleware::from_fn(error_pages))
 }
 
 /// Makes sure every browser has a CSRF token: an existing cookie is reused, otherwise
@@ -102,9 +103,8 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, PageError> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let lang = Lang::from_cookie(jar.get(LANG_COOKIE).map(|c| c.value()));
-        let caller = Caller::from_request_parts(parts, state).await.map_err(|e| PageError::new(lang, e))?;
+        let lang = lang_of(&parts.headers);
+        let caller = Caller::from_request_parts(parts, state).await?;
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         Ok(Ctx { lang, user: caller.user, csrf, path })
@@ -130,7 +130,7 @@ impl Ctx {
 
     /// The logged-in user, or a redirect to the login page.
     pub fn require_user(&self) -> Result<&User, PageError> {
-        self.user.as_ref().ok_or_else(|| PageError::login(self.lang, &self.path))
+        self.user.as_ref().ok_or_else(|| PageError::login(&self.path))
     }
 
     pub fn require_staff(&self) -> Result<&User, PageError> {
@@ -138,7 +138,7 @@ impl Ctx {
         if u.role.is_staff() {
             Ok(u)
         } else {
-            Err(self.err(ApiError::Forbidden("this is for union staff".into())))
+            Err(ApiError::Forbidden("this is for union staff".into()).into())
         }
     }
 
@@ -150,12 +150,8 @@ impl Ctx {
         if ok {
             Ok(())
         } else {
-            Err(self.err(ApiError::BadRequest { message: self.t("csrf").to_owned(), field: None }))
+            Err(ApiError::BadRequest { message: self.t("csrf").to_owned(), field: None }.into())
         }
-    }
-
-    pub fn err(&self, e: ApiError) -> PageError {
-        PageError::new(self.lang, e)
     }
 
     pub fn datetime(&self, t: &youyue_domain::Timestamp) -> String {
@@ -173,6 +169,10 @@ impl Errors {
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+    /// An error shown in the page's one place for messages (`general`), whatever its field.
+    pub fn general(lang: Lang, e: &ApiError) -> Errors {
+        Errors(HashMap::from([("general".to_owned(), general_message(lang, e))]))
     }
     /// Puts an API error next to its field (in the page's language), or under `general`.
     pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
@@ -240,21 +240,43 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
     }
 }
 
+/// The language of a request: its `lang` cookie, Chinese without one.
+pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    Lang::from_cookie(CookieJar::from_headers(headers).get(LANG_COOKIE).map(|c| c.value()))
+}
+
 /// An error shown as a page a person can understand (404, 403, …), or a redirect to log in.
-pub struct PageError {
-    lang: Lang,
-    err: Option<ApiError>,
-    login_next: Option<String>,
+/// Handlers return it with `?` from any `ApiError` or `StoreError`; the page itself is
+/// rendered in the request's language by `error_pages`.
+pub enum PageError {
+    Failed(ApiError),
+    /// Not logged in: to the login page, and back to `next` afterwards.
+    Login {
+        next: String,
+    },
 }
 
 impl PageError {
-    pub fn new(lang: Lang, err: ApiError) -> PageError {
-        PageError { lang, err: Some(err), login_next: None }
-    }
-    fn login(lang: Lang, next: &str) -> PageError {
-        PageError { lang, err: None, login_next: Some(next.to_owned()) }
+    fn login(next: &str) -> PageError {
+        PageError::Login { next: next.to_owned() }
     }
 }
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        PageError::Failed(e)
+    }
+}
+
+impl From<youyue_store::StoreError> for PageError {
+    fn from(e: youyue_store::StoreError) -> PageError {
+        PageError::Failed(e.into())
+    }
+}
+
+/// A page error on its way out of a handler, for `error_pages` to render.
+#[derive(Clone)]
+struct Unrendered(std::sync::Arc<ApiError>);
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -266,28 +288,40 @@ struct ErrorPage {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let Some(err) = self.err else {
-            let next = self.login_next.unwrap_or_else(|| "/".into());
-            return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
-        };
-        match &err {
-            ApiError::Internal(d) => tracing::error!(detail = %d, "internal error on a page"),
-            ApiError::Unavailable(d) => {
-                tracing::warn!(detail = %d, "database unavailable on a page")
+        match self {
+            PageError::Login { next } => Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response(),
+            PageError::Failed(err) => {
+                err.log("page");
+                let mut response = err.status().into_response();
+                response.extensions_mut().insert(Unrendered(std::sync::Arc::new(err)));
+                response
             }
-            _ => {}
         }
-        let status = err.status();
-        let l = self.lang;
-        let title = match status {
-            StatusCode::NOT_FOUND => l.t("not_found_title"),
-            StatusCode::FORBIDDEN => l.t("forbidden_title"),
-            _ => l.t("error_title"),
-        };
-        let ctx = Ctx { lang: l, user: None, csrf: String::new(), path: "/".into() };
-        let page = ErrorPage { ctx, title: title.to_owned(), message: general_message(l, &err) };
-        (status, render(&page)).into_response()
     }
+}
+
+/// Renders the page of a handler's error in the request's language: the one place that
+/// knows both (a handler's error is made before, and without, the page's context).
+async fn error_pages(req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let mut response = next.run(req).await;
+    match response.extensions_mut().remove::<Unrendered>() {
+        Some(Unrendered(err)) => error_page(lang, &err),
+        None => response,
+    }
+}
+
+/// The page of an error (404, 403, 409, 422, 503, …) in `lang`.
+fn error_page(lang: Lang, err: &ApiError) -> Response {
+    let status = err.status();
+    let title = match status {
+        StatusCode::NOT_FOUND => lang.t("not_found_title"),
+        StatusCode::FORBIDDEN => lang.t("forbidden_title"),
+        _ => lang.t("error_title"),
+    };
+    let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
+    let page = ErrorPage { ctx, title: title.to_owned(), message: general_message(lang, err) };
+    (status, render(&page)).into_response()
 }
 
 pub type PageResult = Result<Response, PageError>;
@@ -304,8 +338,8 @@ pub fn render<T: Template>(t: &T) -> Response {
 }
 
 /// The HTML 404 for paths no page or API answers.
-pub async fn not_found(ctx: Ctx) -> Response {
-    ctx.err(ApiError::not_found("no such page")).into_response()
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    error_page(lang_of(&headers), &ApiError::not_found("no such page"))
 }
 
 pub fn urlencode(s: &str) -> String {

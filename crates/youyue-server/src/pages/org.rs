@@ -4,9 +4,9 @@
 
 use super::{render, Ctx, Errors, PageResult};
 use crate::access;
-use crate::api::org::MIN_PASSWORD_CHARS;
 use crate::auth;
 use crate::error::ApiError;
+use crate::service::{self, MIN_PASSWORD_CHARS};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -38,8 +38,8 @@ impl UnionsPage {
 
 pub async fn unions(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     let user = ctx.require_staff()?.clone();
-    let own = access::own_union(state.store.as_ref(), &user).await.map_err(|e| ctx.err(e))?;
-    let unions = state.store.subtree(&own).await.map_err(|e| ctx.err(e.into()))?;
+    let own = access::own_union(state.store.as_ref(), &user).await?;
+    let unions = state.store.subtree(&own).await?;
     Ok(render(&UnionsPage { ctx, unions }))
 }
 
@@ -75,8 +75,8 @@ impl UnionPage {
 async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors, notice: Option<String>) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let store = state.store.as_ref();
-    let union = access::union_within(store, &user, code).await.map_err(|e| ctx.err(e))?;
-    let stored = store.studio_items(union.id).await.map_err(|e| ctx.err(e.into()))?;
+    let union = access::union_within(store, &user, code).await?;
+    let stored = store.studio_items(union.id).await?;
     let items = StudioItem::ALL
         .iter()
         .map(|i| {
@@ -92,14 +92,8 @@ async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors,
             }
         })
         .collect();
-    let staff = store
-        .users_within(&union.path)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .filter(|u| u.union_id == union.id)
-        .collect();
-    let bulletins = store.bulletins(union.id, 20).await.map_err(|e| ctx.err(e.into()))?;
+    let staff = store.users_within(&union.path).await?.into_iter().filter(|u| u.union_id == union.id).collect();
+    let bulletins = store.bulletins(union.id, 20).await?;
     let can_manage = access::may_manage_accounts(&user, None).is_ok();
     let mut roles = vec![Role::Receptionist, Role::Handler, Role::Chair];
     if user.role == Role::Admin {
@@ -120,8 +114,8 @@ pub async fn union_page(ctx: Ctx, State(state): State<AppState>, Path(code): Pat
 async fn managed(ctx: &Ctx, state: &AppState, code: &str, csrf: &str) -> Result<(User, Union), super::PageError> {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(csrf)?;
-    let union = access::union_within(state.store.as_ref(), &user, code).await.map_err(|e| ctx.err(e))?;
-    access::may_manage_accounts(&user, None).map_err(|e| ctx.err(e))?;
+    let union = access::union_within(state.store.as_ref(), &user, code).await?;
+    access::may_manage_accounts(&user, None)?;
     Ok((user, union))
 }
 
@@ -134,7 +128,7 @@ pub async fn save_items(
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let (user, union) = managed(&ctx, &state, &code, &csrf).await?;
     let now = Timestamp::now();
-    let stored = state.store.studio_items(union.id).await.map_err(|e| ctx.err(e.into()))?;
+    let stored = state.store.studio_items(union.id).await?;
     // Every item is checked before any is written, and the changed ones are written
     // together; only what changed is written, so that "updated by" stays true.
     let mut changed = Vec::new();
@@ -159,7 +153,7 @@ pub async fn save_items(
             changed.push(r);
         }
     }
-    state.store.set_studio_items(&changed).await.map_err(|e| ctx.err(e.into()))?;
+    state.store.set_studio_items(&changed).await?;
     let notice = Some(ctx.t("saved").to_owned());
     union_page_with(ctx, &state, &code, Errors::default(), notice).await
 }
@@ -192,7 +186,7 @@ pub async fn post_bulletin(
         let errors = Errors::from_api(ctx.lang, &ApiError::from(e));
         return union_page_with(ctx, &state, &code, errors, None).await;
     }
-    state.store.post_bulletin(&b).await.map_err(|e| ctx.err(e.into()))?;
+    state.store.post_bulletin(&b).await?;
     let notice = Some(ctx.t("posted").to_owned());
     union_page_with(ctx, &state, &code, Errors::default(), notice).await
 }
@@ -250,7 +244,7 @@ pub async fn invite(
             let errors = Errors::from_api(ctx.lang, &e);
             union_page_with(ctx, &state, &code, errors, None).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -272,33 +266,31 @@ pub async fn change_user(
     Form(form): Form<UserChangeForm>,
 ) -> PageResult {
     let (user, union) = managed(&ctx, &state, &code, &form.csrf).await?;
-    let store = state.store.as_ref();
-    let not_found = || ctx.err(ApiError::not_found(format!("no account \"{username}\"")));
-    let target = access::managed_account(store, &user, &username).await.map_err(|e| ctx.err(e))?;
+    // This page manages the accounts of its own union only.
+    let target = access::managed_account(state.store.as_ref(), &user, &username).await?;
     if target.union_id != union.id {
-        return Err(not_found());
+        return Err(ApiError::not_found(format!("no account \"{username}\"")).into());
     }
-    let result: Result<(), ApiError> = match form.op.as_str() {
-        "disable" | "enable" | "role" if target.id == user.id => {
-            Err(ApiError::invalid("general", "you cannot disable your own account or change your own role"))
-        }
-        "disable" => store.set_user_active(target.id, false).await.map_err(Into::into),
-        "enable" => store.set_user_active(target.id, true).await.map_err(Into::into),
+    let change = match form.op.as_str() {
+        "disable" => Ok(service::AccountChange { active: Some(false), ..Default::default() }),
+        "enable" => Ok(service::AccountChange { active: Some(true), ..Default::default() }),
         "role" => match Role::parse(&form.role).filter(|r| r.is_staff()) {
-            Some(r) => match access::may_manage_accounts(&user, Some(r)) {
-                Ok(()) => store.set_user_role(target.id, r).await.map_err(Into::into),
-                Err(e) => Err(e),
-            },
+            Some(r) => Ok(service::AccountChange { role: Some(r), ..Default::default() }),
             None => Err(ApiError::invalid("role", "choose a role")),
         },
         _ => Err(ApiError::invalid("general", "unknown change")),
     };
+    let result = match change {
+        Ok(c) => service::change_account(&state, &user, &target.username, c).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/unions/{code}#staff")).into_response()),
+        // The staff list has one place for messages, above it.
         Err(e @ (ApiError::Invalid { .. } | ApiError::Forbidden(_))) => {
-            let errors = Errors::from_api(ctx.lang, &e);
+            let errors = Errors::general(ctx.lang, &e);
             union_page_with(ctx, &state, &code, errors, None).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

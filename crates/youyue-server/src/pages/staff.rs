@@ -4,11 +4,9 @@
 use super::worker::{kind_choices, CaseForm, KindChoice};
 use super::{local_path, render, Ctx, Errors, PageResult};
 use crate::access;
-use crate::api::cases::RegisterInput;
-use crate::api::dto::CaseView;
 use crate::auth;
 use crate::error::ApiError;
-use crate::service;
+use crate::service::{self, RegisterInput};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
@@ -19,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use youyue_domain::case::{Channel, Outcome, Urgency};
 use youyue_domain::command::Command;
-use youyue_domain::exchange::RecordEntry;
+use youyue_domain::exchange::{CaseRecord, RecordEntry};
 use youyue_domain::{Action, Kind, Money, Status, Timestamp};
 use youyue_store::{CaseQuery, CaseSort, StoredCase, Union, User};
 
@@ -79,7 +77,7 @@ pub async fn login(
             let page = LoginPage { ctx, username: form.username, next: form.next, errors };
             Ok((e.status(), render(&page)).into_response())
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -97,7 +95,7 @@ pub async fn logout(
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     if let Some(c) = jar.get(auth::SESSION_COOKIE) {
-        state.store.delete_session(&auth::sha256_hex(c.value())).await.map_err(|e| ctx.err(e.into()))?;
+        state.store.delete_session(&auth::sha256_hex(c.value())).await?;
     }
     let mut resp = Redirect::to("/").into_response();
     let clear = format!("{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax", auth::SESSION_COOKIE);
@@ -257,11 +255,8 @@ pub async fn inbox_query(
 ) -> Result<(User, CaseQuery, Option<String>, Vec<Union>), super::PageError> {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
-    let e = |err: youyue_store::StoreError| ctx.err(err.into());
     let today = Timestamp::now().cst_date();
     let mut q = CaseQuery {
-        // Workers see their own cases wherever they raised them; staff their subtree.
-        within: if user.role.is_staff() { user.union_path.clone() } else { "/".into() },
         kind: Kind::parse(&p.kind),
         channel: Channel::parse(&p.channel),
         text: Some(youyue_domain::case::nfc(&p.q)).filter(|t| !t.trim().is_empty()),
@@ -270,12 +265,8 @@ pub async fn inbox_query(
             "due" => CaseSort::Due,
             _ => CaseSort::Newest,
         },
-        ..CaseQuery::default()
+        ..access::case_scope(&user)
     };
-    if !user.role.is_staff() {
-        q.worker_user_id = Some(user.id);
-    }
-    q.wellbeing_only_handler = access::wellbeing_filter(&user);
     if p.mine == "1" {
         q.handler_id = Some(user.id);
     }
@@ -289,15 +280,15 @@ pub async fn inbox_query(
     }
     let mut drill = None;
     if let Some(f) = youyue_domain::figures::Figure::parse(&p.figure) {
-        let period = crate::api::cases::figure_period(Some(&p.from), Some(&p.to)).map_err(|e| ctx.err(e))?;
+        let period = service::figure_period(Some(&p.from), Some(&p.to))?;
         q.figure = Some(f.filter(period));
         drill =
             Some(format!("{} · {} — {}", ctx.t(f.as_str()), ctx.lang.date(period.from()), ctx.lang.date(period.to())));
     }
-    let own = access::own_union(store, &user).await.map_err(|x| ctx.err(x))?;
-    let unions = if user.role.is_staff() { store.subtree(&own).await.map_err(e)? } else { Vec::new() };
+    let own = access::own_union(store, &user).await?;
+    let unions = if user.role.is_staff() { store.subtree(&own).await? } else { Vec::new() };
     if !p.union.is_empty() {
-        q.union_path = Some(access::union_within(store, &user, &p.union).await.map_err(|x| ctx.err(x))?.path);
+        q.union_path = Some(access::union_within(store, &user, &p.union).await?.path);
     }
     Ok((user, q, drill, unions))
 }
@@ -321,10 +312,9 @@ pub fn apply_tab<'a>(q: &mut CaseQuery, tab: &'a str, drill: bool) -> &'a str {
 
 pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
     let store = state.store.as_ref();
-    let e = |err: youyue_store::StoreError| ctx.err(err.into());
     let today = Timestamp::now().cst_date();
     let (_user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
-    let counts = store.count_by_status(&q).await.map_err(e)?;
+    let counts = store.count_by_status(&q).await?;
     // A text search with very many matches is counted only so far: its tabs then show no
     // number (the list's own count says how many at least, for the tab shown).
     let count = |s: &str| counts.by_status.get(s).copied().unwrap_or(0);
@@ -346,7 +336,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         sq.open_only = false;
         sq.below_union = ctx.user.as_ref().map(|u| u.union_id);
         sq.overdue_before = Some(today.to_string());
-        at_least(&store.count_by_status(&sq).await.map_err(e)?)
+        at_least(&store.count_by_status(&sq).await?)
     } else {
         "0".to_owned()
     };
@@ -366,7 +356,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let page = p.page.parse::<i64>().ok().filter(|n| (1..=1_000_000).contains(n)).unwrap_or(1);
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
-    let found = store.list_cases(&q).await.map_err(e)?;
+    let found = store.list_cases(&q).await?;
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let rows = found.cases.iter().map(|c| row(&ctx, c, &names, today)).collect();
     // A text search with very many matches counts only so far: the pager then goes on
@@ -425,8 +415,8 @@ struct NewCasePage {
 }
 
 async fn new_case_page(ctx: Ctx, state: &AppState, user: &User, form: RegisterForm, errors: Errors) -> PageResult {
-    let own = access::own_union(state.store.as_ref(), user).await.map_err(|x| ctx.err(x))?;
-    let unions = state.store.subtree(&own).await.map_err(|x| ctx.err(x.into()))?;
+    let own = access::own_union(state.store.as_ref(), user).await?;
+    let unions = state.store.subtree(&own).await?;
     let kinds = kind_choices(&ctx);
     let channels = Channel::ALL.iter().map(|c| (c.as_str(), ctx.lang.channel(*c))).collect();
     let status =
@@ -499,7 +489,7 @@ pub async fn new_case(ctx: Ctx, State(state): State<AppState>, Form(form): Form<
             let errors = Errors::from_api(ctx.lang, &ApiError::invalid("union", "no such union"));
             new_case_page(ctx, &state, &user, form, errors).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -622,7 +612,13 @@ fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
 #[template(path = "case.html")]
 struct CasePage {
     ctx: Ctx,
-    c: CaseView,
+    /// The case as stored, with what the caller may not read taken out (`shown_to`).
+    c: CaseRecord,
+    /// A name or contact was given but the caller may not see it.
+    contact_hidden: bool,
+    overdue: bool,
+    /// What the caller may do to the case now.
+    actions: Vec<Action>,
     union_name: String,
     record: Vec<EntryLine>,
     handlers: Vec<User>,
@@ -641,14 +637,14 @@ impl CasePage {
     fn printed_at(&self) -> String {
         self.ctx.lang.datetime(Timestamp::now())
     }
-    fn can(&self, a: &str) -> bool {
-        self.c.actions.iter().any(|x| x.as_str() == a)
+    fn can(&self, a: Action) -> bool {
+        self.actions.contains(&a)
     }
-    fn when(&self, s: &str) -> String {
-        Timestamp::parse_rfc3339(s).map(|t| self.ctx.lang.datetime(t)).unwrap_or_default()
+    fn when(&self, t: &Timestamp) -> String {
+        self.ctx.lang.datetime(*t)
     }
-    fn money(&self, s: &str) -> String {
-        s.parse::<Money>().map(|m| self.ctx.lang.money(m)).unwrap_or_default()
+    fn money(&self, m: &Money) -> String {
+        self.ctx.lang.money(*m)
     }
     fn kind_label(&self) -> &'static str {
         self.ctx.lang.kind(self.c.kind)
@@ -666,12 +662,7 @@ impl CasePage {
         self.c.kind == Kind::Suggestion
     }
     fn due_label(&self) -> String {
-        self.c
-            .due_on
-            .as_deref()
-            .and_then(|d| youyue_domain::time::parse_date(d).ok())
-            .map(|d| self.ctx.lang.date(d))
-            .unwrap_or_default()
+        self.c.due_on.map(|d| self.ctx.lang.date(d)).unwrap_or_default()
     }
     fn rating_label(&self, r: &i64) -> &'static str {
         self.ctx.lang.rating(*r)
@@ -725,14 +716,9 @@ async fn case_page_with(
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
-    let case = access::visible_case(store, &user, number).await.map_err(|e| ctx.err(e))?;
-    let record = store.record_book(case.id).await.map_err(|e| ctx.err(e.into()))?;
-    let union_name = store
-        .union_by_id(case.union_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .map(|u| u.record.name)
-        .unwrap_or_default();
+    let case = access::visible_case(store, &user, number).await?;
+    let record = store.record_book(case.id).await?;
+    let union_name = store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let lines = if user.role.is_staff() {
         record.iter().map(|e| entry_line(&ctx, e)).collect()
     } else {
@@ -741,16 +727,15 @@ async fn case_page_with(
     let handlers = if user.role.is_staff() {
         store
             .users_on_path(&case.union_path)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .into_iter()
             .filter(|u| access::may_handle(u, &case).is_ok())
             .collect()
     } else {
         Vec::new()
     };
-    access::log_reads(store, &user, &case).await.map_err(|e| ctx.err(e))?;
-    let reads = if user.role.manages_accounts() {
+    access::log_reads(store, &user, &case, access::Shown::Case).await?;
+    let reads = if access::may_read_read_log(&user).is_ok() {
         let what = |w: &str| match (ctx.lang, w) {
             (super::Lang::Zh, "case") => "查阅心理约事",
             (super::Lang::Zh, "contact") => "查看联系方式",
@@ -763,20 +748,52 @@ async fn case_page_with(
         };
         store
             .read_log(case.id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
+            .await?
             .into_iter()
             .map(|r| (r.username, what(&r.what).to_owned(), ctx.datetime(&r.at)))
             .collect()
     } else {
         Vec::new()
     };
-    let c = CaseView::new(&user, &case, None, Timestamp::now());
+    let (c, contact_hidden) = shown_to(&user, &case);
+    let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
+    let actions = access::actions(&user, &case);
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    let page = CasePage { ctx, c, union_name, record: lines, handlers, kinds, errors, open_action, form, reads };
+    let page = CasePage {
+        ctx,
+        c,
+        contact_hidden,
+        overdue,
+        actions,
+        union_name,
+        record: lines,
+        handlers,
+        kinds,
+        errors,
+        open_action,
+        form,
+        reads,
+    };
     Ok((status, render(&page)).into_response())
+}
+
+/// The case as `user` may read it, and whether a name or contact was held back: the
+/// worker's name and contact only where `access::can_see_contact` allows; staff names
+/// only for staff.
+fn shown_to(user: &User, case: &StoredCase) -> (CaseRecord, bool) {
+    let mut c = case.record.clone();
+    let given = c.worker_name.is_some() || c.contact.is_some();
+    let hidden = given && !access::can_see_contact(user, case);
+    if hidden {
+        c.worker_name = None;
+        c.contact = None;
+    }
+    if !user.role.is_staff() {
+        c.handler = None;
+    }
+    (c, hidden)
 }
 
 pub async fn case_page(ctx: Ctx, State(state): State<AppState>, Path(number): Path<String>) -> PageResult {
@@ -836,7 +853,7 @@ pub async fn case_action(
 ) -> PageResult {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(&form.csrf)?;
-    let action_kind = Action::parse(&action).ok_or_else(|| ctx.err(ApiError::not_found("no such action")))?;
+    let action_kind = Action::parse(&action).ok_or_else(|| ApiError::not_found("no such action"))?;
     let result = if action_kind == Action::Assign {
         match service::assignment(&state, form.handler.trim()).await {
             Ok(h) => {
@@ -865,6 +882,6 @@ pub async fn case_action(
             let errors = Errors::from_api(ctx.lang, &e);
             case_page_with(ctx, &state, &number, errors, action, form).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -2,10 +2,8 @@
 //! the tracking page to follow and rate it, and the studio's QR code for its sign.
 
 use super::{render, Ctx, Errors, PageResult};
-use crate::api::cases::CaseInput;
-use crate::api::dto::PublicCaseView;
 use crate::error::ApiError;
-use crate::service;
+use crate::service::{self, CaseInput};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, State};
@@ -14,7 +12,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use youyue_domain::studio::BulletinRecord;
-use youyue_domain::{Kind, UnionCode};
+use youyue_domain::{Kind, Money, Timestamp, UnionCode};
 use youyue_store::Union;
 
 #[derive(Template)]
@@ -30,9 +28,9 @@ pub async fn home(ctx: Ctx, State(state): State<AppState>) -> PageResult {
     }
     // Studios are public: their names hang on signs at the workplace.
     let mut studios = Vec::new();
-    let roots = state.store.top_level_unions().await.map_err(|e| ctx.err(e.into()))?;
+    let roots = state.store.top_level_unions().await?;
     for r in roots {
-        let all = state.store.subtree(&r).await.map_err(|e| ctx.err(e.into()))?;
+        let all = state.store.subtree(&r).await?;
         studios.extend(all.into_iter().filter(|u| u.record.studio_opened_on.is_some()));
     }
     Ok(render(&HomePage { ctx, studios }))
@@ -150,14 +148,14 @@ struct StudioPage {
     bulletins: Vec<BulletinRecord>,
 }
 
-async fn studio_union(ctx: &Ctx, state: &AppState, code: &str) -> Result<Union, super::PageError> {
-    let not_found = || ctx.err(ApiError::not_found(format!("no studio \"{code}\"")));
+async fn studio_union(state: &AppState, code: &str) -> Result<Union, super::PageError> {
+    let not_found = || ApiError::not_found(format!("no studio \"{code}\""));
     let c: UnionCode = code.parse().map_err(|_| not_found())?;
-    state.store.union_by_code(&c).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(not_found)
+    Ok(state.store.union_by_code(&c).await?.ok_or_else(not_found)?)
 }
 
 async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, errors: Errors) -> PageResult {
-    let bulletins = state.store.bulletins(union.id, 10).await.map_err(|e| ctx.err(e.into()))?;
+    let bulletins = state.store.bulletins(union.id, 10).await?;
     let kinds = kind_choices(&ctx);
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
@@ -165,7 +163,7 @@ async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, e
 }
 
 pub async fn studio(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
-    let union = studio_union(&ctx, &state, &code).await?;
+    let union = studio_union(&state, &code).await?;
     let form = CaseForm { people: "1".into(), idempotency_key: crate::auth::random_token(), ..CaseForm::default() };
     studio_page(ctx, &state, union, form, Errors::default()).await
 }
@@ -187,7 +185,7 @@ pub async fn submit(
     Form(form): Form<CaseForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    let union = studio_union(&ctx, &state, &code).await?;
+    let union = studio_union(&state, &code).await?;
     let problems = form.problems(ctx.lang);
     if !problems.is_empty() {
         return studio_page(ctx, &state, union, form, problems).await;
@@ -207,13 +205,13 @@ pub async fn submit(
             let errors = Errors::from_api(ctx.lang, &e);
             studio_page(ctx, &state, union, form, errors).await
         }
-        Err(e) => Err(ctx.err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The studio's QR code, as SVG, pointing at its page on this site.
-pub async fn qr(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> PageResult {
-    let union = studio_union(&ctx, &state, &code).await?;
+pub async fn qr(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> PageResult {
+    let union = studio_union(&state, &code).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     // The printed sign must carry the address workers reach: the configured public URL,
     // or else the address this request came to.
@@ -223,7 +221,7 @@ pub async fn qr(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String
     };
     let url = format!("{base}/s/{}", union.record.code);
     let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| ctx.err(ApiError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::internal_in("the QR code", e))?
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(240, 240)
         .build();
@@ -237,7 +235,7 @@ struct TrackPage {
     number: String,
     code: String,
     errors: Errors,
-    case: Option<PublicCaseView>,
+    case: Option<service::Tracked>,
     notice: Option<String>,
 }
 
@@ -248,11 +246,11 @@ impl TrackPage {
     fn status_label(&self, s: &youyue_domain::Status) -> &'static str {
         self.ctx.lang.status(*s)
     }
-    fn when(&self, rfc3339: &str) -> String {
-        youyue_domain::Timestamp::parse_rfc3339(rfc3339).map(|t| self.ctx.lang.datetime(t)).unwrap_or_default()
+    fn when(&self, t: &Timestamp) -> String {
+        self.ctx.lang.datetime(*t)
     }
-    fn money(&self, yuan: &str) -> String {
-        yuan.parse().map(|m| self.ctx.lang.money(m)).unwrap_or_default()
+    fn money(&self, m: &Money) -> String {
+        self.ctx.lang.money(*m)
     }
     fn step(&self, action: &str) -> String {
         self.ctx.lang.action(action)
@@ -297,17 +295,7 @@ async fn track_page(
     extra: Errors,
 ) -> PageResult {
     let (case, mut errors) = match result {
-        Ok(c) => {
-            let union = state
-                .store
-                .union_by_id(c.union_id)
-                .await
-                .map_err(|e| ctx.err(e.into()))?
-                .map(|u| u.record.name)
-                .unwrap_or_default();
-            let record = state.store.record_book(c.id).await.map_err(|e| ctx.err(e.into()))?;
-            (Some(PublicCaseView::new(&c, union, record)), Errors::default())
-        }
+        Ok(c) => (Some(service::tracked(state, &c).await?), Errors::default()),
         Err(ApiError::NotFound(_)) => {
             let msg = ctx.t("not_found_code").to_owned();
             (None, Errors(std::collections::HashMap::from([("code".to_owned(), msg)])))
@@ -318,7 +306,7 @@ async fn track_page(
             | ApiError::Conflict(_)
             | ApiError::TooManyRequests),
         ) => (None, Errors::from_api(ctx.lang, &e)),
-        Err(e) => return Err(ctx.err(e)),
+        Err(e) => return Err(e.into()),
     };
     errors.0.extend(extra.0);
     let status =
@@ -410,7 +398,7 @@ pub async fn vote_form(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> PageResult {
-    let union = studio_union(&ctx, &state, &code).await?;
+    let union = studio_union(&state, &code).await?;
     let (token, fresh) = voter_token(&headers);
     let resp = render(&VotePage { ctx, union, errors: Errors::default(), notice: None });
     Ok(if fresh { with_voter_cookie(resp, &token) } else { resp })
@@ -437,7 +425,7 @@ pub async fn vote(
     Form(form): Form<VoteForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    let union = studio_union(&ctx, &state, &code).await?;
+    let union = studio_union(&state, &code).await?;
     let (token, fresh) = voter_token(&headers);
     let round = youyue_domain::appraisal::Round::parse(&form.round).unwrap_or(youyue_domain::appraisal::Round::Monthly);
     let score = form.score.trim().parse::<i64>().unwrap_or(0);
@@ -446,7 +434,7 @@ pub async fn vote(
         Ok(true) => (Errors::default(), Some(ctx.t("vote_counted").to_owned())),
         Ok(false) => (Errors::default(), Some(ctx.t("vote_already").to_owned())),
         Err(e @ (ApiError::Invalid { .. } | ApiError::TooManyRequests)) => (Errors::from_api(ctx.lang, &e), None),
-        Err(e) => return Err(ctx.err(e)),
+        Err(e) => return Err(e.into()),
     };
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };

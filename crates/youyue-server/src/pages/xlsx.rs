@@ -17,8 +17,8 @@ use youyue_domain::{Channel, Kind, Status, Timestamp};
 /// The most rows one download holds; a larger list is refused with a message (never cut).
 pub const MAX_ROWS: i64 = 100_000;
 
-fn xerr(ctx: &Ctx) -> impl Fn(XlsxError) -> super::PageError + '_ {
-    move |e| ctx.err(ApiError::Internal(format!("spreadsheet: {e}")))
+fn xerr(e: XlsxError) -> super::PageError {
+    ApiError::internal_in("spreadsheet", e).into()
 }
 
 fn download(bytes: Vec<u8>, name: &str) -> axum::response::Response {
@@ -61,9 +61,9 @@ fn heading(ws: &mut Worksheet, title: &str, headers: &[(&str, f64)]) -> Result<(
 
 pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query<DashboardParams>) -> PageResult {
     let (union, period, _) = union_and_period(&ctx, &state, &p).await?;
-    let d = service::dashboard(&state, &union, period).await.map_err(|e| ctx.err(e))?;
+    let d = service::dashboard(&state, &union, period).await?;
     let s = &d.stats;
-    let x = xerr(&ctx);
+    let x = xerr;
     let title = format!("{}（{}）{} 至 {}", union.record.name, union.record.code, period.from(), period.to());
     let money = Format::new().set_num_format("#,##0.00");
     let mut wb = Workbook::new();
@@ -157,15 +157,16 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
     let (user, mut q, drill, _) = inbox_query(&ctx, &state, &p).await?;
     apply_tab(&mut q, p.tab(), drill.is_some());
     q.limit = MAX_ROWS;
-    let page = state.store.list_cases(&q).await.map_err(|e| ctx.err(e.into()))?;
+    let page = state.store.list_cases(&q).await?;
     if page.total > MAX_ROWS || !page.total_exact {
         let more = if page.total_exact { "" } else { "more than " };
-        return Err(ctx.err(ApiError::invalid(
+        return Err(ApiError::invalid(
             "general",
             format!("{more}{} cases match; a download holds at most {MAX_ROWS}: narrow the filters", page.total),
-        )));
+        )
+        .into());
     }
-    let x = xerr(&ctx);
+    let x = xerr;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("约事").map_err(&x)?;
     let title = format!("{} · {}", user.union_code, drill.unwrap_or_else(|| "约事清单".to_owned()));
@@ -237,12 +238,12 @@ pub async fn assessment_xlsx(
 ) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let code = p.get("union").cloned().unwrap_or_else(|| user.union_code.to_string());
-    let union = crate::access::union_within(state.store.as_ref(), &user, &code).await.map_err(|e| ctx.err(e))?;
+    let union = crate::access::union_within(state.store.as_ref(), &user, &code).await?;
     let this_year = chrono::Datelike::year(&Timestamp::now().cst_date());
     let year =
         p.get("year").and_then(|y| y.parse::<i32>().ok()).filter(|y| (1000..=9999).contains(y)).unwrap_or(this_year);
-    let (weights, rows) = service::assessment(&state, &union, year).await.map_err(|e| ctx.err(e))?;
-    let x = xerr(&ctx);
+    let (weights, rows) = service::assessment(&state, &union, year).await?;
+    let x = xerr;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("年度考核").map_err(&x)?;
     let title = format!("{}（{}）{year} 年度考核", union.record.name, union.record.code);

@@ -1,9 +1,9 @@
-//! What the API and the pages both do: raise a case, apply a workflow command, follow a
-//! case with its tracking code. Handlers of either kind call these, so that a rule is
-//! enforced once (permissions themselves are decided in `access`).
+//! What the API and the pages both do: raise a case (its inputs in `input`), apply a
+//! workflow command, follow a case with its tracking code (`tracked`), change an account
+//! (`account`). Handlers of either kind call these, so that a rule is enforced once
+//! (permissions themselves are decided in `access`).
 
 use crate::access;
-use crate::api::cases::{draft, CaseInput, RegisterInput};
 use crate::auth::sha256_hex;
 use crate::error::ApiError;
 use crate::AppState;
@@ -13,9 +13,16 @@ use std::net::IpAddr;
 use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::case::Channel;
 use youyue_domain::command::{self, Command, CommandError};
-use youyue_domain::workflow::{transition, Actor as WorkflowActor, Role};
+use youyue_domain::workflow::{transition, Acting, Role};
 use youyue_domain::{tracking, Action, CaseNumber, Status, Timestamp, UnionCode};
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
+
+mod account;
+mod input;
+mod tracked;
+pub use account::{change_account, check_new_password, AccountChange, MIN_PASSWORD_CHARS};
+pub use input::{draft, figure_period, CaseInput, RegisterInput};
+pub use tracked::{tracked, Step, Tracked};
 
 /// Who the record book names: staff by username; a worker account only as "worker",
 /// since the enterprise's staff read the record book and the worker may be anonymous.
@@ -58,14 +65,11 @@ pub async fn district_deadlines(state: &AppState, union_id: i64) -> Result<comma
         .store
         .union_by_id(union_id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("union {union_id} missing")))?;
-    let root = state
-        .store
-        .union_by_id(union.root_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+        .ok_or_else(|| ApiError::internal(format!("union {union_id} missing")))?;
+    let root =
+        state.store.union_by_id(union.root_id).await?.ok_or_else(|| ApiError::internal("top-level union missing"))?;
     match state.store.setting(&deadlines_key(root.record.code.as_str())).await? {
-        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored deadlines: {e}"))),
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::internal_in("stored deadlines", e)),
         None => Ok(command::Deadlines::default()),
     }
 }
@@ -81,7 +85,7 @@ pub async fn district_retention(
     root_code: &str,
 ) -> Result<youyue_domain::retention::Retention, ApiError> {
     match store.setting(&retention_key(root_code)).await? {
-        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored retention: {e}"))),
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::internal_in("stored retention", e)),
         None => Ok(youyue_domain::retention::Retention::default()),
     }
 }
@@ -90,7 +94,7 @@ pub async fn district_retention(
 /// kind, as `system`, with the reason in the record book. Returns the case numbers.
 pub async fn sweep_retention(store: &dyn youyue_store::Store, now: Timestamp) -> Result<Vec<String>, ApiError> {
     let mut done = Vec::new();
-    let system = WorkflowActor { role: Role::Admin, is_assigned_handler: false };
+    let system = Acting { role: Role::Admin, is_assigned_handler: false };
     for district in store.top_level_unions().await? {
         let retention = district_retention(store, district.record.code.as_str()).await?;
         for kind in youyue_domain::Kind::ALL {
@@ -154,7 +158,7 @@ pub async fn register(
         }
     }
     let union = if user.role.is_staff() {
-        let me = WorkflowActor { role: user.role, is_assigned_handler: false };
+        let me = Acting { role: user.role, is_assigned_handler: false };
         transition(me, Action::Register, Status::Registered, false, false).map_err(CommandError::from)?;
         access::union_within(store, user, &body.union).await?
     } else {
@@ -221,7 +225,7 @@ async fn create(
             .earlier(state)
             .await?
             .map(Made::Earlier)
-            .ok_or_else(|| ApiError::Internal("an idempotency key is taken but its case is not found".into())),
+            .ok_or_else(|| ApiError::internal("an idempotency key is taken but its case is not found")),
         (Err(e), _) => Err(e.into()),
     }
 }
@@ -247,7 +251,7 @@ impl Retry {
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(bad("may hold only visible ASCII characters (a UUID, say)"));
         }
-        let request = serde_json::to_string(request).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let request = serde_json::to_string(request).map_err(|e| ApiError::internal_in("a request as JSON", e))?;
         let mut salt = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut salt);
         Ok(Retry {
@@ -311,12 +315,13 @@ pub async fn submit_public(
             tracking::format_code(random)
         }
     };
-    let normalized = tracking::normalize(&tracking_code).ok_or_else(|| ApiError::Internal("tracking code".into()))?;
+    let normalized = tracking::normalize(&tracking_code)
+        .ok_or_else(|| ApiError::internal("a tracking code made that does not read back"))?;
     d.tracking_code_hash = Some(sha256_hex(&normalized));
     match (create(state, d, Actor { label: "worker", user_id: None }, key.as_ref()).await?, &key) {
         (Made::New(case), _) => Ok(Submission { case, tracking_code, replayed: false }),
         (Made::Earlier(found), Some(k)) => Ok(Submission::earlier(k, found)),
-        (Made::Earlier(_), None) => Err(ApiError::Internal("a case made earlier without a key".into())),
+        (Made::Earlier(_), None) => Err(ApiError::internal("a case made earlier without a key")),
     }
 }
 
@@ -368,7 +373,7 @@ pub async fn rate_with_code(
 ) -> Result<StoredCase, ApiError> {
     let case = case_with_code(state, ip, number, code).await?;
     let now = Timestamp::now();
-    let worker = WorkflowActor { role: Role::Worker, is_assigned_handler: false };
+    let worker = Acting { role: Role::Worker, is_assigned_handler: false };
     let change = command::apply(
         &case.record,
         worker,
@@ -461,9 +466,6 @@ pub async fn set_second_factor(
     Ok(state.store.set_totp_secret(user.id, secret).await?)
 }
 
-/// The shortest password accepted when an account sets its own.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
 /// An account changes its own password: every session and API token of it ends (the
 /// caller opens a new session).
 pub async fn change_password(
@@ -473,9 +475,7 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> Result<(), ApiError> {
-    if new.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::invalid("new", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
-    }
+    check_new_password("new", &new)?;
     if new.chars().count() > 200 {
         return Err(ApiError::invalid("new", "must be at most 200 characters"));
     }
@@ -483,9 +483,10 @@ pub async fn change_password(
         return Err(ApiError::invalid("new", "must differ from the current password"));
     }
     confirm_password(state, ip, user, current, "current").await?;
-    let hash = crate::auth::hash_password(new).await?;
-    state.store.set_password(user.id, &hash).await?;
-    Ok(())
+    let password_hash = Some(crate::auth::hash_password(new).await?);
+    // A new password ends every session of the account and revokes its API tokens.
+    let change = youyue_store::UserChange { password_hash, ..youyue_store::UserChange::default() };
+    Ok(state.store.change_user(user.id, &change).await?)
 }
 
 /// A new session for the account; its token goes into the cookie.
@@ -613,13 +614,10 @@ pub async fn assessment_weights(
     state: &AppState,
     union: &youyue_store::Union,
 ) -> Result<youyue_domain::assessment::Weights, ApiError> {
-    let root = state
-        .store
-        .union_by_id(union.root_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("top-level union missing".into()))?;
+    let root =
+        state.store.union_by_id(union.root_id).await?.ok_or_else(|| ApiError::internal("top-level union missing"))?;
     match state.store.setting(&weights_key(root.record.code.as_str())).await? {
-        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("stored weights: {e}"))),
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::internal_in("stored weights", e)),
         None => Ok(youyue_domain::assessment::Weights::default()),
     }
 }

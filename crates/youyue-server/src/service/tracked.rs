@@ -1,0 +1,78 @@
+//! What a worker reads of their case when they follow it: the stored case with no internal
+//! entries, no staff names and no name or contact. The tracking page shows it; the public
+//! API answers it (`PublicCaseView`).
+
+use crate::access;
+use crate::error::ApiError;
+use crate::AppState;
+use youyue_domain::command::public_message;
+use youyue_domain::exchange::RecordEntry;
+use youyue_domain::{Kind, Money, Status, Timestamp};
+use youyue_store::StoredCase;
+
+/// A case as the worker follows it with its number and code: no internal entries, no
+/// staff names, no name or contact.
+pub struct Tracked {
+    pub number: String,
+    pub union_name: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub title: String,
+    pub description: String,
+    pub people: i64,
+    pub opened_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    /// The union's answer: what was done, or why it cannot be handled.
+    pub answer: Option<String>,
+    pub agreement: Option<bool>,
+    pub amount_recovered: Option<Money>,
+    pub adopted: Option<bool>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub can_rate: bool,
+    pub timeline: Vec<Step>,
+}
+
+/// A step of the case in the worker's words.
+pub struct Step {
+    pub at: Timestamp,
+    pub action: String,
+    pub message: Option<String>,
+}
+
+/// The case as the worker reads it with its number and code (`case_with_code`).
+pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiError> {
+    let union = state.store.union_by_id(c.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let record = state.store.record_book(c.id).await?;
+    Ok(Tracked::new(c, union, record))
+}
+
+impl Tracked {
+    fn new(c: &StoredCase, union_name: String, record: Vec<RecordEntry>) -> Tracked {
+        let r = &c.record;
+        let timeline = record
+            .into_iter()
+            .filter(|e| !e.internal)
+            .map(|e| Step { at: e.at, message: public_message(&e.action, e.internal, &e.detail), action: e.action })
+            .collect();
+        Tracked {
+            number: r.number.to_string(),
+            union_name,
+            kind: r.kind,
+            status: r.status,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            people: r.people,
+            opened_at: r.opened_at,
+            closed_at: r.closed_at,
+            answer: r.resolution.clone().or_else(|| r.explanation.clone()),
+            agreement: r.agreement,
+            amount_recovered: r.amount_recovered,
+            adopted: r.adopted,
+            rating: r.rating,
+            rating_comment: r.rating_comment.clone(),
+            can_rate: access::worker_may_rate(c),
+            timeline,
+        }
+    }
+}
