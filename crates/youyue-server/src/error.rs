@@ -151,7 +151,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
-            StoreError::Unavailable(m) => ApiError::Unavailable(m),
+            StoreError::Unavailable { what, .. } => ApiError::Unavailable(what),
             StoreError::Db(sqlx_error) => match sqlx_error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                     ApiError::Unavailable(sqlx_error.to_string())

@@ -1,20 +1,33 @@
-// Running tallies of the figures (see `youyue_domain::tally`), compiled once per backend
-// like `shared.rs`. Every case write adds the case's new contribution and subtracts its old
-// one in the same transaction; a change to the union tree or the working-day calendar
-// rebuilds them from the cases. The figures read them instead of the cases.
+//! Running tallies of the figures (see `youyue_domain::tally`), compiled once per backend
+//! like all of `sql/`. Every case write adds the case's new contribution and subtracts its old
+//! one in the same transaction; a change to the union tree or the working-day calendar
+//! rebuilds them from the cases. The figures read them instead of the cases.
 
+use super::studio::calendar_day;
+use super::{Conn, Db, DIALECT};
+use crate::rows::{UnionRow, UNION_SELECT};
+use crate::{CaseQuery, SqlStore, StoreError, Union};
+use sqlx::{QueryBuilder, Row};
+use std::collections::HashMap;
 use youyue_domain::calendar::WorkCalendar;
-use youyue_domain::stats::CaseFacts;
-use youyue_domain::tally::{self, Grain, Histogram, Hours, Tally, WIDTH};
+use youyue_domain::duration::Hours;
+use youyue_domain::exchange::CaseRecord;
+use youyue_domain::stats::{CaseFacts, Stats};
+use youyue_domain::tally::{self, Grain, Histogram, Tally, WIDTH};
+use youyue_domain::union::path_ids;
+use youyue_domain::{Money, Period, Status, Timestamp};
+
+/// `Dialect::sum_bigint`, by a name the format strings below can hold.
+pub(super) const SUM_BIGINT: &str = DIALECT.sum_bigint;
 
 /// Rows per multi-row upsert (41 parameters each; well under both databases' limits).
-const UPSERT_ROWS: usize = 64;
+pub(super) const UPSERT_ROWS: usize = 64;
 
 /// `(…), (…)`: `rows` rows of `width` parameters each, numbered from the first.
-fn values_sql(rows: usize, width: usize) -> String {
+pub(super) fn values_sql(rows: usize, width: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
+            let p: Vec<String> = (1..=width).map(|i| DIALECT.backend.param(r * width + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
@@ -23,7 +36,7 @@ fn values_sql(rows: usize, width: usize) -> String {
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
 /// for `rows` rows.
-fn tally_upsert_sql(rows: usize) -> String {
+pub(super) fn tally_upsert_sql(rows: usize) -> String {
     let cols = Tally::columns();
     let sets: Vec<String> = cols.iter().map(|c| format!("{c} = tallies.{c} + excluded.{c}")).collect();
     format!(
@@ -34,7 +47,7 @@ fn tally_upsert_sql(rows: usize) -> String {
     )
 }
 
-fn hours_upsert_sql(rows: usize) -> String {
+pub(super) fn hours_upsert_sql(rows: usize) -> String {
     format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) VALUES {} \
          ON CONFLICT (union_id, grain, start, measure, bucket) DO UPDATE SET n = tally_hours.n + excluded.n",
@@ -44,10 +57,10 @@ fn hours_upsert_sql(rows: usize) -> String {
 
 /// Rows per plain insert into a rebuild's temporary tables (45 parameters each; well under
 /// SQLite's 32,766 and PostgreSQL's 65,535).
-const REBUILD_INSERT_ROWS: usize = 512;
+pub(super) const REBUILD_INSERT_ROWS: usize = 512;
 
 /// A plain insert of tally rows into a rebuild's temporary `rebuild_rows`.
-fn rebuild_rows_insert_sql(rows: usize) -> String {
+pub(super) fn rebuild_rows_insert_sql(rows: usize) -> String {
     let cols = Tally::columns();
     format!(
         "INSERT INTO rebuild_rows (depth, union_id, grain, start, {}) VALUES {}",
@@ -57,7 +70,7 @@ fn rebuild_rows_insert_sql(rows: usize) -> String {
 }
 
 /// A plain insert of histogram rows into a rebuild's temporary `rebuild_hours`.
-fn rebuild_hours_insert_sql(rows: usize) -> String {
+pub(super) fn rebuild_hours_insert_sql(rows: usize) -> String {
     format!(
         "INSERT INTO rebuild_hours (depth, union_id, grain, start, measure, bucket, n) VALUES {}",
         values_sql(rows, 7)
@@ -65,18 +78,18 @@ fn rebuild_hours_insert_sql(rows: usize) -> String {
 }
 
 /// The upserts for 1..=UPSERT_ROWS rows, built once.
-static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
+pub(super) static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
 
 /// A rebuild's inserts of a whole chunk (all but the last of each write), built once.
-static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
+pub(super) static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
     (rebuild_rows_insert_sql(REBUILD_INSERT_ROWS), rebuild_hours_insert_sql(REBUILD_INSERT_ROWS))
 });
 
 /// Changes to tally rows, summed before they are written (sorted keys: concurrent writers
 /// on PostgreSQL lock rows in the same order and cannot deadlock).
 #[derive(Default)]
-struct TallyDelta {
+pub(super) struct TallyDelta {
     rows: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate), Tally>,
     hours: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate, Hours, i64), i64>,
 }
@@ -84,7 +97,14 @@ struct TallyDelta {
 impl TallyDelta {
     /// Adds (`sign` 1) or takes away (-1) a case of the union at `path`: rows of the union
     /// itself go to `self`, rows of the unions above it to `above`.
-    fn add_case(&mut self, above: &mut TallyDelta, path: &str, facts: &CaseFacts, cal: &WorkCalendar, sign: i64) {
+    pub(super) fn add_case(
+        &mut self,
+        above: &mut TallyDelta,
+        path: &str,
+        facts: &CaseFacts,
+        cal: &WorkCalendar,
+        sign: i64,
+    ) {
         let ids = path_ids(path).unwrap_or_default();
         let Some((own, parents)) = ids.split_last() else { return };
         let ct = tally::of_case(facts, cal);
@@ -106,7 +126,7 @@ impl TallyDelta {
         }
     }
 
-    fn absorb(&mut self, other: TallyDelta) {
+    pub(super) fn absorb(&mut self, other: TallyDelta) {
         for (k, t) in other.rows {
             self.rows.entry(k).or_default().add(&t, 1);
         }
@@ -117,7 +137,7 @@ impl TallyDelta {
 
     /// A union's own case, for a rebuild: its rows, and its histogram entries kept under
     /// the union itself (they belong to the unions above, which take them from there).
-    fn add_own_case(&mut self, union_id: i64, facts: &CaseFacts, cal: &WorkCalendar) {
+    pub(super) fn add_own_case(&mut self, union_id: i64, facts: &CaseFacts, cal: &WorkCalendar) {
         let ct = tally::of_case(facts, cal);
         for (day, t) in &ct.days {
             for g in [Grain::Day, Grain::Month] {
@@ -131,7 +151,7 @@ impl TallyDelta {
         }
     }
 
-    async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+    pub(super) async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
         for chunk in rows.chunks(UPSERT_ROWS) {
             let mut q = sqlx::query(&UPSERTS[chunk.len()].0);
@@ -156,7 +176,11 @@ impl TallyDelta {
 
     /// A rebuild's own rows so far, into its temporary tables with each union's depth in
     /// the tree (plain inserts: a key may come again, the level statements sum them).
-    async fn write_rebuild(&mut self, conn: &mut Conn, depths: &HashMap<i64, i64>) -> Result<(), StoreError> {
+    pub(super) async fn write_rebuild(
+        &mut self,
+        conn: &mut Conn,
+        depths: &HashMap<i64, i64>,
+    ) -> Result<(), StoreError> {
         let depth =
             |id: &i64| depths.get(id).copied().ok_or_else(|| StoreError::Corrupt(format!("case of union {id}")));
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
@@ -203,19 +227,19 @@ impl TallyDelta {
     }
 }
 
-async fn calendar_conn(conn: &mut Conn) -> Result<WorkCalendar, StoreError> {
+pub(super) async fn calendar_conn(conn: &mut Conn) -> Result<WorkCalendar, StoreError> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&mut *conn).await?;
     Ok(WorkCalendar::new(rows.into_iter().map(calendar_day).collect::<Result<Vec<_>, _>>()?))
 }
 
-async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, StoreError> {
+pub(super) async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, StoreError> {
     Ok(sqlx::query_scalar("SELECT path FROM unions WHERE id = $1").bind(union_id).fetch_one(&mut *conn).await?)
 }
 
 /// Moves a case's contribution from `old` to `new` (either may be absent), inside the
 /// caller's transaction. Each side is the union's id and the case.
-async fn retally_case(
+pub(super) async fn retally_case(
     conn: &mut Conn,
     old: Option<(i64, &CaseRecord)>,
     new: Option<(i64, &CaseRecord)>,
@@ -224,7 +248,7 @@ async fn retally_case(
 }
 
 /// `retally_case` with a union's path the caller has read already.
-async fn retally_case_in(
+pub(super) async fn retally_case_in(
     conn: &mut Conn,
     old: Option<(i64, &CaseRecord)>,
     new: Option<(i64, &CaseRecord)>,
@@ -252,7 +276,7 @@ async fn retally_case_in(
     delta.write(conn).await
 }
 
-type FactsRow = (
+pub(super) type FactsRow = (
     String,
     String,
     String,
@@ -266,7 +290,7 @@ type FactsRow = (
     Option<String>,
 );
 
-fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
+pub(super) fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     let bad = |what: &str| StoreError::Corrupt(format!("case {what}"));
     Ok(CaseFacts {
         kind: youyue_domain::Kind::parse(&r.0).ok_or_else(|| bad(&r.0))?,
@@ -297,8 +321,8 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
 ///
 /// Histograms count the cases strictly below a union, so a union's own cases' entries are
 /// kept under the union in `rebuild_hours`, from which its parent takes them.
-async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
-    if let Some(lock) = LOCK_TALLIES_SQL {
+pub(super) async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
+    if let Some(lock) = DIALECT.lock_tallies {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
@@ -366,8 +390,8 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
         cols = cols.join(", "),
         sums = sums.join(", "),
         t_cols = cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
-        below = BACKEND.param(1),
-        level = BACKEND.param(2),
+        below = DIALECT.backend.param(1),
+        level = DIALECT.backend.param(2),
     );
     // A level's histograms: those of every union one level down and the entries kept under
     // those unions (their own cases'), summed into their parents.
@@ -379,15 +403,15 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
            SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours WHERE depth = {} \
          ) h JOIN unions u ON u.id = h.union_id WHERE u.depth = {} \
          GROUP BY u.parent_id, h.grain, h.start, h.measure, h.bucket",
-        BACKEND.param(1),
-        BACKEND.param(2),
+        DIALECT.backend.param(1),
+        DIALECT.backend.param(2),
     );
     let mut levels: Vec<i64> = depths.values().copied().collect();
     levels.sort_unstable();
     levels.dedup();
     for &depth in levels.iter().rev() {
         // The level below is complete: its rows are this level's input.
-        if let Some(sql) = REBUILD_STATISTICS_SQL {
+        if let Some(sql) = DIALECT.rebuild_statistics {
             sqlx::query(sql).execute(&mut *conn).await?;
         }
         sqlx::query(&level_rows).bind(depth + 1).bind(depth).execute(&mut *conn).await?;
@@ -400,12 +424,12 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
 }
 
 /// A rebuild reads the cases this many at a time.
-const REBUILD_READ_ROWS: i64 = 10_000;
+pub(super) const REBUILD_READ_ROWS: i64 = 10_000;
 /// A rebuild writes its rows once it holds this many (about 400 bytes each).
-const REBUILD_HELD_ROWS: usize = 100_000;
+pub(super) const REBUILD_HELD_ROWS: usize = 100_000;
 
 /// A case's id and union and the facts the tallies count (`rebuild_tallies_conn`).
-type OwnFactsRow = (
+pub(super) type OwnFactsRow = (
     i64,
     i64,
     String,
@@ -422,7 +446,7 @@ type OwnFactsRow = (
 );
 
 /// Rebuilds the tallies if a migration or an interrupted rebuild left them unbuilt.
-async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
+pub(crate) async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
     let built: bool = sqlx::query_scalar("SELECT built FROM tally_state WHERE id = 1").fetch_one(pool).await?;
     if !built {
         let mut tx = pool.begin().await?;
@@ -434,12 +458,16 @@ async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
 
 /// Sums of tally rows over a period for some unions: per union, the total and per month
 /// (`YYYY-MM`).
-struct PeriodTallies {
+pub(super) struct PeriodTallies {
     total: std::collections::HashMap<i64, Tally>,
     months: std::collections::BTreeMap<String, Tally>,
 }
 
-async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> Result<PeriodTallies, StoreError> {
+pub(super) async fn period_tallies(
+    conn: &mut Conn,
+    union_ids: &[i64],
+    period: Period,
+) -> Result<PeriodTallies, StoreError> {
     let mut out = PeriodTallies { total: Default::default(), months: Default::default() };
     if union_ids.is_empty() {
         return Ok(out);
@@ -480,7 +508,11 @@ async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> R
 
 /// The duration histograms of a union's subtree over a period: whole months from
 /// `tally_hours` (the unions below) plus the union's own cases; loose days from the cases.
-async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<(Histogram, Histogram), StoreError> {
+pub(super) async fn period_hours(
+    conn: &mut Conn,
+    union: &Union,
+    period: Period,
+) -> Result<(Histogram, Histogram), StoreError> {
     let mut accept = Histogram::default();
     let mut close = Histogram::default();
     // Years too: a district's histograms have hundreds of buckets a month.
@@ -548,7 +580,7 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
 }
 
 /// Unions of the subtree with a studio opened by the period's last day.
-async fn studios_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<u64, StoreError> {
+pub(super) async fn studios_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<u64, StoreError> {
     let studios: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM unions WHERE path LIKE $1 AND studio_opened_on IS NOT NULL AND studio_opened_on <= $2",
     )
@@ -559,7 +591,7 @@ async fn studios_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
     Ok(u64::try_from(studios).unwrap_or(0))
 }
 
-async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+pub(super) async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
     let studios = studios_conn(conn, union, period).await?;
     let t = period_tallies(conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
@@ -583,7 +615,7 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
 
 /// The union whose whole subtree a case query asks for, when nothing but its status
 /// narrows it: then the tallies count it without reading the cases (the inbox's tabs).
-fn tally_countable(q: &CaseQuery) -> Option<i64> {
+pub(super) fn tally_countable(q: &CaseQuery) -> Option<i64> {
     let plain = q.kind.is_none()
         && q.channel.is_none()
         && q.handler_id.is_none()
@@ -608,7 +640,7 @@ fn tally_countable(q: &CaseQuery) -> Option<i64> {
 /// How many cases a list narrowed only by kind or only by channel holds, from the tallies
 /// (all time: the month rows of the subtree's union). None when the query narrows anything
 /// else, or when some of the cases it counts may be hidden from the viewer (wellbeing cases).
-async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
+pub(super) async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     let column = match (q.kind, q.channel) {
         (Some(k), None) if q.wellbeing_only_handler.is_none() || k != youyue_domain::Kind::Wellbeing => {
             format!("opened_{}", k.as_str())
@@ -631,11 +663,14 @@ async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<O
 }
 
 /// Counts by current status, every status present.
-type StatusCounts = std::collections::BTreeMap<String, i64>;
+pub(super) type StatusCounts = std::collections::BTreeMap<String, i64>;
 
 /// A union's subtree's cases by current status, and its wellbeing cases by status, from the
 /// tallies.
-async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCounts, StatusCounts), StoreError> {
+pub(super) async fn status_counts_conn(
+    conn: &mut Conn,
+    union_id: i64,
+) -> Result<(StatusCounts, StatusCounts), StoreError> {
     let cols: Vec<String> = ["opened", "wellbeing"]
         .iter()
         .flat_map(|c| Status::ALL.iter().map(move |s| format!("COALESCE({SUM_BIGINT}({c}_{s}), 0)")))
@@ -654,7 +689,7 @@ async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCou
 
 /// How many cases a figure's drill-down lists, read off the tallies, when the figure's
 /// filter is one the tallies count and the query narrows nothing else.
-async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
+pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     use youyue_domain::figures::CaseFilter;
     let Some(f) = &q.figure else { return Ok(None) };
     let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };
@@ -728,11 +763,77 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
 }
 
 /// All the cases stored, from the tallies of the top-level unions.
-async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
+pub(super) async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT COALESCE({SUM_BIGINT}(t.opened), 0) FROM unions u JOIN tallies t ON t.union_id = u.id \
          AND t.grain = 'm' WHERE u.parent_id IS NULL",
     ))
     .fetch_one(&mut *conn)
     .await?)
+}
+
+pub(super) async fn stats(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<Stats, StoreError> {
+    let mut conn = store.read.acquire().await?;
+    let studios = studios_conn(&mut conn, union, period).await?;
+    let t = period_tallies(&mut conn, &[union.id], period).await?;
+    let total = t.total.get(&union.id).copied().unwrap_or_default();
+    total
+        .stats(union.record.code.as_str(), period, studios)
+        .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
+}
+
+pub(super) async fn figures(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+    // One read transaction: the figures, the trend and timeliness agree with each other.
+    let mut tx = store.read.begin().await?;
+    if let Some(sql) = DIALECT.snapshot {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    let figures = figures_conn(&mut tx, union, period).await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+pub(super) async fn child_stats(
+    store: &SqlStore<Db>,
+    union: &Union,
+    period: Period,
+) -> Result<Vec<(Union, Stats)>, StoreError> {
+    let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id = $1 ORDER BY u.code"))
+        .bind(union.id)
+        .fetch_all(&store.read)
+        .await?;
+    let children = rows.into_iter().map(Union::try_from).collect::<Result<Vec<_>, _>>()?;
+    let mut conn = store.read.acquire().await?;
+    let ids: Vec<i64> = children.iter().map(|c| c.id).collect();
+    let t = period_tallies(&mut conn, &ids, period).await?;
+    let mut out = Vec::new();
+    for child in children {
+        let studios = studios_conn(&mut conn, &child, period).await?;
+        let total = t.total.get(&child.id).copied().unwrap_or_default();
+        let stats = total
+            .stats(child.record.code.as_str(), period, studios)
+            .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+        out.push((child, stats));
+    }
+    Ok(out)
+}
+
+pub(super) async fn rebuild_tallies(store: &SqlStore<Db>) -> Result<(), StoreError> {
+    let mut tx = store.write.begin().await?;
+    rebuild_tallies_conn(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn answered(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<(i64, i64), StoreError> {
+    let (due, closed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.status IN ('resolved', 'explained') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM cases c JOIN unions u ON u.id = c.union_id WHERE u.path LIKE $1 AND c.due_on >= $2 AND c.due_on <= $3",
+    )
+    .bind(format!("{}%", union.path))
+    .bind(period.from().to_string())
+    .bind(period.to().to_string())
+    .fetch_one(&store.read)
+    .await?;
+    Ok((due, closed))
 }
