@@ -31,7 +31,7 @@ pub(super) async fn case_where_number(conn: &mut Conn, number: &str) -> Result<O
 /// Queries name them (`c.union_id IN (…)`) rather than join on the path, so that the
 /// planner sees how much of the table they cover: walk the newest cases for a district,
 /// one union's index for a studio.
-pub(super) async fn query_union_ids(conn: &mut Conn, q: &CaseQuery) -> Result<Vec<i64>, StoreError> {
+async fn query_union_ids(conn: &mut Conn, q: &CaseQuery) -> Result<Vec<i64>, StoreError> {
     let mut qb = QueryBuilder::<Db>::new("SELECT id FROM unions WHERE path LIKE ");
     qb.push_bind(format!("{}%", q.within));
     if let Some(p) = &q.union_path {
@@ -46,7 +46,7 @@ pub(super) async fn query_union_ids(conn: &mut Conn, q: &CaseQuery) -> Result<Ve
 /// union; `Scanned` (`+c.union_id`, the same value, no index) makes it walk the cases in
 /// the list's order instead — right when the unions hold much of the table, wrong otherwise.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum UnionFilter {
+enum UnionFilter {
     Indexed,
     Scanned,
 }
@@ -55,7 +55,7 @@ pub(super) fn push_case_filters(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, un
     push_case_filters_as(qb, q, union_ids, UnionFilter::Indexed)
 }
 
-pub(super) fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids: &[i64], how: UnionFilter) {
+fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids: &[i64], how: UnionFilter) {
     qb.push(if how == UnionFilter::Scanned { " WHERE +c.union_id IN (" } else { " WHERE c.union_id IN (" });
     let mut ids = qb.separated(", ");
     for id in union_ids {
@@ -167,7 +167,7 @@ pub(super) fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery,
 
 /// How many cases a list without a text search holds: from the tallies where they can
 /// tell, else counted.
-pub(super) async fn list_total(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Result<i64, StoreError> {
+async fn list_total(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Result<i64, StoreError> {
     let figure_total = tally_figure_total(conn, q).await?;
     Ok(match (figure_total, tally_countable(q)) {
         (Some(n), _) => n,
@@ -194,7 +194,7 @@ pub(super) async fn list_total(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]
 /// One page of a list: the cases chosen from the cases alone (or from the search index's
 /// candidates, `search`), then joined with their unions and people: joining first would
 /// join every matching case before the sort.
-pub(super) async fn case_page(
+async fn case_page(
     conn: &mut Conn,
     q: &CaseQuery,
     union_ids: &[i64],
@@ -274,7 +274,7 @@ pub(super) async fn cases_by_ids(
 /// matched one by one instead. Past the bound, walking the cases in time order (matching
 /// each by its text) fills a page soonest; below it, the page is found month by month
 /// (`search_page_by_months`) or, for a few matches or another order, sorted from them all.
-pub(super) async fn list_found_cases(
+async fn list_found_cases(
     conn: &mut Conn,
     q: &CaseQuery,
     union_ids: &[i64],
@@ -319,7 +319,7 @@ pub(super) async fn list_found_cases(
 /// not see: every wellbeing case of the subtree (tallies too) but those assigned to them
 /// (counted through `cases_handler`, a few). Counting the hidden ones instead read every
 /// wellbeing case of the subtree (crates/youyue-bench/README.md).
-pub(super) async fn visible_status_counts(
+async fn visible_status_counts(
     conn: &mut Conn,
     q: &CaseQuery,
     union_id: i64,

@@ -46,7 +46,7 @@ pub(super) async fn bump_counter(conn: &mut Conn, prefix: &str, year: i32, seq: 
 /// entries and the keys, and the tallies summed into a few upserts. A registration is the
 /// hot write path, and on SQLite every statement is a round trip to the connection's thread
 /// (two thread wake-ups), which cost more than the writing (bench/README.md).
-pub(super) async fn create_cases_conn(
+async fn create_cases_conn(
     conn: &mut Conn,
     regs: &[crate::Registration],
 ) -> Result<Vec<Result<StoredCase, StoreError>>, StoreError> {
@@ -240,11 +240,7 @@ pub(crate) fn create_cases_boxed<'c>(
 }
 
 /// A draft as the record of a case just registered, numbered `number`, checked.
-pub(super) fn registered_record(
-    d: &crate::CaseDraft,
-    number: CaseNumber,
-    union_code: &str,
-) -> Result<CaseRecord, StoreError> {
+fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str) -> Result<CaseRecord, StoreError> {
     let record = CaseRecord {
         number,
         union: union_code.parse().map_err(|_| StoreError::Corrupt(union_code.to_owned()))?,
@@ -349,7 +345,7 @@ pub(super) async fn insert_cases(
 
 /// Saves a change to a case and its record entry inside the caller's transaction, against
 /// the version the change was computed from.
-pub(super) async fn save_change_conn(
+async fn save_change_conn(
     conn: &mut Conn,
     case: &StoredCase,
     change: &Change,

@@ -19,7 +19,7 @@ use youyue_domain::union::path_ids;
 use youyue_domain::{CaseNumber, Kind, Status, Timestamp};
 
 /// How many cases' words one statement writes (two parameters each).
-pub(super) const WORD_ROWS_PER_STATEMENT: usize = 500;
+const WORD_ROWS_PER_STATEMENT: usize = 500;
 
 /// A case as the index files it: its text and its facets (domain `search.rs`).
 pub(super) struct CaseText<'a> {
@@ -58,7 +58,7 @@ impl<'a> CaseText<'a> {
         }
     }
 
-    pub(super) fn words(&self) -> String {
+    fn words(&self) -> String {
         let facets = CaseFacets {
             unions: &self.unions,
             kind: self.kind,
@@ -114,7 +114,7 @@ pub(super) async fn union_path_ids(conn: &mut Conn, ids: &HashSet<i64>) -> Resul
 
 /// Files these cases in the index. `replace`: they may be filed already (their text or
 /// facets changed).
-pub(super) async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> Result<(), StoreError> {
+async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> Result<(), StoreError> {
     for chunk in cases.chunks(WORD_ROWS_PER_STATEMENT) {
         if replace && DIALECT.backend == Backend::Sqlite {
             let mut qb = QueryBuilder::<Db>::new("DELETE FROM case_grams WHERE rowid IN (");
@@ -189,7 +189,7 @@ pub(super) async fn reindex_changed(conn: &mut Conn, old: &CaseText<'_>, new: &C
 
 /// A stored case as `reindex_stored` reads it.
 #[derive(sqlx::FromRow)]
-pub(super) struct StoredText {
+struct StoredText {
     id: i64,
     path: String,
     handler_id: Option<i64>,
@@ -281,7 +281,7 @@ pub(super) fn search_expression(q: &CaseQuery, sole_root: bool) -> Option<String
 
 /// `expression` narrowed to cases raised in these months: a whole year by its word, the
 /// other months by theirs.
-pub(super) fn within_months(expression: &str, months: &[(i32, u32)]) -> String {
+fn within_months(expression: &str, months: &[(i32, u32)]) -> String {
     let mut words = Vec::new();
     let mut years: Vec<i32> = months.iter().map(|(y, _)| *y).collect();
     years.dedup();
@@ -375,7 +375,7 @@ pub(super) fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str)
 }
 
 /// The index entry `g` answers `expression`.
-pub(super) fn push_index_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
+fn push_index_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
     qb.push(match DIALECT.backend {
         Backend::Sqlite => "g.case_grams MATCH ",
         Backend::Postgres => "g.grams @@ CAST(",
@@ -388,11 +388,7 @@ pub(super) fn push_index_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) 
 
 /// Ends `count` (`SELECT COUNT(*) FROM (SELECT 1 …`) so that it counts at most `cap + 1`
 /// rows, and runs it: (count, exact), the count being `cap` when there are more.
-pub(super) async fn capped_count(
-    conn: &mut Conn,
-    mut count: QueryBuilder<'_, Db>,
-    cap: i64,
-) -> Result<(i64, bool), StoreError> {
+async fn capped_count(conn: &mut Conn, mut count: QueryBuilder<'_, Db>, cap: i64) -> Result<(i64, bool), StoreError> {
     count.push(" LIMIT ");
     count.push_bind(cap + 1);
     count.push(") t");

@@ -8,7 +8,7 @@ use crate::{SqlStore, StoreError, Union};
 use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{Period, Timestamp, UnionCode};
 
-pub(super) async fn union_id_for(conn: &mut Conn, code: &UnionCode) -> Result<i64, StoreError> {
+async fn union_id_for(conn: &mut Conn, code: &UnionCode) -> Result<i64, StoreError> {
     union_where(conn, "u.code = $1", code.as_str())
         .await?
         .map(|u| u.id)

@@ -18,13 +18,13 @@ use youyue_domain::union::path_ids;
 use youyue_domain::{Money, Period, Status, Timestamp};
 
 /// `Dialect::sum_bigint`, by a name the format strings below can hold.
-pub(super) const SUM_BIGINT: &str = DIALECT.sum_bigint;
+const SUM_BIGINT: &str = DIALECT.sum_bigint;
 
 /// Rows per multi-row upsert (41 parameters each; well under both databases' limits).
-pub(super) const UPSERT_ROWS: usize = 64;
+const UPSERT_ROWS: usize = 64;
 
 /// `(…), (…)`: `rows` rows of `width` parameters each, numbered from the first.
-pub(super) fn values_sql(rows: usize, width: usize) -> String {
+fn values_sql(rows: usize, width: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
             let p: Vec<String> = (1..=width).map(|i| DIALECT.backend.param(r * width + i)).collect();
@@ -36,7 +36,7 @@ pub(super) fn values_sql(rows: usize, width: usize) -> String {
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET col = tallies.col + excluded.col`
 /// for `rows` rows.
-pub(super) fn tally_upsert_sql(rows: usize) -> String {
+fn tally_upsert_sql(rows: usize) -> String {
     let cols = Tally::columns();
     let sets: Vec<String> = cols.iter().map(|c| format!("{c} = tallies.{c} + excluded.{c}")).collect();
     format!(
@@ -47,7 +47,7 @@ pub(super) fn tally_upsert_sql(rows: usize) -> String {
     )
 }
 
-pub(super) fn hours_upsert_sql(rows: usize) -> String {
+fn hours_upsert_sql(rows: usize) -> String {
     format!(
         "INSERT INTO tally_hours (union_id, grain, start, measure, bucket, n) VALUES {} \
          ON CONFLICT (union_id, grain, start, measure, bucket) DO UPDATE SET n = tally_hours.n + excluded.n",
@@ -57,10 +57,10 @@ pub(super) fn hours_upsert_sql(rows: usize) -> String {
 
 /// Rows per plain insert into a rebuild's temporary tables (45 parameters each; well under
 /// SQLite's 32,766 and PostgreSQL's 65,535).
-pub(super) const REBUILD_INSERT_ROWS: usize = 512;
+const REBUILD_INSERT_ROWS: usize = 512;
 
 /// A plain insert of tally rows into a rebuild's temporary `rebuild_rows`.
-pub(super) fn rebuild_rows_insert_sql(rows: usize) -> String {
+fn rebuild_rows_insert_sql(rows: usize) -> String {
     let cols = Tally::columns();
     format!(
         "INSERT INTO rebuild_rows (depth, union_id, grain, start, {}) VALUES {}",
@@ -70,7 +70,7 @@ pub(super) fn rebuild_rows_insert_sql(rows: usize) -> String {
 }
 
 /// A plain insert of histogram rows into a rebuild's temporary `rebuild_hours`.
-pub(super) fn rebuild_hours_insert_sql(rows: usize) -> String {
+fn rebuild_hours_insert_sql(rows: usize) -> String {
     format!(
         "INSERT INTO rebuild_hours (depth, union_id, grain, start, measure, bucket, n) VALUES {}",
         values_sql(rows, 7)
@@ -78,11 +78,11 @@ pub(super) fn rebuild_hours_insert_sql(rows: usize) -> String {
 }
 
 /// The upserts for 1..=UPSERT_ROWS rows, built once.
-pub(super) static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
+static UPSERTS: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| (0..=UPSERT_ROWS).map(|n| (tally_upsert_sql(n), hours_upsert_sql(n))).collect());
 
 /// A rebuild's inserts of a whole chunk (all but the last of each write), built once.
-pub(super) static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
+static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
     (rebuild_rows_insert_sql(REBUILD_INSERT_ROWS), rebuild_hours_insert_sql(REBUILD_INSERT_ROWS))
 });
 
@@ -137,7 +137,7 @@ impl TallyDelta {
 
     /// A union's own case, for a rebuild: its rows, and its histogram entries kept under
     /// the union itself (they belong to the unions above, which take them from there).
-    pub(super) fn add_own_case(&mut self, union_id: i64, facts: &CaseFacts, cal: &WorkCalendar) {
+    fn add_own_case(&mut self, union_id: i64, facts: &CaseFacts, cal: &WorkCalendar) {
         let ct = tally::of_case(facts, cal);
         for (day, t) in &ct.days {
             for g in [Grain::Day, Grain::Month] {
@@ -176,11 +176,7 @@ impl TallyDelta {
 
     /// A rebuild's own rows so far, into its temporary tables with each union's depth in
     /// the tree (plain inserts: a key may come again, the level statements sum them).
-    pub(super) async fn write_rebuild(
-        &mut self,
-        conn: &mut Conn,
-        depths: &HashMap<i64, i64>,
-    ) -> Result<(), StoreError> {
+    async fn write_rebuild(&mut self, conn: &mut Conn, depths: &HashMap<i64, i64>) -> Result<(), StoreError> {
         let depth =
             |id: &i64| depths.get(id).copied().ok_or_else(|| StoreError::Corrupt(format!("case of union {id}")));
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
@@ -227,13 +223,13 @@ impl TallyDelta {
     }
 }
 
-pub(super) async fn calendar_conn(conn: &mut Conn) -> Result<WorkCalendar, StoreError> {
+async fn calendar_conn(conn: &mut Conn) -> Result<WorkCalendar, StoreError> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(&mut *conn).await?;
     Ok(WorkCalendar::new(rows.into_iter().map(calendar_day).collect::<Result<Vec<_>, _>>()?))
 }
 
-pub(super) async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, StoreError> {
+async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, StoreError> {
     Ok(sqlx::query_scalar("SELECT path FROM unions WHERE id = $1").bind(union_id).fetch_one(&mut *conn).await?)
 }
 
@@ -248,7 +244,7 @@ pub(super) async fn retally_case(
 }
 
 /// `retally_case` with a union's path the caller has read already.
-pub(super) async fn retally_case_in(
+async fn retally_case_in(
     conn: &mut Conn,
     old: Option<(i64, &CaseRecord)>,
     new: Option<(i64, &CaseRecord)>,
@@ -276,7 +272,7 @@ pub(super) async fn retally_case_in(
     delta.write(conn).await
 }
 
-pub(super) type FactsRow = (
+type FactsRow = (
     String,
     String,
     String,
@@ -290,7 +286,7 @@ pub(super) type FactsRow = (
     Option<String>,
 );
 
-pub(super) fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
+fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
     let bad = |what: &str| StoreError::Corrupt(format!("case {what}"));
     Ok(CaseFacts {
         kind: youyue_domain::Kind::parse(&r.0).ok_or_else(|| bad(&r.0))?,
@@ -424,12 +420,12 @@ pub(super) async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreErr
 }
 
 /// A rebuild reads the cases this many at a time.
-pub(super) const REBUILD_READ_ROWS: i64 = 10_000;
+const REBUILD_READ_ROWS: i64 = 10_000;
 /// A rebuild writes its rows once it holds this many (about 400 bytes each).
-pub(super) const REBUILD_HELD_ROWS: usize = 100_000;
+const REBUILD_HELD_ROWS: usize = 100_000;
 
 /// A case's id and union and the facts the tallies count (`rebuild_tallies_conn`).
-pub(super) type OwnFactsRow = (
+type OwnFactsRow = (
     i64,
     i64,
     String,
@@ -458,16 +454,12 @@ pub(crate) async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreErr
 
 /// Sums of tally rows over a period for some unions: per union, the total and per month
 /// (`YYYY-MM`).
-pub(super) struct PeriodTallies {
+struct PeriodTallies {
     total: std::collections::HashMap<i64, Tally>,
     months: std::collections::BTreeMap<String, Tally>,
 }
 
-pub(super) async fn period_tallies(
-    conn: &mut Conn,
-    union_ids: &[i64],
-    period: Period,
-) -> Result<PeriodTallies, StoreError> {
+async fn period_tallies(conn: &mut Conn, union_ids: &[i64], period: Period) -> Result<PeriodTallies, StoreError> {
     let mut out = PeriodTallies { total: Default::default(), months: Default::default() };
     if union_ids.is_empty() {
         return Ok(out);
@@ -508,11 +500,7 @@ pub(super) async fn period_tallies(
 
 /// The duration histograms of a union's subtree over a period: whole months from
 /// `tally_hours` (the unions below) plus the union's own cases; loose days from the cases.
-pub(super) async fn period_hours(
-    conn: &mut Conn,
-    union: &Union,
-    period: Period,
-) -> Result<(Histogram, Histogram), StoreError> {
+async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<(Histogram, Histogram), StoreError> {
     let mut accept = Histogram::default();
     let mut close = Histogram::default();
     // Years too: a district's histograms have hundreds of buckets a month.
@@ -580,7 +568,7 @@ pub(super) async fn period_hours(
 }
 
 /// Unions of the subtree with a studio opened by the period's last day.
-pub(super) async fn studios_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<u64, StoreError> {
+async fn studios_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<u64, StoreError> {
     let studios: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM unions WHERE path LIKE $1 AND studio_opened_on IS NOT NULL AND studio_opened_on <= $2",
     )
@@ -591,7 +579,7 @@ pub(super) async fn studios_conn(conn: &mut Conn, union: &Union, period: Period)
     Ok(u64::try_from(studios).unwrap_or(0))
 }
 
-pub(super) async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
     let studios = studios_conn(conn, union, period).await?;
     let t = period_tallies(conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
@@ -663,7 +651,7 @@ pub(super) async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) 
 }
 
 /// Counts by current status, every status present.
-pub(super) type StatusCounts = std::collections::BTreeMap<String, i64>;
+type StatusCounts = std::collections::BTreeMap<String, i64>;
 
 /// A union's subtree's cases by current status, and its wellbeing cases by status, from the
 /// tallies.

@@ -14,14 +14,14 @@ pub(super) async fn union_where(conn: &mut Conn, clause: &str, value: &str) -> R
     row.map(Union::try_from).transpose()
 }
 
-pub(super) async fn union_by_id_conn(conn: &mut Conn, id: i64) -> Result<Option<Union>, StoreError> {
+async fn union_by_id_conn(conn: &mut Conn, id: i64) -> Result<Option<Union>, StoreError> {
     let row: Option<UnionRow> =
         sqlx::query_as(&format!("{UNION_SELECT} WHERE u.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
     row.map(Union::try_from).transpose()
 }
 
 /// The record as stored: a top-level union always has a prefix, others never.
-pub(super) fn normalized_union(rec: &UnionRecord) -> UnionRecord {
+fn normalized_union(rec: &UnionRecord) -> UnionRecord {
     let mut r = rec.clone();
     if r.parent.is_some() {
         r.case_prefix = None;
