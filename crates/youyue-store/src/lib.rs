@@ -687,3 +687,26 @@ impl Drop for Background {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn an_import_error_says_its_line_and_keeps_its_cause() {
+        let e = ImportError::failed_while(7, "database", sqlx::Error::PoolTimedOut);
+        assert_eq!(e.to_string(), format!("line 7: database: {}", sqlx::Error::PoolTimedOut));
+        let cause = e.source().map(ToString::to_string);
+        assert_eq!(cause, Some(sqlx::Error::PoolTimedOut.to_string()));
+        assert!(ImportError::at(3, "seq: a gap").source().is_none());
+    }
+
+    #[test]
+    fn an_unavailable_database_keeps_its_cause() {
+        let io = std::io::Error::other("refused");
+        let e = StoreError::unavailable_because("postgres://u@h/db", io);
+        assert_eq!(e.to_string(), "database unavailable: postgres://u@h/db: refused");
+        assert_eq!(e.source().map(ToString::to_string), Some("refused".to_owned()));
+    }
+}

@@ -36,28 +36,19 @@ pub(super) async fn append_entry(
     } else {
         None
     };
-    let detail = detail.to_string();
-    let content = youyue_domain::chain::EntryContent {
-        case_number,
-        seq,
-        at_micros: at.micros(),
-        actor,
-        action,
-        internal,
-        detail: &detail,
-    };
-    let hash = youyue_domain::chain::entry_hash(prev.as_deref().unwrap_or(youyue_domain::chain::GENESIS), &content);
+    let prev = prev.as_deref().unwrap_or(youyue_domain::chain::GENESIS);
+    let e = NewEntry::chained_parts(case_id, case_number, prev, seq, at, actor, action, internal, detail.to_string());
     sqlx::query(
         "INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(case_id)
-    .bind(seq)
-    .bind(at.micros())
-    .bind(actor)
-    .bind(action)
-    .bind(internal)
-    .bind(&detail)
-    .bind(hash)
+    .bind(e.case_id)
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(e.internal)
+    .bind(&e.detail)
+    .bind(&e.hash)
     .execute(&mut *conn)
     .await?;
     Ok(seq)
