@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod chain;
 pub mod command;
+pub mod duration;
 pub mod exchange;
 pub mod figures;
 pub mod money;

@@ -10,7 +10,7 @@
 //! Percentiles cannot be summed, so durations also go into histograms ([`Hours`]): hours to
 //! accept in tenths of an hour, hours to close in whole hours. The 90th percentile read off
 //! a histogram is exact at that resolution, and equals [`crate::timeliness::Timeliness::compute`]
-//! because both put durations into the same buckets with [`bucket`].
+//! because both put durations into the same buckets with [`crate::duration::bucket`].
 //!
 //! The reference definitions stay in `stats`, `timeliness` and `appraisal`; the tests check
 //! that tallies summed over any period give exactly what they give.
@@ -19,6 +19,7 @@ use crate::appraisal::{is_satisfied, VoteSummary};
 use crate::calendar::WorkCalendar;
 use crate::case::{Channel, Kind, Status};
 use crate::command::ACCEPT_DAYS;
+use crate::duration::{bucket, mean_hours, seconds, Hours};
 use crate::money::Money;
 use crate::stats::{CaseFacts, Stats};
 use crate::time::Period;
@@ -64,58 +65,6 @@ pub struct Tally {
 
 /// The number of columns of a [`Tally`].
 pub const WIDTH: usize = 38;
-
-/// Which duration a histogram counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Hours {
-    /// Raised to accepted, in tenths of an hour.
-    ToAccept,
-    /// Raised to closed, in whole hours.
-    ToClose,
-}
-
-impl Hours {
-    pub const ALL: [Hours; 2] = [Hours::ToAccept, Hours::ToClose];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Hours::ToAccept => "accept",
-            Hours::ToClose => "close",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Hours> {
-        Hours::ALL.into_iter().find(|h| h.as_str() == s)
-    }
-
-    /// Microseconds in one bucket.
-    pub fn unit_micros(self) -> i64 {
-        match self {
-            Hours::ToAccept => 360_000_000,
-            Hours::ToClose => 3_600_000_000,
-        }
-    }
-
-    /// Hours in one bucket.
-    pub fn unit_hours(self) -> f64 {
-        match self {
-            Hours::ToAccept => 0.1,
-            Hours::ToClose => 1.0,
-        }
-    }
-}
-
-/// The bucket of a duration: rounded half up to the unit. Written so that SQL's integer
-/// division (truncating, on both databases) computes the same: `(d + unit / 2) / unit`.
-pub fn bucket(micros: i64, h: Hours) -> i64 {
-    let unit = h.unit_micros();
-    micros.saturating_add(unit / 2) / unit
-}
-
-/// Whole seconds of a duration, truncated as SQL's integer division does.
-pub fn seconds(micros: i64) -> i64 {
-    micros / 1_000_000
-}
 
 fn index<T: PartialEq>(all: &[T], x: &T) -> usize {
     all.iter().position(|a| a == x).unwrap_or(0)
@@ -282,11 +231,6 @@ impl Tally {
     pub fn case_ratings(&self) -> VoteSummary {
         VoteSummary::from_sums(self.rated, self.rated_satisfied, self.rating_sum)
     }
-}
-
-/// Mean hours from a sum of whole seconds, rounded to a tenth.
-pub fn mean_hours(seconds: i64, n: i64) -> Option<f64> {
-    (n > 0).then(|| ((seconds as f64 / n as f64 / 3600.0) * 10.0).round() / 10.0)
 }
 
 /// Counts per bucket.

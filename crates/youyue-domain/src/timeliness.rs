@@ -12,7 +12,7 @@
 
 use crate::calendar::WorkCalendar;
 use crate::command::ACCEPT_DAYS;
-use crate::tally::{bucket, mean_hours, seconds, Hours};
+use crate::duration::{bucket, mean_hours, seconds, Hours};
 use crate::time::{Period, Timestamp};
 use chrono::NaiveDate;
 

@@ -174,7 +174,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
-            StoreError::Unavailable(m) => ApiError::Unavailable(m.into()),
+            // The store's error itself is the cause: its text and its source are logged.
+            e @ StoreError::Unavailable { .. } => ApiError::Unavailable(Box::new(e)),
             StoreError::Db(sqlx_error) => match sqlx_error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                     ApiError::Unavailable(Box::new(sqlx_error))

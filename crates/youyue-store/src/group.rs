@@ -34,10 +34,13 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// commit's wait stays short.
 const MAX_BATCH: usize = 256;
 
+/// Why a group's commit failed, told to every write of the group (sqlx's error is not `Clone`).
+type CommitError = std::sync::Arc<sqlx::Error>;
+
 /// A write's outcome, waiting for the commit.
 trait Reply: Send {
     fn is_ok(&self) -> bool;
-    fn send(self: Box<Self>, commit: Result<(), String>);
+    fn send(self: Box<Self>, commit: Result<(), CommitError>);
 }
 
 struct Pending<T> {
@@ -50,10 +53,10 @@ impl<T: Send> Reply for Pending<T> {
         self.result.is_ok()
     }
 
-    fn send(self: Box<Self>, commit: Result<(), String>) {
+    fn send(self: Box<Self>, commit: Result<(), CommitError>) {
         let answer = match (self.result, commit) {
             (Ok(v), Ok(())) => Ok(v),
-            (Ok(_), Err(e)) => Err(StoreError::Unavailable(format!("the write was not committed: {e}"))),
+            (Ok(_), Err(e)) => Err(StoreError::unavailable_because("the write was not committed", e)),
             (Err(e), _) => Err(e),
         };
         // The caller may have gone (a closed connection): then nobody waits for the answer.
@@ -95,8 +98,7 @@ impl<DB: Database> GroupWriter<DB> {
     ///
     /// SQLite's writer gets a thread of its own: each statement is a round trip to the
     /// connection's thread, and on the request runtime, busy with the requests themselves,
-    /// the writer waited about a millisecond to be woken after each (a batch of 32
-    /// registrations spent 11 ms where it now spends 6: crates/youyue-bench/README.md).
+    /// the writer waited to be woken after each (crates/youyue-bench/README.md).
     pub fn start(
         pool: Pool<DB>,
         register_many: RegisterMany<DB::Connection>,
@@ -141,13 +143,13 @@ impl<DB: Database> GroupWriter<DB> {
 }
 
 fn stopped() -> StoreError {
-    StoreError::Unavailable("the database writer has stopped".into())
+    StoreError::unavailable("the database writer has stopped")
 }
 
 /// A dropped reply means the batch failed before this write ran (its transaction could not
 /// begin, or a savepoint failed): nothing of it was committed.
 fn not_taken() -> StoreError {
-    StoreError::Unavailable("the database could not take the write; try again".into())
+    StoreError::unavailable("the database could not take the write; try again")
 }
 
 /// How many batches in a row the writer keeps the pool's connection while more writes
@@ -204,9 +206,9 @@ async fn run<DB: Database>(
                     held = Some(conn);
                     batches_held += 1;
                 }
-                commit.map_err(|e| e.to_string())
+                commit.map_err(std::sync::Arc::new)
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(std::sync::Arc::new(e)),
         };
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = replies.len(), "a group commit failed");

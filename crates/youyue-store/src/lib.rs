@@ -1,6 +1,7 @@
 //! Storage of youyue. One small trait, [`Store`], and one implementation per database:
 //! [`sqlite`] (the embedded default) and [`postgres`] (cities and provinces). Both compile
-//! the same SQL from `shared.rs`; what differs (connecting, pools, migrations) lives in
+//! the same SQL, `src/sql/` (one file per concern), each with its own `Dialect` value (what
+//! its SQL says differently); what else differs (connecting, pools, migrations) lives in
 //! each backend's module. Every multi-row change runs in one transaction.
 
 use async_trait::async_trait;
@@ -54,8 +55,15 @@ pub enum StoreError {
     /// (`Store::idempotent_case`).
     #[error("this idempotency key has been used")]
     IdempotencyKeyUsed,
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    /// The database cannot be reached, or cannot take the work now. `what` says so in full
+    /// (the cause's text included, as users see it); `source` keeps the cause itself, for a
+    /// log of the whole chain.
+    #[error("database unavailable: {what}")]
+    Unavailable {
+        what: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -66,6 +74,19 @@ impl StoreError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
         StoreError::Invalid { field, message: message.into() }
     }
+
+    /// `Unavailable` with nothing underneath.
+    pub(crate) fn unavailable(what: impl Into<String>) -> StoreError {
+        StoreError::Unavailable { what: what.into(), source: None }
+    }
+
+    /// `Unavailable` because of `cause`: "{context}: {cause}", the cause kept as the source.
+    pub(crate) fn unavailable_because(
+        context: impl std::fmt::Display,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> StoreError {
+        StoreError::Unavailable { what: format!("{context}: {cause}"), source: Some(Box::new(cause)) }
+    }
 }
 
 /// An import that failed: nothing was written.
@@ -74,6 +95,28 @@ impl StoreError {
 pub struct ImportError {
     pub line: usize,
     pub message: String,
+    /// What failed underneath, when it was the store rather than the file.
+    #[source]
+    pub source: Option<StoreError>,
+}
+
+impl ImportError {
+    /// What is wrong with a line of the file.
+    pub(crate) fn at(line: usize, message: impl Into<String>) -> ImportError {
+        ImportError { line, message: message.into(), source: None }
+    }
+
+    /// The store failed on a line: its message, and it as the source.
+    pub(crate) fn failed(line: usize, e: impl Into<StoreError>) -> ImportError {
+        let e = e.into();
+        ImportError { line, message: e.to_string(), source: Some(e) }
+    }
+
+    /// The store failed on a line while `doing` something: "{doing}: {message}".
+    pub(crate) fn failed_while(line: usize, doing: &str, e: impl Into<StoreError>) -> ImportError {
+        let e = e.into();
+        ImportError { line, message: format!("{doing}: {e}"), source: Some(e) }
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -304,7 +347,7 @@ pub enum CaseSort {
 #[derive(Debug, Clone)]
 pub struct CasePage {
     /// How many cases match, or, when `total_exact` is false, how many at least: a text
-    /// search stops counting past a bound that grows with the store (`search.rs`).
+    /// search stops counting past a bound that grows with the store (`sql/search.rs`).
     pub total: i64,
     pub total_exact: bool,
     pub cases: Vec<StoredCase>,
@@ -441,7 +484,6 @@ pub trait Store: Send + Sync + 'static {
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;
     /// The newest announcements of a union, newest first.
     async fn bulletins(&self, union_id: i64, limit: i64) -> Result<Vec<BulletinRecord>, StoreError>;
-    /// Sets one of a studio's eight configuration items.
     /// Sets some of a studio's eight configuration items, all or none.
     async fn set_studio_items(&self, items: &[StudioItemRecord]) -> Result<(), StoreError>;
     async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError>;
@@ -587,6 +629,7 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
+mod dialect;
 mod group;
 mod rows;
 
@@ -642,5 +685,28 @@ impl Drop for Background {
         for task in tasks.iter() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn an_import_error_says_its_line_and_keeps_its_cause() {
+        let e = ImportError::failed_while(7, "database", sqlx::Error::PoolTimedOut);
+        assert_eq!(e.to_string(), format!("line 7: database: {}", sqlx::Error::PoolTimedOut));
+        let cause = e.source().map(ToString::to_string);
+        assert_eq!(cause, Some(sqlx::Error::PoolTimedOut.to_string()));
+        assert!(ImportError::at(3, "seq: a gap").source().is_none());
+    }
+
+    #[test]
+    fn an_unavailable_database_keeps_its_cause() {
+        let io = std::io::Error::other("refused");
+        let e = StoreError::unavailable_because("postgres://u@h/db", io);
+        assert_eq!(e.to_string(), "database unavailable: postgres://u@h/db: refused");
+        assert_eq!(e.source().map(ToString::to_string), Some("refused".to_owned()));
     }
 }

@@ -2,6 +2,9 @@
 //! both backends: every column is TEXT, a 64-bit integer or a boolean on both.
 
 use crate::{StoreError, StoredCase, Union, User};
+use sqlx::query::Query;
+use sqlx::query_builder::Separated;
+use sqlx::{Database, Encode, Type};
 use youyue_domain::case::{Channel, Kind, Status, Urgency};
 use youyue_domain::exchange::{CaseRecord, RecordEntry, UnionRecord};
 use youyue_domain::time::parse_date;
@@ -223,104 +226,77 @@ impl TryFrom<CaseRow> for StoredCase {
     }
 }
 
-/// The mutable columns of a case, in the order of [`CASE_COLUMNS`], ready to bind.
-pub struct CaseColumns {
-    pub kind: &'static str,
-    pub channel: &'static str,
-    pub collective: bool,
-    pub online: bool,
-    pub scheduled: bool,
-    pub immediate: bool,
-    pub people: i64,
-    pub title: String,
-    pub description: String,
-    pub anonymous: bool,
-    pub worker_name: Option<String>,
-    pub contact: Option<String>,
-    pub opened_at: i64,
-    pub status: &'static str,
-    pub urgency: Option<&'static str>,
-    pub due_on: Option<String>,
-    pub accepted_at: Option<i64>,
-    pub closed_at: Option<i64>,
-    pub agreement: Option<bool>,
-    pub amount_recovered_fen: Option<i64>,
-    pub adopted: Option<bool>,
-    pub resolution: Option<String>,
-    pub explanation: Option<String>,
-    pub rating: Option<i64>,
-    pub rating_comment: Option<String>,
-    pub rated_at: Option<i64>,
-    pub tracking_code_hash: Option<String>,
-    pub supervised_due_on: Option<String>,
+/// Declares the mutable columns of a case once, each with its type as bound and its value
+/// from a record; from that one list come [`CaseColumns`], [`CASE_COLUMNS`] (the insert's
+/// column list and the update's SET list) and the binds, all in the same order.
+macro_rules! case_columns {
+    ($lt:lifetime; $($column:ident: $ty:ty = |$c:ident| $value:expr,)*) => {
+        /// The mutable columns of a case, in the order of [`CASE_COLUMNS`], ready to bind.
+        /// The lifetime is the binds': a record's words are `'static`, and a statement's
+        /// arguments borrow them for as long as the statement lives.
+        pub struct CaseColumns<$lt> {
+            $(pub $column: $ty,)*
+        }
+
+        /// Columns written by both insert and update, in the order they are bound.
+        pub const CASE_COLUMNS: &[&str] = &[$(stringify!($column)),*];
+
+        impl From<&CaseRecord> for CaseColumns<'static> {
+            fn from(record: &CaseRecord) -> CaseColumns<'static> {
+                CaseColumns { $($column: { let $c = record; $value },)* }
+            }
+        }
+
+        impl<$lt> CaseColumns<$lt> {
+            /// Binds the columns in [`CASE_COLUMNS`] order, after the parameters bound before.
+            pub fn bind<DB: Database>(&$lt self, q: Query<$lt, DB, DB::Arguments<$lt>>) -> Query<$lt, DB, DB::Arguments<$lt>>
+            where
+                $(&$lt $ty: Encode<$lt, DB> + Type<DB>,)*
+            {
+                q$(.bind(&self.$column))*
+            }
+
+            /// Binds the columns in [`CASE_COLUMNS`] order into a multi-row insert's row.
+            pub fn push_binds<DB: Database>(&$lt self, row: &mut Separated<'_, $lt, DB, &'static str>)
+            where
+                $(&$lt $ty: Encode<$lt, DB> + Type<DB>,)*
+            {
+                $(row.push_bind(&self.$column);)*
+            }
+        }
+    };
 }
 
-/// Columns written by both insert and update, bound from `$3` on (`$1`, `$2` are the
-/// statement's own).
-pub const CASE_COLUMNS: [&str; 28] = [
-    "kind",
-    "channel",
-    "collective",
-    "online",
-    "scheduled",
-    "immediate",
-    "people",
-    "title",
-    "description",
-    "anonymous",
-    "worker_name",
-    "contact",
-    "opened_at",
-    "status",
-    "urgency",
-    "due_on",
-    "accepted_at",
-    "closed_at",
-    "agreement",
-    "amount_recovered_fen",
-    "adopted",
-    "resolution",
-    "explanation",
-    "rating",
-    "rating_comment",
-    "rated_at",
-    "tracking_code_hash",
-    "supervised_due_on",
-];
-
-impl From<&CaseRecord> for CaseColumns {
-    fn from(c: &CaseRecord) -> CaseColumns {
-        CaseColumns {
-            kind: c.kind.as_str(),
-            channel: c.channel.as_str(),
-            collective: c.collective,
-            online: c.online,
-            scheduled: c.scheduled,
-            immediate: c.immediate,
-            people: c.people,
-            title: c.title.clone(),
-            description: c.description.clone(),
-            anonymous: c.anonymous,
-            worker_name: c.worker_name.clone(),
-            contact: c.contact.clone(),
-            opened_at: c.opened_at.micros(),
-            status: c.status.as_str(),
-            urgency: c.urgency.map(|u| u.as_str()),
-            due_on: c.due_on.map(|d| d.to_string()),
-            accepted_at: c.accepted_at.map(Timestamp::micros),
-            closed_at: c.closed_at.map(Timestamp::micros),
-            agreement: c.agreement,
-            amount_recovered_fen: c.amount_recovered.map(Money::fen),
-            adopted: c.adopted,
-            resolution: c.resolution.clone(),
-            explanation: c.explanation.clone(),
-            rating: c.rating,
-            rating_comment: c.rating_comment.clone(),
-            rated_at: c.rated_at.map(Timestamp::micros),
-            tracking_code_hash: c.tracking_code_hash.clone(),
-            supervised_due_on: c.supervised_due_on.map(|d| d.to_string()),
-        }
-    }
+case_columns! {
+    'a;
+    kind: &'a str = |c| c.kind.as_str(),
+    channel: &'a str = |c| c.channel.as_str(),
+    collective: bool = |c| c.collective,
+    online: bool = |c| c.online,
+    scheduled: bool = |c| c.scheduled,
+    immediate: bool = |c| c.immediate,
+    people: i64 = |c| c.people,
+    title: String = |c| c.title.clone(),
+    description: String = |c| c.description.clone(),
+    anonymous: bool = |c| c.anonymous,
+    worker_name: Option<String> = |c| c.worker_name.clone(),
+    contact: Option<String> = |c| c.contact.clone(),
+    opened_at: i64 = |c| c.opened_at.micros(),
+    status: &'a str = |c| c.status.as_str(),
+    urgency: Option<&'a str> = |c| c.urgency.map(|u| u.as_str()),
+    due_on: Option<String> = |c| c.due_on.map(|d| d.to_string()),
+    accepted_at: Option<i64> = |c| c.accepted_at.map(Timestamp::micros),
+    closed_at: Option<i64> = |c| c.closed_at.map(Timestamp::micros),
+    agreement: Option<bool> = |c| c.agreement,
+    amount_recovered_fen: Option<i64> = |c| c.amount_recovered.map(Money::fen),
+    adopted: Option<bool> = |c| c.adopted,
+    resolution: Option<String> = |c| c.resolution.clone(),
+    explanation: Option<String> = |c| c.explanation.clone(),
+    rating: Option<i64> = |c| c.rating,
+    rating_comment: Option<String> = |c| c.rating_comment.clone(),
+    rated_at: Option<i64> = |c| c.rated_at.map(Timestamp::micros),
+    tracking_code_hash: Option<String> = |c| c.tracking_code_hash.clone(),
+    supervised_due_on: Option<String> = |c| c.supervised_due_on.map(|d| d.to_string()),
 }
 
 /// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,

@@ -1,39 +1,32 @@
 //! The embedded default: one SQLite file, WAL, durable commits (`synchronous=FULL`),
 //! foreign keys on.
 
+use crate::dialect::Dialect;
 use crate::{SqlStore, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
 type Db = sqlx::Sqlite;
-const BACKEND: crate::Backend = crate::Backend::Sqlite;
-/// A read transaction on SQLite is already a snapshot.
-const SNAPSHOT_SQL: Option<&str> = None;
-/// SQLite has one writer at a time: a rebuild of the tallies needs no lock.
-const LOCK_TALLIES_SQL: Option<&str> = None;
-/// SQLite's planner walks the time order when told to (`UnionFilter::Scanned`).
-const WALK_SETTINGS_SQL: Option<&str> = None;
-/// The sum of integers as an integer: SQLite's `SUM` already is one (and fails on overflow).
-const SUM_BIGINT: &str = "SUM";
-/// Run in an import, before the figures are counted: the planner needs statistics to choose
-/// between indexes (seconds at a million cases).
-const ANALYZE_SQL: &str = "ANALYZE";
-/// SQLite's planner reads a rebuild's rows by their keys without statistics.
-const REBUILD_STATISTICS_SQL: Option<&str> = None;
-/// SQLite plans a statement when it is prepared, whatever its words, and the search
-/// statements settle their plan themselves (the FTS5 index drives: `SEARCH_FROM`'s CROSS
-/// JOIN): kept prepared.
-const SEARCH_STATEMENTS_PREPARED: bool = true;
-/// The indexes an import into an empty database drops and builds again at its end
-/// (`DeferredIndexes`): every index of the bulk tables but those behind a primary key or a
-/// unique constraint (their `sql` is NULL), which the import's own statements need. Name and
-/// definition. The search index (FTS5) has no such indexes; it is filled as cases arrive.
-const DEFERRABLE_INDEXES_SQL: &str = "SELECT name, sql FROM sqlite_master \
+/// What this backend's SQL says differently (the reasons: `Dialect`'s fields).
+const DIALECT: Dialect = Dialect {
+    backend: crate::Backend::Sqlite,
+    snapshot: None,
+    lock_tallies: None,
+    walk_settings: None,
+    sum_bigint: "SUM",
+    rebuild_statistics: None,
+    search_statements_prepared: true,
+    // An index's `sql` is NULL when a primary key or a unique constraint makes it.
+    deferrable_indexes: "SELECT name, sql FROM sqlite_master \
      WHERE type = 'index' AND tbl_name IN ('cases', 'record_entries') AND sql IS NOT NULL \
-     AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name";
-/// SQLite sorts an index's keys in its page cache and temporary files; nothing to set.
-const INDEX_BUILD_SQL: Option<&str> = None;
+     AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+    index_build: None,
+};
+
+#[allow(clippy::duplicate_mod)] // one SQL text, compiled once per backend
+#[path = "sql/mod.rs"]
+mod sql;
 
 pub type SqliteStore = SqlStore<Db>;
 
@@ -57,13 +50,13 @@ impl SqlStore<Db> {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES))
             .await
-            .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
+            .map_err(|e| StoreError::unavailable_because(url, e))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        ensure_tallies(&write).await?;
-        ensure_search_index(&write).await?;
-        // Four readers keep two cores busy; eight gave the same throughput at a million
-        // cases but each connection's thread its own malloc arena, whose freed memory glibc
-        // keeps: 108 MiB under list load against 65 MiB (crates/youyue-bench/README.md).
+        sql::ensure_tallies(&write).await?;
+        sql::ensure_search_index(&write).await?;
+        // Four readers keep two cores busy; eight gave the same throughput but each
+        // connection's thread its own malloc arena, whose freed memory glibc keeps: more
+        // memory for nothing (crates/youyue-bench/README.md).
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -72,8 +65,9 @@ impl SqlStore<Db> {
             .await?;
         let reset_wanted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let finish_checkpoint = crate::group::Between { wanted: reset_wanted.clone(), run: finish_checkpoint };
-        let group = crate::group::GroupWriter::start(write.clone(), create_cases_boxed, true, Some(finish_checkpoint))
-            .map_err(|e| StoreError::Unavailable(format!("the database writer could not start: {e}")))?;
+        let group =
+            crate::group::GroupWriter::start(write.clone(), sql::create_cases_boxed, true, Some(finish_checkpoint))
+                .map_err(|e| StoreError::unavailable_because("the database writer could not start", e))?;
         let checkpointer = sqlx::ConnectOptions::connect(&opts).await?;
         let background = crate::Background::default();
         let checkpoints = tokio::spawn(checkpoint_until(checkpointer, reset_wanted, background.stop.subscribe()));
@@ -101,8 +95,8 @@ const WRITER_CHECKPOINT_PAGES: &str = "32768";
 
 /// Copies committed pages from the write-ahead log into the database file, on a connection
 /// and thread of its own. With SQLite's automatic checkpoints the commit that filled the log
-/// copied it (at 64 registrations a commit, every second commit spent 20 ms of its 25 there:
-/// crates/youyue-bench/README.md); a passive checkpoint runs beside the writer and readers
+/// copied it, on a commit's path (most of that commit's time: crates/youyue-bench/README.md);
+/// a passive checkpoint runs beside the writer and readers
 /// and never blocks them. Durability is the log's (fsynced at each commit), not this.
 ///
 /// (A `RESTART` checkpoint here would hold the write lock while it waits for readers, and
@@ -143,7 +137,3 @@ fn finish_checkpoint(conn: &mut sqlx::SqliteConnection) -> crate::group::BoxFutu
         Ok(())
     })
 }
-
-include!("shared.rs");
-include!("tallies.rs");
-include!("search.rs");

@@ -1,11 +1,24 @@
-// Running tallies of the figures (see `youyue_domain::tally`), compiled once per backend
-// like `shared.rs`. Every case write adds the case's new contribution and subtracts its old
-// one in the same transaction; a change to the union tree or the working-day calendar
-// rebuilds them from the cases. The figures read them instead of the cases.
+//! Running tallies of the figures (see `youyue_domain::tally`), compiled once per backend
+//! like all of `sql/`. Every case write adds the case's new contribution and subtracts its old
+//! one in the same transaction; a change to the union tree or the working-day calendar
+//! rebuilds them from the cases. The figures read them instead of the cases.
 
+use super::studio::calendar_day;
+use super::{Conn, Db, DIALECT};
+use crate::rows::{UnionRow, UNION_SELECT};
+use crate::{CaseQuery, SqlStore, StoreError, Union};
+use sqlx::{QueryBuilder, Row};
+use std::collections::HashMap;
 use youyue_domain::calendar::WorkCalendar;
-use youyue_domain::stats::CaseFacts;
-use youyue_domain::tally::{self, Grain, Histogram, Hours, Tally, WIDTH};
+use youyue_domain::duration::Hours;
+use youyue_domain::exchange::CaseRecord;
+use youyue_domain::stats::{CaseFacts, Stats};
+use youyue_domain::tally::{self, Grain, Histogram, Tally, WIDTH};
+use youyue_domain::union::path_ids;
+use youyue_domain::{Money, Period, Status, Timestamp};
+
+/// `Dialect::sum_bigint`, by a name the format strings below can hold.
+const SUM_BIGINT: &str = DIALECT.sum_bigint;
 
 /// Rows per multi-row upsert (41 parameters each; well under both databases' limits).
 const UPSERT_ROWS: usize = 64;
@@ -14,7 +27,7 @@ const UPSERT_ROWS: usize = 64;
 fn values_sql(rows: usize, width: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=width).map(|i| BACKEND.param(r * width + i)).collect();
+            let p: Vec<String> = (1..=width).map(|i| DIALECT.backend.param(r * width + i)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
@@ -76,7 +89,7 @@ static REBUILD_INSERTS: std::sync::LazyLock<(String, String)> = std::sync::LazyL
 /// Changes to tally rows, summed before they are written (sorted keys: concurrent writers
 /// on PostgreSQL lock rows in the same order and cannot deadlock).
 #[derive(Default)]
-struct TallyDelta {
+pub(super) struct TallyDelta {
     rows: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate), Tally>,
     hours: std::collections::BTreeMap<(i64, Grain, chrono::NaiveDate, Hours, i64), i64>,
 }
@@ -84,7 +97,14 @@ struct TallyDelta {
 impl TallyDelta {
     /// Adds (`sign` 1) or takes away (-1) a case of the union at `path`: rows of the union
     /// itself go to `self`, rows of the unions above it to `above`.
-    fn add_case(&mut self, above: &mut TallyDelta, path: &str, facts: &CaseFacts, cal: &WorkCalendar, sign: i64) {
+    pub(super) fn add_case(
+        &mut self,
+        above: &mut TallyDelta,
+        path: &str,
+        facts: &CaseFacts,
+        cal: &WorkCalendar,
+        sign: i64,
+    ) {
         let ids = path_ids(path).unwrap_or_default();
         let Some((own, parents)) = ids.split_last() else { return };
         let ct = tally::of_case(facts, cal);
@@ -106,7 +126,7 @@ impl TallyDelta {
         }
     }
 
-    fn absorb(&mut self, other: TallyDelta) {
+    pub(super) fn absorb(&mut self, other: TallyDelta) {
         for (k, t) in other.rows {
             self.rows.entry(k).or_default().add(&t, 1);
         }
@@ -131,7 +151,7 @@ impl TallyDelta {
         }
     }
 
-    async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+    pub(super) async fn write(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
         let rows: Vec<_> = std::mem::take(&mut self.rows).into_iter().filter(|(_, t)| !t.is_zero()).collect();
         for chunk in rows.chunks(UPSERT_ROWS) {
             let mut q = sqlx::query(&UPSERTS[chunk.len()].0);
@@ -215,7 +235,7 @@ async fn union_path_conn(conn: &mut Conn, union_id: i64) -> Result<String, Store
 
 /// Moves a case's contribution from `old` to `new` (either may be absent), inside the
 /// caller's transaction. Each side is the union's id and the case.
-async fn retally_case(
+pub(super) async fn retally_case(
     conn: &mut Conn,
     old: Option<(i64, &CaseRecord)>,
     new: Option<(i64, &CaseRecord)>,
@@ -297,8 +317,8 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
 ///
 /// Histograms count the cases strictly below a union, so a union's own cases' entries are
 /// kept under the union in `rebuild_hours`, from which its parent takes them.
-async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
-    if let Some(lock) = LOCK_TALLIES_SQL {
+pub(super) async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
+    if let Some(lock) = DIALECT.lock_tallies {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM tallies").execute(&mut *conn).await?;
@@ -366,8 +386,8 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
         cols = cols.join(", "),
         sums = sums.join(", "),
         t_cols = cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
-        below = BACKEND.param(1),
-        level = BACKEND.param(2),
+        below = DIALECT.backend.param(1),
+        level = DIALECT.backend.param(2),
     );
     // A level's histograms: those of every union one level down and the entries kept under
     // those unions (their own cases'), summed into their parents.
@@ -379,15 +399,15 @@ async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreError> {
            SELECT union_id, grain, start, measure, bucket, n FROM rebuild_hours WHERE depth = {} \
          ) h JOIN unions u ON u.id = h.union_id WHERE u.depth = {} \
          GROUP BY u.parent_id, h.grain, h.start, h.measure, h.bucket",
-        BACKEND.param(1),
-        BACKEND.param(2),
+        DIALECT.backend.param(1),
+        DIALECT.backend.param(2),
     );
     let mut levels: Vec<i64> = depths.values().copied().collect();
     levels.sort_unstable();
     levels.dedup();
     for &depth in levels.iter().rev() {
         // The level below is complete: its rows are this level's input.
-        if let Some(sql) = REBUILD_STATISTICS_SQL {
+        if let Some(sql) = DIALECT.rebuild_statistics {
             sqlx::query(sql).execute(&mut *conn).await?;
         }
         sqlx::query(&level_rows).bind(depth + 1).bind(depth).execute(&mut *conn).await?;
@@ -422,7 +442,7 @@ type OwnFactsRow = (
 );
 
 /// Rebuilds the tallies if a migration or an interrupted rebuild left them unbuilt.
-async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
+pub(crate) async fn ensure_tallies(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
     let built: bool = sqlx::query_scalar("SELECT built FROM tally_state WHERE id = 1").fetch_one(pool).await?;
     if !built {
         let mut tx = pool.begin().await?;
@@ -583,7 +603,7 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
 
 /// The union whose whole subtree a case query asks for, when nothing but its status
 /// narrows it: then the tallies count it without reading the cases (the inbox's tabs).
-fn tally_countable(q: &CaseQuery) -> Option<i64> {
+pub(super) fn tally_countable(q: &CaseQuery) -> Option<i64> {
     let plain = q.kind.is_none()
         && q.channel.is_none()
         && q.handler_id.is_none()
@@ -608,7 +628,7 @@ fn tally_countable(q: &CaseQuery) -> Option<i64> {
 /// How many cases a list narrowed only by kind or only by channel holds, from the tallies
 /// (all time: the month rows of the subtree's union). None when the query narrows anything
 /// else, or when some of the cases it counts may be hidden from the viewer (wellbeing cases).
-async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
+pub(super) async fn tally_kind_or_channel_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     let column = match (q.kind, q.channel) {
         (Some(k), None) if q.wellbeing_only_handler.is_none() || k != youyue_domain::Kind::Wellbeing => {
             format!("opened_{}", k.as_str())
@@ -635,7 +655,10 @@ type StatusCounts = std::collections::BTreeMap<String, i64>;
 
 /// A union's subtree's cases by current status, and its wellbeing cases by status, from the
 /// tallies.
-async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCounts, StatusCounts), StoreError> {
+pub(super) async fn status_counts_conn(
+    conn: &mut Conn,
+    union_id: i64,
+) -> Result<(StatusCounts, StatusCounts), StoreError> {
     let cols: Vec<String> = ["opened", "wellbeing"]
         .iter()
         .flat_map(|c| Status::ALL.iter().map(move |s| format!("COALESCE({SUM_BIGINT}({c}_{s}), 0)")))
@@ -654,7 +677,7 @@ async fn status_counts_conn(conn: &mut Conn, union_id: i64) -> Result<(StatusCou
 
 /// How many cases a figure's drill-down lists, read off the tallies, when the figure's
 /// filter is one the tallies count and the query narrows nothing else.
-async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
+pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     use youyue_domain::figures::CaseFilter;
     let Some(f) = &q.figure else { return Ok(None) };
     let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };
@@ -728,11 +751,77 @@ async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64
 }
 
 /// All the cases stored, from the tallies of the top-level unions.
-async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
+pub(super) async fn all_cases_conn(conn: &mut Conn) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT COALESCE({SUM_BIGINT}(t.opened), 0) FROM unions u JOIN tallies t ON t.union_id = u.id \
          AND t.grain = 'm' WHERE u.parent_id IS NULL",
     ))
     .fetch_one(&mut *conn)
     .await?)
+}
+
+pub(super) async fn stats(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<Stats, StoreError> {
+    let mut conn = store.read.acquire().await?;
+    let studios = studios_conn(&mut conn, union, period).await?;
+    let t = period_tallies(&mut conn, &[union.id], period).await?;
+    let total = t.total.get(&union.id).copied().unwrap_or_default();
+    total
+        .stats(union.record.code.as_str(), period, studios)
+        .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
+}
+
+pub(super) async fn figures(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+    // One read transaction: the figures, the trend and timeliness agree with each other.
+    let mut tx = store.read.begin().await?;
+    if let Some(sql) = DIALECT.snapshot {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    let figures = figures_conn(&mut tx, union, period).await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+pub(super) async fn child_stats(
+    store: &SqlStore<Db>,
+    union: &Union,
+    period: Period,
+) -> Result<Vec<(Union, Stats)>, StoreError> {
+    let rows: Vec<UnionRow> = sqlx::query_as(&format!("{UNION_SELECT} WHERE u.parent_id = $1 ORDER BY u.code"))
+        .bind(union.id)
+        .fetch_all(&store.read)
+        .await?;
+    let children = rows.into_iter().map(Union::try_from).collect::<Result<Vec<_>, _>>()?;
+    let mut conn = store.read.acquire().await?;
+    let ids: Vec<i64> = children.iter().map(|c| c.id).collect();
+    let t = period_tallies(&mut conn, &ids, period).await?;
+    let mut out = Vec::new();
+    for child in children {
+        let studios = studios_conn(&mut conn, &child, period).await?;
+        let total = t.total.get(&child.id).copied().unwrap_or_default();
+        let stats = total
+            .stats(child.record.code.as_str(), period, studios)
+            .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+        out.push((child, stats));
+    }
+    Ok(out)
+}
+
+pub(super) async fn rebuild_tallies(store: &SqlStore<Db>) -> Result<(), StoreError> {
+    let mut tx = store.write.begin().await?;
+    rebuild_tallies_conn(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn answered(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<(i64, i64), StoreError> {
+    let (due, closed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.status IN ('resolved', 'explained') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM cases c JOIN unions u ON u.id = c.union_id WHERE u.path LIKE $1 AND c.due_on >= $2 AND c.due_on <= $3",
+    )
+    .bind(format!("{}%", union.path))
+    .bind(period.from().to_string())
+    .bind(period.to().to_string())
+    .fetch_one(&store.read)
+    .await?;
+    Ok((due, closed))
 }

@@ -1,21 +1,28 @@
-// The text search index, included into each backend's module after shared.rs (like
-// tallies.rs): `case_grams` holds the grams and facet words of every case (domain
-// `search.rs`), in an FTS5 table on SQLite (rowid = case id) and a GIN-indexed tsvector
-// on PostgreSQL. The lists' LIKE match is the definition: the index answers alone only
-// where it is provably the same (`search_is_exact`), else it finds the candidates.
+//! The text search index: `case_grams` holds the grams and facet words of every case (domain
+//! `search.rs`), in an FTS5 table on SQLite (rowid = case id) and a GIN-indexed tsvector
+//! on PostgreSQL. The lists' LIKE match is the definition: the index answers alone only
+//! where it is provably the same (`search_is_exact`), else it finds the candidates.
 
+use super::case_read::{cases_by_ids, push_case_filters};
+use super::case_write::NewCaseRow;
+use super::tallies::all_cases_conn;
+use super::{Conn, Db, DIALECT};
+use crate::{Backend, CaseQuery, StoreError, StoredCase};
+use sqlx::QueryBuilder;
+use std::collections::{HashMap, HashSet};
+use youyue_domain::exchange::CaseRecord;
 use youyue_domain::search::{
     cst_month, facet_words, grams_decide, handler_word, kind_word, month_word, query_grams, status_word, union_word,
     write_case_grams, year_word, CaseFacets, OPEN_WORD,
 };
 use youyue_domain::union::path_ids;
-use youyue_domain::Kind;
+use youyue_domain::{CaseNumber, Kind, Status, Timestamp};
 
 /// How many cases' words one statement writes (two parameters each).
 const WORD_ROWS_PER_STATEMENT: usize = 500;
 
 /// A case as the index files it: its text and its facets (domain `search.rs`).
-struct CaseText<'a> {
+pub(super) struct CaseText<'a> {
     id: i64,
     /// The ids on its union's path, root first.
     unions: Vec<i64>,
@@ -28,12 +35,17 @@ struct CaseText<'a> {
 }
 
 impl<'a> CaseText<'a> {
-    fn of(id: i64, union_path: &str, handler: Option<i64>, record: &'a CaseRecord) -> Result<Self, StoreError> {
+    pub(super) fn of(
+        id: i64,
+        union_path: &str,
+        handler: Option<i64>,
+        record: &'a CaseRecord,
+    ) -> Result<Self, StoreError> {
         let unions = path_ids(union_path).ok_or_else(|| StoreError::Corrupt(union_path.to_owned()))?;
         Ok(CaseText::with_unions(id, unions, handler, record))
     }
 
-    fn with_unions(id: i64, unions: Vec<i64>, handler: Option<i64>, record: &'a CaseRecord) -> Self {
+    pub(super) fn with_unions(id: i64, unions: Vec<i64>, handler: Option<i64>, record: &'a CaseRecord) -> Self {
         CaseText {
             id,
             unions,
@@ -66,7 +78,7 @@ impl<'a> CaseText<'a> {
     }
 
     /// Whether `other` is filed differently (text or facets).
-    fn differs(&self, other: &CaseText<'_>) -> bool {
+    pub(super) fn differs(&self, other: &CaseText<'_>) -> bool {
         let month = cst_month(self.opened_at);
         (self.unions.as_slice(), self.title, self.description, self.kind, self.status, self.handler, month)
             != (
@@ -82,7 +94,7 @@ impl<'a> CaseText<'a> {
 }
 
 /// The paths of some unions, as ids root first.
-async fn union_path_ids(conn: &mut Conn, ids: &HashSet<i64>) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+pub(super) async fn union_path_ids(conn: &mut Conn, ids: &HashSet<i64>) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
     let mut out = HashMap::with_capacity(ids.len());
     let ids: Vec<i64> = ids.iter().copied().collect();
     for chunk in ids.chunks(WORD_ROWS_PER_STATEMENT) {
@@ -104,7 +116,7 @@ async fn union_path_ids(conn: &mut Conn, ids: &HashSet<i64>) -> Result<HashMap<i
 /// facets changed).
 async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> Result<(), StoreError> {
     for chunk in cases.chunks(WORD_ROWS_PER_STATEMENT) {
-        if replace && BACKEND == Backend::Sqlite {
+        if replace && DIALECT.backend == Backend::Sqlite {
             let mut qb = QueryBuilder::<Db>::new("DELETE FROM case_grams WHERE rowid IN (");
             let mut ids = qb.separated(", ");
             for c in chunk {
@@ -113,13 +125,13 @@ async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> 
             qb.push(")");
             qb.build().execute(&mut *conn).await?;
         }
-        let mut qb = QueryBuilder::<Db>::new(match BACKEND {
+        let mut qb = QueryBuilder::<Db>::new(match DIALECT.backend {
             Backend::Sqlite => "INSERT INTO case_grams (rowid, grams) ",
             Backend::Postgres => "INSERT INTO case_grams (case_id, grams) ",
         });
         qb.push_values(chunk, |mut row, c| {
             row.push_bind(c.id);
-            match BACKEND {
+            match DIALECT.backend {
                 Backend::Sqlite => {
                     row.push_bind(c.words());
                 }
@@ -130,7 +142,7 @@ async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> 
                 }
             }
         });
-        if BACKEND == Backend::Postgres {
+        if DIALECT.backend == Backend::Postgres {
             qb.push(" ON CONFLICT (case_id) DO UPDATE SET grams = excluded.grams");
         }
         qb.build().execute(&mut *conn).await?;
@@ -139,7 +151,7 @@ async fn index_cases(conn: &mut Conn, cases: &[CaseText<'_>], replace: bool) -> 
 }
 
 /// Files newly inserted case rows (`insert_cases`).
-async fn index_new_rows(
+pub(super) async fn index_new_rows(
     conn: &mut Conn,
     rows: &[NewCaseRow],
     inserted: &HashMap<String, i64>,
@@ -168,7 +180,7 @@ async fn index_new_rows(
 }
 
 /// Files a stored case again if a change alters how it is filed.
-async fn reindex_changed(conn: &mut Conn, old: &CaseText<'_>, new: &CaseText<'_>) -> Result<(), StoreError> {
+pub(super) async fn reindex_changed(conn: &mut Conn, old: &CaseText<'_>, new: &CaseText<'_>) -> Result<(), StoreError> {
     if old.differs(new) {
         index_cases(conn, std::slice::from_ref(new), true).await?;
     }
@@ -190,7 +202,7 @@ struct StoredText {
 
 /// Files again every stored case whose union's path begins with `path_prefix` (all: "/"),
 /// 5,000 at a time: after a union moved, or to fill an empty index.
-async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Result<(), StoreError> {
+pub(super) async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Result<(), StoreError> {
     let mut after = i64::MIN;
     loop {
         let rows: Vec<StoredText> = sqlx::query_as(
@@ -230,12 +242,12 @@ async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: bool) -> Re
 ///
 /// `sole_root`: the store holds one top-level union, whose word every case holds: asking
 /// for it would only make the index read a doclist of every case.
-fn search_expression(q: &CaseQuery, sole_root: bool) -> Option<String> {
+pub(super) fn search_expression(q: &CaseQuery, sole_root: bool) -> Option<String> {
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
     if text.parse::<CaseNumber>().is_ok() {
         return None;
     }
-    let sqlite = BACKEND == Backend::Sqlite;
+    let sqlite = DIALECT.backend == Backend::Sqlite;
     // Words are hexadecimal grams or ASCII letters and digits: nothing needs escaping.
     let word = |w: &str| if sqlite { format!("\"{w}\"") } else { format!("'{w}'") };
     let and = if sqlite { " AND " } else { " & " };
@@ -281,7 +293,7 @@ fn within_months(expression: &str, months: &[(i32, u32)]) -> String {
             words.extend(of_year.iter().map(|m| month_word(year, *m)));
         }
     }
-    match BACKEND {
+    match DIALECT.backend {
         Backend::Sqlite => {
             let any: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
             format!("({expression}) AND ({})", any.join(" OR "))
@@ -298,7 +310,7 @@ fn within_months(expression: &str, months: &[(i32, u32)]) -> String {
 /// months there are cases in), then of twice as many months, until there are enough.
 /// Reads about a page's worth of matches, not all of them.
 /// `filters` carries the text for the match, or not when the index answers exactly.
-async fn search_page_by_months(
+pub(super) async fn search_page_by_months(
     conn: &mut Conn,
     q: &CaseQuery,
     filters: &CaseQuery,
@@ -332,7 +344,9 @@ async fn search_page_by_months(
         let mut qb = QueryBuilder::<Db>::new(format!("SELECT c.id FROM {SEARCH_FROM}"));
         push_case_filters(&mut qb, filters, union_ids);
         push_search_match(&mut qb, &within_months(expression, chunk));
-        ids.extend(qb.build_query_scalar::<i64>().persistent(SEARCH_STATEMENTS_PREPARED).fetch_all(&mut *conn).await?);
+        ids.extend(
+            qb.build_query_scalar::<i64>().persistent(DIALECT.search_statements_prepared).fetch_all(&mut *conn).await?,
+        );
         start += chunk.len();
         take *= 2;
     }
@@ -341,7 +355,7 @@ async fn search_page_by_months(
 }
 
 /// Whether the store holds exactly one top-level union (`search_expression`).
-async fn sole_root(conn: &mut Conn) -> Result<bool, StoreError> {
+pub(super) async fn sole_root(conn: &mut Conn) -> Result<bool, StoreError> {
     let roots: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM unions WHERE parent_id IS NULL").fetch_one(&mut *conn).await?;
     Ok(roots == 1)
@@ -349,11 +363,11 @@ async fn sole_root(conn: &mut Conn) -> Result<bool, StoreError> {
 
 /// The cases with their grams, for a list's `FROM`: the index drives (SQLite's CROSS JOIN
 /// keeps it the outer loop; PostgreSQL plans the join itself).
-const SEARCH_FROM: &str = "case_grams g CROSS JOIN cases c";
+pub(super) const SEARCH_FROM: &str = "case_grams g CROSS JOIN cases c";
 
 /// Joins the index's candidates to the cases, after the list's filters.
-fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
-    qb.push(match BACKEND {
+pub(super) fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
+    qb.push(match DIALECT.backend {
         Backend::Sqlite => " AND c.id = g.rowid AND ",
         Backend::Postgres => " AND c.id = g.case_id AND ",
     });
@@ -362,12 +376,12 @@ fn push_search_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
 
 /// The index entry `g` answers `expression`.
 fn push_index_match(qb: &mut QueryBuilder<'_, Db>, expression: &str) {
-    qb.push(match BACKEND {
+    qb.push(match DIALECT.backend {
         Backend::Sqlite => "g.case_grams MATCH ",
         Backend::Postgres => "g.grams @@ CAST(",
     });
     qb.push_bind(expression.to_owned());
-    if BACKEND == Backend::Postgres {
+    if DIALECT.backend == Backend::Postgres {
         qb.push(" AS tsquery)");
     }
 }
@@ -378,19 +392,20 @@ async fn capped_count(conn: &mut Conn, mut count: QueryBuilder<'_, Db>, cap: i64
     count.push(" LIMIT ");
     count.push_bind(cap + 1);
     count.push(") t");
-    let n: i64 = count.build_query_scalar().persistent(SEARCH_STATEMENTS_PREPARED).fetch_one(&mut *conn).await?;
+    let n: i64 =
+        count.build_query_scalar().persistent(DIALECT.search_statements_prepared).fetch_one(&mut *conn).await?;
     Ok(if n > cap { (cap, false) } else { (n, true) })
 }
 
 /// Past this many matches a page in time order is found month by month
 /// (`search_page_by_months`) rather than by sorting them all.
-const SEARCH_BY_MONTHS_PAST: i64 = 200;
+pub(super) const SEARCH_BY_MONTHS_PAST: i64 = 200;
 
 /// How far a search counts its matches. Past it, the matches are so many that walking the
 /// cases newest first fills a page within `wanted × all ÷ cap` rows, which is no more than
 /// the `cap` rows sorting them would read (the walk-or-look-up rule of `list_cases`); the
 /// list then says "more than cap". Whole thousands, at least a thousand and the page's end.
-fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
+pub(super) fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
     let balance = ((wanted as f64) * (all_cases as f64)).sqrt().ceil() as i64;
     let cap = balance.max(wanted).max(1000);
     (cap + 999) / 1000 * 1000
@@ -399,7 +414,7 @@ fn search_count_cap(wanted: i64, all_cases: i64) -> i64 {
 /// Whether the index's answer is the match itself, so that no case need be read to check
 /// it: the query's grams decide (`grams_decide`: one or two characters without case) and
 /// every filter of the list has a facet word.
-fn search_is_exact(q: &CaseQuery) -> bool {
+pub(super) fn search_is_exact(q: &CaseQuery) -> bool {
     let Some(text) = q.text.as_deref().map(str::trim) else { return false };
     grams_decide(text)
         // The union word stands for the subtree; "/" (a worker's own cases) has none.
@@ -413,7 +428,11 @@ fn search_is_exact(q: &CaseQuery) -> bool {
 
 /// Counts an exact search's matches (`search_is_exact`) up to `cap` in the index alone:
 /// (count, exact).
-async fn search_total_from_index(conn: &mut Conn, expression: &str, cap: i64) -> Result<(i64, bool), StoreError> {
+pub(super) async fn search_total_from_index(
+    conn: &mut Conn,
+    expression: &str,
+    cap: i64,
+) -> Result<(i64, bool), StoreError> {
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM case_grams g WHERE ");
     push_index_match(&mut count, expression);
     capped_count(conn, count, cap).await
@@ -421,7 +440,7 @@ async fn search_total_from_index(conn: &mut Conn, expression: &str, cap: i64) ->
 
 /// Counts a search's matches up to `cap`: (count, exact). Reads at most the candidates
 /// it takes to find `cap + 1` matches.
-async fn search_total(
+pub(super) async fn search_total(
     conn: &mut Conn,
     q: &CaseQuery,
     union_ids: &[i64],
@@ -436,7 +455,7 @@ async fn search_total(
 
 /// A search's tab counts: per status up to the bound of a first page's count; past it,
 /// only how many at least.
-async fn search_status_counts(
+pub(super) async fn search_status_counts(
     conn: &mut Conn,
     q: &CaseQuery,
     union_ids: &[i64],
@@ -469,7 +488,7 @@ async fn search_status_counts(
     qb.push_bind(cap + 1);
     qb.push(") t GROUP BY status");
     let rows: Vec<(String, i64)> =
-        qb.build_query_as().persistent(SEARCH_STATEMENTS_PREPARED).fetch_all(&mut *conn).await?;
+        qb.build_query_as().persistent(DIALECT.search_statements_prepared).fetch_all(&mut *conn).await?;
     if rows.iter().map(|(_, n)| n).sum::<i64>() > cap {
         return Ok(crate::TabCounts { by_status: Default::default(), exact: false, at_least: cap });
     }
@@ -479,7 +498,7 @@ async fn search_status_counts(
 
 /// Fills the index from the cases if a migration left it empty: in batches, in one
 /// transaction, so a crash leaves it to be built again.
-async fn ensure_search_index(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
+pub(crate) async fn ensure_search_index(pool: &sqlx::Pool<Db>) -> Result<(), StoreError> {
     let built: bool = sqlx::query_scalar("SELECT built FROM search_state WHERE id = 1").fetch_one(pool).await?;
     if built {
         return Ok(());

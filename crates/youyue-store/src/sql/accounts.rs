@@ -1,0 +1,285 @@
+//! Accounts: users, their sessions, API tokens and second factor.
+
+use super::unions::union_where;
+use super::{is_unique_violation, Conn, Db};
+use crate::rows::{UserRow, USER_SELECT};
+use crate::{SqlStore, StoreError, User};
+use youyue_domain::exchange::UserRecord;
+use youyue_domain::Timestamp;
+
+pub(super) async fn user_where(conn: &mut Conn, clause: &str, value: &str) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("{USER_SELECT} WHERE {clause}")).bind(value).fetch_optional(&mut *conn).await?;
+    row.map(User::try_from).transpose()
+}
+
+pub(super) async fn insert_user(
+    conn: &mut Conn,
+    rec: &UserRecord,
+    union_id: i64,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&rec.username)
+    .bind(&rec.name)
+    .bind(union_id)
+    .bind(rec.role.as_str())
+    .bind(&rec.password_hash)
+    .bind(rec.active)
+    .bind(now.micros())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(format!("username \"{}\" is taken", rec.username))
+        } else {
+            e.into()
+        }
+    })
+}
+
+pub(super) async fn create_user(store: &SqlStore<Db>, rec: &UserRecord, now: Timestamp) -> Result<User, StoreError> {
+    let mut tx = store.write.begin().await?;
+    let union = union_where(&mut tx, "u.code = $1", rec.union.as_str())
+        .await?
+        .ok_or_else(|| StoreError::invalid("union", format!("union \"{}\" does not exist", rec.union)))?;
+    let id = insert_user(&mut tx, rec, union.id, now).await?;
+    let row: UserRow = sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let user = User::try_from(row)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub(super) async fn user_by_username(store: &SqlStore<Db>, username: &str) -> Result<Option<User>, StoreError> {
+    let mut conn = store.read.acquire().await?;
+    user_where(&mut conn, "s.username = $1", username).await
+}
+
+pub(super) async fn user_by_id(store: &SqlStore<Db>, id: i64) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("{USER_SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&store.read).await?;
+    row.map(User::try_from).transpose()
+}
+
+pub(super) async fn users_within(store: &SqlStore<Db>, path: &str) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("{USER_SELECT} WHERE u.path LIKE $1 ORDER BY u.depth, u.code, s.username"))
+            .bind(format!("{path}%"))
+            .fetch_all(&store.read)
+            .await?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub(super) async fn users_on_path(store: &SqlStore<Db>, path: &str) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("{USER_SELECT} WHERE $1 LIKE (u.path || '%') ORDER BY u.depth DESC, s.username"))
+            .bind(path)
+            .fetch_all(&store.read)
+            .await?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub(super) async fn set_password(store: &SqlStore<Db>, user_id: i64, hash: &str) -> Result<(), StoreError> {
+    let mut tx = store.write.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
+    // A new password ends every session of the account and revokes its API tokens.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .bind(Timestamp::now().micros())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn set_user_active(store: &SqlStore<Db>, user_id: i64, active: bool) -> Result<(), StoreError> {
+    let mut tx = store.write.begin().await?;
+    sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn change_user(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    change: &crate::UserChange,
+) -> Result<(), StoreError> {
+    let mut tx = store.write.begin().await?;
+    if let Some(role) = change.role {
+        sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(active) = change.active {
+        sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
+    }
+    if let Some(hash) = &change.password_hash {
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(Timestamp::now().micros())
+            .execute(&mut *tx)
+            .await?;
+    }
+    // A new password or a disabled account ends the account's sessions.
+    if change.password_hash.is_some() || change.active == Some(false) {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn set_user_role(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    role: youyue_domain::Role,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&store.write)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn create_session(
+    store: &SqlStore<Db>,
+    token_hash: &str,
+    user_id: i64,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now.micros())
+        .bind(expires.micros())
+        .execute(&store.write)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn session_user(
+    store: &SqlStore<Db>,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "{USER_SELECT} JOIN sessions x ON x.user_id = s.id WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active"
+    ))
+    .bind(token_hash)
+    .bind(now.micros())
+    .fetch_optional(&store.read)
+    .await?;
+    row.map(User::try_from).transpose()
+}
+
+pub(super) async fn delete_session(store: &SqlStore<Db>, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&store.write).await?;
+    Ok(())
+}
+
+pub(super) async fn end_sessions(store: &SqlStore<Db>, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&store.write)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn create_api_token(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    scope: crate::TokenScope,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scope) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(now.micros())
+    .bind(scope.as_str())
+    .fetch_one(&store.write)
+    .await?;
+    Ok(id)
+}
+
+pub(super) async fn api_token_user(
+    store: &SqlStore<Db>,
+    token_hash: &str,
+) -> Result<Option<(User, crate::TokenScope)>, StoreError> {
+    let row: Option<crate::rows::TokenUserRow> =
+        sqlx::query_as(crate::rows::TOKEN_USER_SELECT).bind(token_hash).fetch_optional(&store.read).await?;
+    let Some(row) = row else { return Ok(None) };
+    let scope = crate::TokenScope::parse(&row.scope)
+        .ok_or_else(|| StoreError::Corrupt(format!("token scope \"{}\"", row.scope)))?;
+    Ok(Some((User::try_from(row.user)?, scope)))
+}
+
+pub(super) async fn api_tokens(store: &SqlStore<Db>, user_id: i64) -> Result<Vec<crate::ApiToken>, StoreError> {
+    let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, scope, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&store.read)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name, scope, created_at, revoked_at)| {
+            Ok(crate::ApiToken {
+                id,
+                name,
+                scope: crate::TokenScope::parse(&scope)
+                    .ok_or_else(|| StoreError::Corrupt(format!("token scope \"{scope}\"")))?,
+                created_at: Timestamp::from_micros(created_at),
+                revoked_at: revoked_at.map(Timestamp::from_micros),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn revoke_api_token(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    token_id: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(token_id)
+            .bind(now.micros())
+            .execute(&store.write)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn set_totp_secret(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    secret: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET totp_secret = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(secret)
+        .execute(&store.write)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! [`Store`] for the SQL store: each method hands over to the module of its concern.
+
+use super::{accounts, case_read, case_write, export, import, record_book, studio, tallies, unions, Db, DIALECT};
+use crate::{
+    Actor, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore, Store,
+    StoreError, StoredCase, Union, User,
+};
+use async_trait::async_trait;
+use youyue_domain::command::Change;
+use youyue_domain::exchange::{RecordEntry, UnionRecord, UserRecord};
+use youyue_domain::stats::Stats;
+use youyue_domain::studio::{BulletinRecord, StudioItemRecord};
+use youyue_domain::{CaseNumber, Period, Timestamp, UnionCode};
+
+#[async_trait]
+impl Store for SqlStore<Db> {
+    fn backend(&self) -> Backend {
+        DIALECT.backend
+    }
+
+    async fn close(&self) {
+        // The writer's connection last: on SQLite the last to close copies the log into the
+        // file and removes it, which a read-only connection cannot.
+        self.read.close().await;
+        self.background.stop().await;
+        self.write.close().await;
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        unions::is_empty(self).await
+    }
+
+    async fn union_by_code(&self, code: &UnionCode) -> Result<Option<Union>, StoreError> {
+        unions::union_by_code(self, code).await
+    }
+
+    async fn union_by_id(&self, id: i64) -> Result<Option<Union>, StoreError> {
+        unions::union_by_id(self, id).await
+    }
+
+    async fn subtree(&self, root: &Union) -> Result<Vec<Union>, StoreError> {
+        unions::subtree(self, root).await
+    }
+
+    async fn put_union(&self, rec: &UnionRecord, now: Timestamp) -> Result<Union, StoreError> {
+        unions::put_union(self, rec, now).await
+    }
+
+    async fn create_user(&self, rec: &UserRecord, now: Timestamp) -> Result<User, StoreError> {
+        accounts::create_user(self, rec, now).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        accounts::user_by_username(self, username).await
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        accounts::user_by_id(self, id).await
+    }
+
+    async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError> {
+        accounts::users_within(self, path).await
+    }
+
+    async fn users_on_path(&self, path: &str) -> Result<Vec<User>, StoreError> {
+        accounts::users_on_path(self, path).await
+    }
+
+    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+        accounts::set_password(self, user_id, hash).await
+    }
+
+    async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
+        accounts::set_user_active(self, user_id, active).await
+    }
+
+    async fn change_user(&self, user_id: i64, change: &crate::UserChange) -> Result<(), StoreError> {
+        accounts::change_user(self, user_id, change).await
+    }
+
+    async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError> {
+        unions::top_level_unions(self).await
+    }
+
+    async fn set_user_role(&self, user_id: i64, role: youyue_domain::Role) -> Result<(), StoreError> {
+        accounts::set_user_role(self, user_id, role).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        accounts::create_session(self, token_hash, user_id, now, expires).await
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
+        accounts::session_user(self, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        accounts::delete_session(self, token_hash).await
+    }
+
+    async fn end_sessions(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
+        accounts::end_sessions(self, user_id, keep).await
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        scope: crate::TokenScope,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        accounts::create_api_token(self, user_id, name, token_hash, scope, now).await
+    }
+
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<(User, crate::TokenScope)>, StoreError> {
+        accounts::api_token_user(self, token_hash).await
+    }
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<crate::ApiToken>, StoreError> {
+        accounts::api_tokens(self, user_id).await
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        accounts::revoke_api_token(self, user_id, token_id, now).await
+    }
+
+    async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError> {
+        accounts::set_totp_secret(self, user_id, secret).await
+    }
+
+    async fn cases_past_retention(
+        &self,
+        path: &str,
+        kind: youyue_domain::Kind,
+        closed_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<StoredCase>, StoreError> {
+        case_read::cases_past_retention(self, path, kind, closed_before, limit).await
+    }
+
+    async fn idempotent_case(&self, key_hash: &str) -> Result<Option<crate::IdempotentCase>, StoreError> {
+        case_read::idempotent_case(self, key_hash).await
+    }
+
+    async fn log_read(
+        &self,
+        case_id: i64,
+        user_id: i64,
+        what: crate::ReadKind,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        case_read::log_read(self, case_id, user_id, what, at).await
+    }
+
+    async fn read_log(&self, case_id: i64) -> Result<Vec<crate::ReadLogEntry>, StoreError> {
+        case_read::read_log(self, case_id).await
+    }
+
+    async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
+        case_write::create_case(self, d, actor).await
+    }
+
+    async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {
+        case_read::case_by_number(self, number).await
+    }
+
+    async fn save_change(
+        &self,
+        case: &StoredCase,
+        change: &Change,
+        handler_id: Option<i64>,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<StoredCase, StoreError> {
+        case_write::save_change(self, case, change, handler_id, actor, now).await
+    }
+
+    async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {
+        record_book::record_book(self, case_id).await
+    }
+
+    async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {
+        case_read::list_cases(self, q).await
+    }
+
+    async fn count_by_status(&self, q: &CaseQuery) -> Result<crate::TabCounts, StoreError> {
+        case_read::count_by_status(self, q).await
+    }
+
+    async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError> {
+        studio::post_bulletin(self, b).await
+    }
+
+    async fn bulletins(&self, union_id: i64, limit: i64) -> Result<Vec<BulletinRecord>, StoreError> {
+        studio::bulletins(self, union_id, limit).await
+    }
+
+    async fn set_studio_items(&self, items: &[StudioItemRecord]) -> Result<(), StoreError> {
+        studio::set_studio_items(self, items).await
+    }
+
+    async fn studio_items(&self, union_id: i64) -> Result<Vec<StudioItemRecord>, StoreError> {
+        studio::studio_items(self, union_id).await
+    }
+
+    async fn stats(&self, union: &Union, period: Period) -> Result<Stats, StoreError> {
+        tallies::stats(self, union, period).await
+    }
+
+    async fn figures(&self, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
+        tallies::figures(self, union, period).await
+    }
+
+    async fn child_stats(&self, union: &Union, period: Period) -> Result<Vec<(Union, Stats)>, StoreError> {
+        tallies::child_stats(self, union, period).await
+    }
+
+    async fn rebuild_tallies(&self) -> Result<(), StoreError> {
+        tallies::rebuild_tallies(self).await
+    }
+
+    async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
+        case_write::sweep_supervision(self, today, now).await
+    }
+
+    async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {
+        studio::cast_vote(self, vote).await
+    }
+
+    async fn vote_scores(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+    ) -> Result<Vec<i64>, StoreError> {
+        studio::vote_scores(self, union, round, period).await
+    }
+
+    async fn list_votes(
+        &self,
+        union: &Union,
+        round: youyue_domain::appraisal::Round,
+        period: Period,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<crate::ListedVote>), StoreError> {
+        studio::list_votes(self, union, round, period, limit, offset).await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        studio::setting(self, key).await
+    }
+
+    async fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        studio::set_setting(self, key, value).await
+    }
+
+    async fn answered(&self, union: &Union, period: Period) -> Result<(i64, i64), StoreError> {
+        tallies::answered(self, union, period).await
+    }
+
+    async fn calendar(&self) -> Result<Vec<youyue_domain::calendar::CalendarDay>, StoreError> {
+        studio::calendar(self).await
+    }
+
+    async fn set_calendar(
+        &self,
+        set: &[youyue_domain::calendar::CalendarDay],
+        remove: &[chrono::NaiveDate],
+    ) -> Result<(), StoreError> {
+        studio::set_calendar(self, set, remove).await
+    }
+
+    async fn backup_file(&self, path: &str) -> Result<bool, StoreError> {
+        export::backup_file(self, path).await
+    }
+
+    async fn verify_chains(&self) -> Result<crate::ChainReport, StoreError> {
+        record_book::verify_chains(self).await
+    }
+
+    async fn chain_heads(&self) -> Result<Vec<crate::ChainHead>, StoreError> {
+        record_book::chain_heads(self).await
+    }
+
+    async fn entry_hash(&self, case: &CaseNumber, seq: i64) -> Result<Option<Option<String>>, StoreError> {
+        record_book::entry_hash(self, case, seq).await
+    }
+
+    async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError> {
+        import::import(self, lines, now).await
+    }
+
+    async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError> {
+        export::export(self, sink).await
+    }
+}
