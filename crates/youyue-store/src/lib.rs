@@ -405,9 +405,6 @@ pub trait Store: Send + Sync + 'static {
     async fn users_within(&self, path: &str) -> Result<Vec<User>, StoreError>;
     /// Accounts of the union at `path` and of every union above it (who may take its cases).
     async fn users_on_path(&self, path: &str) -> Result<Vec<User>, StoreError>;
-    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
-    async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError>;
-    async fn set_user_role(&self, user_id: i64, role: Role) -> Result<(), StoreError>;
     /// Applies every part of `change` in one transaction.
     async fn change_user(&self, user_id: i64, change: &UserChange) -> Result<(), StoreError>;
     /// The unions without a parent (districts, cities…).

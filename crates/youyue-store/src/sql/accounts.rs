@@ -82,30 +82,6 @@ pub(super) async fn users_on_path(store: &SqlStore<Db>, path: &str) -> Result<Ve
     rows.into_iter().map(User::try_from).collect()
 }
 
-pub(super) async fn set_password(store: &SqlStore<Db>, user_id: i64, hash: &str) -> Result<(), StoreError> {
-    let mut tx = store.write.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *tx).await?;
-    // A new password ends every session of the account and revokes its API tokens.
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-        .bind(user_id)
-        .bind(Timestamp::now().micros())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(super) async fn set_user_active(store: &SqlStore<Db>, user_id: i64, active: bool) -> Result<(), StoreError> {
-    let mut tx = store.write.begin().await?;
-    sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
-    if !active {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 pub(super) async fn change_user(
     store: &SqlStore<Db>,
     user_id: i64,
@@ -139,19 +115,6 @@ pub(super) async fn change_user(
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(())
-}
-
-pub(super) async fn set_user_role(
-    store: &SqlStore<Db>,
-    user_id: i64,
-    role: youyue_domain::Role,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(role.as_str())
-        .execute(&store.write)
-        .await?;
     Ok(())
 }
 

@@ -71,24 +71,12 @@ impl Store for SqlStore<Db> {
         accounts::users_on_path(self, path).await
     }
 
-    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
-        accounts::set_password(self, user_id, hash).await
-    }
-
-    async fn set_user_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
-        accounts::set_user_active(self, user_id, active).await
-    }
-
     async fn change_user(&self, user_id: i64, change: &crate::UserChange) -> Result<(), StoreError> {
         accounts::change_user(self, user_id, change).await
     }
 
     async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError> {
         unions::top_level_unions(self).await
-    }
-
-    async fn set_user_role(&self, user_id: i64, role: youyue_domain::Role) -> Result<(), StoreError> {
-        accounts::set_user_role(self, user_id, role).await
     }
 
     async fn create_session(
