@@ -122,8 +122,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// How long a request's whole body may take to arrive, counted from its header.
     pub body_timeout: Duration,
-    /// Connections served at once; further ones wait in the kernel's listen backlog (or are
-    /// refused by it) until one closes. Keep it below the open-file limit (`ulimit -n`).
+    /// Connections served at once; further ones wait in the kernel's listen backlog (dropped
+    /// when it is full) until one closes. Keep it below the open-file limit (`ulimit -n`).
     pub max_connections: usize,
 }
 
