@@ -105,8 +105,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok("ok")
 }
 
-/// What the server is started with: the settings of `youyue serve`. The connection
-/// timeouts and caps of later issues belong here too.
+/// What the server is started with: the settings of `youyue serve`.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The address to listen on; port 0 takes a free one (see [`Application::local_addr`]).
@@ -117,6 +116,15 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Public case submissions allowed per address and minute.
     pub submissions_per_minute: u32,
+    /// How long a connection may take to send a whole request header, counted from when it
+    /// opens or its previous response was sent: so it is also how long a keep-alive
+    /// connection may sit idle (hyper starts this clock while it waits for the next request).
+    pub header_timeout: Duration,
+    /// How long a request's whole body may take to arrive, counted from its header.
+    pub body_timeout: Duration,
+    /// Connections served at once; further ones wait in the kernel's listen backlog (dropped
+    /// when it is full) until one closes. Keep it below the open-file limit (`ulimit -n`).
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -127,12 +135,22 @@ impl Config {
             secure_cookies: false,
             public_url: None,
             submissions_per_minute: DEFAULT_SUBMISSIONS_PER_MINUTE,
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
 
 /// Public case submissions per address and minute unless configured otherwise.
 pub const DEFAULT_SUBMISSIONS_PER_MINUTE: u32 = 60;
+/// Seconds for a whole request header (and for a keep-alive connection's idle wait).
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Seconds for a whole request body (256 KiB at most) after its header.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
+/// Connections served at once: well below the usual `ulimit -n` of servers, with room left
+/// for the database's files and connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
 /// The server, bound and with its background jobs running, not yet serving: the one way
 /// `youyue serve` and the tests build it, so that both run the same limits and jobs.
@@ -140,6 +158,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    connections: Connections,
     background: Background,
 }
 
@@ -151,13 +170,18 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let (sweeps_tx, sweeps) = tokio::sync::watch::channel(0);
         let background = Background { sweeps, tasks: vec![spawn_supervision(store.clone(), sweeps_tx)] };
+        let connections = Connections {
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            max: config.max_connections.max(1),
+        };
         let state = AppState {
             store,
             limits: Arc::new(Limits::with_submissions_per_minute(config.submissions_per_minute)),
             secure_cookies: config.secure_cookies,
             public_url: config.public_url,
         };
-        Ok(Application { listener, local_addr, state, background })
+        Ok(Application { listener, local_addr, state, connections, background })
     }
 
     /// The address bound, with the port taken when `listen` asked for port 0.
@@ -171,18 +195,152 @@ impl Application {
         self.background.sweeps.clone()
     }
 
-    /// Serves until `shutdown` resolves, then stops the background jobs. The router gets
-    /// the peer address for rate limits.
+    /// Serves until `shutdown` resolves, then waits for the open connections to finish
+    /// their requests and stops the background jobs. The router gets the peer address
+    /// (`ConnectInfo<SocketAddr>`) for rate limits.
     pub async fn run_until_stopped(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Application { listener, state, background, .. } = self;
-        let served = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let Application { listener, state, connections, background, .. } = self;
+        serve(listener, router(state), connections, shutdown).await;
         drop(background);
-        served
+        Ok(())
+    }
+}
+
+/// The limits of the serving loop, from [`Config`].
+struct Connections {
+    header_timeout: Duration,
+    body_timeout: Duration,
+    max: usize,
+}
+
+/// Accepts connections while fewer than `limits.max` are open (the rest wait in the
+/// kernel's backlog), each served as HTTP/1 with the header and body timeouts; on
+/// `shutdown` stops accepting and lets the open ones finish their requests.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: Connections,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = accept(&listener, &permits) => accepted,
+        };
+        let (stream, peer, permit) = match accepted {
+            Accepted::Connection(stream, peer, permit) => (stream, peer, permit),
+            Accepted::Failed => continue,
+            // The semaphore is never closed; stop rather than spin should it be.
+            Accepted::Closed => break,
+        };
+        let router = router.clone();
+        let body_timeout = limits.body_timeout;
+        let service = hyper::service::service_fn(move |request: axum::http::Request<hyper::body::Incoming>| {
+            let mut request = request.map(|body| axum::body::Body::new(DeadlineBody::new(body, body_timeout)));
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            tower::Service::call(&mut router.clone(), request)
+        });
+        let connection = graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                // Timeouts and clients that go away: routine, not the server's fault.
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+enum Accepted {
+    Connection(tokio::net::TcpStream, SocketAddr, tokio::sync::OwnedSemaphorePermit),
+    /// Nothing accepted this time (an aborted handshake, or out of file descriptors).
+    Failed,
+    Closed,
+}
+
+/// Waits for a free place, then for a connection. Out of file descriptors (EMFILE, ENFILE)
+/// or memory, it waits a moment before trying again instead of spinning on the error.
+async fn accept(listener: &tokio::net::TcpListener, permits: &Arc<tokio::sync::Semaphore>) -> Accepted {
+    let Ok(permit) = permits.clone().acquire_owned().await else {
+        return Accepted::Closed;
+    };
+    match listener.accept().await {
+        Ok((stream, peer)) => Accepted::Connection(stream, peer, permit),
+        Err(e) if is_connection_error(&e) => Accepted::Failed,
+        Err(e) => {
+            tracing::warn!(error = %e, "accepting a connection failed; trying again shortly");
+            tokio::time::sleep(ACCEPT_BACKOFF).await;
+            Accepted::Failed
+        }
+    }
+}
+
+/// How long to wait after an accept error that is the server's own (such as EMFILE).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Errors of one connection that went away before it was accepted: the next accept is fine.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// A request body that fails once `timeout` has passed since the request's header, however
+/// steadily it trickles in (a per-read timeout would let one byte every few seconds through).
+struct DeadlineBody {
+    inner: hyper::body::Incoming,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl DeadlineBody {
+    fn new(inner: hyper::body::Incoming, timeout: Duration) -> DeadlineBody {
+        DeadlineBody { inner, deadline: Box::pin(tokio::time::sleep(timeout)) }
+    }
+}
+
+/// The error a [`DeadlineBody`] ends with.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+pub struct BodyTimeout;
+
+impl http_body::Body for DeadlineBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        if let Poll::Ready(frame) = std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimeout)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -6,11 +6,14 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, BufWriter, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use youyue_domain::exchange::{check_username, Line, UserRecord};
 use youyue_domain::time::parse_date;
 use youyue_domain::{Period, Role, Timestamp, UnionCode};
 use youyue_server::service::MIN_PASSWORD_CHARS;
-use youyue_server::DEFAULT_SUBMISSIONS_PER_MINUTE;
+use youyue_server::{
+    DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_CONNECTIONS, DEFAULT_SUBMISSIONS_PER_MINUTE,
+};
 use youyue_store::Store;
 
 #[derive(Parser)]
@@ -47,6 +50,17 @@ enum Command {
         /// NAT shares an address).
         #[arg(long, default_value_t = DEFAULT_SUBMISSIONS_PER_MINUTE, env = "YOUYUE_SUBMISSIONS_PER_MINUTE")]
         submissions_per_minute: u32,
+        /// Seconds a connection may take to send a whole request header; also how long a
+        /// kept-alive connection may wait idle for its next request.
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), env = "YOUYUE_HEADER_TIMEOUT")]
+        header_timeout: u64,
+        /// Seconds a request's whole body may take to arrive after its header.
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), env = "YOUYUE_BODY_TIMEOUT")]
+        body_timeout: u64,
+        /// Connections served at once; more wait in the kernel's backlog. Keep it below the
+        /// open-file limit (`ulimit -n`), with room for the database.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), env = "YOUYUE_MAX_CONNECTIONS")]
+        max_connections: usize,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
     Import { file: String },
@@ -147,8 +161,25 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
     match command {
-        Command::Serve { listen, demo, secure_cookies, public_url, submissions_per_minute } => {
-            let config = youyue_server::Config { listen, secure_cookies, public_url, submissions_per_minute };
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+            public_url,
+            submissions_per_minute,
+            header_timeout,
+            body_timeout,
+            max_connections,
+        } => {
+            let config = youyue_server::Config {
+                listen,
+                secure_cookies,
+                public_url,
+                submissions_per_minute,
+                header_timeout: Duration::from_secs(header_timeout),
+                body_timeout: Duration::from_secs(body_timeout),
+                max_connections,
+            };
             serve(store, config, demo).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,

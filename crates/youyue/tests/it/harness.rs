@@ -361,7 +361,20 @@ impl Server {
     /// `youyue --db DB serve --listen 127.0.0.1:0 ARGS…`: the address is the one the server
     /// prints ("youyue is serving on http://ADDR"), so no port is chosen before it binds.
     pub async fn start(db: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_youyue"))
+        Server::spawn(Command::new(env!("CARGO_BIN_EXE_youyue")), db, args).await
+    }
+
+    /// [`Server::start`] with at most `limit` open files (`prlimit --nofile`), sockets
+    /// included: to see what it does when clients would exhaust them.
+    pub async fn start_with_open_files(limit: u32, db: &str, args: &[&str]) -> Server {
+        let mut prlimit = Command::new("prlimit");
+        prlimit.arg(format!("--nofile={limit}:{limit}")).arg(env!("CARGO_BIN_EXE_youyue"));
+        Server::spawn(prlimit, db, args).await
+    }
+
+    /// `COMMAND --db DB serve --listen 127.0.0.1:0 ARGS…`, once it has printed its address.
+    async fn spawn(mut command: Command, db: &str, args: &[&str]) -> Server {
+        let mut child = command
             .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .env_remove("YOUYUE_DB")

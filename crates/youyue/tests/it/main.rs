@@ -8,6 +8,7 @@ mod harness;
 mod api_errors;
 mod browser;
 mod cli;
+mod connections;
 mod exchange;
 pub mod figures;
 mod matrix;
