@@ -9,6 +9,7 @@ mod api_errors;
 mod browser;
 mod cli;
 mod exchange;
+mod faults;
 pub mod figures;
 mod matrix;
 mod schema;

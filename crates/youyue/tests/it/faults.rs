@@ -1,0 +1,242 @@
+//! Faults below the service: the file system the database lives on fills up. Whatever the
+//! database answers, no write is acknowledged unless it was committed, no case number is
+//! handed out twice, the service says 503 while it cannot write and recovers by itself.
+
+use crate::harness::{start_server, youyue, Server, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// A small tmpfs mounted on a directory of the test's own, unmounted when dropped (also when
+/// the test fails). Mounting needs root, as the suite has locally and in CI: without it the
+/// test fails, since a skipped fault test proves nothing.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("this test mounts a tmpfs and could not run `mount`: {e}"));
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs (a full disk) and must run as root, as CI and local runs do; \
+             `mount -t tmpfs` said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmpfs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let plain = Command::new("umount").arg(self.dir.path()).status();
+        if !plain.is_ok_and(|s| s.success()) {
+            // Still in use (a server the failing test left behind): detach it now, the
+            // kernel frees it when the last file closes.
+            let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        }
+    }
+}
+
+/// Writes zeros to `file` until the file system is full; returns the bytes written.
+fn fill(file: &Path) -> u64 {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file).unwrap();
+    let mut written = 0;
+    for chunk in [1 << 20, 4096, 512] {
+        let zeros = vec![0u8; chunk];
+        loop {
+            match f.write(&zeros) {
+                Ok(0) => break,
+                Ok(n) => written += n as u64,
+                Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+                Err(e) => panic!("filling {}: {e}", file.display()),
+            }
+        }
+    }
+    let _ = f.sync_all();
+    written
+}
+
+/// The answers to one wave of concurrent public submissions (so that the group writer
+/// gets several writes per commit): (description, status, body).
+async fn wave(server: &Server, http: &reqwest::Client, tag: &str, n: usize) -> Vec<(String, StatusCode, Value)> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let description = format!("满盘测试 {tag}-{i}");
+        let (http, url) = (http.clone(), server.url("/api/v1/public/cases"));
+        set.spawn(async move {
+            let body = json!({"union":"jd.s1.e1","kind":"claim","description":description});
+            let r = http.post(url).json(&body).send().await.unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            (description, status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out
+}
+
+async fn health(server: &Server, http: &reqwest::Client) -> StatusCode {
+    http.get(server.url("/healthz")).send().await.unwrap().status()
+}
+
+/// Every acknowledged case is readable through the API with what was sent.
+async fn all_readable(server: &Server, acked: &BTreeMap<String, String>, when: &str) {
+    let admin = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().unwrap();
+    let login = admin
+        .post(server.url("/api/v1/session"))
+        .json(&json!({"username":"admin","password":PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK, "login {when}");
+    for (number, description) in acked {
+        let r = admin.get(server.url(&format!("/api/v1/cases/{number}"))).send().await.unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::OK, "acknowledged {number} ({description}) is not there {when}: {body}");
+        assert_eq!(body["description"], *description, "{number} {when}");
+    }
+}
+
+/// SQLite on a file system that fills up: submissions while it is full are refused with 503
+/// (never 201, never 500) and /healthz says 503; once space is freed 201s resume without a
+/// restart; every 201 is there, before and after a restart, and no number was given twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_disk_acknowledges_only_what_it_stores() {
+    let fs = Tmpfs::mount("16m");
+    let url = format!("sqlite://{}", fs.path().join("youyue.db").display());
+    let scratch = tempfile::tempdir().unwrap();
+    let district = scratch.path().join("district.jsonl");
+    std::fs::write(&district, crate::harness::district_jsonl()).unwrap();
+    let import = youyue(&url, &["import", district.to_str().unwrap()]);
+    assert!(import.status.success(), "{import:?}");
+
+    let server = start_server(&url).await;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let mut acked: BTreeMap<String, String> = BTreeMap::new(); // number → description
+    let mut numbers_given = 0usize;
+    let mut take = |answers: Vec<(String, StatusCode, Value)>, allowed: &[StatusCode], phase: &str| {
+        let mut statuses = Vec::new();
+        for (description, status, body) in answers {
+            assert!(allowed.contains(&status), "{phase}: {description} answered {status}: {body}");
+            if status == StatusCode::CREATED {
+                let number = body["number"].as_str().unwrap().to_owned();
+                numbers_given += 1;
+                let before = acked.insert(number.clone(), description.clone());
+                assert!(before.is_none(), "{phase}: {number} given twice ({before:?}, then {description})");
+            } else {
+                assert_eq!(body["error"]["code"], "unavailable", "{phase}: {description}: {body}");
+            }
+            statuses.push(status);
+        }
+        statuses
+    };
+
+    // Room to write: every submission is a case.
+    for w in 0..3 {
+        take(wave(&server, &http, &format!("a{w}"), 4).await, &[StatusCode::CREATED], "before");
+    }
+    assert_eq!(health(&server, &http).await, StatusCode::OK);
+
+    // Full: writes that still fit in space the database has already may succeed; once one
+    // is refused, the disk is full for good (until freed).
+    let filler = fs.path().join("filler");
+    let filled = fill(&filler);
+    let mut refused_first = None;
+    for w in 0..100 {
+        let statuses = take(
+            wave(&server, &http, &format!("b{w}"), 4).await,
+            &[StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE],
+            "filling",
+        );
+        if statuses.contains(&StatusCode::SERVICE_UNAVAILABLE) {
+            refused_first = Some(w);
+            break;
+        }
+        // What the database freed meanwhile (a log reset) is taken as well.
+        fill(&filler);
+    }
+    let refused_first = refused_first.expect("400 submissions on a full disk and none refused");
+    let mut refused = 0;
+    for w in 0..15 {
+        let statuses = take(wave(&server, &http, &format!("c{w}"), 4).await, &[StatusCode::SERVICE_UNAVAILABLE], "full");
+        refused += statuses.len();
+        if w % 5 == 4 {
+            assert_eq!(health(&server, &http).await, StatusCode::SERVICE_UNAVAILABLE, "/healthz while full");
+        }
+    }
+
+    // Space again: without a restart, writes succeed again (looked for in bounded waves).
+    std::fs::remove_file(&filler).unwrap();
+    let mut resumed = None;
+    for w in 0..100 {
+        let statuses = take(
+            wave(&server, &http, &format!("d{w}"), 4).await,
+            &[StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE],
+            "freed",
+        );
+        if statuses.iter().all(|s| *s == StatusCode::CREATED) {
+            resumed = Some(w);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let resumed = resumed.expect("writes did not resume in 100 waves after space was freed");
+    for w in 0..5 {
+        take(wave(&server, &http, &format!("e{w}"), 4).await, &[StatusCode::CREATED], "after");
+    }
+    let mut healthy = false;
+    for _ in 0..100 {
+        if health(&server, &http).await == StatusCode::OK {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "/healthz did not say 200 again in 10 s after space was freed");
+
+    assert_eq!(numbers_given, acked.len());
+    all_readable(&server, &acked, "while serving").await;
+    server.kill();
+    let server = start_server(&url).await;
+    all_readable(&server, &acked, "after a restart").await;
+    server.kill();
+
+    // Stored are exactly the acknowledged ones, and the record chains verify.
+    let export = youyue(&url, &["export"]);
+    assert!(export.status.success(), "{export:?}");
+    let stored: BTreeSet<String> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "case" && v["description"].as_str().is_some_and(|d| d.starts_with("满盘测试")))
+        .map(|v| v["number"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, acked.keys().cloned().collect::<BTreeSet<_>>(), "stored cases are the acknowledged ones");
+    let verify = youyue(&url, &["verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("all intact"), "{verify:?}");
+    eprintln!(
+        "full disk: {filled} bytes of filler, first refusal in wave {refused_first}, {refused} refused while full, \
+         writes resumed in wave {resumed} after freeing, {} acknowledged and all stored",
+        acked.len()
+    );
+    drop(fs);
+}
+
