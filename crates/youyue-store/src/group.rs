@@ -19,6 +19,14 @@
 //! locks their transactions would otherwise queue one commit at a time. Two app servers
 //! each group their own; a key another server committed first makes a group's insert of
 //! keys fail, and the one-by-one retry answers that registration `IdempotencyKeyUsed`.
+//!
+//! A fault of the database itself (SQLite: a full disk, an I/O error, no memory, busy or
+//! locked; PostgreSQL: insufficient resources, a system error, a lost connection) may roll
+//! the whole transaction back behind sqlx's back (SQLite does on `SQLITE_FULL`), after which
+//! its savepoints no longer exist and a later "commit" commits nothing. So a fault in any
+//! write ends the group: nobody in it is told "done", and the connection is closed, not
+//! given back, so that the next group starts on a fresh one. While groups fail for a fault,
+//! [`GroupWriter::health`] says so (the store's `ping`, hence `/healthz`, answers 503).
 
 use crate::{Registration, StoreError, StoredCase};
 use sqlx::pool::PoolConnection;
@@ -26,6 +34,8 @@ use sqlx::{Acquire, Database, Pool};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -37,12 +47,16 @@ const MAX_BATCH: usize = 256;
 /// A write's outcome, waiting for the commit.
 trait Reply: Send {
     fn is_ok(&self) -> bool;
+    /// The database's own fault, if the write failed of one (see [`fault`]).
+    fn fault(&self) -> Option<String>;
     fn send(self: Box<Self>, commit: Result<(), String>);
 }
 
 struct Pending<T> {
     result: Result<T, StoreError>,
     to: oneshot::Sender<Result<T, StoreError>>,
+    /// `Database::NAME`: which codes are faults.
+    backend: &'static str,
 }
 
 impl<T: Send> Reply for Pending<T> {
@@ -50,8 +64,16 @@ impl<T: Send> Reply for Pending<T> {
         self.result.is_ok()
     }
 
+    fn fault(&self) -> Option<String> {
+        self.result.as_ref().err().and_then(|e| fault(e, self.backend))
+    }
+
     fn send(self: Box<Self>, commit: Result<(), String>) {
         let answer = match (self.result, commit) {
+            // A fault of the database (a full disk…) is "try again later", not the write's.
+            (Err(e), _) if fault(&e, self.backend).is_some() => {
+                Err(StoreError::Unavailable(format!("the write was not committed: {e}")))
+            }
             (Ok(v), Ok(())) => Ok(v),
             (Ok(_), Err(e)) => Err(StoreError::Unavailable(format!("the write was not committed: {e}"))),
             (Err(e), _) => Err(e),
@@ -85,6 +107,27 @@ pub struct Between<C> {
 /// The queue in front of the writer task.
 pub struct GroupWriter<DB: Database> {
     queue: mpsc::Sender<Work<DB::Connection>>,
+    health: Arc<Health>,
+}
+
+/// How long after a group failed for a fault the writer counts as failing when no group has
+/// committed since: while writes keep coming, each failure renews it; with none coming, the
+/// health check says "up" again after this, so that a balancer sends writes to find out.
+const FAILING_FOR: Duration = Duration::from_secs(30);
+
+/// The outcome of the writer's last group, for the health check.
+#[derive(Default)]
+struct Health {
+    /// When and why the last group failed of a fault; `None` once a group has committed.
+    failed: Mutex<Option<(Instant, String)>>,
+}
+
+impl Health {
+    fn set(&self, failed: Option<String>) {
+        if let Ok(mut state) = self.failed.lock() {
+            *state = failed.map(|why| (Instant::now(), why));
+        }
+    }
 }
 
 impl<DB: Database> GroupWriter<DB> {
@@ -104,15 +147,32 @@ impl<DB: Database> GroupWriter<DB> {
         between: Option<Between<DB::Connection>>,
     ) -> std::io::Result<GroupWriter<DB>> {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        let health = Arc::new(Health::default());
+        let writer = Writer { pool, register_many, between, health: health.clone() };
         if own_thread {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             std::thread::Builder::new()
                 .name("youyue-writer".into())
-                .spawn(move || runtime.block_on(run(pool, jobs, register_many, between)))?;
+                .spawn(move || runtime.block_on(run(writer, jobs)))?;
         } else {
-            tokio::spawn(run(pool, jobs, register_many, between));
+            tokio::spawn(run(writer, jobs));
         }
-        Ok(GroupWriter { queue })
+        Ok(GroupWriter { queue, health })
+    }
+
+    /// Whether the writer can write: `Unavailable` while its groups fail for a fault of the
+    /// database (a full disk…) and none has committed since (for at most `FAILING_FOR`
+    /// after the last such failure). The store's `ping` answers with it, so `/healthz`
+    /// says 503 while nothing can be written and 200 again once a write commits.
+    #[allow(dead_code, reason = "the store's `ping` calls it (wired in with the store's split into modules)")]
+    pub fn health(&self) -> Result<(), StoreError> {
+        let state = self.health.failed.lock().map_err(|_| stopped())?;
+        match &*state {
+            Some((at, why)) if at.elapsed() < FAILING_FOR => {
+                Err(StoreError::Unavailable(format!("the database cannot take writes: {why}")))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Registers a case in the next group transaction and answers once it is committed.
@@ -132,7 +192,7 @@ impl<DB: Database> GroupWriter<DB> {
         let job: Job<DB::Connection> = Box::new(move |conn| {
             Box::pin(async move {
                 let result = write(conn).await;
-                Box::new(Pending { result, to }) as Box<dyn Reply>
+                Box::new(Pending { result, to, backend: DB::NAME }) as Box<dyn Reply>
             })
         });
         self.queue.send(Work::Job(job)).await.map_err(|_| stopped())?;
@@ -150,17 +210,79 @@ fn not_taken() -> StoreError {
     StoreError::Unavailable("the database could not take the write; try again".into())
 }
 
+/// Whether `e` is a fault of the database rather than of the write: one after which the
+/// database may have rolled the whole transaction back (SQLite on a full disk, an I/O
+/// error, no memory, busy or locked), or the connection is broken. Its description if so.
+/// `backend` is `Database::NAME`.
+pub fn fault(e: &StoreError, backend: &str) -> Option<String> {
+    match e {
+        StoreError::Db(sqlx_error) => is_fault(sqlx_error, backend).then(|| sqlx_error.to_string()),
+        StoreError::Unavailable(why) => Some(why.clone()),
+        _ => None,
+    }
+}
+
+fn is_fault(sqlx_error: &sqlx::Error, backend: &str) -> bool {
+    match sqlx_error {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) if backend == "SQLite" => {
+                // Extended result codes keep the primary one in the low byte.
+                let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(0);
+                // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
+                matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
+            }
+            // Insufficient resources (a full disk), a system error, shutting down, a
+            // broken connection.
+            Some(code) => ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class)),
+            None => false,
+        },
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
+/// A group that ended early: its writes are answered "not committed".
+#[derive(Debug)]
+enum Failed {
+    Db(sqlx::Error),
+    /// A write failed of a fault of the database (see [`fault`]).
+    Fault(String),
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::Db(e) => write!(f, "{e}"),
+            Failed::Fault(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Failed {
+    fn from(e: sqlx::Error) -> Failed {
+        Failed::Db(e)
+    }
+}
+
 /// How many batches in a row the writer keeps the pool's connection while more writes
 /// wait, before it lets others through the pool have it. Taking it back for each batch cost
 /// up to a millisecond (it returns to the pool through a task of its own).
 const HOLD_BATCHES: usize = 16;
 
-async fn run<DB: Database>(
+/// What the writer task works with.
+struct Writer<DB: Database> {
     pool: Pool<DB>,
-    mut queue: mpsc::Receiver<Work<DB::Connection>>,
     register_many: RegisterMany<DB::Connection>,
     between: Option<Between<DB::Connection>>,
-) {
+    health: Arc<Health>,
+}
+
+async fn run<DB: Database>(writer: Writer<DB>, mut queue: mpsc::Receiver<Work<DB::Connection>>) {
+    let Writer { pool, register_many, between, health } = writer;
     let mut held: Option<PoolConnection<DB>> = None;
     let mut batches_held = 0;
     loop {
@@ -196,21 +318,40 @@ async fn run<DB: Database>(
             None => pool.acquire().await,
         };
         let commit = match conn {
+            // A connection sqlx believes inside a transaction after a committed group is
+            // one whose view and the database's disagree: not used.
+            Ok(conn) if sqlx::Connection::is_in_transaction(&*conn) => {
+                close(conn).await;
+                Err(Failed::Fault("the writer's connection was left inside a transaction".into()))
+            }
             Ok(mut conn) => {
                 let commit = run_batch::<DB>(&mut conn, batch, register_many, &mut replies).await;
-                // A connection whose batch failed may be broken: the pool gets it back to
-                // check.
                 if commit.is_ok() {
                     held = Some(conn);
                     batches_held += 1;
+                } else {
+                    // Its transaction may be gone behind sqlx's back (see the top): the next
+                    // group starts on a fresh connection.
+                    close(conn).await;
                 }
-                commit.map_err(|e| e.to_string())
+                commit
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(Failed::Db(e)),
         };
-        if let Err(e) = &commit {
-            tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
+        match &commit {
+            Ok(()) => health.set(None),
+            Err(e) => {
+                tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
+                let is_fault = match e {
+                    Failed::Fault(_) => true,
+                    Failed::Db(db) => is_fault(db, DB::NAME),
+                };
+                if is_fault {
+                    health.set(Some(e.to_string()));
+                }
+            }
         }
+        let commit = commit.map_err(|e| e.to_string());
         for r in replies {
             r.send(commit.clone());
         }
@@ -219,9 +360,20 @@ async fn run<DB: Database>(
             if between.wanted.swap(false, Ordering::Relaxed) {
                 if let Err(e) = (between.run)(conn).await {
                     tracing::warn!(error = %e, "the writer's work between batches failed");
+                    if let Some(conn) = held.take() {
+                        close(conn).await;
+                    }
                 }
             }
         }
+    }
+}
+
+/// Closes a connection instead of giving it back to the pool (which opens a new one when
+/// asked): closing also rolls back whatever transaction it may still have.
+async fn close<DB: Database>(conn: PoolConnection<DB>) {
+    if let Err(e) = conn.close().await {
+        tracing::warn!(error = %e, "closing the writer's connection failed");
     }
 }
 
@@ -230,7 +382,7 @@ async fn run_batch<DB: Database>(
     batch: Vec<Work<DB::Connection>>,
     register_many: RegisterMany<DB::Connection>,
     replies: &mut Vec<Box<dyn Reply>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), Failed> {
     let mut registrations = Vec::new();
     let mut answers = Vec::new();
     let mut jobs = Vec::new();
@@ -248,11 +400,15 @@ async fn run_batch<DB: Database>(
     // been told its number before the commit.
     if !registrations.is_empty() {
         let mut savepoint = tx.begin().await?;
-        match register_many(&mut *savepoint, &registrations).await {
+        let together = register_many(&mut *savepoint, &registrations).await;
+        if let Some(why) = together.as_ref().err().and_then(|e| fault(e, DB::NAME)) {
+            return Err(Failed::Fault(why));
+        }
+        match together {
             Ok(results) if results.len() == answers.len() => {
                 savepoint.commit().await?;
                 for (result, to) in results.into_iter().zip(answers) {
-                    replies.push(Box::new(Pending { result, to }));
+                    replies.push(Box::new(Pending { result, to, backend: DB::NAME }));
                 }
             }
             failed => {
@@ -267,12 +423,15 @@ async fn run_batch<DB: Database>(
                         Ok(_) => Err(not_taken()),
                         Err(e) => Err(e),
                     };
+                    if let Some(why) = result.as_ref().err().and_then(|e| fault(e, DB::NAME)) {
+                        return Err(Failed::Fault(why));
+                    }
                     if result.is_ok() {
                         savepoint.commit().await?;
                     } else {
                         savepoint.rollback().await?;
                     }
-                    replies.push(Box::new(Pending { result, to }));
+                    replies.push(Box::new(Pending { result, to, backend: DB::NAME }));
                 }
             }
         }
@@ -280,6 +439,11 @@ async fn run_batch<DB: Database>(
     for job in jobs {
         let mut savepoint = tx.begin().await?;
         let reply = job(&mut *savepoint).await;
+        if let Some(why) = reply.fault() {
+            // Answered "not committed" with the rest (its own error named the fault).
+            replies.push(reply);
+            return Err(Failed::Fault(why));
+        }
         if reply.is_ok() {
             savepoint.commit().await?;
         } else {
@@ -287,5 +451,6 @@ async fn run_batch<DB: Database>(
         }
         replies.push(reply);
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }

@@ -156,7 +156,12 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     assert_eq!(health(&server, &http).await, StatusCode::OK);
 
     // Full: writes that still fit in space the database has already may succeed; once one
-    // is refused, the disk is full for good (until freed).
+    // is refused, the disk is full for good (until freed). A reader holding its snapshot
+    // keeps SQLite from starting its log over (it would write over the log's old frames, no
+    // new space needed), so every later write has to grow the log.
+    let mut reader = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(&mut reader).await.unwrap();
     let filler = fs.path().join("filler");
     let filled = fill(&filler);
     let mut refused_first = None;
@@ -176,7 +181,8 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     let refused_first = refused_first.expect("400 submissions on a full disk and none refused");
     let mut refused = 0;
     for w in 0..15 {
-        let statuses = take(wave(&server, &http, &format!("c{w}"), 4).await, &[StatusCode::SERVICE_UNAVAILABLE], "full");
+        let statuses =
+            take(wave(&server, &http, &format!("c{w}"), 4).await, &[StatusCode::SERVICE_UNAVAILABLE], "full");
         refused += statuses.len();
         if w % 5 == 4 {
             assert_eq!(health(&server, &http).await, StatusCode::SERVICE_UNAVAILABLE, "/healthz while full");
@@ -184,6 +190,8 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     }
 
     // Space again: without a restart, writes succeed again (looked for in bounded waves).
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    sqlx::Connection::close(reader).await.unwrap();
     std::fs::remove_file(&filler).unwrap();
     let mut resumed = None;
     for w in 0..100 {
@@ -239,4 +247,3 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     );
     drop(fs);
 }
-
