@@ -2,7 +2,7 @@
 //! database answers, no write is acknowledged unless it was committed, no case number is
 //! handed out twice, the service says 503 while it cannot write and recovers by itself.
 
-use crate::harness::{start_server, youyue, Server, PASSWORD};
+use crate::harness::{pg_admin_url, start_server, youyue, Backend, Server, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +48,58 @@ impl Drop for Tmpfs {
             // kernel frees it when the last file closes.
             let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
         }
+    }
+}
+
+/// A PostgreSQL tablespace in `dir` (on the test's tmpfs) and a database that keeps all its
+/// tables there; both dropped when this is. PostgreSQL's own log (`pg_wal`) stays in its data
+/// directory, so only this database's tables run out of space, not the server. Needs the
+/// server on this machine (to reach `dir`): else the test fails saying so.
+struct PgTablespace {
+    name: String,
+    url: String,
+}
+
+impl PgTablespace {
+    async fn create(dir: &Path) -> PgTablespace {
+        std::fs::create_dir(dir).unwrap();
+        let chown = Command::new("chown").arg("postgres:postgres").arg(dir).output().unwrap();
+        assert!(
+            chown.status.success(),
+            "a tablespace directory must belong to the user PostgreSQL runs as (postgres), on this machine: {}",
+            String::from_utf8_lossy(&chown.stderr)
+        );
+        let name = format!("youyue_full_{}", youyue_server::auth::random_token()[..16].to_owned());
+        let admin = pg_admin_url();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for the tests and is not reachable at {admin}: {e}"));
+        sqlx::query(&format!("CREATE TABLESPACE {name} LOCATION '{}'", dir.display()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("a tablespace on the test's file system (PostgreSQL must run on this machine): {e}"));
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+        // Made before the database, so that a failure below drops the tablespace too.
+        let tablespace = PgTablespace { url: format!("{base}/{name}"), name };
+        sqlx::query(&format!("CREATE DATABASE {0} TABLESPACE {0}", tablespace.name)).execute(&mut conn).await.unwrap();
+        tablespace
+    }
+}
+
+impl Drop for PgTablespace {
+    fn drop(&mut self) {
+        let (name, admin) = (self.name.clone(), pg_admin_url());
+        // Drop runs outside any runtime we may block; use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ = sqlx::query(&format!("DROP TABLESPACE IF EXISTS {name}")).execute(&mut conn).await;
+                }
+            })
+        })
+        .join();
     }
 }
 
@@ -115,13 +167,21 @@ async fn all_readable(server: &Server, acked: &BTreeMap<String, String>, when: &
     }
 }
 
-/// SQLite on a file system that fills up: submissions while it is full are refused with 503
-/// (never 201, never 500) and /healthz says 503; once space is freed 201s resume without a
-/// restart; every 201 is there, before and after a restart, and no number was given twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_disk_acknowledges_only_what_it_stores() {
+/// The database on a file system that fills up (SQLite's file; PostgreSQL's tablespace):
+/// submissions while it is full are refused with 503 (never 201, never 500) and /healthz says
+/// 503; once space is freed 201s resume without a restart; every 201 is there, before and
+/// after a restart, and no number was given twice.
+async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
     let fs = Tmpfs::mount("16m");
-    let url = format!("sqlite://{}", fs.path().join("youyue.db").display());
+    // Declared after the file system: dropped before it is unmounted.
+    let tablespace = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(PgTablespace::create(&fs.path().join("pg")).await),
+    };
+    let url = match &tablespace {
+        None => format!("sqlite://{}", fs.path().join("youyue.db").display()),
+        Some(t) => t.url.clone(),
+    };
     let scratch = tempfile::tempdir().unwrap();
     let district = scratch.path().join("district.jsonl");
     std::fs::write(&district, crate::harness::district_jsonl()).unwrap();
@@ -159,9 +219,13 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     // is refused, the disk is full for good (until freed). A reader holding its snapshot
     // keeps SQLite from starting its log over (it would write over the log's old frames, no
     // new space needed), so every later write has to grow the log.
-    let mut reader = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
-    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(&mut reader).await.unwrap();
+    let mut reader = None;
+    if backend == Backend::Sqlite {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+        let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(&mut conn).await.unwrap();
+        reader = Some(conn);
+    }
     let filler = fs.path().join("filler");
     let filled = fill(&filler);
     let mut refused_first = None;
@@ -190,8 +254,10 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     }
 
     // Space again: without a restart, writes succeed again (looked for in bounded waves).
-    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
-    sqlx::Connection::close(reader).await.unwrap();
+    if let Some(mut conn) = reader {
+        sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+        sqlx::Connection::close(conn).await.unwrap();
+    }
     std::fs::remove_file(&filler).unwrap();
     let mut resumed = None;
     for w in 0..100 {
@@ -241,9 +307,11 @@ async fn full_disk_acknowledges_only_what_it_stores() {
     let verify = youyue(&url, &["verify"]);
     assert!(String::from_utf8_lossy(&verify.stdout).contains("all intact"), "{verify:?}");
     eprintln!(
-        "full disk: {filled} bytes of filler, first refusal in wave {refused_first}, {refused} refused while full, \
+        "full disk ({backend:?}): {filled} bytes of filler, first refusal in wave {refused_first}, {refused} refused while full, \
          writes resumed in wave {resumed} after freeing, {} acknowledged and all stored",
         acked.len()
     );
+    drop(tablespace);
     drop(fs);
 }
+both!(full_disk_acknowledges_only_what_it_stores);
