@@ -77,7 +77,9 @@ impl PgTablespace {
         sqlx::query(&format!("CREATE TABLESPACE {name} LOCATION '{}'", dir.display()))
             .execute(&mut conn)
             .await
-            .unwrap_or_else(|e| panic!("a tablespace on the test's file system (PostgreSQL must run on this machine): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("a tablespace on the test's file system (PostgreSQL must run on this machine): {e}")
+            });
         let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
         // Made before the database, so that a failure below drops the tablespace too.
         let tablespace = PgTablespace { url: format!("{base}/{name}"), name };
@@ -94,7 +96,8 @@ impl Drop for PgTablespace {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
                     let _ = sqlx::query(&format!("DROP TABLESPACE IF EXISTS {name}")).execute(&mut conn).await;
                 }
             })
