@@ -2,7 +2,7 @@
 //! database answers, no write is acknowledged unless it was committed, no case number is
 //! handed out twice, the service says 503 while it cannot write and recovers by itself.
 
-use crate::harness::{pg_admin_url, start_server, youyue, Backend, Server, PASSWORD};
+use crate::harness::{pg_admin_url, start_server, youyue, Backend, Client, Server, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -125,46 +125,80 @@ fn fill(file: &Path) -> u64 {
     written
 }
 
-/// The answers to one wave of concurrent public submissions (so that the group writer
-/// gets several writes per commit): (description, status, body).
-async fn wave(server: &Server, http: &reqwest::Client, tag: &str, n: usize) -> Vec<(String, StatusCode, Value)> {
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..n {
-        let description = format!("满盘测试 {tag}-{i}");
-        let (http, url) = (http.clone(), server.url("/api/v1/public/cases"));
-        set.spawn(async move {
-            let body = json!({"union":"jd.s1.e1","kind":"claim","description":description});
-            let r = http.post(url).json(&body).send().await.unwrap();
-            let status = r.status();
-            let text = r.text().await.unwrap();
-            (description, status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        out.push(r.unwrap());
-    }
-    out
+/// The test's public submissions and what they were answered.
+struct Submissions<'a> {
+    server: &'a Server,
+    http: reqwest::Client,
+    /// Number → description, for every 201.
+    acked: BTreeMap<String, String>,
+    /// 201s counted one by one (a number given twice would count twice).
+    numbers_given: usize,
 }
 
-async fn health(server: &Server, http: &reqwest::Client) -> StatusCode {
-    http.get(server.url("/healthz")).send().await.unwrap().status()
+impl Submissions<'_> {
+    /// One wave of four concurrent submissions (so that the group writer gets several writes
+    /// per commit), each answered one of `allowed`: a 201 with a number not given before,
+    /// anything else `unavailable`. The statuses.
+    async fn wave(&mut self, tag: &str, allowed: &[StatusCode], phase: &str) -> Vec<StatusCode> {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..4 {
+            let description = format!("满盘测试 {tag}-{i}");
+            let (http, url) = (self.http.clone(), self.server.url("/api/v1/public/cases"));
+            set.spawn(async move {
+                let body = json!({"union":"jd.s1.e1","kind":"claim","description":description});
+                let r = http.post(url).json(&body).send().await.unwrap();
+                let status = r.status();
+                let text = r.text().await.unwrap();
+                (description, status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(answer) = set.join_next().await {
+            let (description, status, body) = answer.unwrap();
+            assert!(allowed.contains(&status), "{phase}: {description} answered {status}: {body}");
+            if status == StatusCode::CREATED {
+                let number = body["number"].as_str().unwrap().to_owned();
+                self.numbers_given += 1;
+                let before = self.acked.insert(number.clone(), description.clone());
+                assert!(before.is_none(), "{phase}: {number} given twice ({before:?}, then {description})");
+            } else {
+                assert_eq!(body["error"]["code"], "unavailable", "{phase}: {description}: {body}");
+            }
+            statuses.push(status);
+        }
+        statuses
+    }
+
+    /// Waves answered 201 or 503 until one's statuses satisfy `done` (at most 100 waves,
+    /// `after` run after each other one): that wave's index.
+    async fn until(
+        &mut self,
+        phase: &str,
+        done: impl Fn(&[StatusCode]) -> bool,
+        mut after: impl FnMut(),
+    ) -> Option<usize> {
+        for w in 0..100 {
+            let allowed = [StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE];
+            if done(&self.wave(&format!("{phase}{w}"), &allowed, phase).await) {
+                return Some(w);
+            }
+            after();
+        }
+        None
+    }
+
+    async fn health(&self) -> StatusCode {
+        self.http.get(self.server.url("/healthz")).send().await.unwrap().status()
+    }
 }
 
 /// Every acknowledged case is readable through the API with what was sent.
 async fn all_readable(server: &Server, acked: &BTreeMap<String, String>, when: &str) {
-    let admin = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().unwrap();
-    let login = admin
-        .post(server.url("/api/v1/session"))
-        .json(&json!({"username":"admin","password":PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), StatusCode::OK, "login {when}");
+    let admin = Client { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), base: server.url("") };
+    let login = admin.post("/api/v1/session", json!({"username":"admin","password":PASSWORD})).await;
+    assert_eq!(login.0, StatusCode::OK, "login {when}: {}", login.1);
     for (number, description) in acked {
-        let r = admin.get(server.url(&format!("/api/v1/cases/{number}"))).send().await.unwrap();
-        let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
+        let (status, body) = admin.get(&format!("/api/v1/cases/{number}")).await;
         assert_eq!(status, StatusCode::OK, "acknowledged {number} ({description}) is not there {when}: {body}");
         assert_eq!(body["description"], *description, "{number} {when}");
     }
@@ -193,30 +227,13 @@ async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
 
     let server = start_server(&url).await;
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    let mut acked: BTreeMap<String, String> = BTreeMap::new(); // number → description
-    let mut numbers_given = 0usize;
-    let mut take = |answers: Vec<(String, StatusCode, Value)>, allowed: &[StatusCode], phase: &str| {
-        let mut statuses = Vec::new();
-        for (description, status, body) in answers {
-            assert!(allowed.contains(&status), "{phase}: {description} answered {status}: {body}");
-            if status == StatusCode::CREATED {
-                let number = body["number"].as_str().unwrap().to_owned();
-                numbers_given += 1;
-                let before = acked.insert(number.clone(), description.clone());
-                assert!(before.is_none(), "{phase}: {number} given twice ({before:?}, then {description})");
-            } else {
-                assert_eq!(body["error"]["code"], "unavailable", "{phase}: {description}: {body}");
-            }
-            statuses.push(status);
-        }
-        statuses
-    };
+    let mut subs = Submissions { server: &server, http, acked: BTreeMap::new(), numbers_given: 0 };
 
     // Room to write: every submission is a case.
     for w in 0..3 {
-        take(wave(&server, &http, &format!("a{w}"), 4).await, &[StatusCode::CREATED], "before");
+        subs.wave(&format!("a{w}"), &[StatusCode::CREATED], "before").await;
     }
-    assert_eq!(health(&server, &http).await, StatusCode::OK);
+    assert_eq!(subs.health().await, StatusCode::OK);
 
     // Full: writes that still fit in space the database has already may succeed; once one
     // is refused, the disk is full for good (until freed). A reader holding its snapshot
@@ -231,28 +248,21 @@ async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
     }
     let filler = fs.path().join("filler");
     let filled = fill(&filler);
-    let mut refused_first = None;
-    for w in 0..100 {
-        let statuses = take(
-            wave(&server, &http, &format!("b{w}"), 4).await,
-            &[StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE],
-            "filling",
-        );
-        if statuses.contains(&StatusCode::SERVICE_UNAVAILABLE) {
-            refused_first = Some(w);
-            break;
-        }
-        // What the database freed meanwhile (a log reset) is taken as well.
-        fill(&filler);
-    }
-    let refused_first = refused_first.expect("400 submissions on a full disk and none refused");
-    let mut refused = 0;
+    let refused_first = subs
+        .until(
+            "b",
+            |s| s.contains(&StatusCode::SERVICE_UNAVAILABLE),
+            || {
+                // What the database freed meanwhile is taken as well.
+                fill(&filler);
+            },
+        )
+        .await
+        .expect("400 submissions on a full disk and none refused");
     for w in 0..15 {
-        let statuses =
-            take(wave(&server, &http, &format!("c{w}"), 4).await, &[StatusCode::SERVICE_UNAVAILABLE], "full");
-        refused += statuses.len();
+        subs.wave(&format!("c{w}"), &[StatusCode::SERVICE_UNAVAILABLE], "full").await;
         if w % 5 == 4 {
-            assert_eq!(health(&server, &http).await, StatusCode::SERVICE_UNAVAILABLE, "/healthz while full");
+            assert_eq!(subs.health().await, StatusCode::SERVICE_UNAVAILABLE, "/healthz while full");
         }
     }
 
@@ -262,26 +272,16 @@ async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
         sqlx::Connection::close(conn).await.unwrap();
     }
     std::fs::remove_file(&filler).unwrap();
-    let mut resumed = None;
-    for w in 0..100 {
-        let statuses = take(
-            wave(&server, &http, &format!("d{w}"), 4).await,
-            &[StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE],
-            "freed",
-        );
-        if statuses.iter().all(|s| *s == StatusCode::CREATED) {
-            resumed = Some(w);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let resumed = resumed.expect("writes did not resume in 100 waves after space was freed");
+    let resumed = subs
+        .until("d", |s| s.iter().all(|s| *s == StatusCode::CREATED), || {})
+        .await
+        .expect("writes did not resume in 100 waves after space was freed");
     for w in 0..5 {
-        take(wave(&server, &http, &format!("e{w}"), 4).await, &[StatusCode::CREATED], "after");
+        subs.wave(&format!("e{w}"), &[StatusCode::CREATED], "after").await;
     }
     let mut healthy = false;
     for _ in 0..100 {
-        if health(&server, &http).await == StatusCode::OK {
+        if subs.health().await == StatusCode::OK {
             healthy = true;
             break;
         }
@@ -289,6 +289,7 @@ async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
     }
     assert!(healthy, "/healthz did not say 200 again in 10 s after space was freed");
 
+    let Submissions { acked, numbers_given, .. } = subs;
     assert_eq!(numbers_given, acked.len());
     all_readable(&server, &acked, "while serving").await;
     server.kill();
@@ -310,8 +311,8 @@ async fn full_disk_acknowledges_only_what_it_stores(backend: Backend) {
     let verify = youyue(&url, &["verify"]);
     assert!(String::from_utf8_lossy(&verify.stdout).contains("all intact"), "{verify:?}");
     eprintln!(
-        "full disk ({backend:?}): {filled} bytes of filler, first refusal in wave {refused_first}, {refused} refused while full, \
-         writes resumed in wave {resumed} after freeing, {} acknowledged and all stored",
+        "full disk ({backend:?}): {filled} bytes of filler, first refusal in wave {refused_first}, 60 refused while \
+         full, writes resumed in wave {resumed} after freeing, {} acknowledged and all stored",
         acked.len()
     );
     drop(tablespace);
