@@ -47,6 +47,9 @@ impl SqlStore<Db> {
             // A ping before each use is a round trip to the connection's thread, for a
             // file that cannot have gone away.
             .test_before_acquire(false)
+            // A connection whose transaction SQLite rolled back on its own (a full disk) is
+            // closed, not written on (group.rs).
+            .before_acquire(crate::group::left_clean)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES))
             .await

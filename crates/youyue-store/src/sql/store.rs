@@ -28,7 +28,8 @@ impl Store for SqlStore<Db> {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
+        // Reachable is not enough: a full disk leaves reads working and writes failing.
+        self.group.health()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod connections;
 mod exchange;
+mod faults;
 pub mod figures;
 mod matrix;
 mod schema;
