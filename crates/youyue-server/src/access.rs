@@ -175,6 +175,25 @@ pub fn may_manage_accounts(user: &User, new_role: Option<Role>) -> Result<(), Ap
     Ok(())
 }
 
+/// The roles the caller may give an account: what `may_manage_accounts` allows, in the order
+/// a form lists them.
+pub fn grantable_roles(user: &User) -> Vec<Role> {
+    [Role::Receptionist, Role::Handler, Role::Chair, Role::Admin]
+        .into_iter()
+        .filter(|r| may_manage_accounts(user, Some(*r)).is_ok())
+        .collect()
+}
+
+/// Who keeps the working-day calendar, which every district shares (the State Council's):
+/// administrators.
+pub fn may_keep_calendar(user: &User) -> Result<(), ApiError> {
+    if user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only an administrator keeps the calendar".into()))
+    }
+}
+
 /// An account the caller may manage: in the caller's subtree (404 outside it, as for one
 /// that does not exist) and of a role the caller may manage.
 pub async fn managed_account(store: &dyn Store, user: &User, username: &str) -> Result<User, ApiError> {

@@ -352,9 +352,7 @@ pub async fn set_calendar(
     ApiJson(body): ApiJson<CalendarChange>,
 ) -> ApiResult<StatusCode> {
     let user = caller.staff()?;
-    if user.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an administrator keeps the calendar".into()));
-    }
+    access::may_keep_calendar(user)?;
     for d in &body.set {
         youyue_domain::case::check_text("name", &d.name, 200, false)?;
     }

@@ -95,11 +95,7 @@ async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors,
     let staff = store.users_within(&union.path).await?.into_iter().filter(|u| u.union_id == union.id).collect();
     let bulletins = store.bulletins(union.id, 20).await?;
     let can_manage = access::may_manage_accounts(&user, None).is_ok();
-    let mut roles = vec![Role::Receptionist, Role::Handler, Role::Chair];
-    if user.role == Role::Admin {
-        roles.push(Role::Admin);
-    }
-    let roles = roles.into_iter().map(|r| (r.as_str(), ctx.lang.role(r))).collect();
+    let roles = access::grantable_roles(&user).into_iter().map(|r| (r.as_str(), ctx.lang.role(r))).collect();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = UnionPage { ctx, union, items, staff, bulletins, can_manage, roles, errors, notice };
