@@ -38,19 +38,7 @@ pub(super) async fn append_entry(
     };
     let prev = prev.as_deref().unwrap_or(youyue_domain::chain::GENESIS);
     let e = NewEntry::chained_parts(case_id, case_number, prev, seq, at, actor, action, internal, detail.to_string());
-    sqlx::query(
-        "INSERT INTO record_entries (case_id, seq, at, actor, action, internal, detail, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(e.case_id)
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(e.internal)
-    .bind(&e.detail)
-    .bind(&e.hash)
-    .execute(&mut *conn)
-    .await?;
+    insert_entries(conn, std::slice::from_ref(&e)).await?;
     Ok(seq)
 }
 
