@@ -174,23 +174,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
-            // The store's error itself is the cause: its text and its source are logged.
-            e @ StoreError::Unavailable { .. } => ApiError::Unavailable(Box::new(e)),
-            StoreError::Db(sqlx_error) => match sqlx_error {
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                    ApiError::Unavailable(Box::new(sqlx_error))
-                }
-                // PostgreSQL shutting down or restarting (57P01–57P03), a broken connection
-                // (class 08), SQLite busy or locked past its timeout: the database is there
-                // again shortly, nothing was written.
-                sqlx::Error::Database(ref e)
-                    if e.code()
-                        .is_some_and(|c| c.starts_with("57P") || c.starts_with("08") || c == "5" || c == "6") =>
-                {
-                    ApiError::Unavailable(Box::new(sqlx_error))
-                }
-                other => ApiError::Internal(Box::new(other)),
-            },
+            // The database cannot take the work now (a full disk, a lost connection, busy,
+            // shutting down): nothing was written, try again later. The store decides which.
+            e if e.is_fault() => ApiError::Unavailable(Box::new(e)),
             other => ApiError::Internal(Box::new(other)),
         }
     }

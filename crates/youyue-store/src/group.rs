@@ -55,8 +55,6 @@ trait Reply: Send {
 struct Pending<T> {
     result: Result<T, StoreError>,
     to: oneshot::Sender<Result<T, StoreError>>,
-    /// `Database::NAME`: which codes are faults.
-    backend: &'static str,
 }
 
 impl<T: Send> Reply for Pending<T> {
@@ -65,13 +63,13 @@ impl<T: Send> Reply for Pending<T> {
     }
 
     fn fault(&self) -> Option<String> {
-        self.result.as_ref().err().and_then(|e| fault(e, self.backend))
+        self.result.as_ref().err().and_then(fault)
     }
 
     fn send(self: Box<Self>, commit: Result<(), String>) {
         let answer = match (self.result, commit) {
             // A fault of the database (a full disk…) is "try again later", not the write's.
-            (Err(e), _) if fault(&e, self.backend).is_some() => {
+            (Err(e), _) if fault(&e).is_some() => {
                 Err(StoreError::unavailable(format!("the write was not committed: {e}")))
             }
             (Ok(v), Ok(())) => Ok(v),
@@ -190,7 +188,7 @@ impl<DB: Database> GroupWriter<DB> {
         let job: Job<DB::Connection> = Box::new(move |conn| {
             Box::pin(async move {
                 let result = write(conn).await;
-                Box::new(Pending { result, to, backend: DB::NAME }) as Box<dyn Reply>
+                Box::new(Pending { result, to }) as Box<dyn Reply>
             })
         });
         self.queue.send(Work::Job(job)).await.map_err(|_| stopped())?;
@@ -208,38 +206,12 @@ fn not_taken() -> StoreError {
     StoreError::unavailable("the database could not take the write; try again")
 }
 
-/// Whether `e` is a fault of the database rather than of the write: one after which the
-/// database may have rolled the whole transaction back (SQLite on a full disk, an I/O
-/// error, no memory, busy or locked), or the connection is broken. Its description if so.
-/// `backend` is `Database::NAME`.
-pub fn fault(e: &StoreError, backend: &str) -> Option<String> {
+/// The description of `e` if it is a fault of the database rather than of the write
+/// ([`StoreError::is_fault`]).
+pub fn fault(e: &StoreError) -> Option<String> {
     match e {
-        StoreError::Db(sqlx_error) => is_fault(sqlx_error, backend).then(|| sqlx_error.to_string()),
         StoreError::Unavailable { what, .. } => Some(what.clone()),
-        _ => None,
-    }
-}
-
-fn is_fault(sqlx_error: &sqlx::Error, backend: &str) -> bool {
-    match sqlx_error {
-        sqlx::Error::Database(db) => match db.code() {
-            Some(code) if backend == "SQLite" => {
-                // Extended result codes keep the primary one in the low byte.
-                let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(0);
-                // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
-                matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
-            }
-            // Insufficient resources (a full disk), a system error, shutting down, a
-            // broken connection.
-            Some(code) => ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class)),
-            None => false,
-        },
-        sqlx::Error::Io(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        _ => false,
+        e => e.is_fault().then(|| e.to_string()),
     }
 }
 
@@ -336,7 +308,7 @@ async fn run<DB: Database>(writer: Writer<DB>, mut queue: mpsc::Receiver<Work<DB
                 tracing::error!(error = %e, writes = replies.len(), "a group commit failed");
                 let is_fault = match e {
                     Failed::Fault(_) => true,
-                    Failed::Db(db) => is_fault(db, DB::NAME),
+                    Failed::Db(db) => crate::is_db_fault(db),
                 };
                 if is_fault {
                     health.set(Some(e.to_string()));
@@ -424,14 +396,14 @@ async fn run_batch<DB: Database>(
     if !registrations.is_empty() {
         let mut savepoint = tx.begin().await?;
         let together = register_many(&mut *savepoint, &registrations).await;
-        if let Some(why) = together.as_ref().err().and_then(|e| fault(e, DB::NAME)) {
+        if let Some(why) = together.as_ref().err().and_then(fault) {
             return Err(Failed::Fault(why));
         }
         match together {
             Ok(results) if results.len() == answers.len() => {
                 savepoint.commit().await?;
                 for (result, to) in results.into_iter().zip(answers) {
-                    replies.push(Box::new(Pending { result, to, backend: DB::NAME }));
+                    replies.push(Box::new(Pending { result, to }));
                 }
             }
             failed => {
@@ -446,7 +418,7 @@ async fn run_batch<DB: Database>(
                         Ok(_) => Err(not_taken()),
                         Err(e) => Err(e),
                     };
-                    if let Some(why) = result.as_ref().err().and_then(|e| fault(e, DB::NAME)) {
+                    if let Some(why) = result.as_ref().err().and_then(fault) {
                         return Err(Failed::Fault(why));
                     }
                     if result.is_ok() {
@@ -454,7 +426,7 @@ async fn run_batch<DB: Database>(
                     } else {
                         savepoint.rollback().await?;
                     }
-                    replies.push(Box::new(Pending { result, to, backend: DB::NAME }));
+                    replies.push(Box::new(Pending { result, to }));
                 }
             }
         }

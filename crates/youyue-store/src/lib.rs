@@ -75,6 +75,19 @@ impl StoreError {
         StoreError::Invalid { field, message: message.into() }
     }
 
+    /// Whether this is a fault of the database rather than of the request: one after which
+    /// the database may have rolled the whole transaction back (SQLite on a full disk, an
+    /// I/O error, no memory, busy or locked; PostgreSQL out of resources such as disk, a
+    /// system error, shutting down), or the connection is broken. Such a write was not
+    /// done and may succeed later: callers answer 503, never 500. The only such rule.
+    pub fn is_fault(&self) -> bool {
+        match self {
+            StoreError::Db(e) => is_db_fault(e),
+            StoreError::Unavailable { .. } => true,
+            _ => false,
+        }
+    }
+
     /// `Unavailable` with nothing underneath.
     pub(crate) fn unavailable(what: impl Into<String>) -> StoreError {
         StoreError::Unavailable { what: what.into(), source: None }
@@ -86,6 +99,32 @@ impl StoreError {
         cause: impl std::error::Error + Send + Sync + 'static,
     ) -> StoreError {
         StoreError::Unavailable { what: format!("{context}: {cause}"), source: Some(Box::new(cause)) }
+    }
+}
+
+/// See [`StoreError::is_fault`].
+pub(crate) fn is_db_fault(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Insufficient resources (a full disk), a system error, shutting down or
+                // restarting, a broken connection.
+                let code = pg.code();
+                ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class))
+            } else {
+                // SQLite's extended result codes keep the primary one in the low byte:
+                // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
+                let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map_or(0, |c| c & 0xff);
+                matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
+            }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
     }
 }
 

@@ -155,7 +155,11 @@ impl Submissions<'_> {
         let mut statuses = Vec::new();
         while let Some(answer) = set.join_next().await {
             let (description, status, body) = answer.unwrap();
-            assert!(allowed.contains(&status), "{phase}: {description} answered {status}: {body}");
+            assert!(
+                allowed.contains(&status),
+                "{phase}: {description} answered {status}: {body}; the server logged:\n{}",
+                self.server.log_problems()
+            );
             if status == StatusCode::CREATED {
                 let number = body["number"].as_str().unwrap().to_owned();
                 self.numbers_given += 1;

@@ -355,6 +355,8 @@ pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     stdout: Option<std::thread::JoinHandle<String>>,
+    /// Where its log (standard error) goes: shown when a test fails on what it answered.
+    log: tempfile::NamedTempFile,
 }
 
 impl Server {
@@ -374,12 +376,13 @@ impl Server {
 
     /// `COMMAND --db DB serve --listen 127.0.0.1:0 ARGS…`, once it has printed its address.
     async fn spawn(mut command: Command, db: &str, args: &[&str]) -> Server {
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = command
             .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .env_remove("YOUYUE_DB")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .unwrap();
         let out = child.stdout.take().unwrap();
@@ -409,7 +412,13 @@ impl Server {
                 panic!("the server did not start ({failed:?}); it printed: {printed}");
             }
         };
-        Server { child, addr, stdout: Some(stdout) }
+        Server { child, addr, stdout: Some(stdout), log }
+    }
+
+    /// The lines of its log so far that report an error or a warning.
+    pub fn log_problems(&self) -> String {
+        let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        text.lines().filter(|l| l.contains("ERROR") || l.contains("WARN")).collect::<Vec<_>>().join("\n")
     }
 
     pub fn url(&self, path: &str) -> String {
