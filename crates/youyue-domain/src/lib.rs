@@ -26,7 +26,7 @@ pub mod workflow;
 
 pub use case::{Channel, Kind, Status, Urgency};
 pub use money::Money;
-pub use number::CaseNumber;
+pub use number::{CaseNumber, NumberQuery};
 pub use time::{Period, Timestamp};
 pub use union::UnionCode;
 pub use workflow::{Action, Role};

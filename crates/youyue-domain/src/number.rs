@@ -87,6 +87,63 @@ impl<'de> serde::Deserialize<'de> for CaseNumber {
     }
 }
 
+/// A case number as staff type it or read it out: the whole number in any letter case,
+/// with its dashes, spaces in their place or neither ("jd 2026 000003", "JD2026000003"), or
+/// only its tail — the sequence as printed ("000003"), with or without the year
+/// ("2026-000003") — since on the phone a number is said that way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberQuery {
+    /// The numbers it can be (more than one where the prefix ends in digits and nothing
+    /// separates it from the year).
+    Whole(Vec<CaseNumber>),
+    /// Any case whose sequence is `seq` (and whose year is `year`, if given), under any prefix.
+    Tail { year: Option<i32>, seq: i64 },
+}
+
+/// A sequence's digits, as a number is printed with at least six: fewer are words of a
+/// text search ("12 人"), not a number.
+const TAIL_DIGITS: std::ops::RangeInclusive<usize> = 6..=12;
+
+impl NumberQuery {
+    /// What `text` asks for, if it reads as a case number or its tail; `None` for anything
+    /// else (a text search).
+    pub fn parse(text: &str) -> Option<NumberQuery> {
+        let parts: Vec<&str> = text.split(|c: char| c == '-' || c.is_whitespace()).filter(|p| !p.is_empty()).collect();
+        let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        match parts.as_slice() {
+            [seq] if digits(seq) && TAIL_DIGITS.contains(&seq.len()) => {
+                Some(NumberQuery::Tail { year: None, seq: seq.parse().ok().filter(|s| *s > 0)? })
+            }
+            [year, seq] if year.len() == 4 && digits(year) && digits(seq) && seq.len() <= 12 => {
+                let seq = seq.parse().ok().filter(|s| *s > 0)?;
+                Some(NumberQuery::Tail { year: Some(year.parse().ok()?), seq })
+            }
+            [prefix, year, seq] if year.len() == 4 && digits(year) && digits(seq) && seq.len() <= 12 => {
+                let n = CaseNumber::new(&prefix.to_ascii_uppercase(), year.parse().ok()?, seq.parse().ok()?).ok()?;
+                Some(NumberQuery::Whole(vec![n]))
+            }
+            [_, ..] => {
+                // Written together: the prefix, then four digits of year and six or more of
+                // sequence; a prefix ending in digits may end at more than one place.
+                let all: String = parts.concat().to_ascii_uppercase();
+                let numbers: Vec<CaseNumber> = (1..all.len())
+                    .filter(|k| all.is_char_boundary(*k) && all.len() >= k + 4 + 6 && all.len() <= k + 4 + 12)
+                    .filter_map(|k| {
+                        let (prefix, rest) = all.split_at(k);
+                        let (year, seq) = rest.split_at(4);
+                        if !digits(year) || !digits(seq) {
+                            return None;
+                        }
+                        CaseNumber::new(prefix, year.parse().ok()?, seq.parse().ok()?).ok()
+                    })
+                    .collect();
+                (!numbers.is_empty()).then_some(NumberQuery::Whole(numbers))
+            }
+            [] => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +168,26 @@ mod tests {
             "1D-2026-000001",
         ] {
             assert!(s.parse::<CaseNumber>().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_staff_say_them() {
+        let whole = |s: &str| NumberQuery::Whole(vec![s.parse().unwrap()]);
+        for said in
+            ["JD-2026-000003", "jd-2026-000003", " jd 2026 000003 ", "JD2026000003", "jd-2026-3", "Jd 2026-000003"]
+        {
+            assert_eq!(NumberQuery::parse(said), Some(whole("JD-2026-000003")), "{said}");
+        }
+        assert_eq!(NumberQuery::parse("000003"), Some(NumberQuery::Tail { year: None, seq: 3 }));
+        assert_eq!(NumberQuery::parse("2026-000003"), Some(NumberQuery::Tail { year: Some(2026), seq: 3 }));
+        assert_eq!(NumberQuery::parse("2026 3"), Some(NumberQuery::Tail { year: Some(2026), seq: 3 }));
+        // A prefix ending in digits, written together: both readings.
+        let Some(NumberQuery::Whole(both)) = NumberQuery::parse("a12026000001") else { panic!("not a number") };
+        let both: Vec<String> = both.iter().map(ToString::to_string).collect();
+        assert_eq!(both, ["A-1202-6000001", "A1-2026-000001"]);
+        for words in ["", "欠薪", "12", "12345", "000000", "工资 2026", "JD-2026", "JD-2026-abc", "1D2026000001"] {
+            assert_eq!(NumberQuery::parse(words), None, "{words}");
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::rows::{CaseRow, CASE_SELECT};
 use crate::{like_escape, CasePage, CaseQuery, SqlStore, StoreError, StoredCase};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
-use youyue_domain::{CaseNumber, Status, Timestamp};
+use youyue_domain::{CaseNumber, NumberQuery, Status, Timestamp};
 
 pub(super) async fn case_where_id(conn: &mut Conn, id: i64) -> Result<StoredCase, StoreError> {
     let row: Option<CaseRow> =
@@ -149,9 +149,8 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         }
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        if let Ok(n) = t.parse::<CaseNumber>() {
-            qb.push(" AND c.number = ");
-            qb.push_bind(n.to_string());
+        if let Some(number) = NumberQuery::parse(t) {
+            push_number_filter(qb, &number);
         } else {
             let pattern = format!("%{}%", like_escape(t));
             // LOWER on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
@@ -161,6 +160,33 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
             qb.push(" ESCAPE '\\' OR LOWER(c.description) LIKE ");
             qb.push_bind(pattern);
             qb.push(" ESCAPE '\\')");
+        }
+    }
+}
+
+/// A case number as staff type it: the numbers it can be, or, for its tail, the ones
+/// `case_counters` says were given (each prefix and year), each looked up by the unique
+/// index on `number`, not a scan.
+fn push_number_filter(qb: &mut QueryBuilder<'_, Db>, number: &NumberQuery) {
+    match number {
+        NumberQuery::Whole(numbers) => {
+            qb.push(" AND c.number IN (");
+            let mut list = qb.separated(", ");
+            for n in numbers {
+                list.push_bind(n.to_string());
+            }
+            qb.push(")");
+        }
+        NumberQuery::Tail { year, seq } => {
+            qb.push(" AND c.number IN (SELECT prefix || '-' || CAST(year AS TEXT) || '-' || ");
+            qb.push_bind(format!("{seq:06}"));
+            qb.push(" FROM case_counters WHERE last >= ");
+            qb.push_bind(*seq);
+            if let Some(year) = year {
+                qb.push(" AND year = ");
+                qb.push_bind(*year);
+            }
+            qb.push(")");
         }
     }
 }

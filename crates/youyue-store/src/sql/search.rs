@@ -16,7 +16,7 @@ use youyue_domain::search::{
     write_case_grams, year_word, CaseFacets, OPEN_WORD,
 };
 use youyue_domain::union::path_ids;
-use youyue_domain::{CaseNumber, Kind, Status, Timestamp};
+use youyue_domain::{Kind, NumberQuery, Status, Timestamp};
 
 /// How many cases' words one statement writes (two parameters each).
 const WORD_ROWS_PER_STATEMENT: usize = 500;
@@ -244,7 +244,7 @@ pub(super) async fn reindex_stored(conn: &mut Conn, path_prefix: &str, replace: 
 /// for it would only make the index read a doclist of every case.
 pub(super) fn search_expression(q: &CaseQuery, sole_root: bool) -> Option<String> {
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-    if text.parse::<CaseNumber>().is_ok() {
+    if NumberQuery::parse(text).is_some() {
         return None;
     }
     let sqlite = DIALECT.backend == Backend::Sqlite;

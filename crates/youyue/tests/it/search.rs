@@ -341,3 +341,45 @@ async fn very_many_matches_are_counted_only_so_far(backend: Backend) {
     assert_eq!((got.len(), total, exact), (20, 23, true));
 }
 both!(very_many_matches_are_counted_only_so_far);
+
+/// A case number as staff say it finds the case: in lower case, without dashes, with spaces,
+/// or only its tail ("000003", "2022-000003"); a tail finds that sequence in every year
+/// within what the caller may see, and nothing outside it.
+async fn numbers_as_staff_say_them(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let mut lines = district_jsonl();
+    for i in 1..=12 {
+        let union = if i == 7 { "jd.s2.e1" } else { "jd.s1.e1" };
+        lines.push_str(&case_line(i, union, "求助", "拖欠工资 000003 号"));
+        lines.push('\n');
+    }
+    // The same sequence in another year.
+    lines.push_str(&case_line(3, "jd.s1.e1", "求助", "另一年").replace("JD-2022-000003", "JD-2023-000003"));
+    lines.push('\n');
+    import_text(store.as_ref(), &lines).await.unwrap();
+    let s1 = store.union_by_code(&"jd.s1".parse().unwrap()).await.unwrap().unwrap().path;
+    let found = |text: &str, within: &str| {
+        let q = CaseQuery { text: Some(text.into()), within: within.into(), limit: 20, ..CaseQuery::default() };
+        let store = store.clone();
+        async move {
+            let (mut got, total, exact) = numbers(store.as_ref(), &q).await;
+            assert_eq!((total, exact), (got.len() as i64, true), "{:?}", q.text);
+            got.sort();
+            got
+        }
+    };
+    for said in ["JD-2022-000005", "jd-2022-000005", "jd 2022 000005", "JD2022000005", "jd-2022-5"] {
+        assert_eq!(found(said, "/").await, ["JD-2022-000005"], "{said}");
+    }
+    assert_eq!(found("000003", "/").await, ["JD-2022-000003", "JD-2023-000003"]);
+    assert_eq!(found("2023-000003", "/").await, ["JD-2023-000003"]);
+    // The tail of a case outside the caller's subtree finds nothing there.
+    assert_eq!(found("000007", "/").await, ["JD-2022-000007"]);
+    assert!(found("000007", &s1).await.is_empty());
+    assert!(found("jd-2022-000007", &s1).await.is_empty());
+    // A number never given, and words, are not numbers.
+    assert!(found("000099", "/").await.is_empty());
+    assert_eq!(found("工资", "/").await.len(), 12);
+}
+both!(numbers_as_staff_say_them);
