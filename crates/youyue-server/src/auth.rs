@@ -319,8 +319,9 @@ pub struct LoginRules {
 
 impl Default for LoginRules {
     /// 5 per pair as before; 30 per address, since a whole office logs in from one NAT
-    /// address; 100 per account, so that locking an account out everywhere takes about
-    /// twenty addresses, while a guess spread over many gets 100 tries, then 4 an hour.
+    /// address; 100 per account, which takes about twenty addresses to reach (and then
+    /// holds up only addresses the account has not logged in from), while a guess spread
+    /// over many gets 100 tries, then about 4 an hour.
     fn default() -> LoginRules {
         LoginRules { pair_free: 5, account_free: 100, address_free: 30, max_wait: Duration::from_secs(15 * 60) }
     }
@@ -331,8 +332,9 @@ impl Default for LoginRules {
 /// account (a guess spread over many addresses) and per address (one machine, many
 /// accounts). An attempt is checked and counted as a failure in one step under one lock,
 /// before the password is verified: concurrent attempts cannot all pass the check before
-/// any is counted. A right password takes its count back and clears the pair. In memory,
-/// like `RateLimiter`: a restart forgives everyone.
+/// any is counted. A right password takes its count back, clears the pair and makes the
+/// address one of the account's own for 30 days, where the account's count does not hold
+/// it up. In memory, like `RateLimiter`: a restart forgives everyone.
 pub struct LoginGuard {
     counts: Mutex<LoginCounts>,
 }
@@ -341,7 +343,14 @@ struct LoginCounts {
     pair: Backoff,
     account: Backoff,
     address: Backoff,
+    /// Pairs that logged in (when): the account's own addresses, which the account's
+    /// count across addresses does not hold up (like "familiar locations" in Microsoft's
+    /// smart lockout), so that a guess spread elsewhere cannot lock the owner out there.
+    known: HashMap<String, Instant>,
 }
+
+/// How long an address that logged in stays the account's own.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The keys one attempt was counted under.
 struct AttemptKeys {
@@ -357,6 +366,7 @@ impl LoginGuard {
                 pair: Backoff::new(rules.pair_free, rules.max_wait),
                 account: Backoff::new(rules.account_free, rules.max_wait),
                 address: Backoff::new(rules.address_free, rules.max_wait),
+                known: HashMap::new(),
             }),
         }
     }
@@ -375,9 +385,10 @@ impl LoginGuard {
         let keys = AttemptKeys { pair: format!("{account}\n{address}"), account, address };
         let now = Instant::now();
         let mut c = self.lock();
+        let known = c.known.get(&keys.pair).is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
         let wait = [
             c.pair.waiting(&keys.pair, now),
-            c.account.waiting(&keys.account, now),
+            if known { None } else { c.account.waiting(&keys.account, now) },
             c.address.waiting(&keys.address, now),
         ]
         .into_iter()
@@ -401,11 +412,16 @@ pub struct LoginAttempt<'a> {
 }
 
 impl LoginAttempt<'_> {
-    /// The right password (and second factor): not a failure, and the pair starts over.
-    /// The account's and the address's counts keep their earlier failures (the owner's
-    /// login must not reset a guess spread over many addresses).
+    /// The right password (and second factor): not a failure, the pair starts over and
+    /// is known from now on. The account's and the address's counts keep their earlier
+    /// failures (the owner's login must not reset a guess spread over many addresses).
     pub fn succeeded(self) {
+        let now = Instant::now();
         let mut c = self.guard.lock();
+        if c.known.len() > 100_000 {
+            c.known.retain(|_, at| now.duration_since(*at) < KNOWN_FOR);
+        }
+        c.known.insert(self.keys.pair.clone(), now);
         c.pair.clear(&self.keys.pair);
         c.account.uncount(&self.keys.account);
         c.address.uncount(&self.keys.address);
@@ -521,6 +537,19 @@ mod tests {
         }
         assert!(g.try_attempt("chair", ip(9)).is_err(), "a spread guess meets the account's cap");
         assert!(g.try_attempt("other", ip(9)).is_ok());
+    }
+
+    #[test]
+    fn an_address_the_account_logged_in_from_is_not_held_up_by_the_account_cap() {
+        let g = LoginGuard::new(rules());
+        g.try_attempt("chair", A).unwrap().succeeded();
+        for n in 0..5 {
+            let _ = g.try_attempt("chair", ip(n)).unwrap();
+        }
+        assert!(g.try_attempt("chair", ip(9)).is_err(), "elsewhere the account waits");
+        g.try_attempt("chair", A).unwrap().succeeded();
+        // Its own pair's count still holds it: three attempts, then a wait.
+        assert_eq!(tries(&g, "chair", A), 3);
     }
 
     #[test]
