@@ -206,17 +206,32 @@ pub async fn managed_account(store: &dyn Store, user: &User, username: &str) -> 
     Ok(target)
 }
 
+/// The account `username` to be assigned `case` (`may_handle`). An account that does not
+/// exist and one outside the case's union and the unions above it get the same answer,
+/// so that assigning cannot tell who exists elsewhere, or their role.
+pub async fn assignable_handler(store: &dyn Store, case: &StoredCase, username: &str) -> Result<User, ApiError> {
+    let handler = store.user_by_username(username).await?.ok_or_else(|| not_assignable(username))?;
+    may_handle(&handler, case)?;
+    Ok(handler)
+}
+
+fn not_assignable(username: &str) -> ApiError {
+    ApiError::invalid("handler", format!("no account \"{username}\" that may take this case"))
+}
+
 /// Whether `handler` may be assigned `case`: a staff account able to handle cases, active,
-/// whose subtree holds the case (a district mediator may take an enterprise's case).
+/// whose subtree holds the case (a district mediator may take an enterprise's case). One
+/// outside is answered as one that does not exist; the role and being disabled are named
+/// only for accounts on the case's path, which the caller may see anyway.
 pub fn may_handle(handler: &User, case: &StoredCase) -> Result<(), ApiError> {
+    if !case.union_path.starts_with(&handler.union_path) {
+        return Err(not_assignable(&handler.username));
+    }
     if !handler.active {
         return Err(ApiError::invalid("handler", format!("account \"{}\" is disabled", handler.username)));
     }
     if !handler.role.can_handle() {
         return Err(ApiError::invalid("handler", format!("a {} cannot be assigned cases", handler.role)));
-    }
-    if !case.union_path.starts_with(&handler.union_path) {
-        return Err(ApiError::invalid("handler", format!("\"{}\" works outside this case's union", handler.username)));
     }
     Ok(())
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Mark cookies `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
+    /// The key of anonymous browsers' CSRF tokens (`auth::csrf_token`).
+    pub csrf_key: Arc<auth::CsrfKey>,
     /// The address workers reach the site by (for the studios' QR codes), e.g.
     /// `https://youyue.jindong.example`; None: the address of the request.
     pub public_url: Option<String>,
@@ -36,11 +38,9 @@ pub struct AppState {
 
 /// Rate limits, per minute.
 pub struct Limits {
-    /// Failed logins per account: 5 free, then a doubling wait up to 15 minutes.
-    pub login_account: auth::Backoff,
-    /// Failed logins per address: 30 free (an office behind one NAT address), then the
-    /// same doubling wait.
-    pub login_address: auth::Backoff,
+    /// Failed logins and password confirmations (`auth::LoginRules`): a doubling wait up
+    /// to 15 minutes after 5 free per account and address, 100 per account, 30 per address.
+    pub login: auth::LoginGuard,
     /// Public case submissions per address: generous, since a whole factory may share one
     /// address behind its NAT.
     pub submit_address: auth::RateLimiter,
@@ -62,8 +62,7 @@ impl Limits {
     pub fn with_submissions_per_minute(submissions: u32) -> Limits {
         let minute = Duration::from_secs(60);
         Limits {
-            login_account: auth::Backoff::new(5, Duration::from_secs(15 * 60)),
-            login_address: auth::Backoff::new(30, Duration::from_secs(15 * 60)),
+            login: auth::LoginGuard::new(auth::LoginRules::default()),
             submit_address: auth::RateLimiter::new(submissions, minute),
             lookup_address: auth::RateLimiter::new(60, minute),
             vote_address: auth::RateLimiter::new(300, Duration::from_secs(3600)),
@@ -73,7 +72,13 @@ impl Limits {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, limits: Arc::new(Limits::default()), secure_cookies: false, public_url: None }
+        AppState {
+            store,
+            limits: Arc::new(Limits::default()),
+            secure_cookies: false,
+            csrf_key: Arc::new(auth::CsrfKey::random()),
+            public_url: None,
+        }
     }
 }
 
@@ -84,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::csrf_cookie))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::secure_cookies))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -179,6 +185,7 @@ impl Application {
             store,
             limits: Arc::new(Limits::with_submissions_per_minute(config.submissions_per_minute)),
             secure_cookies: config.secure_cookies,
+            csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: config.public_url,
         };
         Ok(Application { listener, local_addr, state, connections, background })

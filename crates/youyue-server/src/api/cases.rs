@@ -204,6 +204,11 @@ async fn act(
     make: impl FnOnce(&StoredCase) -> Result<(Command, Option<i64>), ApiError>,
 ) -> ApiResult<Json<CaseView>> {
     let saved = crate::service::apply(state, user, number, make).await?;
+    shown(state, user, saved).await
+}
+
+/// A case just changed, as the caller sees it with its record book (a read logged).
+async fn shown(state: &AppState, user: &User, saved: StoredCase) -> ApiResult<Json<CaseView>> {
     let record = state.store.record_book(saved.id).await?;
     access::log_reads(state.store.as_ref(), user, &saved, access::Shown::Case).await?;
     Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))
@@ -263,12 +268,8 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssignInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    let handler = crate::service::assignment(&state, &body.handler).await?;
-    act(&state, user, &number, |case| {
-        access::may_handle(&handler, case)?;
-        Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
-    })
-    .await
+    let saved = crate::service::assign(&state, user, &number, &body.handler).await?;
+    shown(&state, user, saved).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,7 +1,8 @@
 //! Server-rendered pages, in Chinese by default and English by a switch. Handlers are
 //! thin: they read the form, call `service`/`access` (the same functions as the API) and
-//! render a template from `templates/`. Every form carries a CSRF token that must match
-//! the `youyue_csrf` cookie (double submit; the cookie is HttpOnly and SameSite=Lax).
+//! render a template from `templates/`. Every form carries a CSRF token tied to the
+//! session, or for a browser without one to its `youyue_csrf` cookie under a server key
+//! (`auth::csrf_token`; the cookie is HttpOnly and SameSite=Lax).
 
 use crate::auth::{self, Caller};
 use crate::error::ApiError;
@@ -105,7 +106,9 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, PageError> {
         let lang = lang_of(&parts.headers);
         let caller = Caller::from_request_parts(parts, state).await?;
-        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let nonce = parts.extensions.get::<CsrfToken>().map(|t| t.0.as_str()).unwrap_or_default();
+        let session = caller.user.as_ref().and(caller.session_token.as_deref());
+        let csrf = auth::csrf_token(&state.csrf_key, session, nonce);
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         Ok(Ctx { lang, user: caller.user, csrf, path })
     }
@@ -142,7 +145,7 @@ impl Ctx {
         }
     }
 
-    /// A form's token must be this browser's.
+    /// A form's token must be this session's, or this browser's without one.
     pub fn check_csrf(&self, given: &str) -> Result<(), PageError> {
         let ok = !self.csrf.is_empty()
             && given.len() == self.csrf.len()

@@ -855,16 +855,7 @@ pub async fn case_action(
     ctx.check_csrf(&form.csrf)?;
     let action_kind = Action::parse(&action).ok_or_else(|| ApiError::not_found("no such action"))?;
     let result = if action_kind == Action::Assign {
-        match service::assignment(&state, form.handler.trim()).await {
-            Ok(h) => {
-                service::apply(&state, &user, &number, |case| {
-                    access::may_handle(&h, case)?;
-                    Ok((Command::Assign { handler: h.username.clone() }, Some(h.id)))
-                })
-                .await
-            }
-            Err(e) => Err(e),
-        }
+        service::assign(&state, &user, &number, form.handler.trim()).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,

@@ -134,13 +134,17 @@ pub async fn deadline_rules(state: &AppState, union_id: i64) -> Result<command::
     })
 }
 
-/// Looks up the handler to assign and checks they may take the case.
-pub async fn assignment(state: &AppState, handler: &str) -> Result<User, ApiError> {
-    state
-        .store
-        .user_by_username(handler)
-        .await?
-        .ok_or_else(|| ApiError::invalid("handler", format!("no account \"{handler}\"")))
+/// Assigns `handler` to a case the caller can see: the case is found first (404 if not
+/// the caller's), then the account (`access::assignable_handler`: one answer for missing
+/// and outside), checked again on the case as saved.
+pub async fn assign(state: &AppState, user: &User, number: &str, handler: &str) -> Result<StoredCase, ApiError> {
+    let case = access::visible_case(state.store.as_ref(), user, number).await?;
+    let handler = access::assignable_handler(state.store.as_ref(), &case, handler).await?;
+    apply(state, user, number, |case| {
+        access::may_handle(&handler, case)?;
+        Ok((Command::Assign { handler: handler.username.clone() }, Some(handler.id)))
+    })
+    .await
 }
 
 /// A case registered by staff (any channel) or by a registered worker (their own).
@@ -384,9 +388,10 @@ pub async fn rate_with_code(
     Ok(state.store.save_change(&case, &change, case.handler_id, Actor { label: "worker", user_id: None }, now).await?)
 }
 
-/// Checks a login and opens a session. Each failure makes the next attempt for the
-/// account and from the address wait longer (`auth::Backoff`); an account with a second
-/// factor also needs its current TOTP code.
+/// Checks a login and opens a session. The attempt is counted before the password is
+/// checked and taken back when it is right (`auth::LoginGuard`: per account and address,
+/// per account, per address); an account with a second factor also needs its current
+/// TOTP code.
 pub async fn login(
     state: &AppState,
     ip: IpAddr,
@@ -394,39 +399,34 @@ pub async fn login(
     password: String,
     totp: Option<&str>,
 ) -> Result<(User, String), ApiError> {
-    let account_key = username.to_lowercase();
-    let address_key = ip.to_string();
-    let limits = &state.limits;
-    if let Some(wait) = limits.login_account.waiting(&account_key).max(limits.login_address.waiting(&address_key)) {
-        return Err(ApiError::LoginDelayed(wait));
-    }
-    let failed = |e: ApiError| {
-        limits.login_account.fail(&account_key);
-        limits.login_address.fail(&address_key);
-        Err(e)
+    let attempt = state.limits.login.try_attempt(username, ip)?;
+    let user = match state.store.user_by_username(username).await {
+        Ok(u) => u,
+        Err(e) => {
+            attempt.not_tried();
+            return Err(e.into());
+        }
     };
-    let user = state.store.user_by_username(username).await?;
     let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
     if !crate::auth::verify_password(password, hash).await {
-        return failed(ApiError::WrongCredentials);
+        return Err(ApiError::WrongCredentials);
     }
     let Some(user) = user else {
-        return failed(ApiError::WrongCredentials);
+        return Err(ApiError::WrongCredentials);
     };
     if let Some(secret) = &user.totp_secret {
         let right = totp.is_some_and(|code| crate::auth::totp::checks(secret, code, crate::auth::unix_now()));
         if !right {
-            return failed(ApiError::SecondFactor);
+            return Err(ApiError::SecondFactor);
         }
     }
-    limits.login_account.clear(&account_key);
+    attempt.succeeded();
     let token = open_session(state, &user).await?;
     Ok((user, token))
 }
 
-/// Checks the caller's own password again (before a sensitive change), with the same
-/// growing wait after failures as logging in.
-/// `field` names the form or body field the password came in.
+/// Checks the caller's own password again (before a sensitive change), counted like a
+/// login attempt. `field` names the form or body field the password came in.
 pub async fn confirm_password(
     state: &AppState,
     ip: IpAddr,
@@ -434,16 +434,11 @@ pub async fn confirm_password(
     password: String,
     field: &'static str,
 ) -> Result<(), ApiError> {
-    let account_key = user.username.to_lowercase();
-    let limits = &state.limits;
-    if let Some(wait) = limits.login_account.waiting(&account_key) {
-        return Err(ApiError::LoginDelayed(wait));
-    }
+    let attempt = state.limits.login.try_attempt(&user.username, ip)?;
     if !crate::auth::verify_password(password, user.password_hash.clone()).await {
-        limits.login_account.fail(&account_key);
-        limits.login_address.fail(&ip.to_string());
         return Err(ApiError::invalid(field, "is not this account's password"));
     }
+    attempt.succeeded();
     Ok(())
 }
 

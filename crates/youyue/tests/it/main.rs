@@ -12,6 +12,7 @@ mod connections;
 mod exchange;
 mod faults;
 pub mod figures;
+mod login;
 mod matrix;
 mod schema;
 mod scoping;
