@@ -13,6 +13,7 @@ mod exchange;
 mod faults;
 pub mod figures;
 mod matrix;
+mod overflow;
 mod schema;
 mod scoping;
 pub mod search;
