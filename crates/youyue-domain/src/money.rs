@@ -117,7 +117,7 @@ impl MoneySum {
     }
 
     /// Adds one case's amount as the figures count it ([`Money::counted_fen`]).
-    pub fn add(self, m: Money) -> MoneySum {
+    pub fn plus(self, m: Money) -> MoneySum {
         MoneySum(self.0.saturating_add(i128::from(m.counted_fen())))
     }
 
@@ -239,7 +239,7 @@ mod tests {
         let cap = Money::entered(Money::MAX_FEN).unwrap();
         let mut s = MoneySum::ZERO;
         for _ in 0..1000 {
-            s = s.add(cap);
+            s = s.plus(cap);
         }
         assert_eq!(s.fen(), 1000 * i128::from(Money::MAX_FEN));
         assert_eq!(s.to_string(), "100000000000.00");
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&twice).unwrap(), "\"184467440737095516.14\"");
         assert_eq!(serde_json::from_str::<MoneySum>("\"184467440737095516.14\"").unwrap(), twice);
         // A stored amount above the cap adds as the cap.
-        assert_eq!(MoneySum::ZERO.add(Money::from_fen(i64::MAX).unwrap()).fen(), i128::from(Money::MAX_FEN));
+        assert_eq!(MoneySum::ZERO.plus(Money::from_fen(i64::MAX).unwrap()).fen(), i128::from(Money::MAX_FEN));
         assert_eq!(MoneySum::from_fen(5).to_string(), "0.05");
         for bad in ["1", "1.5", "-1.00", "", "1.000", "x.00"] {
             assert!(bad.parse::<MoneySum>().is_err(), "{bad}");

@@ -148,7 +148,7 @@ impl Stats {
                 _ => {}
             }
             if let Some(m) = c.amount_recovered {
-                self.amount_recovered = self.amount_recovered.add(m);
+                self.amount_recovered = self.amount_recovered.plus(m);
             }
         }
         if closed_in_period && c.status == Status::Explained {

@@ -206,7 +206,7 @@ impl Tally {
         s.claims_resolved = n(kind(Kind::Claim));
         s.suggestions = n(self.opened_by_kind[index(Kind::ALL, &Kind::Suggestion)]);
         s.suggestions_adopted = n(self.suggestions_adopted);
-        s.cases_resolved = n(self.resolved_by_kind.iter().sum());
+        s.cases_resolved = n(self.resolved());
         s.cases_explained = n(self.explained);
         s.cases_opened = n(self.opened);
         for (k, v) in Kind::ALL.iter().zip(self.opened_by_kind) {
@@ -222,7 +222,7 @@ impl Tally {
     }
 
     pub fn resolved(&self) -> i64 {
-        self.resolved_by_kind.iter().sum()
+        self.resolved_by_kind.iter().fold(0, |a, b| a.saturating_add(*b))
     }
 
     /// Timeliness, with the histograms of the same cases for the percentiles.

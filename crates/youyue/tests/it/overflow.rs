@@ -89,6 +89,10 @@ async fn one_case_is_capped(backend: Backend) {
         )
         .await;
     assert_eq!(v["amount_recovered"], CAP);
+    // The API document says so.
+    let (_, doc) = app.anonymous().get("/api/v1/openapi.json").await;
+    let field = &doc["components"]["schemas"]["ResolveInput"]["properties"]["amount_recovered"];
+    assert!(field["description"].as_str().is_some_and(|d| d.contains(CAP)), "{field}");
 
     // An import is all or nothing and names the line and the field.
     let err = import_text(app.store.as_ref(), &cases_at(1, "100000000.01")).await.unwrap_err();
