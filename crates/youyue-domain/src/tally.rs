@@ -561,6 +561,40 @@ mod tests {
         }
     }
 
+    /// What a case adds is bounded whatever is stored, so tally sums stay in i64; a tally
+    /// that did saturate still gives its figures (no "amount overflow").
+    #[test]
+    fn a_case_adds_bounded_amounts() {
+        let t = |s| Timestamp::parse_rfc3339(s).unwrap();
+        let edited = CaseFacts {
+            kind: Kind::Dispute,
+            channel: Channel::Reception,
+            status: Status::Resolved,
+            people: i64::MAX / 2,
+            opened_at: t("2022-02-10T09:00:00+08:00"),
+            closed_at: Some(t("2022-02-10T17:00:00+08:00")),
+            accepted_at: None,
+            amount_recovered: Money::from_fen(i64::MAX / 2),
+            adopted: None,
+            rating: Some(i64::MAX / 2),
+            due_on: None,
+        };
+        let ct = of_case(&edited, &WorkCalendar::default());
+        let day = ct.days[&d("2022-02-10")];
+        assert_eq!(day.amount_fen, Money::MAX_FEN);
+        assert_eq!(day.dispute_people, i64::from(crate::case::MAX_PEOPLE));
+        assert_eq!(day.rating_sum, 5);
+        // 922 million such cases fit a column; past that, sums saturate and still answer.
+        let mut sum = Tally::default();
+        for _ in 0..3 {
+            sum.add(&Tally { amount_fen: i64::MAX / 2, resolved_by_kind: [i64::MAX / 2; 4], ..day }, 1);
+        }
+        let p = Period::new(d("2022-01-01"), d("2022-12-31")).unwrap();
+        let s = sum.stats("jd", p, 0);
+        assert_eq!(s.amount_recovered.fen(), i128::from(i64::MAX));
+        assert_eq!(s.cases_resolved, i64::MAX as u64);
+    }
+
     /// Tallies summed over a period equal the reference definitions, on generated cases.
     #[test]
     fn sums_equal_the_reference() {
