@@ -153,10 +153,10 @@ impl FromStr for MoneySum {
         if !digits(whole) || frac.len() != 2 || !digits(frac) {
             return Err(malformed());
         }
-        let too_large = || MoneyError::TooLarge(s.to_owned());
-        let yuan: i128 = whole.parse().map_err(|_| too_large())?;
+        // Beyond i128 is no sum this service writes: malformed, not one case's "too large".
+        let yuan: i128 = whole.parse().map_err(|_| malformed())?;
         let fen: i128 = frac.parse().map_err(|_| malformed())?;
-        yuan.checked_mul(100).and_then(|y| y.checked_add(fen)).map(MoneySum).ok_or_else(too_large)
+        yuan.checked_mul(100).and_then(|y| y.checked_add(fen)).map(MoneySum).ok_or_else(malformed)
     }
 }
 
