@@ -25,7 +25,7 @@ pub mod union;
 pub mod workflow;
 
 pub use case::{Channel, Kind, Status, Urgency};
-pub use money::Money;
+pub use money::{Money, MoneySum};
 pub use number::{CaseNumber, NumberQuery};
 pub use time::{Period, Timestamp};
 pub use union::UnionCode;

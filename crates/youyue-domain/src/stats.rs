@@ -15,8 +15,9 @@
 //! - `cases_opened` and its split by kind, channel and (current) status: cases opened in the
 //!   period.
 
+use crate::case::MAX_PEOPLE;
 use crate::case::{Channel, Kind, Status};
-use crate::money::Money;
+use crate::money::{Money, MoneySum};
 use crate::time::{Period, Timestamp};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -36,6 +37,24 @@ pub struct CaseFacts {
     pub rating: Option<i64>,
     /// The handling deadline set on acceptance (timeliness).
     pub due_on: Option<NaiveDate>,
+}
+
+impl CaseFacts {
+    /// The people a case adds to `people_involved`: what was entered is 1 to
+    /// [`MAX_PEOPLE`]; an edited row counts within those bounds, so a sum of people stays
+    /// far inside i64 (9 × 10^12 cases of a million people each).
+    pub fn counted_people(&self) -> i64 {
+        self.people.clamp(0, i64::from(MAX_PEOPLE))
+    }
+
+    /// The money a case adds to `amount_recovered`: its amount, at most [`Money::MAX_FEN`]
+    /// ([`Money::counted_fen`]). A stored amount above the cap (entered under an older cap,
+    /// or edited) counts as the cap, so that a sum of amounts in i64 (a tally row) holds
+    /// 922 million cases whatever is stored — more than a district resolves in a month by
+    /// far — and the figures never fail on one stored row.
+    pub fn counted_fen(&self) -> i64 {
+        self.amount_recovered.map_or(0, Money::counted_fen)
+    }
 }
 
 impl From<&crate::exchange::CaseRecord> for CaseFacts {
@@ -64,7 +83,8 @@ pub struct Stats {
     pub studios: u64,
     pub disputes_mediated: u64,
     pub people_involved: u64,
-    pub amount_recovered: Money,
+    /// A sum of any size: see [`MoneySum`].
+    pub amount_recovered: MoneySum,
     pub claims_resolved: u64,
     pub suggestions: u64,
     pub suggestions_adopted: u64,
@@ -88,7 +108,7 @@ impl Stats {
             studios: 0,
             disputes_mediated: 0,
             people_involved: 0,
-            amount_recovered: Money::ZERO,
+            amount_recovered: MoneySum::ZERO,
             claims_resolved: 0,
             suggestions: 0,
             suggestions_adopted: 0,
@@ -112,8 +132,8 @@ impl Stats {
         }
     }
 
-    /// The reference definition of every case figure. Returns None only if the money sum
-    /// overflows, which [`Money::MAX_FEN`] makes impossible below ~90,000 maximal cases.
+    /// The reference definition of every case figure. Returns None only if the period is
+    /// not one; no sum can overflow (see [`CaseFacts::counted_people`], [`MoneySum`]).
     pub fn add_case(&mut self, c: &CaseFacts) -> Option<()> {
         let period = self.period()?;
         let closed_in_period = c.closed_at.is_some_and(|t| period.contains(t));
@@ -122,13 +142,13 @@ impl Stats {
             match c.kind {
                 Kind::Dispute => {
                     self.disputes_mediated += 1;
-                    self.people_involved += u64::try_from(c.people).unwrap_or(0);
+                    self.people_involved = self.people_involved.saturating_add(c.counted_people().unsigned_abs());
                 }
                 Kind::Claim => self.claims_resolved += 1,
                 _ => {}
             }
             if let Some(m) = c.amount_recovered {
-                self.amount_recovered = self.amount_recovered.checked_add(m)?;
+                self.amount_recovered = self.amount_recovered.plus(m);
             }
         }
         if closed_in_period && c.status == Status::Explained {
@@ -180,6 +200,17 @@ mod tests {
         // Closed in the period but opened before it: mediated, not opened.
         assert_eq!((s.disputes_mediated, s.people_involved, s.cases_opened), (1, 3, 0));
         assert_eq!(s.amount_recovered.to_string(), "30000.00");
+        // A stored amount above the one-case cap (an edited row) counts as the cap; a sum
+        // of many such cases is exact and cannot overflow.
+        let edited =
+            CaseFacts { amount_recovered: Money::from_fen(i64::MAX / 2), people: i64::MAX / 2, ..dispute.clone() };
+        let mut big = Stats::empty("jd", p);
+        for _ in 0..3 {
+            big.add_case(&edited).unwrap();
+        }
+        assert_eq!(big.amount_recovered.fen(), 3 * i128::from(Money::MAX_FEN));
+        assert_eq!(big.amount_recovered.to_string(), "300000000.00");
+        assert_eq!(big.people_involved, 3 * u64::from(MAX_PEOPLE));
         // Explained disputes are not mediated; money only counts for resolved cases.
         let explained = CaseFacts { status: Status::Explained, ..dispute.clone() };
         s.add_case(&explained).unwrap();

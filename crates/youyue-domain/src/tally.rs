@@ -20,7 +20,7 @@ use crate::calendar::WorkCalendar;
 use crate::case::{Channel, Kind, Status};
 use crate::command::ACCEPT_DAYS;
 use crate::duration::{bucket, mean_hours, seconds, Hours};
-use crate::money::Money;
+use crate::money::MoneySum;
 use crate::stats::{CaseFacts, Stats};
 use crate::time::Period;
 use crate::timeliness::Timeliness;
@@ -28,6 +28,16 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// Sums over the cases of some unions and days. Field order is column order.
+///
+/// Every column is a sum of what each case adds, and each case adds a bounded amount: 1 to a
+/// count, at most [`crate::case::MAX_PEOPLE`] people, at most [`crate::money::Money::MAX_FEN`] fen
+/// ([`CaseFacts::counted_fen`], whatever is stored), a rating of at most 5, and seconds of
+/// a duration between years 1000 and 9999 (under 2.9 × 10^11). So an i64 column holds at
+/// least 922 million cases: a single row or a period's total would overflow only with that
+/// many cases resolved at 100 million yuan each under one union, three for every union member
+/// in China. The tallies' SQL sums (the upserts, a rebuild's `sum_bigint`) therefore cannot
+/// fail, and [`Tally::add`] saturates in case one ever did. The money figure itself is
+/// handed on as a [`MoneySum`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Cases raised on the day, and their split by kind, channel and current status.
@@ -173,7 +183,8 @@ impl Tally {
         self.values().iter().all(|x| *x == 0)
     }
 
-    /// Column-wise `self + sign * other`, saturating (sums never come near i64's range).
+    /// Column-wise `self + sign * other`, saturating (sums never come near i64's range: see
+    /// [`Tally`]).
     pub fn add(&mut self, other: &Tally, sign: i64) {
         let mut v = self.values();
         for (a, b) in v.iter_mut().zip(other.values()) {
@@ -182,19 +193,20 @@ impl Tally {
         *self = Tally::from_values(&v);
     }
 
-    /// The `stats` figures (all but `studios`, which come from the unions).
-    pub fn stats(&self, union: &str, period: Period, studios: u64) -> Option<Stats> {
+    /// The `stats` figures (all but `studios`, which come from the unions). Never fails:
+    /// the money sum is a [`MoneySum`], not one case's [`crate::money::Money`].
+    pub fn stats(&self, union: &str, period: Period, studios: u64) -> Stats {
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         let mut s = Stats::empty(union, period);
         s.studios = studios;
         let kind = |k: Kind| self.resolved_by_kind[index(Kind::ALL, &k)];
         s.disputes_mediated = n(kind(Kind::Dispute));
         s.people_involved = n(self.dispute_people);
-        s.amount_recovered = Money::from_fen(self.amount_fen)?;
+        s.amount_recovered = MoneySum::from_fen(self.amount_fen.max(0));
         s.claims_resolved = n(kind(Kind::Claim));
         s.suggestions = n(self.opened_by_kind[index(Kind::ALL, &Kind::Suggestion)]);
         s.suggestions_adopted = n(self.suggestions_adopted);
-        s.cases_resolved = n(self.resolved_by_kind.iter().sum());
+        s.cases_resolved = n(self.resolved());
         s.cases_explained = n(self.explained);
         s.cases_opened = n(self.opened);
         for (k, v) in Kind::ALL.iter().zip(self.opened_by_kind) {
@@ -206,11 +218,11 @@ impl Tally {
         for (k, v) in Status::ALL.iter().zip(self.opened_by_status) {
             s.opened_by_status.insert(k.as_str().to_owned(), n(v));
         }
-        Some(s)
+        s
     }
 
     pub fn resolved(&self) -> i64 {
-        self.resolved_by_kind.iter().sum()
+        self.resolved_by_kind.iter().fold(0, |a, b| a.saturating_add(*b))
     }
 
     /// Timeliness, with the histograms of the same cases for the percentiles.
@@ -316,16 +328,17 @@ pub fn of_case(c: &CaseFacts, calendar: &WorkCalendar) -> CaseTally {
             Status::Resolved => {
                 t.resolved_by_kind[index(Kind::ALL, &c.kind)] += 1;
                 if c.kind == Kind::Dispute {
-                    t.dispute_people += c.people;
+                    t.dispute_people += c.counted_people();
                 }
-                t.amount_fen += c.amount_recovered.map_or(0, |m| m.fen());
+                t.amount_fen += c.counted_fen();
             }
             Status::Explained => t.explained += 1,
             _ => {}
         }
         if let Some(r) = c.rating {
             t.rated += 1;
-            t.rating_sum += r;
+            // Within the ratings' scale (1 to 5) whatever is stored, as for people and money.
+            t.rating_sum += r.clamp(0, 5);
             if is_satisfied(r) {
                 t.rated_satisfied += 1;
             }
@@ -439,6 +452,7 @@ fn next_month(d: NaiveDate) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
     use crate::time::{parse_date, Timestamp};
     use crate::timeliness::TimeFacts;
 
@@ -547,6 +561,40 @@ mod tests {
         }
     }
 
+    /// What a case adds is bounded whatever is stored, so tally sums stay in i64; a tally
+    /// that did saturate still gives its figures (no "amount overflow").
+    #[test]
+    fn a_case_adds_bounded_amounts() {
+        let t = |s| Timestamp::parse_rfc3339(s).unwrap();
+        let edited = CaseFacts {
+            kind: Kind::Dispute,
+            channel: Channel::Reception,
+            status: Status::Resolved,
+            people: i64::MAX / 2,
+            opened_at: t("2022-02-10T09:00:00+08:00"),
+            closed_at: Some(t("2022-02-10T17:00:00+08:00")),
+            accepted_at: None,
+            amount_recovered: Money::from_fen(i64::MAX / 2),
+            adopted: None,
+            rating: Some(i64::MAX / 2),
+            due_on: None,
+        };
+        let ct = of_case(&edited, &WorkCalendar::default());
+        let day = ct.days[&d("2022-02-10")];
+        assert_eq!(day.amount_fen, Money::MAX_FEN);
+        assert_eq!(day.dispute_people, i64::from(crate::case::MAX_PEOPLE));
+        assert_eq!(day.rating_sum, 5);
+        // 922 million such cases fit a column; past that, sums saturate and still answer.
+        let mut sum = Tally::default();
+        for _ in 0..3 {
+            sum.add(&Tally { amount_fen: i64::MAX / 2, resolved_by_kind: [i64::MAX / 2; 4], ..day }, 1);
+        }
+        let p = Period::new(d("2022-01-01"), d("2022-12-31")).unwrap();
+        let s = sum.stats("jd", p, 0);
+        assert_eq!(s.amount_recovered.fen(), i128::from(i64::MAX));
+        assert_eq!(s.cases_resolved, i64::MAX as u64);
+    }
+
     /// Tallies summed over a period equal the reference definitions, on generated cases.
     #[test]
     fn sums_equal_the_reference() {
@@ -596,7 +644,7 @@ mod tests {
             cases.iter().for_each(|c| {
                 want.add_case(c).unwrap();
             });
-            assert_eq!(sum.stats("jd", period, 0).unwrap(), want);
+            assert_eq!(sum.stats("jd", period, 0), want);
             let (mut ha, mut hc) = (Histogram::default(), Histogram::default());
             for (day, h, b) in &hist {
                 if (period.from()..=period.to()).contains(day) {

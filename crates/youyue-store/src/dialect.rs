@@ -26,6 +26,8 @@ pub(crate) struct Dialect {
     /// The sum of 64-bit integers as a 64-bit integer. SQLite's `SUM` is one (and fails on
     /// overflow); PostgreSQL's `SUM(bigint)` accumulates in numeric, which had to be cast
     /// back at a cost (crates/youyue-bench/README.md), so migration 0013 defines `sum_bigint`.
+    /// Both fail on overflow; the tallies they sum cannot reach it, for each case adds a
+    /// bounded amount to each column (`youyue_domain::tally::Tally`).
     pub sum_bigint: &'static str,
     /// Run between the levels of a rebuild of the tallies: the rows the level below wrote
     /// are the next level's input. SQLite reads them by their keys without statistics;

@@ -333,8 +333,10 @@ pub struct ResolveInput {
     /// Disputes: whether a mediation agreement was reached (required for disputes).
     #[serde(default)]
     pub agreement: Option<bool>,
-    /// Money recovered, yuan as a decimal string with at most two decimals.
+    /// Money recovered, yuan as a decimal string with at most two decimals, at most
+    /// "100000000.00" (one case's cap; more is refused with 422 naming this field).
     #[serde(default)]
+    #[schema(example = "30000.00", pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     pub amount_recovered: Option<String>,
     /// Suggestions: whether the enterprise adopted it (required for suggestions).
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! The pages' words in Simplified Chinese (the default) and English, and the Chinese
 //! conventions for dates and money. Times are always shown in China Standard Time.
 
-use youyue_domain::{Action, Channel, Kind, Money, Role, Status, Timestamp};
+use youyue_domain::{Action, Channel, Kind, Role, Status, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -49,8 +49,8 @@ impl Lang {
         format!("{} {}", self.date(local.date_naive()), local.format("%H:%M"))
     }
 
-    /// ¥30,000.00
-    pub fn money(self, m: Money) -> String {
+    /// ¥30,000.00: one case's [`youyue_domain::Money`] or a figure's [`youyue_domain::MoneySum`].
+    pub fn money(self, m: impl std::fmt::Display) -> String {
         let s = m.to_string();
         let (whole, frac) = s.split_once('.').unwrap_or((&s, "00"));
         let mut grouped = String::new();
@@ -411,10 +411,15 @@ mod tests {
         let t = Timestamp::parse_rfc3339("2026-03-02T06:05:00Z").unwrap();
         assert_eq!(Lang::Zh.datetime(t), "2026年3月2日 14:05");
         assert_eq!(Lang::En.datetime(t), "2 Mar 2026 14:05");
-        assert_eq!(Lang::Zh.money("30000".parse().unwrap()), "¥30,000.00");
-        assert_eq!(Lang::Zh.money("6890000.5".parse().unwrap()), "¥6,890,000.50");
-        assert_eq!(Lang::Zh.money("0.05".parse().unwrap()), "¥0.05");
-        assert_eq!(Lang::Zh.money("999".parse().unwrap()), "¥999.00");
+        assert_eq!(Lang::Zh.money("30000".parse::<youyue_domain::Money>().unwrap()), "¥30,000.00");
+        assert_eq!(Lang::Zh.money("6890000.5".parse::<youyue_domain::Money>().unwrap()), "¥6,890,000.50");
+        assert_eq!(Lang::Zh.money("0.05".parse::<youyue_domain::Money>().unwrap()), "¥0.05");
+        assert_eq!(Lang::Zh.money("999".parse::<youyue_domain::Money>().unwrap()), "¥999.00");
+        // A figure's sum, beyond one case's cap and beyond i64.
+        assert_eq!(
+            Lang::Zh.money("184467440737095516.14".parse::<youyue_domain::MoneySum>().unwrap()),
+            "¥184,467,440,737,095,516.14"
+        );
     }
 
     /// The string keys that `text` translates with `t`: called as a method in Rust, and

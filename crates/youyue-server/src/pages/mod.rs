@@ -206,7 +206,7 @@ fn field_message_zh(field: &str) -> Option<&'static str> {
         "resolution" => "请填写办理结果。",
         "agreement" => "纠纷须说明是否达成调解协议。",
         "adopted" => "建议须说明企业是否采纳。",
-        "amount_recovered" => "金额须为元，最多两位小数，如 30000 或 4500.50。",
+        "amount_recovered" => "金额须为元，最多两位小数，如 30000 或 4500.50；一件最多 100000000.00 元（一亿元）。",
         "explanation" => "请填写解释说明。",
         "reason" => "请填写原因。",
         "handler" => "请选择能够承办此约事的人员。",

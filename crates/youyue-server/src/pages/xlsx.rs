@@ -90,7 +90,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             r += 1;
         }
         ws.write_string(r, 0, "追讨工资补偿金（元）").map_err(&x)?;
-        ws.write_number_with_format(r, 1, s.amount_recovered.fen() as f64 / 100.0, &money).map_err(&x)?;
+        ws.write_number_with_format(r, 1, s.amount_recovered.yuan_f64(), &money).map_err(&x)?;
         r += 2;
         let bold = Format::new().set_bold();
         for (head, labels, map) in [
@@ -141,7 +141,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             for (col, n) in [(2u16, cs.cases_opened), (3, cs.disputes_mediated), (4, cs.people_involved)] {
                 ws.write_number(r, col, n as f64).map_err(&x)?;
             }
-            ws.write_number_with_format(r, 5, cs.amount_recovered.fen() as f64 / 100.0, &money).map_err(&x)?;
+            ws.write_number_with_format(r, 5, cs.amount_recovered.yuan_f64(), &money).map_err(&x)?;
             for (col, n) in
                 [(6u16, cs.claims_resolved), (7, cs.suggestions), (8, cs.suggestions_adopted), (9, cs.studios)]
             {

@@ -583,9 +583,7 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
     let studios = studios_conn(conn, union, period).await?;
     let t = period_tallies(conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
-    let stats = total
-        .stats(union.record.code.as_str(), period, studios)
-        .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+    let stats = total.stats(union.record.code.as_str(), period, studios);
     let months = t
         .months
         .iter()
@@ -765,9 +763,7 @@ pub(super) async fn stats(store: &SqlStore<Db>, union: &Union, period: Period) -
     let studios = studios_conn(&mut conn, union, period).await?;
     let t = period_tallies(&mut conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
-    total
-        .stats(union.record.code.as_str(), period, studios)
-        .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))
+    Ok(total.stats(union.record.code.as_str(), period, studios))
 }
 
 pub(super) async fn figures(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
@@ -798,9 +794,7 @@ pub(super) async fn child_stats(
     for child in children {
         let studios = studios_conn(&mut conn, &child, period).await?;
         let total = t.total.get(&child.id).copied().unwrap_or_default();
-        let stats = total
-            .stats(child.record.code.as_str(), period, studios)
-            .ok_or_else(|| StoreError::Corrupt("amount overflow".into()))?;
+        let stats = total.stats(child.record.code.as_str(), period, studios);
         out.push((child, stats));
     }
     Ok(out)

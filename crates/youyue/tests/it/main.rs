@@ -14,6 +14,7 @@ mod faults;
 pub mod figures;
 mod login;
 mod matrix;
+mod overflow;
 mod schema;
 mod scoping;
 pub mod search;
