@@ -431,8 +431,9 @@ async fn verify(store: &dyn youyue_store::Store, heads: Option<&str>) -> Result<
         }
     }
     println!(
-        "checked {} cases, {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
+        "checked {} cases ({} whose record book does not say how they began), {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
         report.cases,
+        report.unstarted,
         report.entries,
         report.unchained,
         if problems.is_empty() { "all intact".to_owned() } else { format!("{} problems", problems.len()) }

@@ -1,0 +1,163 @@
+//! The record book covers the case (issue 18, item 6): `youyue verify` refuses an entry
+//! whose hash was removed after the chain began, and replays every book against its case,
+//! naming each case whose stored fields differ from what its entries say; with `--heads`
+//! too. A clean database, demo data or an import with record lines, verifies.
+
+use crate::figures::figures_jsonl;
+use crate::harness::{youyue, Backend, Server, TestDb};
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// What someone with the database file (or its password) does behind youyue's back: the
+/// triggers that guard the record book dropped first.
+async fn tamper(backend: Backend, url: &str, sql: &[&str]) {
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS record_entries_never_updated").execute(&pool).await.unwrap();
+            for s in sql {
+                sqlx::query(s).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query("DROP TRIGGER IF EXISTS record_entries_immutable ON record_entries")
+                .execute(&pool)
+                .await
+                .unwrap();
+            for s in sql {
+                sqlx::query(s).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
+/// The figures' district imported into a fresh database; its heads signed off in a file.
+async fn imported(backend: Backend, dir: &tempfile::TempDir) -> (TestDb, std::path::PathBuf) {
+    let db = TestDb::new(backend).await;
+    let file = dir.path().join("district.jsonl");
+    std::fs::write(&file, figures_jsonl()).unwrap();
+    ok(&youyue(&db.url, &["import", file.to_str().unwrap()]));
+    let clean = ok(&youyue(&db.url, &["verify"]));
+    assert!(clean.contains("all intact"), "{clean}");
+    let heads = dir.path().join("heads.txt");
+    std::fs::write(&heads, ok(&youyue(&db.url, &["heads"]))).unwrap();
+    (db, heads)
+}
+
+/// An entry written after the chain began, its hash set to NULL: before, `verify` took it
+/// for one "written before the chain" and said "all intact".
+async fn verify_refuses_a_removed_hash(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, heads) = imported(backend, &dir).await;
+    tamper(
+        backend,
+        &db.url,
+        &["UPDATE record_entries SET hash = NULL WHERE seq = 1 AND case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000003')"],
+    )
+    .await;
+    for args in [vec!["verify"], vec!["verify", "--heads", heads.to_str().unwrap()]] {
+        let out = youyue(&db.url, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "case JD-2022-000003 entry #1: entry #1 has no hash, but it was written after the chain began"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("(0 written before the chain)"), "{args:?}");
+    }
+}
+both!(verify_refuses_a_removed_hash);
+
+/// The recovered amount raised tenfold in `cases` (and the status of another case changed):
+/// before, `verify` and `verify --heads` said "all intact", since no entry changed.
+async fn verify_names_a_case_changed_outside_youyue(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, heads) = imported(backend, &dir).await;
+    tamper(
+        backend,
+        &db.url,
+        &[
+            "UPDATE cases SET amount_recovered_fen = amount_recovered_fen * 10 WHERE number = 'JD-2022-000001'",
+            "UPDATE cases SET people = 40 WHERE number = 'JD-2022-000002'",
+        ],
+    )
+    .await;
+    for args in [vec!["verify"], vec!["verify", "--heads", heads.to_str().unwrap()]] {
+        let out = youyue(&db.url, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "case JD-2022-000001 entry #1: the case's amount_recovered is \"10005.00\" but its record book says \"1000.50\""
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("case JD-2022-000002 entry #1: the case's people is 40 but its record book says 4"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().filter(|l| l.starts_with("case ")).count(), 2, "{args:?}: {err}");
+    }
+}
+both!(verify_names_a_case_changed_outside_youyue);
+
+/// Demo data (registrations and workflow changes through the service) verifies, and so do
+/// its export imported elsewhere (record lines and all) and a book imported from another
+/// system that does not say how its case began: that one is counted, its fields are
+/// compared from its first change on. A book whose entries contradict its case line is
+/// imported as given (records of the past are not rewritten) and `verify` names it.
+async fn clean_books_verify(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(backend).await;
+    let stdout = Server::start(&db.url, &["--demo"]).await.kill();
+    assert!(stdout.contains("tracking code"), "{stdout}");
+    let out = ok(&youyue(&db.url, &["verify"]));
+    assert!(out.contains("(0 whose record book does not say how they began)"), "{out}");
+    assert!(out.contains("all intact"), "{out}");
+    let exported = ok(&youyue(&db.url, &["export"]));
+    assert!(exported.contains("\"type\":\"record\""));
+    let copy = TestDb::new(backend).await;
+    let file = dir.path().join("demo.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+    ok(&youyue(&copy.url, &["import", file.to_str().unwrap()]));
+    let out = ok(&youyue(&copy.url, &["verify"]));
+    assert!(out.contains("all intact"), "{out}");
+    assert_eq!(ok(&youyue(&copy.url, &["export"])), exported, "the export comes back as it was");
+
+    // From elsewhere: case 1's book a note and then its closing; case 2's book says it
+    // recovered 1 yuan where its line says 9.
+    let mut text = figures_jsonl();
+    text.push_str(concat!(
+        r#"{"type":"record","case":"JD-2022-000001","seq":1,"at":"2021-12-20T10:00:00+08:00","actor":"old-system","action":"note","detail":{"text":"来电"}}"#,
+        "\n",
+        r#"{"type":"record","case":"JD-2022-000001","seq":2,"at":"2022-01-01T00:00:00+08:00","actor":"old-system","action":"resolve","detail":{"before":{"status":"accepted"},"after":{"status":"resolved","amount_recovered":"1000.50"}}}"#,
+        "\n",
+        r#"{"type":"record","case":"JD-2022-000002","seq":1,"at":"2021-12-31T23:59:59+08:00","actor":"old-system","action":"resolve","detail":{"before":{"status":"accepted"},"after":{"status":"resolved","amount_recovered":"1.00"}}}"#,
+        "\n",
+    ));
+    let elsewhere = TestDb::new(backend).await;
+    let file = dir.path().join("elsewhere.jsonl");
+    std::fs::write(&file, &text).unwrap();
+    ok(&youyue(&elsewhere.url, &["import", file.to_str().unwrap()]));
+    let out = youyue(&elsewhere.url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("(2 whose record book does not say how they began)"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "case JD-2022-000002 entry #1: the case's amount_recovered is \"9.00\" but its record book says \"1.00\""
+        ),
+        "{err}"
+    );
+    assert_eq!(err.lines().filter(|l| l.starts_with("case ")).count(), 1, "{err}");
+}
+both!(clean_books_verify);
