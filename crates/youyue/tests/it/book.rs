@@ -161,3 +161,67 @@ async fn clean_books_verify(backend: Backend) {
     assert_eq!(err.lines().filter(|l| l.starts_with("case ")).count(), 1, "{err}");
 }
 both!(clean_books_verify);
+
+/// Every step of the workflow, the supervision sweep and erasure, written by the store as
+/// the server writes them: the book replays to the case (nothing named), and fields changed
+/// behind youyue's back are named, one set by the registration, one by a later entry.
+async fn every_step_replays(backend: Backend) {
+    use youyue_domain::command::{apply, Command, DeadlineRules};
+    use youyue_domain::workflow::{Acting, Role};
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    crate::harness::import_text(store.as_ref(), &crate::harness::district_jsonl()).await.unwrap();
+    let union = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
+    let handler = store.user_by_username("e1handler").await.unwrap().unwrap();
+    let now = youyue_domain::Timestamp::now();
+    let draft = crate::harness::online_claim(union.id, "欠薪".into(), now);
+    let by = |label| youyue_store::Actor { label, user_id: None };
+    let mut case = store.create_case(&draft, by("worker")).await.unwrap();
+    let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+    let assigned = Acting { role: Role::Handler, is_assigned_handler: true };
+    let worker = Acting { role: Role::Worker, is_assigned_handler: false };
+    let rules = DeadlineRules::default();
+    let money = || youyue_domain::case::Outcome {
+        agreement: None,
+        amount_recovered: Some("4500.50".parse().unwrap()),
+        adopted: None,
+    };
+    let steps: Vec<(Acting, Command, Option<i64>)> = vec![
+        (chair, Command::Accept { kind: None, urgency: youyue_domain::case::Urgency::Normal, due_on: None }, None),
+        (chair, Command::Assign { handler: "e1handler".into() }, Some(handler.id)),
+    ];
+    for (who, cmd, handler_id) in steps {
+        let change = apply(&case.record, who, cmd, now, &rules).unwrap();
+        case = store.save_change(&case, &change, handler_id.or(case.handler_id), by("chair"), now).await.unwrap();
+    }
+    // Late: raised to the union above (an entry of its own, `supervise`).
+    let due = case.record.due_on.unwrap();
+    let raised = store.sweep_supervision(due + chrono::Days::new(30), now).await.unwrap();
+    assert_eq!(raised, vec![case.record.number.clone()]);
+    case = store.case_by_number(&case.record.number).await.unwrap().unwrap();
+    let steps: Vec<(Acting, Command)> = vec![
+        (assigned, Command::Note { text: "约谈企业".into(), internal: true }),
+        (assigned, Command::Resolve { resolution: "追回工资".into(), outcome: money() }),
+        (worker, Command::Rate { rating: 2, comment: Some("太慢".into()) }),
+        (chair, Command::Reopen { reason: "职工不满意".into() }),
+        (assigned, Command::Resolve { resolution: "全部追回".into(), outcome: money() }),
+        (worker, Command::Rate { rating: 5, comment: None }),
+        (Acting { role: Role::Admin, is_assigned_handler: false }, Command::Anonymise { reason: "职工要求".into() }),
+    ];
+    for (who, cmd) in steps {
+        let change = apply(&case.record, who, cmd, now, &rules).unwrap();
+        case = store.save_change(&case, &change, case.handler_id, by("someone"), now).await.unwrap();
+    }
+    let report = store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
+    assert_eq!((report.cases, report.unstarted), (1, 0));
+    store.close().await;
+
+    tamper(backend, &db.url, &["UPDATE cases SET rating = 4, online = FALSE"]).await;
+    let out = youyue(&db.url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the case's rating is 4 but its record book says 5"), "{err}");
+    assert!(err.contains("the case's online is false but its record book says true"), "{err}");
+}
+both!(every_step_replays);
