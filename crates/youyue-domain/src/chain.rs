@@ -160,7 +160,9 @@ impl Replay {
         }
     }
 
-    /// The covered fields whose stored value differs from what the book states.
+    /// The covered fields whose stored value differs from what the book states. A value
+    /// spelt otherwise than youyue writes it (a time in UTC, "9" for "9.00", from a book
+    /// written elsewhere) is compared as the field's type reads it.
     pub fn differences(&self, stored: &CaseRecord) -> Vec<Difference> {
         let Ok(Value::Object(all)) = serde_json::to_value(stored) else { return Vec::new() };
         COVERED
@@ -168,10 +170,23 @@ impl Replay {
             .filter_map(|k| {
                 let recorded = self.known.get(*k)?;
                 let value = all.get(*k).unwrap_or(&Value::Null);
-                (value != recorded).then(|| Difference { field: k, stored: value.clone(), recorded: recorded.clone() })
+                if value == recorded || normalised(&all, k, recorded).as_ref() == Some(value) {
+                    return None;
+                }
+                Some(Difference { field: k, stored: value.clone(), recorded: recorded.clone() })
             })
             .collect()
     }
+}
+
+/// `value` as youyue writes field `k`: read into a case (`all` with `k` set to it) and
+/// written again; None if the field's type does not read it.
+fn normalised(all: &Map<String, Value>, k: &str, value: &Value) -> Option<Value> {
+    let mut with = all.clone();
+    with.insert(k.to_owned(), value.clone());
+    let case: CaseRecord = serde_json::from_value(Value::Object(with)).ok()?;
+    let Ok(Value::Object(mut back)) = serde_json::to_value(case) else { return None };
+    Some(back.remove(k).unwrap_or(Value::Null))
 }
 
 #[cfg(test)]
@@ -242,5 +257,11 @@ mod tests {
         assert_eq!(partial.differences(&edited), vec![]);
         edited.handler = Some("someone".into());
         assert_eq!(partial.differences(&edited).len(), 1);
+        // The same time and amount spelt otherwise are the same.
+        let mut other = Replay::default();
+        other.apply(0, "x", &json!({"before": {}, "after": {"opened_at": "2022-02-10T01:00:00Z", "people": 1}}));
+        assert_eq!(other.differences(&case), vec![]);
+        other.apply(0, "x", &json!({"before": {}, "after": {"opened_at": "2022-02-10T01:00:01Z"}}));
+        assert_eq!(other.differences(&case).len(), 1);
     }
 }

@@ -132,13 +132,14 @@ async fn clean_books_verify(backend: Backend) {
     assert!(out.contains("all intact"), "{out}");
     assert_eq!(ok(&youyue(&copy.url, &["export"])), exported, "the export comes back as it was");
 
-    // From elsewhere: case 1's book a note and then its closing; case 2's book says it
-    // recovered 1 yuan where its line says 9.
+    // From elsewhere: case 1's book a note and then its closing (its amount and time spelt
+    // otherwise than youyue writes them); case 2's book says it recovered 1 yuan where its
+    // line says 9.
     let mut text = figures_jsonl();
     text.push_str(concat!(
         r#"{"type":"record","case":"JD-2022-000001","seq":1,"at":"2021-12-20T10:00:00+08:00","actor":"old-system","action":"note","detail":{"text":"来电"}}"#,
         "\n",
-        r#"{"type":"record","case":"JD-2022-000001","seq":2,"at":"2022-01-01T00:00:00+08:00","actor":"old-system","action":"resolve","detail":{"before":{"status":"accepted"},"after":{"status":"resolved","amount_recovered":"1000.50"}}}"#,
+        r#"{"type":"record","case":"JD-2022-000001","seq":2,"at":"2022-01-01T00:00:00+08:00","actor":"old-system","action":"resolve","detail":{"before":{"status":"accepted"},"after":{"status":"resolved","amount_recovered":"1000.5","closed_at":"2021-12-31T16:00:00Z"}}}"#,
         "\n",
         r#"{"type":"record","case":"JD-2022-000002","seq":1,"at":"2021-12-31T23:59:59+08:00","actor":"old-system","action":"resolve","detail":{"before":{"status":"accepted"},"after":{"status":"resolved","amount_recovered":"1.00"}}}"#,
         "\n",
