@@ -226,3 +226,36 @@ async fn every_step_replays(backend: Backend) {
     assert!(err.contains("the case's online is false but its record book says true"), "{err}");
 }
 both!(every_step_replays);
+
+/// A database from before the chain's listing (migration 0014 not yet run) whose first
+/// books were written before the chain (no hashes): once migrated, those entries are
+/// "written before the chain" and verify passes; a hash removed afterwards is named.
+async fn entries_from_before_the_chain_are_listed(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = imported(backend, &dir).await;
+    // As such a database was: no listing, no hashes on case 3's book.
+    tamper(
+        backend,
+        &db.url,
+        &[
+            "DROP TABLE record_unchained",
+            "DELETE FROM _sqlx_migrations WHERE version = 14",
+            "UPDATE record_entries SET hash = NULL WHERE case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000003')",
+        ],
+    )
+    .await;
+    let out = ok(&youyue(&db.url, &["verify"]));
+    assert!(out.contains("(1 written before the chain)") && out.contains("all intact"), "{out}");
+    tamper(
+        backend,
+        &db.url,
+        &["UPDATE record_entries SET hash = NULL WHERE case_id = (SELECT id FROM cases WHERE number = 'JD-2022-000004')"],
+    )
+    .await;
+    let out = youyue(&db.url, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("case JD-2022-000004 entry #1: entry #1 has no hash"), "{err}");
+    assert!(!err.contains("JD-2022-000003"), "{err}");
+}
+both!(entries_from_before_the_chain_are_listed);
