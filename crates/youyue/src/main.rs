@@ -509,7 +509,10 @@ async fn restore(db: &str, file: &str) -> Result<()> {
     let store = youyue_store::open(db).await.with_context(|| format!("opening {}", redact(db)))?;
     let report = store.verify_chains().await?;
     if !report.problems.is_empty() {
-        anyhow::bail!("restored, but {} record books fail their chains: run `youyue verify`", report.problems.len());
+        anyhow::bail!(
+            "restored, but {} record books fail their chains or differ from their cases: run `youyue verify`",
+            report.problems.len()
+        );
     }
     eprintln!("restored {file}: {} cases, {} record entries, chains intact", report.cases, report.entries);
     Ok(())

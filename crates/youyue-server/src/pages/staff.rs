@@ -514,6 +514,7 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "anonymous" => ("匿名", "Anonymous"),
         "title" => ("标题", "Title"),
         "union" => ("所属工会", "Union"),
+        "opened_at" => ("登记时间", "Raised"),
         "online" => ("线上", "Online"),
         "scheduled" => ("定期接待日", "Scheduled reception day"),
         "immediate" => ("及时约办", "Handled at once"),
