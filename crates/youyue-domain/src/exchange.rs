@@ -274,6 +274,14 @@ impl RecordEntry {
     }
 }
 
+/// The longest line import reads (bytes, the newline not counted): a reader stops there
+/// rather than hold a line of any length (a 1 GB line took 2 GB). The longest line export
+/// writes is a record entry of an import that changed every long text of a case: `before`
+/// and `after` of the description, resolution, explanation and comment, 8 × 20,000
+/// characters, each at most 6 bytes as JSON (`\u001f`), under 1 MB; a case line has half
+/// of that. 4 MiB leaves room for record books written elsewhere.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
+
 const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day | union_vote | setting";
 
 /// A line of the exchange format.

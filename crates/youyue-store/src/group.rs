@@ -390,7 +390,14 @@ async fn run_batch<DB: Database>(
             Work::Job(j) => jobs.push(j),
         }
     }
-    let mut tx = sqlx::Connection::begin(conn).await?;
+    // On SQLite the group takes the write lock at its start: a transaction that reads
+    // first cannot wait for another process's writer (an import) when it comes to write,
+    // and fails at once; one that begins IMMEDIATE waits up to the busy timeout.
+    let mut tx = if DB::NAME == "SQLite" {
+        sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?
+    } else {
+        sqlx::Connection::begin(conn).await?
+    };
     // Registrations first: nothing else in the group can depend on one, since nobody has
     // been told its number before the commit.
     if !registrations.is_empty() {

@@ -600,6 +600,10 @@ pub struct ChainReport {
     pub entries: u64,
     /// Entries written before the chain existed (migration 0009), not covered by it.
     pub unchained: u64,
+    /// Cases whose record book does not say what they were at the start (no registration
+    /// entry, no import entry with the case as it arrived: books imported from elsewhere):
+    /// only the fields their entries changed are compared.
+    pub unstarted: u64,
     pub problems: Vec<ChainProblem>,
 }
 

@@ -269,10 +269,13 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// Reads lines, numbering them from 1; blank lines carry nothing and are passed over.
+/// Reads lines, numbering them from 1; blank lines carry nothing and are passed over. A
+/// line is read at most `max` bytes (and its newline) far: a longer one is an error, never
+/// held whole in memory.
 struct NumberedLines<R> {
     reader: R,
     number: usize,
+    max: usize,
 }
 
 impl<R: BufRead> Iterator for NumberedLines<R> {
@@ -281,10 +284,15 @@ impl<R: BufRead> Iterator for NumberedLines<R> {
         loop {
             let mut buf = Vec::new();
             self.number += 1;
-            match self.reader.read_until(b'\n', &mut buf) {
+            let limit = u64::try_from(self.max).unwrap_or(u64::MAX).saturating_add(1);
+            match std::io::Read::take(&mut self.reader, limit).read_until(b'\n', &mut buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => return Some((self.number, Err(format!("cannot read: {e}")))),
+            }
+            // The newline is not counted (a last line may have none).
+            if buf.len() - usize::from(buf.last() == Some(&b'\n')) > self.max {
+                return Some((self.number, Err(format!("longer than {} bytes (the most a line may hold)", self.max))));
             }
             let text = match String::from_utf8(buf) {
                 Ok(t) => t,
@@ -306,7 +314,7 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
     } else {
         Box::new(std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?))
     };
-    let mut lines = NumberedLines { reader, number: 0 };
+    let mut lines = NumberedLines { reader, number: 0, max: youyue_domain::exchange::MAX_LINE_BYTES };
     match store.import(&mut lines, Timestamp::now()).await {
         Ok(s) => {
             eprintln!(
@@ -431,8 +439,9 @@ async fn verify(store: &dyn youyue_store::Store, heads: Option<&str>) -> Result<
         }
     }
     println!(
-        "checked {} cases, {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
+        "checked {} cases ({} whose record book does not say how they began), {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
         report.cases,
+        report.unstarted,
         report.entries,
         report.unchained,
         if problems.is_empty() { "all intact".to_owned() } else { format!("{} problems", problems.len()) }
@@ -500,7 +509,10 @@ async fn restore(db: &str, file: &str) -> Result<()> {
     let store = youyue_store::open(db).await.with_context(|| format!("opening {}", redact(db)))?;
     let report = store.verify_chains().await?;
     if !report.problems.is_empty() {
-        anyhow::bail!("restored, but {} record books fail their chains: run `youyue verify`", report.problems.len());
+        anyhow::bail!(
+            "restored, but {} record books fail their chains or differ from their cases: run `youyue verify`",
+            report.problems.len()
+        );
     }
     eprintln!("restored {file}: {} cases, {} record entries, chains intact", report.cases, report.entries);
     Ok(())

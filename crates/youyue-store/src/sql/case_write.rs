@@ -162,10 +162,14 @@ async fn create_cases_conn(
         let d = &regs[*i].draft;
         let id = id_of(number)?;
         // Personal details stay out of the record book: it says only whether they were given.
+        // The rest is the case as raised, but its description (`chain::Replay` knows the
+        // fields a registration leaves empty and takes the opening time from the entry's).
         let detail = serde_json::json!({
             "after": {
-                "kind": record.kind, "channel": record.channel, "people": record.people,
-                "collective": record.collective, "anonymous": record.anonymous, "title": record.title,
+                "union": record.union, "kind": record.kind, "channel": record.channel,
+                "people": record.people, "collective": record.collective, "online": record.online,
+                "scheduled": record.scheduled, "immediate": record.immediate,
+                "anonymous": record.anonymous, "title": record.title,
                 "status": record.status, "contact_given": record.contact.is_some(),
             }
         });

@@ -8,6 +8,7 @@ use super::{failed_on, import_line, import_record_len, union_id_of, user_id_of, 
 use crate::{ImportError, StoreError};
 use sqlx::QueryBuilder;
 use std::collections::HashSet;
+use youyue_domain::chain::import_start_detail;
 use youyue_domain::exchange::{CaseRecord, Line, RecordEntry};
 use youyue_domain::Timestamp;
 
@@ -162,7 +163,9 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
     let mut touched = Vec::new();
     for (case, NewCaseRow { number, .. }) in held.iter().zip(&rows) {
         let Some(&id) = ids.get(number) else { continue };
-        touched.push((id, number, !case.entries.is_empty()));
+        // A case without record lines is owed an `import` entry saying what it arrived as.
+        let start = case.entries.is_empty().then(|| import_start_detail(&case.record).to_string());
+        touched.push((id, number, !case.entries.is_empty(), start));
         let mut prev = youyue_domain::chain::GENESIS.to_owned();
         for (i, (_, e)) in case.entries.iter().enumerate() {
             let entry = NewEntry::chained(id, number, &prev, i as i64 + 1, e);
@@ -174,8 +177,8 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
     if !touched.is_empty() {
         let mut qb =
             QueryBuilder::<Db>::new("INSERT INTO import_touched (case_id, created, with_records, diff, number) ");
-        qb.push_values(&touched, |mut row, (id, number, with_records)| {
-            row.push_bind(*id).push_bind(true).push_bind(*with_records).push_bind(None::<String>).push_bind(*number);
+        qb.push_values(&touched, |mut row, (id, number, with_records, start)| {
+            row.push_bind(*id).push_bind(true).push_bind(*with_records).push_bind(start.as_deref()).push_bind(*number);
         });
         qb.build().execute(&mut *conn).await?;
     }

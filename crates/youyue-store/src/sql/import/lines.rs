@@ -17,6 +17,7 @@ use crate::{ImportError, StoreError};
 use std::collections::HashSet;
 use youyue_domain::appraisal::UnionVote;
 use youyue_domain::calendar::CalendarDay;
+use youyue_domain::chain::import_start_detail;
 use youyue_domain::command::diff;
 use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, SettingRecord, UnionRecord, UserRecord};
 use youyue_domain::studio::{BulletinRecord, StudioItemRecord};
@@ -190,7 +191,8 @@ async fn case_line(
                 .ok_or_else(|| ImportError::failed(line, StoreError::Corrupt(format!("case {number} not inserted"))))?;
             st.count_number(&rec.number);
             st.sum.cases_created += 1;
-            mark_touched(conn, id, &number, true, None).await.map_err(failed_on(line))?;
+            let start = import_start_detail(rec).to_string();
+            mark_touched(conn, id, &number, true, Some(start)).await.map_err(failed_on(line))?;
             st.retally(None, (union_id, rec.clone()));
         }
     }

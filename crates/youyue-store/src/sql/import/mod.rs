@@ -187,17 +187,85 @@ async fn append_import_entries(conn: &mut Conn, now: Timestamp) -> Result<(), St
     }
 }
 
+/// How long an import on SQLite waits for another process's write transaction (the
+/// connection's busy timeout, `sqlite.rs`).
+const SQLITE_WAIT: &str = "10 s";
+
+/// The import's transaction. On SQLite it takes the write lock at its start (`BEGIN
+/// IMMEDIATE`): a transaction that reads first and writes later cannot wait for a server
+/// that wrote meanwhile (SQLite answers "database is locked" at once, on line 1), while
+/// taking the lock first waits up to the busy timeout for the server's transaction to end.
+/// The server's own writes then wait for the import (as long), or fail with 503.
+async fn begin_import(store: &SqlStore<Db>) -> Result<sqlx::Transaction<'static, Db>, ImportError> {
+    let sqlite = <Db as sqlx::Database>::NAME == "SQLite";
+    let begun = if sqlite { store.write.begin_with("BEGIN IMMEDIATE").await } else { store.write.begin().await };
+    begun.map_err(|e| {
+        let busy = matches!(&e, sqlx::Error::Database(d) if d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5));
+        if sqlite && busy {
+            let what = format!(
+                "the database is busy: another process (a running `youyue serve`?) kept writing to it for {SQLITE_WAIT}; \
+                 try again, or stop it for the import"
+            );
+            ImportError::failed_while(0, &what, e)
+        } else {
+            ImportError::failed_while(0, "database", e)
+        }
+    })
+}
+
 pub(super) async fn import(
     store: &SqlStore<Db>,
     lines: &mut ImportSource<'_>,
     now: Timestamp,
 ) -> Result<ImportSummary, ImportError> {
     let fail = |e: sqlx::Error| ImportError::failed_while(0, "database", e);
-    let mut tx = store.write.begin().await.map_err(fail)?;
+    let mut tx = begin_import(store).await?;
     let deferred = DeferredIndexes::drop_if_empty(&mut tx).await.map_err(fail)?;
     let sum = import_in(&mut tx, lines, now, deferred).await?;
     tx.commit().await.map_err(fail)?;
     Ok(sum)
+}
+
+/// Among the lines still waiting when none can go on: unions that wait for each other, each
+/// the parent of the next. They are not "defined nowhere": they are a cycle, named from the
+/// first of them in the file.
+fn union_cycle(waiting: &[(usize, Line, String)]) -> Option<(usize, String)> {
+    let parents: HashMap<&UnionCode, (usize, &UnionCode)> = waiting
+        .iter()
+        .filter_map(|(line, parsed, _)| match parsed {
+            Line::Union(u) => u.parent.as_ref().map(|p| (&u.code, (*line, p))),
+            _ => None,
+        })
+        .collect();
+    let mut starts: Vec<(usize, &UnionCode)> = parents.iter().map(|(code, (line, _))| (*line, *code)).collect();
+    starts.sort_by_key(|(line, _)| *line);
+    for (_, start) in starts {
+        // Walk up from `start`; each union is the key of one entry, so a walk longer than
+        // the map has revisited one.
+        let mut path: Vec<&UnionCode> = vec![start];
+        let mut at = start;
+        while let Some((_, parent)) = parents.get(at) {
+            if let Some(i) = path.iter().position(|c| c == parent) {
+                let cycle = &path[i..];
+                let line = cycle.iter().filter_map(|c| parents.get(c).map(|(l, _)| *l)).min().unwrap_or(0);
+                let names: Vec<String> =
+                    cycle.iter().chain(std::iter::once(&cycle[0])).map(|c| format!("\"{c}\"")).collect();
+                return Some((
+                    line,
+                    format!(
+                        "parent: the unions {} form a cycle (each is the parent of the one before it): a union cannot be below itself",
+                        names.join(" → ")
+                    ),
+                ));
+            }
+            path.push(parent);
+            at = parent;
+            if path.len() > parents.len() + 1 {
+                break;
+            }
+        }
+    }
+    None
 }
 
 /// The answer of a line that names something (`what`) neither the file so far nor the
@@ -253,6 +321,9 @@ async fn import_in(
             }
         }
         if still.len() == before {
+            if let Some((line, why)) = union_cycle(&still) {
+                return Err(ImportError::at(line, why));
+            }
             let (line, _, why) = still.swap_remove(0);
             return Err(ImportError::at(line, why));
         }

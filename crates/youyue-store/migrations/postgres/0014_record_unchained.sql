@@ -1,0 +1,11 @@
+-- Which entries were written before the record book's hash chain (0009): per case, the
+-- last entry number without a hash as this migration finds them. Since 0009 every entry
+-- is written with its hash, so a NULL hash on any other entry is tampering, and
+-- `youyue verify` says so (until now it took any NULL hash for an entry "written before
+-- the chain"). Keep in step with ../sqlite/0014_record_unchained.sql.
+CREATE TABLE record_unchained (
+    case_id     BIGINT NOT NULL PRIMARY KEY REFERENCES cases(id),
+    through_seq BIGINT NOT NULL
+);
+INSERT INTO record_unchained (case_id, through_seq)
+SELECT case_id, MAX(seq) FROM record_entries WHERE hash IS NULL GROUP BY case_id;
