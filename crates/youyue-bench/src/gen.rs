@@ -749,7 +749,19 @@ impl CaseGen<'_> {
                 "worker",
                 "rate",
                 false,
-                json!({"before": {"rating": null, "rated_at": null}, "after": {"rating": r, "rated_at": days.at(at)}}),
+                json!({"before": {"rating": null, "rated_at": null, "rating_comment": null},
+                    "after": {"rating": r, "rated_at": days.at(at), "rating_comment": c.rating_comment}}),
+            ));
+        }
+        // The supervision sweep raised it the morning after its deadline.
+        if let Some(due) = c.supervised_due_on {
+            let day = NaiveDate::parse_from_str(due, "%Y-%m-%d").map(|d| (d - days.first).num_days() + 1)?;
+            entries.push((
+                day * DAY + 3600,
+                "system",
+                "supervise",
+                true,
+                json!({"due_on": due, "raised_to": org.code.rsplit_once('.').map(|(parent, _)| parent)}),
             ));
         }
         entries.sort_by_key(|e| e.0);

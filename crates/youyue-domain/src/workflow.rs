@@ -91,7 +91,10 @@ pub fn transition(
         Action::Register => matches!(role, Receptionist | Handler | Chair | Admin),
         Action::Accept | Action::Assign => matches!(role, Receptionist | Chair | Admin),
         Action::Note | Action::Schedule => role.is_staff(),
-        Action::Resolve | Action::Explain => matches!(role, Handler | Chair | Admin),
+        Action::Resolve => matches!(role, Handler | Chair | Admin),
+        // 件件有回音: most hotline enquiries are answered on the spot by whoever takes the
+        // call, so a receptionist may explain a case nobody handles yet (below).
+        Action::Explain => matches!(role, Receptionist | Handler | Chair | Admin),
         Action::Reopen => matches!(role, Chair | Admin),
         Action::Rate => role == Worker,
         // A worker's right to have their personal data removed, met without deleting the
@@ -118,6 +121,7 @@ pub fn transition(
         (Action::Resolve, InProgress) => Ok(Resolved),
         (Action::Resolve, Registered | Accepted) => wrong("assign a handler first"),
         (Action::Resolve, _) => wrong("it is already closed"),
+        (Action::Explain, InProgress) if role == Receptionist => wrong("its handler answers it now"),
         (Action::Explain, Registered | Accepted | InProgress) => Ok(Explained),
         (Action::Explain, _) => wrong("it is already closed"),
         (Action::Reopen, Resolved | Explained) => Ok(if has_handler { InProgress } else { Accepted }),
@@ -191,5 +195,15 @@ mod tests {
         assert_eq!(e, WorkflowError::AlreadyRated);
         assert!(transition(staff(Role::Worker), Action::Rate, Status::InProgress, false, false).is_err());
         assert!(transition(staff(Role::Admin), Action::Accept, Status::Accepted, false, false).is_err());
+    }
+
+    #[test]
+    fn a_receptionist_answers_what_nobody_handles_yet() {
+        let r = staff(Role::Receptionist);
+        assert_eq!(transition(r, Action::Explain, Status::Registered, false, false), Ok(Status::Explained));
+        assert_eq!(transition(r, Action::Explain, Status::Accepted, false, false), Ok(Status::Explained));
+        let e = transition(r, Action::Explain, Status::InProgress, true, false).unwrap_err();
+        assert!(e.to_string().contains("its handler answers it now"), "{e}");
+        assert!(transition(r, Action::Resolve, Status::Accepted, false, false).is_err());
     }
 }

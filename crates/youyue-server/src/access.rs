@@ -62,11 +62,17 @@ pub fn reads_logged(user: &User, case: &StoredCase, shown: Shown) -> Vec<ReadKin
     what
 }
 
-/// Writes the caller's reading of a case into its read log (see `reads_logged`).
+/// A reading is logged once per account, case and kind of reading in this long: a page
+/// reloaded sixteen times in a few minutes is one reading, not sixteen lines.
+pub const READ_LOGGED_ONCE_PER_MICROS: i64 = 3_600_000_000;
+
+/// Writes the caller's reading of a case into its read log (see `reads_logged`), unless it
+/// was logged within the hour.
 pub async fn log_reads(store: &dyn Store, user: &User, case: &StoredCase, shown: Shown) -> Result<(), ApiError> {
     let now = youyue_domain::Timestamp::now();
+    let since = youyue_domain::Timestamp::from_micros(now.micros() - READ_LOGGED_ONCE_PER_MICROS);
     for what in reads_logged(user, case, shown) {
-        store.log_read(case.id, user.id, what, now).await?;
+        store.log_read(case.id, user.id, what, now, since).await?;
     }
     Ok(())
 }

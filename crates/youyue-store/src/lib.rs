@@ -491,8 +491,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<StoredCase>, StoreError>;
     /// The case a submission with this key made, if any.
     async fn idempotent_case(&self, key_hash: &str) -> Result<Option<IdempotentCase>, StoreError>;
-    /// Records that `user_id` read something confidential of a case.
-    async fn log_read(&self, case_id: i64, user_id: i64, what: ReadKind, at: Timestamp) -> Result<(), StoreError>;
+    /// Records that `user_id` read something confidential of a case at `at`, unless the
+    /// same reading by the same account was recorded at or after `since`.
+    async fn log_read(
+        &self,
+        case_id: i64,
+        user_id: i64,
+        what: ReadKind,
+        at: Timestamp,
+        since: Timestamp,
+    ) -> Result<(), StoreError>;
     /// A case's read log, oldest first.
     async fn read_log(&self, case_id: i64) -> Result<Vec<ReadLogEntry>, StoreError>;
 

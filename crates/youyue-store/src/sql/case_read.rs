@@ -414,14 +414,20 @@ pub(super) async fn log_read(
     user_id: i64,
     what: crate::ReadKind,
     at: Timestamp,
+    since: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO read_log (case_id, user_id, what, at) VALUES ($1, $2, $3, $4)")
-        .bind(case_id)
-        .bind(user_id)
-        .bind(what.as_str())
-        .bind(at.micros())
-        .execute(&store.write)
-        .await?;
+    // Two readings at the same moment may both be written: a line too many, never one lost.
+    sqlx::query(
+        "INSERT INTO read_log (case_id, user_id, what, at) SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+         (SELECT 1 FROM read_log WHERE case_id = $1 AND at >= $5 AND user_id = $2 AND what = $3)",
+    )
+    .bind(case_id)
+    .bind(user_id)
+    .bind(what.as_str())
+    .bind(at.micros())
+    .bind(since.micros())
+    .execute(&store.write)
+    .await?;
     Ok(())
 }
 

@@ -149,8 +149,9 @@ impl Store for SqlStore<Db> {
         user_id: i64,
         what: crate::ReadKind,
         at: Timestamp,
+        since: Timestamp,
     ) -> Result<(), StoreError> {
-        case_read::log_read(self, case_id, user_id, what, at).await
+        case_read::log_read(self, case_id, user_id, what, at, since).await
     }
 
     async fn read_log(&self, case_id: i64) -> Result<Vec<crate::ReadLogEntry>, StoreError> {

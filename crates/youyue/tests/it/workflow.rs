@@ -251,11 +251,29 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
     assert_eq!(v["people"], 3);
     assert_eq!(v["title"], "邻居装修噪音");
     let case = format!("/api/v1/cases/{}", v["number"].as_str().unwrap());
-    // A receptionist does not explain; a chair of a union above does.
+    // The receptionist who took the call answers an enquiry on the spot (件件有回音)…
+    let on_the_spot = reception
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e2","kind":"claim","channel":"hotline","description":"年假怎么计算"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let answered = reception
+        .ok(
+            &format!("/api/v1/cases/{}/explain", on_the_spot["number"].as_str().unwrap()),
+            json!({"explanation":"按累计工作年限计算，已电话答复。"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(answered["status"], "explained");
+    // …but not a case its handler has: a chair of a union above may.
+    reception.ok(&format!("{case}/accept"), json!({}), StatusCode::OK).await;
+    reception.ok(&format!("{case}/assign"), json!({"handler":"e2handler"}), StatusCode::OK).await;
     assert_error(
         &reception.post(&format!("{case}/explain"), json!({"explanation":"x"})).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+        StatusCode::CONFLICT,
+        "conflict",
         None,
     );
     let chair = app.login("s1chair").await;
