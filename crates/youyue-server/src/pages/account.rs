@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
-use axum::Form;
+use super::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::service::{self, RegisterInput};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use super::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -401,6 +402,12 @@ pub struct RegisterForm {
     scheduled: Option<String>,
     #[serde(default)]
     immediate: Option<String>,
+}
+
+impl RegisterForm {
+    /// The names of the fields above besides `case` (serde cannot tell them through
+    /// `flatten`; `super::FormFields` needs them).
+    pub const OWN_FIELDS: [&'static str; 5] = ["union", "channel", "opened_at", "scheduled", "immediate"];
 }
 
 #[derive(Template)]

@@ -6,13 +6,14 @@ use crate::error::ApiError;
 use crate::service::{self, CaseInput};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use super::Form;
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use youyue_domain::studio::BulletinRecord;
-use youyue_domain::{Kind, Money, Timestamp, UnionCode};
+use youyue_domain::{Kind, Money, Timestamp};
 use youyue_store::Union;
 
 #[derive(Template)]
@@ -149,9 +150,8 @@ struct StudioPage {
 }
 
 async fn studio_union(state: &AppState, code: &str) -> Result<Union, super::PageError> {
-    let not_found = || ApiError::not_found(format!("no studio \"{code}\""));
-    let c: UnionCode = code.parse().map_err(|_| not_found())?;
-    Ok(state.store.union_by_code(&c).await?.ok_or_else(not_found)?)
+    let found = crate::access::studio_for_workers(state.store.as_ref(), code).await?;
+    Ok(found.ok_or_else(|| ApiError::not_found(format!("no studio \"{code}\"")))?)
 }
 
 async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, errors: Errors) -> PageResult {

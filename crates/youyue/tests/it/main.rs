@@ -11,6 +11,7 @@ mod cli;
 mod connections;
 mod exchange;
 mod faults;
+mod hostile;
 pub mod figures;
 mod matrix;
 mod schema;
