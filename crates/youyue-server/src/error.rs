@@ -192,7 +192,10 @@ impl From<StoreError> for ApiError {
                 // A text PostgreSQL cannot hold (a NUL: 22021, 22P05) that got past
                 // `extract`'s checks: the sender's mistake, not ours. Only a backstop.
                 sqlx::Error::Database(ref e) if e.code().is_some_and(|c| c == "22021" || c == "22P05") => {
-                    ApiError::BadRequest { message: "a text holds a character that cannot be stored".into(), field: None }
+                    ApiError::BadRequest {
+                        message: "a text holds a character that cannot be stored".into(),
+                        field: None,
+                    }
                 }
                 other => ApiError::Internal(Box::new(other)),
             },

@@ -146,8 +146,10 @@ pub fn form_pairs(raw: &[u8], lines: Lines) -> Result<Vec<(String, String)>, Api
         if text_fault(&name, Lines::One).is_some() {
             return Err(ApiError::invalid(printable(&name), "is not a field name"));
         }
-        let value = String::from_utf8(decode(value))
-            .map_err(|_| ApiError::BadRequest { message: format!("{name}: is not UTF-8"), field: Some(name.clone()) })?;
+        let value = String::from_utf8(decode(value)).map_err(|_| ApiError::BadRequest {
+            message: format!("{name}: is not UTF-8"),
+            field: Some(name.clone()),
+        })?;
         text(&name, &value, lines)?;
         pairs.push((name, value));
     }
@@ -266,4 +268,43 @@ pub fn replayed_header(replayed: bool) -> axum::http::HeaderMap {
         h.insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_pairs_decode_as_browsers_encode_and_name_what_is_wrong() {
+        let pairs = form_pairs(b"a=%E5%B7%A5+1&b=%zz&&c", Lines::One).unwrap();
+        assert_eq!(pairs, [("a".into(), "工 1".into()), ("b".into(), "%zz".into()), ("c".into(), String::new())]);
+        let e = form_pairs(b"ok=1&name=%FF", Lines::Many).unwrap_err();
+        assert_eq!((e.status(), e.field().as_deref()), (axum::http::StatusCode::BAD_REQUEST, Some("name")));
+        let e = form_pairs(b"q=a%00b", Lines::Many).unwrap_err();
+        assert_eq!((e.status(), e.field().as_deref()), (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
+        assert!(form_pairs(b"text=a%0Ab", Lines::Many).is_ok());
+        assert_eq!(form_pairs(b"q=a%0Ab", Lines::One).unwrap_err().field().as_deref(), Some("q"));
+    }
+
+    #[test]
+    fn json_strings_are_named_by_their_path() {
+        let e = json_texts(br#"{"a":{"b":["x","y\u0000"]}}"#).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("a.b[1]"));
+        assert!(json_texts(br#"{"d":"line\nline\ttab"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_struct_knows_its_field_names_and_a_map_takes_any() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Two {
+            one: String,
+            #[serde(default)]
+            two: Option<String>,
+        }
+        assert_eq!(field_names::<Two>(), Some(&["one", "two"][..]));
+        assert_eq!(field_names::<std::collections::HashMap<String, String>>(), None);
+        let e = form_body::<Two>(b"one=1&three=3", field_names::<Two>()).err().unwrap();
+        assert_eq!(e.field().as_deref(), Some("three"));
+    }
 }

@@ -2,6 +2,7 @@
 //! record book and the actions the case's state and the user's role allow.
 
 use super::worker::{kind_choices, CaseForm, KindChoice};
+use super::Form;
 use super::{local_path, render, Ctx, Errors, PageResult};
 use crate::access;
 use crate::auth;
@@ -9,7 +10,6 @@ use crate::error::ApiError;
 use crate::service::{self, RegisterInput};
 use crate::AppState;
 use askama::Template;
-use super::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};

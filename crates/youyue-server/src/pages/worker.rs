@@ -1,12 +1,12 @@
 //! The worker's pages, without an account, phone first: a studio's page to raise a case,
 //! the tracking page to follow and rate it, and the studio's QR code for its sign.
 
+use super::Form;
 use super::{render, Ctx, Errors, PageResult};
 use crate::error::ApiError;
 use crate::service::{self, CaseInput};
 use crate::AppState;
 use askama::Template;
-use super::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
