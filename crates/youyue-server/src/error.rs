@@ -275,4 +275,40 @@ mod tests {
         let response = e.into_response();
         assert_eq!(response.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"5"[..]));
     }
+
+    /// A database error with only a SQLSTATE, as PostgreSQL sends for a NUL in a text.
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid byte sequence for encoding \"UTF8\": 0x00")]
+    struct Sqlstate(&'static str);
+
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "invalid byte sequence for encoding \"UTF8\": 0x00"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn a_text_postgresql_cannot_store_is_the_senders_mistake() {
+        for code in ["22021", "22P05"] {
+            let e = ApiError::from(StoreError::Db(sqlx::Error::Database(Box::new(Sqlstate(code)))));
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{code}");
+        }
+        let other = ApiError::from(StoreError::Db(sqlx::Error::Database(Box::new(Sqlstate("42P01")))));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }
