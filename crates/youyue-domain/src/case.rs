@@ -121,10 +121,31 @@ pub fn check_text(field: &'static str, text: &str, max_chars: usize, required: b
     if n > max_chars {
         return Err(FieldError::new(field, format!("is {n} characters long; at most {max_chars} are allowed")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(FieldError::new(field, "contains control characters"));
+    match text_fault(text, Lines::Many) {
+        Some(fault) => Err(FieldError::new(field, fault)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Whether a text may hold line breaks and tabs (a description) or not (a name, a search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+/// The rule every text from outside keeps, whatever its field: no NUL (PostgreSQL cannot
+/// store one, SQLite would cut C strings at it) and no other control character, except tabs
+/// and line breaks in a text of `Lines::Many`. What is wrong, or `None`.
+pub fn text_fault(text: &str, lines: Lines) -> Option<&'static str> {
+    let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\r' | '\t');
+    if text.contains('\0') {
+        Some("contains a NUL character")
+    } else if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        Some("contains control characters")
+    } else {
+        None
+    }
 }
 
 /// How many workers a case concerns. An individual case concerns at least one; a
@@ -226,6 +247,11 @@ mod tests {
         assert!(check_text("title", "  ", 10, true).is_err());
         assert!(check_text("title", "工资", 2, true).is_ok());
         assert!(check_text("title", "工资拖欠", 2, true).is_err());
+        assert_eq!(check_text("title", "a\0b", 10, true).unwrap_err().message, "contains a NUL character");
+        assert!(check_text("description", "a\nb\tc", 10, true).is_ok());
+        assert_eq!(text_fault("a\nb", Lines::One), Some("contains control characters"));
+        assert_eq!(text_fault("a\u{1b}b", Lines::Many), Some("contains control characters"));
+        assert_eq!(text_fault("工资 拖欠", Lines::One), None);
     }
 }
 

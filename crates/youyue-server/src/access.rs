@@ -132,6 +132,14 @@ pub async fn union_within(store: &dyn Store, user: &User, code: &str) -> Result<
     }
 }
 
+/// The union a worker may raise a case with, without an account, by its code: only one
+/// with a studio (the API's submissions and the studio page both ask here). `None` for a
+/// code of no union, or of a union without a studio.
+pub async fn studio_for_workers(store: &dyn Store, code: &str) -> Result<Option<Union>, ApiError> {
+    let Ok(code) = code.parse::<UnionCode>() else { return Ok(None) };
+    Ok(store.union_by_code(&code).await?.filter(|u| u.record.studio_opened_on.is_some()))
+}
+
 /// The caller's own union.
 pub async fn own_union(store: &dyn Store, user: &User) -> Result<Union, ApiError> {
     store

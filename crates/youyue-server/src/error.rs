@@ -177,6 +177,11 @@ impl From<StoreError> for ApiError {
             // The database cannot take the work now (a full disk, a lost connection, busy,
             // shutting down): nothing was written, try again later. The store decides which.
             e if e.is_fault() => ApiError::Unavailable(Box::new(e)),
+            // A text PostgreSQL cannot hold (a NUL: 22021, 22P05) that got past `extract`'s
+            // checks: the sender's mistake, not ours. Only a backstop.
+            StoreError::Db(sqlx::Error::Database(ref e)) if e.code().is_some_and(|c| c == "22021" || c == "22P05") => {
+                ApiError::BadRequest { message: "a text holds a character that cannot be stored".into(), field: None }
+            }
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -252,5 +257,41 @@ mod tests {
         assert!(Chain(cause.as_ref()).to_string().contains("pool timed out"), "{}", Chain(cause.as_ref()));
         let response = e.into_response();
         assert_eq!(response.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"5"[..]));
+    }
+
+    /// A database error with only a SQLSTATE, as PostgreSQL sends for a NUL in a text.
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid byte sequence for encoding \"UTF8\": 0x00")]
+    struct Sqlstate(&'static str);
+
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "invalid byte sequence for encoding \"UTF8\": 0x00"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn a_text_postgresql_cannot_store_is_the_senders_mistake() {
+        for code in ["22021", "22P05"] {
+            let e = ApiError::from(StoreError::Db(sqlx::Error::Database(Box::new(Sqlstate(code)))));
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{code}");
+        }
+        let other = ApiError::from(StoreError::Db(sqlx::Error::Database(Box::new(Sqlstate("42P01")))));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

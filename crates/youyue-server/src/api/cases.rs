@@ -64,11 +64,11 @@ pub struct ListParams {
     /// The cases behind a figure of the `stats` contract over `from`..`to` (drill-down),
     /// e.g. `disputes_mediated`; needs `from` and `to`.
     pub figure: Option<youyue_domain::figures::Figure>,
-    /// First day, 'YYYY-MM-DD' (with `figure`).
+    /// First day, 'YYYY-MM-DD' (with `figure`; without one it is only checked).
     pub from: Option<String>,
-    /// Last day, 'YYYY-MM-DD' (with `figure`).
+    /// Last day, 'YYYY-MM-DD' (with `figure`; without one it is only checked).
     pub to: Option<String>,
-    /// From 1.
+    /// 1–1000000, default 1.
     pub page: Option<i64>,
     /// 1–200, default 25.
     pub per_page: Option<i64>,
@@ -87,7 +87,8 @@ pub struct CaseList {
 
 /// Lists the cases the caller can see, newest first.
 #[utoipa::path(get, path = "/api/v1/cases", params(ListParams), tag = "cases",
-    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A value is not valid (`page`, `per_page`, a day of `from` or `to` that is not YYYY-MM-DD, …); `field` names it.")))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -101,7 +102,13 @@ pub async fn list(
     }
     let page = p.page.unwrap_or(1);
     if !(1..=1_000_000).contains(&page) {
-        return Err(ApiError::invalid("page", "must be 1 or more"));
+        return Err(ApiError::invalid("page", "must be between 1 and 1000000"));
+    }
+    // `from` and `to` serve only a figure, but a wrong one is named whether or not it does.
+    for (field, day) in [("from", &p.from), ("to", &p.to)] {
+        if let Some(day) = day {
+            youyue_domain::time::parse_date(day).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+        }
     }
     let now = Timestamp::now();
     let mut q = CaseQuery {

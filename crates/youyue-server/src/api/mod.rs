@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::extract::url_texts::<crate::error::ApiError>))
 }
 
 async fn method_not_allowed() -> crate::error::ApiError {

@@ -1,6 +1,7 @@
 //! The caller's own account: change the password, log out everywhere, turn the second
 //! factor (TOTP) on or off. The same service functions as the API's `/api/v1/me/…`.
 
+use super::Form;
 use super::{render, Ctx, Errors, PageResult};
 use crate::auth;
 use crate::error::ApiError;
@@ -10,7 +11,6 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
-use axum::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;

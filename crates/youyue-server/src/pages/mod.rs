@@ -8,7 +8,7 @@ use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -64,7 +64,72 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
+        .layer(axum::middleware::from_fn(crate::extract::url_texts::<PageError>))
         .layer(axum::middleware::from_fn(error_pages))
+}
+
+/// A form body, read as strictly as the API reads JSON: a name the form does not have, a
+/// part that is not UTF-8, or a text breaking `text_fault` is a 400/422 page naming the
+/// field (axum's `Form` answers plain text, keeps unknown names and turns bad bytes into
+/// U+FFFD).
+pub struct Form<T>(pub T);
+
+/// A form the pages take, and the names it knows (`None`: any name, for a map).
+pub trait FormFields: serde::de::DeserializeOwned {
+    fn names() -> Option<Vec<&'static str>> {
+        crate::extract::field_names::<Self>().map(<[_]>::to_vec)
+    }
+}
+
+// Every form of the pages: each refuses the names it does not know.
+impl FormFields for HashMap<String, String> {}
+impl FormFields for account::PasswordForm {}
+impl FormFields for account::CsrfForm {}
+impl FormFields for account::TotpForm {}
+impl FormFields for org::BulletinForm {}
+impl FormFields for org::InviteForm {}
+impl FormFields for org::UserChangeForm {}
+impl FormFields for staff::LoginForm {}
+impl FormFields for staff::CsrfOnly {}
+impl FormFields for staff::ActionForm {}
+impl FormFields for worker::CaseForm {}
+impl FormFields for worker::TrackForm {}
+impl FormFields for worker::VoteForm {}
+impl FormFields for staff::RegisterForm {
+    // `#[serde(flatten)]` hides the names from serde: the case's and the registration's own.
+    fn names() -> Option<Vec<&'static str>> {
+        let mut names = worker::CaseForm::names()?;
+        names.extend(staff::RegisterForm::OWN_FIELDS);
+        Some(names)
+    }
+}
+
+impl<S: Send + Sync, T: FormFields> FromRequest<S> for Form<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(ApiError::BadRequest {
+                message: "send the form as application/x-www-form-urlencoded".into(),
+                field: None,
+            }
+            .into());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(crate::MAX_BODY_BYTES)
+            } else {
+                ApiError::BadRequest { message: format!("could not read the form: {e}"), field: None }
+            }
+        })?;
+        Ok(Form(crate::extract::form_body(&bytes, T::names().as_deref())?))
+    }
 }
 
 /// Makes sure every browser has a CSRF token: an existing cookie is reused, otherwise
@@ -210,7 +275,7 @@ fn field_message_zh(field: &str) -> Option<&'static str> {
         "explanation" => "请填写解释说明。",
         "reason" => "请填写原因。",
         "handler" => "请选择能够承办此约事的人员。",
-        "due_on" => "期限不能早于今天。",
+        "due_on" => "期限须为日期，写作 年-月-日（如 2026-03-31），且不能早于今天。",
         "rating" => "请选择一个评价。",
         "comment" => "意见不能超过 20000 字。",
         "username" => "用户名须为 1–64 位小写字母、数字或 . _ -，且未被占用。",
@@ -323,7 +388,12 @@ fn error_page(lang: Lang, err: &ApiError) -> Response {
         _ => lang.t("error_title"),
     };
     let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
-    let page = ErrorPage { ctx, title: title.to_owned(), message: general_message(lang, err) };
+    // A refused value is named: the page has no form to put the message next to.
+    let message = match err {
+        ApiError::Invalid { field, .. } => format!("{field}: {}", general_message(lang, err)),
+        _ => general_message(lang, err),
+    };
+    let page = ErrorPage { ctx, title: title.to_owned(), message };
     (status, render(&page)).into_response()
 }
 

@@ -2,6 +2,7 @@
 //! and its bulletin board. Viewing needs a staff account in the union's subtree; changing
 //! needs a chair or an administrator (`access::may_manage_accounts`).
 
+use super::Form;
 use super::{render, Ctx, Errors, PageResult};
 use crate::access;
 use crate::auth;
@@ -9,7 +10,7 @@ use crate::error::ApiError;
 use crate::service::{self, MIN_PASSWORD_CHARS};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;

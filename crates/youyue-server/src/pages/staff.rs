@@ -2,6 +2,7 @@
 //! record book and the actions the case's state and the user's role allow.
 
 use super::worker::{kind_choices, CaseForm, KindChoice};
+use super::Form;
 use super::{local_path, render, Ctx, Errors, PageResult};
 use crate::access;
 use crate::auth;
@@ -9,7 +10,7 @@ use crate::error::ApiError;
 use crate::service::{self, RegisterInput};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -401,6 +402,12 @@ pub struct RegisterForm {
     scheduled: Option<String>,
     #[serde(default)]
     immediate: Option<String>,
+}
+
+impl RegisterForm {
+    /// The names of the fields above besides `case` (serde cannot tell them through
+    /// `flatten`; `super::FormFields` needs them).
+    pub const OWN_FIELDS: [&'static str; 5] = ["union", "channel", "opened_at", "scheduled", "immediate"];
 }
 
 #[derive(Template)]

@@ -1,18 +1,19 @@
 //! The worker's pages, without an account, phone first: a studio's page to raise a case,
 //! the tracking page to follow and rate it, and the studio's QR code for its sign.
 
+use super::Form;
 use super::{render, Ctx, Errors, PageResult};
 use crate::error::ApiError;
 use crate::service::{self, CaseInput};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use youyue_domain::studio::BulletinRecord;
-use youyue_domain::{Kind, Money, Timestamp, UnionCode};
+use youyue_domain::{Kind, Money, Timestamp};
 use youyue_store::Union;
 
 #[derive(Template)]
@@ -148,9 +149,18 @@ struct StudioPage {
     bulletins: Vec<BulletinRecord>,
 }
 
+/// The union of a studio's page, form and QR code: one with a studio, by the same rule as
+/// the API's submissions (`access::studio_for_workers`).
 async fn studio_union(state: &AppState, code: &str) -> Result<Union, super::PageError> {
-    let not_found = || ApiError::not_found(format!("no studio \"{code}\""));
-    let c: UnionCode = code.parse().map_err(|_| not_found())?;
+    let found = crate::access::studio_for_workers(state.store.as_ref(), code).await?;
+    Ok(found.ok_or_else(|| ApiError::not_found(format!("no studio \"{code}\"")))?)
+}
+
+/// Any union by its code, for the appraisal pages: workers rate their union whether or not
+/// it has a studio (as `POST /api/v1/public/unions/{code}/votes` lets them).
+async fn voted_union(state: &AppState, code: &str) -> Result<Union, super::PageError> {
+    let not_found = || ApiError::not_found(format!("no union \"{code}\""));
+    let c: youyue_domain::UnionCode = code.parse().map_err(|_| not_found())?;
     Ok(state.store.union_by_code(&c).await?.ok_or_else(not_found)?)
 }
 
@@ -398,7 +408,7 @@ pub async fn vote_form(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> PageResult {
-    let union = studio_union(&state, &code).await?;
+    let union = voted_union(&state, &code).await?;
     let (token, fresh) = voter_token(&headers);
     let resp = render(&VotePage { ctx, union, errors: Errors::default(), notice: None });
     Ok(if fresh { with_voter_cookie(resp, &token) } else { resp })
@@ -425,7 +435,7 @@ pub async fn vote(
     Form(form): Form<VoteForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    let union = studio_union(&state, &code).await?;
+    let union = voted_union(&state, &code).await?;
     let (token, fresh) = voter_token(&headers);
     let round = youyue_domain::appraisal::Round::parse(&form.round).unwrap_or(youyue_domain::appraisal::Round::Monthly);
     let score = form.score.trim().parse::<i64>().unwrap_or(0);

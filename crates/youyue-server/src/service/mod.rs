@@ -307,9 +307,9 @@ pub async fn submit_public(
     if !state.limits.submit_address.hit(&ip.to_string()) {
         return Err(ApiError::TooManyRequests);
     }
-    let no_union = || ApiError::invalid("union", format!("no union \"{}\"", body.union));
-    let code: UnionCode = body.union.parse().map_err(|_| no_union())?;
-    let union = state.store.union_by_code(&code).await?.ok_or_else(no_union)?;
+    let union = crate::access::studio_for_workers(state.store.as_ref(), &body.union)
+        .await?
+        .ok_or_else(|| ApiError::invalid("union", format!("no union with a studio \"{}\"", body.union)))?;
     let mut d = draft(body, &union, Channel::Online, Timestamp::now())?;
     let tracking_code = match &key {
         Some(k) => k.tracking_code(&k.stored.salt),

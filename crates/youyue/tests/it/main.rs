@@ -13,6 +13,7 @@ mod connections;
 mod exchange;
 mod faults;
 pub mod figures;
+mod hostile;
 mod login;
 mod matrix;
 mod overflow;
