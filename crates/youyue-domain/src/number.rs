@@ -126,8 +126,11 @@ impl NumberQuery {
                 // Written together: the prefix, then four digits of year and six or more of
                 // sequence; a prefix ending in digits may end at more than one place.
                 let all: String = parts.concat().to_ascii_uppercase();
+                if !all.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return None;
+                }
                 let numbers: Vec<CaseNumber> = (1..all.len())
-                    .filter(|k| all.is_char_boundary(*k) && all.len() >= k + 4 + 6 && all.len() <= k + 4 + 12)
+                    .filter(|k| all.len() >= k + 4 + 6 && all.len() <= k + 4 + 12)
                     .filter_map(|k| {
                         let (prefix, rest) = all.split_at(k);
                         let (year, seq) = rest.split_at(4);
@@ -186,8 +189,33 @@ mod tests {
         let Some(NumberQuery::Whole(both)) = NumberQuery::parse("a12026000001") else { panic!("not a number") };
         let both: Vec<String> = both.iter().map(ToString::to_string).collect();
         assert_eq!(both, ["A-1202-6000001", "A1-2026-000001"]);
-        for words in ["", "欠薪", "12", "12345", "000000", "工资 2026", "JD-2026", "JD-2026-abc", "1D2026000001"] {
+        for words in [
+            "",
+            "欠薪",
+            "三个月拖欠工资",
+            "拖欠 三个月工资",
+            "Ä1 2026000001",
+            "12",
+            "12345",
+            "000000",
+            "工资 2026",
+            "JD-2026",
+            "JD-2026-abc",
+            "1D2026000001",
+        ] {
             assert_eq!(NumberQuery::parse(words), None, "{words}");
+        }
+    }
+
+    #[test]
+    fn any_text_reads_without_panicking() {
+        let pieces = ["JD", "jd", "2026", "000003", "-", " ", "个", "Ä", "1", "\u{1f600}", "a1", "9999999999999"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            for t in &texts {
+                let _ = NumberQuery::parse(t);
+            }
         }
     }
 }
