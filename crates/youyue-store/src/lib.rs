@@ -111,11 +111,13 @@ pub(crate) fn is_db_fault(e: &sqlx::Error) -> bool {
                 // restarting, a broken connection.
                 let code = pg.code();
                 ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class))
-            } else {
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // SQLite's extended result codes keep the primary one in the low byte:
                 // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
                 let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map_or(0, |c| c & 0xff);
                 matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
+            } else {
+                false
             }
         }
         sqlx::Error::Io(_)
