@@ -63,6 +63,11 @@ impl Lang {
         format!("¥{grouped}.{frac}")
     }
 
+    /// An appointment as the worker reads it: "2026年12月7日 14:00 工会调解室".
+    pub fn appointment(self, a: &crate::service::Appointment) -> String {
+        format!("{} {}", self.datetime(a.starts_at), a.place).trim_end().to_owned()
+    }
+
     /// The word for `key`; the key itself if there is none (a missing word shows, it
     /// does not break the page).
     pub fn t(self, key: &str) -> &str {
@@ -398,6 +403,36 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "sign_worker" => ("职工签字", "Worker (signature)"),
         "sign_date" => ("日期", "Date"),
         "print_hint" => ("用浏览器的“打印”即得纸质登记簿（A4）。", "Print this page from the browser for the paper record book (A4)."),
+        // Issue 19, the worker: the tracking code of a case staff register, the lookup and
+        // the messages next to the worker's fields.
+        "registered_title" => ("约事已登记", "Case registered"),
+        "registered_hint" => (
+            "请把编号和查询码读给职工或发给职工；来访的职工可打印下面的回执带走。查询码只显示这一次。",
+            "Read the number and the tracking code to the worker, or send them; print the slip below for a worker who came in. The code is shown only this once.",
+        ),
+        "slip_title" => ("工会有约 · 约事回执", "Union appointments · case slip"),
+        "slip_how" => (
+            "凭编号和查询码，可随时在以下网址查询办理进度，办结后可以评价：",
+            "With the number and the code you can follow your case at any time, and rate it once it is closed, at:",
+        ),
+        "slip_keep" => (
+            "请妥善保管本回执：查询码不会再显示，工会工作人员也查不到。",
+            "Keep this slip: the code is not shown again, and union staff cannot look it up.",
+        ),
+        "registered_on" => ("登记时间", "Registered"),
+        "slip_print_hint" => (
+            "用浏览器的“打印”（Ctrl+P）只打印回执（A5）。",
+            "Print this page from the browser (Ctrl+P): only the slip is printed (A5).",
+        ),
+        "open_case" => ("打开这件约事", "Open the case"),
+        "register_next" => ("登记下一件", "Register another case"),
+        "number_empty" => ("请填写约事编号，如 JD-2026-000123。", "Enter the case number, e.g. JD-2026-000123."),
+        "code_empty" => ("请填写查询码。", "Enter the tracking code."),
+        "csrf_kept" => (
+            "页面已过期（浏览器可能没有保存 Cookie），没有提交。您填写的内容都在下面，请再点一次提交。",
+            "The page had expired (the browser may not have kept its cookie), so nothing was sent. What you typed is below: press the button again to send it.",
+        ),
+        "score_empty" => ("请选择一个评价。", "Choose a rating."),
         _ => return None,
     })
 }
