@@ -245,16 +245,19 @@ impl Errors {
     /// Puts an API error next to its field (in the page's language), or under `general`.
     pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
         let field = e.field().unwrap_or_else(|| "general".into());
-        let message = match (lang, field_message_zh(&field)) {
-            (Lang::Zh, Some(m)) if matches!(e, ApiError::Invalid { .. } | ApiError::BadRequest { .. }) => m.to_owned(),
+        let message = match e {
+            ApiError::Invalid { message, .. } | ApiError::BadRequest { message, field: Some(_) } => {
+                lang.field_error(&field, message)
+            }
             _ => general_message(lang, e),
         };
         Errors(HashMap::from([(field, message)]))
     }
 }
 
-/// Chinese words for a field that was refused (the API's own message is English).
-fn field_message_zh(field: &str) -> Option<&'static str> {
+/// Chinese words for a field that was refused (the API's own message is English); an
+/// empty required field is asked for by `Lang::field_error` instead.
+pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
     Some(match field {
         "kind" => "请选择约什么。",
         "description" => "请填写具体情况（不超过 20000 字）。",
@@ -287,6 +290,11 @@ fn field_message_zh(field: &str) -> Option<&'static str> {
         "totp" => "请输入身份验证器上的 6 位动态码。",
         "body" => "请填写正文。",
         "note" => "说明不能超过 200 字。",
+        "active" => "不能停用自己的账号：请另一位管理员操作。",
+        "score" => "请选择一个评价。",
+        "number" => "请填写正确的约事编号，如 JD-2026-000123。",
+        "round" => "请选择一月一评或年度测评。",
+        "Idempotency-Key" => "表单已失效，请刷新页面后重新提交。",
         _ => return None,
     })
 }
@@ -390,7 +398,7 @@ fn error_page(lang: Lang, err: &ApiError) -> Response {
     let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
     // A refused value is named: the page has no form to put the message next to.
     let message = match err {
-        ApiError::Invalid { field, .. } => format!("{field}: {}", general_message(lang, err)),
+        ApiError::Invalid { field, message } => lang.field_error(field, message),
         _ => general_message(lang, err),
     };
     let page = ErrorPage { ctx, title: title.to_owned(), message };
