@@ -130,7 +130,8 @@ impl NumberQuery {
                     .filter(|k| all.is_char_boundary(*k) && all.len() >= k + 4 + 6 && all.len() <= k + 4 + 12)
                     .filter_map(|k| {
                         let (prefix, rest) = all.split_at(k);
-                        let (year, seq) = rest.split_at(4);
+                        // Not a char boundary: not four ASCII digits of year either.
+                        let (year, seq) = rest.split_at_checked(4)?;
                         if !digits(year) || !digits(seq) {
                             return None;
                         }
@@ -186,7 +187,9 @@ mod tests {
         let Some(NumberQuery::Whole(both)) = NumberQuery::parse("a12026000001") else { panic!("not a number") };
         let both: Vec<String> = both.iter().map(ToString::to_string).collect();
         assert_eq!(both, ["A-1202-6000001", "A1-2026-000001"]);
-        for words in ["", "欠薪", "12", "12345", "000000", "工资 2026", "JD-2026", "JD-2026-abc", "1D2026000001"] {
+        for words in
+            ["", "欠薪", "12", "12345", "000000", "工资 2026", "JD-2026", "JD-2026-abc", "1D2026000001", "加班费三个月"]
+        {
             assert_eq!(NumberQuery::parse(words), None, "{words}");
         }
     }

@@ -469,7 +469,10 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
             "页面已过期（浏览器可能没有保存 Cookie），没有提交。您填写的内容都在下面，请再点一次提交。",
             "The page had expired (the browser may not have kept its cookie), so nothing was sent. What you typed is below: press the button again to send it.",
         ),
-        "score_empty" => ("请选择一个评价。", "Choose a rating."),
+        "bad_value_page" => (
+            "这一项的值不能接受。请检查网址，或返回上一页重试。",
+            "This value cannot be accepted. Check the address, or go back and try again.",
+        ),
         _ => return None,
     })
 }

@@ -301,6 +301,9 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
 
 fn general_message(lang: Lang, e: &ApiError) -> String {
     match (lang, e) {
+        // A refused value, also where the page has one place for messages: a sentence in
+        // the page's language (the API's message is English).
+        (_, ApiError::Invalid { field, message }) => lang.field_error(field, message),
         (Lang::Zh, ApiError::WrongCredentials) => "用户名或密码不对。".into(),
         (Lang::Zh, ApiError::TooManyRequests) => "尝试次数过多，请稍等一分钟再试。".into(),
         (Lang::Zh, ApiError::LoginDelayed(s)) => format!("登录失败次数过多，请 {s} 秒后再试。"),
@@ -396,9 +399,13 @@ fn error_page(lang: Lang, err: &ApiError) -> Response {
         _ => lang.t("error_title"),
     };
     let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
-    // A refused value is named: the page has no form to put the message next to.
+    // A refused value is named: the page has no form to put the message next to (and the
+    // field may be a part of the address, not one the worker typed).
     let message = match err {
-        ApiError::Invalid { field, message } => lang.field_error(field, message),
+        ApiError::Invalid { field, message } => match lang {
+            Lang::Zh => format!("{field}：{}", lang.t("bad_value_page")),
+            Lang::En => format!("{field}: {}", lang.field_error(field, message)),
+        },
         _ => general_message(lang, err),
     };
     let page = ErrorPage { ctx, title: title.to_owned(), message };
