@@ -549,7 +549,10 @@ mod tests {
             Lang::En.field_error("title", "is 250 characters long; at most 200 are allowed"),
             "The title is 250 characters long; at most 200 are allowed."
         );
-        assert_eq!(Lang::En.field_error("active", "you cannot disable your own account"), "You cannot disable your own account.");
+        assert_eq!(
+            Lang::En.field_error("active", "you cannot disable your own account"),
+            "You cannot disable your own account."
+        );
         for field in ["active", "score", "round", "voter", "key", "weights", "anything"] {
             let zh = Lang::Zh.field_error(field, "you cannot do this");
             assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{field}: {zh}");

@@ -474,8 +474,7 @@ async fn registered_page(
     headers: &axum::http::HeaderMap,
     made: service::Registered,
 ) -> PageResult {
-    let union_name =
-        state.store.union_by_id(made.case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let union_name = state.store.union_by_id(made.case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let page = RegisteredPage {
         union_name,
         number: made.case.record.number.to_string(),

@@ -80,8 +80,7 @@ async fn staff_registration_gives_a_tracking_code(backend: Backend) {
     let chair = app.login("e1chair").await;
     let case = format!("/api/v1/cases/{number}");
     chair.ok(&format!("{case}/explain"), json!({"explanation":"已电话答复"}), StatusCode::OK).await;
-    let rated =
-        worker.post(&format!("/api/v1/public/cases/{number}/rating"), json!({"code": code, "rating": 4})).await;
+    let rated = worker.post(&format!("/api/v1/public/cases/{number}/rating"), json!({"code": code, "rating": 4})).await;
     assert_eq!(rated.0, StatusCode::OK, "{}", rated.1);
 
     // On the page: the code is shown once after registering, with the slip; it works on /track.
@@ -105,7 +104,8 @@ async fn staff_registration_gives_a_tracking_code(backend: Backend) {
     assert!(html.contains("id=\"slip\""), "{html}");
     assert!(html.contains(&format!("href=\"/cases/{number}\"")), "the receptionist can open the case");
     let worker = app.anonymous();
-    let (s, track) = post_form(&worker, "/track", "/track", &[("number", &number.to_lowercase()), ("code", &code)]).await;
+    let (s, track) =
+        post_form(&worker, "/track", "/track", &[("number", &number.to_lowercase()), ("code", &code)]).await;
     assert_eq!(s, StatusCode::OK, "{track}");
     assert!(track.contains("接待日来访"), "{track}");
     // Sent again (a double tap): the same case and the same code.
@@ -265,7 +265,8 @@ async fn messages_are_sentences_in_the_pages_language(backend: Backend) {
 
     let chair = app.login("e1chair").await;
     let (s, html) =
-        post_form(&chair, "/unions/jd.s1.e1", "/unions/jd.s1.e1/bulletins", &[("title", " "), ("body", "每周三")]).await;
+        post_form(&chair, "/unions/jd.s1.e1", "/unions/jd.s1.e1/bulletins", &[("title", " "), ("body", "每周三")])
+            .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("请填写标题。") && !html.contains("标题不能超过"), "{html}");
 
