@@ -309,10 +309,9 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         (Lang::Zh, ApiError::LoginDelayed(s)) => format!("登录失败次数过多，请 {s} 秒后再试。"),
         (Lang::Zh, ApiError::SecondFactor) => "请输入身份验证器上的 6 位动态码。".into(),
         (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
-        (Lang::Zh, ApiError::Forbidden(m)) => format!("您的角色不能进行此操作。（{m}）"),
-        (Lang::Zh, ApiError::Conflict(m)) => {
-            format!("当前状态不允许此操作，或约事刚被他人修改。（{m}）")
-        }
+        // The API's reason is English: the Chinese page says it in Chinese only.
+        (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
+        (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
         _ => e.public_message(),

@@ -250,6 +250,32 @@ async fn a_lost_csrf_cookie_keeps_the_typed_text(backend: Backend) {
     let r = tracker.http.post(format!("{}/track", tracker.base)).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("加班费三个月"));
+
+    // Rating it once closed, with a stale token: not rated; the case comes back with the
+    // rating and comment as chosen, to send again.
+    chair.ok(&format!("/api/v1/cases/{number}/explain"), json!({"explanation":"已答复"}), StatusCode::OK).await;
+    let rate = [
+        ("csrf", old_token.as_str()),
+        ("number", number.as_str()),
+        ("code", code.as_str()),
+        ("rating", "4"),
+        ("comment", "答复很及时"),
+    ];
+    let rater = app.anonymous();
+    let r = rater.http.post(format!("{}/track/rate", rater.base)).form(&rate).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"csrf-alert\"") && html.contains("答复很及时</textarea>"), "{html}");
+    assert!(html.contains("value=\"4\" checked"), "{html}");
+    let (_, view) = chair.get(&format!("/api/v1/cases/{number}")).await;
+    assert_eq!(view["rating"], Value::Null, "nothing was rated: {view}");
+    let mut again = rate;
+    let fresh = hidden(&html, "csrf");
+    again[0].1 = &fresh;
+    let r = rater.http.post(format!("{}/track/rate", rater.base)).form(&again).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, view) = chair.get(&format!("/api/v1/cases/{number}")).await;
+    assert_eq!(view["rating"], 4, "{view}");
 }
 both!(a_lost_csrf_cookie_keeps_the_typed_text);
 
@@ -275,6 +301,12 @@ async fn messages_are_sentences_in_the_pages_language(backend: Backend) {
             .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("不能停用自己的账号") && !html.contains("you cannot"), "{html}");
+    // A refusal for the role: in Chinese only, without the API's English reason.
+    let reception = app.login("e1reception").await;
+    let (s, html) =
+        post_form(&reception, "/inbox", "/unions/jd.s1.e1/users/e1chair", &[("op", "disable"), ("role", "")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("您的角色不能进行此操作。") && !html.contains("only a"), "{html}");
 
     let english = app.anonymous();
     page(&english, "/lang/en?next=/").await;
