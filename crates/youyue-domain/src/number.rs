@@ -133,7 +133,7 @@ impl NumberQuery {
                     .filter(|k| all.len() >= k + 4 + 6 && all.len() <= k + 4 + 12)
                     .filter_map(|k| {
                         let (prefix, rest) = all.split_at(k);
-                        let (year, seq) = rest.split_at(4);
+                        let (year, seq) = rest.split_at_checked(4)?;
                         if !digits(year) || !digits(seq) {
                             return None;
                         }
@@ -202,6 +202,7 @@ mod tests {
             "JD-2026",
             "JD-2026-abc",
             "1D2026000001",
+            "加班费三个月",
         ] {
             assert_eq!(NumberQuery::parse(words), None, "{words}");
         }

@@ -21,27 +21,43 @@ use youyue_store::{CaseQuery, StoredCase, User};
 /// Registers a case that came to the studio by hotline, mailbox, reception day or forum
 /// (staff), or a registered worker's own case.
 ///
-/// With an `Idempotency-Key` header, a retry of the same request answers the case the
-/// first attempt made (header `Idempotent-Replayed: true`) instead of registering another.
+/// The answer carries the case's `tracking_code`, as the public submission's does: staff
+/// read it out or hand it over, and with the number the worker follows and rates the case.
+/// It is shown only in this answer (only its hash is stored).
+///
+/// With an `Idempotency-Key` header, a retry of the same request answers the case (and the
+/// tracking code) the first attempt made (header `Idempotent-Replayed: true`) instead of
+/// registering another.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = RegisterInput, tag = "cases",
     params(("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters, e.g. a UUID")),
-    responses((status = 201, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 201, body = RegisteredCase), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     caller: Caller,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<RegisterInput>,
-) -> ApiResult<(StatusCode, axum::http::HeaderMap, Json<CaseView>)> {
+) -> ApiResult<(StatusCode, axum::http::HeaderMap, Json<RegisteredCase>)> {
     let user = caller.user()?;
     let key = crate::extract::idempotency_key(&headers)?;
     let made = crate::service::register(&state, user, &body, key.as_deref()).await?;
     let record = state.store.record_book(made.case.id).await?;
+    let case = CaseView::new(user, &made.case, Some(record), Timestamp::now());
     Ok((
         StatusCode::CREATED,
         crate::extract::replayed_header(made.replayed),
-        Json(CaseView::new(user, &made.case, Some(record), Timestamp::now())),
+        Json(RegisteredCase { case, tracking_code: made.tracking_code }),
     ))
+}
+
+/// A case just registered, with its tracking code.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredCase {
+    #[serde(flatten)]
+    pub case: CaseView,
+    /// Private: with the number it lets the worker follow and rate the case. Shown once
+    /// (and again to a retry with the same `Idempotency-Key`).
+    pub tracking_code: String,
 }
 
 #[derive(Deserialize, IntoParams, Default)]

@@ -63,6 +63,48 @@ impl Lang {
         format!("¥{grouped}.{frac}")
     }
 
+    /// A refused field's message as a full sentence in this language (the API's `message`
+    /// is an English predicate such as "must not be empty"): an empty field is asked for by
+    /// name, a field with Chinese words gets them, and English is made a sentence that
+    /// names the field. The Chinese page never shows the English message.
+    pub fn field_error(self, field: &str, message: &str) -> String {
+        let empty = message.starts_with("must not be empty");
+        match self {
+            Lang::Zh => match (empty, zh_field_noun(field), super::field_message_zh(field)) {
+                (true, Some(noun), _) => format!("请填写{noun}。"),
+                (_, _, Some(m)) => m.to_owned(),
+                (_, Some(noun), None) => format!("{noun}填写有误，请检查后再提交。"),
+                (_, None, None) => "有一项填写有误，请检查后再提交。".to_owned(),
+            },
+            Lang::En => {
+                let noun = en_field_noun(field);
+                if empty {
+                    return format!("Please fill in the {noun}.");
+                }
+                if let Some(m) = en_field_message(field) {
+                    return m.to_owned();
+                }
+                let predicate = ["is ", "are ", "must ", "may ", "was ", "has ", "does ", "cannot ", "can "];
+                let sentence = if predicate.iter().any(|p| message.starts_with(p)) {
+                    format!("The {noun} {message}")
+                } else {
+                    let mut c = message.chars();
+                    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+                };
+                if sentence.ends_with(['.', '?', '!', ')']) {
+                    sentence
+                } else {
+                    format!("{sentence}.")
+                }
+            }
+        }
+    }
+
+    /// An appointment as the worker reads it: "2026年12月7日 14:00 工会调解室".
+    pub fn appointment(self, a: &crate::service::Appointment) -> String {
+        format!("{} {}", self.datetime(a.starts_at), a.place).trim_end().to_owned()
+    }
+
     /// The word for `key`; the key itself if there is none (a missing word shows, it
     /// does not break the page).
     pub fn t(self, key: &str) -> &str {
@@ -398,6 +440,97 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "sign_worker" => ("职工签字", "Worker (signature)"),
         "sign_date" => ("日期", "Date"),
         "print_hint" => ("用浏览器的“打印”即得纸质登记簿（A4）。", "Print this page from the browser for the paper record book (A4)."),
+        // Issue 19, the worker: the tracking code of a case staff register, the lookup and
+        // the messages next to the worker's fields.
+        "registered_title" => ("约事已登记", "Case registered"),
+        "registered_hint" => (
+            "请把编号和查询码读给职工或发给职工；来访的职工可打印下面的回执带走。查询码只显示这一次。",
+            "Read the number and the tracking code to the worker, or send them; print the slip below for a worker who came in. The code is shown only this once.",
+        ),
+        "slip_title" => ("工会有约 · 约事回执", "Union appointments · case slip"),
+        "slip_how" => (
+            "凭编号和查询码，可随时在以下网址查询办理进度，办结后可以评价：",
+            "With the number and the code you can follow your case at any time, and rate it once it is closed, at:",
+        ),
+        "slip_keep" => (
+            "请妥善保管本回执：查询码不会再显示，工会工作人员也查不到。",
+            "Keep this slip: the code is not shown again, and union staff cannot look it up.",
+        ),
+        "registered_on" => ("登记时间", "Registered"),
+        "slip_print_hint" => (
+            "用浏览器的“打印”（Ctrl+P）只打印回执（A5）。",
+            "Print this page from the browser (Ctrl+P): only the slip is printed (A5).",
+        ),
+        "open_case" => ("打开这件约事", "Open the case"),
+        "register_next" => ("登记下一件", "Register another case"),
+        "number_empty" => ("请填写约事编号，如 JD-2026-000123。", "Enter the case number, e.g. JD-2026-000123."),
+        "code_empty" => ("请填写查询码。", "Enter the tracking code."),
+        "csrf_kept" => (
+            "页面已过期（浏览器可能没有保存 Cookie），没有提交。您填写的内容都在下面，请再点一次提交。",
+            "The page had expired (the browser may not have kept its cookie), so nothing was sent. What you typed is below: press the button again to send it.",
+        ),
+        "bad_value_page" => (
+            "这一项的值不能接受。请检查网址，或返回上一页重试。",
+            "This value cannot be accepted. Check the address, or go back and try again.",
+        ),
+        _ => return None,
+    })
+}
+
+/// What a refused field is called in a Chinese sentence ("请填写{noun}。").
+fn zh_field_noun(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "description" => "具体情况",
+        "title" => "标题",
+        "body" => "正文",
+        "text" => "内容",
+        "worker_name" | "name" => "称呼",
+        "contact" => "联系方式",
+        "people" => "涉及人数",
+        "place" => "地点",
+        "starts_at" => "约见时间",
+        "resolution" => "办理结果",
+        "explanation" => "解释说明",
+        "reason" => "原因",
+        "comment" => "意见",
+        "note" => "说明",
+        "number" => "约事编号",
+        "code" => "查询码",
+        "username" => "用户名",
+        "password" => "密码",
+        "opened_at" => "来访时间",
+        "due_on" => "期限",
+        "amount_recovered" => "金额",
+        _ => return None,
+    })
+}
+
+/// What a refused field is called in an English sentence ("The {noun} must …").
+fn en_field_noun(field: &str) -> String {
+    match field {
+        "worker_name" => "name".to_owned(),
+        "people" => "number of people".to_owned(),
+        "starts_at" => "appointment time".to_owned(),
+        "opened_at" => "time the case came in".to_owned(),
+        "due_on" => "deadline".to_owned(),
+        "amount_recovered" => "amount recovered".to_owned(),
+        "number" => "case number".to_owned(),
+        "code" => "tracking code".to_owned(),
+        "body" => "text".to_owned(),
+        "Idempotency-Key" => "form".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// English sentences for the worker's fields whose API message is not meant for them.
+fn en_field_message(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "kind" => "Choose what the case is about.",
+        "rating" | "score" => "Choose one of the five ratings.",
+        "people" => "Enter how many people it concerns: at least 1, or at least 2 for a group.",
+        "union" => "There is no such union.",
+        "channel" => "Choose how the case came in.",
+        "Idempotency-Key" => "The form is no longer valid; reload the page and send it again.",
         _ => return None,
     })
 }
@@ -405,6 +538,26 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field message is a sentence in the page's language: an empty field is asked
+    /// for, never called too long; no English on the Chinese page.
+    #[test]
+    fn field_errors_are_sentences() {
+        assert_eq!(Lang::Zh.field_error("title", "must not be empty"), "请填写标题。");
+        assert_eq!(Lang::En.field_error("title", "must not be empty"), "Please fill in the title.");
+        assert_eq!(
+            Lang::En.field_error("title", "is 250 characters long; at most 200 are allowed"),
+            "The title is 250 characters long; at most 200 are allowed."
+        );
+        assert_eq!(
+            Lang::En.field_error("active", "you cannot disable your own account"),
+            "You cannot disable your own account."
+        );
+        for field in ["active", "score", "round", "voter", "key", "weights", "anything"] {
+            let zh = Lang::Zh.field_error(field, "you cannot do this");
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{field}: {zh}");
+        }
+    }
 
     #[test]
     fn chinese_conventions() {

@@ -245,16 +245,19 @@ impl Errors {
     /// Puts an API error next to its field (in the page's language), or under `general`.
     pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
         let field = e.field().unwrap_or_else(|| "general".into());
-        let message = match (lang, field_message_zh(&field)) {
-            (Lang::Zh, Some(m)) if matches!(e, ApiError::Invalid { .. } | ApiError::BadRequest { .. }) => m.to_owned(),
+        let message = match e {
+            ApiError::Invalid { message, .. } | ApiError::BadRequest { message, field: Some(_) } => {
+                lang.field_error(&field, message)
+            }
             _ => general_message(lang, e),
         };
         Errors(HashMap::from([(field, message)]))
     }
 }
 
-/// Chinese words for a field that was refused (the API's own message is English).
-fn field_message_zh(field: &str) -> Option<&'static str> {
+/// Chinese words for a field that was refused (the API's own message is English); an
+/// empty required field is asked for by `Lang::field_error` instead.
+pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
     Some(match field {
         "kind" => "请选择约什么。",
         "description" => "请填写具体情况（不超过 20000 字）。",
@@ -287,21 +290,28 @@ fn field_message_zh(field: &str) -> Option<&'static str> {
         "totp" => "请输入身份验证器上的 6 位动态码。",
         "body" => "请填写正文。",
         "note" => "说明不能超过 200 字。",
+        "active" => "不能停用自己的账号：请另一位管理员操作。",
+        "score" => "请选择一个评价。",
+        "number" => "请填写正确的约事编号，如 JD-2026-000123。",
+        "round" => "请选择一月一评或年度测评。",
+        "Idempotency-Key" => "表单已失效，请刷新页面后重新提交。",
         _ => return None,
     })
 }
 
 fn general_message(lang: Lang, e: &ApiError) -> String {
     match (lang, e) {
+        // A refused value, also where the page has one place for messages: a sentence in
+        // the page's language (the API's message is English).
+        (_, ApiError::Invalid { field, message }) => lang.field_error(field, message),
         (Lang::Zh, ApiError::WrongCredentials) => "用户名或密码不对。".into(),
         (Lang::Zh, ApiError::TooManyRequests) => "尝试次数过多，请稍等一分钟再试。".into(),
         (Lang::Zh, ApiError::LoginDelayed(s)) => format!("登录失败次数过多，请 {s} 秒后再试。"),
         (Lang::Zh, ApiError::SecondFactor) => "请输入身份验证器上的 6 位动态码。".into(),
         (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
-        (Lang::Zh, ApiError::Forbidden(m)) => format!("您的角色不能进行此操作。（{m}）"),
-        (Lang::Zh, ApiError::Conflict(m)) => {
-            format!("当前状态不允许此操作，或约事刚被他人修改。（{m}）")
-        }
+        // The API's reason is English: the Chinese page says it in Chinese only.
+        (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
+        (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
         _ => e.public_message(),
@@ -388,9 +398,13 @@ fn error_page(lang: Lang, err: &ApiError) -> Response {
         _ => lang.t("error_title"),
     };
     let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
-    // A refused value is named: the page has no form to put the message next to.
+    // A refused value is named: the page has no form to put the message next to (and the
+    // field may be a part of the address, not one the worker typed).
     let message = match err {
-        ApiError::Invalid { field, .. } => format!("{field}: {}", general_message(lang, err)),
+        ApiError::Invalid { field, message } => match lang {
+            Lang::Zh => format!("{field}：{}", lang.t("bad_value_page")),
+            Lang::En => format!("{field}: {}", lang.field_error(field, message)),
+        },
         _ => general_message(lang, err),
     };
     let page = ErrorPage { ctx, title: title.to_owned(), message };

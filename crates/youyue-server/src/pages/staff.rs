@@ -452,7 +452,48 @@ fn local_time(field: &'static str, s: &str) -> Result<Option<String>, ApiError> 
     Ok(Some(t))
 }
 
-pub async fn new_case(ctx: Ctx, State(state): State<AppState>, Form(form): Form<RegisterForm>) -> PageResult {
+/// The page after registering: the tracking code shown once, to read out or send, on a
+/// slip that prints alone (for a worker who came in).
+#[derive(Template)]
+#[template(path = "registered.html")]
+struct RegisteredPage {
+    ctx: Ctx,
+    union_name: String,
+    number: String,
+    code: String,
+    track_url: String,
+    registered_on: String,
+    /// A wellbeing case goes to the chair: a receptionist who registered it cannot open it.
+    can_open: bool,
+}
+
+async fn registered_page(
+    ctx: Ctx,
+    state: &AppState,
+    user: &User,
+    headers: &axum::http::HeaderMap,
+    made: service::Registered,
+) -> PageResult {
+    let union_name = state.store.union_by_id(made.case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let page = RegisteredPage {
+        union_name,
+        number: made.case.record.number.to_string(),
+        code: made.tracking_code,
+        track_url: format!("{}/track", super::worker::site_base(state, headers)),
+        registered_on: ctx.lang.datetime(made.case.record.opened_at),
+        can_open: access::can_see_case(user, &made.case),
+        ctx,
+    };
+    // The code is shown once: keep the page out of caches.
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+}
+
+pub async fn new_case(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<RegisterForm>,
+) -> PageResult {
     let user = ctx.require_staff()?.clone();
     ctx.check_csrf(&form.case.csrf)?;
     let problems = form.case.problems(ctx.lang);
@@ -484,10 +525,7 @@ pub async fn new_case(ctx: Ctx, State(state): State<AppState>, Form(form): Form<
         Err(e) => Err(e),
     };
     match result {
-        // A wellbeing case goes to the chair: a receptionist who registered it does not
-        // see it afterwards, so they go back to the inbox.
-        Ok(made) if !access::can_see_case(&user, &made.case) => Ok(Redirect::to("/inbox").into_response()),
-        Ok(made) => Ok(Redirect::to(&format!("/cases/{}", made.case.record.number)).into_response()),
+        Ok(made) => registered_page(ctx, &state, &user, &headers, made).await,
         Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. })) => {
             let errors = Errors::from_api(ctx.lang, &e);
             new_case_page(ctx, &state, &user, form, errors).await
@@ -577,7 +615,11 @@ fn field_value(ctx: &Ctx, key: &str, v: &serde_json::Value) -> String {
 /// meant for the worker; internal entries are not shown at all.
 fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     let actor = if e.actor == "worker" { ctx.t("worker") } else { ctx.t("union") };
-    let lines = youyue_domain::command::public_message(&e.action, e.internal, &e.detail).into_iter().collect();
+    // An appointment's time in words, as on /track.
+    let lines = match service::appointment(e) {
+        Some(a) => vec![ctx.lang.appointment(&a)],
+        None => youyue_domain::command::public_message(&e.action, e.internal, &e.detail).into_iter().collect(),
+    };
     EntryLine {
         seq: e.seq,
         at: ctx.lang.datetime(e.at),

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::service::{self, CaseInput};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -178,6 +178,15 @@ pub async fn studio(ctx: Ctx, State(state): State<AppState>, Path(code): Path<St
     studio_page(ctx, &state, union, form, Errors::default()).await
 }
 
+/// A form whose CSRF token does not match (the cookie was lost: a chat app's in-app
+/// browser drops cookies): nothing is done, and the page comes back with what was typed, a
+/// fresh token (the cookie is set again with this answer) and a message by the button.
+fn csrf_lost(ctx: &Ctx, given: &str) -> Option<Errors> {
+    ctx.check_csrf(given)
+        .err()
+        .map(|_| Errors(std::collections::HashMap::from([("csrf".to_owned(), ctx.t("csrf_kept").to_owned())])))
+}
+
 #[derive(Template)]
 #[template(path = "submitted.html")]
 struct SubmittedPage {
@@ -194,8 +203,10 @@ pub async fn submit(
     Path(code): Path<String>,
     Form(form): Form<CaseForm>,
 ) -> PageResult {
-    ctx.check_csrf(&form.csrf)?;
     let union = studio_union(&state, &code).await?;
+    if let Some(lost) = csrf_lost(&ctx, &form.csrf) {
+        return studio_page(ctx, &state, union, form, lost).await;
+    }
     let problems = form.problems(ctx.lang);
     if !problems.is_empty() {
         return studio_page(ctx, &state, union, form, problems).await;
@@ -216,6 +227,16 @@ pub async fn submit(
             studio_page(ctx, &state, union, form, errors).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The address workers reach this site at, for a printed slip: the configured public URL,
+/// or else the address this request came to (the QR code's rule, in `qr`).
+pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    match &state.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!("{}://{host}", if state.secure_cookies { "https" } else { "http" }),
     }
 }
 
@@ -244,6 +265,9 @@ struct TrackPage {
     ctx: Ctx,
     number: String,
     code: String,
+    /// The rating and comment as typed, kept when the rating is refused.
+    rating: String,
+    comment: String,
     errors: Errors,
     case: Option<service::Tracked>,
     notice: Option<String>,
@@ -265,6 +289,10 @@ impl TrackPage {
     fn step(&self, action: &str) -> String {
         self.ctx.lang.action(action)
     }
+    /// A step's words, an appointment's time in words (not as stored).
+    fn step_message(&self, s: &service::Step) -> Option<String> {
+        s.appointment.as_ref().map(|a| self.ctx.lang.appointment(a)).or_else(|| s.message.clone())
+    }
     fn rating_label(&self, r: &i64) -> &'static str {
         self.ctx.lang.rating(*r)
     }
@@ -284,16 +312,40 @@ pub struct TrackForm {
     comment: String,
 }
 
-pub async fn track_form(ctx: Ctx) -> PageResult {
+/// The lookup form; `?number=` fills in the case number (the code never travels in a URL,
+/// which ends up in logs and histories).
+pub async fn track_form(ctx: Ctx, Query(q): Query<std::collections::HashMap<String, String>>) -> PageResult {
+    let form = TrackForm { number: q.get("number").cloned().unwrap_or_default(), ..TrackForm::default() };
+    lookup_form(ctx, form, Errors::default())
+}
+
+/// The lookup form again, with what was typed and `errors` by their fields.
+fn lookup_form(ctx: Ctx, form: TrackForm, errors: Errors) -> PageResult {
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = TrackPage {
         ctx,
-        number: String::new(),
-        code: String::new(),
-        errors: Errors::default(),
+        number: form.number.trim().to_owned(),
+        code: form.code.trim().to_owned(),
+        rating: form.rating,
+        comment: form.comment,
+        errors,
         case: None,
         notice: None,
     };
-    Ok(render(&page))
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+}
+
+/// Each of the two fields left empty, asked for by name.
+fn empty_lookup_fields(ctx: &Ctx, form: &TrackForm) -> Errors {
+    let mut errors = Errors::default();
+    if form.number.trim().is_empty() {
+        errors.0.insert("number".to_owned(), ctx.t("number_empty").to_owned());
+    }
+    if form.code.trim().is_empty() {
+        errors.0.insert("code".to_owned(), ctx.t("code_empty").to_owned());
+    }
+    errors
 }
 
 async fn track_page(
@@ -325,6 +377,8 @@ async fn track_page(
         ctx,
         number: form.number.trim().to_owned(),
         code: form.code.trim().to_owned(),
+        rating: form.rating,
+        comment: form.comment,
         errors,
         case,
         notice,
@@ -338,7 +392,13 @@ pub async fn track(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<TrackForm>,
 ) -> PageResult {
-    ctx.check_csrf(&form.csrf)?;
+    if let Some(lost) = csrf_lost(&ctx, &form.csrf) {
+        return lookup_form(ctx, form, lost);
+    }
+    let empty = empty_lookup_fields(&ctx, &form);
+    if !empty.is_empty() {
+        return lookup_form(ctx, form, empty);
+    }
     let result = service::case_with_code(&state, peer.ip(), &form.number, &form.code).await;
     track_page(ctx, &state, form, result, None, Errors::default()).await
 }
@@ -349,7 +409,12 @@ pub async fn rate(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<TrackForm>,
 ) -> PageResult {
-    ctx.check_csrf(&form.csrf)?;
+    if let Some(lost) = csrf_lost(&ctx, &form.csrf) {
+        // Nothing is rated; the case is shown again (a lookup changes nothing) with the
+        // rating and comment as chosen, to send again.
+        let case = service::case_with_code(&state, peer.ip(), &form.number, &form.code).await;
+        return track_page(ctx, &state, form, case, None, lost).await;
+    }
     let rating = form.rating.trim().parse::<i64>().unwrap_or(0);
     let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
     let rated = service::rate_with_code(&state, peer.ip(), &form.number, &form.code, rating, comment).await;

@@ -14,7 +14,7 @@ use youyue_domain::calendar::WorkCalendar;
 use youyue_domain::case::Channel;
 use youyue_domain::command::{self, Command, CommandError};
 use youyue_domain::workflow::{transition, Acting, Role};
-use youyue_domain::{tracking, Action, CaseNumber, Status, Timestamp, UnionCode};
+use youyue_domain::{tracking, Action, NumberQuery, Status, Timestamp, UnionCode};
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
@@ -22,7 +22,7 @@ mod input;
 mod tracked;
 pub use account::{change_account, check_new_password, AccountChange, MIN_PASSWORD_CHARS};
 pub use input::{draft, figure_period, CaseInput, RegisterInput};
-pub use tracked::{tracked, Step, Tracked};
+pub use tracked::{appointment, tracked, Appointment, Step, Tracked};
 
 /// Who the record book names: staff by username; a worker account only as "worker",
 /// since the enterprise's staff read the record book and the worker may be anonymous.
@@ -147,7 +147,9 @@ pub async fn assign(state: &AppState, user: &User, number: &str, handler: &str) 
     .await
 }
 
-/// A case registered by staff (any channel) or by a registered worker (their own).
+/// A case registered by staff (any channel) or by a registered worker (their own). It
+/// gets a tracking code by the online form's rules (`TrackingCode`), so that a worker who
+/// phoned or came in can follow and rate it too.
 pub async fn register(
     state: &AppState,
     user: &User,
@@ -158,7 +160,7 @@ pub async fn register(
     let key = key.map(|k| Retry::new(&format!("user:{}", user.id), k, body)).transpose()?;
     if let Some(k) = &key {
         if let Some(found) = k.earlier(state).await? {
-            return Ok(Registered { case: found.case, replayed: true });
+            return Ok(Registered::earlier(k, found));
         }
     }
     let union = if user.role.is_staff() {
@@ -180,31 +182,64 @@ pub async fn register(
         }
         None => now,
     };
-    if !user.role.is_staff() {
+    let mut d = if user.role.is_staff() {
+        let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
+        d.online = body.online || body.channel == Channel::Online;
+        d.scheduled = body.scheduled;
+        d.immediate = body.immediate;
+        d
+    } else {
         // A worker raises their own case online, now; channel and time are staff's to record.
         let mut d = draft(&body.case_input(), &union, Channel::Online, now)?;
         d.worker_user_id = Some(user.id);
-        return Ok(create(state, d, actor(user), key.as_ref()).await?.into());
+        d
+    };
+    let code = TrackingCode::new(key.as_ref())?;
+    d.tracking_code_hash = Some(code.hash.clone());
+    match (create(state, d, actor(user), key.as_ref()).await?, &key) {
+        (Made::New(case), _) => Ok(Registered { case, tracking_code: code.code, replayed: false }),
+        (Made::Earlier(found), Some(k)) => Ok(Registered::earlier(k, found)),
+        (Made::Earlier(_), None) => Err(ApiError::internal("a case made earlier without a key")),
     }
-    let mut d = draft(&body.case_input(), &union, body.channel, opened_at)?;
-    d.online = body.online || body.channel == Channel::Online;
-    d.scheduled = body.scheduled;
-    d.immediate = body.immediate;
-    Ok(create(state, d, actor(user), key.as_ref()).await?.into())
 }
 
-/// A case just made, or the one an earlier attempt with the same idempotency key made.
+/// A case just made, or the one an earlier attempt with the same idempotency key made,
+/// with its tracking code (shown once, or again to a retry with the same key).
 pub struct Registered {
     pub case: StoredCase,
+    pub tracking_code: String,
     pub replayed: bool,
 }
 
-impl From<Made> for Registered {
-    fn from(m: Made) -> Registered {
-        match m {
-            Made::New(case) => Registered { case, replayed: false },
-            Made::Earlier(found) => Registered { case: found.case, replayed: true },
-        }
+impl Registered {
+    /// The answer to a retry: the earlier case, its code derived again from the key and the
+    /// salt stored with it.
+    fn earlier(k: &Retry, found: youyue_store::IdempotentCase) -> Registered {
+        Registered { tracking_code: k.tracking_code(&found.salt), case: found.case, replayed: true }
+    }
+}
+
+/// A new case's tracking code and the hash that is stored of it. With an idempotency key
+/// the code is derived from the key and the key's salt, so that a retry shows it again;
+/// without one it is random.
+struct TrackingCode {
+    code: String,
+    hash: String,
+}
+
+impl TrackingCode {
+    fn new(key: Option<&Retry>) -> Result<TrackingCode, ApiError> {
+        let code = match key {
+            Some(k) => k.tracking_code(&k.stored.salt),
+            None => {
+                let mut random = [0u8; tracking::LEN];
+                rand::rngs::OsRng.fill_bytes(&mut random);
+                tracking::format_code(random)
+            }
+        };
+        let normalized = tracking::normalize(&code)
+            .ok_or_else(|| ApiError::internal("a tracking code made that does not read back"))?;
+        Ok(TrackingCode { hash: sha256_hex(&normalized), code })
     }
 }
 
@@ -311,19 +346,10 @@ pub async fn submit_public(
         .await?
         .ok_or_else(|| ApiError::invalid("union", format!("no union with a studio \"{}\"", body.union)))?;
     let mut d = draft(body, &union, Channel::Online, Timestamp::now())?;
-    let tracking_code = match &key {
-        Some(k) => k.tracking_code(&k.stored.salt),
-        None => {
-            let mut random = [0u8; tracking::LEN];
-            rand::rngs::OsRng.fill_bytes(&mut random);
-            tracking::format_code(random)
-        }
-    };
-    let normalized = tracking::normalize(&tracking_code)
-        .ok_or_else(|| ApiError::internal("a tracking code made that does not read back"))?;
-    d.tracking_code_hash = Some(sha256_hex(&normalized));
+    let code = TrackingCode::new(key.as_ref())?;
+    d.tracking_code_hash = Some(code.hash.clone());
     match (create(state, d, Actor { label: "worker", user_id: None }, key.as_ref()).await?, &key) {
-        (Made::New(case), _) => Ok(Submission { case, tracking_code, replayed: false }),
+        (Made::New(case), _) => Ok(Submission { case, tracking_code: code.code, replayed: false }),
         (Made::Earlier(found), Some(k)) => Ok(Submission::earlier(k, found)),
         (Made::Earlier(_), None) => Err(ApiError::internal("a case made earlier without a key")),
     }
@@ -352,14 +378,22 @@ pub async fn case_with_code(state: &AppState, ip: IpAddr, number: &str, code: &s
         return Err(ApiError::TooManyRequests);
     }
     let not_found = || ApiError::not_found("no case with this number and tracking code");
-    let n: CaseNumber = number.trim().parse().map_err(|_| not_found())?;
+    // The number as a worker types it: any letter case, with or without dashes and spaces
+    // (a prefix ending in digits, written together, can be read more than one way).
+    let Some(NumberQuery::Whole(numbers)) = NumberQuery::parse(number) else {
+        return Err(not_found());
+    };
     let normalized = tracking::normalize(code).ok_or_else(not_found)?;
-    let case = state.store.case_by_number(&n).await?.ok_or_else(not_found)?;
     let given = sha256_hex(&normalized);
-    match &case.record.tracking_code_hash {
-        Some(h) if constant_time_eq(h.as_bytes(), given.as_bytes()) => Ok(case),
-        _ => Err(not_found()),
+    for n in &numbers {
+        let Some(case) = state.store.case_by_number(n).await? else {
+            continue;
+        };
+        if case.record.tracking_code_hash.as_ref().is_some_and(|h| constant_time_eq(h.as_bytes(), given.as_bytes())) {
+            return Ok(case);
+        }
     }
+    Err(not_found())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

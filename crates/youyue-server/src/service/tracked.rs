@@ -37,7 +37,26 @@ pub struct Tracked {
 pub struct Step {
     pub at: Timestamp,
     pub action: String,
+    /// The words for the worker as stored (an appointment's time as RFC 3339, for the API).
     pub message: Option<String>,
+    /// An appointment the step made, for a page to put its time in words.
+    pub appointment: Option<Appointment>,
+}
+
+/// When and where the worker is to come (a `schedule` entry).
+pub struct Appointment {
+    pub starts_at: Timestamp,
+    pub place: String,
+}
+
+/// The appointment a record entry made, if it is a `schedule` entry the worker may read.
+pub fn appointment(e: &RecordEntry) -> Option<Appointment> {
+    if e.internal || e.action != "schedule" {
+        return None;
+    }
+    let text = |k: &str| e.detail.get(k).and_then(serde_json::Value::as_str);
+    let starts_at = Timestamp::parse_rfc3339(text("starts_at")?).ok()?;
+    Some(Appointment { starts_at, place: text("place").unwrap_or_default().to_owned() })
 }
 
 /// The case as the worker reads it with its number and code (`case_with_code`).
@@ -53,7 +72,12 @@ impl Tracked {
         let timeline = record
             .into_iter()
             .filter(|e| !e.internal)
-            .map(|e| Step { at: e.at, message: public_message(&e.action, e.internal, &e.detail), action: e.action })
+            .map(|e| Step {
+                at: e.at,
+                message: public_message(&e.action, e.internal, &e.detail),
+                appointment: appointment(&e),
+                action: e.action,
+            })
             .collect();
         Tracked {
             number: r.number.to_string(),

@@ -512,3 +512,93 @@ async fn searching_very_many_cases(backend: Backend) {
     c.close().await.unwrap();
 }
 both!(searching_very_many_cases);
+
+/// Shows the page as it prints: its print rules are applied to the screen (WebDriver cannot
+/// switch the media), so that a screenshot shows the paper.
+async fn as_printed(c: &Client) {
+    let js = "for (const s of document.styleSheets) for (const r of s.cssRules) \
+              if (r.media && r.media.mediaText === 'print') r.media.mediaText = 'all';";
+    c.execute(js, vec![]).await.unwrap();
+}
+
+/// Issue 19, the worker, in Chromium: a reception-day visitor gets the tracking code on a
+/// slip that prints alone; a worker whose in-app browser lost its cookie keeps the text and
+/// sends it again on the same page; "查询进度" shows the case without retyping; /track
+/// shows the appointment in words.
+async fn worker_codes_slips_and_lost_cookies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+
+    // The receptionist registers a visitor's case and reads the code off the page.
+    let desk = driver.browser(DESKTOP).await;
+    login(&desk, &app, "e1reception").await;
+    desk.goto(&app.url("/cases/new")).await.unwrap();
+    desk.find(Locator::Css("#channel")).await.unwrap().select_by_value("reception").await.unwrap();
+    click(&desk, "input[name=kind][value=dispute]").await;
+    fill(&desk, "#description", "接待日来访：工伤后企业拒绝支付停工留薪期工资。").await;
+    fill(&desk, "#worker_name", "赵师傅").await;
+    submit(&desk, "#register").await;
+    let number = text(&desk, "#case-number").await;
+    let code = text(&desk, "#tracking-code").await;
+    assert!(number.starts_with("JD-") && code.len() == 11, "{number} {code}");
+    assert!(text(&desk, "#slip").await.contains("/track"), "the slip says where to look it up");
+    shot(&desk, &format!("{tag}-desktop-registered"), DESKTOP.0).await;
+    as_printed(&desk).await;
+    let printed = desk.find(Locator::Css("header.top")).await.unwrap().is_displayed().await.unwrap();
+    assert!(!printed, "only the slip prints");
+    assert!(desk.find(Locator::Css("#slip")).await.unwrap().is_displayed().await.unwrap());
+    shot(&desk, &format!("{tag}-desktop-registered-slip-printed"), DESKTOP.0).await;
+    let phone_desk = driver.browser(PHONE).await;
+    login(&phone_desk, &app, "e1reception").await;
+    phone_desk.goto(&app.url("/cases/new")).await.unwrap();
+    click(&phone_desk, "input[name=kind][value=claim]").await;
+    fill(&phone_desk, "#description", "热线来电：加班费未发").await;
+    submit(&phone_desk, "#register").await;
+    shot(&phone_desk, &format!("{tag}-phone-registered"), PHONE.0).await;
+
+    // The mediator sets an appointment; the visitor looks the case up from the slip.
+    let api = app.login("e1reception").await;
+    let case = format!("/api/v1/cases/{number}");
+    api.ok(&format!("{case}/accept"), json!({}), reqwest::StatusCode::OK).await;
+    api.ok(&format!("{case}/assign"), json!({"handler":"mediator"}), reqwest::StatusCode::OK).await;
+    let mediator = app.login("mediator").await;
+    let when = json!({"starts_at":"2026-12-07T14:00:00+08:00","place":"工会调解室"});
+    mediator.ok(&format!("{case}/appointments"), when, reqwest::StatusCode::OK).await;
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/track")).await.unwrap();
+    submit(&phone, "#lookup").await;
+    assert!(text(&phone, "#number-error").await.contains("请填写约事编号"));
+    assert!(text(&phone, "#code-error").await.contains("请填写查询码"));
+    shot(&phone, &format!("{tag}-phone-track-empty"), PHONE.0).await;
+    fill(&phone, "#number", &number.to_lowercase().replace('-', " ")).await;
+    fill(&phone, "#code", &code).await;
+    submit(&phone, "#lookup").await;
+    let timeline = text(&phone, ".timeline").await;
+    assert!(timeline.contains("2026年12月7日 14:00 工会调解室"), "{timeline}");
+    assert!(!timeline.contains("T14:00"), "{timeline}");
+    shot(&phone, &format!("{tag}-phone-track-appointment"), PHONE.0).await;
+
+    // A worker's in-app browser drops the cookie between loading the form and sending it.
+    let w = driver.browser(PHONE).await;
+    w.goto(&app.url("/s/jd.s1.e1")).await.unwrap();
+    click(&w, "input[name=kind][value=claim] + span").await;
+    fill(&w, "#description", "三个月工资未发，车间十二人。").await;
+    fill(&w, "#worker_name", "钱师傅").await;
+    w.delete_all_cookies().await.unwrap();
+    submit(&w, "#submit").await;
+    assert!(text(&w, "#csrf-alert").await.contains("请再点一次提交"));
+    let kept = w.find(Locator::Css("#description")).await.unwrap().prop("value").await.unwrap().unwrap();
+    assert_eq!(kept, "三个月工资未发，车间十二人。");
+    shot(&w, &format!("{tag}-phone-studio-cookie-lost"), PHONE.0).await;
+    submit(&w, "#submit").await;
+    let number = text(&w, "#case-number").await;
+    // "查询进度" shows the case at once: the number and code went in the form, not the URL.
+    submit(&w, "#track-it").await;
+    assert_eq!(w.current_url().await.unwrap().as_str(), app.url("/track"));
+    assert!(text(&w, "#case-title").await.starts_with(&number));
+    for c in [desk, phone_desk, phone, w] {
+        c.close().await.unwrap();
+    }
+}
+both!(worker_codes_slips_and_lost_cookies);

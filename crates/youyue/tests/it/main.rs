@@ -21,4 +21,5 @@ mod schema;
 mod scoping;
 pub mod search;
 mod trust;
+mod worker;
 mod workflow;
