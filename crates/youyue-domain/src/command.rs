@@ -299,6 +299,45 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
     }
 }
 
+/// What a reopened case had recorded when it was last closed, read from its latest `reopen`
+/// entry: reopening clears the case's outcome (it is no longer the case's answer, and the
+/// figures count a case only at its latest closing), so the new resolution starts from
+/// this and the worker's earlier rating stays readable as history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EarlierOutcome {
+    /// When the case was reopened.
+    pub reopened_at: Option<Timestamp>,
+    pub resolution: Option<String>,
+    pub explanation: Option<String>,
+    pub outcome: Outcome,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+}
+
+/// The outcome a case had before its latest reopening, if it was ever reopened and nothing
+/// has closed it since (then its current fields are the answer).
+pub fn earlier_outcome(entries: &[crate::exchange::RecordEntry]) -> Option<EarlierOutcome> {
+    let last = entries.iter().rev().find(|e| matches!(e.action.as_str(), "reopen" | "resolve" | "explain"))?;
+    if last.action != "reopen" {
+        return None;
+    }
+    let before = last.detail.get("before")?;
+    let text = |k: &str| before.get(k).and_then(Value::as_str).map(str::to_owned);
+    let yes_no = |k: &str| before.get(k).and_then(Value::as_bool);
+    Some(EarlierOutcome {
+        reopened_at: Some(last.at),
+        resolution: text("resolution"),
+        explanation: text("explanation"),
+        outcome: Outcome {
+            agreement: yes_no("agreement"),
+            amount_recovered: text("amount_recovered").and_then(|m| m.parse().ok()),
+            adopted: yes_no("adopted"),
+        },
+        rating: before.get("rating").and_then(Value::as_i64),
+        rating_comment: text("rating_comment"),
+    })
+}
+
 /// Supervision (督办): a case still open after its deadline is raised to the union above
 /// its own, once per deadline. Returns the deadline to record, if the case is due for it.
 pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
@@ -405,6 +444,34 @@ mod tests {
             (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
             (Status::InProgress, None, None, None)
         );
+        // The earlier outcome and rating stay readable from the record book, until the
+        // case is closed again.
+        let entry = |seq: i64, ch: &Change| crate::exchange::RecordEntry {
+            case: ch.case.number.clone(),
+            seq,
+            at: done,
+            actor: "chair".into(),
+            action: ch.action.as_str().into(),
+            internal: false,
+            detail: ch.detail.clone(),
+        };
+        let mut book = vec![entry(1, &c)];
+        let earlier = earlier_outcome(&book).unwrap();
+        assert_eq!(earlier.resolution.as_deref(), Some("签订调解协议"));
+        assert_eq!(earlier.outcome.agreement, Some(true));
+        assert_eq!(earlier.outcome.amount_recovered.map(|m| m.fen()), Some(3_000_000));
+        assert_eq!(earlier.rating, Some(5));
+        let outcome = Outcome { amount_recovered: Some("35000".parse().unwrap()), ..earlier.outcome };
+        let again = apply(
+            &c.case,
+            h,
+            Command::Resolve { resolution: "补足差额".into(), outcome },
+            done,
+            &DeadlineRules::default(),
+        )
+        .unwrap();
+        book.push(entry(2, &again));
+        assert_eq!(earlier_outcome(&book), None);
     }
 
     #[test]

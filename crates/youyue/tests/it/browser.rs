@@ -188,7 +188,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     desk.find(Locator::Css("#handler-select")).await.unwrap().select_by_value("mediator").await.unwrap();
     submit(&desk, "#do-assign").await;
     assert_eq!(text(&desk, "#case-status strong").await, "办理中");
-    assert_eq!(text(&desk, "#handler").await, "mediator");
+    assert_eq!(text(&desk, "#handler").await, "mediator 同志", "the handler by name");
     // The receptionist may not resolve: the form is not offered.
     assert!(desk.find(Locator::Css("#do-resolve")).await.is_err());
 
