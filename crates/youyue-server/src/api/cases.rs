@@ -136,6 +136,7 @@ pub async fn list(
         q.overdue_before = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
+    access::log_list_reads(store, user, &found.cases).await?;
     // A list never carries workers' names and contacts: they are read on the case itself,
     // where each reading is logged.
     let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now).without_contact()).collect();

@@ -417,6 +417,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "worker_copy" => ("职工存档", "Worker's copy"),
         "worker_full_name" => ("职工姓名", "Worker's name"),
         "people_unit" => ("人", "people"),
+        "wellbeing_waiting" => ("件心理约事等待主席受理并指派心理咨询人员（内容保密，只有主席和承办人可以查看）。", "wellbeing case(s) wait for a chair to accept them and assign a counsellor (confidential: only chairs and the assigned counsellor may open them)."),
         _ => return None,
     })
 }

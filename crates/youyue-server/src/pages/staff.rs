@@ -280,6 +280,8 @@ struct InboxPage {
     unions: Vec<Union>,
     /// What the list is, when it is the cases behind a dashboard figure.
     drill: Option<String>,
+    /// Confidential wellbeing cases waiting for a chair that the caller may not open.
+    wellbeing_waiting: i64,
 }
 
 const PER_PAGE: i64 = 25;
@@ -366,6 +368,10 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         }
     };
     let all = shown(counts.at_least);
+    let wellbeing_waiting = match access::wellbeing_waiting_scope(&user) {
+        Some(wq) => access::wellbeing_waiting(&store.count_by_status(&wq).await?.by_status),
+        None => 0,
+    };
     let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
     let tab = tab.as_str();
     let supervised = if ctx.is_staff() {
@@ -395,6 +401,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
     let found = store.list_cases(&q).await?;
+    access::log_list_reads(store, &user, &found.cases).await?;
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
     let people = names_of(store, &user, &handlers).await?;
@@ -423,6 +430,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         channels,
         unions,
         drill,
+        wellbeing_waiting,
     }))
 }
 
@@ -822,11 +830,11 @@ async fn case_page_with(
         let what = |w: &str| match (ctx.lang, w) {
             (super::Lang::Zh, "case") => "查阅心理约事",
             (super::Lang::Zh, "contact") => "查看联系方式",
-            (super::Lang::Zh, _) => "导出",
+            (super::Lang::Zh, _) => "在清单或导出表格中看到标题",
             (_, w) => match w {
                 "case" => "read the wellbeing case",
                 "contact" => "saw the contact",
-                _ => "export",
+                _ => "saw the title in a list or a download",
             },
         };
         read_log
