@@ -52,7 +52,16 @@ pub enum Command {
     Anonymise {
         reason: String,
     },
+    /// Text taken out of the title and description for good (a name the worker typed):
+    /// each occurrence becomes [`REDACTED`]. The entry says how many and why, never what.
+    Redact {
+        remove: String,
+        reason: String,
+    },
 }
+
+/// What redacted text is replaced with.
+pub const REDACTED: &str = "【已删除】";
 
 impl Command {
     pub fn action(&self) -> Action {
@@ -66,6 +75,7 @@ impl Command {
             Command::Reopen { .. } => Action::Reopen,
             Command::Rate { .. } => Action::Rate,
             Command::Anonymise { .. } => Action::Anonymise,
+            Command::Redact { .. } => Action::Redact,
         }
     }
 }
@@ -159,6 +169,7 @@ pub fn apply(
     new.status = next;
     let mut extra = Map::new();
     let mut internal = false;
+    let mut redacting = false;
     match cmd {
         Command::Accept { kind, urgency, due_on } => {
             let kind = kind.unwrap_or(case.kind);
@@ -225,6 +236,19 @@ pub fn apply(
             new.worker_name = None;
             new.contact = None;
         }
+        Command::Redact { remove, reason } => {
+            check_text("remove", &remove, MAX_SHORT_CHARS, true)?;
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            let found = case.title.matches(remove.as_str()).count() + case.description.matches(remove.as_str()).count();
+            if found == 0 {
+                return Err(FieldError::new("remove", "is not in the title or the description").into());
+            }
+            new.title = case.title.replace(&remove, REDACTED);
+            new.description = case.description.replace(&remove, REDACTED);
+            extra.insert("reason".into(), reason.into());
+            extra.insert("redacted".into(), found.into());
+            redacting = true;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -239,6 +263,10 @@ pub fn apply(
     new.check_workflow()?;
     let mut detail = diff(case, &new);
     if let Value::Object(d) = &mut detail {
+        // The record book keeps the text as it now reads, never what was taken out.
+        if let (true, Some(Value::Object(before))) = (redacting, d.get_mut("before")) {
+            before.values_mut().for_each(|v| *v = Value::Null);
+        }
         d.extend(extra);
     }
     Ok(Change { case: new, action, internal, detail })
@@ -472,6 +500,29 @@ mod tests {
         .unwrap();
         book.push(entry(2, &again));
         assert_eq!(earlier_outcome(&book), None);
+    }
+
+    #[test]
+    fn redacting_keeps_the_text_out_of_the_record_book() {
+        let mut c = liu();
+        c.title = "张三 工伤".into();
+        c.description = "我叫张三，手掌受伤。张三的电话…".into();
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+        let cmd = |text: &str| Command::Redact { remove: text.into(), reason: "职工要求删去姓名".into() };
+        let ch = apply(&c, chair, cmd("张三"), Timestamp::now(), &DeadlineRules::default()).unwrap();
+        assert_eq!(ch.case.description, "我叫【已删除】，手掌受伤。【已删除】的电话…");
+        assert_eq!(ch.case.title, "【已删除】 工伤");
+        assert!(!ch.detail.to_string().contains("张三"), "{}", ch.detail);
+        assert_eq!(ch.detail["redacted"], 3);
+        assert_eq!(ch.detail["after"]["description"], ch.case.description.as_str());
+        let e = apply(&c, chair, cmd("李四"), Timestamp::now(), &DeadlineRules::default()).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "remove"), "{e:?}");
+        let handler = Acting { role: Role::Handler, is_assigned_handler: true };
+        assert!(apply(&c, handler, cmd("张三"), Timestamp::now(), &DeadlineRules::default()).is_err());
+        // The book still replays to the case.
+        let mut replay = crate::chain::Replay::default();
+        replay.apply(0, "redact", &ch.detail);
+        assert_eq!(replay.differences(&ch.case), vec![]);
     }
 
     #[test]

@@ -417,6 +417,10 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "worker_copy" => ("职工存档", "Worker's copy"),
         "worker_full_name" => ("职工姓名", "Worker's name"),
         "people_unit" => ("人", "people"),
+        "do_redact" => ("删除描述中的文字", "Remove text from the description"),
+        "done_redact" => ("文字已删除，登记簿记下了删除的人、原因和处数（不含原文）。", "The text was removed; the record book says who, why and how many places (never the text)."),
+        "redact_hint" => ("如职工在标题或具体情况中写了自己或他人的姓名等，可删除。每处替换为“【已删除】”，不可恢复。", "For a name or other personal detail the worker typed into the title or description. Each place becomes “【已删除】”, for good."),
+        "redact_text" => ("要删除的文字（完全一致）", "The text to remove (exactly as written)"),
         "wellbeing_waiting" => ("件心理约事等待主席受理并指派心理咨询人员（内容保密，只有主席和承办人可以查看）。", "wellbeing case(s) wait for a chair to accept them and assign a counsellor (confidential: only chairs and the assigned counsellor may open them)."),
         _ => return None,
     })

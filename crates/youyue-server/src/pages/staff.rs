@@ -592,6 +592,8 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "starts_at" => ("时间", "When"),
         "note" => ("说明", "Note"),
         "raised_to" => ("提级至", "Raised to"),
+        "description" => ("具体情况", "Description"),
+        "redacted" => ("删除处数", "Places removed"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -637,7 +639,7 @@ fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
 
 fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
-    for key in ["text", "reason", "place", "starts_at", "note", "due_on", "raised_to"] {
+    for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
         }
@@ -777,6 +779,9 @@ pub struct ActionForm {
     pub explanation: String,
     #[serde(default)]
     pub reason: String,
+    /// The text to take out (redact).
+    #[serde(default)]
+    pub remove: String,
 }
 
 async fn case_page_with(
@@ -937,6 +942,7 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Explain => "done_explain",
         Action::Reopen => "done_reopen",
         Action::Anonymise => "done_anonymise",
+        Action::Redact => "done_redact",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -982,6 +988,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Explain => Command::Explain { explanation: f.explanation.clone() },
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
+        Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Assign | Action::Register | Action::Rate => return Err(ApiError::not_found("no such action")),
     })
 }

@@ -750,3 +750,45 @@ async fn retention_anonymises_what_is_past(backend: Backend) {
     assert_eq!((last["action"].as_str(), last["actor"].as_str()), (Some("anonymise"), Some("system")), "{last}");
 }
 both!(retention_anonymises_what_is_past);
+
+/// A chair takes a name the worker typed out of the description (issue 19): the record
+/// book says who, why and how many places, never the name; search no longer finds it;
+/// the book still verifies. Only a chair or an administrator may, and only text that is there.
+async fn a_chair_redacts_text_from_the_description(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","title":"欠薪","description":"我是王小明，车间的王小明，三个月没发工资。"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{number}/redact");
+    let handler = app.login("e1handler").await;
+    assert_error(
+        &handler.post(&path, json!({"remove":"王小明","reason":"职工要求"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let chair = app.login("e1chair").await;
+    assert_error(
+        &chair.post(&path, json!({"remove":"李四","reason":"职工要求"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("remove"),
+    );
+    let v = chair.ok(&path, json!({"remove":"王小明","reason":"职工要求删去姓名"}), StatusCode::OK).await;
+    assert_eq!(v["description"], "我是【已删除】，车间的【已删除】，三个月没发工资。");
+    let (_, full) = chair.get(&format!("/api/v1/cases/{number}")).await;
+    assert!(!full.to_string().contains("王小明"), "the name is nowhere: {full}");
+    let (_, found) = chair.get("/api/v1/cases?q=%E7%8E%8B%E5%B0%8F%E6%98%8E").await;
+    assert_eq!(found["total"], 0, "search forgets it: {found}");
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    assert!(!exported.contains("王小明") && exported.contains(r#""redacted":2"#), "{exported}");
+    let report = app.store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
+}
+both!(a_chair_redacts_text_from_the_description);
