@@ -379,6 +379,8 @@ async fn error_pages(
     let asked = Asked::of(&req);
     let mut response = next.run(req).await;
     match response.extensions_mut().remove::<Unrendered>() {
+        // A server-side failure (the database away) is not asked about the session again.
+        Some(Unrendered(err)) if err.status().is_server_error() => error_page(asked.logged_out(), &err),
         Some(Unrendered(err)) => error_page(asked.ctx(&state).await, &err),
         None => response,
     }
@@ -397,22 +399,22 @@ impl Asked {
         Asked { headers: req.headers().clone(), uri: req.uri().clone(), csrf: req.extensions().get().cloned() }
     }
 
-    /// The page context of the request; a session that cannot be read (the database is
-    /// down: the very error being shown) shows the page logged out.
+    /// The page context of the request; a session that cannot be read shows the page
+    /// logged out.
     async fn ctx(self, state: &AppState) -> Ctx {
-        let lang = lang_of(&self.headers);
+        let fallback = self.logged_out();
         let (mut parts, ()) = axum::http::Request::new(()).into_parts();
         parts.headers = self.headers;
         parts.uri = self.uri;
         if let Some(t) = self.csrf {
             parts.extensions.insert(t);
         }
-        Ctx::from_request_parts(&mut parts, state).await.unwrap_or(Ctx {
-            lang,
-            user: None,
-            csrf: String::new(),
-            path: "/".into(),
-        })
+        Ctx::from_request_parts(&mut parts, state).await.unwrap_or(fallback)
+    }
+
+    /// The page as shown to nobody in particular, in the request's language.
+    fn logged_out(&self) -> Ctx {
+        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into() }
     }
 }
 
