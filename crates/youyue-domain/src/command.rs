@@ -52,7 +52,16 @@ pub enum Command {
     Anonymise {
         reason: String,
     },
+    /// Text taken out of the title and description for good (a name the worker typed):
+    /// each occurrence becomes [`REDACTED`]. The entry says how many and why, never what.
+    Redact {
+        remove: String,
+        reason: String,
+    },
 }
+
+/// What redacted text is replaced with.
+pub const REDACTED: &str = "【已删除】";
 
 impl Command {
     pub fn action(&self) -> Action {
@@ -66,6 +75,7 @@ impl Command {
             Command::Reopen { .. } => Action::Reopen,
             Command::Rate { .. } => Action::Rate,
             Command::Anonymise { .. } => Action::Anonymise,
+            Command::Redact { .. } => Action::Redact,
         }
     }
 }
@@ -159,6 +169,7 @@ pub fn apply(
     new.status = next;
     let mut extra = Map::new();
     let mut internal = false;
+    let mut redacting = false;
     match cmd {
         Command::Accept { kind, urgency, due_on } => {
             let kind = kind.unwrap_or(case.kind);
@@ -225,6 +236,19 @@ pub fn apply(
             new.worker_name = None;
             new.contact = None;
         }
+        Command::Redact { remove, reason } => {
+            check_text("remove", &remove, MAX_SHORT_CHARS, true)?;
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            let found = case.title.matches(remove.as_str()).count() + case.description.matches(remove.as_str()).count();
+            if found == 0 {
+                return Err(FieldError::new("remove", "is not in the title or the description").into());
+            }
+            new.title = case.title.replace(&remove, REDACTED);
+            new.description = case.description.replace(&remove, REDACTED);
+            extra.insert("reason".into(), reason.into());
+            extra.insert("redacted".into(), found.into());
+            redacting = true;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -239,6 +263,10 @@ pub fn apply(
     new.check_workflow()?;
     let mut detail = diff(case, &new);
     if let Value::Object(d) = &mut detail {
+        // The record book keeps the text as it now reads, never what was taken out.
+        if let (true, Some(Value::Object(before))) = (redacting, d.get_mut("before")) {
+            before.values_mut().for_each(|v| *v = Value::Null);
+        }
         d.extend(extra);
     }
     Ok(Change { case: new, action, internal, detail })
@@ -297,6 +325,45 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
         }
         _ => None,
     }
+}
+
+/// What a reopened case had recorded when it was last closed, read from its latest `reopen`
+/// entry: reopening clears the case's outcome (it is no longer the case's answer, and the
+/// figures count a case only at its latest closing), so the new resolution starts from
+/// this and the worker's earlier rating stays readable as history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EarlierOutcome {
+    /// When the case was reopened.
+    pub reopened_at: Option<Timestamp>,
+    pub resolution: Option<String>,
+    pub explanation: Option<String>,
+    pub outcome: Outcome,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+}
+
+/// The outcome a case had before its latest reopening, if it was ever reopened and nothing
+/// has closed it since (then its current fields are the answer).
+pub fn earlier_outcome(entries: &[crate::exchange::RecordEntry]) -> Option<EarlierOutcome> {
+    let last = entries.iter().rev().find(|e| matches!(e.action.as_str(), "reopen" | "resolve" | "explain"))?;
+    if last.action != "reopen" {
+        return None;
+    }
+    let before = last.detail.get("before")?;
+    let text = |k: &str| before.get(k).and_then(Value::as_str).map(str::to_owned);
+    let yes_no = |k: &str| before.get(k).and_then(Value::as_bool);
+    Some(EarlierOutcome {
+        reopened_at: Some(last.at),
+        resolution: text("resolution"),
+        explanation: text("explanation"),
+        outcome: Outcome {
+            agreement: yes_no("agreement"),
+            amount_recovered: text("amount_recovered").and_then(|m| m.parse().ok()),
+            adopted: yes_no("adopted"),
+        },
+        rating: before.get("rating").and_then(Value::as_i64),
+        rating_comment: text("rating_comment"),
+    })
 }
 
 /// Supervision (督办): a case still open after its deadline is raised to the union above
@@ -405,6 +472,57 @@ mod tests {
             (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
             (Status::InProgress, None, None, None)
         );
+        // The earlier outcome and rating stay readable from the record book, until the
+        // case is closed again.
+        let entry = |seq: i64, ch: &Change| crate::exchange::RecordEntry {
+            case: ch.case.number.clone(),
+            seq,
+            at: done,
+            actor: "chair".into(),
+            action: ch.action.as_str().into(),
+            internal: false,
+            detail: ch.detail.clone(),
+        };
+        let mut book = vec![entry(1, &c)];
+        let earlier = earlier_outcome(&book).unwrap();
+        assert_eq!(earlier.resolution.as_deref(), Some("签订调解协议"));
+        assert_eq!(earlier.outcome.agreement, Some(true));
+        assert_eq!(earlier.outcome.amount_recovered.map(|m| m.fen()), Some(3_000_000));
+        assert_eq!(earlier.rating, Some(5));
+        let outcome = Outcome { amount_recovered: Some("35000".parse().unwrap()), ..earlier.outcome };
+        let again = apply(
+            &c.case,
+            h,
+            Command::Resolve { resolution: "补足差额".into(), outcome },
+            done,
+            &DeadlineRules::default(),
+        )
+        .unwrap();
+        book.push(entry(2, &again));
+        assert_eq!(earlier_outcome(&book), None);
+    }
+
+    #[test]
+    fn redacting_keeps_the_text_out_of_the_record_book() {
+        let mut c = liu();
+        c.title = "张三 工伤".into();
+        c.description = "我叫张三，手掌受伤。张三的电话…".into();
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+        let cmd = |text: &str| Command::Redact { remove: text.into(), reason: "职工要求删去姓名".into() };
+        let ch = apply(&c, chair, cmd("张三"), Timestamp::now(), &DeadlineRules::default()).unwrap();
+        assert_eq!(ch.case.description, "我叫【已删除】，手掌受伤。【已删除】的电话…");
+        assert_eq!(ch.case.title, "【已删除】 工伤");
+        assert!(!ch.detail.to_string().contains("张三"), "{}", ch.detail);
+        assert_eq!(ch.detail["redacted"], 3);
+        assert_eq!(ch.detail["after"]["description"], ch.case.description.as_str());
+        let e = apply(&c, chair, cmd("李四"), Timestamp::now(), &DeadlineRules::default()).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "remove"), "{e:?}");
+        let handler = Acting { role: Role::Handler, is_assigned_handler: true };
+        assert!(apply(&c, handler, cmd("张三"), Timestamp::now(), &DeadlineRules::default()).is_err());
+        // The book still replays to the case.
+        let mut replay = crate::chain::Replay::default();
+        replay.apply(0, "redact", &ch.detail);
+        assert_eq!(replay.differences(&ch.case), vec![]);
     }
 
     #[test]

@@ -282,7 +282,8 @@ impl RecordEntry {
 /// of that. 4 MiB leaves room for record books written elsewhere.
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
-const TYPES: &str = "union | user | case | record | studio_item | bulletin | calendar_day | union_vote | setting";
+const TYPES: &str =
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,11 +292,37 @@ pub enum Line {
     User(UserRecord),
     Case(Box<CaseRecord>),
     Record(RecordEntry),
+    Read(ReadRecord),
     StudioItem(StudioItemRecord),
     Bulletin(BulletinRecord),
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
     Setting(SettingRecord),
+}
+
+/// A line of a case's read log: who read its confidential parts, what (`case`, `contact`,
+/// `export`) and when. Exported so that a backup keeps it; never changed once written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRecord {
+    pub case: CaseNumber,
+    /// The reader's username.
+    pub user: String,
+    pub what: String,
+    pub at: Timestamp,
+}
+
+impl ReadRecord {
+    /// The kinds of reading the read log knows.
+    pub const WHAT: [&'static str; 3] = ["case", "contact", "export"];
+
+    pub fn check(&self) -> Result<(), FieldError> {
+        check_text("user", &self.user, 64, true)?;
+        if !Self::WHAT.contains(&self.what.as_str()) {
+            return Err(FieldError::new("what", "must be case, contact or export"));
+        }
+        Ok(())
+    }
 }
 
 /// A district's setting: a key and a JSON value (e.g. `assessment_weights:jd`).
@@ -349,6 +376,11 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::Record(r))
             }
+            "read" => {
+                let r: ReadRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Read(r))
+            }
             "studio_item" => {
                 let r: StudioItemRecord = typed(value)?;
                 r.check().map_err(field)?;
@@ -386,6 +418,7 @@ impl Line {
             Line::User(u) => ("user", serde_json::to_value(u)?),
             Line::Case(c) => ("case", serde_json::to_value(c)?),
             Line::Record(r) => ("record", serde_json::to_value(r)?),
+            Line::Read(r) => ("read", serde_json::to_value(r)?),
             Line::StudioItem(r) => ("studio_item", serde_json::to_value(r)?),
             Line::Bulletin(r) => ("bulletin", serde_json::to_value(r)?),
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),

@@ -37,6 +37,7 @@ string_enum!(
         Reopen = "reopen" / "重新办理",
         Rate = "rate" / "评价",
         Anonymise = "anonymise" / "匿名化",
+        Redact = "redact" / "删除文字",
     }
 );
 
@@ -100,6 +101,8 @@ pub fn transition(
         // A worker's right to have their personal data removed, met without deleting the
         // case: its figures stay.
         Action::Anonymise => matches!(role, Chair | Admin),
+        // The same right for what the worker typed: a name in the description.
+        Action::Redact => matches!(role, Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -129,7 +132,7 @@ pub fn transition(
         (Action::Rate, Resolved | Explained) if rated => Err(WorkflowError::AlreadyRated),
         (Action::Rate, Resolved | Explained) => Ok(status),
         (Action::Rate, _) => wrong("a case is rated once it is closed"),
-        (Action::Anonymise, _) => Ok(status),
+        (Action::Anonymise | Action::Redact, _) => Ok(status),
     }
 }
 
@@ -171,7 +174,12 @@ mod tests {
                             if status.is_closed()
                                 && !matches!(
                                     action,
-                                    Action::Reopen | Action::Note | Action::Rate | Action::Register | Action::Anonymise
+                                    Action::Reopen
+                                        | Action::Note
+                                        | Action::Rate
+                                        | Action::Register
+                                        | Action::Anonymise
+                                        | Action::Redact
                                 )
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");

@@ -6,7 +6,8 @@
 //! - Something a caller may not see is reported as not found, so that its existence does
 //!   not leak; something they may see but not do is forbidden.
 //! - A wellbeing case (a psychological need) is seen only by the chairs above it and the
-//!   staff member assigned to it (the counsellor); other staff do not learn it exists.
+//!   staff member assigned to it (the counsellor); other staff learn only how many wait
+//!   for a chair (`wellbeing_waiting_scope`).
 //! - An anonymous worker's name and contact are shown only to staff of a union above the
 //!   case's own (the district, the street), never to the enterprise's own staff.
 
@@ -35,6 +36,26 @@ pub fn case_scope(user: &User) -> CaseQuery {
         wellbeing_only_handler: (staff && user.role != Role::Chair).then_some(user.id),
         ..CaseQuery::default()
     }
+}
+
+/// Who learns that a wellbeing case is waiting. A chair of its union or above sees every
+/// one, accepts it and assigns the counsellor (a handler), who then sees it too. The other
+/// staff of those unions are told only how many wait for a chair (registered, or accepted
+/// without a counsellor): a receptionist can tell a worker who calls that the chair has it,
+/// and nobody but the chair and the counsellor learns a title, a number or a word of it.
+/// `None`: the caller is told nothing this way (a chair sees the cases themselves).
+pub fn wellbeing_waiting_scope(user: &User) -> Option<CaseQuery> {
+    (user.role.is_staff() && user.role != Role::Chair).then(|| CaseQuery {
+        within: user.union_path.clone(),
+        kind: Some(Kind::Wellbeing),
+        open_only: true,
+        ..CaseQuery::default()
+    })
+}
+
+/// Of the counts by status of `wellbeing_waiting_scope`, the cases waiting for a chair.
+pub fn wellbeing_waiting(by_status: &std::collections::BTreeMap<String, i64>) -> i64 {
+    ["registered", "accepted"].iter().map(|s| by_status.get(*s).copied().unwrap_or(0)).sum()
 }
 
 /// What of a case a reading shows: the case itself (with the worker's name and contact,
@@ -73,6 +94,21 @@ pub async fn log_reads(store: &dyn Store, user: &User, case: &StoredCase, shown:
     let since = youyue_domain::Timestamp::from_micros(now.micros() - READ_LOGGED_ONCE_PER_MICROS);
     for what in reads_logged(user, case, shown) {
         store.log_read(case.id, user.id, what, now, since).await?;
+    }
+    Ok(())
+}
+
+/// Writes an `export` line in the read log of each wellbeing case a list shows the caller
+/// (the inbox, the API's list, `inbox.xlsx`): its title is a confidential reading too, and
+/// nobody else is shown one. Once an hour per account and case, as for `log_reads`.
+pub async fn log_list_reads(store: &dyn Store, user: &User, cases: &[StoredCase]) -> Result<(), ApiError> {
+    if !user.role.is_staff() {
+        return Ok(());
+    }
+    let now = youyue_domain::Timestamp::now();
+    let since = youyue_domain::Timestamp::from_micros(now.micros() - READ_LOGGED_ONCE_PER_MICROS);
+    for case in cases.iter().filter(|c| c.record.kind == Kind::Wellbeing) {
+        store.log_read(case.id, user.id, ReadKind::Export, now, since).await?;
     }
     Ok(())
 }

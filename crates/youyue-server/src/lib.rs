@@ -84,7 +84,7 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router(state.clone()))
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)

@@ -169,6 +169,8 @@ pub struct ImportSummary {
     pub cases_created: u64,
     pub cases_updated: u64,
     pub records_added: u64,
+    /// Lines of read logs added.
+    pub reads_added: u64,
     pub unchanged: u64,
     /// Cases kept as given although they break the workflow's rules (a closing time on an
     /// open case, an agreement on a claim…): records of the past are not rewritten.

@@ -318,8 +318,8 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
     match store.import(&mut lines, Timestamp::now()).await {
         Ok(s) => {
             eprintln!(
-                "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; {} lines unchanged",
-                s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.unchanged
+                "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; read-log lines {} new; {} lines unchanged",
+                s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.reads_added, s.unchanged
             );
             if s.irregular > 0 {
                 eprintln!("note: {} cases break the workflow's rules and were kept as given, e.g.:", s.irregular);

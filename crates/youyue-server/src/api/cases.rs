@@ -152,6 +152,7 @@ pub async fn list(
         q.overdue_before = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
+    access::log_list_reads(store, user, &found.cases).await?;
     // A list never carries workers' names and contacts: they are read on the case itself,
     // where each reading is logged.
     let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now).without_contact()).collect();
@@ -428,6 +429,32 @@ pub async fn reopen(
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     act(&state, user, &number, |_| Ok((Command::Reopen { reason: body.reason }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactInput {
+    /// The exact text to take out of the title and description, e.g. a name the worker typed.
+    pub remove: String,
+    /// Why, e.g. "the worker asked for their name to be removed".
+    pub reason: String,
+}
+
+/// Takes text out of the case's title and description for good (a chair or an
+/// administrator): each occurrence becomes "【已删除】". The record book says who, why and
+/// how many, never the text.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/redact", request_body = RedactInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn redact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<RedactInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Redact { remove: body.remove, reason: body.reason }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -32,7 +32,7 @@ pub use i18n::Lang;
 pub const CSRF_COOKIE: &str = "youyue_csrf";
 pub const LANG_COOKIE: &str = "lang";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(worker::home))
         .route("/lang/{code}", get(set_lang))
@@ -65,7 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
         .layer(axum::middleware::from_fn(crate::extract::url_texts::<PageError>))
-        .layer(axum::middleware::from_fn(error_pages))
+        .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }
 
 /// A form body, read as strictly as the API reads JSON: a name the form does not have, a
@@ -277,6 +277,7 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "amount_recovered" => "金额须为元，最多两位小数，如 30000 或 4500.50；一件最多 100000000.00 元（一亿元）。",
         "explanation" => "请填写解释说明。",
         "reason" => "请填写原因。",
+        "remove" => "请填写要删除的文字，须与标题或具体情况中的原文完全一致。",
         "handler" => "请选择能够承办此约事的人员。",
         "due_on" => "期限须为日期，写作 年-月-日（如 2026-03-31），且不能早于今天。",
         "rating" => "请选择一个评价。",
@@ -380,24 +381,62 @@ impl IntoResponse for PageError {
 
 /// Renders the page of a handler's error in the request's language: the one place that
 /// knows both (a handler's error is made before, and without, the page's context).
-async fn error_pages(req: Request, next: Next) -> Response {
-    let lang = lang_of(req.headers());
+async fn error_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let asked = Asked::of(&req);
     let mut response = next.run(req).await;
     match response.extensions_mut().remove::<Unrendered>() {
-        Some(Unrendered(err)) => error_page(lang, &err),
+        // A server-side failure (the database away) is not asked about the session again.
+        Some(Unrendered(err)) if err.status().is_server_error() => error_page(asked.logged_out(), &err),
+        Some(Unrendered(err)) => error_page(asked.ctx(&state).await, &err),
         None => response,
     }
 }
 
-/// The page of an error (404, 403, 409, 422, 503, …) in `lang`.
-fn error_page(lang: Lang, err: &ApiError) -> Response {
+/// What an error page needs of its request, kept while the handler consumes it: the page
+/// is shown as the caller's (their header, their way home), like any other page.
+struct Asked {
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+    csrf: Option<CsrfToken>,
+}
+
+impl Asked {
+    fn of(req: &Request) -> Asked {
+        Asked { headers: req.headers().clone(), uri: req.uri().clone(), csrf: req.extensions().get().cloned() }
+    }
+
+    /// The page context of the request; a session that cannot be read shows the page
+    /// logged out.
+    async fn ctx(self, state: &AppState) -> Ctx {
+        let fallback = self.logged_out();
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        parts.headers = self.headers;
+        parts.uri = self.uri;
+        if let Some(t) = self.csrf {
+            parts.extensions.insert(t);
+        }
+        Ctx::from_request_parts(&mut parts, state).await.unwrap_or(fallback)
+    }
+
+    /// The page as shown to nobody in particular, in the request's language.
+    fn logged_out(&self) -> Ctx {
+        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into() }
+    }
+}
+
+/// The page of an error (404, 403, 409, 422, 503, …) in the caller's language.
+fn error_page(ctx: Ctx, err: &ApiError) -> Response {
+    let lang = ctx.lang;
     let status = err.status();
     let title = match status {
         StatusCode::NOT_FOUND => lang.t("not_found_title"),
         StatusCode::FORBIDDEN => lang.t("forbidden_title"),
         _ => lang.t("error_title"),
     };
-    let ctx = Ctx { lang, user: None, csrf: String::new(), path: "/".into() };
     // A refused value is named: the page has no form to put the message next to (and the
     // field may be a part of the address, not one the worker typed).
     let message = match err {
@@ -425,8 +464,8 @@ pub fn render<T: Template>(t: &T) -> Response {
 }
 
 /// The HTML 404 for paths no page or API answers.
-pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
-    error_page(lang_of(&headers), &ApiError::not_found("no such page"))
+pub async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, req: Request) -> Response {
+    error_page(Asked::of(&req).ctx(&state).await, &ApiError::not_found("no such page"))
 }
 
 pub fn urlencode(s: &str) -> String {

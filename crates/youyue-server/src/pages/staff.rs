@@ -123,7 +123,13 @@ pub struct Row {
     pub people: i64,
 }
 
-fn row(ctx: &Ctx, c: &StoredCase, union_names: &HashMap<i64, String>, today: chrono::NaiveDate) -> Row {
+fn row(
+    ctx: &Ctx,
+    c: &StoredCase,
+    union_names: &HashMap<i64, String>,
+    people: &HashMap<String, String>,
+    today: chrono::NaiveDate,
+) -> Row {
     let r = &c.record;
     let (due_class, due_badge) = match r.due_on {
         Some(d) if !r.status.is_closed() && d < today => ("red", ctx.t("overdue_badge")),
@@ -146,8 +152,39 @@ fn row(ctx: &Ctx, c: &StoredCase, union_names: &HashMap<i64, String>, today: chr
         due: r.due_on.map(|d| ctx.lang.date(d)).unwrap_or_default(),
         due_class,
         due_badge,
-        handler: r.handler.clone().unwrap_or_default(),
+        handler: r.handler.as_deref().map(|h| person(ctx, people, h)).unwrap_or_default(),
         people: r.people,
+    }
+}
+
+/// People by their names: each username in `usernames` that is an account, as its name,
+/// with the username after it for an administrator (who manages accounts by it). Others
+/// (`worker`, `system`, `import`, an account since removed) are left out.
+async fn names_of(
+    store: &dyn youyue_store::Store,
+    viewer: &User,
+    usernames: &std::collections::BTreeSet<&str>,
+) -> Result<HashMap<String, String>, ApiError> {
+    let mut names = HashMap::new();
+    for u in usernames {
+        if let Some(acc) = store.user_by_username(u).await? {
+            let shown = match (viewer.role == youyue_domain::Role::Admin, acc.name.trim().is_empty()) {
+                (_, true) => acc.username.clone(),
+                (true, false) => format!("{}（{}）", acc.name, acc.username),
+                (false, false) => acc.name.clone(),
+            };
+            names.insert(acc.username, shown);
+        }
+    }
+    Ok(names)
+}
+
+/// A person as a page shows them: their name where `names_of` found one.
+fn person(ctx: &Ctx, names: &HashMap<String, String>, username: &str) -> String {
+    match names.get(username) {
+        Some(n) => n.clone(),
+        None if username == "worker" => ctx.t("worker").to_owned(),
+        None => username.to_owned(),
     }
 }
 
@@ -243,6 +280,8 @@ struct InboxPage {
     unions: Vec<Union>,
     /// What the list is, when it is the cases behind a dashboard figure.
     drill: Option<String>,
+    /// Confidential wellbeing cases waiting for a chair that the caller may not open.
+    wellbeing_waiting: i64,
 }
 
 const PER_PAGE: i64 = 25;
@@ -314,7 +353,7 @@ pub fn apply_tab<'a>(q: &mut CaseQuery, tab: &'a str, drill: bool) -> &'a str {
 pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
     let store = state.store.as_ref();
     let today = Timestamp::now().cst_date();
-    let (_user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
+    let (user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
     let counts = store.count_by_status(&q).await?;
     // A text search with very many matches is counted only so far: its tabs then show no
     // number (the list's own count says how many at least, for the tab shown).
@@ -329,6 +368,10 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         }
     };
     let all = shown(counts.at_least);
+    let wellbeing_waiting = match access::wellbeing_waiting_scope(&user) {
+        Some(wq) => access::wellbeing_waiting(&store.count_by_status(&wq).await?.by_status),
+        None => 0,
+    };
     let tab = apply_tab(&mut q, &p.tab, drill.is_some()).to_owned();
     let tab = tab.as_str();
     let supervised = if ctx.is_staff() {
@@ -358,8 +401,11 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
     let found = store.list_cases(&q).await?;
+    access::log_list_reads(store, &user, &found.cases).await?;
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
-    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, today)).collect();
+    let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
+    let people = names_of(store, &user, &handlers).await?;
+    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, &people, today)).collect();
     // A text search with very many matches counts only so far: the pager then goes on
     // while pages come full.
     let counted = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -384,6 +430,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         channels,
         unions,
         drill,
+        wellbeing_waiting,
     }))
 }
 
@@ -583,6 +630,8 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "starts_at" => ("时间", "When"),
         "note" => ("说明", "Note"),
         "raised_to" => ("提级至", "Raised to"),
+        "description" => ("具体情况", "Description"),
+        "redacted" => ("删除处数", "Places removed"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -630,24 +679,29 @@ fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     }
 }
 
-fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
+fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
-    for key in ["text", "reason", "place", "starts_at", "note", "due_on", "raised_to"] {
+    for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
         }
     }
     let before = e.detail.get("before").and_then(|v| v.as_object());
     if let Some(after) = e.detail.get("after").and_then(|v| v.as_object()) {
+        // A handler is an account: shown by name like the entry's actor.
+        let value = |k: &str, v: &serde_json::Value| match (k, v.as_str()) {
+            ("handler", Some(u)) => person(ctx, names, u),
+            _ => field_value(ctx, k, v),
+        };
         for (k, a) in after {
             let line = match before {
                 Some(b) => format!(
                     "{}: {} → {}",
                     field_label(ctx, k),
-                    field_value(ctx, k, b.get(k).unwrap_or(&serde_json::Value::Null)),
-                    field_value(ctx, k, a)
+                    value(k, b.get(k).unwrap_or(&serde_json::Value::Null)),
+                    value(k, a)
                 ),
-                None => format!("{}: {}", field_label(ctx, k), field_value(ctx, k, a)),
+                None => format!("{}: {}", field_label(ctx, k), value(k, a)),
             };
             lines.push(line);
         }
@@ -655,7 +709,7 @@ fn entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
     EntryLine {
         seq: e.seq,
         at: ctx.lang.datetime(e.at),
-        actor: e.actor.clone(),
+        actor: person(ctx, names, &e.actor),
         action: ctx.lang.action(&e.action),
         internal: e.internal,
         lines,
@@ -684,6 +738,15 @@ struct CasePage {
     /// Who read the case's confidential parts (chairs and administrators see it): user,
     /// what, when.
     reads: Vec<(String, String, String)>,
+    /// What the case recorded before its latest reopening (shown as history).
+    earlier: Option<youyue_domain::command::EarlierOutcome>,
+    /// The handler by name (staff only).
+    handler_name: Option<String>,
+    /// The confirmation of the action just taken (an i18n key), or empty.
+    done: &'static str,
+    /// Printed as the staff's full copy with internal notes; otherwise the printed page is
+    /// the worker's copy, which the worker signs, without them.
+    internal_copy: bool,
 }
 
 impl CasePage {
@@ -758,6 +821,9 @@ pub struct ActionForm {
     pub explanation: String,
     #[serde(default)]
     pub reason: String,
+    /// The text to take out (redact).
+    #[serde(default)]
+    pub remove: String,
 }
 
 async fn case_page_with(
@@ -767,14 +833,32 @@ async fn case_page_with(
     errors: Errors,
     open_action: String,
     form: ActionForm,
+    view: CaseView,
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
     let case = access::visible_case(store, &user, number).await?;
     let record = store.record_book(case.id).await?;
     let union_name = store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
+    let read_log = if access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
+    let names = if user.role.is_staff() {
+        let mut everyone = std::collections::BTreeSet::new();
+        for e in &record {
+            everyone.insert(e.actor.as_str());
+            for w in ["before", "after"] {
+                if let Some(h) = e.detail.get(w).and_then(|d| d.get("handler")).and_then(|h| h.as_str()) {
+                    everyone.insert(h);
+                }
+            }
+        }
+        everyone.extend(case.record.handler.as_deref());
+        everyone.extend(read_log.iter().map(|r| r.username.as_str()));
+        names_of(store, &user, &everyone).await?
+    } else {
+        HashMap::new()
+    };
     let lines = if user.role.is_staff() {
-        record.iter().map(|e| entry_line(&ctx, e)).collect()
+        record.iter().map(|e| entry_line(&ctx, &names, e)).collect()
     } else {
         record.iter().filter(|e| !e.internal).map(|e| worker_entry_line(&ctx, e)).collect()
     };
@@ -789,27 +873,38 @@ async fn case_page_with(
         Vec::new()
     };
     access::log_reads(store, &user, &case, access::Shown::Case).await?;
-    let reads = if access::may_read_read_log(&user).is_ok() {
+    let reads = if !read_log.is_empty() {
         let what = |w: &str| match (ctx.lang, w) {
             (super::Lang::Zh, "case") => "查阅心理约事",
             (super::Lang::Zh, "contact") => "查看联系方式",
-            (super::Lang::Zh, _) => "导出",
+            (super::Lang::Zh, _) => "在清单或导出表格中看到标题",
             (_, w) => match w {
                 "case" => "read the wellbeing case",
                 "contact" => "saw the contact",
-                _ => "export",
+                _ => "saw the title in a list or a download",
             },
         };
-        store
-            .read_log(case.id)
-            .await?
-            .into_iter()
-            .map(|r| (r.username, what(&r.what).to_owned(), ctx.datetime(&r.at)))
+        read_log
+            .iter()
+            .map(|r| (person(&ctx, &names, &r.username), what(&r.what).to_owned(), ctx.datetime(&r.at)))
             .collect()
     } else {
         Vec::new()
     };
+    let earlier = youyue_domain::command::earlier_outcome(&record);
+    let mut form = form;
+    if let (Some(e), true) = (&earlier, open_action.is_empty()) {
+        // A reopened case's new resolution starts from what was recorded before, so that
+        // re-resolving never drops the agreement or the money by leaving them blank.
+        let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }).unwrap_or_default().to_owned();
+        form.resolution = e.resolution.clone().unwrap_or_default();
+        form.explanation = e.explanation.clone().unwrap_or_default();
+        form.agreement = yes_no(e.outcome.agreement);
+        form.adopted = yes_no(e.outcome.adopted);
+        form.amount_recovered = e.outcome.amount_recovered.map(|m| m.to_string()).unwrap_or_default();
+    }
     let (c, contact_hidden) = shown_to(&user, &case);
+    let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
@@ -829,6 +924,10 @@ async fn case_page_with(
         open_action,
         form,
         reads,
+        earlier,
+        handler_name,
+        done: view.done,
+        internal_copy: view.internal_copy,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -850,8 +949,44 @@ fn shown_to(user: &User, case: &StoredCase) -> (CaseRecord, bool) {
     (c, hidden)
 }
 
-pub async fn case_page(ctx: Ctx, State(state): State<AppState>, Path(number): Path<String>) -> PageResult {
-    case_page_with(ctx, &state, &number, Errors::default(), String::new(), ActionForm::default()).await
+pub async fn case_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    // After an action the page says it was done (`?done=accept`, from `case_action`'s
+    // redirect): a known action's words only, never the query's text.
+    let done = q.get("done").and_then(|a| Action::parse(a)).and_then(done_key).unwrap_or_default();
+    // `?copy=internal`: the full record book, internal notes included and marked so, for
+    // staff; without it the page prints as the worker's copy.
+    let internal_copy = q.get("copy").is_some_and(|c| c == "internal") && ctx.is_staff();
+    let page = CaseView { done, internal_copy };
+    case_page_with(ctx, &state, &number, Errors::default(), String::new(), ActionForm::default(), page).await
+}
+
+/// How the case page is asked for: after which action, which printed copy.
+#[derive(Default)]
+struct CaseView {
+    /// The confirmation of the action just taken (an i18n key), or empty.
+    done: &'static str,
+    internal_copy: bool,
+}
+
+/// The confirmation shown after `action`.
+fn done_key(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Accept => "done_accept",
+        Action::Assign => "done_assign",
+        Action::Note => "done_note",
+        Action::Schedule => "done_schedule",
+        Action::Resolve => "done_resolve",
+        Action::Explain => "done_explain",
+        Action::Reopen => "done_reopen",
+        Action::Anonymise => "done_anonymise",
+        Action::Redact => "done_redact",
+        Action::Register | Action::Rate => return None,
+    })
 }
 
 fn yes_no(field: &'static str, v: &str) -> Result<Option<bool>, ApiError> {
@@ -895,6 +1030,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Explain => Command::Explain { explanation: f.explanation.clone() },
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
+        Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Assign | Action::Register | Action::Rate => return Err(ApiError::not_found("no such action")),
     })
 }
@@ -917,7 +1053,7 @@ pub async fn case_action(
         }
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{number}#record")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{number}?done={}#done", action_kind.as_str())).into_response()),
         Err(
             e @ (ApiError::Invalid { .. }
             | ApiError::BadRequest { .. }
@@ -925,7 +1061,7 @@ pub async fn case_action(
             | ApiError::Forbidden(_)),
         ) => {
             let errors = Errors::from_api(ctx.lang, &e);
-            case_page_with(ctx, &state, &number, errors, action, form).await
+            case_page_with(ctx, &state, &number, errors, action, form, CaseView::default()).await
         }
         Err(e) => Err(e.into()),
     }

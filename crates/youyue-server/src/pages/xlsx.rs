@@ -166,6 +166,7 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
         )
         .into());
     }
+    crate::access::log_list_reads(state.store.as_ref(), &user, &page.cases).await?;
     let x = xerr;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("约事").map_err(&x)?;

@@ -118,6 +118,27 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
         }
         after = last;
     }
+    // The read log after every case it names, a page at a time.
+    let mut after: i64 = 0;
+    loop {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT r.id, c.number, u.username, r.what, r.at FROM read_log r JOIN cases c ON c.id = r.case_id \
+             JOIN users u ON u.id = r.user_id WHERE r.id > $1 ORDER BY r.id LIMIT 5000",
+        )
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = rows.last().map(|r| r.0) else {
+            break;
+        };
+        for (_, number, user, what, at) in rows {
+            let case = number.parse().map_err(|e| StoreError::Corrupt(format!("read log of case {number}: {e}")))?;
+            let read = youyue_domain::exchange::ReadRecord { case, user, what, at: Timestamp::from_micros(at) };
+            sink(&Line::Read(read)).map_err(io)?;
+            lines += 1;
+        }
+        after = last;
+    }
     tx.commit().await?;
     Ok(lines)
 }

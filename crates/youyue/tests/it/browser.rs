@@ -188,7 +188,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     desk.find(Locator::Css("#handler-select")).await.unwrap().select_by_value("mediator").await.unwrap();
     submit(&desk, "#do-assign").await;
     assert_eq!(text(&desk, "#case-status strong").await, "办理中");
-    assert_eq!(text(&desk, "#handler").await, "mediator");
+    assert_eq!(text(&desk, "#handler").await, "mediator 同志", "the handler by name");
     // The receptionist may not resolve: the form is not offered.
     assert!(desk.find(Locator::Css("#do-resolve")).await.is_err());
 
@@ -513,12 +513,11 @@ async fn searching_very_many_cases(backend: Backend) {
 }
 both!(searching_very_many_cases);
 
-/// Shows the page as it prints: its print rules are applied to the screen (WebDriver cannot
-/// switch the media), so that a screenshot shows the paper.
-async fn as_printed(c: &Client) {
-    let js = "for (const s of document.styleSheets) for (const r of s.cssRules) \
-              if (r.media && r.media.mediaText === 'print') r.media.mediaText = 'all';";
-    c.execute(js, vec![]).await.unwrap();
+/// Lays the page out as it prints (Chromium's print media, through DevTools), so that a
+/// screenshot shows the paper; `false` lays it out for the screen again.
+async fn as_printed(c: &Client, print: bool) {
+    let media = if print { "print" } else { "" };
+    c.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({ "media": media }))).await.unwrap();
 }
 
 /// Issue 19, the worker, in Chromium: a reception-day visitor gets the tracking code on a
@@ -544,7 +543,7 @@ async fn worker_codes_slips_and_lost_cookies(backend: Backend) {
     assert!(number.starts_with("JD-") && code.len() == 11, "{number} {code}");
     assert!(text(&desk, "#slip").await.contains("/track"), "the slip says where to look it up");
     shot(&desk, &format!("{tag}-desktop-registered"), DESKTOP.0).await;
-    as_printed(&desk).await;
+    as_printed(&desk, true).await;
     let printed = desk.find(Locator::Css("header.top")).await.unwrap().is_displayed().await.unwrap();
     assert!(!printed, "only the slip prints");
     assert!(desk.find(Locator::Css("#slip")).await.unwrap().is_displayed().await.unwrap());
@@ -602,3 +601,136 @@ async fn worker_codes_slips_and_lost_cookies(backend: Backend) {
     }
 }
 both!(worker_codes_slips_and_lost_cookies);
+
+/// A DevTools command through chromedriver (`goog/cdp/execute`): here, to lay the page out
+/// as it prints.
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(json!({"cmd": self.0, "params": self.1}).to_string()))
+    }
+}
+
+/// The CSS `display` of each element `css` selects.
+async fn displays(c: &Client, css: &str) -> Vec<String> {
+    let js = "return [...document.querySelectorAll(arguments[0])].map(e => getComputedStyle(e).display)";
+    let v = c.execute(js, vec![json!(css)]).await.unwrap();
+    v.as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_owned()).collect()
+}
+
+/// The top of the first element `css` selects, in page pixels.
+async fn top(c: &Client, css: &str) -> f64 {
+    let js = "return document.querySelector(arguments[0]).getBoundingClientRect().top + window.scrollY";
+    c.execute(js, vec![json!(css)]).await.unwrap().as_f64().unwrap_or_else(|| panic!("{css}"))
+}
+
+/// What staff meet after the workflow's steps (issue 19): a confirmation of each action,
+/// people by name, a reopened case's form starting from its earlier outcome, the actions
+/// first on a phone, the worker's printed copy without internal notes, and the not-found
+/// page still in the staff's session.
+async fn staff_after_each_step(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let submitted = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","description":"三个月工资没有发。","worker_name":"张师傅","contact":"13800000002"}),
+            reqwest::StatusCode::CREATED,
+        )
+        .await;
+    let number = submitted["number"].as_str().unwrap().to_owned();
+    let case = format!("/api/v1/cases/{number}");
+    let chair = app.login("e1chair").await;
+    chair.ok(&format!("{case}/accept"), json!({"urgency":"normal"}), reqwest::StatusCode::OK).await;
+    chair.ok(&format!("{case}/assign"), json!({"handler":"e1handler"}), reqwest::StatusCode::OK).await;
+    let handler = app.login("e1handler").await;
+    handler
+        .ok(&format!("{case}/notes"), json!({"text":"老板说下周再付","internal":true}), reqwest::StatusCode::OK)
+        .await;
+    handler
+        .ok(
+            &format!("{case}/resolve"),
+            json!({"resolution":"企业补发工资一千元。","amount_recovered":"1000"}),
+            reqwest::StatusCode::OK,
+        )
+        .await;
+
+    // The chair reopens it in the browser: told it was done, the handler by name, and the
+    // resolve form starts from the January outcome (1,000 yuan), shown above the record.
+    let desk = driver.browser(DESKTOP).await;
+    login(&desk, &app, "e1chair").await;
+    desk.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    assert!(desk.find(Locator::Css("#done")).await.is_err(), "no confirmation before an action");
+    open_action(&desk, "#do-reopen").await;
+    fill(&desk, "#reason", "企业只付了一半").await;
+    submit(&desk, "#do-reopen").await;
+    assert_eq!(text(&desk, "#done").await, "已重新办理。");
+    assert_eq!(text(&desk, "#handler").await, "e1handler 同志");
+    let record = text(&desk, "#record").await;
+    assert!(record.contains("e1chair 同志") && record.contains("e1handler 同志"), "{record}");
+    let bare = record.replace("e1chair 同志", "").replace("e1handler 同志", "");
+    assert!(!bare.contains("e1chair") && !bare.contains("e1handler"), "usernames in the record book: {record}");
+    assert_eq!(text(&desk, "#earlier-amount").await, "¥1,000.00");
+    let prefilled = |css: &'static str| {
+        let desk = &desk;
+        async move { desk.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap() }
+    };
+    assert_eq!(prefilled("#amount_recovered").await, "1000.00");
+    assert_eq!(prefilled("#resolution-text").await, "企业补发工资一千元。");
+    shot(&desk, &format!("{tag}-desktop-reopened"), DESKTOP.0).await;
+
+    // Printed, the page is the worker's copy: the internal note is left out; the staff's
+    // full copy has it, and says it is internal.
+    as_printed(&desk, true).await;
+    assert_eq!(displays(&desk, "#record li.internal").await, ["none"]);
+    assert!(text(&desk, ".print-head").await.contains("职工存档"));
+    desk.goto(&app.url(&format!("/cases/{number}?copy=internal"))).await.unwrap();
+    assert_eq!(displays(&desk, "#record li.internal").await, ["block"]);
+    assert!(text(&desk, ".print-head").await.contains("内部版"));
+    assert!(text(&desk, "#internal-copy").await.contains("不得交予职工"));
+    as_printed(&desk, false).await;
+
+    // A case that does not exist, and a page that does not: still logged in, and home is
+    // the inbox.
+    for path in [String::from("/cases/JD-1999-000001"), String::from("/no/such/page")] {
+        desk.goto(&app.url(&path)).await.unwrap();
+        assert_eq!(text(&desk, "#account-link").await, "e1chair 同志", "{path}");
+        let home = desk.find(Locator::Css("#back-home")).await.unwrap().attr("href").await.unwrap();
+        assert_eq!(home.as_deref(), Some("/inbox"), "{path}");
+    }
+
+    // The handler resolves again on a phone: the actions come before the record book.
+    let phone = driver.browser(PHONE).await;
+    login(&phone, &app, "e1handler").await;
+    phone.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    assert!(top(&phone, "details.action").await < top(&phone, "#record").await, "the actions come first");
+    assert!(top(&phone, "#case-status").await < top(&phone, "details.action").await, "after the facts");
+    shot(&phone, &format!("{tag}-phone-case-actions"), PHONE.0).await;
+    open_action(&phone, "#do-resolve").await;
+    fill(&phone, "#amount_recovered", "1500").await;
+    submit(&phone, "#do-resolve").await;
+    assert_eq!(text(&phone, "#done").await, "已办结。");
+    assert_eq!(text(&phone, "#amount").await, "¥1,500.00");
+    assert!(phone.find(Locator::Css("#earlier")).await.is_err(), "closed again: its outcome is the answer");
+    shot(&phone, &format!("{tag}-phone-case-resolved"), PHONE.0).await;
+
+    // The inbox names the handler and counts people in 人.
+    desk.goto(&app.url("/inbox?tab=all")).await.unwrap();
+    let inbox = desk.source().await.unwrap();
+    assert!(inbox.contains("e1handler 同志"), "the handler by name in the inbox");
+    for c in [phone, desk] {
+        c.close().await.unwrap();
+    }
+}
+both!(staff_after_each_step);

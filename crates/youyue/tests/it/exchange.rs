@@ -296,3 +296,42 @@ async fn sqlite_to_postgres_round_trip() {
     let old: youyue_domain::CaseNumber = number.parse().unwrap();
     assert_eq!((n.prefix(), n.year(), n.seq()), (old.prefix(), old.year(), old.seq() + 1));
 }
+
+/// The read log goes into the export and comes back with an import (a PostgreSQL backup is
+/// an export), once: importing it again adds nothing.
+async fn the_read_log_is_exported_and_imported(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"wellbeing","description":"最近压力很大","contact":"13800000000"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let chair = app.login("e1chair").await;
+    assert_eq!(chair.get(&format!("/api/v1/cases/{number}")).await.0, StatusCode::OK);
+    let exported = export_text(app.store.as_ref()).await;
+    let reads: Vec<&str> = exported.lines().filter(|l| l.contains(r#""type":"read""#)).collect();
+    assert_eq!(reads.len(), 2, "the case and its contact: {exported}");
+    assert!(reads.iter().all(|l| l.contains(&number) && l.contains(r#""user":"e1chair""#)), "{reads:?}");
+
+    let other = if backend == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite };
+    let db = TestDb::new(other).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let first = import_text(store.as_ref(), &exported).await.unwrap();
+    assert_eq!(first.reads_added, 2, "{first:?}");
+    assert_eq!(export_text(store.as_ref()).await, exported, "moved whole");
+    let again = import_text(store.as_ref(), &exported).await.unwrap();
+    assert_eq!(again.reads_added, 0, "{again:?}");
+    assert_eq!(export_text(store.as_ref()).await, exported);
+    // A reading of an account that is nowhere is refused, naming its line.
+    let stray = format!(
+        r#"{{"type":"read","case":"{number}","user":"nobody","what":"case","at":"2026-01-01T09:00:00+08:00"}}"#
+    );
+    let err = import_text(store.as_ref(), &stray).await.unwrap_err();
+    assert!(err.message.contains("nobody"), "{err}");
+    store.close().await;
+}
+both!(the_read_log_is_exported_and_imported);

@@ -772,3 +772,99 @@ async fn yearly_assessment(backend: Backend) {
     assert_eq!(calamine::DataType::as_f64(&e1[6]), Some(0.5));
 }
 both!(yearly_assessment);
+
+/// A case resolved with 1,000 yuan in January, reopened in February and resolved again with
+/// 1,500 in March counts once, in March, with 1,500 (and only the later rating); the form's
+/// starting point, the January outcome, stays readable from the record book until then.
+async fn a_reopened_case_counts_once_at_its_latest_closing(backend: Backend) {
+    use youyue_domain::case::{Outcome, Urgency};
+    use youyue_domain::command::{apply, earlier_outcome, Command, DeadlineRules};
+    use youyue_domain::workflow::{Acting, Role};
+    use youyue_domain::Timestamp;
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    import_text(store.as_ref(), &crate::harness::district_jsonl()).await.unwrap();
+    let union = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
+    let handler = store.user_by_username("e1handler").await.unwrap().unwrap();
+    let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+    let draft = crate::harness::online_claim(union.id, "欠薪".into(), at("2025-01-06T09:00:00+08:00"));
+    let by = |label| youyue_store::Actor { label, user_id: None };
+    let mut case = store.create_case(&draft, by("worker")).await.unwrap();
+    let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+    let assigned = Acting { role: Role::Handler, is_assigned_handler: true };
+    let worker = Acting { role: Role::Worker, is_assigned_handler: false };
+    let money = |yuan: &str| Outcome { agreement: None, amount_recovered: Some(yuan.parse().unwrap()), adopted: None };
+    let steps = [
+        (chair, Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None }, "2025-01-06T10:00:00+08:00"),
+        (chair, Command::Assign { handler: "e1handler".into() }, "2025-01-06T10:05:00+08:00"),
+        (
+            assigned,
+            Command::Resolve { resolution: "追回工资".into(), outcome: money("1000") },
+            "2025-01-10T16:00:00+08:00",
+        ),
+        (worker, Command::Rate { rating: 2, comment: Some("没有全部追回".into()) }, "2025-01-11T09:00:00+08:00"),
+        (chair, Command::Reopen { reason: "企业少付了 500 元".into() }, "2025-02-03T09:00:00+08:00"),
+    ];
+    for (who, cmd, when) in steps {
+        let handler_id = matches!(cmd, Command::Assign { .. }).then_some(handler.id).or(case.handler_id);
+        let change = apply(&case.record, who, cmd, at(when), &DeadlineRules::default()).unwrap();
+        case = store.save_change(&case, &change, handler_id, by("someone"), at(when)).await.unwrap();
+    }
+    // Reopened: January counts nothing resolved; the January outcome is the new start.
+    let jan = stats_of(store.as_ref(), "jd", "2025-01-01", "2025-01-31").await;
+    assert_eq!((jan.cases_resolved, jan.amount_recovered.to_string()), (0, "0.00".to_owned()));
+    let earlier = earlier_outcome(&store.record_book(case.id).await.unwrap()).unwrap();
+    assert_eq!(earlier.outcome, money("1000"));
+    assert_eq!((earlier.rating, earlier.resolution.as_deref()), (Some(2), Some("追回工资")));
+
+    let outcome = Outcome { amount_recovered: Some("1500".parse().unwrap()), ..earlier.outcome };
+    let change = apply(
+        &case.record,
+        assigned,
+        Command::Resolve { resolution: "全部追回".into(), outcome },
+        at("2025-03-04T15:00:00+08:00"),
+        &DeadlineRules::default(),
+    )
+    .unwrap();
+    case = store
+        .save_change(&case, &change, case.handler_id, by("e1handler"), at("2025-03-04T15:00:00+08:00"))
+        .await
+        .unwrap();
+    let change = apply(
+        &case.record,
+        worker,
+        Command::Rate { rating: 5, comment: None },
+        at("2025-03-05T09:00:00+08:00"),
+        &DeadlineRules::default(),
+    )
+    .unwrap();
+    case = store
+        .save_change(&case, &change, case.handler_id, by("worker"), at("2025-03-05T09:00:00+08:00"))
+        .await
+        .unwrap();
+    assert_eq!(earlier_outcome(&store.record_book(case.id).await.unwrap()), None);
+
+    for (from, to, resolved, amount) in [
+        ("2025-01-01", "2025-01-31", 0, "0.00"),
+        ("2025-02-01", "2025-02-28", 0, "0.00"),
+        ("2025-03-01", "2025-03-31", 1, "1500.00"),
+        ("2025-03-04", "2025-03-04", 1, "1500.00"),
+        ("2025-01-01", "2025-12-31", 1, "1500.00"),
+    ] {
+        let s = stats_of(store.as_ref(), "jd", from, to).await;
+        assert_eq!(
+            (s.cases_resolved, s.claims_resolved, s.amount_recovered.to_string()),
+            (resolved, resolved, amount.to_owned()),
+            "{from}..{to}"
+        );
+    }
+    let u = store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
+    let year = store.figures(&u, Period::new(d("2025-01-01"), d("2025-12-31")).unwrap()).await.unwrap();
+    assert_eq!(year.months.iter().map(|m| m.2).sum::<i64>(), 1, "{:?}", year.months);
+    assert_eq!(year.timeliness.closed_with_deadline, 1);
+    assert_eq!((year.case_ratings.votes, year.case_ratings.mean), (1, Some(5.0)), "only the latest rating counts");
+    let report = store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
+    store.close().await;
+}
+both!(a_reopened_case_counts_once_at_its_latest_closing);

@@ -445,6 +445,57 @@ async fn wellbeing_cases_and_contacts(backend: Backend) {
 }
 both!(wellbeing_cases_and_contacts);
 
+/// Who is told that a wellbeing case waits (issue 19): the union's other staff see how many
+/// wait for a chair, never which; a chair's list shows its title, and that showing, in the
+/// inbox, the API's list or `inbox.xlsx`, is a line of its read log (`export`).
+async fn wellbeing_waiting_and_list_reads(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"wellbeing","title":"睡不着","description":"最近压力很大，睡不着"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let page = |c: &crate::harness::Client, path: &'static str| {
+        let (http, url) = (c.http.clone(), format!("{}{path}", c.base));
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let reception = app.login("e1reception").await;
+    let inbox = page(&reception, "/inbox").await;
+    assert!(inbox.contains(r#"id="wellbeing-waiting">1 件心理约事等待主席"#), "{inbox}");
+    assert!(!inbox.contains(&number) && !inbox.contains("睡不着"), "only how many, never which");
+    let elsewhere = page(&app.login("e2reception").await, "/inbox").await;
+    assert!(!elsewhere.contains("wellbeing-waiting"), "another enterprise is told nothing");
+
+    // The chair's list shows it, and says so in its read log; so does the street's download.
+    let chair = app.login("e1chair").await;
+    let inbox = page(&chair, "/inbox").await;
+    assert!(inbox.contains(&number) && !inbox.contains("wellbeing-waiting"));
+    let street = app.login("s1chair").await;
+    let xlsx = street.http.get(format!("{}/inbox.xlsx?tab=all", street.base)).send().await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    chair.get("/api/v1/cases").await;
+    let path = format!("/api/v1/cases/{number}");
+    let (_, reads) = street.get(&format!("{path}/reads")).await;
+    let readers: Vec<(&str, &str)> = reads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["username"].as_str().unwrap(), r["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(readers, [("e1chair", "export"), ("s1chair", "export")], "the inbox and the API's list once an hour");
+
+    // Accepted and given a counsellor, it no longer waits for a chair.
+    chair.ok(&format!("{path}/accept"), json!({"urgency":"normal"}), StatusCode::OK).await;
+    assert!(page(&reception, "/inbox").await.contains(r#"id="wellbeing-waiting">1 "#), "accepted, no counsellor yet");
+    chair.ok(&format!("{path}/assign"), json!({"handler":"e1handler"}), StatusCode::OK).await;
+    assert!(!page(&reception, "/inbox").await.contains("wellbeing-waiting"));
+}
+both!(wellbeing_waiting_and_list_reads);
+
 async fn anonymising_keeps_the_case_and_its_figures(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let worker = app.anonymous();
@@ -699,3 +750,45 @@ async fn retention_anonymises_what_is_past(backend: Backend) {
     assert_eq!((last["action"].as_str(), last["actor"].as_str()), (Some("anonymise"), Some("system")), "{last}");
 }
 both!(retention_anonymises_what_is_past);
+
+/// A chair takes a name the worker typed out of the description (issue 19): the record
+/// book says who, why and how many places, never the name; search no longer finds it;
+/// the book still verifies. Only a chair or an administrator may, and only text that is there.
+async fn a_chair_redacts_text_from_the_description(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","title":"欠薪","description":"我是王小明，车间的王小明，三个月没发工资。"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{number}/redact");
+    let handler = app.login("e1handler").await;
+    assert_error(
+        &handler.post(&path, json!({"remove":"王小明","reason":"职工要求"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let chair = app.login("e1chair").await;
+    assert_error(
+        &chair.post(&path, json!({"remove":"李四","reason":"职工要求"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("remove"),
+    );
+    let v = chair.ok(&path, json!({"remove":"王小明","reason":"职工要求删去姓名"}), StatusCode::OK).await;
+    assert_eq!(v["description"], "我是【已删除】，车间的【已删除】，三个月没发工资。");
+    let (_, full) = chair.get(&format!("/api/v1/cases/{number}")).await;
+    assert!(!full.to_string().contains("王小明"), "the name is nowhere: {full}");
+    let (_, found) = chair.get("/api/v1/cases?q=%E7%8E%8B%E5%B0%8F%E6%98%8E").await;
+    assert_eq!(found["total"], 0, "search forgets it: {found}");
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    assert!(!exported.contains("王小明") && exported.contains(r#""redacted":2"#), "{exported}");
+    let report = app.store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
+}
+both!(a_chair_redacts_text_from_the_description);

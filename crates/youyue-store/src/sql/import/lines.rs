@@ -19,7 +19,7 @@ use youyue_domain::appraisal::UnionVote;
 use youyue_domain::calendar::CalendarDay;
 use youyue_domain::chain::import_start_detail;
 use youyue_domain::command::diff;
-use youyue_domain::exchange::{CaseRecord, Line, RecordEntry, SettingRecord, UnionRecord, UserRecord};
+use youyue_domain::exchange::{CaseRecord, Line, ReadRecord, RecordEntry, SettingRecord, UnionRecord, UserRecord};
 use youyue_domain::studio::{BulletinRecord, StudioItemRecord};
 use youyue_domain::Timestamp;
 
@@ -41,7 +41,43 @@ pub(super) async fn import_line(
         Line::Setting(r) => setting_line(conn, line, r).await,
         Line::CalendarDay(d) => calendar_line(conn, st, line, d).await,
         Line::Record(entry) => record_line(conn, st, line, entry).await,
+        Line::Read(r) => read_line(conn, st, line, r).await,
     }
+}
+
+/// A line of a case's read log: added unless the same reading is there already (an export
+/// imported again); waits for its case and its reader's account.
+async fn read_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    r: &ReadRecord,
+) -> Result<LineResult, ImportError> {
+    let number = r.case.to_string();
+    let Some(case) = case_where_number(conn, &number).await.map_err(failed_on(line))? else {
+        return Ok(waiting("case", format_args!("case {number}")));
+    };
+    let Some(user_id) = user_id_of(conn, st, &r.user).await.map_err(failed_on(line))? else {
+        return Ok(waiting("user", format_args!("account \"{}\"", r.user)));
+    };
+    let added = sqlx::query(
+        "INSERT INTO read_log (case_id, user_id, what, at) SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+         (SELECT 1 FROM read_log WHERE case_id = $1 AND user_id = $2 AND what = $3 AND at = $4)",
+    )
+    .bind(case.id)
+    .bind(user_id)
+    .bind(&r.what)
+    .bind(r.at.micros())
+    .execute(&mut *conn)
+    .await
+    .map_err(failed_on(line))?
+    .rows_affected();
+    if added == 0 {
+        st.sum.unchanged += 1;
+    } else {
+        st.sum.reads_added += added;
+    }
+    Ok(LineResult::Done)
 }
 
 /// A union: created or updated; waits for its parent.
