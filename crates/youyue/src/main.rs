@@ -243,9 +243,22 @@ async fn serve(store: Arc<dyn Store>, config: youyue_server::Config, demo: bool)
         }
     }
     let listen = config.listen;
+    let public_url = config.public_url.clone();
     let app =
         youyue_server::Application::build(store, config).await.with_context(|| format!("listening on {listen}"))?;
-    // The tests and scripts read the address from this line (the port, when asked for 0).
+    if public_url.is_none() {
+        // A sign printed now would send workers to whatever address the printer's browser
+        // used (often 127.0.0.1): say so where the operator looks, the log and the console.
+        let warning = format!(
+            "no --public-url set: the studios' QR codes and signs carry the address each request came to \
+             (here http://{}); set --public-url (or YOUYUE_PUBLIC_URL) to the address workers reach before printing them",
+            app.local_addr()
+        );
+        tracing::warn!("{warning}");
+        println!("Warning: {warning}");
+    }
+    // The tests and scripts read the address from this line (the port, when asked for 0);
+    // the warning comes first, so that whoever has read this line has read it too.
     println!("youyue is serving on http://{}", app.local_addr());
     app.run_until_stopped(shutdown_signal()).await.context("serving")?;
     Ok(())

@@ -243,6 +243,10 @@ struct InboxPage {
     unions: Vec<Union>,
     /// What the list is, when it is the cases behind a dashboard figure.
     drill: Option<String>,
+    /// Which side of a rate the list is (its denominator), and how many confidential
+    /// cases the figure counts that the list leaves out.
+    drill_side: Option<String>,
+    drill_hidden: Option<String>,
 }
 
 const PER_PAGE: i64 = 25;
@@ -358,6 +362,12 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     q.offset = (page - 1) * PER_PAGE;
     q.limit = PER_PAGE;
     let found = store.list_cases(&q).await?;
+    let drill_side = youyue_domain::figures::Figure::parse(&p.figure)
+        .map(|f| format!("side_{}", f.as_str()))
+        .filter(|key| ctx.t(key) != key.as_str())
+        .map(|key| ctx.t(&key).to_owned());
+    let hidden = access::hidden_from_figure(store, &q).await?;
+    let drill_hidden = (hidden > 0).then(|| ctx.t("hidden_confidential").replace("{n}", &hidden.to_string()));
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let rows = found.cases.iter().map(|c| row(&ctx, c, &names, today)).collect();
     // A text search with very many matches counts only so far: the pager then goes on
@@ -384,6 +394,8 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         channels,
         unions,
         drill,
+        drill_side,
+        drill_hidden,
     }))
 }
 
