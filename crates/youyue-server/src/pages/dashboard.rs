@@ -41,6 +41,12 @@ impl Card {
     pub fn long(&self) -> bool {
         self.value.chars().count() > 8
     }
+
+    /// The value in pieces that each end after a thousands comma: the template puts a
+    /// `<wbr>` between them, so that a long amount wraps at a comma before anywhere else.
+    pub fn parts(&self) -> Vec<&str> {
+        self.value.split_inclusive(',').collect()
+    }
 }
 
 /// One horizontal bar: geometry in the chart's own units (600 wide).

@@ -512,3 +512,88 @@ async fn searching_very_many_cases(backend: Backend) {
     c.close().await.unwrap();
 }
 both!(searching_very_many_cases);
+
+/// A Chrome DevTools command through chromedriver (`goog/cdp/execute`): the print media.
+#[derive(Debug)]
+struct Cdp(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &reqwest::Url, session: Option<&str>) -> Result<reqwest::Url, url_error::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+mod url_error {
+    pub type ParseError = <reqwest::Url as std::str::FromStr>::Err;
+}
+
+/// Every figure card whose content reaches past its own edges (clipped, or running into
+/// the next card): "label: value" for each, empty when all fit.
+async fn cards_overflowing(c: &Client) -> Vec<String> {
+    let found = c
+        .execute(
+            "const out = [];
+             for (const card of document.querySelectorAll('.cards .card')) {
+               const box = card.getBoundingClientRect();
+               for (const part of card.querySelectorAll('span')) {
+                 const r = part.getBoundingClientRect();
+                 if (r.right > box.right + 0.5 || r.left < box.left - 0.5 || part.scrollWidth > part.clientWidth + 1)
+                   out.push(card.querySelector('.label').textContent + ': ' + part.textContent);
+               }
+               if (card.scrollWidth > card.clientWidth + 1) out.push('card ' + card.textContent);
+               // A card stretched past its column by a long number lies over its neighbour.
+               for (const other of document.querySelectorAll('.cards .card')) {
+                 const o = other.getBoundingClientRect();
+                 if (other !== card && box.left < o.right - 0.5 && o.left < box.right - 0.5
+                     && box.top < o.bottom - 0.5 && o.top < box.bottom - 0.5)
+                   out.push('overlaps: ' + card.querySelector('.label').textContent);
+               }
+             }
+             return out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// The headline money fits its card at hundreds of millions of yuan: on a 360-px phone, on
+/// a desktop and in print (wrapped or scaled, never clipped nor running into the next
+/// card). Before, "¥306,939,500.00" ran past its card on all three. The page does not
+/// depend on the database: SQLite only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_fits_its_card() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let case = |n: u32, amount: &str| {
+        json!({"type":"case","number":format!("JD-2025-{n:06}"),"union":"jd.s1.e1","kind":"dispute","channel":"reception",
+               "opened_at":"2025-03-03T09:00:00+08:00","status":"resolved","closed_at":"2025-03-04T10:00:00+08:00",
+               "people":3,"amount_recovered":amount,"agreement":true})
+    };
+    let lines = [case(1, "100000000.00"), case(2, "100000000.00"), case(3, "100000000.00"), case(4, "6939500.00")];
+    let jsonl: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    crate::harness::import_text(app.store.as_ref(), &jsonl).await.unwrap();
+    let driver = Driver::start().await;
+    let dash = app.url("/dashboard?union=jd&preset=custom&from=2025-01-01&to=2025-12-31");
+    for (name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+        let c = driver.browser(size).await;
+        login(&c, &app, "admin").await;
+        c.goto(&dash).await.unwrap();
+        let money = text(&c, "a.figure[href*='figure=amount_recovered'] .value").await;
+        assert_eq!(money.replace('\n', ""), "¥306,939,500.00");
+        shot(&c, &format!("money-{name}-dashboard"), size.0).await;
+        assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{name}");
+        if name == "desktop" {
+            // Printed: the print stylesheet on an A4 page's width (182 mm at 96 dpi).
+            c.issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))).await.unwrap();
+            c.set_window_size(688, 900).await.unwrap();
+            let printing = c.execute("return matchMedia('print').matches", vec![]).await.unwrap();
+            assert_eq!(printing, json!(true));
+            shot(&c, "money-print-dashboard", 688).await;
+            assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "print");
+        }
+        c.close().await.unwrap();
+    }
+}
