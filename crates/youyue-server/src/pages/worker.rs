@@ -277,22 +277,33 @@ fn captioned_qr(name: &str, url: &str) -> Result<String, ApiError> {
             path.push_str(&format!("M{} {}h1v1h-1z", i % n + quiet, i / n + quiet));
         }
     }
-    // The caption: the name, then the address, each sized to the code's width (an
-    // average CJK glyph is one em wide, a Latin one about half).
+    // The caption: the name, then the address, each sized to the code's width (a CJK glyph
+    // is one em wide, a monospace one about 0.6); one that would still be wider is
+    // squeezed to fit (`textLength`), never cut at the edge.
     let width = side as f64;
-    let name_size = (width * 0.9 / name.chars().count().max(1) as f64).clamp(1.2, 3.0);
-    let url_size = (width * 0.95 / (url.chars().count().max(1) as f64 * 0.55)).clamp(0.8, 2.0);
-    let height = width + name_size * 1.4 + url_size * 1.6 + 1.0;
+    let fit = |chars: usize, em: f64, size: f64| {
+        let wide = chars as f64 * em * size;
+        if wide > width * 0.94 {
+            format!(r#" textLength="{:.2}" lengthAdjust="spacingAndGlyphs""#, width * 0.94)
+        } else {
+            String::new()
+        }
+    };
+    let (name_chars, url_chars) = (name.chars().count().max(1), url.chars().count().max(1));
+    let name_size = (width * 0.9 / name_chars as f64).clamp(1.5, 3.0);
+    let url_size = (width * 0.94 / (url_chars as f64 * 0.6)).clamp(1.0, 2.0);
+    let (name_fit, url_fit) = (fit(name_chars, 1.0, name_size), fit(url_chars, 0.6, url_size));
     let name_y = width + name_size;
-    let url_y = name_y + url_size * 1.5;
+    let url_y = name_y + url_size * 1.6;
+    let height = url_y + url_size * 0.8 + 1.0;
     let (name, url) = (xml_escape(name), xml_escape(url));
     Ok(format!(
         r##"<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.2}" width="{w_px}" height="{h_px:.0}" role="img" aria-label="{name}">
 <rect width="100%" height="100%" fill="#fff"/>
 <path d="{path}" fill="#000" shape-rendering="crispEdges"/>
-<text x="{mid}" y="{name_y:.2}" font-size="{name_size:.2}" font-family="sans-serif" font-weight="bold" text-anchor="middle">{name}</text>
-<text x="{mid}" y="{url_y:.2}" font-size="{url_size:.2}" font-family="monospace" text-anchor="middle">{url}</text>
+<text x="{mid}" y="{name_y:.2}" font-size="{name_size:.2}" font-family="sans-serif" font-weight="bold" text-anchor="middle"{name_fit}>{name}</text>
+<text x="{mid}" y="{url_y:.2}" font-size="{url_size:.2}" font-family="monospace" text-anchor="middle"{url_fit}>{url}</text>
 </svg>
 "##,
         w_px = side * 8,

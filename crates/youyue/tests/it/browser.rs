@@ -597,3 +597,30 @@ async fn money_fits_its_card() {
         c.close().await.unwrap();
     }
 }
+
+/// The studio's sign in print (A5) with its QR code, which must load as an image (a
+/// malformed SVG would not), and a union without a studio on a phone: the studios below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn studio_sign_and_the_studios_below() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/s/jd.s1")).await.unwrap();
+    shot(&phone, "studios-below-phone", PHONE.0).await;
+    submit(&phone, "#studios-below a[href='/s/jd.s1.e1']").await;
+    assert!(phone.find(Locator::Css("form textarea#description")).await.is_ok(), "the studio's form");
+    phone.close().await.unwrap();
+    let c = driver.browser(DESKTOP).await;
+    c.goto(&app.url("/s/jd.s1.e1/sign")).await.unwrap();
+    c.issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))).await.unwrap();
+    // A5 is 148 mm wide: 128 mm inside its margins, at 96 dpi.
+    c.set_window_size(484, 900).await.unwrap();
+    let loaded = c
+        .execute("const i = document.querySelector('#sign img'); return i.complete && i.naturalWidth > 0", vec![])
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!(true), "the QR code loads as an image");
+    assert_eq!(text(&c, "#sign-url").await, app.url("/s/jd.s1.e1"));
+    shot(&c, "studio-sign-print", 484).await;
+    c.close().await.unwrap();
+}
