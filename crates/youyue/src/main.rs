@@ -378,7 +378,7 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         return Ok(());
     }
     println!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
-    let rows: [(&str, String); 9] = [
+    let rows: [(&str, String); 10] = [
         ("工作室 studios", s.studios.to_string()),
         ("调解劳动纠纷 disputes mediated", s.disputes_mediated.to_string()),
         ("涉及职工 people involved", s.people_involved.to_string()),
@@ -386,8 +386,9 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         ("解决职工诉求 claims resolved", s.claims_resolved.to_string()),
         ("建言献策 suggestions", s.suggestions.to_string()),
         ("采纳 suggestions adopted", s.suggestions_adopted.to_string()),
-        ("受理 cases opened", s.cases_opened.to_string()),
-        ("办结 / 解释 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
+        ("登记 cases opened (registered)", s.cases_opened.to_string()),
+        ("办结 cases closed", s.cases_closed().to_string()),
+        ("解决 / 解释说明 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
     ];
     for (label, value) in rows {
         println!("  {label:<40} {value:>14}");

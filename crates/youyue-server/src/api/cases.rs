@@ -361,7 +361,7 @@ pub struct ResolveInput {
     pub adopted: Option<bool>,
 }
 
-/// 办结: resolves the case with its kind's outcome.
+/// 解决: resolves (closes) the case with its kind's outcome.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/resolve", request_body = ResolveInput, tag = "workflow",
     params(("number" = String, Path)),
     responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

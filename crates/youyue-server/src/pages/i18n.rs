@@ -281,7 +281,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "do_assign" => ("指派承办人", "Assign a handler"),
         "do_note" => ("添加记录", "Add a note"),
         "do_schedule" => ("预约见面", "Schedule a meeting"),
-        "do_resolve" => ("办结", "Resolve"),
+        "do_resolve" => ("解决", "Resolve"),
         "do_explain" => ("解释（无法办理）", "Explain (cannot handle)"),
         "do_reopen" => ("重新办理", "Reopen"),
         "do_anonymise" => ("删除职工个人信息（匿名化）", "Remove the worker's personal details"),

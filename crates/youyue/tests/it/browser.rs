@@ -205,7 +205,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     mediator.find(Locator::Css("#agreement")).await.unwrap().select_by_value("yes").await.unwrap();
     fill(&mediator, "#amount_recovered", "30000").await;
     submit(&mediator, "#do-resolve").await;
-    assert_eq!(text(&mediator, "#case-status strong").await, "已办结");
+    assert_eq!(text(&mediator, "#case-status strong").await, "已解决");
     assert_eq!(text(&mediator, "#amount").await, "¥30,000.00");
     shot(&mediator, &format!("{tag}-desktop-case"), DESKTOP.0).await;
 
@@ -214,7 +214,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     fill(&phone, "#number", &number).await;
     fill(&phone, "#code", &code.to_lowercase()).await;
     submit(&phone, "#lookup").await;
-    assert_eq!(text(&phone, "#case-status").await, "已办结");
+    assert_eq!(text(&phone, "#case-status").await, "已解决");
     assert!(text(&phone, "#answer").await.contains("30000"));
     assert_eq!(text(&phone, "#amount").await, "¥30,000.00");
     let page = phone.source().await.unwrap();
@@ -243,7 +243,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     for s in steps {
         actions.push(s.attr("data-action").await.unwrap().unwrap());
     }
-    assert_eq!(actions, ["登记", "受理", "指派", "办结", "评价"]);
+    assert_eq!(actions, ["登记", "受理", "指派", "解决", "评价"]);
     assert_eq!(text(&desk, "#rating").await, "非常满意");
 
     // English by a switch, remembered.
