@@ -244,6 +244,12 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
         ("评价", 6.0),
     ];
     heading(ws, &title, &headers).map_err(&x)?;
+    // Under the title, as on the page: what the figure counts that this list leaves out.
+    let hidden = crate::access::hidden_from_figure(state.store.as_ref(), &q).await?;
+    if hidden > 0 {
+        ws.write_string(1, 0, format!("另有 {hidden} 件保密案件（心理需求）计入此数，您无权查看，未列出。"))
+            .map_err(&x)?;
+    }
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let day = Format::new().set_num_format("yyyy-mm-dd");
     let money = Format::new().set_num_format("#,##0.00");

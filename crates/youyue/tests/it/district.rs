@@ -86,6 +86,20 @@ async fn figure_lists_say_what_they_are(backend: Backend) {
     assert!(inbox.contains("另有 1 件保密案件"), "the list says what it leaves out");
     let (_, inbox) = page(&admin, &format!("/inbox?tab=all&union=jd&{YEAR}&figure=cases_opened")).await;
     assert!(inbox.contains("另有 2 件保密案件"));
+    // And the list's workbook says it under its title.
+    let bytes = admin
+        .http
+        .get(app.url(&format!("/inbox.xlsx?tab=all&union=jd&{YEAR}&figure=cases_opened")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "约事").unwrap();
+    assert!(sheet.rows().nth(1).unwrap()[0].to_string().starts_with("另有 2 件保密案件"));
+    assert_eq!(sheet.rows().skip(3).count(), 2);
     let (_, inbox) = page(&chair, &format!("/inbox?tab=all&union=jd.s1&{YEAR}&figure=cases_opened")).await;
     assert!(inbox.contains("id=\"drill\"") && !inbox.contains("保密案件"), "nothing left out for a chair");
 }
