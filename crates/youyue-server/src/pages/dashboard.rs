@@ -237,9 +237,12 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     cards.push(Card {
         label: word("按时受理率", "Accepted on time"),
         value: rate(tl.accepted_on_time, tl.accepted),
+        // The note names both sides; the card's list is the denominator.
         note: format!(
-            "{} / {} · {} {} · P90 {}",
+            "{} {} / {} {} · {} {} · P90 {}",
+            word("按时", "on time"),
             tl.accepted_on_time,
+            word("受理", "accepted"),
             tl.accepted,
             word("平均", "mean"),
             hours(tl.hours_to_accept_mean),
@@ -251,8 +254,10 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         label: word("按时办结率", "Closed on time"),
         value: rate(tl.closed_on_time, tl.closed_with_deadline),
         note: format!(
-            "{} / {} · {} {} · P90 {}",
+            "{} {} / {} {} · {} {} · P90 {}",
+            word("按时", "on time"),
             tl.closed_on_time,
+            word("有期限的办结", "closed with a deadline"),
             tl.closed_with_deadline,
             word("平均", "mean"),
             hours(tl.hours_to_close_mean),
