@@ -560,41 +560,49 @@ async fn cards_overflowing(c: &Client) -> Vec<String> {
     serde_json::from_value(found).unwrap()
 }
 
-/// The headline money fits its card at hundreds of millions of yuan: on a 360-px phone, on
-/// a desktop and in print (wrapped or scaled, never clipped nor running into the next
-/// card). Before, "¥306,939,500.00" ran past its card on all three. The page does not
-/// depend on the database: SQLite only.
+/// The headline money fits its card at hundreds of millions of yuan, and a sum of many
+/// capped cases far beyond (a `MoneySum`): on a 360-px phone, on a desktop and in print
+/// (scaled, or wrapped at a comma; never clipped nor running into the next card). Before,
+/// "¥306,939,500.00" ran past its card on all three. The page does not depend on the
+/// database: SQLite only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn money_fits_its_card() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let case = |n: u32, amount: &str| {
-        json!({"type":"case","number":format!("JD-2025-{n:06}"),"union":"jd.s1.e1","kind":"dispute","channel":"reception",
-               "opened_at":"2025-03-03T09:00:00+08:00","status":"resolved","closed_at":"2025-03-04T10:00:00+08:00",
+    let case = |year: u32, n: u32, amount: &str| {
+        json!({"type":"case","number":format!("JD-{year}-{n:06}"),"union":"jd.s1.e1","kind":"dispute","channel":"reception",
+               "opened_at":format!("{year}-03-03T09:00:00+08:00"),"status":"resolved","closed_at":format!("{year}-03-04T10:00:00+08:00"),
                "people":3,"amount_recovered":amount,"agreement":true})
     };
-    let lines = [case(1, "100000000.00"), case(2, "100000000.00"), case(3, "100000000.00"), case(4, "6939500.00")];
+    // 2025: ¥306,939,500.00; 2024: forty cases at the cap, ¥4,000,000,000.00.
+    let mut lines = vec![case(2025, 1, "100000000.00"), case(2025, 2, "100000000.00"), case(2025, 3, "100000000.00")];
+    lines.push(case(2025, 4, "6939500.00"));
+    lines.extend((1..=40).map(|n| case(2024, n, "100000000.00")));
     let jsonl: String = lines.iter().map(|l| format!("{l}\n")).collect();
     crate::harness::import_text(app.store.as_ref(), &jsonl).await.unwrap();
     let driver = Driver::start().await;
-    let dash = app.url("/dashboard?union=jd&preset=custom&from=2025-01-01&to=2025-12-31");
-    for (name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
-        let c = driver.browser(size).await;
-        login(&c, &app, "admin").await;
-        c.goto(&dash).await.unwrap();
-        let money = text(&c, "a.figure[href*='figure=amount_recovered'] .value").await;
-        assert_eq!(money.replace('\n', ""), "¥306,939,500.00");
-        shot(&c, &format!("money-{name}-dashboard"), size.0).await;
-        assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{name}");
-        if name == "desktop" {
-            // Printed: the print stylesheet on an A4 page's width (182 mm at 96 dpi).
-            c.issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}))).await.unwrap();
-            c.set_window_size(688, 900).await.unwrap();
-            let printing = c.execute("return matchMedia('print').matches", vec![]).await.unwrap();
-            assert_eq!(printing, json!(true));
-            shot(&c, "money-print-dashboard", 688).await;
-            assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "print");
+    for (year, want) in [("2025", "¥306,939,500.00"), ("2024", "¥4,000,000,000.00")] {
+        let dash = app.url(&format!("/dashboard?union=jd&preset=custom&from={year}-01-01&to={year}-12-31"));
+        for (name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            let c = driver.browser(size).await;
+            login(&c, &app, "admin").await;
+            c.goto(&dash).await.unwrap();
+            let money = text(&c, "a.figure[href*='figure=amount_recovered'] .value").await;
+            assert_eq!(money.replace('\n', ""), want);
+            shot(&c, &format!("money-{year}-{name}-dashboard"), size.0).await;
+            assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{year} {name}");
+            if name == "desktop" {
+                // Printed: the print stylesheet on an A4 page's width (182 mm at 96 dpi).
+                c.issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}})))
+                    .await
+                    .unwrap();
+                c.set_window_size(688, 900).await.unwrap();
+                let printing = c.execute("return matchMedia('print').matches", vec![]).await.unwrap();
+                assert_eq!(printing, json!(true));
+                shot(&c, &format!("money-{year}-print-dashboard"), 688).await;
+                assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{year} print");
+            }
+            c.close().await.unwrap();
         }
-        c.close().await.unwrap();
     }
 }
 
