@@ -66,7 +66,8 @@ string_enum!(
         Registered = "registered" / "已登记",
         Accepted = "accepted" / "已受理",
         InProgress = "in_progress" / "办理中",
-        Resolved = "resolved" / "已办结",
+        // 办结 is closing, either way (resolved or explained): one word, one meaning.
+        Resolved = "resolved" / "已解决",
         Explained = "explained" / "已解释",
     }
 );

@@ -15,11 +15,12 @@ string_enum!(
         ClaimsResolved = "claims_resolved" / "解决职工诉求",
         Suggestions = "suggestions" / "建言献策",
         SuggestionsAdopted = "suggestions_adopted" / "采纳建议",
-        CasesResolved = "cases_resolved" / "办结",
-        CasesExplained = "cases_explained" / "解释",
-        CasesOpened = "cases_opened" / "受理",
-        CasesAccepted = "cases_accepted" / "受理（按受理时间）",
-        CasesClosed = "cases_closed" / "办结或解释",
+        CasesResolved = "cases_resolved" / "解决",
+        CasesExplained = "cases_explained" / "解释说明",
+        CasesOpened = "cases_opened" / "登记",
+        CasesAccepted = "cases_accepted" / "受理",
+        CasesClosed = "cases_closed" / "办结",
+        CasesClosedDue = "cases_closed_due" / "有期限的办结",
         CasesRated = "cases_rated" / "职工评价",
     }
 );
@@ -39,6 +40,8 @@ pub struct CaseFilter {
     pub with_amount: bool,
     /// Only cases the worker rated.
     pub rated: bool,
+    /// Only cases given a handling deadline (on acceptance).
+    pub with_deadline: bool,
 }
 
 impl Figure {
@@ -68,7 +71,10 @@ impl Figure {
             Figure::CasesOpened => CaseFilter { opened_in: range, ..CaseFilter::default() },
             // The cases behind the timeliness figures.
             Figure::CasesAccepted => CaseFilter { accepted_in: range, ..CaseFilter::default() },
+            // 办结: resolved or explained (a reopened case has no `closed_at` until it closes again).
             Figure::CasesClosed => CaseFilter { closed_in: range, ..CaseFilter::default() },
+            // The denominator of 按时办结率: closed in the period with a deadline to meet.
+            Figure::CasesClosedDue => CaseFilter { closed_in: range, with_deadline: true, ..CaseFilter::default() },
             Figure::CasesRated => CaseFilter { closed_in: range, rated: true, ..CaseFilter::default() },
         }
     }
@@ -91,4 +97,5 @@ pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
         && f.adopted.is_none_or(|a| c.adopted == Some(a))
         && (!f.with_amount || c.amount_recovered.is_some_and(|m| m.fen() > 0))
         && (!f.rated || c.rating.is_some())
+        && (!f.with_deadline || c.due_on.is_some())
 }

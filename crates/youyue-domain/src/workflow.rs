@@ -32,7 +32,7 @@ string_enum!(
         Assign = "assign" / "指派",
         Note = "note" / "记录",
         Schedule = "schedule" / "预约",
-        Resolve = "resolve" / "办结",
+        Resolve = "resolve" / "解决",
         Explain = "explain" / "解释",
         Reopen = "reopen" / "重新办理",
         Rate = "rate" / "评价",

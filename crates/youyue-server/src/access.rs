@@ -285,3 +285,20 @@ pub fn may_handle(handler: &User, case: &StoredCase) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// How many cases a figure's list leaves out because the caller may not open them: the
+/// wellbeing cases that the figure counts (it counts every case) and `case_scope` hides.
+/// Said beside the list, so that a list shorter than its figure is never unexplained.
+pub async fn hidden_from_figure(store: &dyn Store, q: &CaseQuery) -> Result<i64, ApiError> {
+    if q.figure.is_none() || q.wellbeing_only_handler.is_none() {
+        return Ok(0);
+    }
+    let counted = |q: CaseQuery| async move { store.list_cases(&CaseQuery { offset: 0, limit: 1, ..q }).await };
+    let every = counted(CaseQuery { wellbeing_only_handler: None, ..q.clone() }).await?;
+    let shown = counted(q.clone()).await?;
+    // A text search may stop counting early: then no difference is claimed.
+    if !(every.total_exact && shown.total_exact) {
+        return Ok(0);
+    }
+    Ok((every.total - shown.total).max(0))
+}

@@ -243,9 +243,22 @@ async fn serve(store: Arc<dyn Store>, config: youyue_server::Config, demo: bool)
         }
     }
     let listen = config.listen;
+    let public_url = config.public_url.clone();
     let app =
         youyue_server::Application::build(store, config).await.with_context(|| format!("listening on {listen}"))?;
-    // The tests and scripts read the address from this line (the port, when asked for 0).
+    if public_url.is_none() {
+        // A sign printed now would send workers to whatever address the printer's browser
+        // used (often 127.0.0.1): say so where the operator looks, the log and the console.
+        let warning = format!(
+            "no --public-url set: the studios' QR codes and signs carry the address each request came to \
+             (here http://{}); set --public-url (or YOUYUE_PUBLIC_URL) to the address workers reach before printing them",
+            app.local_addr()
+        );
+        tracing::warn!("{warning}");
+        println!("Warning: {warning}");
+    }
+    // The tests and scripts read the address from this line (the port, when asked for 0);
+    // the warning comes first, so that whoever has read this line has read it too.
     println!("youyue is serving on http://{}", app.local_addr());
     app.run_until_stopped(shutdown_signal()).await.context("serving")?;
     Ok(())
@@ -365,7 +378,7 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         return Ok(());
     }
     println!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
-    let rows: [(&str, String); 9] = [
+    let rows: [(&str, String); 10] = [
         ("工作室 studios", s.studios.to_string()),
         ("调解劳动纠纷 disputes mediated", s.disputes_mediated.to_string()),
         ("涉及职工 people involved", s.people_involved.to_string()),
@@ -373,8 +386,9 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         ("解决职工诉求 claims resolved", s.claims_resolved.to_string()),
         ("建言献策 suggestions", s.suggestions.to_string()),
         ("采纳 suggestions adopted", s.suggestions_adopted.to_string()),
-        ("受理 cases opened", s.cases_opened.to_string()),
-        ("办结 / 解释 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
+        ("登记 cases opened (registered)", s.cases_opened.to_string()),
+        ("办结 cases closed", s.cases_closed().to_string()),
+        ("解决 / 解释说明 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
     ];
     for (label, value) in rows {
         println!("  {label:<40} {value:>14}");

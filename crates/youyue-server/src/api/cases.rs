@@ -99,6 +99,9 @@ pub struct CaseList {
     pub page: i64,
     pub per_page: i64,
     pub cases: Vec<CaseView>,
+    /// With `figure`: confidential (wellbeing) cases the figure counts that the caller may
+    /// not open, so not listed (a figure counts every case). 0 without `figure`.
+    pub hidden_confidential: i64,
 }
 
 /// Lists the cases the caller can see, newest first.
@@ -153,10 +156,18 @@ pub async fn list(
     }
     let found = store.list_cases(&q).await?;
     access::log_list_reads(store, user, &found.cases).await?;
+    let hidden_confidential = access::hidden_from_figure(store, &q).await?;
     // A list never carries workers' names and contacts: they are read on the case itself,
     // where each reading is logged.
     let cases = found.cases.iter().map(|c| CaseView::new(user, c, None, now).without_contact()).collect();
-    Ok(Json(CaseList { total: found.total, total_exact: found.total_exact, page, per_page, cases }))
+    Ok(Json(CaseList {
+        total: found.total,
+        total_exact: found.total_exact,
+        page,
+        per_page,
+        cases,
+        hidden_confidential,
+    }))
 }
 
 /// One case with its record book.
@@ -367,7 +378,7 @@ pub struct ResolveInput {
     pub adopted: Option<bool>,
 }
 
-/// 办结: resolves the case with its kind's outcome.
+/// 解决: resolves (closes) the case with its kind's outcome.
 #[utoipa::path(post, path = "/api/v1/cases/{number}/resolve", request_body = ResolveInput, tag = "workflow",
     params(("number" = String, Path)),
     responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

@@ -35,6 +35,20 @@ pub struct Card {
     pub href: String,
 }
 
+impl Card {
+    /// A value too long to keep the full size in a phone's card (an amount): it scales
+    /// with the card (`.value.long` in the stylesheet) and wraps rather than clips.
+    pub fn long(&self) -> bool {
+        self.value.chars().count() > 8
+    }
+
+    /// The value in pieces that each end after a thousands comma: the template puts a
+    /// `<wbr>` between them, so that a long amount wraps at a comma before anywhere else.
+    pub fn parts(&self) -> Vec<&str> {
+        self.value.split_inclusive(',').collect()
+    }
+}
+
 /// One horizontal bar: geometry in the chart's own units (600 wide).
 pub struct Bar {
     pub label: String,
@@ -196,17 +210,25 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
             ),
             href: drill("&figure=suggestions"),
         },
+        // 登记 counts cases raised in the period; 受理 (accepted) is the on-time card's
+        // denominator; 办结 is closed, resolved or explained, as in 按时办结率.
         Card {
-            label: word("受理约事", "Cases opened"),
+            label: word("登记约事", "Cases registered"),
             value: s.cases_opened.to_string(),
             note: String::new(),
             href: drill("&figure=cases_opened"),
         },
         Card {
-            label: word("办结", "Resolved"),
-            value: s.cases_resolved.to_string(),
-            note: format!("{} {}", word("解释", "explained"), s.cases_explained),
-            href: drill("&figure=cases_resolved"),
+            label: word("办结", "Closed"),
+            value: s.cases_closed().to_string(),
+            note: format!(
+                "{} {} · {} {}",
+                word("解决", "resolved"),
+                s.cases_resolved,
+                word("解释说明", "explained"),
+                s.cases_explained
+            ),
+            href: drill("&figure=cases_closed"),
         },
     ];
     let tl = &d.timeliness;
@@ -215,9 +237,12 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     cards.push(Card {
         label: word("按时受理率", "Accepted on time"),
         value: rate(tl.accepted_on_time, tl.accepted),
+        // The note names both sides; the card's list is the denominator.
         note: format!(
-            "{} / {} · {} {} · P90 {}",
+            "{} {} / {} {} · {} {} · P90 {}",
+            word("按时", "on time"),
             tl.accepted_on_time,
+            word("受理", "accepted"),
             tl.accepted,
             word("平均", "mean"),
             hours(tl.hours_to_accept_mean),
@@ -229,14 +254,16 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         label: word("按时办结率", "Closed on time"),
         value: rate(tl.closed_on_time, tl.closed_with_deadline),
         note: format!(
-            "{} / {} · {} {} · P90 {}",
+            "{} {} / {} {} · {} {} · P90 {}",
+            word("按时", "on time"),
             tl.closed_on_time,
+            word("有期限的办结", "closed with a deadline"),
             tl.closed_with_deadline,
             word("平均", "mean"),
             hours(tl.hours_to_close_mean),
             hours(tl.hours_to_close_p90)
         ),
-        href: drill("&figure=cases_closed"),
+        href: drill("&figure=cases_closed_due"),
     });
     for (label, v, href) in [
         (word("满意率（约事评价）", "Satisfaction (case ratings)"), &d.case_ratings, drill("&figure=cases_rated")),
@@ -254,7 +281,7 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     let count = |m: &std::collections::BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let charts = vec![
         bar_chart(
-            word("按类别（受理）", "Opened, by kind"),
+            word("登记，按类别", "Registered, by kind"),
             Kind::ALL
                 .iter()
                 .map(|k| {
@@ -267,7 +294,7 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
                 .collect(),
         ),
         bar_chart(
-            word("按来源（受理）", "Opened, by channel"),
+            word("登记，按来源", "Registered, by channel"),
             Channel::ALL
                 .iter()
                 .map(|c| {
@@ -280,7 +307,7 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
                 .collect(),
         ),
         bar_chart(
-            word("按状态（受理）", "Opened, by status"),
+            word("登记，按目前状态", "Registered, by status now"),
             Status::ALL
                 .iter()
                 .map(|st| {

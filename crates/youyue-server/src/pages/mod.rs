@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/s/{code}", get(worker::studio).post(worker::submit))
         .route("/s/{code}/qr.svg", get(worker::qr))
+        .route("/s/{code}/sign", get(worker::sign))
         .route("/s/{code}/rate", get(worker::vote_form).post(worker::vote))
         .route("/track", get(worker::track_form).post(worker::track))
         .route("/track/rate", post(worker::rate))

@@ -282,6 +282,10 @@ struct InboxPage {
     drill: Option<String>,
     /// Confidential wellbeing cases waiting for a chair that the caller may not open.
     wellbeing_waiting: i64,
+    /// Which side of a rate the list is (its denominator), and how many confidential
+    /// cases the figure counts that the list leaves out.
+    drill_side: Option<String>,
+    drill_hidden: Option<String>,
 }
 
 const PER_PAGE: i64 = 25;
@@ -402,6 +406,12 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     q.limit = PER_PAGE;
     let found = store.list_cases(&q).await?;
     access::log_list_reads(store, &user, &found.cases).await?;
+    let drill_side = youyue_domain::figures::Figure::parse(&p.figure)
+        .map(|f| format!("side_{}", f.as_str()))
+        .filter(|key| ctx.t(key) != key.as_str())
+        .map(|key| ctx.t(&key).to_owned());
+    let hidden = access::hidden_from_figure(store, &q).await?;
+    let drill_hidden = (hidden > 0).then(|| ctx.t("hidden_confidential").replace("{n}", &hidden.to_string()));
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
     let people = names_of(store, &user, &handlers).await?;
@@ -431,6 +441,8 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         unions,
         drill,
         wellbeing_waiting,
+        drill_side,
+        drill_hidden,
     }))
 }
 

@@ -172,8 +172,35 @@ async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, e
     Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins })).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "studios_below.html")]
+struct StudiosBelowPage {
+    ctx: Ctx,
+    union: Union,
+    /// The studios below the union, or (when there are too many to list) its direct
+    /// children, each linking to its own page, which lists again.
+    studios: Vec<Union>,
+    hint: String,
+}
+
+/// The most studios a union's page lists; past it, the unions directly below are listed.
+const STUDIOS_LISTED: usize = 200;
+
 pub async fn studio(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
-    let union = studio_union(&state, &code).await?;
+    let Some(union) = crate::access::studio_for_workers(state.store.as_ref(), &code).await? else {
+        // A union without a studio takes no cases here: send the worker to the studios
+        // below it (a district's page, a QR code printed before the studio closed).
+        let union = voted_union(&state, &code).await?;
+        let below = state.store.subtree(&union).await?;
+        let mut studios: Vec<Union> =
+            below.iter().filter(|u| u.id != union.id && u.record.studio_opened_on.is_some()).cloned().collect();
+        if studios.len() > STUDIOS_LISTED {
+            studios = below.into_iter().filter(|u| u.depth == union.depth + 1).collect();
+        }
+        studios.sort_by(|a, b| a.record.name.cmp(&b.record.name));
+        let hint = ctx.t("studios_below_hint").replace("{name}", &union.record.name);
+        return Ok(render(&StudiosBelowPage { ctx, union, studios, hint }));
+    };
     let form = CaseForm { people: "1".into(), idempotency_key: crate::auth::random_token(), ..CaseForm::default() };
     studio_page(ctx, &state, union, form, Errors::default()).await
 }
@@ -230,8 +257,9 @@ pub async fn submit(
     }
 }
 
-/// The address workers reach this site at, for a printed slip: the configured public URL,
-/// or else the address this request came to (the QR code's rule, in `qr`).
+/// The address workers reach this site at, for a printed slip, a QR code or a sign: the
+/// configured public URL, or else the address this request came to (`serve` warns at start
+/// when no public URL is set).
 pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     match &state.public_url {
@@ -240,23 +268,87 @@ pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     }
 }
 
-/// The studio's QR code, as SVG, pointing at its page on this site.
+/// The address of a studio's page that its QR code and sign carry.
+fn studio_url(state: &AppState, headers: &HeaderMap, union: &Union) -> String {
+    format!("{}/s/{}", site_base(state, headers), union.record.code)
+}
+
+/// `&`, `<`, `>` and `"` as XML entities: a union's name goes into the SVG's text.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The QR code of `url` with its caption under it (the studio's name and the address, so
+/// that a worker who cannot scan can type it), as one SVG.
+fn captioned_qr(name: &str, url: &str) -> Result<String, ApiError> {
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| ApiError::internal_in("the QR code", e))?;
+    let n = code.width();
+    let colors = code.to_colors();
+    // Units of one module; a quiet zone of four modules around the code.
+    let quiet = 4;
+    let side = n + 2 * quiet;
+    let mut path = String::new();
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            path.push_str(&format!("M{} {}h1v1h-1z", i % n + quiet, i / n + quiet));
+        }
+    }
+    // The caption: the name, then the address, each sized to the code's width (a CJK glyph
+    // is one em wide, a monospace one about 0.6); one that would still be wider is
+    // squeezed to fit (`textLength`), never cut at the edge.
+    let width = side as f64;
+    let fit = |chars: usize, em: f64, size: f64| {
+        let wide = chars as f64 * em * size;
+        if wide > width * 0.94 {
+            format!(r#" textLength="{:.2}" lengthAdjust="spacingAndGlyphs""#, width * 0.94)
+        } else {
+            String::new()
+        }
+    };
+    let (name_chars, url_chars) = (name.chars().count().max(1), url.chars().count().max(1));
+    let name_size = (width * 0.9 / name_chars as f64).clamp(1.5, 3.0);
+    let url_size = (width * 0.94 / (url_chars as f64 * 0.6)).clamp(1.0, 2.0);
+    let (name_fit, url_fit) = (fit(name_chars, 1.0, name_size), fit(url_chars, 0.6, url_size));
+    let name_y = width + name_size;
+    let url_y = name_y + url_size * 1.6;
+    let height = url_y + url_size * 0.8 + 1.0;
+    let (name, url) = (xml_escape(name), xml_escape(url));
+    Ok(format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.2}" width="{w_px}" height="{h_px:.0}" role="img" aria-label="{name}">
+<rect width="100%" height="100%" fill="#fff"/>
+<path d="{path}" fill="#000" shape-rendering="crispEdges"/>
+<text x="{mid}" y="{name_y:.2}" font-size="{name_size:.2}" font-family="sans-serif" font-weight="bold" text-anchor="middle"{name_fit}>{name}</text>
+<text x="{mid}" y="{url_y:.2}" font-size="{url_size:.2}" font-family="monospace" text-anchor="middle"{url_fit}>{url}</text>
+</svg>
+"##,
+        w_px = side * 8,
+        h_px = height * 8.0,
+        mid = width / 2.0,
+    ))
+}
+
+/// The studio's QR code, as SVG, pointing at its page on this site, with the studio's name
+/// and the address under it.
 pub async fn qr(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> PageResult {
     let union = studio_union(&state, &code).await?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    // The printed sign must carry the address workers reach: the configured public URL,
-    // or else the address this request came to.
-    let base = match &state.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None => format!("{}://{host}", if state.secure_cookies { "https" } else { "http" }),
-    };
-    let url = format!("{base}/s/{}", union.record.code);
-    let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| ApiError::internal_in("the QR code", e))?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .build();
+    let svg = captioned_qr(&union.record.name, &studio_url(&state, &headers, &union))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sign.html")]
+struct SignPage {
+    ctx: Ctx,
+    union: Union,
+    url: String,
+}
+
+/// The studio's sign, to print on A5: its name, the QR code and the address.
+pub async fn sign(ctx: Ctx, State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> PageResult {
+    let union = studio_union(&state, &code).await?;
+    let url = studio_url(&state, &headers, &union);
+    Ok(render(&SignPage { ctx, union, url }))
 }
 
 #[derive(Template)]

@@ -69,34 +69,89 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
     let mut wb = Workbook::new();
     {
         let ws = wb.add_worksheet().set_name("指标").map_err(&x)?;
-        heading(ws, &title, &[("指标", 30.0), ("数值", 18.0)]).map_err(&x)?;
-        let rows: [(&str, u64); 11] = [
-            ("工作室", s.studios),
-            ("调解劳动纠纷（件）", s.disputes_mediated),
-            ("涉及职工（人）", s.people_involved),
-            ("解决职工诉求（件）", s.claims_resolved),
-            ("建言献策（件）", s.suggestions),
-            ("采纳（件）", s.suggestions_adopted),
-            ("受理（件）", s.cases_opened),
-            ("办结（件）", s.cases_resolved),
-            ("解释（件）", s.cases_explained),
-            ("按时受理（件）", d.timeliness.accepted_on_time),
-            ("按时办结（件）", d.timeliness.closed_on_time),
+        heading(ws, &title, &[("指标", 40.0), ("数值", 18.0)]).map_err(&x)?;
+        // Every figure the dashboard shows, named as it is there (登记, 受理, 办结 = resolved or
+        // explained), rates beside their numerator and denominator; "—" where there is no data.
+        let tl = &d.timeliness;
+        let pct = Format::new().set_num_format("0.0%");
+        let hours = Format::new().set_num_format("0.0");
+        let two = Format::new().set_num_format("0.00");
+        enum Cell<'a> {
+            Count(u64),
+            Money(f64),
+            Rate(u64, u64),
+            Hours(Option<f64>),
+            Mean(Option<f64>),
+            Label(&'a str),
+        }
+        let rows: Vec<(&str, Cell)> = vec![
+            ("工作室（个）", Cell::Count(s.studios)),
+            ("调解劳动纠纷（件）", Cell::Count(s.disputes_mediated)),
+            ("涉及职工（人）", Cell::Count(s.people_involved)),
+            ("追讨工资补偿金（元）", Cell::Money(s.amount_recovered.yuan_f64())),
+            ("解决职工诉求（件）", Cell::Count(s.claims_resolved)),
+            ("建言献策（件）", Cell::Count(s.suggestions)),
+            ("采纳（件）", Cell::Count(s.suggestions_adopted)),
+            ("采纳率", Cell::Rate(s.suggestions_adopted, s.suggestions)),
+            ("登记约事（件）", Cell::Count(s.cases_opened)),
+            ("办结（件，解决或解释说明）", Cell::Count(s.cases_closed())),
+            ("其中解决（件）", Cell::Count(s.cases_resolved)),
+            ("其中解释说明（件）", Cell::Count(s.cases_explained)),
+            ("受理（件，按时受理率的分母）", Cell::Count(tl.accepted)),
+            ("按时受理（件）", Cell::Count(tl.accepted_on_time)),
+            ("按时受理率", Cell::Rate(tl.accepted_on_time, tl.accepted)),
+            ("受理用时平均（小时）", Cell::Hours(tl.hours_to_accept_mean)),
+            ("受理用时 P90（小时）", Cell::Hours(tl.hours_to_accept_p90)),
+            ("有期限的办结（件，按时办结率的分母）", Cell::Count(tl.closed_with_deadline)),
+            ("按时办结（件）", Cell::Count(tl.closed_on_time)),
+            ("按时办结率", Cell::Rate(tl.closed_on_time, tl.closed_with_deadline)),
+            ("办结用时平均（小时）", Cell::Hours(tl.hours_to_close_mean)),
+            ("办结用时 P90（小时）", Cell::Hours(tl.hours_to_close_p90)),
+            ("满意率（约事评价）：评价（票）", Cell::Count(d.case_ratings.votes)),
+            ("满意率（约事评价）：满意（票）", Cell::Count(d.case_ratings.satisfied)),
+            ("满意率（约事评价）", Cell::Rate(d.case_ratings.satisfied, d.case_ratings.votes)),
+            ("满意率（约事评价）：平均分", Cell::Mean(d.case_ratings.mean)),
+            ("满意率（一月一评）：投票（票）", Cell::Count(d.monthly_votes.votes)),
+            ("满意率（一月一评）：满意（票）", Cell::Count(d.monthly_votes.satisfied)),
+            ("满意率（一月一评）", Cell::Rate(d.monthly_votes.satisfied, d.monthly_votes.votes)),
+            ("满意率（一月一评）：平均分", Cell::Mean(d.monthly_votes.mean)),
+            ("满意率（年度测评）：投票（票）", Cell::Count(d.yearly_votes.votes)),
+            ("满意率（年度测评）：满意（票）", Cell::Count(d.yearly_votes.satisfied)),
+            ("满意率（年度测评）", Cell::Rate(d.yearly_votes.satisfied, d.yearly_votes.votes)),
+            ("满意率（年度测评）：平均分", Cell::Mean(d.yearly_votes.mean)),
+            ("说明", Cell::Label("满意：评 4–5 分。没有数据的比率和用时记为“—”。")),
         ];
         let mut r = 3;
-        for (label, n) in rows {
+        for (label, cell) in rows {
             ws.write_string(r, 0, label).map_err(&x)?;
-            ws.write_number(r, 1, n as f64).map_err(&x)?;
+            match cell {
+                Cell::Count(n) => ws.write_number(r, 1, n as f64).map(|_| ()),
+                Cell::Money(y) => ws.write_number_with_format(r, 1, y, &money).map(|_| ()),
+                Cell::Rate(_, 0) | Cell::Hours(None) | Cell::Mean(None) => ws.write_string(r, 1, "—").map(|_| ()),
+                Cell::Rate(part, whole) => {
+                    ws.write_number_with_format(r, 1, part as f64 / whole as f64, &pct).map(|_| ())
+                }
+                Cell::Hours(Some(h)) => ws.write_number_with_format(r, 1, h, &hours).map(|_| ()),
+                Cell::Mean(Some(m)) => ws.write_number_with_format(r, 1, m, &two).map(|_| ()),
+                Cell::Label(t) => ws.write_string(r, 1, t).map(|_| ()),
+            }
+            .map_err(&x)?;
             r += 1;
         }
-        ws.write_string(r, 0, "追讨工资补偿金（元）").map_err(&x)?;
-        ws.write_number_with_format(r, 1, s.amount_recovered.yuan_f64(), &money).map_err(&x)?;
-        r += 2;
+        r += 1;
         let bold = Format::new().set_bold();
         for (head, labels, map) in [
-            ("按类别受理", Kind::ALL.iter().map(|k| (k.label_zh(), k.as_str())).collect::<Vec<_>>(), &s.opened_by_kind),
-            ("按来源受理", Channel::ALL.iter().map(|c| (c.label_zh(), c.as_str())).collect(), &s.opened_by_channel),
-            ("按状态受理", Status::ALL.iter().map(|st| (st.label_zh(), st.as_str())).collect(), &s.opened_by_status),
+            (
+                "登记，按类别",
+                Kind::ALL.iter().map(|k| (k.label_zh(), k.as_str())).collect::<Vec<_>>(),
+                &s.opened_by_kind,
+            ),
+            ("登记，按来源", Channel::ALL.iter().map(|c| (c.label_zh(), c.as_str())).collect(), &s.opened_by_channel),
+            (
+                "登记，按目前状态",
+                Status::ALL.iter().map(|st| (st.label_zh(), st.as_str())).collect(),
+                &s.opened_by_status,
+            ),
         ] {
             ws.write_string_with_format(r, 0, head, &bold).map_err(&x)?;
             r += 1;
@@ -110,7 +165,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
     }
     {
         let ws = wb.add_worksheet().set_name("按月").map_err(&x)?;
-        heading(ws, &title, &[("月份", 12.0), ("受理", 10.0), ("办结", 10.0)]).map_err(&x)?;
+        heading(ws, &title, &[("月份", 12.0), ("登记", 10.0), ("解决", 10.0)]).map_err(&x)?;
         for (i, m) in d.months.iter().enumerate() {
             let r = 3 + i as u32;
             ws.write_string(r, 0, &m.month).map_err(&x)?;
@@ -123,7 +178,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
         let headers = [
             ("工会", 28.0),
             ("代码", 14.0),
-            ("受理", 8.0),
+            ("登记", 8.0),
             ("调解纠纷", 10.0),
             ("涉及职工", 10.0),
             ("追回金额（元）", 16.0),
@@ -190,6 +245,12 @@ pub async fn cases_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Query
         ("评价", 6.0),
     ];
     heading(ws, &title, &headers).map_err(&x)?;
+    // Under the title, as on the page: what the figure counts that this list leaves out.
+    let hidden = crate::access::hidden_from_figure(state.store.as_ref(), &q).await?;
+    if hidden > 0 {
+        ws.write_string(1, 0, format!("另有 {hidden} 件保密案件（心理需求）计入此数，您无权查看，未列出。"))
+            .map_err(&x)?;
+    }
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let day = Format::new().set_num_format("yyyy-mm-dd");
     let money = Format::new().set_num_format("#,##0.00");
@@ -257,14 +318,20 @@ pub async fn assessment_xlsx(
         ("年度测评", 10.0),
         ("八项配置", 10.0),
         ("件件有回音", 12.0),
+        ("解决率", 10.0),
     ];
     heading(ws, &title, &headers).map_err(&x)?;
     ws.write_string(
         1,
         0,
         format!(
-            "权重：按时办结 {} · 满意率 {} · 年度测评 {} · 八项配置 {} · 件件有回音 {}",
-            weights.on_time, weights.satisfaction, weights.appraisal, weights.checklist, weights.answered
+            "权重：按时办结 {} · 满意率 {} · 年度测评 {} · 八项配置 {} · 件件有回音 {} · 解决率 {}",
+            weights.on_time,
+            weights.satisfaction,
+            weights.appraisal,
+            weights.checklist,
+            weights.answered,
+            weights.resolution
         ),
     )
     .map_err(&x)?;
@@ -277,7 +344,14 @@ pub async fn assessment_xlsx(
         if let Some(s) = r.score {
             ws.write_number_with_format(row, 2, s, &score).map_err(&x)?;
         }
-        let parts = [r.parts.on_time, r.parts.satisfaction, r.parts.appraisal, r.parts.checklist, r.parts.answered];
+        let parts = [
+            r.parts.on_time,
+            r.parts.satisfaction,
+            r.parts.appraisal,
+            r.parts.checklist,
+            r.parts.answered,
+            r.parts.resolution,
+        ];
         for (j, p) in parts.iter().enumerate() {
             if let Some(v) = p {
                 ws.write_number_with_format(row, 3 + j as u16, *v, &pct).map_err(&x)?;

@@ -687,6 +687,7 @@ pub async fn assessment(
                 youyue_domain::studio::StudioItem::ALL.len() as u64,
             ),
             answered: share(closed.max(0) as u64, due.max(0) as u64),
+            resolution: share(f.stats.cases_resolved, f.stats.cases_closed()),
         };
         rows.push(AssessmentRow {
             code: u.record.code.to_string(),

@@ -693,7 +693,13 @@ pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result
     let plain = CaseFilter::default();
     let (period, column): (Option<Period>, Column) = match f {
         CaseFilter {
-            opened_in: Some(r), closed_in: None, accepted_in: None, with_amount: false, rated: false, ..
+            opened_in: Some(r),
+            closed_in: None,
+            accepted_in: None,
+            with_amount: false,
+            rated: false,
+            with_deadline: false,
+            ..
         } => {
             let r = days(*r);
             match (f.kind, f.channel, f.status, f.adopted) {

@@ -205,7 +205,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     mediator.find(Locator::Css("#agreement")).await.unwrap().select_by_value("yes").await.unwrap();
     fill(&mediator, "#amount_recovered", "30000").await;
     submit(&mediator, "#do-resolve").await;
-    assert_eq!(text(&mediator, "#case-status strong").await, "已办结");
+    assert_eq!(text(&mediator, "#case-status strong").await, "已解决");
     assert_eq!(text(&mediator, "#amount").await, "¥30,000.00");
     shot(&mediator, &format!("{tag}-desktop-case"), DESKTOP.0).await;
 
@@ -214,7 +214,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     fill(&phone, "#number", &number).await;
     fill(&phone, "#code", &code.to_lowercase()).await;
     submit(&phone, "#lookup").await;
-    assert_eq!(text(&phone, "#case-status").await, "已办结");
+    assert_eq!(text(&phone, "#case-status").await, "已解决");
     assert!(text(&phone, "#answer").await.contains("30000"));
     assert_eq!(text(&phone, "#amount").await, "¥30,000.00");
     let page = phone.source().await.unwrap();
@@ -243,7 +243,7 @@ async fn liu_shifu_in_the_browser(backend: Backend) {
     for s in steps {
         actions.push(s.attr("data-action").await.unwrap().unwrap());
     }
-    assert_eq!(actions, ["登记", "受理", "指派", "办结", "评价"]);
+    assert_eq!(actions, ["登记", "受理", "指派", "解决", "评价"]);
     assert_eq!(text(&desk, "#rating").await, "非常满意");
 
     // English by a switch, remembered.
@@ -720,7 +720,7 @@ async fn staff_after_each_step(backend: Backend) {
     open_action(&phone, "#do-resolve").await;
     fill(&phone, "#amount_recovered", "1500").await;
     submit(&phone, "#do-resolve").await;
-    assert_eq!(text(&phone, "#done").await, "已办结。");
+    assert_eq!(text(&phone, "#done").await, "已解决并办结。");
     assert_eq!(text(&phone, "#amount").await, "¥1,500.00");
     assert!(phone.find(Locator::Css("#earlier")).await.is_err(), "closed again: its outcome is the answer");
     shot(&phone, &format!("{tag}-phone-case-resolved"), PHONE.0).await;
@@ -734,3 +734,104 @@ async fn staff_after_each_step(backend: Backend) {
     }
 }
 both!(staff_after_each_step);
+
+/// Every figure card whose content reaches past its own edges (clipped, or running into
+/// the next card): "label: value" for each, empty when all fit.
+async fn cards_overflowing(c: &Client) -> Vec<String> {
+    let found = c
+        .execute(
+            "const out = [];
+             for (const card of document.querySelectorAll('.cards .card')) {
+               const box = card.getBoundingClientRect();
+               for (const part of card.querySelectorAll('span')) {
+                 const r = part.getBoundingClientRect();
+                 if (r.right > box.right + 0.5 || r.left < box.left - 0.5 || part.scrollWidth > part.clientWidth + 1)
+                   out.push(card.querySelector('.label').textContent + ': ' + part.textContent);
+               }
+               if (card.scrollWidth > card.clientWidth + 1) out.push('card ' + card.textContent);
+               // A card stretched past its column by a long number lies over its neighbour.
+               for (const other of document.querySelectorAll('.cards .card')) {
+                 const o = other.getBoundingClientRect();
+                 if (other !== card && box.left < o.right - 0.5 && o.left < box.right - 0.5
+                     && box.top < o.bottom - 0.5 && o.top < box.bottom - 0.5)
+                   out.push('overlaps: ' + card.querySelector('.label').textContent);
+               }
+             }
+             return out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// The headline money fits its card at hundreds of millions of yuan, and a sum of many
+/// capped cases far beyond (a `MoneySum`): on a 360-px phone, on a desktop and in print
+/// (scaled, or wrapped at a comma; never clipped nor running into the next card). Before,
+/// "¥306,939,500.00" ran past its card on all three. The page does not depend on the
+/// database: SQLite only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_fits_its_card() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let case = |year: u32, n: u32, amount: &str| {
+        json!({"type":"case","number":format!("JD-{year}-{n:06}"),"union":"jd.s1.e1","kind":"dispute","channel":"reception",
+               "opened_at":format!("{year}-03-03T09:00:00+08:00"),"status":"resolved","closed_at":format!("{year}-03-04T10:00:00+08:00"),
+               "people":3,"amount_recovered":amount,"agreement":true})
+    };
+    // 2025: ¥306,939,500.00; 2024: forty cases at the cap, ¥4,000,000,000.00.
+    let mut lines = vec![case(2025, 1, "100000000.00"), case(2025, 2, "100000000.00"), case(2025, 3, "100000000.00")];
+    lines.push(case(2025, 4, "6939500.00"));
+    lines.extend((1..=40).map(|n| case(2024, n, "100000000.00")));
+    let jsonl: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    crate::harness::import_text(app.store.as_ref(), &jsonl).await.unwrap();
+    let driver = Driver::start().await;
+    for (year, want) in [("2025", "¥306,939,500.00"), ("2024", "¥4,000,000,000.00")] {
+        let dash = app.url(&format!("/dashboard?union=jd&preset=custom&from={year}-01-01&to={year}-12-31"));
+        for (name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            let c = driver.browser(size).await;
+            login(&c, &app, "admin").await;
+            c.goto(&dash).await.unwrap();
+            let money = text(&c, "a.figure[href*='figure=amount_recovered'] .value").await;
+            assert_eq!(money.replace('\n', ""), want);
+            shot(&c, &format!("money-{year}-{name}-dashboard"), size.0).await;
+            assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{year} {name}");
+            if name == "desktop" {
+                // Printed: the print stylesheet on an A4 page's width (182 mm at 96 dpi).
+                as_printed(&c, true).await;
+                c.set_window_size(688, 900).await.unwrap();
+                let printing = c.execute("return matchMedia('print').matches", vec![]).await.unwrap();
+                assert_eq!(printing, json!(true));
+                shot(&c, &format!("money-{year}-print-dashboard"), 688).await;
+                assert_eq!(cards_overflowing(&c).await, Vec::<String>::new(), "{year} print");
+            }
+            c.close().await.unwrap();
+        }
+    }
+}
+
+/// The studio's sign in print (A5) with its QR code, which must load as an image (a
+/// malformed SVG would not), and a union without a studio on a phone: the studios below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn studio_sign_and_the_studios_below() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/s/jd.s1")).await.unwrap();
+    shot(&phone, "studios-below-phone", PHONE.0).await;
+    submit(&phone, "#studios-below a[href='/s/jd.s1.e1']").await;
+    assert!(phone.find(Locator::Css("form textarea#description")).await.is_ok(), "the studio's form");
+    phone.close().await.unwrap();
+    let c = driver.browser(DESKTOP).await;
+    c.goto(&app.url("/s/jd.s1.e1/sign")).await.unwrap();
+    as_printed(&c, true).await;
+    // A5 is 148 mm wide: 128 mm inside its margins, at 96 dpi.
+    c.set_window_size(484, 900).await.unwrap();
+    let loaded = c
+        .execute("const i = document.querySelector('#sign img'); return i.complete && i.naturalWidth > 0", vec![])
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!(true), "the QR code loads as an image");
+    assert_eq!(text(&c, "#sign-url").await, app.url("/s/jd.s1.e1"));
+    shot(&c, "studio-sign-print", 484).await;
+    c.close().await.unwrap();
+}

@@ -501,6 +501,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
         let period = Period::new(d(from), d(to)).unwrap();
         let u = store.union_by_code(&root.parse().unwrap()).await.unwrap().unwrap();
         let s = store.stats(&u, period).await.unwrap();
+        let figures = store.figures(&u, period).await.unwrap();
         for figure in Figure::ALL {
             let q = youyue_store::CaseQuery {
                 within: u.path.clone(),
@@ -527,8 +528,11 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 Figure::CasesResolved => s.cases_resolved,
                 Figure::CasesExplained => s.cases_explained,
                 Figure::CasesOpened => s.cases_opened,
-                // Timeliness's lists: accepted / closed in the period, checked below against the domain.
-                Figure::CasesAccepted | Figure::CasesClosed | Figure::CasesRated => page.total as u64,
+                // The lists behind the rates are their denominators.
+                Figure::CasesClosed => s.cases_closed(),
+                Figure::CasesAccepted => figures.timeliness.accepted,
+                Figure::CasesClosedDue => figures.timeliness.closed_with_deadline,
+                Figure::CasesRated => figures.case_ratings.votes,
             };
             assert_eq!(got, want, "{figure} for {root} {from}..{to}");
             // And the same cases as the domain's reference filter picks.
@@ -738,8 +742,9 @@ async fn yearly_assessment(backend: Backend) {
     assert_eq!(e1["parts"]["appraisal"], serde_json::Value::Null);
     assert_eq!(e1["parts"]["checklist"], 0.5);
     assert_eq!(e1["parts"]["answered"], 0.5);
-    // (25 + 25 + 7.5 + 7.5) / 80, the appraisal left out.
-    assert_eq!(e1["score"], 81.3);
+    assert_eq!(e1["parts"]["resolution"], 1.0);
+    // (20 + 25 + 5 + 7.5 + 15) / 85, the appraisal left out.
+    assert_eq!(e1["score"], 85.3);
     assert_eq!(row("jd.s1.e2")["score"], 0.0);
     assert_eq!(table["unions"][0]["code"], "jd.s1.e1", "best first");
     // The district's administrator sets the weights; nobody else.

@@ -10,6 +10,7 @@ mod book;
 mod browser;
 mod cli;
 mod connections;
+mod district;
 mod exchange;
 mod faults;
 pub mod figures;
