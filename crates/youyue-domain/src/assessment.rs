@@ -17,21 +17,16 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+/// A weight left out takes its default (weights set before `resolution` existed read so
+/// too: every district's score rewards resolution unless its administrator sets it to 0).
+#[serde(deny_unknown_fields, default)]
 pub struct Weights {
     pub on_time: f64,
     pub satisfaction: f64,
     pub appraisal: f64,
     pub checklist: f64,
     pub answered: f64,
-    /// Absent in weights set before this part existed: it then takes its default, so
-    /// every district's score rewards resolution unless its administrator sets it to 0.
-    #[serde(default = "default_resolution")]
     pub resolution: f64,
-}
-
-fn default_resolution() -> f64 {
-    Weights::default().resolution
 }
 
 impl Default for Weights {
@@ -126,6 +121,10 @@ mod tests {
             serde_json::from_str(r#"{"on_time":25,"satisfaction":25,"appraisal":20,"checklist":15,"answered":15}"#)
                 .unwrap();
         assert_eq!(old.resolution, 15.0);
+        // Any weight left out takes its default.
+        let some: Weights = serde_json::from_str(r#"{"resolution":50}"#).unwrap();
+        assert_eq!(some, Weights { resolution: 50.0, ..Weights::default() });
+        assert!(serde_json::from_str::<Weights>(r#"{"speed":1}"#).is_err());
         assert_eq!(Parts::default().score(&w), None);
         assert!(Weights { on_time: -1.0, ..w }.check().is_err());
         assert!(Weights {

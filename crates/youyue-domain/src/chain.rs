@@ -92,9 +92,10 @@ const EMPTY_AT_REGISTRATION: [&str; 14] = [
     "rated_at",
 ];
 
-/// Long text the entry that starts a book leaves out (it is the worker's own account, as
-/// long as 20,000 characters): its later changes are recorded and compared.
-const NOT_IN_START: [&str; 1] = ["description"];
+/// The worker's own words, which the entry that starts a book leaves out (a chair may have
+/// to redact a name in them, and a chained entry is never rewritten): their later changes
+/// are recorded and compared.
+const NOT_IN_START: [&str; 2] = ["title", "description"];
 
 /// The detail of the `import` entry that starts the book of a case an import created
 /// without record lines: the case as it arrived (`after` without `before`), so that the

@@ -146,15 +146,24 @@ pub fn form_pairs(raw: &[u8], lines: Lines) -> Result<Vec<(String, String)>, Api
         if text_fault(&name, Lines::One).is_some() {
             return Err(ApiError::invalid(printable(&name), "is not a field name"));
         }
-        let value = String::from_utf8(decode(value)).map_err(|_| ApiError::BadRequest {
+        let mut value = String::from_utf8(decode(value)).map_err(|_| ApiError::BadRequest {
             message: format!("{name}: is not UTF-8"),
             field: Some(name.clone()),
         })?;
+        if lines == Lines::Many && value.contains(LINE_SEPARATORS) {
+            // A manual line break pasted from Word (a vertical tab) and its kin are a line
+            // break to whoever typed them: refusing them would throw the text away.
+            value = value.replace(LINE_SEPARATORS, "\n");
+        }
         text(&name, &value, lines)?;
         pairs.push((name, value));
     }
     Ok(pairs)
 }
+
+/// What a pasted text may break its lines with besides `\n`: vertical tab (Word's manual
+/// line break), form feed, next line, line and paragraph separators.
+const LINE_SEPARATORS: [char; 5] = ['\u{0b}', '\u{0c}', '\u{85}', '\u{2028}', '\u{2029}'];
 
 /// A form body as `T`: every pair decoded strictly (`form_pairs`), a name outside `known`
 /// refused (`None`: any name, for a form that is a map), and each wrong field named.
@@ -168,8 +177,9 @@ pub fn form_body<T: DeserializeOwned>(raw: &[u8], known: Option<&[&str]>) -> Res
             });
         }
     }
-    // Every part is UTF-8 now, so `parse` has nothing to replace.
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw));
+    // The pairs as checked (line breaks made `\n`), encoded again for serde.
+    let checked = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(checked.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         describe(path, e.into_inner().to_string())
@@ -283,6 +293,10 @@ mod tests {
         let e = form_pairs(b"q=a%00b", Lines::Many).unwrap_err();
         assert_eq!((e.status(), e.field().as_deref()), (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
         assert!(form_pairs(b"text=a%0Ab", Lines::Many).is_ok());
+        // Word's manual line break and its kin are line breaks in a text of many lines.
+        let pairs = form_pairs(b"text=a%0Bb%E2%80%A8c%0Cd", Lines::Many).unwrap();
+        assert_eq!(pairs, [("text".into(), "a\nb\nc\nd".into())]);
+        assert!(form_pairs(b"q=a%0Bb", Lines::One).is_err());
         assert_eq!(form_pairs(b"q=a%0Ab", Lines::One).unwrap_err().field().as_deref(), Some("q"));
     }
 

@@ -482,8 +482,8 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
             "The page had expired (the browser may not have kept its cookie), so nothing was sent. What you typed is below: press the button again to send it.",
         ),
         "bad_value_page" => (
-            "这一项的值不能接受。请检查网址，或返回上一页重试。",
-            "This value cannot be accepted. Check the address, or go back and try again.",
+            "这一项含有不能接受的内容（如看不见的控制字符）。请返回上一页修改后再提交，您填写的内容通常仍在。",
+            "This value cannot be accepted (it may hold an invisible control character). Go back, change it and send it again: what you typed is usually still there.",
         ),
         // The case page after a reopening, the confirmation after each action, the printed copies.
         "earlier_outcome" => ("重新办理前的办结情况", "The outcome before reopening"),
@@ -514,7 +514,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// What a refused field is called in a Chinese sentence ("请填写{noun}。").
-fn zh_field_noun(field: &str) -> Option<&'static str> {
+pub(super) fn zh_field_noun(field: &str) -> Option<&'static str> {
     Some(match field {
         "description" => "具体情况",
         "title" => "标题",

@@ -293,6 +293,7 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "body" => "请填写正文。",
         "note" => "说明不能超过 200 字。",
         "active" => "不能停用自己的账号：请另一位管理员操作。",
+        "role" => "请选择角色；自己的角色须由另一位主席或管理员更改。",
         "score" => "请选择一个评价。",
         "number" => "请填写正确的约事编号，如 JD-2026-000123。",
         "round" => "请选择一月一评或年度测评。",
@@ -364,6 +365,9 @@ struct ErrorPage {
     ctx: Ctx,
     title: String,
     message: String,
+    /// The refused field's own name, for whoever reads the page's markup (the message
+    /// names it in the page's words).
+    field: Option<String>,
 }
 
 impl IntoResponse for PageError {
@@ -442,12 +446,12 @@ fn error_page(ctx: Ctx, err: &ApiError) -> Response {
     // field may be a part of the address, not one the worker typed).
     let message = match err {
         ApiError::Invalid { field, message } => match lang {
-            Lang::Zh => format!("{field}：{}", lang.t("bad_value_page")),
+            Lang::Zh => format!("{}：{}", i18n::zh_field_noun(field).unwrap_or(field), lang.t("bad_value_page")),
             Lang::En => format!("{field}: {}", lang.field_error(field, message)),
         },
         _ => general_message(lang, err),
     };
-    let page = ErrorPage { ctx, title: title.to_owned(), message };
+    let page = ErrorPage { ctx, title: title.to_owned(), message, field: err.field() };
     (status, render(&page)).into_response()
 }
 

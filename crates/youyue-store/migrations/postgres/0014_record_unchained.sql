@@ -9,3 +9,9 @@ CREATE TABLE record_unchained (
 );
 INSERT INTO record_unchained (case_id, through_seq)
 SELECT case_id, MAX(seq) FROM record_entries WHERE hash IS NULL GROUP BY case_id;
+-- The list is made once, here: like the record book, it is never changed afterwards (a
+-- row slipped in would pass a stripped hash as "written before the chain").
+CREATE OR REPLACE FUNCTION record_unchained_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the list of entries written before the chain is never changed'; END $$;
+CREATE TRIGGER record_unchained_immutable BEFORE INSERT OR UPDATE OR DELETE ON record_unchained
+FOR EACH ROW EXECUTE FUNCTION record_unchained_immutable();

@@ -9,3 +9,11 @@ CREATE TABLE record_unchained (
 );
 INSERT INTO record_unchained (case_id, through_seq)
 SELECT case_id, MAX(seq) FROM record_entries WHERE hash IS NULL GROUP BY case_id;
+-- The list is made once, here: like the record book, it is never changed afterwards (a
+-- row slipped in would pass a stripped hash as "written before the chain").
+CREATE TRIGGER record_unchained_never_added BEFORE INSERT ON record_unchained
+BEGIN SELECT RAISE(ABORT, 'the list of entries written before the chain is never changed'); END;
+CREATE TRIGGER record_unchained_never_updated BEFORE UPDATE ON record_unchained
+BEGIN SELECT RAISE(ABORT, 'the list of entries written before the chain is never changed'); END;
+CREATE TRIGGER record_unchained_never_deleted BEFORE DELETE ON record_unchained
+BEGIN SELECT RAISE(ABORT, 'the list of entries written before the chain is never changed'); END;

@@ -162,15 +162,15 @@ async fn create_cases_conn(
         let d = &regs[*i].draft;
         let id = id_of(number)?;
         // Personal details stay out of the record book: it says only whether they were given.
-        // The rest is the case as raised, but its description (`chain::Replay` knows the
-        // fields a registration leaves empty and takes the opening time from the entry's).
+        // The rest is the case as raised, but its title and description, the worker's own
+        // words that a chair may have to redact (`chain::Replay` knows the fields a
+        // registration leaves empty and takes the opening time from the entry's).
         let detail = serde_json::json!({
             "after": {
                 "union": record.union, "kind": record.kind, "channel": record.channel,
                 "people": record.people, "collective": record.collective, "online": record.online,
                 "scheduled": record.scheduled, "immediate": record.immediate,
-                "anonymous": record.anonymous, "title": record.title,
-                "status": record.status, "contact_given": record.contact.is_some(),
+                "anonymous": record.anonymous, "status": record.status, "contact_given": record.contact.is_some(),
             }
         });
         entries.push(NewEntry::chained_parts(

@@ -257,5 +257,25 @@ async fn entries_from_before_the_chain_are_listed(backend: Backend) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("case JD-2022-000004 entry #1: entry #1 has no hash"), "{err}");
     assert!(!err.contains("JD-2022-000003"), "{err}");
+
+    // The listing is made once: a row slipped in to excuse the stripped hash is refused.
+    let slip_in = "INSERT INTO record_unchained (case_id, through_seq) \
+                   SELECT id, 99 FROM cases WHERE number = 'JD-2022-000004'";
+    let refused = match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            let r = sqlx::query(slip_in).execute(&pool).await.map(|_| ());
+            pool.close().await;
+            r
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            let r = sqlx::query(slip_in).execute(&pool).await.map(|_| ());
+            pool.close().await;
+            r
+        }
+    };
+    let e = refused.expect_err("a row slipped into record_unchained");
+    assert!(e.to_string().contains("never changed"), "{e}");
 }
 both!(entries_from_before_the_chain_are_listed);

@@ -34,7 +34,8 @@ async fn post_form(c: &Client, path: &str, body: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
-/// A refused page: a 4xx whose text names `field`.
+/// A refused page: a 4xx that names `field` (in its words, and by its own name in the
+/// message's `data-field`).
 fn assert_page_names(got: &(StatusCode, String), status: StatusCode, field: &str) {
     assert_eq!(got.0, status, "{}", got.1);
     assert!(got.1.contains(field), "the page does not name {field}: {}", got.1);

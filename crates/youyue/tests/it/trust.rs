@@ -760,7 +760,7 @@ async fn a_chair_redacts_text_from_the_description(backend: Backend) {
         .anonymous()
         .ok(
             "/api/v1/public/cases",
-            json!({"union":"jd.s1.e1","kind":"claim","title":"欠薪","description":"我是王小明，车间的王小明，三个月没发工资。"}),
+            json!({"union":"jd.s1.e1","kind":"claim","title":"王小明欠薪","description":"我是王小明，车间的王小明，三个月没发工资。"}),
             StatusCode::CREATED,
         )
         .await;
@@ -782,12 +782,17 @@ async fn a_chair_redacts_text_from_the_description(backend: Backend) {
     );
     let v = chair.ok(&path, json!({"remove":"王小明","reason":"职工要求删去姓名"}), StatusCode::OK).await;
     assert_eq!(v["description"], "我是【已删除】，车间的【已删除】，三个月没发工资。");
+    assert_eq!(v["title"], "【已删除】欠薪");
     let (_, full) = chair.get(&format!("/api/v1/cases/{number}")).await;
     assert!(!full.to_string().contains("王小明"), "the name is nowhere: {full}");
     let (_, found) = chair.get("/api/v1/cases?q=%E7%8E%8B%E5%B0%8F%E6%98%8E").await;
     assert_eq!(found["total"], 0, "search forgets it: {found}");
     let exported = crate::harness::export_text(app.store.as_ref()).await;
-    assert!(!exported.contains("王小明") && exported.contains(r#""redacted":2"#), "{exported}");
+    // Nor in the record book: the registration's entry holds neither the title nor the
+    // description, the worker's own words.
+    let (_, book) = chair.get(&format!("/api/v1/cases/{number}/record")).await;
+    assert!(!book.to_string().contains("王小明"), "{book}");
+    assert!(!exported.contains("王小明") && exported.contains(r#""redacted":3"#), "{exported}");
     let report = app.store.verify_chains().await.unwrap();
     assert_eq!(report.problems, vec![], "{report:?}");
 }
