@@ -128,6 +128,17 @@ pub fn check_text(field: &'static str, text: &str, max_chars: usize, required: b
     }
 }
 
+/// A full-width letter, digit or sign (Ｊ, ２, －, as a Chinese input method types them) as
+/// its ASCII self; any other character as it is. For what is read as ASCII: case numbers
+/// and tracking codes.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
 /// Whether a text may hold line breaks and tabs (a description) or not (a name, a search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {

@@ -108,6 +108,7 @@ impl NumberQuery {
     /// What `text` asks for, if it reads as a case number or its tail; `None` for anything
     /// else (a text search).
     pub fn parse(text: &str) -> Option<NumberQuery> {
+        let text: String = text.chars().map(crate::case::half_width).collect();
         let parts: Vec<&str> = text.split(|c: char| c == '-' || c.is_whitespace()).filter(|p| !p.is_empty()).collect();
         let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
         match parts.as_slice() {
@@ -182,6 +183,7 @@ mod tests {
         {
             assert_eq!(NumberQuery::parse(said), Some(whole("JD-2026-000003")), "{said}");
         }
+        assert_eq!(NumberQuery::parse("ＪＤ－２０２６－０００００３"), Some(whole("JD-2026-000003")), "full-width");
         assert_eq!(NumberQuery::parse("000003"), Some(NumberQuery::Tail { year: None, seq: 3 }));
         assert_eq!(NumberQuery::parse("2026-000003"), Some(NumberQuery::Tail { year: Some(2026), seq: 3 }));
         assert_eq!(NumberQuery::parse("2026 3"), Some(NumberQuery::Tail { year: Some(2026), seq: 3 }));

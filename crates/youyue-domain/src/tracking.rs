@@ -21,7 +21,12 @@ pub fn format_code(random: [u8; LEN]) -> String {
 /// What a person typed, in the one spelling that is hashed: upper case, without spaces or
 /// dashes. None if it cannot be a code.
 pub fn normalize(typed: &str) -> Option<String> {
-    let s: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    let s: String = typed
+        .chars()
+        .map(crate::case::half_width)
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     (s.len() == LEN && s.bytes().all(|b| ALPHABET.contains(&b))).then_some(s)
 }
 
@@ -35,6 +40,7 @@ mod tests {
         assert_eq!(c, "23456-789YZ");
         assert_eq!(normalize(&c).as_deref(), Some("23456789YZ"));
         assert_eq!(normalize(" 23456 789yz ").as_deref(), Some("23456789YZ"));
+        assert_eq!(normalize("２３４５６－７８９ｙｚ").as_deref(), Some("23456789YZ"), "typed full-width");
         assert_eq!(normalize("23456-789Y"), None);
         assert_eq!(normalize("23456-789Y0"), None);
     }
