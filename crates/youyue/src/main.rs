@@ -116,6 +116,15 @@ enum Command {
     },
 }
 
+/// A line on standard output; a closed pipe (`youyue stats | head`) ends the command
+/// quietly instead of panicking as `println!` would.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -140,11 +149,17 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if closed_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("youyue: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the command stopped because whoever read its output went away.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -190,7 +205,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 return Ok(());
             }
             for n in raised {
-                println!("{n}");
+                out!("{n}");
             }
         },
         Command::Retention => {
@@ -198,7 +213,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 .await
                 .context("retention sweep")?;
             for n in done {
-                println!("{n}");
+                out!("{n}");
             }
             Ok(())
         }
@@ -231,15 +246,15 @@ async fn serve(store: Arc<dyn Store>, config: youyue_server::Config, demo: bool)
         if store.is_empty().await? {
             let password = std::env::var("YOUYUE_DEMO_PASSWORD").ok();
             let seeded = youyue_server::demo::seed(store.as_ref(), password).await.context("seeding the demo")?;
-            println!("Demo district seeded. Accounts (passwords are shown only now):");
+            out!("Demo district seeded. Accounts (passwords are shown only now):");
             for a in &seeded.accounts {
-                println!("  {:<12} {:<18} {:<10} {:<12} {}", a.username, a.password, a.union, a.role.as_str(), a.name);
+                out!("  {:<12} {:<18} {:<10} {:<12} {}", a.username, a.password, a.union, a.role.as_str(), a.name);
             }
             if let Some((number, code)) = &seeded.sample_case {
-                println!("A worker's case to look up: number {number}, tracking code {code}");
+                out!("A worker's case to look up: number {number}, tracking code {code}");
             }
         } else {
-            println!("--demo: the database is not empty, so no demo data was added.");
+            out!("--demo: the database is not empty, so no demo data was added.");
         }
     }
     let listen = config.listen;
@@ -255,11 +270,11 @@ async fn serve(store: Arc<dyn Store>, config: youyue_server::Config, demo: bool)
             app.local_addr()
         );
         tracing::warn!("{warning}");
-        println!("Warning: {warning}");
+        out!("Warning: {warning}");
     }
     // The tests and scripts read the address from this line (the port, when asked for 0);
     // the warning comes first, so that whoever has read this line has read it too.
-    println!("youyue is serving on http://{}", app.local_addr());
+    out!("youyue is serving on http://{}", app.local_addr());
     app.run_until_stopped(shutdown_signal()).await.context("serving")?;
     Ok(())
 }
@@ -374,10 +389,10 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
     let u = store.union_by_code(&code).await?.ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
     let s = store.stats(&u, period).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        out!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());
     }
-    println!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
+    out!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
     let rows: [(&str, String); 10] = [
         ("工作室 studios", s.studios.to_string()),
         ("调解劳动纠纷 disputes mediated", s.disputes_mediated.to_string()),
@@ -391,13 +406,13 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         ("解决 / 解释说明 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
     ];
     for (label, value) in rows {
-        println!("  {label:<40} {value:>14}");
+        out!("  {label:<40} {value:>14}");
     }
     for (title, map) in
         [("by kind", &s.opened_by_kind), ("by channel", &s.opened_by_channel), ("by status", &s.opened_by_status)]
     {
         let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("  opened {title}: {}", parts.join(", "));
+        out!("  opened {title}: {}", parts.join(", "));
     }
     Ok(())
 }
@@ -417,9 +432,9 @@ async fn add_user(store: &dyn Store, username: String, name: String, union: Stri
     rec.check()?;
     let u = store.create_user(&rec, Timestamp::now()).await.context("creating the account")?;
     if show {
-        println!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);
+        out!("created {} ({}) in {}; password (shown only now): {password}", u.username, u.role, u.union_code);
     } else {
-        println!("created {} ({}) in {}", u.username, u.role, u.union_code);
+        out!("created {} ({}) in {}", u.username, u.role, u.union_code);
     }
     Ok(())
 }
@@ -452,7 +467,7 @@ async fn verify(store: &dyn youyue_store::Store, heads: Option<&str>) -> Result<
             }
         }
     }
-    println!(
+    out!(
         "checked {} cases ({} whose record book does not say how they began), {} record entries ({} written before the chain), {checked_heads} signed-off heads: {}",
         report.cases,
         report.unstarted,
