@@ -9,6 +9,7 @@ pub mod cases;
 pub mod dto;
 pub mod org;
 pub mod public;
+pub mod roster;
 pub mod session;
 pub mod stats;
 
@@ -54,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .route("/public/unions/{code}/votes", post(public::vote))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
+        .route("/unions/{code}/roster", get(roster::get_roster).put(roster::put_roster))
+        .route("/unions/{code}/duty", get(roster::duty))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -80,6 +83,7 @@ async fn not_found() -> crate::error::ApiError {
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
+        roster::get_roster, roster::put_roster, roster::duty,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
@@ -119,7 +123,7 @@ impl utoipa::Modify for ErrorResponses {
         components
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("youyue_session"))));
         for (path, item) in doc.paths.paths.iter_mut() {
-            let public = path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json";
+            let public = is_public(path);
             let login = path == "/api/v1/session";
             for (method, op) in [
                 ("get", item.get.as_mut()),
@@ -156,6 +160,13 @@ impl utoipa::Modify for ErrorResponses {
             }
         }
     }
+}
+
+/// Whether an operation at `path` (as the OpenAPI document writes it) is for anyone, without
+/// logging in: the workers' operations under `/public/`, the document itself, and a
+/// studio's duty list (public like the studio; staff read it for any union they see).
+pub fn is_public(path: &str) -> bool {
+    path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json" || path == "/api/v1/unions/{code}/duty"
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

@@ -18,6 +18,7 @@ mod hostile;
 mod login;
 mod matrix;
 mod overflow;
+mod roster;
 mod schema;
 mod scoping;
 pub mod search;
