@@ -18,6 +18,7 @@ use youyue_domain::{tracking, Action, NumberQuery, Status, Timestamp, UnionCode}
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
+pub mod appointments;
 mod input;
 mod tracked;
 pub use account::{change_account, check_new_password, AccountChange, MIN_PASSWORD_CHARS};
