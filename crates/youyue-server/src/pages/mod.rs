@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
+        .route("/cases/{number}/book", post(staff::book_appointment))
+        .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/votes", get(dashboard::votes))
         .route("/assessment", get(assessment::assessment))
@@ -94,6 +96,7 @@ impl FormFields for org::UserChangeForm {}
 impl FormFields for staff::LoginForm {}
 impl FormFields for staff::CsrfOnly {}
 impl FormFields for staff::ActionForm {}
+impl FormFields for staff::AppointmentForm {}
 impl FormFields for worker::CaseForm {}
 impl FormFields for worker::TrackForm {}
 impl FormFields for worker::VoteForm {}

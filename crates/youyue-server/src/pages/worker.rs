@@ -387,7 +387,8 @@ impl TrackPage {
     }
     /// Whether an appointment can still be moved or cancelled by the worker.
     fn changeable(&self, a: &youyue_store::Appointment) -> bool {
-        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked && a.record.starts_at > Timestamp::now()
+        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
+            && a.record.starts_at > Timestamp::now()
     }
     fn kind_label(&self, k: &Kind) -> &'static str {
         self.ctx.lang.kind(*k)
@@ -489,7 +490,9 @@ pub async fn appointment(
             let form = TrackForm { reason: String::new(), ..form };
             track_page(ctx, &state, form, Ok(c), notice, Errors::default()).await
         }
-        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::SlotTaken(_) | ApiError::NotFound(_))) => {
+        Err(
+            e @ (ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::SlotTaken(_) | ApiError::NotFound(_)),
+        ) => {
             let errors = Errors::from_api(ctx.lang, &e);
             track_page(ctx, &state, form, Ok(c), None, errors).await
         }
