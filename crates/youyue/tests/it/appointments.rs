@@ -263,3 +263,122 @@ async fn worker_books_with_the_code(backend: Backend) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 both!(worker_books_with_the_code);
+
+fn past_case(number: &str, union: &str, opened: &str) -> Value {
+    json!({"type":"case","number":number,"union":union,"kind":"dispute","channel":"reception","collective":false,
+        "online":false,"scheduled":false,"people":1,"title":"约谈统计","description":"","anonymous":false,
+        "opened_at":opened,"status":"registered"})
+}
+
+fn past_appointment(case: &str, who: &str, specialty: &str, starts: &str, status: &str) -> Value {
+    let s = youyue_domain::Timestamp::parse_rfc3339(starts).unwrap();
+    let e = youyue_domain::Timestamp::from_micros(s.micros() + 3_600_000_000).to_rfc3339_cst();
+    json!({"type":"appointment","case":case,"specialist":who,"specialty":specialty,"starts_at":starts,"ends_at":e,
+        "place":"调解室","online":false,"status":status,"booked_by":"e1chair","booked_at":"2022-01-01T09:00:00+08:00",
+        "changed_at":"2022-01-01T09:00:00+08:00","changed_by":"e1chair"})
+}
+
+/// The appointment figures on a hand-made set whose answers are written here (March 2022:
+/// held counted by the start's China day, the median over cases raised in the month), and
+/// equal to the domain's reference definition for several unions and periods, through the
+/// API and the store; they survive an export and an import into an empty database.
+async fn appointment_figures(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let lines = [
+        past_case("JD-2022-000001", "jd.s1.e1", "2022-03-01T10:00:00+08:00"),
+        past_case("JD-2022-000002", "jd.s1.e1", "2022-03-05T08:00:00+08:00"),
+        past_case("JD-2022-000003", "jd.s2.e1", "2022-03-31T23:30:00+08:00"),
+        past_case("JD-2022-000004", "jd.s1.e2", "2022-02-28T10:00:00+08:00"),
+        past_case("JD-2022-000005", "jd.s1.e1", "2022-03-20T10:00:00+08:00"),
+        past_appointment("JD-2022-000001", "mediator", "mediator", "2022-03-03T09:00:00+08:00", "held"),
+        past_appointment("JD-2022-000001", "mediator", "mediator", "2022-03-10T09:00:00+08:00", "cancelled"),
+        past_appointment("JD-2022-000002", "e1handler", "counsellor", "2022-03-05T23:30:00+08:00", "no_show"),
+        past_appointment("JD-2022-000003", "mediator", "mediator", "2022-04-01T00:30:00+08:00", "held"),
+        past_appointment("JD-2022-000004", "mediator", "mediator", "2022-03-01T00:00:00+08:00", "held"),
+        past_appointment("JD-2022-000005", "mediator", "mediator", "2022-03-21T09:00:00+08:00", "cancelled"),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let sum = crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
+    assert_eq!(sum.appointments_added, 6);
+    let admin = app.login("admin").await;
+    let (s, march) = admin.get("/api/v1/stats?union=jd&from=2022-03-01&to=2022-03-31").await;
+    assert_eq!(s, StatusCode::OK, "{march}");
+    assert_eq!((march["appointments_held"].as_u64(), march["appointments_no_show"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        march["appointments_by_specialty"],
+        json!({"mediator": {"held": 2, "no_show": 0}, "counsellor": {"held": 0, "no_show": 1}})
+    );
+    // Days to the first appointment: 2 (Mar 1 → 3), 0 (Mar 5), 1 (Mar 31 → Apr 1).
+    assert_eq!(march["median_days_to_first_appointment"], json!(1));
+    let (_, feb) = admin.get("/api/v1/stats?union=jd&from=2022-02-01&to=2022-02-28").await;
+    assert_eq!((feb["appointments_held"].as_u64(), &feb["median_days_to_first_appointment"]), (Some(0), &json!(1)));
+
+    // The reference over the exported records, for each union and period.
+    let exported = crate::harness::export_text(app.store.as_ref()).await;
+    let reference = |root: &str, from: &str, to: &str| {
+        use youyue_domain::exchange::Line;
+        let union_of: std::collections::HashMap<String, String> = exported
+            .lines()
+            .filter_map(|l| match Line::parse(l).ok()? {
+                Line::Case(c) => Some((c.number.to_string(), c.union.to_string())),
+                _ => None,
+            })
+            .collect();
+        let mut cases: std::collections::BTreeMap<String, youyue_domain::stats::CaseAppointments> = Default::default();
+        for l in exported.lines() {
+            match Line::parse(l).unwrap() {
+                Line::Case(c) if c.union.as_str() == root || c.union.as_str().starts_with(&format!("{root}.")) => {
+                    cases.entry(c.number.to_string()).or_insert(youyue_domain::stats::CaseAppointments {
+                        opened_at: c.opened_at,
+                        appointments: Vec::new(),
+                    });
+                }
+                Line::Appointment(a) => {
+                    let u = &union_of[&a.case.to_string()];
+                    if u == root || u.starts_with(&format!("{root}.")) {
+                        cases.get_mut(&a.case.to_string()).unwrap().appointments.push((
+                            a.starts_at,
+                            a.status,
+                            a.specialty,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let period = youyue_domain::Period::new(
+            youyue_domain::time::parse_date(from).unwrap(),
+            youyue_domain::time::parse_date(to).unwrap(),
+        )
+        .unwrap();
+        let mut want = youyue_domain::stats::Stats::empty(root, period);
+        want.add_appointments(&cases.into_values().collect::<Vec<_>>()).unwrap();
+        want
+    };
+    for root in ["jd", "jd.s1", "jd.s2", "jd.s1.e1"] {
+        for (from, to) in [("2022-03-01", "2022-03-31"), ("2022-02-01", "2022-04-30"), ("2022-04-01", "2022-04-01")] {
+            let (_, got) = admin.get(&format!("/api/v1/stats?union={root}&from={from}&to={to}")).await;
+            let want = reference(root, from, to);
+            for f in [
+                "appointments_held",
+                "appointments_no_show",
+                "appointments_by_specialty",
+                "median_days_to_first_appointment",
+            ] {
+                assert_eq!(got[f], serde_json::to_value(&want).unwrap()[f], "{root} {from}..{to} {f}");
+            }
+        }
+    }
+
+    // Export → import into an empty database → export: the same lines.
+    let other = crate::harness::TestDb::new(backend).await;
+    let store = youyue_store::open(&other.url).await.unwrap();
+    crate::harness::import_text(store.as_ref(), &exported).await.unwrap();
+    let again = crate::harness::export_text(store.as_ref()).await;
+    let appts =
+        |t: &str| t.lines().filter(|l| l.contains("\"type\":\"appointment\"")).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(appts(&again), appts(&exported));
+    assert_eq!(appts(&exported).len(), 6);
+    store.close().await;
+}
+both!(appointment_figures);
