@@ -460,6 +460,9 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "cases_closed" => ("办结（解决或解释说明）", "Closed (resolved or explained)"),
         "cases_closed_due" => ("有办理期限的办结约事", "Closed cases that had a deadline"),
         "cases_rated" => ("职工评价的约事", "Rated cases"),
+        "appointments_held" => ("有约谈已进行的约事", "Cases with an appointment held"),
+        "appointments_no_show" => ("有约谈未到场的约事", "Cases with a missed appointment"),
+        "first_appointments" => ("期内登记且已约谈的约事（中位天数的依据）", "Cases registered in the period with an appointment (the median's cases)"),
         // The district's items of issue 19: what each list is, and what it leaves out.
         "side_cases_accepted" => ("按时受理率的分母：期内受理的全部约事（分子为其中按时受理的）。", "The denominator of “accepted on time”: every case accepted in the period (the numerator is those accepted on time)."),
         "side_cases_closed_due" => ("按时办结率的分母：期内办结且有办理期限的约事（分子为其中在期限内办结的）。", "The denominator of “closed on time”: cases closed in the period that had a deadline (the numerator is those closed by it)."),

@@ -313,6 +313,22 @@ async fn appointment_figures(backend: Backend) {
     let (_, feb) = admin.get("/api/v1/stats?union=jd&from=2022-02-01&to=2022-02-28").await;
     assert_eq!((feb["appointments_held"].as_u64(), &feb["median_days_to_first_appointment"]), (Some(0), &json!(1)));
 
+    // The drill-down: the cases behind each figure.
+    for (figure, want) in [
+        ("appointments_held", vec!["JD-2022-000001", "JD-2022-000004"]),
+        ("appointments_no_show", vec!["JD-2022-000002"]),
+        ("first_appointments", vec!["JD-2022-000001", "JD-2022-000002", "JD-2022-000003"]),
+    ] {
+        let (s, list) = admin
+            .get(&format!("/api/v1/cases?union=jd&figure={figure}&from=2022-03-01&to=2022-03-31&per_page=50"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let mut got: Vec<&str> =
+            list["cases"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
+        got.sort_unstable();
+        assert_eq!(got, want, "{figure}");
+    }
+
     // The reference over the exported records, for each union and period.
     let exported = crate::harness::export_text(app.store.as_ref()).await;
     let reference = |root: &str, from: &str, to: &str| {
