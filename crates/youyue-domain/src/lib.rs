@@ -15,6 +15,7 @@ pub mod figures;
 pub mod money;
 pub mod number;
 pub mod retention;
+pub mod roster;
 pub mod search;
 pub mod stats;
 pub mod studio;

@@ -348,3 +348,44 @@ pub async fn slots_union(store: &dyn Store, user: &User, code: &str) -> Result<U
     }
     union_within(store, user, code).await
 }
+
+/// Who sets a union's duty roster: its chairs and administrators and those of the unions
+/// above it. Others who may see the union are forbidden (403); one outside is 404
+/// (`union_within`, asked first).
+pub fn may_set_roster(user: &User, union: &Union) -> Result<(), ApiError> {
+    if user.role.manages_accounts() && union.path.starts_with(&user.union_path) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator of this union or above sets its roster".into()))
+    }
+}
+
+/// Whose duty list a caller may read: anyone's for a union with a studio (the studio's
+/// public page shows who is on duty: names, specialties, times and places, never contact
+/// details); otherwise only staff whose subtree holds the union. 404 for the rest.
+pub async fn duty_readable(store: &dyn Store, caller: Option<&User>, code: &str) -> Result<Union, ApiError> {
+    if let Some(u) = studio_for_workers(store, code).await? {
+        return Ok(u);
+    }
+    match caller {
+        Some(user) if user.role.is_staff() => union_within(store, user, code).await,
+        _ => Err(ApiError::not_found(format!("no union \"{code}\" that you can see"))),
+    }
+}
+
+/// Who a roster may name: the active staff of the union and of the unions above it
+/// (`people`, by username). Anyone else is a 422 on the field that names them.
+pub fn may_serve_on(
+    people: &std::collections::BTreeMap<String, User>,
+    username: &str,
+    field: &str,
+) -> Result<(), ApiError> {
+    if people.contains_key(username) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("\"{username}\" is not an active staff account of this union or a union above it"),
+        ))
+    }
+}

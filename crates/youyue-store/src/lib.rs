@@ -175,6 +175,8 @@ pub struct ImportSummary {
     /// Lines of read logs added.
     pub reads_added: u64,
     pub appointments_added: u64,
+    /// Versions of duty rosters added to the roster log.
+    pub rosters_added: u64,
     pub unchanged: u64,
     /// Cases kept as given although they break the workflow's rules (a closing time on an
     /// open case, an agreement on a claim…): records of the past are not rewritten.
@@ -308,6 +310,8 @@ pub struct UserChange {
     pub active: Option<bool>,
     pub role: Option<Role>,
     pub password_hash: Option<String>,
+    /// The account's specialties, replacing those it has.
+    pub specialties: Option<Vec<youyue_domain::roster::Specialty>>,
 }
 
 /// A case as stored: its record plus what storage keeps beside it.
@@ -664,6 +668,35 @@ pub trait Store: Send + Sync + 'static {
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+
+    /// The specialties of each of these accounts that has any, in `Specialty::ALL` order.
+    async fn specialties_of(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>, StoreError>;
+    /// A union's duty roster (its `union` set, names left empty), if it has one.
+    async fn roster(&self, union_id: i64) -> Result<Option<youyue_domain::roster::Roster>, StoreError>;
+    /// The rosters of the union at `path` and of every union above it, top first.
+    async fn rosters_on_path(&self, path: &str) -> Result<Vec<youyue_domain::roster::Roster>, StoreError>;
+    /// Replaces a union's roster and appends it to the roster log, in one transaction;
+    /// false if it was already exactly this (nothing written).
+    async fn put_roster(
+        &self,
+        union_id: i64,
+        roster: &youyue_domain::roster::Roster,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The roster log of a union, newest first.
+    async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<RosterChange>, StoreError>;
+}
+
+/// A roster as it was set (the roster log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterChange {
+    pub roster: youyue_domain::roster::Roster,
+    pub changed_by: String,
+    pub changed_at: Timestamp,
 }
 
 /// What `verify_chains` found.

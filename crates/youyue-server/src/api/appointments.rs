@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 use youyue_domain::appointment::{specialties_for, AppointmentStatus, Outcome, Slot};
+use youyue_domain::roster::Specialty;
 use youyue_domain::time::parse_date;
 use youyue_domain::Timestamp;
 use youyue_store::Appointment;
@@ -163,17 +164,12 @@ fn days(from: &str, to: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), 
     Ok((f, t))
 }
 
-fn specialty_param(s: &Option<String>) -> Result<Vec<&str>, ApiError> {
+fn specialty_param(s: &Option<String>) -> Result<Vec<&'static str>, ApiError> {
     match s.as_deref() {
         None | Some("") => Ok(Vec::new()),
-        Some(k) => {
-            let known = ["mediator", "lawyer", "counsellor", "teacher", "arbitrator", "advisor", "liaison"];
-            known
-                .iter()
-                .find(|x| **x == k)
-                .map(|x| vec![*x])
-                .ok_or_else(|| ApiError::invalid("specialty", format!("must be one of {}", known.join(" | "))))
-        }
+        Some(k) => youyue_domain::roster::Specialty::parse(k)
+            .map(|x| vec![x.as_str()])
+            .ok_or_else(|| ApiError::invalid("specialty", format!("must be one of {}", Specialty::choices()))),
     }
 }
 

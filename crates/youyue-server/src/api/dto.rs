@@ -19,9 +19,12 @@ pub struct UserView {
     pub role: youyue_domain::Role,
     pub union: String,
     pub active: bool,
+    /// What the account can serve as (staff only; may be empty).
+    pub specialties: Vec<youyue_domain::roster::Specialty>,
 }
 
 impl From<&User> for UserView {
+    /// Without specialties: see `UserView::with`.
     fn from(u: &User) -> UserView {
         UserView {
             username: u.username.clone(),
@@ -29,7 +32,18 @@ impl From<&User> for UserView {
             role: u.role,
             union: u.union_code.to_string(),
             active: u.active,
+            specialties: Vec::new(),
         }
+    }
+}
+
+impl UserView {
+    /// The account with its specialties, from `Store::specialties_of`.
+    pub fn with(
+        u: &User,
+        specialties: &std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>,
+    ) -> UserView {
+        UserView { specialties: specialties.get(&u.id).cloned().unwrap_or_default(), ..UserView::from(u) }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod dto;
 pub mod org;
 pub mod public;
+pub mod roster;
 pub mod session;
 pub mod stats;
 
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/public/unions/{code}/votes", post(public::vote))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
+        .route("/unions/{code}/roster", get(roster::get_roster).put(roster::put_roster))
+        .route("/unions/{code}/duty", get(roster::duty))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -91,6 +94,7 @@ async fn not_found() -> crate::error::ApiError {
         org::calendar, org::set_calendar,
         appointments::slots, appointments::book, appointments::list, appointments::change, appointments::cancel,
         appointments::public_slots, appointments::public_book, appointments::public_change, appointments::public_cancel,
+        roster::get_roster, roster::put_roster, roster::duty,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
@@ -130,7 +134,10 @@ impl utoipa::Modify for ErrorResponses {
         components
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("youyue_session"))));
         for (path, item) in doc.paths.paths.iter_mut() {
-            let public = path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json";
+            // A studio's duty list is public like the studio itself.
+            let public = path.starts_with("/api/v1/public/")
+                || path == "/api/v1/openapi.json"
+                || (path.ends_with("/duty") && path.starts_with("/api/v1/unions/"));
             let login = path == "/api/v1/session";
             for (method, op) in [
                 ("get", item.get.as_mut()),

@@ -23,6 +23,7 @@ mod assessment;
 mod dashboard;
 pub mod i18n;
 mod org;
+mod roster;
 mod staff;
 mod worker;
 mod xlsx;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/s/{code}", get(worker::studio).post(worker::submit))
         .route("/s/{code}/qr.svg", get(worker::qr))
         .route("/s/{code}/sign", get(worker::sign))
+        .route("/s/{code}/roster", get(roster::print))
         .route("/s/{code}/rate", get(worker::vote_form).post(worker::vote))
         .route("/track", get(worker::track_form).post(worker::track))
         .route("/track/rate", post(worker::rate))
@@ -68,6 +70,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
+        .route("/unions/{code}/roster", get(roster::edit).post(roster::save))
         .layer(axum::middleware::from_fn(crate::extract::url_texts::<PageError>))
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }

@@ -147,6 +147,8 @@ struct StudioPage {
     form: CaseForm,
     errors: Errors,
     bulletins: Vec<BulletinRecord>,
+    /// Who is on duty this week (本周值班).
+    duty: Vec<super::roster::DutyDay>,
 }
 
 /// The union of a studio's page, form and QR code: one with a studio, by the same rule as
@@ -167,9 +169,10 @@ async fn voted_union(state: &AppState, code: &str) -> Result<Union, super::PageE
 async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, errors: Errors) -> PageResult {
     let bulletins = state.store.bulletins(union.id, 10).await?;
     let kinds = kind_choices(&ctx);
+    let duty = super::roster::week_on_duty(state, ctx.lang, &union).await?;
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins })).into_response())
+    Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins, duty })).into_response())
 }
 
 #[derive(Template)]

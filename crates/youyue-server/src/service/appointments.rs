@@ -23,7 +23,7 @@ const NAMED_IN_REFUSAL: usize = 5;
 /// it) over the China days `from`..=`to`, as windows to cut into slots. Shifts without a
 /// specialty (a receptionist's reception day) take no appointments.
 pub async fn windows(state: &AppState, union: &Union, from: NaiveDate, to: NaiveDate) -> Result<Vec<Window>, ApiError> {
-    let shifts = serving_shifts(state, union, from, to).await?;
+    let shifts = crate::service::roster::shifts_serving(state.store.as_ref(), union, from, to).await?;
     Ok(shifts
         .into_iter()
         .filter_map(|s| {
@@ -269,25 +269,4 @@ pub async fn of_case(state: &AppState, case: &StoredCase, id: i64) -> Result<App
 /// The booked appointments of a case that are still to come or under way, earliest first.
 pub fn booked(all: &[Appointment]) -> Vec<&Appointment> {
     all.iter().filter(|a| a.record.status == AppointmentStatus::Booked).collect()
-}
-
-// TEMPORARY until roster's contract is merged.
-struct ShiftStub {
-    user: String,
-    name: String,
-    specialty: Option<String>,
-    starts_at: Timestamp,
-    ends_at: Timestamp,
-    place: String,
-    online: bool,
-    slot_minutes: u32,
-}
-
-async fn serving_shifts(
-    _state: &AppState,
-    _union: &Union,
-    _from: NaiveDate,
-    _to: NaiveDate,
-) -> Result<Vec<ShiftStub>, ApiError> {
-    Ok(Vec::new())
 }

@@ -15,6 +15,7 @@ mod case_write;
 mod export;
 mod import;
 mod record_book;
+mod roster;
 mod search;
 mod store;
 mod studio;

@@ -1,7 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, appointments, case_read, case_write, export, import, record_book, studio, tallies, unions, Db, DIALECT,
+    accounts, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies, unions, Db,
+    DIALECT,
 };
 use crate::{
     Actor, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore,
@@ -346,5 +347,34 @@ impl Store for SqlStore<Db> {
 
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError> {
         export::export(self, sink).await
+    }
+
+    async fn specialties_of(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>, StoreError> {
+        roster::specialties_of(self, user_ids).await
+    }
+
+    async fn roster(&self, union_id: i64) -> Result<Option<youyue_domain::roster::Roster>, StoreError> {
+        roster::roster(self, union_id).await
+    }
+
+    async fn rosters_on_path(&self, path: &str) -> Result<Vec<youyue_domain::roster::Roster>, StoreError> {
+        roster::rosters_on_path(self, path).await
+    }
+
+    async fn put_roster(
+        &self,
+        union_id: i64,
+        roster: &youyue_domain::roster::Roster,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        roster::put_roster(self, union_id, roster, by, now).await
+    }
+
+    async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<crate::RosterChange>, StoreError> {
+        roster::roster_changes(self, union_id, limit).await
     }
 }
