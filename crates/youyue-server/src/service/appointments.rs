@@ -128,8 +128,10 @@ async fn free_slot(
     if let Some(slot) = find_slot(&free_slots(&ws, &busy, now), specialist, starts_at) {
         return Ok(slot.clone());
     }
-    if starts_at > now && find_slot(&free_slots(&ws, &[], now), specialist, starts_at).is_some() {
-        return Err(slot_taken(state, union, specialties, day, now).await?);
+    if let Some(s) = find_slot(&free_slots(&ws, &[], now), specialist, starts_at) {
+        // Taken: the refusal names free slots of the same specialty.
+        let same = [s.specialty.as_str()];
+        return Err(slot_taken(state, union, &same, day, now).await?);
     }
     let to = day + chrono::Duration::days(DAYS_AHEAD);
     let free = slots(state, union, specialties, now.cst_date().max(day), to, now).await?;
@@ -187,7 +189,8 @@ pub async fn book(
     match state.store.book_appointment(case, specialist.id, &record, Actor { label, user_id }, now).await {
         Ok(a) => Ok(a),
         Err(StoreError::SlotTaken) => {
-            Err(slot_taken(state, &union, specialties, slot.starts_at.cst_date(), now).await?)
+            let same = [slot.specialty.as_str()];
+            Err(slot_taken(state, &union, &same, slot.starts_at.cst_date(), now).await?)
         }
         Err(e) => Err(e.into()),
     }

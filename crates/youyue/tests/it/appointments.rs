@@ -398,3 +398,71 @@ async fn appointment_figures(backend: Backend) {
     store.close().await;
 }
 both!(appointment_figures);
+
+/// The store alone, without the service's look at free slots first: sixteen bookings of one
+/// person's start through two stores on the same database at once, exactly one stored, the
+/// rest `SlotTaken`; and a slot of another length that overlaps a booking is refused too.
+async fn the_database_keeps_one_booking_per_slot(backend: Backend) {
+    use youyue_domain::appointment::{AppointmentRecord, AppointmentStatus};
+    use youyue_domain::Timestamp;
+    let app = TestApp::spawn(backend).await;
+    let chair = app.login("e1chair").await;
+    let mut cases = Vec::new();
+    for _ in 0..16 {
+        let (n, _, _) = register(&chair, "dispute").await;
+        cases.push(app.store.case_by_number(&n.parse().unwrap()).await.unwrap().unwrap());
+    }
+    let other = youyue_store::open(&app.db.url).await.unwrap();
+    let mediator = app.store.user_by_username("mediator").await.unwrap().unwrap();
+    let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+    let record = |case: &youyue_store::StoredCase, from: &str, to: &str| AppointmentRecord {
+        id: 0,
+        case: case.record.number.clone(),
+        specialist: "mediator".into(),
+        specialty: "mediator".into(),
+        starts_at: at(from),
+        ends_at: at(to),
+        place: "调解室".into(),
+        online: false,
+        link: None,
+        note: String::new(),
+        status: AppointmentStatus::Booked,
+        booked_by: "e1chair".into(),
+        booked_at: at("2030-01-01T00:00:00+08:00"),
+        changed_at: at("2030-01-01T00:00:00+08:00"),
+        changed_by: "e1chair".into(),
+        reason: None,
+    };
+    let barrier = Arc::new(tokio::sync::Barrier::new(16));
+    let mut tasks = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let store = if i % 2 == 0 { app.store.clone() } else { other.clone() };
+        let (case, b, id) = (case.clone(), barrier.clone(), mediator.id);
+        let rec = record(&case, "2030-03-04T09:00:00+08:00", "2030-03-04T10:00:00+08:00");
+        tasks.push(tokio::spawn(async move {
+            b.wait().await;
+            let actor = youyue_store::Actor { label: "e1chair", user_id: None };
+            store.book_appointment(&case, id, &rec, actor, Timestamp::now()).await
+        }));
+    }
+    let mut stored = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => stored += 1,
+            Err(youyue_store::StoreError::SlotTaken) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(stored, 1);
+    // Half an hour inside the booked hour, from a roster with 30-minute slots.
+    let actor = youyue_store::Actor { label: "e1chair", user_id: None };
+    let half = record(&cases[0], "2030-03-04T09:30:00+08:00", "2030-03-04T10:00:00+08:00");
+    let got = app.store.book_appointment(&cases[0], mediator.id, &half, actor.clone(), Timestamp::now()).await;
+    assert!(matches!(got, Err(youyue_store::StoreError::SlotTaken)), "{got:?}");
+    let next = record(&cases[0], "2030-03-04T10:00:00+08:00", "2030-03-04T10:30:00+08:00");
+    app.store.book_appointment(&cases[0], mediator.id, &next, actor, Timestamp::now()).await.unwrap();
+    other.close().await;
+    let out = youyue(&app.db.url, &["verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+both!(the_database_keeps_one_booking_per_slot);
