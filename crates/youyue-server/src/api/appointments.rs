@@ -306,13 +306,21 @@ fn change_input(body: AppointmentChangeInput) -> Result<ChangeInput, ApiError> {
     }
 }
 
+/// An appointment's id from a path: one that is not a number names none (404).
+fn appointment_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>().map_err(|_| ApiError::not_found(format!("no appointment {id}")))
+}
+
 /// The appointment `id` and its case, if the caller may see the case (404 otherwise).
 async fn visible_appointment(
     state: &AppState,
     user: &youyue_store::User,
-    id: i64,
+    id: &str,
 ) -> Result<(youyue_store::StoredCase, Appointment), ApiError> {
     let not_found = || ApiError::not_found(format!("no appointment {id} that you can see"));
+    // Taken as text: axum's refusal of a path that is not a number is plain text, and an
+    // id that is not a number names no appointment.
+    let id = id.parse::<i64>().map_err(|_| not_found())?;
     let a = state.store.appointment(id).await?.ok_or_else(not_found)?;
     let case =
         access::visible_case(state.store.as_ref(), user, &a.record.case.to_string()).await.map_err(|_| not_found())?;
@@ -328,11 +336,11 @@ async fn visible_appointment(
 pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<AppointmentChangeInput>,
 ) -> ApiResult<Json<AppointmentView>> {
     let user = caller.user()?;
-    let (case, a) = visible_appointment(&state, user, id).await?;
+    let (case, a) = visible_appointment(&state, user, &id).await?;
     access::may_change_appointment(user)?;
     let saved = appts::change(&state, &case, &a, &user.username, Some(user.id), change_input(body)?).await?;
     Ok(Json(AppointmentView::from(&saved)))
@@ -352,11 +360,11 @@ pub struct CancelInput {
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<CancelInput>,
 ) -> ApiResult<Json<AppointmentView>> {
     let user = caller.user()?;
-    let (case, a) = visible_appointment(&state, user, id).await?;
+    let (case, a) = visible_appointment(&state, user, &id).await?;
     access::may_change_appointment(user)?;
     let input = ChangeInput::Cancel { reason: body.reason };
     let saved = appts::change(&state, &case, &a, &user.username, Some(user.id), input).await?;
@@ -483,11 +491,11 @@ pub struct PublicChangeInput {
 pub async fn public_change(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<PublicChangeInput>,
 ) -> ApiResult<Json<PublicAppointmentView>> {
     let case = crate::service::case_with_code(&state, peer.ip(), &number, &body.code).await?;
-    let a = appts::of_case(&state, &case, id).await?;
+    let a = appts::of_case(&state, &case, appointment_id(&id)?).await?;
     let input = ChangeInput::Reschedule { starts_at: starts_at(&body.starts_at)?, reason: body.reason };
     let saved = appts::change(&state, &case, &a, "worker", None, input).await?;
     Ok(Json(PublicAppointmentView::from(&saved)))
@@ -508,11 +516,11 @@ pub struct PublicCancelInput {
 pub async fn public_cancel(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<PublicCancelInput>,
 ) -> ApiResult<Json<PublicAppointmentView>> {
     let case = crate::service::case_with_code(&state, peer.ip(), &number, &body.code).await?;
-    let a = appts::of_case(&state, &case, id).await?;
+    let a = appts::of_case(&state, &case, appointment_id(&id)?).await?;
     let saved = appts::change(&state, &case, &a, "worker", None, ChangeInput::Cancel { reason: body.reason }).await?;
     Ok(Json(PublicAppointmentView::from(&saved)))
 }

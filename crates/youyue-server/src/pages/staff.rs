@@ -1127,7 +1127,7 @@ pub async fn book_appointment(
 pub async fn change_appointment(
     ctx: Ctx,
     State(state): State<AppState>,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, String)>,
     Form(form): Form<AppointmentForm>,
 ) -> PageResult {
     use service::appointments::ChangeInput;
@@ -1136,6 +1136,7 @@ pub async fn change_appointment(
     let result = async {
         let case = access::visible_case(state.store.as_ref(), &user, &number).await?;
         access::may_change_appointment(&user)?;
+        let id = id.parse::<i64>().map_err(|_| ApiError::not_found("no such appointment"))?;
         let a = service::appointments::of_case(&state, &case, id).await?;
         let input = match form.op.as_str() {
             "reschedule" => {
