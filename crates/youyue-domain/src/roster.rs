@@ -464,6 +464,48 @@ impl Roster {
     }
 }
 
+/// Checks the values of a roster sent as JSON whose shape may still be wrong: every time,
+/// date, day and specialty given as a string must be one (422 naming it, such as
+/// `shifts[2].start`), before the shape itself is read (a 400 for a wrong type).
+pub fn check_json_values(v: &serde_json::Value) -> Result<(), RosterError> {
+    use serde_json::Value;
+    let list = |name: &str| v.get(name).and_then(Value::as_array).cloned().unwrap_or_default();
+    let check = |field: String, item: &Value, key: &str| -> Result<(), RosterError> {
+        let Some(s) = item.get(key).and_then(Value::as_str) else { return Ok(()) };
+        let ok = match key {
+            "start" | "end" => ClockTime::parse(s).is_some(),
+            "from" | "to" | "date" => crate::time::parse_date(s).is_ok(),
+            "specialty" => Specialty::parse(s).is_some(),
+            _ => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        let message = match key {
+            "start" | "end" => format!("\"{s}\" is not a time like 09:00 (00:00–24:00)"),
+            "specialty" => format!("must be one of {}", Specialty::choices()),
+            _ => format!("\"{s}\" is not a date like 2026-03-02"),
+        };
+        Err(RosterError::new(field, message))
+    };
+    for (i, item) in list("shifts").iter().enumerate() {
+        for key in ["start", "end", "specialty"] {
+            check(format!("shifts[{i}].{key}"), item, key)?;
+        }
+        for (j, d) in item.get("days").and_then(Value::as_array).cloned().unwrap_or_default().iter().enumerate() {
+            if d.as_str().is_some_and(|d| DaySpec::parse(d).is_none()) {
+                return Err(RosterError::new(format!("shifts[{i}].days[{j}]"), "must be mon … sun or workdays"));
+            }
+        }
+    }
+    for (i, item) in list("exceptions").iter().enumerate() {
+        for key in ["start", "end", "specialty", "from", "to", "date"] {
+            check(format!("exceptions[{i}].{key}"), item, key)?;
+        }
+    }
+    Ok(())
+}
+
 fn check_user(field: &str, u: &str) -> Result<(), RosterError> {
     crate::exchange::check_username(u).map_err(|e| RosterError::new(field, e.message))
 }

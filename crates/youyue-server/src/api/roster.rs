@@ -45,11 +45,28 @@ pub async fn put_roster(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
-    ApiJson(body): ApiJson<Roster>,
+    ApiJson(body): ApiJson<RosterBody>,
 ) -> ApiResult<Json<Roster>> {
     let user = caller.staff()?;
     let union = access::union_within(state.store.as_ref(), user, &code).await?;
-    Ok(Json(rosters::set_roster(&state, user, &union, body).await?))
+    Ok(Json(rosters::set_roster(&state, user, &union, body.into_roster()?).await?))
+}
+
+/// A roster as sent: its values are checked (422 naming the field) before its shape (400).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Roster)]
+pub struct RosterBody(serde_json::Value);
+
+impl RosterBody {
+    fn into_roster(self) -> Result<Roster, ApiError> {
+        youyue_domain::roster::check_json_values(&self.0).map_err(|e| ApiError::invalid(e.field, e.message))?;
+        serde_path_to_error::deserialize(self.0).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            ApiError::BadRequest { message: format!("{path}: {inner}"), field: Some(path) }
+        })
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

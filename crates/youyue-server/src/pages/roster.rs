@@ -500,6 +500,21 @@ pub async fn save(
     }
 }
 
+/// The days of a line in words: 每天 for all seven, else each (周二、周四、周六).
+fn days_words(lang: Lang, days: &[DaySpec]) -> String {
+    let all = DaySpec::ALL.iter().filter(|d| d.weekday().is_some()).all(|d| days.contains(d));
+    let mut words: Vec<&str> = Vec::new();
+    if all {
+        words.push(if lang == Lang::Zh { "每天" } else { "Every day" });
+    } else {
+        words.extend(days.iter().filter(|d| d.weekday().is_some()).map(|d| day_spec_label(lang, *d)));
+    }
+    if days.contains(&DaySpec::Workdays) && !all {
+        words.push(day_spec_label(lang, DaySpec::Workdays));
+    }
+    words.join(if lang == Lang::Zh { "、" } else { ", " })
+}
+
 /// A line of the printed roster.
 pub struct PrintLine {
     pub days: String,

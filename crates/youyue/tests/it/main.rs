@@ -19,6 +19,7 @@ mod hostile;
 mod login;
 mod matrix;
 mod overflow;
+mod roster;
 mod schema;
 mod scoping;
 pub mod search;

@@ -185,6 +185,7 @@ async fn authorization_matrix(backend: Backend) {
         "/inbox.xlsx",
         "/unions",
         "/unions/{code}",
+        "/unions/{code}/roster",
         "/account",
     ];
     for template in pages {
