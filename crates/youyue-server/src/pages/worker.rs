@@ -370,8 +370,9 @@ struct TrackPage {
     slots: Vec<youyue_domain::appointment::Slot>,
     /// Free slots of the booked appointment's specialist, to move it to.
     moves: Vec<youyue_domain::appointment::Slot>,
-    /// The reason as typed, kept when a change is refused.
+    /// The reason as typed, kept when a change is refused, and the form it was typed in.
     reason: String,
+    op: String,
 }
 
 impl TrackPage {
@@ -556,6 +557,7 @@ fn lookup_form(ctx: Ctx, form: TrackForm, errors: Errors) -> PageResult {
         slots: Vec::new(),
         moves: Vec::new(),
         reason: String::new(),
+        op: String::new(),
     };
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }
@@ -614,6 +616,7 @@ async fn track_page(
         slots,
         moves,
         reason: form.reason,
+        op: form.op,
     };
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }

@@ -53,12 +53,18 @@ pub struct Appointment {
 
 /// The appointment a record entry made, if it is a `schedule` entry the worker may read.
 pub fn appointment(e: &RecordEntry) -> Option<Appointment> {
-    if e.internal || e.action != "schedule" {
+    let text = |k: &str| e.detail.get(k).and_then(serde_json::Value::as_str);
+    // A booking's or the free-text meeting's time and place; a move's new time and why.
+    let place = match e.action.as_str() {
+        "schedule" => text("place"),
+        "appointment" if text("change") == Some("reschedule") => text("reason"),
+        _ => return None,
+    };
+    if e.internal {
         return None;
     }
-    let text = |k: &str| e.detail.get(k).and_then(serde_json::Value::as_str);
     let starts_at = Timestamp::parse_rfc3339(text("starts_at")?).ok()?;
-    Some(Appointment { starts_at, place: text("place").unwrap_or_default().to_owned() })
+    Some(Appointment { starts_at, place: place.unwrap_or_default().to_owned() })
 }
 
 /// The case as the worker reads it with its number and code (`case_with_code`).

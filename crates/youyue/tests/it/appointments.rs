@@ -466,3 +466,80 @@ async fn the_database_keeps_one_booking_per_slot(backend: Backend) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 both!(the_database_keeps_one_booking_per_slot);
+
+/// Saves a full-page screenshot under /tmp (`appt-<name>.png`), the window as wide as a phone.
+async fn shot_tmp(c: &fantoccini::Client, name: &str) {
+    let height =
+        c.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap().as_u64().unwrap_or(900);
+    c.set_window_size(crate::browser::PHONE.0, (height as u32).clamp(400, 4000)).await.unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(format!("/tmp/appt-{name}.png"), png).unwrap();
+}
+
+/// The worker on a 360-px phone, no JavaScript: looks the case up on /track, books a free
+/// slot of the district's mediator, sees who, when and where; moves it with a reason (an
+/// empty reason is asked for by its field), cancels it, and may book again.
+async fn worker_books_on_the_phone(backend: Backend) {
+    use crate::browser::{fill, submit, text, Driver, PHONE};
+    use fantoccini::Locator;
+    let app = TestApp::spawn(backend).await;
+    put_duty(&app).await;
+    let reception = app.login("e1reception").await;
+    let (number, code, _) = register(&reception, "dispute").await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let driver = Driver::start().await;
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/track")).await.unwrap();
+    fill(&phone, "#number", &number).await;
+    fill(&phone, "#code", &code).await;
+    submit(&phone, "#lookup").await;
+    let options = phone.find_all(Locator::Css("#book-slot option")).await.unwrap();
+    assert!(options.len() > 3, "free slots are offered");
+    let second = options[1].text().await.unwrap();
+    assert!(second.contains("mediator 同志（调解员）") && second.contains("区总工会调解室"), "{second}");
+    shot_tmp(&phone, &format!("{tag}-1-track-book")).await;
+    let value = options[1].attr("value").await.unwrap().unwrap();
+    phone.find(Locator::Css("#book-slot")).await.unwrap().select_by_value(&value).await.unwrap();
+    submit(&phone, "#book").await;
+    assert_eq!(text(&phone, ".notice").await, "约谈已预约。");
+    assert_eq!(text(&phone, ".appt-who").await, "mediator 同志（调解员）");
+    assert_eq!(text(&phone, ".appt-where").await, "区总工会调解室");
+    assert_eq!(text(&phone, ".appt-status").await, "已预约");
+    let booked_when = text(&phone, ".appt-when").await;
+    assert!(second.starts_with(&booked_when), "{second} / {booked_when}");
+    assert!(phone.find(Locator::Css("#book-form")).await.is_err(), "one appointment at a time");
+    shot_tmp(&phone, &format!("{tag}-2-track-booked")).await;
+
+    // Moving it needs a reason.
+    let moves = phone.find_all(Locator::Css("#move-slot option")).await.unwrap();
+    let to = moves[2].attr("value").await.unwrap().unwrap();
+    let to_words = moves[2].text().await.unwrap();
+    phone.find(Locator::Css("#move-slot")).await.unwrap().select_by_value(&to).await.unwrap();
+    submit(&phone, "#reschedule").await;
+    assert_eq!(text(&phone, "#move-reason-error").await, "请填写原因。");
+    shot_tmp(&phone, &format!("{tag}-3-track-reason-asked")).await;
+    phone.find(Locator::Css("#move-slot")).await.unwrap().select_by_value(&to).await.unwrap();
+    fill(&phone, "#move-reason", "那天要上班").await;
+    submit(&phone, "#reschedule").await;
+    assert_eq!(text(&phone, ".notice").await, "约谈已改约。");
+    assert_eq!(text(&phone, ".appt-when").await, to_words);
+    shot_tmp(&phone, &format!("{tag}-4-track-rescheduled")).await;
+
+    fill(&phone, "#cancel-reason", "已与企业和解").await;
+    submit(&phone, "#cancel").await;
+    assert_eq!(text(&phone, ".notice").await, "约谈已取消。");
+    assert_eq!(text(&phone, ".appt-status").await, "已取消");
+    assert!(phone.find(Locator::Css("#book-form")).await.is_ok(), "free to book again");
+    shot_tmp(&phone, &format!("{tag}-5-track-cancelled")).await;
+    // Nothing wider than the phone.
+    let wide = phone.execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![]).await.unwrap();
+    assert_eq!(wide, serde_json::json!(true));
+    phone.close().await.unwrap();
+
+    let (_, book) = app.login("e1chair").await.get(&format!("/api/v1/cases/{number}/record")).await;
+    let actions: Vec<&str> = book.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["register", "schedule", "appointment", "appointment"], "{book}");
+    let out = youyue(&app.db.url, &["verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+both!(worker_books_on_the_phone);
