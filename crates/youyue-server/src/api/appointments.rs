@@ -234,7 +234,11 @@ pub async fn book(
     ApiJson(body): ApiJson<AppointmentInput>,
 ) -> ApiResult<Response> {
     let Some(specialist) = body.specialist else {
-        let place = body.place.ok_or_else(|| ApiError::invalid("place", "missing"))?;
+        // As the free-text entry always answered a body without its place: 400.
+        let place = body.place.ok_or_else(|| ApiError::BadRequest {
+            message: "missing field `place`".into(),
+            field: Some("place".into()),
+        })?;
         if body.online.is_some() || body.link.is_some() {
             return Err(ApiError::invalid("specialist", "online and link need a specialist's slot"));
         }
