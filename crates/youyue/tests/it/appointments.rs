@@ -536,9 +536,22 @@ async fn worker_books_on_the_phone(backend: Backend) {
     assert_eq!(wide, serde_json::json!(true));
     phone.close().await.unwrap();
 
+    // The chair on a phone: specialty → free slots → book, from the case page.
+    let staff = driver.browser(PHONE).await;
+    crate::browser::login(&staff, &app, "e1chair").await;
+    staff.goto(&app.url(&format!("/cases/{number}?specialty=mediator"))).await.unwrap();
+    assert!(staff.find(Locator::Css("#book-slot option")).await.is_ok(), "free slots listed");
+    submit(&staff, "#do-book").await;
+    assert!(staff.current_url().await.unwrap().as_str().contains("appt=book"));
+    assert_eq!(text(&staff, "#done").await, "约谈已预约。");
+    let booked = staff.find_all(Locator::Css("#appointments .appt-status")).await.unwrap();
+    assert_eq!(booked.len(), 2, "the cancelled one and the new one");
+    shot_tmp(&staff, &format!("{tag}-6-case-page-booked")).await;
+    staff.close().await.unwrap();
+
     let (_, book) = app.login("e1chair").await.get(&format!("/api/v1/cases/{number}/record")).await;
     let actions: Vec<&str> = book.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["register", "schedule", "appointment", "appointment"], "{book}");
+    assert_eq!(actions, ["register", "schedule", "appointment", "appointment", "schedule"], "{book}");
     let out = youyue(&app.db.url, &["verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
