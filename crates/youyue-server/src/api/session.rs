@@ -39,7 +39,8 @@ pub async fn login(
 ) -> ApiResult<(CookieJar, Json<UserView>)> {
     let (user, token) =
         crate::service::login(&state, peer.ip(), &body.username, body.password, body.totp.as_deref()).await?;
-    Ok((jar.add(auth::session_cookie(token, state.secure_cookies)), Json(UserView::from(&user))))
+    let specialties = state.store.specialties_of(&[user.id]).await?;
+    Ok((jar.add(auth::session_cookie(token, state.secure_cookies)), Json(UserView::with(&user, &specialties))))
 }
 
 /// Logs out: the session is deleted, the cookie cleared.
@@ -58,8 +59,10 @@ pub async fn logout(
 /// The account making the call.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
-pub async fn me(caller: Caller) -> ApiResult<Json<UserView>> {
-    Ok(Json(UserView::from(caller.user()?)))
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<UserView>> {
+    let me = caller.user()?;
+    let specialties = state.store.specialties_of(&[me.id]).await?;
+    Ok(Json(UserView::with(me, &specialties)))
 }
 
 #[derive(Deserialize, ToSchema)]

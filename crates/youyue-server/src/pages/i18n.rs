@@ -342,6 +342,8 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "on_duty_week" => ("本周值班", "On duty this week"),
         "today" => ("今天", "Today"),
         "back_to_union" => ("返回工会页面", "Back to the union"),
+        "specialties" => ("专长", "Specialties"),
+        "save_specialties" => ("保存专长", "Save specialties"),
         "qr_hint" => ("打印后贴在工作室标识牌上，职工扫码即可约。", "Print it on the studio's sign; workers scan it to raise a case."),
         "submitted" => ("已收到您的约事", "Your case has been received"),
         "submitted_hint" => (

@@ -13,8 +13,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use youyue_domain::exchange::{check_username, UserRecord};
+use youyue_domain::roster::Specialty;
 use youyue_domain::studio::{BulletinRecord, StudioItem, StudioItemRecord};
 use youyue_domain::{Role, Timestamp};
 use youyue_store::{Union, User};
@@ -63,6 +64,9 @@ struct UnionPage {
     bulletins: Vec<BulletinRecord>,
     can_manage: bool,
     roles: Vec<(&'static str, &'static str)>,
+    /// Each account's specialties, and the choices with their words.
+    specialties: BTreeMap<i64, Vec<Specialty>>,
+    specialty_choices: Vec<(&'static str, &'static str)>,
     errors: Errors,
     notice: Option<String>,
 }
@@ -70,6 +74,14 @@ struct UnionPage {
 impl UnionPage {
     fn role_label(&self, r: &Role) -> &'static str {
         self.ctx.lang.role(*r)
+    }
+    fn has_specialty(&self, u: &User, s: &str) -> bool {
+        self.specialties.get(&u.id).is_some_and(|v| v.iter().any(|x| x.as_str() == s))
+    }
+    fn specialty_words(&self, u: &User) -> String {
+        let lang = self.ctx.lang;
+        let v = self.specialties.get(&u.id).cloned().unwrap_or_default();
+        v.iter().map(|s| super::roster::specialty_label(lang, *s)).collect::<Vec<_>>().join(" · ")
     }
 }
 
@@ -93,13 +105,31 @@ async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors,
             }
         })
         .collect();
-    let staff = store.users_within(&union.path).await?.into_iter().filter(|u| u.union_id == union.id).collect();
+    let staff: Vec<User> =
+        store.users_within(&union.path).await?.into_iter().filter(|u| u.union_id == union.id).collect();
+    let ids: Vec<i64> = staff.iter().map(|u| u.id).collect();
+    let specialties = store.specialties_of(&ids).await?;
+    let lang = ctx.lang;
+    let specialty_choices =
+        Specialty::ALL.iter().map(|s| (s.as_str(), super::roster::specialty_label(lang, *s))).collect();
     let bulletins = store.bulletins(union.id, 20).await?;
     let can_manage = access::may_manage_accounts(&user, None).is_ok();
     let roles = access::grantable_roles(&user).into_iter().map(|r| (r.as_str(), ctx.lang.role(r))).collect();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    let page = UnionPage { ctx, union, items, staff, bulletins, can_manage, roles, errors, notice };
+    let page = UnionPage {
+        ctx,
+        union,
+        items,
+        staff,
+        bulletins,
+        can_manage,
+        roles,
+        specialties,
+        specialty_choices,
+        errors,
+        notice,
+    };
     Ok((status, render(&page)).into_response())
 }
 
@@ -250,11 +280,42 @@ pub async fn invite(
 pub struct UserChangeForm {
     #[serde(default)]
     csrf: String,
-    /// disable | enable | role
+    /// disable | enable | role | specialties
     #[serde(default)]
     op: String,
     #[serde(default)]
     role: String,
+    /// The specialty boxes (`op=specialties`), one a specialty: ticked or absent.
+    #[serde(default)]
+    sp_mediator: Option<String>,
+    #[serde(default)]
+    sp_lawyer: Option<String>,
+    #[serde(default)]
+    sp_counsellor: Option<String>,
+    #[serde(default)]
+    sp_teacher: Option<String>,
+    #[serde(default)]
+    sp_arbitrator: Option<String>,
+    #[serde(default)]
+    sp_advisor: Option<String>,
+    #[serde(default)]
+    sp_liaison: Option<String>,
+}
+
+impl UserChangeForm {
+    /// The ticked specialties.
+    fn specialties(&self) -> Vec<Specialty> {
+        let ticked = [
+            (Specialty::Mediator, &self.sp_mediator),
+            (Specialty::Lawyer, &self.sp_lawyer),
+            (Specialty::Counsellor, &self.sp_counsellor),
+            (Specialty::Teacher, &self.sp_teacher),
+            (Specialty::Arbitrator, &self.sp_arbitrator),
+            (Specialty::Advisor, &self.sp_advisor),
+            (Specialty::Liaison, &self.sp_liaison),
+        ];
+        ticked.into_iter().filter(|(_, v)| v.is_some()).map(|(s, _)| s).collect()
+    }
 }
 
 pub async fn change_user(
@@ -272,6 +333,7 @@ pub async fn change_user(
     let change = match form.op.as_str() {
         "disable" => Ok(service::AccountChange { active: Some(false), ..Default::default() }),
         "enable" => Ok(service::AccountChange { active: Some(true), ..Default::default() }),
+        "specialties" => Ok(service::AccountChange { specialties: Some(form.specialties()), ..Default::default() }),
         "role" => match Role::parse(&form.role).filter(|r| r.is_staff()) {
             Some(r) => Ok(service::AccountChange { role: Some(r), ..Default::default() }),
             None => Err(ApiError::invalid("role", "choose a role")),

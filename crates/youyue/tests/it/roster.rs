@@ -70,6 +70,8 @@ async fn specialties_on_accounts(backend: Backend) {
     let changed =
         patch_ok(&chair, "/api/v1/users/e1handler", json!({"specialties":["mediator","liaison_officer"]})).await;
     assert_eq!(changed["specialties"], json!(["mediator", "liaison"]));
+    let (_, me) = app.login("e1handler").await.get("/api/v1/me").await;
+    assert_eq!(me["specialties"], json!(["mediator", "liaison"]));
     let on_worker = chair.patch("/api/v1/users/worker1", json!({"specialties":["mediator"]})).await;
     assert_error(&on_worker, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("specialties"));
     let handler = app.login("e1handler").await;
@@ -350,6 +352,14 @@ async fn roster_pages_in_chromium() {
     let c = driver.browser(PHONE).await;
     login(&c, &app, "e1chair").await;
     c.goto(&app.url("/unions/jd.s1.e1")).await.unwrap();
+    // Specialties are ticked on the union's staff list.
+    crate::browser::click(&c, "details:has(#specialties-e1reception) summary").await;
+    crate::browser::click(&c, "#specialties-e1reception input[name='sp_liaison']").await;
+    submit(&c, "#specialties-e1reception button").await;
+    let (_, users) = chair_api.get("/api/v1/users").await;
+    let e1reception = users.as_array().unwrap().iter().find(|u| u["username"] == "e1reception").unwrap();
+    assert_eq!(e1reception["specialties"], json!(["liaison"]));
+    assert!(text(&c, "#staff").await.contains("联络员"));
     submit(&c, "#roster-link").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/unions/jd.s1.e1/roster");
     // The first blank row (after the two lines) becomes e1handler's Tuesday afternoons.
@@ -392,6 +402,16 @@ async fn roster_pages_in_chromium() {
     let wide = w.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
     assert!(wide.as_u64().unwrap() <= u64::from(PHONE.0), "the page is {wide} px wide");
     w.close().await.unwrap();
+
+    // The editor on a desktop, in English.
+    let e = driver.browser(DESKTOP).await;
+    login(&e, &app, "e1chair").await;
+    e.goto(&app.url("/lang/en")).await.unwrap();
+    e.goto(&app.url("/unions/jd.s1.e1/roster")).await.unwrap();
+    assert!(text(&e, "h1").await.contains("Duty roster"));
+    shot(&e, "roster-editor-desktop-en", DESKTOP.0).await;
+    keep("roster-editor-desktop-en");
+    e.close().await.unwrap();
 
     // The printed roster for the wall, A4.
     let d = driver.browser(DESKTOP).await;
