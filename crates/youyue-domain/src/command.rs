@@ -323,6 +323,17 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
             let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
             Some(format!("{at} {place}"))
         }
+        // A change to an appointment: the new time of a move, and why it was moved or
+        // cancelled.
+        "appointment" => {
+            let text = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default();
+            let words = match text("change") {
+                "reschedule" => format!("{} {}", text("starts_at"), text("reason")),
+                "cancel" => text("reason").to_owned(),
+                _ => String::new(),
+            };
+            Some(words.trim().to_owned()).filter(|w| !w.is_empty())
+        }
         _ => None,
     }
 }

@@ -289,7 +289,7 @@ impl RecordEntry {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 const TYPES: &str =
-    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster";
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,6 +304,7 @@ pub enum Line {
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
     Setting(SettingRecord),
+    Appointment(crate::appointment::AppointmentRecord),
     Roster(RosterRecord),
 }
 
@@ -441,6 +442,11 @@ impl Line {
                 check_text("key", &r.key, 200, true).map_err(field)?;
                 Ok(Line::Setting(r))
             }
+            "appointment" => {
+                let r: crate::appointment::AppointmentRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Appointment(r))
+            }
             "bulletin" => {
                 let r: BulletinRecord = typed(value)?;
                 r.check().map_err(field)?;
@@ -470,6 +476,7 @@ impl Line {
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
             Line::UnionVote(r) => ("union_vote", serde_json::to_value(r)?),
             Line::Setting(r) => ("setting", serde_json::to_value(r)?),
+            Line::Appointment(r) => ("appointment", serde_json::to_value(r)?),
             Line::Roster(r) => ("roster", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();

@@ -303,6 +303,52 @@ pub async fn hidden_from_figure(store: &dyn Store, q: &CaseQuery) -> Result<i64,
     Ok((every.total - shown.total).max(0))
 }
 
+/// Who books, reschedules and cancels a case's appointments and records held or no-show:
+/// staff who may see the case and may schedule a meeting for it (the workflow's `schedule`,
+/// so only while it is open); a worker account never (workers use their tracking code).
+pub fn may_book_appointment(user: &User, case: &StoredCase) -> Result<(), ApiError> {
+    if !user.role.is_staff() {
+        return Err(ApiError::Forbidden("workers book with their case's tracking code".into()));
+    }
+    let r = &case.record;
+    transition(actor(user, case), Action::Schedule, r.status, r.handler.is_some(), r.rating.is_some())
+        .map(|_| ())
+        .map_err(|e| ApiError::Conflict(e.to_string()))
+}
+
+/// Who changes an appointment already made (reschedule, cancel, held, no-show): staff who
+/// may see its case, whatever the case's status (a meeting of a case closed meanwhile is
+/// still recorded as held or missed).
+pub fn may_change_appointment(user: &User) -> Result<(), ApiError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("workers change their appointment with the case's tracking code".into()))
+    }
+}
+
+/// Whether the worker may book with the tracking code: the case is open (registered,
+/// accepted or in progress) and holds no booked appointment yet (one at a time: the worker
+/// reschedules it instead), so that a code cannot take a roster's every slot.
+pub fn worker_may_book(case: &StoredCase, booked: usize) -> Result<(), ApiError> {
+    if case.record.status.is_closed() {
+        return Err(ApiError::Conflict("the case is closed: no appointment can be booked".into()));
+    }
+    if booked > 0 {
+        return Err(ApiError::Conflict("the case has an appointment already: reschedule or cancel it".into()));
+    }
+    Ok(())
+}
+
+/// Who lists a union's free slots: staff whose subtree holds the union (404 otherwise, as
+/// for one that does not exist).
+pub async fn slots_union(store: &dyn Store, user: &User, code: &str) -> Result<Union, ApiError> {
+    if !user.role.is_staff() {
+        return Err(ApiError::Forbidden("workers list slots with their case's tracking code".into()));
+    }
+    union_within(store, user, code).await
+}
+
 /// Who sets a union's duty roster: its chairs and administrators and those of the unions
 /// above it. Others who may see the union are forbidden (403); one outside is 404
 /// (`union_within`, asked first).

@@ -117,6 +117,58 @@ impl Seeder<'_> {
     }
 }
 
+/// A booked appointment of `case` with `who` as `specialty`, `minutes` long.
+fn appointment(
+    s: &Seeder<'_>,
+    case: &StoredCase,
+    who: &str,
+    specialty: &str,
+    starts_at: Timestamp,
+    minutes: i64,
+    place: &str,
+) -> Result<youyue_domain::appointment::AppointmentRecord, ApiError> {
+    s.user(who)?;
+    Ok(youyue_domain::appointment::AppointmentRecord {
+        id: 0,
+        case: case.record.number.clone(),
+        specialist: who.into(),
+        specialty: specialty.into(),
+        starts_at,
+        ends_at: Timestamp::from_micros(starts_at.micros() + minutes * 60_000_000),
+        place: place.into(),
+        online: false,
+        link: None,
+        note: String::new(),
+        status: youyue_domain::appointment::AppointmentStatus::Booked,
+        booked_by: "e1chair".into(),
+        booked_at: starts_at,
+        changed_at: starts_at,
+        changed_by: "e1chair".into(),
+        reason: None,
+    })
+}
+
+fn staff<'a>(s: &'a Seeder<'_>, who: &str) -> Result<Actor<'a>, ApiError> {
+    let u = s.user(who)?;
+    Ok(Actor { label: &u.username, user_id: Some(u.id) })
+}
+
+/// Records the outcome of a demo appointment an hour after its start, by the specialist.
+async fn record_outcome(
+    store: &dyn Store,
+    s: &Seeder<'_>,
+    case: &StoredCase,
+    a: &youyue_store::Appointment,
+    outcome: youyue_domain::appointment::Outcome,
+) -> Result<(), ApiError> {
+    let when = Timestamp::from_micros(a.record.ends_at.micros() + 3_600_000_000);
+    let change = youyue_domain::appointment::Change::Record(outcome);
+    let after = youyue_domain::appointment::apply(&a.record, &change, &a.record.specialist, when)?;
+    let case = store.case_by_number(&case.record.number).await?.ok_or_else(|| ApiError::internal("demo case"))?;
+    store.change_appointment(&case, a, &after, &change, staff(s, &a.record.specialist)?, when).await?;
+    Ok(())
+}
+
 /// Seeds the demo into an empty database. `password`: one password for every demo account
 /// (for scripted tries); otherwise each gets its own random one.
 pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSeed, ApiError> {
@@ -435,6 +487,89 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         let roster: Roster = serde_json::from_str(text).map_err(|e| ApiError::internal_in("demo roster", e))?;
         roster.check().map_err(|e| ApiError::internal_in("demo roster", e))?;
         store.put_roster(union_id(code).await?, &roster, "admin", created).await?;
+    }
+
+    // Appointments (约谈) in the district's roster: a mediation held on a Wednesday
+    // reception day, a counselling session missed, and a booking to come in the next free
+    // slot of the counsellor, booked by the worker with the tracking code.
+    let mediation = draft(
+        e1,
+        Kind::Dispute,
+        Channel::Reception,
+        "调岗降薪争议",
+        "职工被调岗后工资降低三成，要求恢复原岗位。",
+        1,
+        t(&at("03-02T10:00:00"))?,
+    );
+    let mediation = store.create_case(&mediation, reception("e1reception")).await?;
+    let first_wednesday = |md: &str| -> Result<Timestamp, ApiError> {
+        let mut day = t(&at(md))?;
+        while chrono::Datelike::weekday(&day.cst_date()) != chrono::Weekday::Wed {
+            day = Timestamp::from_micros(day.micros() + 86_400_000_000);
+        }
+        Ok(day)
+    };
+    let held_at = first_wednesday("03-03T09:30:00")?;
+    let held = appointment(&s, &mediation, "mediator", "mediator", held_at, 30, "区职工服务中心 接待大厅")?;
+    let held = store
+        .book_appointment(&mediation, s.user("mediator")?.id, &held, staff(&s, "e1chair")?, t(&at("03-02T11:00:00"))?)
+        .await?;
+    record_outcome(store, &s, &mediation, &held, youyue_domain::appointment::Outcome::Held).await?;
+
+    let care = draft(
+        e1,
+        Kind::Wellbeing,
+        Channel::Hotline,
+        "夜班后失眠焦虑",
+        "连续夜班后睡不着，情绪低落，希望和心理老师聊聊。",
+        1,
+        t(&at("03-03T21:00:00"))?,
+    );
+    let care = store.create_case(&care, reception("hotline1")).await?;
+    let mut missed_at = t(&at("03-05T14:00:00"))?;
+    while !matches!(
+        chrono::Datelike::weekday(&missed_at.cst_date()),
+        chrono::Weekday::Tue | chrono::Weekday::Thu | chrono::Weekday::Sat
+    ) {
+        missed_at = Timestamp::from_micros(missed_at.micros() + 86_400_000_000);
+    }
+    let missed = appointment(&s, &care, "counsellor", "counsellor", missed_at, 50, "区职工服务中心 心理咨询室")?;
+    let missed = store
+        .book_appointment(&care, s.user("counsellor")?.id, &missed, staff(&s, "e1chair")?, t(&at("03-04T09:00:00"))?)
+        .await?;
+    record_outcome(store, &s, &care, &missed, youyue_domain::appointment::Outcome::NoShow).await?;
+
+    // The sample case's worker has booked the counsellor's next free slot online.
+    let e1_union = store.union_by_id(e1).await?.ok_or_else(|| ApiError::internal("demo union jd.s1.e1"))?;
+    let (from, to) = (created.cst_date(), created.cst_date() + chrono::Duration::days(13));
+    let shifts = crate::service::roster::shifts_serving(store, &e1_union, from, to).await?;
+    let windows: Vec<youyue_domain::appointment::Window> = shifts
+        .into_iter()
+        .filter(|w| w.user == "counsellor2")
+        .map(|w| youyue_domain::appointment::Window {
+            specialty: "counsellor".into(),
+            user: w.user,
+            name: w.name,
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            place: w.place,
+            online: w.online,
+            slot_minutes: w.slot_minutes,
+        })
+        .collect();
+    let later = Timestamp::from_micros(created.micros() + 86_400_000_000);
+    if let Some(slot) = youyue_domain::appointment::free_slots(&windows, &[], later).first() {
+        let online =
+            draft(e1, Kind::Wellbeing, Channel::Online, "工作压力大", "新岗位压力很大，想找人聊聊。", 1, created);
+        let (_, hash) = new_code();
+        let online =
+            store.create_case(&CaseDraft { tracking_code_hash: Some(hash), ..online }, reception("worker")).await?;
+        let mut a = appointment(&s, &online, "counsellor2", "counsellor", slot.starts_at, 50, "")?;
+        a.online = true;
+        a.link = Some("https://meeting.example.org/jd-care".into());
+        a.booked_by = "worker".into();
+        a.changed_by = "worker".into();
+        store.book_appointment(&online, s.user("counsellor2")?.id, &a, reception("worker"), created).await?;
     }
 
     Ok(DemoSeed { accounts, sample_case: Some((number, code)) })

@@ -36,6 +36,10 @@ pub enum ApiError {
     /// The case is not in a state that allows this, or changed meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// The specialist's slot was booked by someone else first; the message lists slots
+    /// still free.
+    #[error("{0}")]
+    SlotTaken(String),
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("too many attempts; wait a minute and try again")]
@@ -59,7 +63,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
-    /// not_found, conflict, too_large, too_many_requests, unavailable, internal.
+    /// not_found, conflict, slot_taken, too_large, too_many_requests, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +109,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::SlotTaken(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -124,6 +128,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::SlotTaken(_) => "slot_taken",
             ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -173,6 +178,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            e @ StoreError::SlotTaken => ApiError::SlotTaken(e.to_string()),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
             // The database cannot take the work now (a full disk, a lost connection, busy,
             // shutting down): nothing was written, try again later. The store decides which.

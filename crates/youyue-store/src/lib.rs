@@ -43,6 +43,9 @@ pub enum StoreError {
     /// Someone else changed the row first, or a unique name is taken.
     #[error("{0}")]
     Conflict(String),
+    /// Another active booking holds the specialist's time (see migration 0016).
+    #[error("the specialist is already booked at that time")]
+    SlotTaken,
     /// The request contradicts what is stored (a parent that would make a cycle…).
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
@@ -171,6 +174,7 @@ pub struct ImportSummary {
     pub records_added: u64,
     /// Lines of read logs added.
     pub reads_added: u64,
+    pub appointments_added: u64,
     /// Versions of duty rosters added to the roster log.
     pub rosters_added: u64,
     pub unchanged: u64,
@@ -417,6 +421,22 @@ impl TabCounts {
     }
 }
 
+/// An appointment as stored: its record plus the ids behind it and the specialist's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub case_id: i64,
+    pub specialist_id: i64,
+    /// The specialist's display name.
+    pub specialist_name: String,
+    pub record: youyue_domain::appointment::AppointmentRecord,
+}
+
+impl Appointment {
+    pub fn id(&self) -> i64 {
+        self.record.id
+    }
+}
+
 /// What the record book gets with a change: who did it.
 #[derive(Debug, Clone)]
 pub struct Actor<'a> {
@@ -531,6 +551,47 @@ pub trait Store: Send + Sync + 'static {
     /// How many cases match `q` in each status (its own status filter ignored): the
     /// inbox's tab counts.
     async fn count_by_status(&self, q: &CaseQuery) -> Result<TabCounts, StoreError>;
+
+    /// Books an appointment (its `id` is ignored) for the case and writes its `schedule`
+    /// entry, in one transaction. `SlotTaken` if an active booking of the specialist
+    /// overlaps it, whoever committed it first (migration 0016).
+    async fn book_appointment(
+        &self,
+        case: &StoredCase,
+        specialist_id: i64,
+        a: &youyue_domain::appointment::AppointmentRecord,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError>;
+    /// Saves `after`, made from `before` by `change`, with its record-book entry, in one
+    /// transaction; `Conflict` if the appointment changed meanwhile, `SlotTaken` if a
+    /// new time overlaps another booking of the specialist.
+    async fn change_appointment(
+        &self,
+        case: &StoredCase,
+        before: &Appointment,
+        after: &youyue_domain::appointment::AppointmentRecord,
+        change: &youyue_domain::appointment::Change,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError>;
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>, StoreError>;
+    /// A case's appointments, earliest first.
+    async fn case_appointments(&self, case_id: i64) -> Result<Vec<Appointment>, StoreError>;
+    /// The active bookings of these accounts that overlap `from`..`to`.
+    async fn busy(
+        &self,
+        specialist_ids: &[i64],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<youyue_domain::appointment::Busy>, StoreError>;
+    /// One specialist's appointments (every status) starting in `from`..`to`, earliest first.
+    async fn specialist_appointments(
+        &self,
+        specialist_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Appointment>, StoreError>;
 
     /// Posts an announcement on a union's bulletin board.
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;

@@ -267,6 +267,8 @@ pub struct PublicCaseView {
     /// Whether the worker can rate it now.
     pub can_rate: bool,
     pub timeline: Vec<PublicStep>,
+    /// The case's appointments with specialists (every status), earliest first.
+    pub appointments: Vec<crate::api::appointments::PublicAppointmentView>,
 }
 
 fn action_label(action: &str) -> String {
@@ -308,6 +310,7 @@ impl From<Tracked> for PublicCaseView {
             rating_comment: c.rating_comment,
             can_rate: c.can_rate,
             timeline,
+            appointments: c.bookings.iter().map(crate::api::appointments::PublicAppointmentView::from).collect(),
         }
     }
 }

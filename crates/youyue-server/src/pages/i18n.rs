@@ -101,6 +101,35 @@ impl Lang {
     }
 
     /// An appointment as the worker reads it: "2026年12月7日 14:00 工会调解室".
+    /// A specialty in words ("mediator" → 调解员).
+    pub fn specialty(self, s: &str) -> String {
+        let key = format!("sp_{s}");
+        match words(&key) {
+            Some((zh, en)) => (if self == Lang::Zh { zh } else { en }).to_owned(),
+            None => s.to_owned(),
+        }
+    }
+
+    /// An appointment's status in words.
+    pub fn appointment_status(self, s: youyue_domain::appointment::AppointmentStatus) -> &'static str {
+        let key = match s.as_str() {
+            "booked" => "appt_booked",
+            "cancelled" => "appt_cancelled",
+            "held" => "appt_held",
+            _ => "appt_no_show",
+        };
+        match (words(key), self) {
+            (Some((zh, _)), Lang::Zh) => zh,
+            (Some((_, en)), _) => en,
+            (None, _) => "",
+        }
+    }
+
+    /// A slot or an appointment's time in words: the day and start, and the end's time.
+    pub fn span(self, from: Timestamp, to: Timestamp) -> String {
+        format!("{}–{}", self.datetime(from), to.to_cst().format("%H:%M"))
+    }
+
     pub fn appointment(self, a: &crate::service::Appointment) -> String {
         format!("{} {}", self.datetime(a.starts_at), a.place).trim_end().to_owned()
     }
@@ -177,6 +206,8 @@ impl Lang {
             }
             (None, Lang::Zh) if a == "import" => "导入".to_owned(),
             (None, Lang::Zh) if a == "supervise" => "督办".to_owned(),
+            (None, Lang::Zh) if a == "appointment" => "约谈变更".to_owned(),
+            (None, Lang::En) if a == "appointment" => "Appointment changed".to_owned(),
             (None, _) => a.to_owned(),
         }
     }
@@ -336,6 +367,43 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "adopted_yes" => ("建议已被企业采纳", "The enterprise adopted the suggestion"),
         "adopted_no" => ("建议未被采纳", "The suggestion was not adopted"),
         "timeline" => ("办理过程", "Progress"),
+        "appointments" => ("约谈", "Appointments"),
+        "your_appointment" => ("您的约谈", "Your appointment"),
+        "appt_who" => ("约谈人", "With"),
+        "appt_when" => ("时间", "When"),
+        "appt_where" => ("地点", "Where"),
+        "appt_online" => ("线上（电话或视频）", "Online (phone or video)"),
+        "appt_link" => ("链接", "Link"),
+        "appt_status" => ("状态", "Status"),
+        "appt_reason" => ("原因", "Reason"),
+        "book_appointment" => ("预约约谈", "Book an appointment"),
+        "book_hint" => ("选一个空闲时段，工作人员会按时等您。", "Choose a free time; the union's person will be there for you."),
+        "free_slot" => ("空闲时段", "Free time"),
+        "no_free_slots" => ("近两周没有空闲时段，请拨打有约热线。", "No free time in the next two weeks: please call the hotline."),
+        "do_book" => ("预约", "Book"),
+        "reschedule" => ("改约", "Reschedule"),
+        "new_time" => ("新的时间", "New time"),
+        "cancel_appointment" => ("取消约谈", "Cancel the appointment"),
+        "do_cancel" => ("取消", "Cancel"),
+        "record_outcome" => ("记录结果", "Record the outcome"),
+        "outcome_held" => ("已约谈", "Held"),
+        "outcome_no_show" => ("未到场", "No-show"),
+        "specialist" => ("专业人员", "Specialist"),
+        "done_book" => ("约谈已预约。", "Appointment booked."),
+        "done_reschedule" => ("约谈已改约。", "Appointment rescheduled."),
+        "done_cancel" => ("约谈已取消。", "Appointment cancelled."),
+        "done_outcome" => ("约谈结果已记录。", "Outcome recorded."),
+        "appt_booked" => ("已预约", "Booked"),
+        "appt_cancelled" => ("已取消", "Cancelled"),
+        "appt_held" => ("已约谈", "Held"),
+        "appt_no_show" => ("未到场", "No-show"),
+        "sp_mediator" => ("调解员", "Mediator"),
+        "sp_lawyer" => ("律师", "Lawyer"),
+        "sp_counsellor" => ("心理咨询师", "Counsellor"),
+        "sp_teacher" => ("思政老师", "Political-education teacher"),
+        "sp_arbitrator" => ("仲裁员", "Arbitrator"),
+        "sp_advisor" => ("劳动关系协调员", "Labour-relations advisor"),
+        "sp_liaison" => ("联络员", "Liaison officer"),
         "rate" => ("评价办理结果", "Rate the handling"),
         "rate_hint" => ("您的评价会计入工会的年度考核。", "Your rating counts in the union's yearly assessment."),
         "comment" => ("意见（选填）", "Comment (optional)"),
@@ -445,6 +513,9 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "cases_closed" => ("办结（解决或解释说明）", "Closed (resolved or explained)"),
         "cases_closed_due" => ("有办理期限的办结约事", "Closed cases that had a deadline"),
         "cases_rated" => ("职工评价的约事", "Rated cases"),
+        "appointments_held" => ("有约谈已进行的约事", "Cases with an appointment held"),
+        "appointments_no_show" => ("有约谈未到场的约事", "Cases with a missed appointment"),
+        "first_appointments" => ("期内登记且已约谈的约事（中位天数的依据）", "Cases registered in the period with an appointment (the median's cases)"),
         // The district's items of issue 19: what each list is, and what it leaves out.
         "side_cases_accepted" => ("按时受理率的分母：期内受理的全部约事（分子为其中按时受理的）。", "The denominator of “accepted on time”: every case accepted in the period (the numerator is those accepted on time)."),
         "side_cases_closed_due" => ("按时办结率的分母：期内办结且有办理期限的约事（分子为其中在期限内办结的）。", "The denominator of “closed on time”: cases closed in the period that had a deadline (the numerator is those closed by it)."),

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/s/{code}/rate", get(worker::vote_form).post(worker::vote))
         .route("/track", get(worker::track_form).post(worker::track))
         .route("/track/rate", post(worker::rate))
+        .route("/track/appointment", post(worker::appointment))
         .route("/login", get(staff::login_form).post(staff::login))
         .route("/logout", post(staff::logout))
         .route("/account", get(account::account))
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
+        .route("/cases/{number}/book", post(staff::book_appointment))
+        .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/votes", get(dashboard::votes))
         .route("/assessment", get(assessment::assessment))
@@ -96,6 +99,7 @@ impl FormFields for org::UserChangeForm {}
 impl FormFields for staff::LoginForm {}
 impl FormFields for staff::CsrfOnly {}
 impl FormFields for staff::ActionForm {}
+impl FormFields for staff::AppointmentForm {}
 impl FormFields for worker::CaseForm {}
 impl FormFields for worker::TrackForm {}
 impl FormFields for worker::VoteForm {}
@@ -275,6 +279,10 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "text" => "请填写内容。",
         "place" => "请填写地点。",
         "starts_at" => "请填写正确的时间。",
+        "slot" => "请选择一个空闲时段。",
+        "specialist" => "请选择一个空闲时段。",
+        "link" => "请填写正确的链接（https:// 或 tel:）。",
+        "outcome" => "请选择结果。",
         "resolution" => "请填写办理结果。",
         "agreement" => "纠纷须说明是否达成调解协议。",
         "adopted" => "建议须说明企业是否采纳。",
@@ -317,6 +325,7 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
         // The API's reason is English: the Chinese page says it in Chinese only.
         (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
+        (Lang::Zh, ApiError::SlotTaken(_)) => "这个时段刚被别人约走了，请另选一个空闲时段。".into(),
         (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),

@@ -18,6 +18,7 @@ use youyue_domain::{tracking, Action, NumberQuery, Status, Timestamp, UnionCode}
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
+pub mod appointments;
 mod input;
 pub mod roster;
 mod tracked;

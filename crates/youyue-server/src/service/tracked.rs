@@ -31,6 +31,8 @@ pub struct Tracked {
     pub rating_comment: Option<String>,
     pub can_rate: bool,
     pub timeline: Vec<Step>,
+    /// The case's appointments with specialists, earliest first (every status).
+    pub bookings: Vec<youyue_store::Appointment>,
 }
 
 /// A step of the case in the worker's words.
@@ -51,19 +53,27 @@ pub struct Appointment {
 
 /// The appointment a record entry made, if it is a `schedule` entry the worker may read.
 pub fn appointment(e: &RecordEntry) -> Option<Appointment> {
-    if e.internal || e.action != "schedule" {
+    let text = |k: &str| e.detail.get(k).and_then(serde_json::Value::as_str);
+    // A booking's or the free-text meeting's time and place; a move's new time and why.
+    let place = match e.action.as_str() {
+        "schedule" => text("place"),
+        "appointment" if text("change") == Some("reschedule") => text("reason"),
+        _ => return None,
+    };
+    if e.internal {
         return None;
     }
-    let text = |k: &str| e.detail.get(k).and_then(serde_json::Value::as_str);
     let starts_at = Timestamp::parse_rfc3339(text("starts_at")?).ok()?;
-    Some(Appointment { starts_at, place: text("place").unwrap_or_default().to_owned() })
+    Some(Appointment { starts_at, place: place.unwrap_or_default().to_owned() })
 }
 
 /// The case as the worker reads it with its number and code (`case_with_code`).
 pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiError> {
     let union = state.store.union_by_id(c.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let record = state.store.record_book(c.id).await?;
-    Ok(Tracked::new(c, union, record))
+    let mut t = Tracked::new(c, union, record);
+    t.bookings = state.store.case_appointments(c.id).await?;
+    Ok(t)
 }
 
 impl Tracked {
@@ -97,6 +107,7 @@ impl Tracked {
             rating_comment: r.rating_comment.clone(),
             can_rate: access::worker_may_rate(c),
             timeline,
+            bookings: Vec::new(),
         }
     }
 }

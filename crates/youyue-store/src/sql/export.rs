@@ -121,6 +121,11 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
         }
         after = last;
     }
+    // Appointments after every case and account they name.
+    for a in super::appointments::all_for_export(&mut tx).await? {
+        sink(&Line::Appointment(a)).map_err(io)?;
+        lines += 1;
+    }
     // The read log after every case it names, a page at a time.
     let mut after: i64 = 0;
     loop {

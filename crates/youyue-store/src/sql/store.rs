@@ -1,11 +1,12 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, case_read, case_write, export, import, record_book, roster, studio, tallies, unions, Db, DIALECT,
+    accounts, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies, unions, Db,
+    DIALECT,
 };
 use crate::{
-    Actor, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore, Store,
-    StoreError, StoredCase, Union, User,
+    Actor, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore,
+    Store, StoreError, StoredCase, Union, User,
 };
 use async_trait::async_trait;
 use youyue_domain::command::Change;
@@ -189,6 +190,55 @@ impl Store for SqlStore<Db> {
 
     async fn count_by_status(&self, q: &CaseQuery) -> Result<crate::TabCounts, StoreError> {
         case_read::count_by_status(self, q).await
+    }
+
+    async fn book_appointment(
+        &self,
+        case: &StoredCase,
+        specialist_id: i64,
+        a: &youyue_domain::appointment::AppointmentRecord,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError> {
+        appointments::book_appointment(self, case, specialist_id, a, actor, now).await
+    }
+
+    async fn change_appointment(
+        &self,
+        case: &StoredCase,
+        before: &Appointment,
+        after: &youyue_domain::appointment::AppointmentRecord,
+        change: &youyue_domain::appointment::Change,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError> {
+        appointments::change_appointment(self, case, before, after, change, actor, now).await
+    }
+
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>, StoreError> {
+        appointments::appointment(self, id).await
+    }
+
+    async fn case_appointments(&self, case_id: i64) -> Result<Vec<Appointment>, StoreError> {
+        appointments::case_appointments(self, case_id).await
+    }
+
+    async fn busy(
+        &self,
+        specialist_ids: &[i64],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<youyue_domain::appointment::Busy>, StoreError> {
+        appointments::busy(self, specialist_ids, from, to).await
+    }
+
+    async fn specialist_appointments(
+        &self,
+        specialist_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Appointment>, StoreError> {
+        appointments::specialist_appointments(self, specialist_id, from, to).await
     }
 
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError> {

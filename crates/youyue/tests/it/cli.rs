@@ -100,7 +100,14 @@ async fn serve_with_demo() {
         }
     }
     let exported = ok(&youyue(&db, &["export"]));
-    assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"case\"")).count(), 8);
+    assert_eq!(exported.lines().filter(|l| l.contains("\"type\":\"case\"")).count(), 11);
+    // Appointments: one held, one missed, one booked by a worker for the coming days.
+    let appointments: Vec<&str> = exported.lines().filter(|l| l.contains("\"type\":\"appointment\"")).collect();
+    assert_eq!(appointments.len(), 3, "{appointments:?}");
+    for status in ["\"status\":\"held\"", "\"status\":\"no_show\"", "\"status\":\"booked\""] {
+        assert!(appointments.iter().any(|a| a.contains(status)), "{status}: {appointments:?}");
+    }
+    ok(&youyue(&db, &["verify"]));
 }
 
 /// The record book is tamper-evident: someone with the database drops the trigger that

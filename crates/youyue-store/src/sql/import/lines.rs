@@ -43,8 +43,51 @@ pub(super) async fn import_line(
         Line::CalendarDay(d) => calendar_line(conn, st, line, d).await,
         Line::Record(entry) => record_line(conn, st, line, entry).await,
         Line::Read(r) => read_line(conn, st, line, r).await,
+        Line::Appointment(a) => appointment_line(conn, st, line, a).await,
         Line::Roster(r) => roster_line(conn, st, line, r, now).await,
     }
+}
+
+/// An appointment: added unless the same booking is there already (an export imported
+/// again), under its own id when that is free; waits for its case and its specialist. One
+/// whose time another active booking of the specialist holds fails the import.
+async fn appointment_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    a: &youyue_domain::appointment::AppointmentRecord,
+) -> Result<LineResult, ImportError> {
+    let number = a.case.to_string();
+    let Some(case) = case_where_number(conn, &number).await.map_err(failed_on(line))? else {
+        return Ok(waiting("case", format_args!("case {number}")));
+    };
+    let Some(specialist_id) = user_id_of(conn, st, &a.specialist).await.map_err(failed_on(line))? else {
+        return Ok(waiting("specialist", format_args!("account \"{}\"", a.specialist)));
+    };
+    let there: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appointments WHERE case_id = $1 AND specialist_id = $2 AND starts_at = $3 AND booked_at = $4",
+    )
+    .bind(case.id)
+    .bind(specialist_id)
+    .bind(a.starts_at.micros())
+    .bind(a.booked_at.micros())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(failed_on(line))?;
+    if there > 0 {
+        st.sum.unchanged += 1;
+        return Ok(LineResult::Done);
+    }
+    let taken = |e: StoreError| match e {
+        StoreError::SlotTaken => ImportError::at(
+            line,
+            format!("specialist: {} is booked already at {}", a.specialist, a.starts_at.to_rfc3339_cst()),
+        ),
+        other => ImportError::failed(line, other),
+    };
+    super::super::appointments::insert_imported(conn, case.id, specialist_id, a).await.map_err(taken)?;
+    st.sum.appointments_added += 1;
+    Ok(LineResult::Done)
 }
 
 /// A version of a union's roster: appended to its roster log unless held already; waits
