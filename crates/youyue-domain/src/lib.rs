@@ -3,6 +3,7 @@
 //! on it. See ARCHITECTURE.md at the repository root.
 
 pub mod appraisal;
+pub mod arbitration;
 pub mod assessment;
 pub mod calendar;
 pub mod case;

@@ -36,6 +36,10 @@ pub enum ApiError {
     /// The case is not in a state that allows this, or changed meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with the case's state that has a code of its own (409), e.g.
+    /// `mediation_period_running`: a client can tell it from a concurrent change.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("too many attempts; wait a minute and try again")]
@@ -59,7 +63,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
-    /// not_found, conflict, too_large, too_many_requests, unavailable, internal.
+    /// not_found, conflict, too_large, too_many_requests, unavailable, internal; and the
+    /// conflicts of their own: mediation_period_running, not_a_dispute.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +110,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Refused { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -124,6 +129,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Refused { code, .. } => code,
             ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -201,6 +207,10 @@ impl From<CommandError> for ApiError {
                 ApiError::Forbidden(w.to_string())
             }
             CommandError::Workflow(w) => ApiError::Conflict(w.to_string()),
+            e @ CommandError::MediationPeriodRunning { .. } => {
+                ApiError::Refused { code: "mediation_period_running", message: e.to_string() }
+            }
+            e @ CommandError::NotADispute => ApiError::Refused { code: "not_a_dispute", message: e.to_string() },
         }
     }
 }

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use youyue_store::User;
 
 mod account;
+mod arbitration;
 mod assessment;
 mod dashboard;
 pub mod i18n;
@@ -281,6 +282,8 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "remove" => "请填写要删除的文字，须与标题或具体情况中的原文完全一致。",
         "handler" => "请选择能够承办此约事的人员。",
         "due_on" => "期限须为日期，写作 年-月-日（如 2026-03-31），且不能早于今天。",
+        "commission" => "请填写劳动人事争议仲裁委员会的名称（不超过 200 字）。",
+        "referred_on" => "转仲裁日期须在法定调解期限届满之后，且不能晚于今天。",
         "rating" => "请选择一个评价。",
         "comment" => "意见不能超过 20000 字。",
         "username" => "用户名须为 1–64 位小写字母、数字或 . _ -，且未被占用。",
@@ -315,6 +318,11 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         // The API's reason is English: the Chinese page says it in Chinese only.
         (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
         (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
+        (Lang::Zh, ApiError::Refused { code: "mediation_period_running", .. }) => {
+            "法定调解期限（登记次日起 15 日）尚未届满，届满后未达成调解协议的，才能转仲裁。".into()
+        }
+        (Lang::Zh, ApiError::Refused { code: "not_a_dispute", .. }) => "只有劳动纠纷才能转仲裁。".into(),
+        (Lang::Zh, ApiError::Refused { .. }) => "当前状态不允许此操作。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
         _ => e.public_message(),

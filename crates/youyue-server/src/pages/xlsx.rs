@@ -97,6 +97,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             ("办结（件，解决或解释说明）", Cell::Count(s.cases_closed())),
             ("其中解决（件）", Cell::Count(s.cases_resolved)),
             ("其中解释说明（件）", Cell::Count(s.cases_explained)),
+            ("其中转仲裁（件，调解期满未达成协议的劳动纠纷）", Cell::Count(s.disputes_referred_to_arbitration)),
             ("受理（件，按时受理率的分母）", Cell::Count(tl.accepted)),
             ("按时受理（件）", Cell::Count(tl.accepted_on_time)),
             ("按时受理率", Cell::Rate(tl.accepted_on_time, tl.accepted)),

@@ -150,6 +150,9 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         if f.with_deadline {
             qb.push(" AND c.due_on IS NOT NULL");
         }
+        if f.referred {
+            qb.push(" AND c.arbitration_commission IS NOT NULL");
+        }
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Some(number) = NumberQuery::parse(t) {

@@ -6,6 +6,7 @@
 #[macro_use]
 mod harness;
 mod api_errors;
+mod arbitration;
 mod book;
 mod browser;
 mod cli;
