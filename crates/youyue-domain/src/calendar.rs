@@ -60,6 +60,11 @@ impl WorkCalendar {
         }
     }
 
+    /// A public holiday (or a day off of one): a calendar entry says so.
+    pub fn is_holiday(&self, d: NaiveDate) -> bool {
+        self.days.get(&d) == Some(&DayKind::Holiday)
+    }
+
     /// The `n`th working day after `d` (`n = 0`: `d` itself if it is a working day, else
     /// the next one).
     pub fn add_working_days(&self, d: NaiveDate, n: u32) -> NaiveDate {

@@ -67,6 +67,9 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// What a staff account can serve as (mediator, counsellor…); none for a worker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specialties: Vec<crate::roster::Specialty>,
 }
 
 fn yes() -> bool {
@@ -92,6 +95,9 @@ impl UserRecord {
             if !h.starts_with("$argon2") {
                 return Err(FieldError::new("password_hash", "must be an argon2 hash in PHC form ($argon2id$…)"));
             }
+        }
+        if !self.specialties.is_empty() && !self.role.is_staff() {
+            return Err(FieldError::new("specialties", "only staff accounts have specialties"));
         }
         Ok(())
     }
@@ -311,7 +317,7 @@ impl RecordEntry {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 const TYPES: &str =
-    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting";
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,6 +332,41 @@ pub enum Line {
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
     Setting(SettingRecord),
+    Appointment(crate::appointment::AppointmentRecord),
+    Roster(RosterRecord),
+}
+
+/// A union's duty roster as it was set by `changed_by` at `changed_at`: export writes every
+/// version of the roster log, oldest first; import appends each version it does not hold
+/// yet (same union, time and content) and keeps the newest as the union's roster. Without
+/// `changed_at` the import's own time is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterRecord {
+    pub union: UnionCode,
+    #[serde(default)]
+    pub shifts: Vec<crate::roster::RosterLine>,
+    #[serde(default)]
+    pub exceptions: Vec<crate::roster::RosterException>,
+    #[serde(default = "import_actor")]
+    pub changed_by: String,
+    #[serde(default)]
+    pub changed_at: Option<Timestamp>,
+}
+
+fn import_actor() -> String {
+    "import".to_owned()
+}
+
+impl RosterRecord {
+    /// The roster itself (its `union` set).
+    pub fn roster(&self) -> crate::roster::Roster {
+        crate::roster::Roster {
+            union: self.union.to_string(),
+            shifts: self.shifts.clone(),
+            exceptions: self.exceptions.clone(),
+        }
+    }
 }
 
 /// A line of a case's read log: who read its confidential parts, what (`case`, `contact`,
@@ -429,10 +470,21 @@ impl Line {
                 check_text("key", &r.key, 200, true).map_err(field)?;
                 Ok(Line::Setting(r))
             }
+            "appointment" => {
+                let r: crate::appointment::AppointmentRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Appointment(r))
+            }
             "bulletin" => {
                 let r: BulletinRecord = typed(value)?;
                 r.check().map_err(field)?;
                 Ok(Line::Bulletin(r))
+            }
+            "roster" => {
+                let r: RosterRecord = typed(value)?;
+                r.roster().check().map_err(|e| e.to_string())?;
+                check_text("changed_by", &r.changed_by, 64, true).map_err(field)?;
+                Ok(Line::Roster(r))
             }
             other => Err(format!("type: unknown type \"{other}\" ({TYPES})")),
         }
@@ -452,6 +504,8 @@ impl Line {
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
             Line::UnionVote(r) => ("union_vote", serde_json::to_value(r)?),
             Line::Setting(r) => ("setting", serde_json::to_value(r)?),
+            Line::Appointment(r) => ("appointment", serde_json::to_value(r)?),
+            Line::Roster(r) => ("roster", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -23,8 +23,20 @@ string_enum!(
         CasesClosedDue = "cases_closed_due" / "有期限的办结",
         CasesRated = "cases_rated" / "职工评价",
         DisputesReferredToArbitration = "disputes_referred_to_arbitration" / "转仲裁",
+        AppointmentsHeld = "appointments_held" / "约谈已进行",
+        AppointmentsNoShow = "appointments_no_show" / "约谈未到场",
+        FirstAppointments = "first_appointments" / "已约谈的新登记约事",
     }
 );
+
+/// Which of a case's appointments put it in a figure's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentFilter {
+    /// One recorded with this outcome whose start is in `[from, to)`.
+    Outcome(crate::appointment::AppointmentStatus, Timestamp, Timestamp),
+    /// One that is not cancelled (the cases behind the median days to the first).
+    Active,
+}
 
 /// A set of cases described by their fields, for storage to turn into SQL. Times are
 /// half-open ranges `[from, to)`.
@@ -45,6 +57,8 @@ pub struct CaseFilter {
     pub with_deadline: bool,
     /// Only cases closed by a referral to arbitration.
     pub referred: bool,
+    /// Only cases with such an appointment.
+    pub appointment: Option<AppointmentFilter>,
 }
 
 impl Figure {
@@ -86,12 +100,43 @@ impl Figure {
                 referred: true,
                 ..CaseFilter::default()
             },
+            Figure::AppointmentsHeld | Figure::AppointmentsNoShow => {
+                let (a, b) = period.instants();
+                let status = if self == Figure::AppointmentsHeld {
+                    crate::appointment::AppointmentStatus::Held
+                } else {
+                    crate::appointment::AppointmentStatus::NoShow
+                };
+                CaseFilter { appointment: Some(AppointmentFilter::Outcome(status, a, b)), ..CaseFilter::default() }
+            }
+            Figure::FirstAppointments => {
+                CaseFilter { opened_in: range, appointment: Some(AppointmentFilter::Active), ..CaseFilter::default() }
+            }
         }
     }
 
     /// Whether the figure counts its cases (rather than summing people or money over them).
     pub fn counts_cases(self) -> bool {
-        !matches!(self, Figure::PeopleInvolved | Figure::AmountRecovered)
+        // A case with two held appointments in the period counts twice in the figure.
+        !matches!(
+            self,
+            Figure::PeopleInvolved | Figure::AmountRecovered | Figure::AppointmentsHeld | Figure::AppointmentsNoShow
+        )
+    }
+}
+
+/// Whether a case with these appointments (start, status) is in the filter's appointment
+/// part: with [`matches`] (the case's own fields), the reference for storage's SQL.
+pub fn matches_appointments(
+    f: &CaseFilter,
+    appointments: &[(Timestamp, crate::appointment::AppointmentStatus)],
+) -> bool {
+    match f.appointment {
+        None => true,
+        Some(AppointmentFilter::Active) => appointments.iter().any(|(_, s)| s.is_active()),
+        Some(AppointmentFilter::Outcome(status, a, b)) => {
+            appointments.iter().any(|(t, s)| *s == status && a <= *t && *t < b)
+        }
     }
 }
 

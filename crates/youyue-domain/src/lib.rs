@@ -2,6 +2,7 @@
 //! the figures a district reports. Nothing here does I/O; storage, HTTP and the CLI build
 //! on it. See ARCHITECTURE.md at the repository root.
 
+pub mod appointment;
 pub mod appraisal;
 pub mod arbitration;
 pub mod assessment;
@@ -15,6 +16,7 @@ pub mod figures;
 pub mod money;
 pub mod number;
 pub mod retention;
+pub mod roster;
 pub mod search;
 pub mod stats;
 pub mod studio;

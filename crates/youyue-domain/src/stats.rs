@@ -20,6 +20,13 @@
 //!   period had passed without an agreement;
 //! - `cases_opened` (登记) and its split by kind, channel and (current) status: cases
 //!   raised (registered) in the period, whether or not accepted since.
+//! - `appointments_held`, `appointments_no_show` and their split by the appointment's
+//!   specialty (`appointments_by_specialty`): appointments of the subtree's cases recorded
+//!   held or no-show whose start falls in the period (China days);
+//! - `median_days_to_first_appointment`: over the cases raised in the period that have an
+//!   appointment that is not cancelled, the median of the China calendar days from the
+//!   day the case was raised to the day its earliest such appointment starts (null when
+//!   there is none; a half when the count is even). See [`Stats::add_appointments`].
 
 use crate::case::MAX_PEOPLE;
 use crate::case::{Channel, Kind, Status};
@@ -108,6 +115,68 @@ pub struct Stats {
     pub opened_by_kind: BTreeMap<String, u64>,
     pub opened_by_channel: BTreeMap<String, u64>,
     pub opened_by_status: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub appointments_held: u64,
+    #[serde(default)]
+    pub appointments_no_show: u64,
+    /// Specialty → held and no-show counts (every specialty that has either).
+    #[serde(default)]
+    pub appointments_by_specialty: BTreeMap<String, HeldNoShow>,
+    #[serde(default)]
+    pub median_days_to_first_appointment: Option<HalfDays>,
+}
+
+/// Held and no-show appointments of one specialty.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeldNoShow {
+    pub held: u64,
+    pub no_show: u64,
+}
+
+/// A number of days that is a whole or a half (a median of whole days), written as a JSON
+/// number (`2`, `2.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HalfDays(pub i64);
+
+impl HalfDays {
+    pub fn days(self) -> f64 {
+        self.0 as f64 / 2.0
+    }
+}
+
+impl serde::Serialize for HalfDays {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 2 == 0 {
+            s.serialize_i64(self.0 / 2)
+        } else {
+            s.serialize_f64(self.days())
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HalfDays {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        Ok(HalfDays((v * 2.0).round() as i64))
+    }
+}
+
+/// What the appointment figures need to know of one case: when it was raised, and each of
+/// its appointments' start, status and specialty.
+#[derive(Debug, Clone)]
+pub struct CaseAppointments {
+    pub opened_at: Timestamp,
+    pub appointments: Vec<(Timestamp, crate::appointment::AppointmentStatus, String)>,
+}
+
+/// The median of whole numbers, in halves; None for none.
+pub fn median_halves(values: &mut [i64]) -> Option<HalfDays> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let n = values.len();
+    Some(if n % 2 == 1 { HalfDays(values[n / 2] * 2) } else { HalfDays(values[n / 2 - 1] + values[n / 2]) })
 }
 
 impl Stats {
@@ -132,7 +201,52 @@ impl Stats {
             opened_by_kind: zeros(Kind::ALL.iter().map(|k| k.as_str()).collect()),
             opened_by_channel: zeros(Channel::ALL.iter().map(|k| k.as_str()).collect()),
             opened_by_status: zeros(Status::ALL.iter().map(|k| k.as_str()).collect()),
+            appointments_held: 0,
+            appointments_no_show: 0,
+            appointments_by_specialty: BTreeMap::new(),
+            median_days_to_first_appointment: None,
         }
+    }
+
+    /// Counts one held or no-show appointment of `specialty` (the caller has checked that
+    /// it starts in the period).
+    pub fn add_outcome(&mut self, specialty: &str, status: crate::appointment::AppointmentStatus, n: u64) {
+        use crate::appointment::AppointmentStatus as S;
+        let by = self.appointments_by_specialty.entry(specialty.to_owned()).or_default();
+        match status {
+            S::Held => {
+                self.appointments_held += n;
+                by.held += n;
+            }
+            S::NoShow => {
+                self.appointments_no_show += n;
+                by.no_show += n;
+            }
+            S::Booked | S::Cancelled => {}
+        }
+    }
+
+    /// The reference definition of the appointment figures, over every case of the
+    /// subtree (the median needs them all at once).
+    pub fn add_appointments(&mut self, cases: &[CaseAppointments]) -> Option<()> {
+        use crate::appointment::AppointmentStatus as S;
+        let period = self.period()?;
+        let mut days = Vec::new();
+        for c in cases {
+            for (starts_at, status, specialty) in &c.appointments {
+                if matches!(status, S::Held | S::NoShow) && period.contains(*starts_at) {
+                    self.add_outcome(specialty, *status, 1);
+                }
+            }
+            if period.contains(c.opened_at) {
+                let first = c.appointments.iter().filter(|(_, st, _)| st.is_active()).map(|(t, _, _)| *t).min();
+                if let Some(first) = first {
+                    days.push(days_between(c.opened_at, first));
+                }
+            }
+        }
+        self.median_days_to_first_appointment = median_halves(&mut days);
+        Some(())
     }
 
     /// 办结: cases closed in the period, resolved or explained.
@@ -190,6 +304,11 @@ impl Stats {
         }
         Some(())
     }
+}
+
+/// China calendar days from the day of `from` to the day of `to`.
+pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
+    (to.cst_date() - from.cst_date()).num_days()
 }
 
 #[cfg(test)]

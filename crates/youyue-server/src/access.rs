@@ -307,3 +307,90 @@ pub async fn hidden_from_figure(store: &dyn Store, q: &CaseQuery) -> Result<i64,
     }
     Ok((every.total - shown.total).max(0))
 }
+
+/// Who books, reschedules and cancels a case's appointments and records held or no-show:
+/// staff who may see the case and may schedule a meeting for it (the workflow's `schedule`,
+/// so only while it is open); a worker account never (workers use their tracking code).
+pub fn may_book_appointment(user: &User, case: &StoredCase) -> Result<(), ApiError> {
+    if !user.role.is_staff() {
+        return Err(ApiError::Forbidden("workers book with their case's tracking code".into()));
+    }
+    let r = &case.record;
+    transition(actor(user, case), Action::Schedule, r.status, r.handler.is_some(), r.rating.is_some())
+        .map(|_| ())
+        .map_err(|e| ApiError::Conflict(e.to_string()))
+}
+
+/// Who changes an appointment already made (reschedule, cancel, held, no-show): staff who
+/// may see its case, whatever the case's status (a meeting of a case closed meanwhile is
+/// still recorded as held or missed).
+pub fn may_change_appointment(user: &User) -> Result<(), ApiError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("workers change their appointment with the case's tracking code".into()))
+    }
+}
+
+/// Whether the worker may book with the tracking code: the case is open (registered,
+/// accepted or in progress) and holds no booked appointment yet (one at a time: the worker
+/// reschedules it instead), so that a code cannot take a roster's every slot.
+pub fn worker_may_book(case: &StoredCase, booked: usize) -> Result<(), ApiError> {
+    if case.record.status.is_closed() {
+        return Err(ApiError::Conflict("the case is closed: no appointment can be booked".into()));
+    }
+    if booked > 0 {
+        return Err(ApiError::Conflict("the case has an appointment already: reschedule or cancel it".into()));
+    }
+    Ok(())
+}
+
+/// Who lists a union's free slots: staff whose subtree holds the union (404 otherwise, as
+/// for one that does not exist).
+pub async fn slots_union(store: &dyn Store, user: &User, code: &str) -> Result<Union, ApiError> {
+    if !user.role.is_staff() {
+        return Err(ApiError::Forbidden("workers list slots with their case's tracking code".into()));
+    }
+    union_within(store, user, code).await
+}
+
+/// Who sets a union's duty roster: its chairs and administrators and those of the unions
+/// above it. Others who may see the union are forbidden (403); one outside is 404
+/// (`union_within`, asked first).
+pub fn may_set_roster(user: &User, union: &Union) -> Result<(), ApiError> {
+    if user.role.manages_accounts() && union.path.starts_with(&user.union_path) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator of this union or above sets its roster".into()))
+    }
+}
+
+/// Whose duty list a caller may read: anyone's for a union with a studio (the studio's
+/// public page shows who is on duty: names, specialties, times and places, never contact
+/// details); otherwise only staff whose subtree holds the union. 404 for the rest.
+pub async fn duty_readable(store: &dyn Store, caller: Option<&User>, code: &str) -> Result<Union, ApiError> {
+    if let Some(u) = studio_for_workers(store, code).await? {
+        return Ok(u);
+    }
+    match caller {
+        Some(user) if user.role.is_staff() => union_within(store, user, code).await,
+        _ => Err(ApiError::not_found(format!("no union \"{code}\" that you can see"))),
+    }
+}
+
+/// Who a roster may name: the active staff of the union and of the unions above it
+/// (`people`, by username). Anyone else is a 422 on the field that names them.
+pub fn may_serve_on(
+    people: &std::collections::BTreeMap<String, User>,
+    username: &str,
+    field: &str,
+) -> Result<(), ApiError> {
+    if people.contains_key(username) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("\"{username}\" is not an active staff account of this union or a union above it"),
+        ))
+    }
+}

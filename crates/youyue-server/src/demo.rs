@@ -8,6 +8,7 @@ use rand::RngCore;
 use youyue_domain::case::{Channel, Kind, Outcome, Urgency};
 use youyue_domain::command::{apply, Command};
 use youyue_domain::exchange::{UnionRecord, UserRecord};
+use youyue_domain::roster::{Roster, Specialty};
 use youyue_domain::time::parse_date;
 use youyue_domain::workflow::Acting;
 use youyue_domain::{tracking, Role, Timestamp};
@@ -38,16 +39,40 @@ const UNIONS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
     ("jd.s2.e2", "某电子科技有限公司工会", Some("jd.s2"), Some("2022-04-01")),
 ];
 
-const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
-    ("admin", "区总工会管理员", "jd", Role::Admin),
-    ("mediator", "区劳动关系协调员 王老师", "jd", Role::Handler),
-    ("counsellor", "心理咨询师 陈老师", "jd", Role::Handler),
-    ("s1chair", "多湖街道工会主席", "jd.s1", Role::Chair),
-    ("e1chair", "纸箱厂工会主席", "jd.s1.e1", Role::Chair),
-    ("e1reception", "纸箱厂接待员 李", "jd.s1.e1", Role::Receptionist),
-    ("e2reception", "五金公司接待员 张", "jd.s1.e2", Role::Receptionist),
-    ("f1reception", "食品公司接待员 赵", "jd.s2.e1", Role::Receptionist),
+const ACCOUNTS: &[(&str, &str, &str, Role, &[Specialty])] = &[
+    ("admin", "区总工会管理员", "jd", Role::Admin, &[]),
+    ("mediator", "区劳动关系协调员 王老师", "jd", Role::Handler, &[Specialty::Mediator, Specialty::Advisor]),
+    ("counsellor", "心理咨询师 陈老师", "jd", Role::Handler, &[Specialty::Counsellor]),
+    ("counsellor2", "心理咨询师 周老师", "jd", Role::Handler, &[Specialty::Counsellor]),
+    ("expert", "外聘心理专家 孙教授", "jd", Role::Handler, &[Specialty::Counsellor]),
+    ("lawyer", "公益律师 吴律师", "jd", Role::Handler, &[Specialty::Lawyer]),
+    ("hotline1", "热线值班员 钱", "jd", Role::Receptionist, &[Specialty::Liaison]),
+    ("hotline2", "热线值班员 郑", "jd", Role::Receptionist, &[Specialty::Liaison]),
+    ("s1chair", "多湖街道工会主席", "jd.s1", Role::Chair, &[]),
+    ("e1chair", "纸箱厂工会主席", "jd.s1.e1", Role::Chair, &[]),
+    ("e1reception", "纸箱厂接待员 李", "jd.s1.e1", Role::Receptionist, &[]),
+    ("e2reception", "五金公司接待员 张", "jd.s1.e2", Role::Receptionist, &[]),
+    ("f1reception", "食品公司接待员 赵", "jd.s2.e1", Role::Receptionist, &[]),
 ];
+
+/// The district's roster, as a studio keeps it (JSON as the API takes it): counsellors on
+/// Tuesday, Thursday and Saturday afternoons (one in the room, one by video), an outside
+/// expert on Saturday mornings, the reception day every Wednesday (the mediator all day,
+/// a lawyer in the morning), and the 24-hour hotline shared by two people, holidays too.
+const DISTRICT_ROSTER: &str = r#"{"shifts":[
+ {"user":"counsellor","specialty":"counsellor","days":["tue","thu","sat"],"start":"14:00","end":"17:30","slot_minutes":50,"place":"区职工服务中心 心理咨询室"},
+ {"user":"counsellor2","specialty":"counsellor","days":["tue","thu","sat"],"start":"14:00","end":"17:30","slot_minutes":50,"online":true},
+ {"user":"expert","specialty":"counsellor","days":["sat"],"start":"09:00","end":"12:00","slot_minutes":60,"place":"区职工服务中心 心理咨询室"},
+ {"user":"mediator","specialty":"mediator","days":["wed"],"start":"09:00","end":"17:00","slot_minutes":30,"place":"区职工服务中心 接待大厅"},
+ {"user":"lawyer","specialty":"lawyer","days":["wed"],"start":"09:00","end":"12:00","slot_minutes":30,"place":"区职工服务中心 接待大厅"},
+ {"user":"hotline1","specialty":"liaison","days":["mon","tue","wed","thu","fri","sat","sun"],"start":"08:00","end":"20:00","slot_minutes":30,"online":true,"holidays":true},
+ {"user":"hotline2","specialty":"liaison","days":["mon","tue","wed","thu","fri","sat","sun"],"start":"20:00","end":"08:00","slot_minutes":30,"online":true,"holidays":true}
+]}"#;
+
+/// The cardboard factory's own studio: its receptionist at lunchtime on working days.
+const E1_ROSTER: &str = r#"{"shifts":[
+ {"user":"e1reception","days":["workdays"],"start":"12:00","end":"13:00","slot_minutes":15,"place":"纸箱厂职工之家"}
+]}"#;
 
 fn t(s: &str) -> Result<Timestamp, ApiError> {
     Timestamp::parse_rfc3339(s).map_err(|e| ApiError::internal_in("demo data", e))
@@ -111,7 +136,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     }
     let mut accounts = Vec::new();
     let mut users = Vec::new();
-    for (username, name, union, role) in ACCOUNTS {
+    for (username, name, union, role, specialties) in ACCOUNTS {
         let pw = password.clone().unwrap_or_else(auth::random_password);
         let rec = UserRecord {
             username: (*username).into(),
@@ -120,6 +145,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             role: *role,
             password_hash: Some(auth::hash_password(pw.clone()).await?),
             active: true,
+            specialties: specialties.to_vec(),
         };
         users.push(store.create_user(&rec, created).await?);
         accounts.push(DemoAccount {
@@ -404,6 +430,12 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         &at("01-12T16:00:00"),
     )
     .await?;
+
+    for (code, text) in [("jd", DISTRICT_ROSTER), ("jd.s1.e1", E1_ROSTER)] {
+        let roster: Roster = serde_json::from_str(text).map_err(|e| ApiError::internal_in("demo roster", e))?;
+        roster.check().map_err(|e| ApiError::internal_in("demo roster", e))?;
+        store.put_roster(union_id(code).await?, &roster, "admin", created).await?;
+    }
 
     Ok(DemoSeed { accounts, sample_case: Some((number, code)) })
 }

@@ -40,6 +40,10 @@ pub enum ApiError {
     /// `mediation_period_running`: a client can tell it from a concurrent change.
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// The specialist's slot was booked by someone else first; the message lists slots
+    /// still free.
+    #[error("{0}")]
+    SlotTaken(String),
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("too many attempts; wait a minute and try again")]
@@ -63,8 +67,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
-    /// not_found, conflict, too_large, too_many_requests, unavailable, internal; and the
-    /// conflicts of their own: mediation_period_running, not_a_dispute.
+    /// not_found, conflict, slot_taken, too_large, too_many_requests, unavailable, internal;
+    /// and the conflicts of their own: mediation_period_running, not_a_dispute.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,7 +114,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::Refused { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Refused { .. } | ApiError::SlotTaken(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -130,6 +134,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Refused { code, .. } => code,
+            ApiError::SlotTaken(_) => "slot_taken",
             ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -179,6 +184,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            e @ StoreError::SlotTaken => ApiError::SlotTaken(e.to_string()),
             StoreError::Invalid { field, message } => ApiError::invalid(field, message),
             // The database cannot take the work now (a full disk, a lost connection, busy,
             // shutting down): nothing was written, try again later. The store decides which.

@@ -43,6 +43,9 @@ pub enum StoreError {
     /// Someone else changed the row first, or a unique name is taken.
     #[error("{0}")]
     Conflict(String),
+    /// Another active booking holds the specialist's time (see migration 0016).
+    #[error("the specialist is already booked at that time")]
+    SlotTaken,
     /// The request contradicts what is stored (a parent that would make a cycle…).
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
@@ -171,6 +174,9 @@ pub struct ImportSummary {
     pub records_added: u64,
     /// Lines of read logs added.
     pub reads_added: u64,
+    pub appointments_added: u64,
+    /// Versions of duty rosters added to the roster log.
+    pub rosters_added: u64,
     pub unchanged: u64,
     /// Cases kept as given although they break the workflow's rules (a closing time on an
     /// open case, an agreement on a claim…): records of the past are not rewritten.
@@ -304,6 +310,8 @@ pub struct UserChange {
     pub active: Option<bool>,
     pub role: Option<Role>,
     pub password_hash: Option<String>,
+    /// The account's specialties, replacing those it has.
+    pub specialties: Option<Vec<youyue_domain::roster::Specialty>>,
 }
 
 /// A case as stored: its record plus what storage keeps beside it.
@@ -410,6 +418,22 @@ impl TabCounts {
     pub fn exact(by_status: std::collections::BTreeMap<String, i64>) -> TabCounts {
         let at_least = by_status.values().sum();
         TabCounts { by_status, exact: true, at_least }
+    }
+}
+
+/// An appointment as stored: its record plus the ids behind it and the specialist's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub case_id: i64,
+    pub specialist_id: i64,
+    /// The specialist's display name.
+    pub specialist_name: String,
+    pub record: youyue_domain::appointment::AppointmentRecord,
+}
+
+impl Appointment {
+    pub fn id(&self) -> i64 {
+        self.record.id
     }
 }
 
@@ -528,6 +552,47 @@ pub trait Store: Send + Sync + 'static {
     /// inbox's tab counts.
     async fn count_by_status(&self, q: &CaseQuery) -> Result<TabCounts, StoreError>;
 
+    /// Books an appointment (its `id` is ignored) for the case and writes its `schedule`
+    /// entry, in one transaction. `SlotTaken` if an active booking of the specialist
+    /// overlaps it, whoever committed it first (migration 0016).
+    async fn book_appointment(
+        &self,
+        case: &StoredCase,
+        specialist_id: i64,
+        a: &youyue_domain::appointment::AppointmentRecord,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError>;
+    /// Saves `after`, made from `before` by `change`, with its record-book entry, in one
+    /// transaction; `Conflict` if the appointment changed meanwhile, `SlotTaken` if a
+    /// new time overlaps another booking of the specialist.
+    async fn change_appointment(
+        &self,
+        case: &StoredCase,
+        before: &Appointment,
+        after: &youyue_domain::appointment::AppointmentRecord,
+        change: &youyue_domain::appointment::Change,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError>;
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>, StoreError>;
+    /// A case's appointments, earliest first.
+    async fn case_appointments(&self, case_id: i64) -> Result<Vec<Appointment>, StoreError>;
+    /// The active bookings of these accounts that overlap `from`..`to`.
+    async fn busy(
+        &self,
+        specialist_ids: &[i64],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<youyue_domain::appointment::Busy>, StoreError>;
+    /// One specialist's appointments (every status) starting in `from`..`to`, earliest first.
+    async fn specialist_appointments(
+        &self,
+        specialist_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Appointment>, StoreError>;
+
     /// Posts an announcement on a union's bulletin board.
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError>;
     /// The newest announcements of a union, newest first.
@@ -603,6 +668,35 @@ pub trait Store: Send + Sync + 'static {
     async fn import(&self, lines: &mut ImportSource<'_>, now: Timestamp) -> Result<ImportSummary, ImportError>;
     /// Writes every union, user, case and record-book entry, in an order import reads back.
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError>;
+
+    /// The specialties of each of these accounts that has any, in `Specialty::ALL` order.
+    async fn specialties_of(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>, StoreError>;
+    /// A union's duty roster (its `union` set, names left empty), if it has one.
+    async fn roster(&self, union_id: i64) -> Result<Option<youyue_domain::roster::Roster>, StoreError>;
+    /// The rosters of the union at `path` and of every union above it, top first.
+    async fn rosters_on_path(&self, path: &str) -> Result<Vec<youyue_domain::roster::Roster>, StoreError>;
+    /// Replaces a union's roster and appends it to the roster log, in one transaction;
+    /// false if it was already exactly this (nothing written).
+    async fn put_roster(
+        &self,
+        union_id: i64,
+        roster: &youyue_domain::roster::Roster,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The roster log of a union, newest first.
+    async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<RosterChange>, StoreError>;
+}
+
+/// A roster as it was set (the roster log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterChange {
+    pub roster: youyue_domain::roster::Roster,
+    pub changed_by: String,
+    pub changed_at: Timestamp,
 }
 
 /// What `verify_chains` found.

@@ -331,8 +331,8 @@ async fn import(store: &dyn Store, file: &str) -> Result<()> {
     match store.import(&mut lines, Timestamp::now()).await {
         Ok(s) => {
             eprintln!(
-                "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; read-log lines {} new; {} lines unchanged",
-                s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.reads_added, s.unchanged
+                "imported {file}: unions {} new, {} updated; users {} new, {} updated; cases {} new, {} updated; record entries {} new; read-log lines {} new; roster versions {} new; {} lines unchanged",
+                s.unions_created, s.unions_updated, s.users_created, s.users_updated, s.cases_created, s.cases_updated, s.records_added, s.reads_added, s.rosters_added, s.unchanged
             );
             if s.irregular > 0 {
                 eprintln!("note: {} cases break the workflow's rules and were kept as given, e.g.:", s.irregular);
@@ -413,7 +413,8 @@ async fn add_user(store: &dyn Store, username: String, name: String, union: Stri
         Err(_) => (youyue_server::auth::random_password(), true),
     };
     let hash = youyue_server::auth::hash_password(password.clone()).await.context("hashing the password")?;
-    let rec = UserRecord { username, name, union, role, password_hash: Some(hash), active: true };
+    let rec =
+        UserRecord { username, name, union, role, password_hash: Some(hash), active: true, specialties: Vec::new() };
     rec.check()?;
     let u = store.create_user(&rec, Timestamp::now()).await.context("creating the account")?;
     if show {

@@ -342,22 +342,18 @@ pub struct ScheduleInput {
     pub note: String,
 }
 
-/// 约: schedules a meeting with the worker.
-#[utoipa::path(post, path = "/api/v1/cases/{number}/appointments", request_body = ScheduleInput, tag = "workflow",
-    params(("number" = String, Path)),
-    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn schedule(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(number): Path<String>,
-    ApiJson(body): ApiJson<ScheduleInput>,
+/// 约: the free-text meeting entry (`POST /api/v1/cases/{number}/appointments` without a
+/// `specialist`, see `appointments::book`): a `schedule` entry saying when and where.
+pub async fn schedule_entry(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+    body: ScheduleInput,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
     let starts_at =
         Timestamp::parse_rfc3339(&body.starts_at).map_err(|e| ApiError::invalid("starts_at", e.to_string()))?;
-    act(&state, user, &number, |_| Ok((Command::Schedule { starts_at, place: body.place, note: body.note }, None)))
-        .await
+    act(state, user, number, |_| Ok((Command::Schedule { starts_at, place: body.place, note: body.note }, None))).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -20,9 +20,12 @@ pub struct UserView {
     pub role: youyue_domain::Role,
     pub union: String,
     pub active: bool,
+    /// What the account can serve as (staff only; may be empty).
+    pub specialties: Vec<youyue_domain::roster::Specialty>,
 }
 
 impl From<&User> for UserView {
+    /// Without specialties: see `UserView::with`.
     fn from(u: &User) -> UserView {
         UserView {
             username: u.username.clone(),
@@ -30,7 +33,18 @@ impl From<&User> for UserView {
             role: u.role,
             union: u.union_code.to_string(),
             active: u.active,
+            specialties: Vec::new(),
         }
+    }
+}
+
+impl UserView {
+    /// The account with its specialties, from `Store::specialties_of`.
+    pub fn with(
+        u: &User,
+        specialties: &std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>,
+    ) -> UserView {
+        UserView { specialties: specialties.get(&u.id).cloned().unwrap_or_default(), ..UserView::from(u) }
     }
 }
 
@@ -272,6 +286,8 @@ pub struct PublicCaseView {
     /// When the dispute was referred to arbitration: where and by when to apply.
     pub arbitration: Option<PublicReferral>,
     pub timeline: Vec<PublicStep>,
+    /// The case's appointments with specialists (every status), earliest first.
+    pub appointments: Vec<crate::api::appointments::PublicAppointmentView>,
 }
 
 /// A dispute referred to arbitration, as the worker reads it.
@@ -331,6 +347,7 @@ impl From<Tracked> for PublicCaseView {
                 apply_by: r.apply_by.to_string(),
             }),
             timeline,
+            appointments: c.bookings.iter().map(crate::api::appointments::PublicAppointmentView::from).collect(),
         }
     }
 }

@@ -5,10 +5,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
+pub mod appointments;
 pub mod cases;
 pub mod dto;
 pub mod org;
 pub mod public;
+pub mod roster;
 pub mod session;
 pub mod stats;
 
@@ -33,7 +35,15 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/accept", post(cases::accept))
         .route("/cases/{number}/assign", post(cases::assign))
         .route("/cases/{number}/notes", post(cases::note))
-        .route("/cases/{number}/appointments", post(cases::schedule))
+        .route("/cases/{number}/appointments", get(appointments::list).post(appointments::book))
+        .route("/slots", get(appointments::slots))
+        .route("/appointments/{id}", axum::routing::patch(appointments::change).delete(appointments::cancel))
+        .route("/public/cases/{number}/slots", post(appointments::public_slots))
+        .route("/public/cases/{number}/appointments", post(appointments::public_book))
+        .route(
+            "/public/cases/{number}/appointments/{id}",
+            axum::routing::patch(appointments::public_change).delete(appointments::public_cancel),
+        )
         .route("/cases/{number}/resolve", post(cases::resolve))
         .route("/cases/{number}/explain", post(cases::explain))
         .route("/cases/{number}/arbitration", post(cases::refer))
@@ -55,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route("/public/unions/{code}/votes", post(public::vote))
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/studio", get(org::studio_items))
+        .route("/unions/{code}/roster", get(roster::get_roster).put(roster::put_roster))
+        .route("/unions/{code}/duty", get(roster::duty))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -77,14 +89,17 @@ async fn not_found() -> crate::error::ApiError {
         session::new_totp, session::set_totp, session::create_token, session::list_tokens, session::revoke_token,
         public::studio, public::submit, public::lookup, public::rate, public::vote,
         cases::list, cases::register, cases::get_case, cases::record, cases::reads,
-        cases::accept, cases::assign, cases::note, cases::schedule, cases::resolve, cases::explain, cases::refer, cases::reopen, cases::anonymise, cases::redact, cases::rate,
+        cases::accept, cases::assign, cases::note, cases::resolve, cases::explain, cases::refer, cases::reopen, cases::anonymise, cases::redact, cases::rate,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
+        appointments::slots, appointments::book, appointments::list, appointments::change, appointments::cancel,
+        appointments::public_slots, appointments::public_book, appointments::public_change, appointments::public_cancel,
+        roster::get_roster, roster::put_roster, roster::duty,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
-         (name = "cases"), (name = "workflow"), (name = "organisation"), (name = "figures"), (name = "session")),
+         (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "organisation"), (name = "figures"), (name = "session")),
     components(schemas(youyue_domain::figures::Figure)),
     modifiers(&ErrorResponses),
 )]
@@ -120,7 +135,10 @@ impl utoipa::Modify for ErrorResponses {
         components
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("youyue_session"))));
         for (path, item) in doc.paths.paths.iter_mut() {
-            let public = path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json";
+            // A studio's duty list is public like the studio itself.
+            let public = path.starts_with("/api/v1/public/")
+                || path == "/api/v1/openapi.json"
+                || (path.ends_with("/duty") && path.starts_with("/api/v1/unions/"));
             let login = path == "/api/v1/session";
             for (method, op) in [
                 ("get", item.get.as_mut()),

@@ -84,7 +84,9 @@ pub async fn create_union(
 pub async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserView>>> {
     let user = caller.staff()?;
     let users = state.store.users_within(&user.union_path).await?;
-    Ok(Json(users.iter().map(UserView::from).collect()))
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let specialties = state.store.specialties_of(&ids).await?;
+    Ok(Json(users.iter().map(|u| UserView::with(u, &specialties)).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -98,6 +100,10 @@ pub struct NewUser {
     /// At least 10 characters; leave out to have one generated and shown once.
     #[serde(default)]
     pub password: Option<String>,
+    /// What a staff account can serve as: mediator, lawyer, counsellor, teacher,
+    /// arbitrator, advisor, liaison. A worker account has none.
+    #[serde(default)]
+    pub specialties: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -120,6 +126,7 @@ pub async fn create_user(
     let user = caller.staff()?;
     access::may_manage_accounts(user, Some(body.role))?;
     check_username(&body.username)?;
+    let specialties = service::specialties_for(body.role, &body.specialties)?;
     let union = access::union_within(state.store.as_ref(), user, &body.union).await?;
     let (password, generated) = match body.password {
         Some(p) => {
@@ -138,10 +145,12 @@ pub async fn create_user(
         role: body.role,
         password_hash: Some(auth::hash_password(password).await?),
         active: true,
+        specialties,
     };
     rec.check()?;
     let created = state.store.create_user(&rec, Timestamp::now()).await?;
-    Ok((StatusCode::CREATED, Json(UserCreated { user: UserView::from(&created), password: generated })))
+    let view = UserView { specialties: rec.specialties, ..UserView::from(&created) };
+    Ok((StatusCode::CREATED, Json(UserCreated { user: view, password: generated })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,9 +165,12 @@ pub struct UserChange {
     /// A new role (chair or administrator; only an administrator makes an administrator).
     #[serde(default)]
     pub role: Option<Role>,
+    /// The account's specialties, replacing those it has (staff only).
+    #[serde(default)]
+    pub specialties: Option<Vec<String>>,
 }
 
-/// Disables or enables an account, or sets its password (chair or administrator, in their
+/// Disables or enables an account, sets its password, role or specialties (chair or administrator, in their
 /// subtree; anyone for their own password).
 #[utoipa::path(patch, path = "/api/v1/users/{username}", request_body = UserChange, tag = "organisation",
     params(("username" = String, Path)),
@@ -171,9 +183,14 @@ pub async fn change_user(
     ApiJson(body): ApiJson<UserChange>,
 ) -> ApiResult<Json<UserView>> {
     let me = caller.user()?;
-    let change = service::AccountChange { active: body.active, password: body.password, role: body.role };
+    let specialties = match &body.specialties {
+        Some(names) => Some(service::parse_specialties(names)?),
+        None => None,
+    };
+    let change = service::AccountChange { active: body.active, password: body.password, role: body.role, specialties };
     let updated = service::change_account(&state, me, &username, change).await?;
-    Ok(Json(UserView::from(&updated)))
+    let specialties = state.store.specialties_of(&[updated.id]).await?;
+    Ok(Json(UserView::with(&updated, &specialties)))
 }
 
 #[derive(Serialize, ToSchema)]

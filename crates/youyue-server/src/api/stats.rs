@@ -25,7 +25,7 @@ pub struct StatsParams {
 
 /// The district's figures for a union's subtree and a period of China calendar days.
 #[utoipa::path(get, path = "/api/v1/stats", params(StatsParams), tag = "figures",
-    responses((status = 200, body = Object, description = "studios, disputes_mediated, people_involved, amount_recovered (yuan string; a sum, so it may exceed one case's cap of 100000000.00), claims_resolved, suggestions, suggestions_adopted, cases_resolved, cases_explained, cases_opened, disputes_referred_to_arbitration (disputes closed in the period by a referral to arbitration), opened_by_kind, opened_by_channel, opened_by_status"),
+    responses((status = 200, body = Object, description = "studios, disputes_mediated, people_involved, amount_recovered (yuan string; a sum, so it may exceed one case's cap of 100000000.00), claims_resolved, suggestions, suggestions_adopted, cases_resolved, cases_explained, cases_opened, disputes_referred_to_arbitration (disputes closed in the period by a referral to arbitration), opened_by_kind, opened_by_channel, opened_by_status; appointments_held and appointments_no_show (appointments of the subtree's cases recorded held or no-show whose start is in the period), appointments_by_specialty (specialty → {held, no_show}), median_days_to_first_appointment (over cases registered in the period with an appointment not cancelled: China days from registration to the first one's start; null if none)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,

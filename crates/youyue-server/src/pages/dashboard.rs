@@ -241,6 +241,38 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
     let tl = &d.timeliness;
     let hours = |h: Option<f64>| h.map(|x| format!("{x:.1} h")).unwrap_or_else(|| "—".into());
     let mut cards = cards;
+    // 约谈: held and missed by the start's day, by specialty; the median days from
+    // registration to the first appointment of the cases registered in the period.
+    let by_specialty: Vec<String> = s
+        .appointments_by_specialty
+        .iter()
+        .map(|(k, v)| format!("{} {}/{}", l.specialty(k), v.held, v.no_show))
+        .collect();
+    cards.push(Card {
+        label: word("约谈已进行", "Appointments held"),
+        value: s.appointments_held.to_string(),
+        note: if by_specialty.is_empty() {
+            String::new()
+        } else {
+            format!("{} {}", word("按专长 已进行/未到场：", "by specialty, held/no-show:"), by_specialty.join(" · "))
+        },
+        href: drill("&figure=appointments_held"),
+    });
+    cards.push(Card {
+        label: word("约谈未到场", "Appointments missed"),
+        value: s.appointments_no_show.to_string(),
+        note: String::new(),
+        href: drill("&figure=appointments_no_show"),
+    });
+    cards.push(Card {
+        label: word("登记到首次约谈（中位天数）", "Days to the first appointment (median)"),
+        value: s.median_days_to_first_appointment.map(|h| format!("{}", h.days())).unwrap_or_else(|| "—".into()),
+        note: word(
+            "期内登记且有约谈的约事，按北京时间日历天",
+            "cases registered in the period with an appointment, China calendar days",
+        ),
+        href: drill("&figure=first_appointments"),
+    });
     cards.push(Card {
         label: word("按时受理率", "Accepted on time"),
         value: rate(tl.accepted_on_time, tl.accepted),

@@ -101,6 +101,35 @@ impl Lang {
     }
 
     /// An appointment as the worker reads it: "2026年12月7日 14:00 工会调解室".
+    /// A specialty in words ("mediator" → 调解员).
+    pub fn specialty(self, s: &str) -> String {
+        let key = format!("sp_{s}");
+        match words(&key) {
+            Some((zh, en)) => (if self == Lang::Zh { zh } else { en }).to_owned(),
+            None => s.to_owned(),
+        }
+    }
+
+    /// An appointment's status in words.
+    pub fn appointment_status(self, s: youyue_domain::appointment::AppointmentStatus) -> &'static str {
+        let key = match s.as_str() {
+            "booked" => "appt_booked",
+            "cancelled" => "appt_cancelled",
+            "held" => "appt_held",
+            _ => "appt_no_show",
+        };
+        match (words(key), self) {
+            (Some((zh, _)), Lang::Zh) => zh,
+            (Some((_, en)), _) => en,
+            (None, _) => "",
+        }
+    }
+
+    /// A slot or an appointment's time in words: the day and start, and the end's time.
+    pub fn span(self, from: Timestamp, to: Timestamp) -> String {
+        format!("{}–{}", self.datetime(from), to.to_cst().format("%H:%M"))
+    }
+
     pub fn appointment(self, a: &crate::service::Appointment) -> String {
         format!("{} {}", self.datetime(a.starts_at), a.place).trim_end().to_owned()
     }
@@ -177,6 +206,8 @@ impl Lang {
             }
             (None, Lang::Zh) if a == "import" => "导入".to_owned(),
             (None, Lang::Zh) if a == "supervise" => "督办".to_owned(),
+            (None, Lang::Zh) if a == "appointment" => "约谈变更".to_owned(),
+            (None, Lang::En) if a == "appointment" => "Appointment changed".to_owned(),
             (None, _) => a.to_owned(),
         }
     }
@@ -259,6 +290,58 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "bulletin_board" => ("公告栏", "Bulletin board"),
         "no_bulletins" => ("暂无公告。", "No announcements yet."),
         "qr" => ("工作室二维码", "Studio QR code"),
+        // Duty rosters (轮值表).
+        "roster" => ("轮值表", "Duty roster"),
+        "roster_edit" => ("编辑轮值表", "Edit the duty roster"),
+        "roster_card_hint" => (
+            "谁在什么时间值班：每周的固定安排，以及请假、调班和加班。",
+            "Who is on duty when: the weekly pattern, with leave, swaps and extra shifts.",
+        ),
+        "roster_print" => ("打印轮值表", "Print the roster"),
+        "roster_changed" => ("最近修改：", "Last changed:"),
+        "roster_hint" => (
+            "每行一个班次：人员、专长、星期几（或工作日）、开始和结束时间。结束早于开始表示到次日；全天写 00:00–24:00。法定节假日不排班，勾选“节假日照常”的除外（如热线）。调休上班日按“工作日”排班。",
+            "One shift per row: person, specialty, days of the week (or working days), start and end. An end before the start runs into the next day; a whole day is 00:00–24:00. Public holidays have no shifts unless \"also on holidays\" is ticked (a hotline). Make-up working days follow \"working days\".",
+        ),
+        "roster_lines" => ("每周排班", "Weekly pattern"),
+        "roster_line" => ("班次", "Shift"),
+        "roster_new_line" => ("新增班次", "New shift"),
+        "roster_person" => ("人员", "Person"),
+        "specialty" => ("专长", "Specialty"),
+        "roster_start" => ("开始", "Start"),
+        "roster_end" => ("结束", "End"),
+        "roster_slot" => ("每次预约（分钟）", "Slot (minutes)"),
+        "roster_days" => ("星期", "Days"),
+        "roster_time" => ("时间", "Time"),
+        "roster_online" => ("线上（电话或视频）", "Online (phone or video)"),
+        "roster_holidays" => ("节假日照常", "Also on holidays"),
+        "roster_holidays_too" => ("节假日照常", "holidays too"),
+        "roster_remove" => ("删除", "Remove"),
+        "roster_exceptions" => ("请假、调班和加班", "Leave, swaps and extra shifts"),
+        "roster_exceptions_hint" => (
+            "请假：此人在这几天的班次取消。调班：当天由替班人代班。加班：当天增加一个班次。",
+            "Leave: the person's shifts on those days are off. Swap: on the day, the stand-in takes the person's shifts. Extra: one more shift on the day.",
+        ),
+        "roster_exception" => ("例外", "Exception"),
+        "roster_new_exception" => ("新增例外", "New exception"),
+        "roster_kind" => ("类型", "Kind"),
+        "roster_leave" => ("请假", "Leave"),
+        "roster_swap" => ("调班", "Swap"),
+        "roster_extra" => ("加班", "Extra shift"),
+        "roster_with" => ("替班人（调班）", "Stand-in (swap)"),
+        "roster_date" => ("日期", "Date"),
+        "roster_until" => ("至（请假）", "Until (leave)"),
+        "roster_save" => ("保存轮值表", "Save the roster"),
+        "roster_empty" => ("暂无值班安排。", "No one is on the roster yet."),
+        "roster_all_day" => ("全天 24 小时", "All day, 24 hours"),
+        "roster_print_note" => (
+            "法定节假日按国家规定放假，标明“节假日照常”的除外；调休上班日照常值班。",
+            "Public holidays are off except where marked; make-up working days are worked.",
+        ),
+        "roster_printed" => ("打印日期：", "Printed:"),
+        "on_duty_week" => ("本周值班", "On duty this week"),
+        "today" => ("今天", "Today"),
+        "back_to_union" => ("返回工会页面", "Back to the union"),
         "qr_hint" => ("打印后贴在工作室标识牌上，职工扫码即可约。", "Print it on the studio's sign; workers scan it to raise a case."),
         "submitted" => ("已收到您的约事", "Your case has been received"),
         "submitted_hint" => (
@@ -282,6 +365,43 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "adopted_yes" => ("建议已被企业采纳", "The enterprise adopted the suggestion"),
         "adopted_no" => ("建议未被采纳", "The suggestion was not adopted"),
         "timeline" => ("办理过程", "Progress"),
+        "appointments" => ("约谈", "Appointments"),
+        "your_appointment" => ("您的约谈", "Your appointment"),
+        "appt_who" => ("约谈人", "With"),
+        "appt_when" => ("时间", "When"),
+        "appt_where" => ("地点", "Where"),
+        "appt_online" => ("线上（电话或视频）", "Online (phone or video)"),
+        "appt_link" => ("链接", "Link"),
+        "appt_status" => ("状态", "Status"),
+        "appt_reason" => ("原因", "Reason"),
+        "book_appointment" => ("预约约谈", "Book an appointment"),
+        "book_hint" => ("选一个空闲时段，工作人员会按时等您。", "Choose a free time; the union's person will be there for you."),
+        "free_slot" => ("空闲时段", "Free time"),
+        "no_free_slots" => ("近两周没有空闲时段，请拨打有约热线。", "No free time in the next two weeks: please call the hotline."),
+        "do_book" => ("预约", "Book"),
+        "reschedule" => ("改约", "Reschedule"),
+        "new_time" => ("新的时间", "New time"),
+        "cancel_appointment" => ("取消约谈", "Cancel the appointment"),
+        "do_cancel" => ("取消", "Cancel"),
+        "record_outcome" => ("记录结果", "Record the outcome"),
+        "outcome_held" => ("已约谈", "Held"),
+        "outcome_no_show" => ("未到场", "No-show"),
+        "specialist" => ("专业人员", "Specialist"),
+        "done_book" => ("约谈已预约。", "Appointment booked."),
+        "done_reschedule" => ("约谈已改约。", "Appointment rescheduled."),
+        "done_cancel" => ("约谈已取消。", "Appointment cancelled."),
+        "done_outcome" => ("约谈结果已记录。", "Outcome recorded."),
+        "appt_booked" => ("已预约", "Booked"),
+        "appt_cancelled" => ("已取消", "Cancelled"),
+        "appt_held" => ("已约谈", "Held"),
+        "appt_no_show" => ("未到场", "No-show"),
+        "sp_mediator" => ("调解员", "Mediator"),
+        "sp_lawyer" => ("律师", "Lawyer"),
+        "sp_counsellor" => ("心理咨询师", "Counsellor"),
+        "sp_teacher" => ("思政老师", "Political-education teacher"),
+        "sp_arbitrator" => ("仲裁员", "Arbitrator"),
+        "sp_advisor" => ("劳动关系协调员", "Labour-relations advisor"),
+        "sp_liaison" => ("联络员", "Liaison officer"),
         "rate" => ("评价办理结果", "Rate the handling"),
         "rate_hint" => ("您的评价会计入工会的年度考核。", "Your rating counts in the union's yearly assessment."),
         "comment" => ("意见（选填）", "Comment (optional)"),
@@ -403,6 +523,9 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "cases_closed_due" => ("有办理期限的办结约事", "Closed cases that had a deadline"),
         "cases_rated" => ("职工评价的约事", "Rated cases"),
         "disputes_referred_to_arbitration" => ("转仲裁的劳动纠纷", "Disputes referred to arbitration"),
+        "appointments_held" => ("有约谈已进行的约事", "Cases with an appointment held"),
+        "appointments_no_show" => ("有约谈未到场的约事", "Cases with a missed appointment"),
+        "first_appointments" => ("期内登记且已约谈的约事（中位天数的依据）", "Cases registered in the period with an appointment (the median's cases)"),
         // The district's items of issue 19: what each list is, and what it leaves out.
         "side_cases_accepted" => ("按时受理率的分母：期内受理的全部约事（分子为其中按时受理的）。", "The denominator of “accepted on time”: every case accepted in the period (the numerator is those accepted on time)."),
         "side_cases_closed_due" => ("按时办结率的分母：期内办结且有办理期限的约事（分子为其中在期限内办结的）。", "The denominator of “closed on time”: cases closed in the period that had a deadline (the numerator is those closed by it)."),

@@ -24,6 +24,7 @@ mod assessment;
 mod dashboard;
 pub mod i18n;
 mod org;
+mod roster;
 mod staff;
 mod worker;
 mod xlsx;
@@ -41,9 +42,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/s/{code}", get(worker::studio).post(worker::submit))
         .route("/s/{code}/qr.svg", get(worker::qr))
         .route("/s/{code}/sign", get(worker::sign))
+        .route("/s/{code}/roster", get(roster::print))
         .route("/s/{code}/rate", get(worker::vote_form).post(worker::vote))
         .route("/track", get(worker::track_form).post(worker::track))
         .route("/track/rate", post(worker::rate))
+        .route("/track/appointment", post(worker::appointment))
         .route("/login", get(staff::login_form).post(staff::login))
         .route("/logout", post(staff::logout))
         .route("/account", get(account::account))
@@ -54,6 +57,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
         .route("/cases/{number}/{action}", post(staff::case_action))
+        .route("/cases/{number}/book", post(staff::book_appointment))
+        .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/votes", get(dashboard::votes))
         .route("/assessment", get(assessment::assessment))
@@ -66,6 +71,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/unions/{code}/bulletins", post(org::post_bulletin))
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
+        .route("/unions/{code}/roster", get(roster::edit).post(roster::save))
         .layer(axum::middleware::from_fn(crate::extract::url_texts::<PageError>))
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }
@@ -94,6 +100,7 @@ impl FormFields for org::UserChangeForm {}
 impl FormFields for staff::LoginForm {}
 impl FormFields for staff::CsrfOnly {}
 impl FormFields for staff::ActionForm {}
+impl FormFields for staff::AppointmentForm {}
 impl FormFields for worker::CaseForm {}
 impl FormFields for worker::TrackForm {}
 impl FormFields for worker::VoteForm {}
@@ -273,6 +280,10 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "text" => "请填写内容。",
         "place" => "请填写地点。",
         "starts_at" => "请填写正确的时间。",
+        "slot" => "请选择一个空闲时段。",
+        "specialist" => "请选择一个空闲时段。",
+        "link" => "请填写正确的链接（https:// 或 tel:）。",
+        "outcome" => "请选择结果。",
         "resolution" => "请填写办理结果。",
         "agreement" => "纠纷须说明是否达成调解协议。",
         "adopted" => "建议须说明企业是否采纳。",
@@ -317,6 +328,7 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         (Lang::Zh, ApiError::NotFound(_)) => "没有找到，或您无权查看。".into(),
         // The API's reason is English: the Chinese page says it in Chinese only.
         (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
+        (Lang::Zh, ApiError::SlotTaken(_)) => "这个时段刚被别人约走了，请另选一个空闲时段。".into(),
         (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
         (Lang::Zh, ApiError::Refused { code: "mediation_period_running", .. }) => {
             "法定调解期限（登记次日起 15 日）尚未届满，届满后未达成调解协议的，才能转仲裁。".into()

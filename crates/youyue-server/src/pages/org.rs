@@ -222,6 +222,7 @@ pub async fn invite(
             role,
             password_hash: Some(auth::hash_password(password.clone()).await?),
             active: true,
+            specialties: Vec::new(),
         };
         rec.check()?;
         state.store.create_user(&rec, Timestamp::now()).await?;

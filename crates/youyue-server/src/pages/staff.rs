@@ -768,9 +768,45 @@ struct CasePage {
     internal_copy: bool,
     /// A dispute's statutory mediation clock (`case_arbitration*.html`).
     clock: super::arbitration::Clock,
+    /// The case's appointments with specialists, earliest first.
+    appointments: Vec<youyue_store::Appointment>,
+    /// Whether the caller may book and change them.
+    can_book: bool,
+    can_change: bool,
+    /// Every specialty, with its words, for the booking's first step.
+    specialties: Vec<(&'static str, String)>,
+    /// The specialty chosen (`?specialty=`), and its free slots of the coming two weeks.
+    specialty: String,
+    slots: Vec<youyue_domain::appointment::Slot>,
 }
 
 impl CasePage {
+    fn specialty_label(&self, s: &str) -> String {
+        self.ctx.lang.specialty(s)
+    }
+    fn span(&self, from: &Timestamp, to: &Timestamp) -> String {
+        self.ctx.lang.span(*from, *to)
+    }
+    fn appt_status(&self, s: &youyue_domain::appointment::AppointmentStatus) -> &'static str {
+        self.ctx.lang.appointment_status(*s)
+    }
+    fn slot_value(&self, s: &youyue_domain::appointment::Slot) -> String {
+        format!("{}|{}", s.user, s.starts_at.to_rfc3339_cst())
+    }
+    /// Booked and not begun: it may be moved or cancelled.
+    fn upcoming(&self, a: &youyue_store::Appointment) -> bool {
+        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
+            && a.record.starts_at > Timestamp::now()
+    }
+    /// Booked and begun: held or no-show may be recorded.
+    fn begun(&self, a: &youyue_store::Appointment) -> bool {
+        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
+            && a.record.starts_at <= Timestamp::now()
+    }
+    /// Free slots of the appointment's specialist and specialty, to move it to.
+    fn moves(&self, a: &youyue_store::Appointment) -> Vec<&youyue_domain::appointment::Slot> {
+        self.slots.iter().filter(|s| s.user == a.record.specialist && s.specialty == a.record.specialty).collect()
+    }
     /// Now, for the printed record book's header.
     fn printed_at(&self) -> String {
         self.ctx.lang.datetime(Timestamp::now())
@@ -939,6 +975,31 @@ async fn case_page_with(
     if form.referred_on.is_empty() {
         form.referred_on = Timestamp::now().cst_date().to_string();
     }
+    let appointments = store.case_appointments(case.id).await?;
+    let can_book = access::may_book_appointment(&user, &case).is_ok();
+    let can_change = access::may_change_appointment(&user).is_ok();
+    let specialties: Vec<(&'static str, String)> = SPECIALTIES.iter().map(|k| (*k, ctx.lang.specialty(k))).collect();
+    // The chosen specialty's free slots; with none chosen, those of the specialties of the
+    // booked appointments (to move them to).
+    let mut wanted: Vec<&str> = SPECIALTIES.iter().copied().filter(|k| *k == view.specialty).collect();
+    if wanted.is_empty() && can_change {
+        for a in service::appointments::booked(&appointments) {
+            wanted.extend(SPECIALTIES.iter().copied().filter(|k| *k == a.record.specialty));
+        }
+    }
+    let slots = if wanted.is_empty() || !(can_book || can_change) {
+        Vec::new()
+    } else {
+        let union = store.union_by_id(case.union_id).await?;
+        match union {
+            Some(u) => {
+                let now = Timestamp::now();
+                let to = now.cst_date() + chrono::Duration::days(service::appointments::DAYS_AHEAD);
+                service::appointments::slots(state, &u, &wanted, now.cst_date(), to, now).await?
+            }
+            None => Vec::new(),
+        }
+    };
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = CasePage {
@@ -960,6 +1021,12 @@ async fn case_page_with(
         done: view.done,
         internal_copy: view.internal_copy,
         clock,
+        appointments,
+        can_book,
+        can_change,
+        specialties,
+        specialty: view.specialty,
+        slots,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -990,10 +1057,18 @@ pub async fn case_page(
     // After an action the page says it was done (`?done=accept`, from `case_action`'s
     // redirect): a known action's words only, never the query's text.
     let done = q.get("done").and_then(|a| Action::parse(a)).and_then(done_key).unwrap_or_default();
+    let done = match q.get("appt").map(String::as_str) {
+        Some("book") => "done_book",
+        Some("reschedule") => "done_reschedule",
+        Some("cancel") => "done_cancel",
+        Some("outcome") => "done_outcome",
+        _ => done,
+    };
+    let specialty = q.get("specialty").filter(|k| SPECIALTIES.contains(&k.as_str())).cloned().unwrap_or_default();
     // `?copy=internal`: the full record book, internal notes included and marked so, for
     // staff; without it the page prints as the worker's copy.
     let internal_copy = q.get("copy").is_some_and(|c| c == "internal") && ctx.is_staff();
-    let page = CaseView { done, internal_copy };
+    let page = CaseView { done, internal_copy, specialty };
     case_page_with(ctx, &state, &number, Errors::default(), String::new(), ActionForm::default(), page).await
 }
 
@@ -1003,6 +1078,129 @@ struct CaseView {
     /// The confirmation of the action just taken (an i18n key), or empty.
     done: &'static str,
     internal_copy: bool,
+    /// The specialty whose free slots to offer (`?specialty=`), or empty.
+    specialty: String,
+}
+
+/// The specialties, in the order the booking lists them.
+const SPECIALTIES: [&str; 7] = ["mediator", "lawyer", "counsellor", "teacher", "arbitrator", "advisor", "liaison"];
+
+/// Every field the appointment forms may send.
+#[derive(Deserialize, Default)]
+pub struct AppointmentForm {
+    #[serde(default)]
+    csrf: String,
+    /// `username|start`, a free slot.
+    #[serde(default)]
+    slot: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    online: Option<String>,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    note: String,
+    /// reschedule, cancel, held, no_show (changes).
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    specialty: String,
+}
+
+fn chosen_slot(slot: &str) -> Result<(String, Timestamp), ApiError> {
+    let missing = || ApiError::invalid("slot", "missing");
+    let (user, start) = slot.split_once('|').ok_or_else(missing)?;
+    Ok((user.to_owned(), Timestamp::parse_rfc3339(start).map_err(|_| missing())?))
+}
+
+/// Staff book a free slot for the case from its page.
+pub async fn book_appointment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Form(form): Form<AppointmentForm>,
+) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    ctx.check_csrf(&form.csrf)?;
+    let result = async {
+        let case = access::visible_case(state.store.as_ref(), &user, &number).await?;
+        access::may_book_appointment(&user, &case)?;
+        let (specialist, starts_at) = chosen_slot(&form.slot)?;
+        let input = service::appointments::BookInput {
+            specialist,
+            starts_at,
+            place: Some(form.place.trim().to_owned()).filter(|p| !p.is_empty()),
+            online: form.online.as_ref().map(|_| true),
+            link: Some(form.link.trim().to_owned()).filter(|l| !l.is_empty()),
+            note: form.note.trim().to_owned(),
+        };
+        service::appointments::book(&state, &case, &user.username, Some(user.id), &[], input).await
+    }
+    .await;
+    appointment_done(ctx, &state, &number, "book", form.specialty, result.map(|_| ())).await
+}
+
+/// Staff reschedule, cancel or record the outcome of an appointment from the case page.
+pub async fn change_appointment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((number, id)): Path<(String, String)>,
+    Form(form): Form<AppointmentForm>,
+) -> PageResult {
+    use service::appointments::ChangeInput;
+    let user = ctx.require_staff()?.clone();
+    ctx.check_csrf(&form.csrf)?;
+    let result = async {
+        let case = access::visible_case(state.store.as_ref(), &user, &number).await?;
+        access::may_change_appointment(&user)?;
+        let id = id.parse::<i64>().map_err(|_| ApiError::not_found("no such appointment"))?;
+        let a = service::appointments::of_case(&state, &case, id).await?;
+        let input = match form.op.as_str() {
+            "reschedule" => {
+                let (_, starts_at) = chosen_slot(&form.slot)?;
+                ChangeInput::Reschedule { starts_at, reason: form.reason.trim().to_owned() }
+            }
+            "cancel" => ChangeInput::Cancel { reason: form.reason.trim().to_owned() },
+            "held" => ChangeInput::Record(youyue_domain::appointment::Outcome::Held),
+            "no_show" => ChangeInput::Record(youyue_domain::appointment::Outcome::NoShow),
+            _ => return Err(ApiError::invalid("op", "must be reschedule, cancel, held or no_show")),
+        };
+        service::appointments::change(&state, &case, &a, &user.username, Some(user.id), input).await
+    }
+    .await;
+    let what = if matches!(form.op.as_str(), "held" | "no_show") { "outcome" } else { form.op.as_str() };
+    let what = if ["reschedule", "cancel", "outcome"].contains(&what) { what } else { "outcome" };
+    appointment_done(ctx, &state, &number, what, String::new(), result.map(|_| ())).await
+}
+
+/// After an appointment form: back to the case page saying so, or the page again with
+/// the refusal by its field.
+async fn appointment_done(
+    ctx: Ctx,
+    state: &AppState,
+    number: &str,
+    what: &str,
+    specialty: String,
+    result: Result<(), ApiError>,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{number}?appt={what}#appointments")).into_response()),
+        Err(
+            e @ (ApiError::Invalid { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::Conflict(_)
+            | ApiError::SlotTaken(_)
+            | ApiError::Forbidden(_)),
+        ) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            let view = CaseView { specialty, ..CaseView::default() };
+            case_page_with(ctx, state, number, errors, "appointment".into(), ActionForm::default(), view).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The confirmation shown after `action`.

@@ -147,6 +147,8 @@ struct StudioPage {
     form: CaseForm,
     errors: Errors,
     bulletins: Vec<BulletinRecord>,
+    /// Who is on duty this week (本周值班).
+    duty: Vec<super::roster::DutyDay>,
 }
 
 /// The union of a studio's page, form and QR code: one with a studio, by the same rule as
@@ -167,9 +169,10 @@ async fn voted_union(state: &AppState, code: &str) -> Result<Union, super::PageE
 async fn studio_page(ctx: Ctx, state: &AppState, union: Union, form: CaseForm, errors: Errors) -> PageResult {
     let bulletins = state.store.bulletins(union.id, 10).await?;
     let kinds = kind_choices(&ctx);
+    let duty = super::roster::week_on_duty(state, ctx.lang, &union).await?;
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins })).into_response())
+    Ok((status, render(&StudioPage { ctx, union, kinds, form, errors, bulletins, duty })).into_response())
 }
 
 #[derive(Template)]
@@ -363,9 +366,33 @@ struct TrackPage {
     errors: Errors,
     case: Option<service::Tracked>,
     notice: Option<String>,
+    /// Free slots the worker may book (none while an appointment is booked).
+    slots: Vec<youyue_domain::appointment::Slot>,
+    /// Free slots of the booked appointment's specialist, to move it to.
+    moves: Vec<youyue_domain::appointment::Slot>,
+    /// The reason as typed, kept when a change is refused.
+    reason: String,
 }
 
 impl TrackPage {
+    fn specialty(&self, s: &str) -> String {
+        self.ctx.lang.specialty(s)
+    }
+    fn span(&self, from: &Timestamp, to: &Timestamp) -> String {
+        self.ctx.lang.span(*from, *to)
+    }
+    fn appt_status(&self, s: &youyue_domain::appointment::AppointmentStatus) -> &'static str {
+        self.ctx.lang.appointment_status(*s)
+    }
+    /// The value a slot's option carries: the specialist and the start.
+    fn slot_value(&self, s: &youyue_domain::appointment::Slot) -> String {
+        format!("{}|{}", s.user, s.starts_at.to_rfc3339_cst())
+    }
+    /// Whether an appointment can still be moved or cancelled by the worker.
+    fn changeable(&self, a: &youyue_store::Appointment) -> bool {
+        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
+            && a.record.starts_at > Timestamp::now()
+    }
     fn kind_label(&self, k: &Kind) -> &'static str {
         self.ctx.lang.kind(*k)
     }
@@ -405,6 +432,108 @@ pub struct TrackForm {
     rating: String,
     #[serde(default)]
     comment: String,
+    /// An appointment form's: what to do (book, reschedule, cancel), which appointment,
+    /// the chosen slot (`username|start`) and the reason.
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    appointment: String,
+    #[serde(default)]
+    slot: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The slots /track offers: to book, when the case is open and holds no booked
+/// appointment; to move to, of the booked appointment's specialist.
+async fn offered_slots(
+    state: &AppState,
+    case: &youyue_store::StoredCase,
+    t: &service::Tracked,
+) -> Result<(Vec<youyue_domain::appointment::Slot>, Vec<youyue_domain::appointment::Slot>), ApiError> {
+    let now = Timestamp::now();
+    let (from, to) = (now.cst_date(), now.cst_date() + chrono::Duration::days(service::appointments::DAYS_AHEAD));
+    let booked = service::appointments::booked(&t.bookings);
+    if let Some(a) = booked.first() {
+        let mut all = crate::api::appointments::worker_slots(state, case, from, to, now).await?;
+        all.retain(|s| s.user == a.record.specialist && s.specialty == a.record.specialty);
+        return Ok((Vec::new(), all));
+    }
+    if case.record.status.is_closed() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((crate::api::appointments::worker_slots(state, case, from, to, now).await?, Vec::new()))
+}
+
+/// The chosen slot of a form (`username|start`), or the slot field's error.
+fn chosen_slot(slot: &str) -> Result<(String, Timestamp), ApiError> {
+    let missing = || ApiError::invalid("slot", "missing");
+    let (user, start) = slot.split_once('|').ok_or_else(missing)?;
+    let start = Timestamp::parse_rfc3339(start).map_err(|_| missing())?;
+    Ok((user.to_owned(), start))
+}
+
+/// The worker books, moves or cancels an appointment from /track, with the case's number
+/// and code; the case is shown again with a notice, or with the refusal by its field.
+pub async fn appointment(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<TrackForm>,
+) -> PageResult {
+    let case = service::case_with_code(&state, peer.ip(), &form.number, &form.code).await;
+    if let Some(lost) = csrf_lost(&ctx, &form.csrf) {
+        return track_page(ctx, &state, form, case, None, lost).await;
+    }
+    let c = match case {
+        Ok(c) => c,
+        Err(e) => return track_page(ctx, &state, form, Err(e), None, Errors::default()).await,
+    };
+    let done = worker_appointment(&state, &c, &form).await;
+    match done {
+        Ok(key) => {
+            let notice = Some(ctx.t(key).to_owned());
+            let form = TrackForm { reason: String::new(), ..form };
+            track_page(ctx, &state, form, Ok(c), notice, Errors::default()).await
+        }
+        Err(
+            e @ (ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::SlotTaken(_) | ApiError::NotFound(_)),
+        ) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            track_page(ctx, &state, form, Ok(c), None, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Does what an appointment form asks; the notice's key.
+async fn worker_appointment(
+    state: &AppState,
+    c: &youyue_store::StoredCase,
+    form: &TrackForm,
+) -> Result<&'static str, ApiError> {
+    use service::appointments::{change, of_case, ChangeInput};
+    let id = || form.appointment.trim().parse::<i64>().map_err(|_| ApiError::not_found("no such appointment"));
+    match form.op.as_str() {
+        "book" => {
+            let (user, start) = chosen_slot(&form.slot)?;
+            crate::api::appointments::worker_book(state, c, user, start, None, String::new()).await?;
+            Ok("done_book")
+        }
+        "reschedule" => {
+            let a = of_case(state, c, id()?).await?;
+            let (_, start) = chosen_slot(&form.slot)?;
+            let input = ChangeInput::Reschedule { starts_at: start, reason: form.reason.trim().to_owned() };
+            change(state, c, &a, "worker", None, input).await?;
+            Ok("done_reschedule")
+        }
+        "cancel" => {
+            let a = of_case(state, c, id()?).await?;
+            change(state, c, &a, "worker", None, ChangeInput::Cancel { reason: form.reason.trim().to_owned() }).await?;
+            Ok("done_cancel")
+        }
+        _ => Err(ApiError::invalid("op", "must be book, reschedule or cancel")),
+    }
 }
 
 /// The lookup form; `?number=` fills in the case number (the code never travels in a URL,
@@ -427,6 +556,9 @@ fn lookup_form(ctx: Ctx, form: TrackForm, errors: Errors) -> PageResult {
         errors,
         case: None,
         notice: None,
+        slots: Vec::new(),
+        moves: Vec::new(),
+        reason: String::new(),
     };
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }
@@ -451,6 +583,7 @@ async fn track_page(
     notice: Option<String>,
     extra: Errors,
 ) -> PageResult {
+    let found = result.as_ref().ok().cloned();
     let (case, mut errors) = match result {
         Ok(c) => (Some(service::tracked(state, &c).await?), Errors::default()),
         Err(ApiError::NotFound(_)) => {
@@ -466,6 +599,10 @@ async fn track_page(
         Err(e) => return Err(e.into()),
     };
     errors.0.extend(extra.0);
+    let (slots, moves) = match (&case, &found) {
+        (Some(t), Some(c)) => offered_slots(state, c, t).await?,
+        _ => (Vec::new(), Vec::new()),
+    };
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = TrackPage {
@@ -477,6 +614,9 @@ async fn track_page(
         errors,
         case,
         notice,
+        slots,
+        moves,
+        reason: form.reason,
     };
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }

@@ -98,6 +98,9 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             ("其中解决（件）", Cell::Count(s.cases_resolved)),
             ("其中解释说明（件）", Cell::Count(s.cases_explained)),
             ("其中转仲裁（件，调解期满未达成协议的劳动纠纷）", Cell::Count(s.disputes_referred_to_arbitration)),
+            ("约谈已进行（次）", Cell::Count(s.appointments_held)),
+            ("约谈未到场（次）", Cell::Count(s.appointments_no_show)),
+            ("登记到首次约谈（中位天数）", Cell::Mean(s.median_days_to_first_appointment.map(|h| h.days()))),
             ("受理（件，按时受理率的分母）", Cell::Count(tl.accepted)),
             ("按时受理（件）", Cell::Count(tl.accepted_on_time)),
             ("按时受理率", Cell::Rate(tl.accepted_on_time, tl.accepted)),
@@ -161,6 +164,24 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
                 ws.write_number(r, 1, map.get(key).copied().unwrap_or(0) as f64).map_err(&x)?;
                 r += 1;
             }
+            r += 1;
+        }
+        ws.write_string_with_format(r, 0, "约谈，按专长（已进行 / 未到场）", &bold).map_err(&x)?;
+        r += 1;
+        for (k, v) in &s.appointments_by_specialty {
+            let label = match k.as_str() {
+                "mediator" => "调解员",
+                "lawyer" => "律师",
+                "counsellor" => "心理咨询师",
+                "teacher" => "思政老师",
+                "arbitrator" => "仲裁员",
+                "advisor" => "劳动关系协调员",
+                "liaison" => "联络员",
+                other => other,
+            };
+            ws.write_string(r, 0, label).map_err(&x)?;
+            ws.write_number(r, 1, v.held as f64).map_err(&x)?;
+            ws.write_number(r, 2, v.no_show as f64).map_err(&x)?;
             r += 1;
         }
     }

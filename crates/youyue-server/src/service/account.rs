@@ -4,6 +4,7 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
+use youyue_domain::roster::Specialty;
 use youyue_domain::Role;
 use youyue_store::User;
 
@@ -26,6 +27,23 @@ pub struct AccountChange {
     /// A new password; ends the account's sessions and revokes its API tokens.
     pub password: Option<String>,
     pub role: Option<Role>,
+    /// The account's specialties, replacing its own (staff accounts only).
+    pub specialties: Option<Vec<Specialty>>,
+}
+
+/// Specialty names as the API and the forms send them (aliases accepted), as a set; a
+/// name that is none is a 422 on `specialties[i]`.
+pub fn parse_specialties(names: &[String]) -> Result<Vec<Specialty>, ApiError> {
+    youyue_domain::roster::parse_specialties("specialties", names).map_err(|e| ApiError::invalid(e.field, e.message))
+}
+
+/// The specialties of a new account of `role`: only staff carry them (422 `specialties`).
+pub fn specialties_for(role: Role, names: &[String]) -> Result<Vec<Specialty>, ApiError> {
+    let set = parse_specialties(names)?;
+    if !set.is_empty() && !role.is_staff() {
+        return Err(ApiError::invalid("specialties", "only staff accounts have specialties"));
+    }
+    Ok(set)
 }
 
 /// Changes the account `username`: one the caller manages (`access::managed_account`), or
@@ -46,6 +64,15 @@ pub async fn change_account(
         }
         access::may_manage_accounts(me, Some(role))?;
     }
+    if let Some(set) = &change.specialties {
+        if own && !me.role.manages_accounts() {
+            return Err(ApiError::Forbidden("only a chair or an administrator sets specialties".into()));
+        }
+        let role = change.role.unwrap_or(target.role);
+        if !set.is_empty() && !role.is_staff() {
+            return Err(ApiError::invalid("specialties", "only staff accounts have specialties"));
+        }
+    }
     if change.active.is_some() && own {
         return Err(ApiError::invalid("active", "you cannot disable your own account"));
     }
@@ -56,7 +83,12 @@ pub async fn change_account(
         }
         None => None,
     };
-    let stored = youyue_store::UserChange { active: change.active, role: change.role, password_hash };
+    let stored = youyue_store::UserChange {
+        active: change.active,
+        role: change.role,
+        password_hash,
+        specialties: change.specialties,
+    };
     store.change_user(target.id, &stored).await?;
     store.user_by_id(target.id).await?.ok_or_else(|| ApiError::not_found("account"))
 }

@@ -18,9 +18,13 @@ use youyue_domain::{tracking, Action, NumberQuery, Status, Timestamp, UnionCode}
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
+pub mod appointments;
 mod input;
+pub mod roster;
 mod tracked;
-pub use account::{change_account, check_new_password, AccountChange, MIN_PASSWORD_CHARS};
+pub use account::{
+    change_account, check_new_password, parse_specialties, specialties_for, AccountChange, MIN_PASSWORD_CHARS,
+};
 pub use input::{draft, figure_period, CaseInput, RegisterInput};
 pub use tracked::{appointment, tracked, Appointment, Referral, Step, Tracked};
 

@@ -37,6 +37,8 @@ pub struct Tracked {
     /// Where the dispute was referred to arbitration, and by when the worker applies.
     pub referral: Option<Referral>,
     pub timeline: Vec<Step>,
+    /// The case's appointments with specialists, earliest first (every status).
+    pub bookings: Vec<youyue_store::Appointment>,
 }
 
 /// A referral to arbitration (转仲裁) as the worker needs it.
@@ -77,7 +79,9 @@ pub fn appointment(e: &RecordEntry) -> Option<Appointment> {
 pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiError> {
     let union = state.store.union_by_id(c.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let record = state.store.record_book(c.id).await?;
-    Ok(Tracked::new(c, union, record))
+    let mut t = Tracked::new(c, union, record);
+    t.bookings = state.store.case_appointments(c.id).await?;
+    Ok(t)
 }
 
 impl Tracked {
@@ -120,6 +124,7 @@ impl Tracked {
                 _ => None,
             },
             timeline,
+            bookings: Vec::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Accounts: users, their sessions, API tokens and second factor.
 
+use super::roster::set_specialties_conn;
 use super::unions::union_where;
 use super::{is_unique_violation, Conn, Db};
 use crate::rows::{UserRow, USER_SELECT};
@@ -19,7 +20,7 @@ pub(super) async fn insert_user(
     union_id: i64,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -36,9 +37,11 @@ pub(super) async fn insert_user(
         if is_unique_violation(&e) {
             StoreError::Conflict(format!("username \"{}\" is taken", rec.username))
         } else {
-            e.into()
+            StoreError::from(e)
         }
-    })
+    })?;
+    set_specialties_conn(conn, id, &rec.specialties).await?;
+    Ok(id)
 }
 
 pub(super) async fn create_user(store: &SqlStore<Db>, rec: &UserRecord, now: Timestamp) -> Result<User, StoreError> {
@@ -94,6 +97,9 @@ pub(super) async fn change_user(
             .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
+    }
+    if let Some(set) = &change.specialties {
+        set_specialties_conn(&mut tx, user_id, set).await?;
     }
     if let Some(active) = change.active {
         sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;

@@ -153,6 +153,23 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         if f.referred {
             qb.push(" AND c.arbitration_commission IS NOT NULL");
         }
+        match f.appointment {
+            None => {}
+            Some(youyue_domain::figures::AppointmentFilter::Active) => {
+                qb.push(
+                    " AND EXISTS (SELECT 1 FROM appointments a WHERE a.case_id = c.id AND a.status <> 'cancelled')",
+                );
+            }
+            Some(youyue_domain::figures::AppointmentFilter::Outcome(status, a, b)) => {
+                qb.push(" AND EXISTS (SELECT 1 FROM appointments a WHERE a.case_id = c.id AND a.status = ");
+                qb.push_bind(status.as_str());
+                qb.push(" AND a.starts_at >= ");
+                qb.push_bind(a.micros());
+                qb.push(" AND a.starts_at < ");
+                qb.push_bind(b.micros());
+                qb.push(")");
+            }
+        }
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Some(number) = NumberQuery::parse(t) {

@@ -1,5 +1,6 @@
 //! Export of the whole database as JSON Lines from one snapshot, and SQLite's backup file.
 
+use super::roster::{export_rosters, specialties_conn};
 use super::studio::{calendar_day, BulletinRow, StudioItemRow, BULLETIN_SELECT, STUDIO_ITEM_SELECT};
 use super::{Db, DIALECT};
 use crate::rows::{CaseRow, EntryRow, UnionRow, UserRow, CASE_SELECT, ENTRY_SELECT, UNION_SELECT, USER_SELECT};
@@ -41,6 +42,7 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
             role: u.role,
             password_hash: u.password_hash,
             active: u.active,
+            specialties: specialties_conn(&mut tx, u.id).await?,
         };
         sink(&Line::User(rec)).map_err(io)?;
         lines += 1;
@@ -83,6 +85,7 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
         sink(&Line::UnionVote(vote)).map_err(io)?;
         lines += 1;
     }
+    lines += export_rosters(&mut tx, sink).await?;
     let bulletins: Vec<BulletinRow> =
         sqlx::query_as(&format!("{BULLETIN_SELECT} ORDER BY u.code, b.posted_at, b.title")).fetch_all(&mut *tx).await?;
     for row in bulletins {
@@ -117,6 +120,11 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
             }
         }
         after = last;
+    }
+    // Appointments after every case and account they name.
+    for a in super::appointments::all_for_export(&mut tx).await? {
+        sink(&Line::Appointment(a)).map_err(io)?;
+        lines += 1;
     }
     // The read log after every case it names, a page at a time.
     let mut after: i64 = 0;

@@ -9,11 +9,13 @@ use crate::{Backend, SqlStore, StoreError};
 use sqlx::Database;
 
 mod accounts;
+mod appointments;
 mod case_read;
 mod case_write;
 mod export;
 mod import;
 mod record_book;
+mod roster;
 mod search;
 mod store;
 mod studio;

@@ -1,9 +1,12 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
-use super::{accounts, case_read, case_write, export, import, record_book, studio, tallies, unions, Db, DIALECT};
+use super::{
+    accounts, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies, unions, Db,
+    DIALECT,
+};
 use crate::{
-    Actor, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore, Store,
-    StoreError, StoredCase, Union, User,
+    Actor, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore,
+    Store, StoreError, StoredCase, Union, User,
 };
 use async_trait::async_trait;
 use youyue_domain::command::Change;
@@ -189,6 +192,55 @@ impl Store for SqlStore<Db> {
         case_read::count_by_status(self, q).await
     }
 
+    async fn book_appointment(
+        &self,
+        case: &StoredCase,
+        specialist_id: i64,
+        a: &youyue_domain::appointment::AppointmentRecord,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError> {
+        appointments::book_appointment(self, case, specialist_id, a, actor, now).await
+    }
+
+    async fn change_appointment(
+        &self,
+        case: &StoredCase,
+        before: &Appointment,
+        after: &youyue_domain::appointment::AppointmentRecord,
+        change: &youyue_domain::appointment::Change,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Appointment, StoreError> {
+        appointments::change_appointment(self, case, before, after, change, actor, now).await
+    }
+
+    async fn appointment(&self, id: i64) -> Result<Option<Appointment>, StoreError> {
+        appointments::appointment(self, id).await
+    }
+
+    async fn case_appointments(&self, case_id: i64) -> Result<Vec<Appointment>, StoreError> {
+        appointments::case_appointments(self, case_id).await
+    }
+
+    async fn busy(
+        &self,
+        specialist_ids: &[i64],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<youyue_domain::appointment::Busy>, StoreError> {
+        appointments::busy(self, specialist_ids, from, to).await
+    }
+
+    async fn specialist_appointments(
+        &self,
+        specialist_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Appointment>, StoreError> {
+        appointments::specialist_appointments(self, specialist_id, from, to).await
+    }
+
     async fn post_bulletin(&self, b: &BulletinRecord) -> Result<(), StoreError> {
         studio::post_bulletin(self, b).await
     }
@@ -295,5 +347,34 @@ impl Store for SqlStore<Db> {
 
     async fn export(&self, sink: &mut ExportSink<'_>) -> Result<u64, StoreError> {
         export::export(self, sink).await
+    }
+
+    async fn specialties_of(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>, StoreError> {
+        roster::specialties_of(self, user_ids).await
+    }
+
+    async fn roster(&self, union_id: i64) -> Result<Option<youyue_domain::roster::Roster>, StoreError> {
+        roster::roster(self, union_id).await
+    }
+
+    async fn rosters_on_path(&self, path: &str) -> Result<Vec<youyue_domain::roster::Roster>, StoreError> {
+        roster::rosters_on_path(self, path).await
+    }
+
+    async fn put_roster(
+        &self,
+        union_id: i64,
+        roster: &youyue_domain::roster::Roster,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        roster::put_roster(self, union_id, roster, by, now).await
+    }
+
+    async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<crate::RosterChange>, StoreError> {
+        roster::roster_changes(self, union_id, limit).await
     }
 }

@@ -586,7 +586,8 @@ async fn figures_conn(conn: &mut Conn, union: &Union, period: Period) -> Result<
     let studios = studios_conn(conn, union, period).await?;
     let t = period_tallies(conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
-    let stats = total.stats(union.record.code.as_str(), period, studios);
+    let mut stats = total.stats(union.record.code.as_str(), period, studios);
+    super::appointments::add_figures(conn, union, period, &mut stats).await?;
     let months = t
         .months
         .iter()
@@ -681,6 +682,10 @@ pub(super) async fn status_counts_conn(
 pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     use youyue_domain::figures::CaseFilter;
     let Some(f) = &q.figure else { return Ok(None) };
+    // The tallies know nothing of appointments: such a list is counted from the cases.
+    if f.appointment.is_some() {
+        return Ok(None);
+    }
     let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };
     // The tallies count every case; a viewer who may not see some wellbeing cases is
     // given the count of what the list shows.
@@ -772,7 +777,9 @@ pub(super) async fn stats(store: &SqlStore<Db>, union: &Union, period: Period) -
     let studios = studios_conn(&mut conn, union, period).await?;
     let t = period_tallies(&mut conn, &[union.id], period).await?;
     let total = t.total.get(&union.id).copied().unwrap_or_default();
-    Ok(total.stats(union.record.code.as_str(), period, studios))
+    let mut stats = total.stats(union.record.code.as_str(), period, studios);
+    super::appointments::add_figures(&mut conn, union, period, &mut stats).await?;
+    Ok(stats)
 }
 
 pub(super) async fn figures(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<crate::Figures, StoreError> {
@@ -803,7 +810,8 @@ pub(super) async fn child_stats(
     for child in children {
         let studios = studios_conn(&mut conn, &child, period).await?;
         let total = t.total.get(&child.id).copied().unwrap_or_default();
-        let stats = total.stats(child.record.code.as_str(), period, studios);
+        let mut stats = total.stats(child.record.code.as_str(), period, studios);
+        super::appointments::add_figures(&mut conn, &child, period, &mut stats).await?;
         out.push((child, stats));
     }
     Ok(out)

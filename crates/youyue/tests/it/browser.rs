@@ -10,11 +10,11 @@ use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const PHONE: (u32, u32) = (360, 780);
-const DESKTOP: (u32, u32) = (1280, 900);
+pub(crate) const PHONE: (u32, u32) = (360, 780);
+pub(crate) const DESKTOP: (u32, u32) = (1280, 900);
 
 /// A chromedriver of the test's own, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -22,7 +22,7 @@ struct Driver {
 impl Driver {
     // The child is killed and waited for in Drop, also when the start fails.
     #[allow(clippy::zombie_processes)]
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         // Port 0: chromedriver takes a free port and prints it ("… started successfully on
         // port N."), so no port is chosen before it binds.
         let mut child =
@@ -54,7 +54,7 @@ impl Driver {
     }
 
     /// A fresh browser (its own profile and cookies) with a window of `size`.
-    async fn browser(&self, size: (u32, u32)) -> Client {
+    pub(crate) async fn browser(&self, size: (u32, u32)) -> Client {
         let profile = tempfile::tempdir().unwrap().keep();
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
@@ -86,14 +86,14 @@ impl Drop for Driver {
     }
 }
 
-fn shot_dir() -> std::path::PathBuf {
+pub(crate) fn shot_dir() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// Saves a full-page screenshot: the window is stretched to the page's height first.
-async fn shot(c: &Client, name: &str, width: u32) {
+pub(crate) async fn shot(c: &Client, name: &str, width: u32) {
     let height =
         c.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap().as_u64().unwrap_or(900);
     c.set_window_size(width, (height as u32).clamp(400, 4000)).await.unwrap();
@@ -101,23 +101,23 @@ async fn shot(c: &Client, name: &str, width: u32) {
     std::fs::write(shot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     let e = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     e.clear().await.unwrap();
     e.send_keys(value).await.unwrap();
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
 /// Clicks a button that submits a form and waits until the next page has loaded (the old
 /// document is marked, so that nothing is read from it by mistake).
-async fn submit(c: &Client, css: &str) {
+pub(crate) async fn submit(c: &Client, css: &str) {
     c.execute("document.documentElement.dataset.stale = '1'", vec![]).await.unwrap();
     click(c, css).await;
     for _ in 0..200 {
@@ -134,7 +134,7 @@ async fn submit(c: &Client, css: &str) {
     panic!("no new page after clicking {css}");
 }
 
-async fn login(c: &Client, app: &TestApp, username: &str) {
+pub(crate) async fn login(c: &Client, app: &TestApp, username: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     fill(c, "#username", username).await;
     fill(c, "#password", PASSWORD).await;
@@ -515,7 +515,7 @@ both!(searching_very_many_cases);
 
 /// Lays the page out as it prints (Chromium's print media, through DevTools), so that a
 /// screenshot shows the paper; `false` lays it out for the screen again.
-async fn as_printed(c: &Client, print: bool) {
+pub(crate) async fn as_printed(c: &Client, print: bool) {
     let media = if print { "print" } else { "" };
     c.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({ "media": media }))).await.unwrap();
 }

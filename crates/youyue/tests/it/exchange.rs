@@ -234,6 +234,57 @@ async fn import_twice_changes_nothing(backend: Backend) {
 }
 both!(import_twice_changes_nothing);
 
+/// Specialties (on the user lines) and every version of every duty roster (`roster`
+/// lines) go out and come back unchanged, and a second import adds nothing.
+async fn rosters_and_specialties_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chair = app.login("e1chair").await;
+    let (s, _) = chair.patch("/api/v1/users/e1handler", json!({"specialties":["mediator","lawyer"]})).await;
+    assert_eq!(s, StatusCode::OK);
+    let put = |body: serde_json::Value| {
+        let chair = &chair;
+        async move {
+            let r = chair.http.put(format!("{}/api/v1/unions/jd.s1.e1/roster", chair.base)).json(&body).send().await;
+            assert_eq!(r.unwrap().status(), StatusCode::OK);
+        }
+    };
+    put(json!({"shifts":[{"user":"e1handler","specialty":"lawyer","days":["wed"],"start":"09:00","end":"12:00","place":"室"}]}))
+        .await;
+    put(json!({
+        "shifts":[
+            {"user":"e1handler","specialty":"mediator","days":["tue","workdays"],"start":"22:00","end":"06:00","slot_minutes":60,"online":true,"holidays":true},
+            {"user":"e1reception","days":["sat"],"start":"00:00","end":"24:00","place":"职工之家 \"二楼\""}
+        ],
+        "exceptions":[
+            {"kind":"leave","user":"e1handler","from":"2026-12-01","to":"2026-12-31"},
+            {"kind":"swap","date":"2026-12-08","user":"e1handler","with":"e1reception","shift":0},
+            {"kind":"extra","date":"2026-12-09","user":"e1reception","specialty":null,"start":"08:00","end":"09:00","slot_minutes":15,"place":"门卫室"}
+        ]
+    }))
+    .await;
+    let out = export_text(app.store.as_ref()).await;
+    assert_eq!(out.lines().filter(|l| l.contains("\"type\":\"roster\"")).count(), 2, "both versions");
+    assert!(out.contains(r#""specialties":["mediator","lawyer"]"#), "{out}");
+    let fresh = TestApp::empty(backend).await;
+    let first = import_text(fresh.store.as_ref(), &out).await.unwrap();
+    assert_eq!(first.rosters_added, 2, "{first:?}");
+    assert_eq!(export_text(fresh.store.as_ref()).await, out);
+    let (_, there) = app.login("e1chair").await.get("/api/v1/unions/jd.s1.e1/roster").await;
+    let (_, here) = fresh.login("e1chair").await.get("/api/v1/unions/jd.s1.e1/roster").await;
+    assert_eq!(here, there);
+    let (_, users) = fresh.login("e1chair").await.get("/api/v1/users").await;
+    let e1handler = users.as_array().unwrap().iter().find(|u| u["username"] == "e1handler").unwrap();
+    assert_eq!(e1handler["specialties"], json!(["mediator", "lawyer"]));
+    let again = import_text(fresh.store.as_ref(), &out).await.unwrap();
+    assert_eq!((again.rosters_added, again.users_updated), (0, 0), "{again:?}");
+    assert_eq!(export_text(fresh.store.as_ref()).await, out);
+    // A roster line naming an account nobody defines is refused with its line.
+    let stray = r#"{"type":"roster","union":"jd.s1.e1","shifts":[{"user":"ghost","days":["mon"],"start":"09:00","end":"10:00","place":"x"}]}"#;
+    let e = import_text(fresh.store.as_ref(), stray).await.unwrap_err();
+    assert!(e.to_string().contains("ghost"), "{e}");
+}
+both!(rosters_and_specialties_round_trip);
+
 /// A district worked on SQLite through the API, exported, imported into PostgreSQL:
 /// the export from PostgreSQL is the same text and every figure is the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 #[macro_use]
 mod harness;
 mod api_errors;
+mod appointments;
 mod arbitration;
 mod book;
 mod browser;
@@ -19,6 +20,7 @@ mod hostile;
 mod login;
 mod matrix;
 mod overflow;
+mod roster;
 mod schema;
 mod scoping;
 pub mod search;

@@ -29,12 +29,14 @@ enum Target {
 
 /// The path with its parameters filled for the target, as seen from enterprise e1 (and its
 /// street s1): "outside" is the other street's enterprise.
-fn fill(template: &str, target: Target, inside_case: &str, outside_case: &str) -> String {
-    let (case, union, user) = match target {
-        Target::Inside => (inside_case, "jd.s1.e1", "e1handler"),
-        Target::Outside => (outside_case, "jd.s2.e1", "f1reception"),
-        Target::Missing => ("JD-2099-999999", "jd.s9.e9", "nobody"),
+fn fill(template: &str, target: Target, inside_case: &str, outside_case: &str, appts: &(i64, i64)) -> String {
+    let (case, union, user, appt) = match target {
+        Target::Inside => (inside_case, "jd.s1.e1", "e1handler", appts.0),
+        Target::Outside => (outside_case, "jd.s2.e1", "f1reception", appts.1),
+        Target::Missing => ("JD-2099-999999", "jd.s9.e9", "nobody", 999999),
     };
+    // An appointment of the case inside, of the one outside, or none.
+    let template = template.replace("appointments/{id}", &format!("appointments/{appt}"));
     template
         .replace("{number}", case)
         .replace("{code}", union)
@@ -76,6 +78,20 @@ async fn authorization_matrix(backend: Backend) {
     };
     let inside = raise("jd.s1.e1").await;
     let outside = raise("jd.s2.e1").await;
+    // An appointment in each, with the district's mediator.
+    crate::appointments::put_duty(&app).await;
+    let admin = app.login("admin").await;
+    let mut appts = Vec::new();
+    for n in [&inside, &outside] {
+        let (_, case) = admin.get(&format!("/api/v1/cases/{n}")).await;
+        let day = crate::harness::cst_date(&case["opened_at"]) + chrono::Duration::days(1);
+        let to = day + chrono::Duration::days(7);
+        let (_, free) = admin.get(&format!("/api/v1/slots?union=jd&specialty=mediator&from={day}&to={to}")).await;
+        let body = json!({"specialist": "mediator", "starts_at": free["slots"][0]["starts_at"]});
+        let a = admin.ok(&format!("/api/v1/cases/{n}/appointments"), body, StatusCode::CREATED).await;
+        appts.push(a["id"].as_i64().unwrap());
+    }
+    let appts = (appts[0], appts[1]);
     let (_, doc) = anon.get("/api/v1/openapi.json").await;
     let mut operations: Vec<(Method, String, bool)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -109,7 +125,7 @@ async fn authorization_matrix(backend: Backend) {
                 if !has_target && target != Target::Inside {
                     continue;
                 }
-                let path = fill(template, target, &inside, &outside);
+                let path = fill(template, target, &inside, &outside, &appts);
                 let s = call(client, method, &path).await;
                 checked += 1;
                 status.insert(format!("{target:?}"), s);
@@ -160,6 +176,7 @@ async fn authorization_matrix(backend: Backend) {
         "/inbox",
         "/cases/new",
         "/cases/{number}",
+        "/cases/{number}?specialty=mediator",
         "/dashboard",
         "/dashboard/votes",
         "/assessment",
@@ -168,6 +185,7 @@ async fn authorization_matrix(backend: Backend) {
         "/inbox.xlsx",
         "/unions",
         "/unions/{code}",
+        "/unions/{code}/roster",
         "/account",
     ];
     for template in pages {
@@ -178,7 +196,7 @@ async fn authorization_matrix(backend: Backend) {
                 if !has_target && target != Target::Inside {
                     continue;
                 }
-                let path = fill(template, target, &inside, &outside);
+                let path = fill(template, target, &inside, &outside, &appts);
                 let r = client.http.get(format!("{}{path}", client.base)).send().await.unwrap();
                 let s = r.status();
                 let final_path = r.url().path().to_owned();

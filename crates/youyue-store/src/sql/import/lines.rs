@@ -5,6 +5,7 @@ use super::super::accounts::{insert_user, user_where};
 use super::super::case_read::case_where_number;
 use super::super::case_write::{insert_cases, NewCaseRow, CASE_UPDATE_SQL};
 use super::super::record_book::append_entry;
+use super::super::roster::{import_roster_conn, set_specialties_conn, specialties_conn};
 use super::super::search::{reindex_changed, union_path_ids, CaseText};
 use super::super::studio::{
     cast_vote_conn, post_bulletin_conn, set_calendar_day_conn, set_setting_conn, set_studio_item_conn,
@@ -42,7 +43,78 @@ pub(super) async fn import_line(
         Line::CalendarDay(d) => calendar_line(conn, st, line, d).await,
         Line::Record(entry) => record_line(conn, st, line, entry).await,
         Line::Read(r) => read_line(conn, st, line, r).await,
+        Line::Appointment(a) => appointment_line(conn, st, line, a).await,
+        Line::Roster(r) => roster_line(conn, st, line, r, now).await,
     }
+}
+
+/// An appointment: added unless the same booking is there already (an export imported
+/// again), under its own id when that is free; waits for its case and its specialist. One
+/// whose time another active booking of the specialist holds fails the import.
+async fn appointment_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    a: &youyue_domain::appointment::AppointmentRecord,
+) -> Result<LineResult, ImportError> {
+    let number = a.case.to_string();
+    let Some(case) = case_where_number(conn, &number).await.map_err(failed_on(line))? else {
+        return Ok(waiting("case", format_args!("case {number}")));
+    };
+    let Some(specialist_id) = user_id_of(conn, st, &a.specialist).await.map_err(failed_on(line))? else {
+        return Ok(waiting("specialist", format_args!("account \"{}\"", a.specialist)));
+    };
+    let there: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appointments WHERE case_id = $1 AND specialist_id = $2 AND starts_at = $3 AND booked_at = $4",
+    )
+    .bind(case.id)
+    .bind(specialist_id)
+    .bind(a.starts_at.micros())
+    .bind(a.booked_at.micros())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(failed_on(line))?;
+    if there > 0 {
+        st.sum.unchanged += 1;
+        return Ok(LineResult::Done);
+    }
+    let taken = |e: StoreError| match e {
+        StoreError::SlotTaken => ImportError::at(
+            line,
+            format!("specialist: {} is booked already at {}", a.specialist, a.starts_at.to_rfc3339_cst()),
+        ),
+        other => ImportError::failed(line, other),
+    };
+    super::super::appointments::insert_imported(conn, case.id, specialist_id, a).await.map_err(taken)?;
+    st.sum.appointments_added += 1;
+    Ok(LineResult::Done)
+}
+
+/// A version of a union's roster: appended to its roster log unless held already; waits
+/// for its union and every account it names.
+async fn roster_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    r: &youyue_domain::exchange::RosterRecord,
+    now: Timestamp,
+) -> Result<LineResult, ImportError> {
+    let Some(union_id) = union_id_of(conn, st, &r.union).await.map_err(failed_on(line))? else {
+        return Ok(waiting("union", format_args!("union \"{}\"", r.union)));
+    };
+    let roster = r.roster();
+    for user in roster.users() {
+        if user_id_of(conn, st, user).await.map_err(failed_on(line))?.is_none() {
+            return Ok(waiting("user", format_args!("account \"{user}\"")));
+        }
+    }
+    let at = r.changed_at.unwrap_or(now);
+    if import_roster_conn(conn, union_id, &roster, &r.changed_by, at).await.map_err(failed_on(line))? {
+        st.sum.rosters_added += 1;
+    } else {
+        st.sum.unchanged += 1;
+    }
+    Ok(LineResult::Done)
 }
 
 /// A line of a case's read log: added unless the same reading is there already (an export
@@ -118,11 +190,16 @@ async fn user_line(
     let existing = user_where(conn, "s.username = $1", &rec.username).await.map_err(failed_on(line))?;
     let id = match existing {
         Some(u) => {
+            let specialties = specialties_conn(conn, u.id).await.map_err(failed_on(line))?;
             let same = u.name == rec.name
                 && u.union_id == union_id
                 && u.role == rec.role
                 && u.password_hash == rec.password_hash
-                && u.active == rec.active;
+                && u.active == rec.active
+                && specialties == rec.specialties;
+            if specialties != rec.specialties {
+                set_specialties_conn(conn, u.id, &rec.specialties).await.map_err(failed_on(line))?;
+            }
             if same {
                 st.sum.unchanged += 1;
             } else {
