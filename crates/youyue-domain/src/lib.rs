@@ -13,6 +13,7 @@ pub mod command;
 pub mod duration;
 pub mod exchange;
 pub mod figures;
+pub mod ical;
 pub mod money;
 pub mod number;
 pub mod retention;

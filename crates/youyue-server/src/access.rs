@@ -394,3 +394,13 @@ pub fn may_serve_on(
         ))
     }
 }
+
+/// Who keeps a list of their own appointments and a calendar feed of them: staff (the
+/// specialists booked are staff accounts); a worker follows their case on /track.
+pub fn may_keep_a_calendar(user: &User) -> Result<(), ApiError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such page"))
+    }
+}

@@ -23,6 +23,7 @@ mod arbitration;
 mod assessment;
 mod dashboard;
 pub mod i18n;
+mod me;
 mod org;
 mod roster;
 mod staff;
@@ -53,6 +54,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/sessions", post(account::logout_everywhere))
         .route("/account/totp", post(account::set_totp))
+        .route("/account/calendar", post(me::rotate_calendar))
+        .route("/account/calendar/revoke", post(me::revoke_calendar))
+        .route("/me/appointments", get(me::my_appointments))
+        .route("/cal/{file}", get(me::calendar_feed))
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))

@@ -8,3 +8,12 @@ ALTER TABLE cases ADD COLUMN referred_on TEXT;
 ALTER TABLE tallies ADD COLUMN referred BIGINT NOT NULL DEFAULT 0;
 -- The new column starts at 0: the store rebuilds the tallies from the cases when it opens.
 UPDATE tally_state SET built = FALSE WHERE id = 1;
+
+-- A staff account's personal calendar feed (/cal/{secret}.ics, "my appointments"): only the
+-- secret's SHA-256 is kept, as for API tokens; one per account, replaced when rotated and
+-- deleted when revoked.
+CREATE TABLE calendar_feeds (
+    user_id     BIGINT PRIMARY KEY REFERENCES users(id),
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at  BIGINT NOT NULL
+);

@@ -6,10 +6,11 @@
 #[macro_use]
 mod harness;
 mod api_errors;
-mod appointments;
+pub mod appointments;
 mod arbitration;
 mod book;
 mod browser;
+mod calendar;
 mod cli;
 mod connections;
 mod district;
