@@ -159,7 +159,7 @@ impl ClockTime {
         u32::from(self.0)
     }
     pub fn from_minutes(m: u32) -> Option<ClockTime> {
-        (m <= 24 * 60).then(|| ClockTime(m as u16))
+        u16::try_from(m).ok().filter(|m| *m <= 24 * 60).map(ClockTime)
     }
     /// `HH:MM`, 00:00–24:00.
     pub fn parse(s: &str) -> Option<ClockTime> {

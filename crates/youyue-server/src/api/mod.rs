@@ -135,10 +135,7 @@ impl utoipa::Modify for ErrorResponses {
         components
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("youyue_session"))));
         for (path, item) in doc.paths.paths.iter_mut() {
-            // A studio's duty list is public like the studio itself.
-            let public = path.starts_with("/api/v1/public/")
-                || path == "/api/v1/openapi.json"
-                || (path.ends_with("/duty") && path.starts_with("/api/v1/unions/"));
+            let public = is_public(path);
             let login = path == "/api/v1/session";
             for (method, op) in [
                 ("get", item.get.as_mut()),
@@ -175,6 +172,13 @@ impl utoipa::Modify for ErrorResponses {
             }
         }
     }
+}
+
+/// Whether an operation at `path` (as the OpenAPI document writes it) is for anyone, without
+/// logging in: the workers' operations under `/public/`, the document itself, and a
+/// studio's duty list (public like the studio; staff read it for any union they see).
+pub fn is_public(path: &str) -> bool {
+    path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json" || path == "/api/v1/unions/{code}/duty"
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

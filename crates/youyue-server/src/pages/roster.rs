@@ -562,11 +562,7 @@ pub async fn print(ctx: Ctx, State(state): State<AppState>, Path(code): Path<Str
             .iter()
             .filter(|l| people.contains_key(&l.user))
             .map(|l| PrintLine {
-                days: l.days.iter().map(|d| day_spec_label(lang, *d)).collect::<Vec<_>>().join(if lang == Lang::Zh {
-                    "、"
-                } else {
-                    ", "
-                }),
+                days: days_words(lang, &l.days),
                 time: if l.start == ClockTime::MIDNIGHT && l.end == ClockTime::END_OF_DAY {
                     ctx.t("roster_all_day").to_owned()
                 } else if l.end <= l.start {
