@@ -22,6 +22,7 @@ mod account;
 mod arbitration;
 mod assessment;
 mod dashboard;
+mod duty_now;
 pub mod i18n;
 mod me;
 mod org;

@@ -768,6 +768,8 @@ struct CasePage {
     internal_copy: bool,
     /// A dispute's statutory mediation clock (`case_arbitration*.html`).
     clock: super::arbitration::Clock,
+    /// 及时约办: who is on duty for the case's union now (`case_on_duty.html`).
+    on_duty: Vec<super::duty_now::OnDuty>,
     /// The case's appointments with specialists, earliest first.
     appointments: Vec<youyue_store::Appointment>,
     /// Whether the caller may book and change them.
@@ -972,6 +974,11 @@ async fn case_page_with(
     let actions = access::actions(&user, &case);
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
+    let on_duty = if user.role.is_staff() {
+        super::duty_now::on_duty_now(state, ctx.lang, &case, Timestamp::now()).await?
+    } else {
+        Vec::new()
+    };
     if form.referred_on.is_empty() {
         form.referred_on = Timestamp::now().cst_date().to_string();
     }
@@ -1021,6 +1028,7 @@ async fn case_page_with(
         done: view.done,
         internal_copy: view.internal_copy,
         clock,
+        on_duty,
         appointments,
         can_book,
         can_change,

@@ -18,6 +18,7 @@ mod exchange;
 mod faults;
 pub mod figures;
 mod hostile;
+mod immediate;
 mod login;
 mod matrix;
 mod overflow;
