@@ -280,3 +280,43 @@ async fn referral_from_the_case_page(backend: Backend) {
     assert_eq!(v["status"], "explained");
 }
 both!(referral_from_the_case_page);
+
+/// On a 360-px phone in Chromium: the case page of a dispute past its mediation period
+/// (the notice and the form), the referral made through it, and the worker's /track.
+async fn referral_on_a_phone(backend: Backend) {
+    use crate::browser::{click, fill, login, shot, submit, Driver, PHONE};
+    let app = TestApp::spawn(backend).await;
+    let chair = app.login("e1chair").await;
+    clear_of_day_end().await;
+    let today = server_now(&chair).await.cst_date();
+    let number = registered_on(&app, Kind::Dispute, days_before(today, 20)).await;
+    let driver = Driver::start().await;
+    let c = driver.browser(PHONE).await;
+    login(&c, &app, "e1chair").await;
+    c.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    shot(&c, "arbitration-case-phone", PHONE.0).await;
+    let copy = |name: &str| {
+        let from = crate::browser::shot_dir().join(format!("{name}.png"));
+        let _ = std::fs::copy(from, format!("/tmp/{name}.png"));
+    };
+    copy("arbitration-case-phone");
+    click(&c, "details.action:has(#do-refer) summary").await;
+    fill(&c, "#commission", COMMISSION).await;
+    submit(&c, "#do-refer").await;
+    let status = c.find(fantoccini::Locator::Css("#case-status")).await.unwrap().text().await.unwrap();
+    assert!(status.contains("已解释"), "{status}");
+    shot(&c, "arbitration-referred-phone", PHONE.0).await;
+    copy("arbitration-referred-phone");
+    let w = driver.browser(PHONE).await;
+    w.goto(&app.url("/track")).await.unwrap();
+    fill(&w, "#number", &number).await;
+    fill(&w, "#code", CODE).await;
+    submit(&w, "#lookup").await;
+    let referral = w.find(fantoccini::Locator::Css("#referral")).await.unwrap().text().await.unwrap();
+    assert!(referral.contains(COMMISSION), "{referral}");
+    shot(&w, "arbitration-track-phone", PHONE.0).await;
+    copy("arbitration-track-phone");
+    c.close().await.unwrap();
+    w.close().await.unwrap();
+}
+both!(referral_on_a_phone);
