@@ -44,7 +44,7 @@ pub fn entry_hash(prev: &str, e: &EntryContent<'_>) -> String {
 /// The fields of a case its record book speaks for: every stored field but the case's
 /// number (which names the book) and the personal details, which never enter it
 /// (`command::diff`). `verify` replays each book and compares these with the case.
-pub const COVERED: [&str; 27] = [
+pub const COVERED: [&str; 29] = [
     "union",
     "kind",
     "channel",
@@ -72,10 +72,12 @@ pub const COVERED: [&str; 27] = [
     "explanation",
     "rating_comment",
     "rated_at",
+    "arbitration_commission",
+    "referred_on",
 ];
 
 /// Fields a registration always leaves empty: its entry need not say so.
-const EMPTY_AT_REGISTRATION: [&str; 14] = [
+const EMPTY_AT_REGISTRATION: [&str; 16] = [
     "closed_at",
     "agreement",
     "amount_recovered",
@@ -90,6 +92,8 @@ const EMPTY_AT_REGISTRATION: [&str; 14] = [
     "explanation",
     "rating_comment",
     "rated_at",
+    "arbitration_commission",
+    "referred_on",
 ];
 
 /// The worker's own words, which the entry that starts a book leaves out (a chair may have

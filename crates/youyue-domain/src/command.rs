@@ -2,6 +2,7 @@
 //! what they wrote, to the case as it will be and the record-book entry that says so.
 //! Storage writes the result in one transaction, guarded by the case's version.
 
+use crate::arbitration;
 use crate::calendar::WorkCalendar;
 use crate::case::{check_rating, check_text, FieldError, Kind, Outcome, Status, Urgency};
 use crate::case::{MAX_SHORT_CHARS, MAX_TEXT_CHARS};
@@ -40,6 +41,14 @@ pub enum Command {
     Explain {
         explanation: String,
     },
+    /// 转仲裁: the statutory mediation period of a dispute has passed without an
+    /// agreement; the case closes as explained, telling the worker where to apply and by
+    /// when (`arbitration::referral_explanation`).
+    Refer {
+        commission: String,
+        referred_on: NaiveDate,
+        note: Option<String>,
+    },
     Reopen {
         reason: String,
     },
@@ -72,6 +81,7 @@ impl Command {
             Command::Schedule { .. } => Action::Schedule,
             Command::Resolve { .. } => Action::Resolve,
             Command::Explain { .. } => Action::Explain,
+            Command::Refer { .. } => Action::Refer,
             Command::Reopen { .. } => Action::Reopen,
             Command::Rate { .. } => Action::Rate,
             Command::Anonymise { .. } => Action::Anonymise,
@@ -86,6 +96,15 @@ pub enum CommandError {
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
     Field(#[from] FieldError),
+    /// A referral before the statutory mediation period has passed.
+    #[error(
+        "the statutory mediation period runs until {ends_on} (15 calendar days from registration); \
+         a dispute without an agreement may be referred to arbitration from the day after"
+    )]
+    MediationPeriodRunning { ends_on: NaiveDate },
+    /// A referral of a case that is not a labour dispute.
+    #[error("only a labour dispute is referred to arbitration")]
+    NotADispute,
 }
 
 /// The result of a command: the new state and the record-book entry.
@@ -98,9 +117,10 @@ pub struct Change {
     pub detail: Value,
 }
 
-/// Working days to handle a case once accepted, by kind; a district sets its own. The
-/// defaults: disputes 15 (the statutory mediation period), the others 10. Urgent cases (a
-/// wellbeing crisis…) are due the same day whatever the kind.
+/// Working days to handle a case once accepted, by kind: the union's own limits, which a
+/// district sets. The defaults: disputes 15, the others 10. Urgent cases (a wellbeing
+/// crisis…) are due the same day whatever the kind. The statutory mediation period of a
+/// dispute is another clock, in calendar days from registration (`arbitration`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deadlines {
@@ -148,10 +168,21 @@ pub struct DeadlineRules {
 /// Working days to accept a case once raised.
 pub const ACCEPT_DAYS: u32 = 1;
 
-/// The deadline for a case accepted on `day` (China date), in working days.
-pub fn default_due_on(kind: Kind, urgency: Urgency, day: NaiveDate, rules: &DeadlineRules) -> NaiveDate {
+/// The deadline for a case accepted on `day` (China date), in working days. A case marked
+/// for immediate handling (及时约办) is due the same working day: `day` if it is one, else
+/// the next.
+pub fn default_due_on(
+    kind: Kind,
+    urgency: Urgency,
+    immediate: bool,
+    day: NaiveDate,
+    rules: &DeadlineRules,
+) -> NaiveDate {
     if urgency == Urgency::Urgent {
         return day;
+    }
+    if immediate {
+        return rules.calendar.add_working_days(day, 0);
     }
     rules.calendar.add_working_days(day, rules.days.days(kind))
 }
@@ -175,7 +206,7 @@ pub fn apply(
             let kind = kind.unwrap_or(case.kind);
             new.outcome().check_consistent(kind)?;
             let today = now.cst_date();
-            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, today, rules));
+            let due = due_on.unwrap_or_else(|| default_due_on(kind, urgency, case.immediate, today, rules));
             if due < today {
                 return Err(FieldError::new("due_on", "the deadline is already past").into());
             }
@@ -215,6 +246,40 @@ pub fn apply(
             new.explanation = Some(explanation);
             new.closed_at = Some(now);
         }
+        Command::Refer { commission, referred_on, note } => {
+            if case.kind != Kind::Dispute {
+                return Err(CommandError::NotADispute);
+            }
+            let received = case.opened_at.cst_date();
+            let ends_on = arbitration::mediation_ends_on(received);
+            let today = now.cst_date();
+            if today <= ends_on {
+                return Err(CommandError::MediationPeriodRunning { ends_on });
+            }
+            check_text("commission", &commission, MAX_SHORT_CHARS, true)?;
+            if let Some(n) = &note {
+                check_text("note", n, MAX_TEXT_CHARS, false)?;
+            }
+            if referred_on <= ends_on {
+                return Err(FieldError::new(
+                    "referred_on",
+                    format!("is within the mediation period, which ran until {ends_on}"),
+                )
+                .into());
+            }
+            if referred_on > today {
+                return Err(FieldError::new("referred_on", "is in the future").into());
+            }
+            let commission = commission.trim().to_owned();
+            new.explanation =
+                Some(arbitration::referral_explanation(received, &commission, referred_on, note.as_deref()));
+            new.arbitration_commission = Some(commission);
+            new.referred_on = Some(referred_on);
+            new.closed_at = Some(now);
+            if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
+                extra.insert("note".into(), n.into());
+            }
+        }
         Command::Reopen { reason } => {
             check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
             extra.insert("reason".into(), reason.into());
@@ -228,6 +293,8 @@ pub fn apply(
             new.rating_comment = None;
             new.rated_at = None;
             new.supervised_due_on = None;
+            new.arbitration_commission = None;
+            new.referred_on = None;
         }
         Command::Anonymise { reason } => {
             check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
@@ -317,7 +384,7 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
     match action {
         "note" => detail.get("text").and_then(Value::as_str).map(str::to_owned),
         "resolve" => after("resolution"),
-        "explain" => after("explanation"),
+        "explain" | "refer" => after("explanation"),
         "schedule" => {
             let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
             let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
@@ -430,6 +497,8 @@ mod tests {
             rating_comment: None,
             rated_at: None,
             tracking_code_hash: None,
+            arbitration_commission: None,
+            referred_on: None,
         }
     }
 
@@ -558,13 +627,71 @@ mod tests {
     }
 
     #[test]
+    fn a_dispute_goes_to_arbitration_once_its_mediation_period_has_passed() {
+        let mut c = liu(); // registered 2022-02-10: the period runs until 2022-02-25
+        c.status = Status::InProgress;
+        c.handler = Some("m".into());
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+        let refer = |on: &str| Command::Refer {
+            commission: " 金东区劳动人事争议仲裁委员会 ".into(),
+            referred_on: crate::time::parse_date(on).unwrap(),
+            note: Some("请预约".into()),
+        };
+        let rules = DeadlineRules::default();
+        let e = apply(&c, chair, refer("2022-02-25"), t("2022-02-25T23:59:00+08:00"), &rules).unwrap_err();
+        assert_eq!(e, CommandError::MediationPeriodRunning { ends_on: crate::time::parse_date("2022-02-25").unwrap() });
+        let now = t("2022-02-26T00:00:00+08:00");
+        let e = apply(&c, chair, refer("2022-02-25"), now, &rules).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "referred_on"), "{e:?}");
+        let e = apply(&c, chair, refer("2022-02-27"), now, &rules).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "referred_on"), "{e:?}");
+        let ch = apply(&c, chair, refer("2022-02-26"), now, &rules).unwrap();
+        assert_eq!(ch.case.status, Status::Explained);
+        assert_eq!(ch.case.closed_at, Some(now));
+        assert_eq!(ch.case.arbitration_commission.as_deref(), Some("金东区劳动人事争议仲裁委员会"));
+        assert_eq!(ch.detail["after"]["referred_on"], "2022-02-26");
+        assert_eq!(ch.detail["note"], "请预约");
+        let told = public_message("refer", false, &ch.detail).unwrap();
+        assert!(told.contains("请最迟于2023年2月10日前申请"), "{told}");
+        assert!(told.ends_with("请预约"), "{told}");
+        // The book replays to the case; reopening takes the referral back.
+        let mut replay = crate::chain::Replay::default();
+        replay.apply(0, "refer", &ch.detail);
+        assert_eq!(replay.differences(&ch.case), vec![]);
+        let back = apply(&ch.case, chair, Command::Reopen { reason: "仲裁委不予受理".into() }, now, &rules).unwrap();
+        assert_eq!((back.case.arbitration_commission, back.case.referred_on), (None, None));
+        let mut claim = c.clone();
+        claim.kind = Kind::Claim;
+        assert_eq!(apply(&claim, chair, refer("2022-02-26"), now, &rules).unwrap_err(), CommandError::NotADispute);
+    }
+
+    #[test]
     fn deadlines_skip_weekends() {
         let fri = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         assert_eq!(
-            default_due_on(Kind::Claim, Urgency::Normal, fri, &DeadlineRules::default()),
+            default_due_on(Kind::Claim, Urgency::Normal, false, fri, &DeadlineRules::default()),
             NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()
         );
-        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, fri, &DeadlineRules::default()), fri);
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Urgent, false, fri, &DeadlineRules::default()), fri);
+    }
+
+    #[test]
+    fn an_immediate_case_is_due_the_same_working_day() {
+        let rules = DeadlineRules { calendar: crate::calendar::tests::national_day_2025(), ..Default::default() };
+        let day = |s: &str| crate::time::parse_date(s).unwrap();
+        let due = |on: &str| default_due_on(Kind::Dispute, Urgency::Normal, true, day(on), &rules).to_string();
+        assert_eq!(due("2025-09-30"), "2025-09-30");
+        // Accepted on a holiday or a weekend: the next working day (the make-up Saturday
+        // 11 October 2025 is one).
+        assert_eq!(due("2025-10-01"), "2025-10-09");
+        assert_eq!(due("2025-10-11"), "2025-10-11");
+        assert_eq!(due("2025-10-12"), "2025-10-13");
+        let mut c = liu();
+        c.immediate = true;
+        let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+        let accept = Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None };
+        let ch = apply(&c, chair, accept, t("2025-10-12T09:00:00+08:00"), &rules).unwrap();
+        assert_eq!(ch.case.due_on, Some(day("2025-10-13")));
     }
 
     #[test]
@@ -572,8 +699,8 @@ mod tests {
         let mon = crate::time::parse_date("2026-11-30").unwrap();
         let rules = DeadlineRules { days: Deadlines { dispute: 20, ..Deadlines::default() }, ..Default::default() };
         // 20 working days from Monday 30 November: four whole weeks later, Monday 28 December.
-        assert_eq!(default_due_on(Kind::Dispute, Urgency::Normal, mon, &rules).to_string(), "2026-12-28");
-        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, mon, &rules).to_string(), "2026-12-14");
+        assert_eq!(default_due_on(Kind::Dispute, Urgency::Normal, false, mon, &rules).to_string(), "2026-12-28");
+        assert_eq!(default_due_on(Kind::Claim, Urgency::Normal, false, mon, &rules).to_string(), "2026-12-14");
         assert!(Deadlines { claim: 0, ..Deadlines::default() }.check().is_err());
         assert!(Deadlines { wellbeing: 61, ..Deadlines::default() }.check().is_err());
         assert!(Deadlines::default().check().is_ok());

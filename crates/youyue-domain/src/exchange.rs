@@ -174,6 +174,13 @@ pub struct CaseRecord {
     /// SHA-256 (hex) of the normalised tracking code; the code itself is never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code_hash: Option<String>,
+    /// 转仲裁: the labour arbitration commission a dispute was referred to once the
+    /// statutory mediation period had passed without an agreement (`arbitration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arbitration_commission: Option<String>,
+    /// The day of that referral (China date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_on: Option<NaiveDate>,
 }
 
 fn one() -> i64 {
@@ -200,6 +207,7 @@ impl CaseRecord {
             ("rating_comment", &self.rating_comment, MAX_TEXT_CHARS),
             ("handler", &self.handler, 64),
             ("worker_account", &self.worker_account, 64),
+            ("arbitration_commission", &self.arbitration_commission, MAX_SHORT_CHARS),
         ] {
             if let Some(v) = value {
                 check_text(field, v, max, false)?;
@@ -246,7 +254,27 @@ impl CaseRecord {
         if self.rating.is_some() && !self.status.is_closed() {
             return Err(FieldError::new("rating", "only a closed case is rated"));
         }
-        Ok(())
+        self.check_referral()
+    }
+
+    /// A referral to arbitration names the commission and the day, and closes a dispute as
+    /// explained: both or neither, and only there.
+    pub fn check_referral(&self) -> Result<(), FieldError> {
+        match (&self.arbitration_commission, self.referred_on) {
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(FieldError::new("referred_on", "a referral to arbitration has a date")),
+            (None, Some(_)) => {
+                Err(FieldError::new("arbitration_commission", "a referral to arbitration names the commission"))
+            }
+            (Some(_), Some(_)) if self.kind != Kind::Dispute => {
+                Err(FieldError::new("arbitration_commission", "only a dispute is referred to arbitration"))
+            }
+            (Some(_), Some(_)) if self.status != Status::Explained => Err(FieldError::new(
+                "arbitration_commission",
+                "a dispute referred to arbitration is closed as explained",
+            )),
+            (Some(_), Some(_)) => Ok(()),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ string_enum!(
         CasesClosed = "cases_closed" / "办结",
         CasesClosedDue = "cases_closed_due" / "有期限的办结",
         CasesRated = "cases_rated" / "职工评价",
+        DisputesReferredToArbitration = "disputes_referred_to_arbitration" / "转仲裁",
         AppointmentsHeld = "appointments_held" / "约谈已进行",
         AppointmentsNoShow = "appointments_no_show" / "约谈未到场",
         FirstAppointments = "first_appointments" / "已约谈的新登记约事",
@@ -54,6 +55,8 @@ pub struct CaseFilter {
     pub rated: bool,
     /// Only cases given a handling deadline (on acceptance).
     pub with_deadline: bool,
+    /// Only cases closed by a referral to arbitration.
+    pub referred: bool,
     /// Only cases with such an appointment.
     pub appointment: Option<AppointmentFilter>,
 }
@@ -90,6 +93,13 @@ impl Figure {
             // The denominator of 按时办结率: closed in the period with a deadline to meet.
             Figure::CasesClosedDue => CaseFilter { closed_in: range, with_deadline: true, ..CaseFilter::default() },
             Figure::CasesRated => CaseFilter { closed_in: range, rated: true, ..CaseFilter::default() },
+            Figure::DisputesReferredToArbitration => CaseFilter {
+                kind: Some(Kind::Dispute),
+                status: Some(Status::Explained),
+                closed_in: range,
+                referred: true,
+                ..CaseFilter::default()
+            },
             Figure::AppointmentsHeld | Figure::AppointmentsNoShow => {
                 let (a, b) = period.instants();
                 let status = if self == Figure::AppointmentsHeld {
@@ -143,4 +153,5 @@ pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
         && (!f.with_amount || c.amount_recovered.is_some_and(|m| m.fen() > 0))
         && (!f.rated || c.rating.is_some())
         && (!f.with_deadline || c.due_on.is_some())
+        && (!f.referred || c.referred)
 }

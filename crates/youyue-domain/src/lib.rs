@@ -4,6 +4,7 @@
 
 pub mod appointment;
 pub mod appraisal;
+pub mod arbitration;
 pub mod assessment;
 pub mod calendar;
 pub mod case;
@@ -12,6 +13,7 @@ pub mod command;
 pub mod duration;
 pub mod exchange;
 pub mod figures;
+pub mod ical;
 pub mod money;
 pub mod number;
 pub mod retention;

@@ -15,6 +15,9 @@
 //! - `cases_resolved` (解决): cases *resolved* (with an outcome) with `closed_at` in the period;
 //!   `cases_explained` (解释说明): cases closed by an explanation in the period. Their sum
 //!   is 办结 (closed), as in the hotline standard's 按时办结率;
+//! - `disputes_referred_to_arbitration` (转仲裁): disputes closed in the period by a
+//!   referral to arbitration (explained, with a commission) once their statutory mediation
+//!   period had passed without an agreement;
 //! - `cases_opened` (登记) and its split by kind, channel and (current) status: cases
 //!   raised (registered) in the period, whether or not accepted since.
 //! - `appointments_held`, `appointments_no_show` and their split by the appointment's
@@ -47,6 +50,8 @@ pub struct CaseFacts {
     pub rating: Option<i64>,
     /// The handling deadline set on acceptance (timeliness).
     pub due_on: Option<NaiveDate>,
+    /// Closed by a referral to arbitration (转仲裁).
+    pub referred: bool,
 }
 
 impl CaseFacts {
@@ -81,6 +86,7 @@ impl From<&crate::exchange::CaseRecord> for CaseFacts {
             adopted: r.adopted,
             rating: r.rating,
             due_on: r.due_on,
+            referred: r.arbitration_commission.is_some(),
         }
     }
 }
@@ -104,6 +110,8 @@ pub struct Stats {
     pub cases_explained: u64,
     /// Cases raised (registered) in the period (登记), whatever their status now.
     pub cases_opened: u64,
+    /// Disputes closed by a referral to arbitration in the period (转仲裁).
+    pub disputes_referred_to_arbitration: u64,
     pub opened_by_kind: BTreeMap<String, u64>,
     pub opened_by_channel: BTreeMap<String, u64>,
     pub opened_by_status: BTreeMap<String, u64>,
@@ -189,6 +197,7 @@ impl Stats {
             cases_resolved: 0,
             cases_explained: 0,
             cases_opened: 0,
+            disputes_referred_to_arbitration: 0,
             opened_by_kind: zeros(Kind::ALL.iter().map(|k| k.as_str()).collect()),
             opened_by_channel: zeros(Channel::ALL.iter().map(|k| k.as_str()).collect()),
             opened_by_status: zeros(Status::ALL.iter().map(|k| k.as_str()).collect()),
@@ -277,6 +286,9 @@ impl Stats {
         }
         if closed_in_period && c.status == Status::Explained {
             self.cases_explained += 1;
+            if c.referred && c.kind == Kind::Dispute {
+                self.disputes_referred_to_arbitration += 1;
+            }
         }
         if period.contains(c.opened_at) {
             self.cases_opened += 1;
@@ -324,6 +336,7 @@ mod tests {
             adopted: None,
             rating: None,
             due_on: None,
+            referred: false,
         };
         s.add_case(&dispute).unwrap();
         // Closed in the period but opened before it: mediated, not opened.
@@ -344,6 +357,9 @@ mod tests {
         let explained = CaseFacts { status: Status::Explained, ..dispute.clone() };
         s.add_case(&explained).unwrap();
         assert_eq!((s.disputes_mediated, s.cases_explained), (1, 1));
+        assert_eq!(s.disputes_referred_to_arbitration, 0);
+        s.add_case(&CaseFacts { referred: true, ..explained.clone() }).unwrap();
+        assert_eq!((s.cases_explained, s.disputes_referred_to_arbitration), (2, 1));
         assert_eq!(s.amount_recovered.to_string(), "30000.00");
         // Closed after midnight China time at the end: outside.
         let late = CaseFacts { closed_at: Some(t("2022-12-31T16:00:00Z")), ..dispute.clone() };
@@ -361,6 +377,7 @@ mod tests {
             adopted: Some(true),
             rating: None,
             due_on: None,
+            referred: false,
         };
         s.add_case(&suggestion).unwrap();
         assert_eq!((s.suggestions, s.suggestions_adopted, s.cases_opened), (1, 1, 1));

@@ -71,10 +71,12 @@ pub struct Tally {
     pub rated: i64,
     pub rated_satisfied: i64,
     pub rating_sum: i64,
+    /// Disputes closed on the day by a referral to arbitration.
+    pub referred: i64,
 }
 
 /// The number of columns of a [`Tally`].
-pub const WIDTH: usize = 38;
+pub const WIDTH: usize = 39;
 
 fn index<T: PartialEq>(all: &[T], x: &T) -> usize {
     all.iter().position(|a| a == x).unwrap_or(0)
@@ -104,6 +106,7 @@ impl Tally {
             "rated",
             "rated_satisfied",
             "rating_sum",
+            "referred",
         ] {
             c.push(name.into());
         }
@@ -138,6 +141,7 @@ impl Tally {
             self.rated,
             self.rated_satisfied,
             self.rating_sum,
+            self.referred,
         ] {
             put(x);
         }
@@ -176,6 +180,7 @@ impl Tally {
             rated: take(),
             rated_satisfied: take(),
             rating_sum: take(),
+            referred: take(),
         }
     }
 
@@ -209,6 +214,7 @@ impl Tally {
         s.cases_resolved = n(self.resolved());
         s.cases_explained = n(self.explained);
         s.cases_opened = n(self.opened);
+        s.disputes_referred_to_arbitration = n(self.referred);
         for (k, v) in Kind::ALL.iter().zip(self.opened_by_kind) {
             s.opened_by_kind.insert(k.as_str().to_owned(), n(v));
         }
@@ -332,7 +338,12 @@ pub fn of_case(c: &CaseFacts, calendar: &WorkCalendar) -> CaseTally {
                 }
                 t.amount_fen += c.counted_fen();
             }
-            Status::Explained => t.explained += 1,
+            Status::Explained => {
+                t.explained += 1;
+                if c.referred && c.kind == Kind::Dispute {
+                    t.referred += 1;
+                }
+            }
             _ => {}
         }
         if let Some(r) = c.rating {
@@ -578,6 +589,7 @@ mod tests {
             adopted: None,
             rating: Some(i64::MAX / 2),
             due_on: None,
+            referred: false,
         };
         let ct = of_case(&edited, &WorkCalendar::default());
         let day = ct.days[&d("2022-02-10")];
@@ -623,6 +635,7 @@ mod tests {
                 adopted: (rnd(2) == 0).then(|| rnd(2) == 0),
                 rating: closed.and_then(|_| (rnd(2) == 0).then(|| 1 + rnd(5) as i64)),
                 due_on: accepted.map(|a| Timestamp::from_micros(a + rnd(20) as i64 * 86_400_000_000).cst_date()),
+                referred: status == Status::Explained && rnd(2) == 0,
             });
         }
         let mut by_day: BTreeMap<NaiveDate, Tally> = BTreeMap::new();

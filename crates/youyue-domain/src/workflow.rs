@@ -9,6 +9,10 @@
 //!                                   ▼                                     │
 //!                               explained ────────────reopen──────────────┘
 //! ```
+//!
+//! `refer` (转仲裁) closes an open dispute as explained, like `explain`, with the
+//! arbitration commission it goes to; `command` checks that it is a dispute whose
+//! statutory mediation period has passed (`arbitration`).
 
 use crate::case::{string_enum, Status};
 
@@ -34,6 +38,7 @@ string_enum!(
         Schedule = "schedule" / "预约",
         Resolve = "resolve" / "解决",
         Explain = "explain" / "解释",
+        Refer = "refer" / "转仲裁",
         Reopen = "reopen" / "重新办理",
         Rate = "rate" / "评价",
         Anonymise = "anonymise" / "匿名化",
@@ -96,6 +101,8 @@ pub fn transition(
         // 件件有回音: most hotline enquiries are answered on the spot by whoever takes the
         // call, so a receptionist may explain a case nobody handles yet (below).
         Action::Explain => matches!(role, Receptionist | Handler | Chair | Admin),
+        // Whoever may resolve a dispute may conclude that its mediation failed.
+        Action::Refer => matches!(role, Handler | Chair | Admin),
         Action::Reopen => matches!(role, Chair | Admin),
         Action::Rate => role == Worker,
         // A worker's right to have their personal data removed, met without deleting the
@@ -107,7 +114,10 @@ pub fn transition(
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
-    if role == Handler && matches!(action, Action::Resolve | Action::Explain) && !actor.is_assigned_handler {
+    if role == Handler
+        && matches!(action, Action::Resolve | Action::Explain | Action::Refer)
+        && !actor.is_assigned_handler
+    {
         return Err(WorkflowError::NotAssigned { action });
     }
     let wrong = |hint| Err(WorkflowError::WrongStatus { action, status, hint });
@@ -127,6 +137,8 @@ pub fn transition(
         (Action::Explain, InProgress) if role == Receptionist => wrong("its handler answers it now"),
         (Action::Explain, Registered | Accepted | InProgress) => Ok(Explained),
         (Action::Explain, _) => wrong("it is already closed"),
+        (Action::Refer, Registered | Accepted | InProgress) => Ok(Explained),
+        (Action::Refer, _) => wrong("it is already closed"),
         (Action::Reopen, Resolved | Explained) => Ok(if has_handler { InProgress } else { Accepted }),
         (Action::Reopen, _) => wrong("only a closed case is reopened"),
         (Action::Rate, Resolved | Explained) if rated => Err(WorkflowError::AlreadyRated),
@@ -203,6 +215,18 @@ mod tests {
         assert_eq!(e, WorkflowError::AlreadyRated);
         assert!(transition(staff(Role::Worker), Action::Rate, Status::InProgress, false, false).is_err());
         assert!(transition(staff(Role::Admin), Action::Accept, Status::Accepted, false, false).is_err());
+    }
+
+    #[test]
+    fn a_referral_closes_an_open_case_as_explained() {
+        let h = Acting { role: Role::Handler, is_assigned_handler: true };
+        for status in [Status::Registered, Status::Accepted, Status::InProgress] {
+            assert_eq!(transition(staff(Role::Chair), Action::Refer, status, false, false), Ok(Status::Explained));
+        }
+        assert_eq!(transition(h, Action::Refer, Status::InProgress, true, false), Ok(Status::Explained));
+        assert!(transition(staff(Role::Handler), Action::Refer, Status::InProgress, true, false).is_err());
+        assert!(transition(staff(Role::Receptionist), Action::Refer, Status::Accepted, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Refer, Status::Explained, false, false).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use crate::error::ApiError;
 use youyue_domain::workflow::{transition, Acting, Action, Role};
-use youyue_domain::{Kind, UnionCode};
+use youyue_domain::{Kind, Timestamp, UnionCode};
 use youyue_store::{CaseQuery, ReadKind, Store, StoredCase, Union, User};
 
 pub fn can_see_case(user: &User, case: &StoredCase) -> bool {
@@ -139,6 +139,11 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         .copied()
         .filter(|a| *a != Action::Register)
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
+        // 转仲裁 is offered once a dispute's statutory mediation period has passed.
+        .filter(|a| {
+            *a != Action::Refer
+                || youyue_domain::arbitration::mediation_period_over(r.kind, r.opened_at, Timestamp::now().cst_date())
+        })
         .collect()
 }
 
@@ -387,5 +392,15 @@ pub fn may_serve_on(
             field,
             format!("\"{username}\" is not an active staff account of this union or a union above it"),
         ))
+    }
+}
+
+/// Who keeps a list of their own appointments and a calendar feed of them: staff (the
+/// specialists booked are staff accounts); a worker follows their case on /track.
+pub fn may_keep_a_calendar(user: &User) -> Result<(), ApiError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such page"))
     }
 }

@@ -36,6 +36,10 @@ pub enum ApiError {
     /// The case is not in a state that allows this, or changed meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with the case's state that has a code of its own (409), e.g.
+    /// `mediation_period_running`: a client can tell it from a concurrent change.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// The specialist's slot was booked by someone else first; the message lists slots
     /// still free.
     #[error("{0}")]
@@ -63,7 +67,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
-    /// not_found, conflict, slot_taken, too_large, too_many_requests, unavailable, internal.
+    /// not_found, conflict, slot_taken, too_large, too_many_requests, unavailable, internal;
+    /// and the conflicts of their own: mediation_period_running, not_a_dispute.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +114,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::SlotTaken(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Refused { .. } | ApiError::SlotTaken(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -128,6 +133,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Refused { code, .. } => code,
             ApiError::SlotTaken(_) => "slot_taken",
             ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
@@ -207,6 +213,10 @@ impl From<CommandError> for ApiError {
                 ApiError::Forbidden(w.to_string())
             }
             CommandError::Workflow(w) => ApiError::Conflict(w.to_string()),
+            e @ CommandError::MediationPeriodRunning { .. } => {
+                ApiError::Refused { code: "mediation_period_running", message: e.to_string() }
+            }
+            e @ CommandError::NotADispute => ApiError::Refused { code: "not_a_dispute", message: e.to_string() },
         }
     }
 }

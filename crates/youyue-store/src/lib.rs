@@ -504,6 +504,14 @@ pub trait Store: Send + Sync + 'static {
     async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError>;
     /// Revokes one of the account's tokens; false if it has no such unrevoked token.
     async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool, StoreError>;
+    /// Gives the account a calendar feed with this secret's hash, replacing any it had.
+    async fn set_calendar_feed(&self, user_id: i64, secret_hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    /// Revokes the account's calendar feed; false if it had none.
+    async fn revoke_calendar_feed(&self, user_id: i64) -> Result<bool, StoreError>;
+    /// When the account's calendar feed was set, if it has one.
+    async fn calendar_feed_since(&self, user_id: i64) -> Result<Option<Timestamp>, StoreError>;
+    /// The active account whose calendar feed has this secret's hash.
+    async fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<User>, StoreError>;
     /// Turns the second factor on (a secret) or off (None).
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError>;
 

@@ -150,6 +150,8 @@ pub struct CaseRow {
     pub rated_at: Option<i64>,
     pub tracking_code_hash: Option<String>,
     pub supervised_due_on: Option<String>,
+    pub arbitration_commission: Option<String>,
+    pub referred_on: Option<String>,
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
@@ -157,7 +159,7 @@ pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS uni
      c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
-     c.rated_at, c.tracking_code_hash, c.supervised_due_on \
+     c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on \
      FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -209,6 +211,11 @@ impl TryFrom<CaseRow> for StoredCase {
             rated_at: ts(r.rated_at),
             tracking_code_hash: r.tracking_code_hash,
             supervised_due_on: match r.supervised_due_on {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
+            arbitration_commission: r.arbitration_commission,
+            referred_on: match r.referred_on {
                 Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
                 None => None,
             },
@@ -297,6 +304,8 @@ case_columns! {
     rated_at: Option<i64> = |c| c.rated_at.map(Timestamp::micros),
     tracking_code_hash: Option<String> = |c| c.tracking_code_hash.clone(),
     supervised_due_on: Option<String> = |c| c.supervised_due_on.map(|d| d.to_string()),
+    arbitration_commission: Option<String> = |c| c.arbitration_commission.clone(),
+    referred_on: Option<String> = |c| c.referred_on.map(|d| d.to_string()),
 }
 
 /// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,

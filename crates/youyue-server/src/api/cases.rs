@@ -418,6 +418,47 @@ pub async fn explain(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ArbitrationInput {
+    /// The labour dispute arbitration commission the worker applies to, e.g.
+    /// 金华市金东区劳动人事争议仲裁委员会.
+    pub commission: String,
+    /// 'YYYY-MM-DD', China date: the day of the referral, after the mediation period's
+    /// last day (`mediation_ends_on`) and not in the future.
+    pub referred_on: String,
+    /// Anything more the worker should know (office hours, documents to bring); the worker
+    /// reads it after the explanation.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// 转仲裁: refers a dispute to labour arbitration once its statutory mediation period (15
+/// calendar days from registration, `mediation_ends_on`) has passed without an agreement
+/// (劳动争议调解仲裁法 art. 14). The case closes as explained: the explanation the worker
+/// reads says where to apply and by when (the one-year limitation, art. 27).
+///
+/// 409 `mediation_period_running` while the period runs; 409 `not_a_dispute` for another
+/// kind; 409 `conflict` for a closed case.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/arbitration", request_body = ArbitrationInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn refer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ArbitrationInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let referred_on = youyue_domain::time::parse_date(&body.referred_on)
+        .map_err(|e| ApiError::invalid("referred_on", e.to_string()))?;
+    act(&state, user, &number, |_| {
+        Ok((Command::Refer { commission: body.commission, referred_on, note: body.note }, None))
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReopenInput {
     pub reason: String,
 }

@@ -5,6 +5,7 @@ use crate::access;
 use crate::service::Tracked;
 use serde::Serialize;
 use utoipa::ToSchema;
+use youyue_domain::arbitration::{case_mediation_ends_on, mediation_period_over};
 use youyue_domain::case::{rating_label_zh, Channel, Kind, Status, Urgency};
 use youyue_domain::command::{is_overdue, public_message};
 use youyue_domain::exchange::RecordEntry;
@@ -145,8 +146,18 @@ pub struct CaseView {
     pub opened_at: String,
     pub status: Status,
     pub urgency: Option<Urgency>,
+    /// The union's own handling deadline ('YYYY-MM-DD'), in working days from acceptance.
     pub due_on: Option<String>,
     pub overdue: bool,
+    /// Disputes: the last day of the statutory mediation period ('YYYY-MM-DD'), 15
+    /// calendar days after the day of registration, which is not counted.
+    pub mediation_ends_on: Option<String>,
+    /// Disputes: the mediation period has passed (from the day after `mediation_ends_on`).
+    pub mediation_period_over: bool,
+    /// 转仲裁: the arbitration commission the dispute was referred to.
+    pub arbitration_commission: Option<String>,
+    /// 'YYYY-MM-DD': the day of the referral.
+    pub referred_on: Option<String>,
     pub accepted_at: Option<String>,
     pub handler: Option<String>,
     pub closed_at: Option<String>,
@@ -207,6 +218,10 @@ impl CaseView {
             urgency: r.urgency,
             due_on: r.due_on.map(|d| d.to_string()),
             overdue: is_overdue(r.status, r.due_on, now),
+            mediation_ends_on: case_mediation_ends_on(r.kind, r.opened_at).map(|d| d.to_string()),
+            mediation_period_over: mediation_period_over(r.kind, r.opened_at, now.cst_date()),
+            arbitration_commission: r.arbitration_commission.clone(),
+            referred_on: r.referred_on.map(|d| d.to_string()),
             accepted_at: t(r.accepted_at),
             // A worker reads neither staff names nor the union's internal entries.
             handler: if staff { r.handler.clone() } else { None },
@@ -266,9 +281,25 @@ pub struct PublicCaseView {
     pub rating_comment: Option<String>,
     /// Whether the worker can rate it now.
     pub can_rate: bool,
+    /// Disputes: the last day of the statutory mediation period ('YYYY-MM-DD').
+    pub mediation_ends_on: Option<String>,
+    /// When the dispute was referred to arbitration: where and by when to apply.
+    pub arbitration: Option<PublicReferral>,
     pub timeline: Vec<PublicStep>,
     /// The case's appointments with specialists (every status), earliest first.
     pub appointments: Vec<crate::api::appointments::PublicAppointmentView>,
+}
+
+/// A dispute referred to arbitration, as the worker reads it.
+#[derive(Serialize, ToSchema)]
+pub struct PublicReferral {
+    /// The arbitration commission to apply to.
+    pub commission: String,
+    /// 'YYYY-MM-DD': the day of the referral.
+    pub referred_on: String,
+    /// 'YYYY-MM-DD': apply no later than this day (the one-year limitation, counted from
+    /// the day the union received the dispute: the earliest it can end).
+    pub apply_by: String,
 }
 
 fn action_label(action: &str) -> String {
@@ -309,6 +340,12 @@ impl From<Tracked> for PublicCaseView {
             rating_label: c.rating.and_then(|x| u8::try_from(x).ok()).map(|x| rating_label_zh(x).to_owned()),
             rating_comment: c.rating_comment,
             can_rate: c.can_rate,
+            mediation_ends_on: c.mediation_ends_on.map(|d| d.to_string()),
+            arbitration: c.referral.map(|r| PublicReferral {
+                commission: r.commission,
+                referred_on: r.referred_on.to_string(),
+                apply_by: r.apply_by.to_string(),
+            }),
             timeline,
             appointments: c.bookings.iter().map(crate::api::appointments::PublicAppointmentView::from).collect(),
         }

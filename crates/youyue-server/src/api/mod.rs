@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/cases/{number}/resolve", post(cases::resolve))
         .route("/cases/{number}/explain", post(cases::explain))
+        .route("/cases/{number}/arbitration", post(cases::refer))
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
@@ -88,7 +89,7 @@ async fn not_found() -> crate::error::ApiError {
         session::new_totp, session::set_totp, session::create_token, session::list_tokens, session::revoke_token,
         public::studio, public::submit, public::lookup, public::rate, public::vote,
         cases::list, cases::register, cases::get_case, cases::record, cases::reads,
-        cases::accept, cases::assign, cases::note, cases::resolve, cases::explain, cases::reopen, cases::anonymise, cases::redact, cases::rate,
+        cases::accept, cases::assign, cases::note, cases::resolve, cases::explain, cases::refer, cases::reopen, cases::anonymise, cases::redact, cases::rate,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,

@@ -230,6 +230,13 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
             ),
             href: drill("&figure=cases_closed"),
         },
+        // 转仲裁: disputes whose statutory mediation period passed without an agreement.
+        Card {
+            label: word("转仲裁", "Referred to arbitration"),
+            value: s.disputes_referred_to_arbitration.to_string(),
+            note: word("调解期满未达成协议的劳动纠纷", "disputes without an agreement after the mediation period"),
+            href: drill("&figure=disputes_referred_to_arbitration"),
+        },
     ];
     let tl = &d.timeliness;
     let hours = |h: Option<f64>| h.map(|x| format!("{x:.1} h")).unwrap_or_else(|| "—".into());

@@ -19,9 +19,12 @@ use std::collections::HashMap;
 use youyue_store::User;
 
 mod account;
+mod arbitration;
 mod assessment;
 mod dashboard;
+mod duty_now;
 pub mod i18n;
+mod me;
 mod org;
 mod roster;
 mod staff;
@@ -52,6 +55,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/sessions", post(account::logout_everywhere))
         .route("/account/totp", post(account::set_totp))
+        .route("/account/calendar", post(me::rotate_calendar))
+        .route("/account/calendar/revoke", post(me::revoke_calendar))
+        .route("/me/appointments", get(me::my_appointments))
+        .route("/cal/{file}", get(me::calendar_feed))
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
@@ -292,6 +299,8 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "remove" => "请填写要删除的文字，须与标题或具体情况中的原文完全一致。",
         "handler" => "请选择能够承办此约事的人员。",
         "due_on" => "期限须为日期，写作 年-月-日（如 2026-03-31），且不能早于今天。",
+        "commission" => "请填写劳动人事争议仲裁委员会的名称（不超过 200 字）。",
+        "referred_on" => "转仲裁日期须在法定调解期限届满之后，且不能晚于今天。",
         "rating" => "请选择一个评价。",
         "comment" => "意见不能超过 20000 字。",
         "username" => "用户名须为 1–64 位小写字母、数字或 . _ -，且未被占用。",
@@ -327,6 +336,11 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         (Lang::Zh, ApiError::Forbidden(_)) => "您的角色不能进行此操作。".into(),
         (Lang::Zh, ApiError::SlotTaken(_)) => "这个时段刚被别人约走了，请另选一个空闲时段。".into(),
         (Lang::Zh, ApiError::Conflict(_)) => "当前状态不允许此操作，或约事刚被他人修改，请刷新页面后再看。".into(),
+        (Lang::Zh, ApiError::Refused { code: "mediation_period_running", .. }) => {
+            "法定调解期限（登记次日起 15 日）尚未届满，届满后未达成调解协议的，才能转仲裁。".into()
+        }
+        (Lang::Zh, ApiError::Refused { code: "not_a_dispute", .. }) => "只有劳动纠纷才能转仲裁。".into(),
+        (Lang::Zh, ApiError::Refused { .. }) => "当前状态不允许此操作。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
         _ => e.public_message(),

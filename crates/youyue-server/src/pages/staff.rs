@@ -121,6 +121,8 @@ pub struct Row {
     pub due_badge: &'static str,
     pub handler: String,
     pub people: i64,
+    /// An open dispute whose statutory mediation period has passed.
+    pub mediation_over: bool,
 }
 
 fn row(
@@ -129,6 +131,7 @@ fn row(
     union_names: &HashMap<i64, String>,
     people: &HashMap<String, String>,
     today: chrono::NaiveDate,
+    now: Timestamp,
 ) -> Row {
     let r = &c.record;
     let (due_class, due_badge) = match r.due_on {
@@ -154,6 +157,7 @@ fn row(
         due_badge,
         handler: r.handler.as_deref().map(|h| person(ctx, people, h)).unwrap_or_default(),
         people: r.people,
+        mediation_over: super::arbitration::mediation_over_open(r, now),
     }
 }
 
@@ -356,7 +360,8 @@ pub fn apply_tab<'a>(q: &mut CaseQuery, tab: &'a str, drill: bool) -> &'a str {
 
 pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<InboxParams>) -> PageResult {
     let store = state.store.as_ref();
-    let today = Timestamp::now().cst_date();
+    let now = Timestamp::now();
+    let today = now.cst_date();
     let (user, mut q, drill, unions) = inbox_query(&ctx, &state, &p).await?;
     let counts = store.count_by_status(&q).await?;
     // A text search with very many matches is counted only so far: its tabs then show no
@@ -415,7 +420,7 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
     let people = names_of(store, &user, &handlers).await?;
-    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, &people, today)).collect();
+    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, &people, today, now)).collect();
     // A text search with very many matches counts only so far: the pager then goes on
     // while pages come full.
     let counted = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -644,6 +649,8 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "raised_to" => ("提级至", "Raised to"),
         "description" => ("具体情况", "Description"),
         "redacted" => ("删除处数", "Places removed"),
+        "arbitration_commission" => ("仲裁委员会", "Arbitration commission"),
+        "referred_on" => ("转仲裁日期", "Referred on"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -662,7 +669,7 @@ fn field_value(ctx: &Ctx, key: &str, v: &serde_json::Value) -> String {
             "channel" => Channel::parse(s).map(|x| l.channel(x).to_owned()),
             "urgency" => Some(ctx.t(s).to_owned()),
             "amount_recovered" => s.parse::<Money>().ok().map(|m| l.money(m)),
-            "due_on" => youyue_domain::time::parse_date(s).ok().map(|d| l.date(d)),
+            "due_on" | "referred_on" => youyue_domain::time::parse_date(s).ok().map(|d| l.date(d)),
             k if k.ends_with("_at") => Timestamp::parse_rfc3339(s).ok().map(|t| l.datetime(t)),
             _ => None,
         }
@@ -759,6 +766,10 @@ struct CasePage {
     /// Printed as the staff's full copy with internal notes; otherwise the printed page is
     /// the worker's copy, which the worker signs, without them.
     internal_copy: bool,
+    /// A dispute's statutory mediation clock (`case_arbitration*.html`).
+    clock: super::arbitration::Clock,
+    /// 及时约办: who is on duty for the case's union now (`case_on_duty.html`).
+    on_duty: Vec<super::duty_now::OnDuty>,
     /// The case's appointments with specialists, earliest first.
     appointments: Vec<youyue_store::Appointment>,
     /// Whether the caller may book and change them.
@@ -872,6 +883,12 @@ pub struct ActionForm {
     /// The text to take out (redact).
     #[serde(default)]
     pub remove: String,
+    /// The arbitration commission (refer).
+    #[serde(default)]
+    pub commission: String,
+    /// 'YYYY-MM-DD' (refer).
+    #[serde(default)]
+    pub referred_on: String,
 }
 
 async fn case_page_with(
@@ -956,6 +973,15 @@ async fn case_page_with(
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
+    let clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
+    let on_duty = if user.role.is_staff() {
+        super::duty_now::on_duty_now(state, ctx.lang, &case, Timestamp::now()).await?
+    } else {
+        Vec::new()
+    };
+    if form.referred_on.is_empty() {
+        form.referred_on = Timestamp::now().cst_date().to_string();
+    }
     let appointments = store.case_appointments(case.id).await?;
     let can_book = access::may_book_appointment(&user, &case).is_ok();
     let can_change = access::may_change_appointment(&user).is_ok();
@@ -1001,6 +1027,8 @@ async fn case_page_with(
         handler_name,
         done: view.done,
         internal_copy: view.internal_copy,
+        clock,
+        on_duty,
         appointments,
         can_book,
         can_change,
@@ -1192,6 +1220,7 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Schedule => "done_schedule",
         Action::Resolve => "done_resolve",
         Action::Explain => "done_explain",
+        Action::Refer => "done_refer",
         Action::Reopen => "done_reopen",
         Action::Anonymise => "done_anonymise",
         Action::Redact => "done_redact",
@@ -1238,6 +1267,12 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
             Command::Resolve { resolution: f.resolution.clone(), outcome }
         }
         Action::Explain => Command::Explain { explanation: f.explanation.clone() },
+        Action::Refer => Command::Refer {
+            commission: f.commission.clone(),
+            referred_on: youyue_domain::time::parse_date(f.referred_on.trim())
+                .map_err(|e| ApiError::invalid("referred_on", e.to_string()))?,
+            note: Some(f.note.clone()),
+        },
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
@@ -1268,6 +1303,7 @@ pub async fn case_action(
             e @ (ApiError::Invalid { .. }
             | ApiError::BadRequest { .. }
             | ApiError::Conflict(_)
+            | ApiError::Refused { .. }
             | ApiError::Forbidden(_)),
         ) => {
             let errors = Errors::from_api(ctx.lang, &e);

@@ -406,6 +406,9 @@ impl TrackPage {
     fn money(&self, m: &Money) -> String {
         self.ctx.lang.money(*m)
     }
+    fn day(&self, d: &chrono::NaiveDate) -> String {
+        self.ctx.lang.date(*d)
+    }
     fn step(&self, action: &str) -> String {
         self.ctx.lang.action(action)
     }

@@ -97,6 +97,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             ("办结（件，解决或解释说明）", Cell::Count(s.cases_closed())),
             ("其中解决（件）", Cell::Count(s.cases_resolved)),
             ("其中解释说明（件）", Cell::Count(s.cases_explained)),
+            ("其中转仲裁（件，调解期满未达成协议的劳动纠纷）", Cell::Count(s.disputes_referred_to_arbitration)),
             ("约谈已进行（次）", Cell::Count(s.appointments_held)),
             ("约谈未到场（次）", Cell::Count(s.appointments_no_show)),
             ("登记到首次约谈（中位天数）", Cell::Mean(s.median_days_to_first_appointment.map(|h| h.days()))),

@@ -26,7 +26,7 @@ pub use account::{
     change_account, check_new_password, parse_specialties, specialties_for, AccountChange, MIN_PASSWORD_CHARS,
 };
 pub use input::{draft, figure_period, CaseInput, RegisterInput};
-pub use tracked::{appointment, tracked, Appointment, Step, Tracked};
+pub use tracked::{appointment, tracked, Appointment, Referral, Step, Tracked};
 
 /// Who the record book names: staff by username; a worker account only as "worker",
 /// since the enterprise's staff read the record book and the worker may be anonymous.

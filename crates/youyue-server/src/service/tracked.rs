@@ -5,6 +5,8 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
+use chrono::NaiveDate;
+use youyue_domain::arbitration;
 use youyue_domain::command::public_message;
 use youyue_domain::exchange::RecordEntry;
 use youyue_domain::{Kind, Money, Status, Timestamp};
@@ -30,9 +32,21 @@ pub struct Tracked {
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
     pub can_rate: bool,
+    /// Disputes: the last day of the statutory mediation period.
+    pub mediation_ends_on: Option<NaiveDate>,
+    /// Where the dispute was referred to arbitration, and by when the worker applies.
+    pub referral: Option<Referral>,
     pub timeline: Vec<Step>,
     /// The case's appointments with specialists, earliest first (every status).
     pub bookings: Vec<youyue_store::Appointment>,
+}
+
+/// A referral to arbitration (转仲裁) as the worker needs it.
+pub struct Referral {
+    pub commission: String,
+    pub referred_on: NaiveDate,
+    /// Apply no later than this (`arbitration::apply_by`).
+    pub apply_by: NaiveDate,
 }
 
 /// A step of the case in the worker's words.
@@ -106,6 +120,15 @@ impl Tracked {
             rating: r.rating,
             rating_comment: r.rating_comment.clone(),
             can_rate: access::worker_may_rate(c),
+            mediation_ends_on: arbitration::case_mediation_ends_on(r.kind, r.opened_at),
+            referral: match (&r.arbitration_commission, r.referred_on) {
+                (Some(commission), Some(referred_on)) => Some(Referral {
+                    commission: commission.clone(),
+                    referred_on,
+                    apply_by: arbitration::apply_by(r.opened_at.cst_date()),
+                }),
+                _ => None,
+            },
             timeline,
             bookings: Vec::new(),
         }

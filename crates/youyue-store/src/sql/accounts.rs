@@ -240,6 +240,46 @@ pub(super) async fn revoke_api_token(
     Ok(done.rows_affected() == 1)
 }
 
+pub(super) async fn set_calendar_feed(
+    store: &SqlStore<Db>,
+    user_id: i64,
+    secret_hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, secret_hash, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at",
+    )
+    .bind(user_id)
+    .bind(secret_hash)
+    .bind(now.micros())
+    .execute(&store.write)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn revoke_calendar_feed(store: &SqlStore<Db>, user_id: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user_id).execute(&store.write).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn calendar_feed_since(store: &SqlStore<Db>, user_id: i64) -> Result<Option<Timestamp>, StoreError> {
+    let at: Option<i64> = sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&store.read)
+        .await?;
+    Ok(at.map(Timestamp::from_micros))
+}
+
+pub(super) async fn calendar_feed_user(store: &SqlStore<Db>, secret_hash: &str) -> Result<Option<User>, StoreError> {
+    let sql = format!(
+        "{} JOIN calendar_feeds f ON f.user_id = s.id WHERE f.secret_hash = $1 AND s.active",
+        crate::rows::USER_SELECT
+    );
+    let row: Option<crate::rows::UserRow> = sqlx::query_as(&sql).bind(secret_hash).fetch_optional(&store.read).await?;
+    row.map(User::try_from).transpose()
+}
+
 pub(super) async fn set_totp_secret(
     store: &SqlStore<Db>,
     user_id: i64,

@@ -150,6 +150,9 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         if f.with_deadline {
             qb.push(" AND c.due_on IS NOT NULL");
         }
+        if f.referred {
+            qb.push(" AND c.arbitration_commission IS NOT NULL");
+        }
         match f.appointment {
             None => {}
             Some(youyue_domain::figures::AppointmentFilter::Active) => {

@@ -278,6 +278,8 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
         rated_at: None,
         tracking_code_hash: d.tracking_code_hash.clone(),
         supervised_due_on: None,
+        arbitration_commission: None,
+        referred_on: None,
     };
     record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
     Ok(record)

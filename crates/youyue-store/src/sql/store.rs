@@ -128,6 +128,22 @@ impl Store for SqlStore<Db> {
         accounts::revoke_api_token(self, user_id, token_id, now).await
     }
 
+    async fn set_calendar_feed(&self, user_id: i64, secret_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        accounts::set_calendar_feed(self, user_id, secret_hash, now).await
+    }
+
+    async fn revoke_calendar_feed(&self, user_id: i64) -> Result<bool, StoreError> {
+        accounts::revoke_calendar_feed(self, user_id).await
+    }
+
+    async fn calendar_feed_since(&self, user_id: i64) -> Result<Option<Timestamp>, StoreError> {
+        accounts::calendar_feed_since(self, user_id).await
+    }
+
+    async fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<User>, StoreError> {
+        accounts::calendar_feed_user(self, secret_hash).await
+    }
+
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError> {
         accounts::set_totp_secret(self, user_id, secret).await
     }

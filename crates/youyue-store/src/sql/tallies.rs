@@ -284,6 +284,7 @@ type FactsRow = (
     Option<bool>,
     Option<i64>,
     Option<String>,
+    Option<String>,
 );
 
 fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
@@ -300,6 +301,7 @@ fn facts_of_row(r: FactsRow) -> Result<CaseFacts, StoreError> {
         adopted: r.8,
         rating: r.9,
         due_on: r.10.map(|d| youyue_domain::time::parse_date(&d).map_err(|_| bad(&d))).transpose()?,
+        referred: r.11.is_some(),
     })
 }
 
@@ -353,14 +355,14 @@ pub(super) async fn rebuild_tallies_conn(conn: &mut Conn) -> Result<(), StoreErr
     loop {
         let rows: Vec<(i64, i64, FactsRow)> = sqlx::query_as::<_, OwnFactsRow>(
             "SELECT id, union_id, kind, channel, status, people, opened_at, accepted_at, closed_at, amount_recovered_fen, \
-             adopted, rating, due_on FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+             adopted, rating, due_on, arbitration_commission FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
         .bind(REBUILD_READ_ROWS)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(|(id, union_id, a, b, c, d, e, f, g, h, i, j, k)| (id, union_id, (a, b, c, d, e, f, g, h, i, j, k)))
+        .map(|(id, union_id, a, b, c, d, e, f, g, h, i, j, k, l)| (id, union_id, (a, b, c, d, e, f, g, h, i, j, k, l)))
         .collect();
         let Some(last) = rows.last().map(|r| r.0) else { break };
         for (_, union_id, r) in rows {
@@ -438,6 +440,7 @@ type OwnFactsRow = (
     Option<i64>,
     Option<bool>,
     Option<i64>,
+    Option<String>,
     Option<String>,
 );
 

@@ -331,6 +331,11 @@ async fn sql_matches_reference_definition(backend: Backend) {
         if kind == "dispute" && status == "resolved" {
             c["agreement"] = json!(rng.next(2) == 0);
         }
+        // Half the explained disputes were referred to arbitration (转仲裁).
+        if let (true, Some(at)) = (kind == "dispute" && status == "explained" && n.is_multiple_of(2), closed) {
+            c["arbitration_commission"] = json!("金东区劳动人事争议仲裁委员会");
+            c["referred_on"] = json!(youyue_domain::Timestamp::from_micros(at).cst_date().to_string());
+        }
         if let Some(a) = accepted {
             c["accepted_at"] = json!(ts(a));
             c["urgency"] = json!("normal");
@@ -533,6 +538,7 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 Figure::CasesAccepted => figures.timeliness.accepted,
                 Figure::CasesClosedDue => figures.timeliness.closed_with_deadline,
                 Figure::CasesRated => figures.case_ratings.votes,
+                Figure::DisputesReferredToArbitration => s.disputes_referred_to_arbitration,
                 Figure::AppointmentsHeld => s.appointments_held,
                 Figure::AppointmentsNoShow => s.appointments_no_show,
                 // No appointments in this set: `appointments.rs` checks these lists.

@@ -6,9 +6,11 @@
 #[macro_use]
 mod harness;
 mod api_errors;
-mod appointments;
+pub mod appointments;
+mod arbitration;
 mod book;
 mod browser;
+mod calendar;
 mod cli;
 mod connections;
 mod district;
@@ -16,6 +18,7 @@ mod exchange;
 mod faults;
 pub mod figures;
 mod hostile;
+mod immediate;
 mod login;
 mod matrix;
 mod overflow;

@@ -187,6 +187,7 @@ async fn authorization_matrix(backend: Backend) {
         "/unions/{code}",
         "/unions/{code}/roster",
         "/account",
+        "/me/appointments",
     ];
     for template in pages {
         let has_target = template.contains('{');
