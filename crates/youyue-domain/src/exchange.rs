@@ -283,7 +283,7 @@ impl RecordEntry {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 const TYPES: &str =
-    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting";
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | agreement";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +298,8 @@ pub enum Line {
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
     Setting(SettingRecord),
+    /// A dispute's mediation agreement, with its terms and payments.
+    Agreement(Box<crate::agreement::AgreementRecord>),
 }
 
 /// A line of a case's read log: who read its confidential parts, what (`case`, `contact`,
@@ -406,6 +408,11 @@ impl Line {
                 r.check().map_err(field)?;
                 Ok(Line::Bulletin(r))
             }
+            "agreement" => {
+                let r: crate::agreement::AgreementRecord = typed(value)?;
+                r.check().map_err(|e| e.to_string())?;
+                Ok(Line::Agreement(Box::new(r)))
+            }
             other => Err(format!("type: unknown type \"{other}\" ({TYPES})")),
         }
     }
@@ -424,6 +431,7 @@ impl Line {
             Line::CalendarDay(r) => ("calendar_day", serde_json::to_value(r)?),
             Line::UnionVote(r) => ("union_vote", serde_json::to_value(r)?),
             Line::Setting(r) => ("setting", serde_json::to_value(r)?),
+            Line::Agreement(r) => ("agreement", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

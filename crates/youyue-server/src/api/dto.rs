@@ -253,11 +253,18 @@ pub struct PublicCaseView {
     /// Whether the worker can rate it now.
     pub can_rate: bool,
     pub timeline: Vec<PublicStep>,
+    /// A dispute's signed mediation agreement: its terms (amounts, due days, paid or not)
+    /// and the mediators' names as printed on it; null otherwise.
+    pub mediation_agreement: Option<crate::service::agreement::WorkerAgreement>,
 }
 
 fn action_label(action: &str) -> String {
     Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
         "import" => "导入".to_owned(),
+        "agreement" => "录入调解协议".to_owned(),
+        "agreement_edit" => "修改调解协议".to_owned(),
+        "agreement_sign" => "签订调解协议".to_owned(),
+        "agreement_payment" => "登记协议款支付".to_owned(),
         other => other.to_owned(),
     })
 }
@@ -294,6 +301,7 @@ impl From<Tracked> for PublicCaseView {
             rating_comment: c.rating_comment,
             can_rate: c.can_rate,
             timeline,
+            mediation_agreement: c.mediation,
         }
     }
 }

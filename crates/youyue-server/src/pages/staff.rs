@@ -759,6 +759,8 @@ struct CasePage {
     /// Printed as the staff's full copy with internal notes; otherwise the printed page is
     /// the worker's copy, which the worker signs, without them.
     internal_copy: bool,
+    /// A dispute's mediation agreement (`agreement_section.html`).
+    agreement: Option<super::agreement::Section>,
 }
 
 impl CasePage {
@@ -919,6 +921,7 @@ async fn case_page_with(
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
+    let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
@@ -940,6 +943,7 @@ async fn case_page_with(
         handler_name,
         done: view.done,
         internal_copy: view.internal_copy,
+        agreement,
     };
     Ok((status, render(&page)).into_response())
 }

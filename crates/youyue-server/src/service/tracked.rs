@@ -31,6 +31,8 @@ pub struct Tracked {
     pub rating_comment: Option<String>,
     pub can_rate: bool,
     pub timeline: Vec<Step>,
+    /// A dispute's signed mediation agreement as the worker reads it (a draft is not shown).
+    pub mediation: Option<super::agreement::WorkerAgreement>,
 }
 
 /// A step of the case in the worker's words.
@@ -63,7 +65,9 @@ pub fn appointment(e: &RecordEntry) -> Option<Appointment> {
 pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiError> {
     let union = state.store.union_by_id(c.union_id).await?.map(|u| u.record.name).unwrap_or_default();
     let record = state.store.record_book(c.id).await?;
-    Ok(Tracked::new(c, union, record))
+    let mut tracked = Tracked::new(c, union, record);
+    tracked.mediation = super::agreement::for_worker(state.store.as_ref(), c).await?;
+    Ok(tracked)
 }
 
 impl Tracked {
@@ -97,6 +101,7 @@ impl Tracked {
             rating_comment: r.rating_comment.clone(),
             can_rate: access::worker_may_rate(c),
             timeline,
+            mediation: None,
         }
     }
 }

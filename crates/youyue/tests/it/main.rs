@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod harness;
+mod agreement;
 mod api_errors;
 mod book;
 mod browser;

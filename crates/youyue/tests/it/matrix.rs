@@ -41,6 +41,7 @@ fn fill(template: &str, target: Target, inside_case: &str, outside_case: &str) -
         .replace("{username}", user)
         .replace("{item}", "hours")
         .replace("{id}", "999999")
+        .replace("{index}", "0")
 }
 
 /// Whether the target is outside this caller's subtree.
@@ -160,6 +161,8 @@ async fn authorization_matrix(backend: Backend) {
         "/inbox",
         "/cases/new",
         "/cases/{number}",
+        "/cases/{number}/agreement",
+        "/cases/{number}/agreement.pdf",
         "/dashboard",
         "/dashboard/votes",
         "/assessment",
