@@ -365,6 +365,9 @@ pub struct CaseQuery {
     pub worker_user_id: Option<i64>,
     /// Open cases whose deadline is before this China date.
     pub overdue_before: Option<String>,
+    /// Cases whose signed mediation agreement has an amount term unpaid after its due
+    /// day, judged on this China date (`agreement::Performance::Overdue`).
+    pub agreement_overdue_on: Option<String>,
     /// A case number, or words in the title or description.
     pub text: Option<String>,
     pub sort: CaseSort,

@@ -60,10 +60,10 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "agreement_place" => ("调解地点", "Place"),
         "agreement_save" => ("保存草稿", "Save the draft"),
-        "pending" => ("未到期", "not yet due"),
-        "paid_on_time" => ("按期履行", "paid on time"),
-        "paid_late" => ("逾期履行", "paid late"),
-        "overdue" => ("逾期未履行", "overdue"),
+        "term_pending" => ("未到期", "not yet due"),
+        "term_paid_on_time" => ("按期履行", "paid on time"),
+        "term_paid_late" => ("逾期履行", "paid late"),
+        "term_overdue" => ("逾期未履行", "overdue"),
         "agreement_overdue_filter" => ("协议款逾期", "Agreement payment overdue"),
         _ => return None,
     })
@@ -87,7 +87,8 @@ pub struct TermLine {
     pub payee: String,
     pub due_on: String,
     pub paid_on: String,
-    /// An i18n key: `pending`, `paid_on_time`, `paid_late`, `overdue`; empty for a draft.
+    /// An i18n key: `term_pending`, `term_paid_on_time`, `term_paid_late`, `term_overdue`;
+    /// empty for a draft.
     pub standing: &'static str,
 }
 
@@ -159,10 +160,10 @@ pub async fn section(ctx: &Ctx, state: &AppState, user: &User, case: &StoredCase
 
 fn standing(p: Performance) -> &'static str {
     match p {
-        Performance::Pending => "pending",
-        Performance::PaidOnTime => "paid_on_time",
-        Performance::PaidLate => "paid_late",
-        Performance::Overdue => "overdue",
+        Performance::Pending => "term_pending",
+        Performance::PaidOnTime => "term_paid_on_time",
+        Performance::PaidLate => "term_paid_late",
+        Performance::Overdue => "term_overdue",
     }
 }
 

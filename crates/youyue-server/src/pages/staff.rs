@@ -121,6 +121,8 @@ pub struct Row {
     pub due_badge: &'static str,
     pub handler: String,
     pub people: i64,
+    /// A signed mediation agreement's payment is overdue.
+    pub agreement_overdue: bool,
 }
 
 fn row(
@@ -154,6 +156,7 @@ fn row(
         due_badge,
         handler: r.handler.as_deref().map(|h| person(ctx, people, h)).unwrap_or_default(),
         people: r.people,
+        agreement_overdue: false,
     }
 }
 
@@ -207,6 +210,9 @@ pub struct InboxParams {
     channel: String,
     #[serde(default)]
     overdue: String,
+    /// `overdue`: cases with a mediation agreement's payment overdue.
+    #[serde(default)]
+    agreement: String,
     #[serde(default)]
     mine: String,
     #[serde(default)]
@@ -242,6 +248,7 @@ impl InboxParams {
             ("kind", self.kind.clone()),
             ("channel", self.channel.clone()),
             ("overdue", self.overdue.clone()),
+            ("agreement", self.agreement.clone()),
             ("mine", self.mine.clone()),
             ("q", self.q.clone()),
             ("sort", self.sort.clone()),
@@ -316,6 +323,9 @@ pub async fn inbox_query(
     }
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
+    }
+    if p.agreement == "overdue" {
+        q.agreement_overdue_on = Some(today.to_string());
     }
     if p.tab == "supervised" {
         // 督办: late cases of the unions below the user's own.
@@ -415,7 +425,13 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
     let people = names_of(store, &user, &handlers).await?;
-    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, &people, today)).collect();
+    let ids: Vec<i64> = found.cases.iter().map(|c| c.id).collect();
+    let late = state.store.overdue_agreements(&ids, today).await?;
+    let rows = found
+        .cases
+        .iter()
+        .map(|c| Row { agreement_overdue: late.contains(&c.id), ..row(&ctx, c, &names, &people, today) })
+        .collect();
     // A text search with very many matches counts only so far: the pager then goes on
     // while pages come full.
     let counted = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
