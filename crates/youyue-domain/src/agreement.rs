@@ -259,7 +259,9 @@ impl Agreement {
     /// than `opened_on` (the case's registration). Every term must fall due on or after it.
     pub fn sign(&self, day: NaiveDate, today: NaiveDate, opened_on: NaiveDate) -> Result<Agreement, AgreementError> {
         if self.is_signed() {
-            return Err(AgreementError::Conflict("the agreement is already signed; a signed agreement is final".into()));
+            return Err(AgreementError::Conflict(
+                "the agreement is already signed; a signed agreement is final".into(),
+            ));
         }
         if day > today {
             return Err(invalid("signed_on", format!("{day} is after today ({today})")));
@@ -283,7 +285,10 @@ impl Agreement {
             return Err(AgreementError::Conflict("payments are recorded once the agreement is signed".into()));
         };
         let Some(term) = self.terms.get(index) else {
-            return Err(invalid("index", format!("the agreement has {} amount terms, numbered from 0", self.terms.len())));
+            return Err(invalid(
+                "index",
+                format!("the agreement has {} amount terms, numbered from 0", self.terms.len()),
+            ));
         };
         if term.payment.is_some() {
             return Err(AgreementError::Conflict(format!("term {index} is already recorded as paid")));
@@ -292,7 +297,10 @@ impl Agreement {
             return Err(invalid("paid_on", format!("{} is after today ({today})", payment.paid_on)));
         }
         if payment.paid_on < signed {
-            return Err(invalid("paid_on", format!("{} is before the agreement was signed ({signed})", payment.paid_on)));
+            return Err(invalid(
+                "paid_on",
+                format!("{} is before the agreement was signed ({signed})", payment.paid_on),
+            ));
         }
         if payment.amount != term.amount {
             return Err(invalid(
@@ -415,8 +423,18 @@ mod tests {
             worker_claims: "工伤赔偿".into(),
             enterprise_claims: String::new(),
             terms: vec![
-                Term { amount: "20000".parse().unwrap(), payee: "刘师傅".into(), due_on: d("2026-02-20"), payment: None },
-                Term { amount: "10000".parse().unwrap(), payee: "刘师傅".into(), due_on: d("2026-03-20"), payment: None },
+                Term {
+                    amount: "20000".parse().unwrap(),
+                    payee: "刘师傅".into(),
+                    due_on: d("2026-02-20"),
+                    payment: None,
+                },
+                Term {
+                    amount: "10000".parse().unwrap(),
+                    payee: "刘师傅".into(),
+                    due_on: d("2026-03-20"),
+                    payment: None,
+                },
             ],
             waived: vec!["其他请求".into()],
             other_terms: vec![],

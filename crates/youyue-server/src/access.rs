@@ -335,9 +335,12 @@ pub fn may_agreement(user: &User, case: &StoredCase, op: AgreementOp) -> Result<
     }
     // The role rule of resolving, asked of a case in progress: who may resolve may mediate.
     let me = actor(user, case);
-    transition(me, Action::Resolve, youyue_domain::Status::InProgress, true, false)
-        .map_err(|_| ApiError::Forbidden("only the case's handler, a chair or an administrator works on its agreement".into()))?;
-    if op == AgreementOp::Draft && !matches!(case.record.status, youyue_domain::Status::Accepted | youyue_domain::Status::InProgress) {
+    transition(me, Action::Resolve, youyue_domain::Status::InProgress, true, false).map_err(|_| {
+        ApiError::Forbidden("only the case's handler, a chair or an administrator works on its agreement".into())
+    })?;
+    if op == AgreementOp::Draft
+        && !matches!(case.record.status, youyue_domain::Status::Accepted | youyue_domain::Status::InProgress)
+    {
         return Err(ApiError::Conflict(format!(
             "case {} is {}: an agreement is drafted and signed while the case is accepted or in progress",
             case.record.number, case.record.status
@@ -348,7 +351,12 @@ pub fn may_agreement(user: &User, case: &StoredCase, op: AgreementOp) -> Result<
 
 /// A mediator named by username: a staff account on the case's path (its union or above),
 /// active. A missing account and one elsewhere get one answer, as for assigning.
-pub async fn mediator_account(store: &dyn Store, case: &StoredCase, field: String, username: &str) -> Result<User, ApiError> {
+pub async fn mediator_account(
+    store: &dyn Store,
+    case: &StoredCase,
+    field: String,
+    username: &str,
+) -> Result<User, ApiError> {
     let refuse = || ApiError::invalid(field.clone(), format!("no account \"{username}\" that may mediate this case"));
     let user = store.user_by_username(username).await?.ok_or_else(refuse)?;
     if !case.union_path.starts_with(&user.union_path) || !user.role.is_staff() || !user.active {

@@ -219,8 +219,16 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         &[("30000", "刘师傅", year_day("02-10")?)],
         "纸箱厂工会有约工作室",
     )?;
-    let c = sign_demo_agreement(store, &s, c, &liu, year_day("02-10")?, t(&at("02-10T17:00:00"))?, &[(0, year_day("02-10")?)])
-        .await?;
+    let c = sign_demo_agreement(
+        store,
+        &s,
+        c,
+        &liu,
+        year_day("02-10")?,
+        t(&at("02-10T17:00:00"))?,
+        &[(0, year_day("02-10")?)],
+    )
+    .await?;
     let outcome = Outcome {
         agreement: Some(true),
         amount_recovered: Some("30000".parse().map_err(|_| ApiError::internal("demo amount"))?),
@@ -335,11 +343,22 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         12,
         ("金华某五金公司", "赵经理"),
         "支付拖欠的两个月工资共 144000 元。",
-        &[("96000", "12 名职工（按工资表）", year_day("03-20")?), ("48000", "12 名职工（按工资表）", year_day("03-31")?)],
+        &[
+            ("96000", "12 名职工（按工资表）", year_day("03-20")?),
+            ("48000", "12 名职工（按工资表）", year_day("03-31")?),
+        ],
         "五金公司工会有约工作室",
     )?;
-    sign_demo_agreement(store, &s, c, &wages, year_day("03-12")?, t(&at("03-12T16:00:00"))?, &[(0, year_day("03-19")?)])
-        .await?;
+    sign_demo_agreement(
+        store,
+        &s,
+        c,
+        &wages,
+        year_day("03-12")?,
+        t(&at("03-12T16:00:00"))?,
+        &[(0, year_day("03-19")?)],
+    )
+    .await?;
 
     // A suggestion adopted by the enterprise.
     let d = draft(
@@ -488,7 +507,8 @@ async fn sign_demo_agreement(
     stored = store.save_agreement(&case, &signed, Some(stored.version), &entry, actor(), at).await?;
     for (index, paid_on) in payments {
         let amount = stored.agreement.terms.get(*index).map(|t| t.amount).unwrap_or_default();
-        let paid = stored.agreement.pay(*index, youyue_domain::agreement::Payment { paid_on: *paid_on, amount }, *paid_on)?;
+        let paid =
+            stored.agreement.pay(*index, youyue_domain::agreement::Payment { paid_on: *paid_on, amount }, *paid_on)?;
         let entry = AgreementEntry {
             action: "agreement_payment",
             detail: json!({ "term": index, "paid_on": paid_on.to_string(), "amount": amount.to_string() }),

@@ -87,11 +87,8 @@ fn load(configured: Option<&PathBuf>) -> Result<LoadedFont, String> {
 fn chinese_face(data: &[u8]) -> u32 {
     let mut index = 0;
     while let Ok(face) = FontRef::from_index(data, index) {
-        let family = face
-            .localized_strings(StringId::FAMILY_NAME)
-            .english_or_first()
-            .map(|s| s.to_string())
-            .unwrap_or_default();
+        let family =
+            face.localized_strings(StringId::FAMILY_NAME).english_or_first().map(|s| s.to_string()).unwrap_or_default();
         if family.ends_with(" SC") && !family.contains("Mono") {
             return index;
         }
@@ -228,12 +225,13 @@ impl Paper {
             12.0,
         );
         para(format!("调解地点：{}", self.place), 0.0, 12.0);
-        para("甲方（签名）：____________________          日期：__________".into(), 0.0, 28.0);
-        para("乙方（盖章）：____________________          法定代表人或委托代理人（签名）：__________".into(), 0.0, 22.0);
-        para(format!("调解员（签名）：{}    ____________________", self.mediators.join("、")), 0.0, 22.0);
-        para(format!("调解组织（盖章）：{}", self.studio), 0.0, 22.0);
+        para("甲方（签名）：____________________        日期：______________".into(), 0.0, 20.0);
+        para("乙方（盖章）：____________________".into(), 0.0, 16.0);
+        para("法定代表人或委托代理人（签名）：____________________".into(), 0.0, 16.0);
+        para(format!("调解员（签名）：{}    ____________________", self.mediators.join("、")), 0.0, 16.0);
+        para(format!("调解组织（盖章）：{}", self.studio), 0.0, 16.0);
         let day = self.signed_on.clone().unwrap_or_else(|| "      年    月    日".into());
-        p.push((day, BODY, 0.0, 28.0, false));
+        p.push((day, BODY, 0.0, 20.0, false));
         p
     }
 
@@ -261,9 +259,7 @@ impl Paper {
 fn advance(font: &FontRef<'_>, text: &str, size: f32) -> f32 {
     let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
     let map = font.charmap();
-    text.chars()
-        .map(|c| map.map(c).and_then(|g| metrics.advance_width(g)).unwrap_or(size))
-        .sum()
+    text.chars().map(|c| map.map(c).and_then(|g| metrics.advance_width(g)).unwrap_or(size)).sum()
 }
 
 /// `text` broken into lines no wider than `width`: between any two characters (Chinese
@@ -318,11 +314,7 @@ fn render(data: &[u8], index: u32, font: Font, lines: &[Line]) -> Result<Vec<u8>
             y += line.before;
         }
         y += height;
-        let x = if line.centred {
-            (A4.0 - advance(&face, &line.text, line.size)) / 2.0
-        } else {
-            MARGIN + line.indent
-        };
+        let x = if line.centred { (A4.0 - advance(&face, &line.text, line.size)) / 2.0 } else { MARGIN + line.indent };
         if let Some(page) = pages.last_mut() {
             page.push((x, y - line.size * 0.45, line));
         }

@@ -405,7 +405,10 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
     let rate = a.performance_rate.map(|r| format!("{:.2}%", r * 100.0)).unwrap_or_else(|| "-".into());
     let agreement_rows: [(&str, String); 4] = [
         ("调解协议 agreements signed", a.agreements_signed.to_string()),
-        ("履行率 terms paid on time / due", format!("{} / {} ({rate})", a.agreement_terms_on_time, a.agreement_terms_due)),
+        (
+            "履行率 terms paid on time / due",
+            format!("{} / {} ({rate})", a.agreement_terms_on_time, a.agreement_terms_due),
+        ),
         ("协议金额 money agreed (yuan)", a.money_agreed.to_string()),
         ("已履行 money paid (yuan)", a.money_paid.to_string()),
     ];

@@ -83,7 +83,11 @@ impl AgreementInput {
     pub fn into_draft(self) -> Result<Agreement, ApiError> {
         let mut terms = Vec::with_capacity(self.terms.len());
         for (i, t) in self.terms.into_iter().enumerate() {
-            let amount = t.amount.trim().parse::<Money>().map_err(|e| ApiError::invalid(format!("terms[{i}].amount"), e.to_string()))?;
+            let amount = t
+                .amount
+                .trim()
+                .parse::<Money>()
+                .map_err(|e| ApiError::invalid(format!("terms[{i}].amount"), e.to_string()))?;
             let due_on = youyue_domain::time::parse_date(t.due_on.trim())
                 .map_err(|e| ApiError::invalid(format!("terms[{i}].due_on"), e.to_string()))?;
             terms.push(domain::Term { amount, payee: t.payee, due_on, payment: None });
@@ -158,7 +162,8 @@ impl AgreementView {
     pub fn new(case: &str, s: &StoredAgreement, now: Timestamp) -> AgreementView {
         let a = &s.agreement;
         let today = now.cst_date();
-        let paid = a.terms.iter().filter_map(|t| t.payment).fold(youyue_domain::MoneySum::ZERO, |m, p| m.plus(p.amount));
+        let paid =
+            a.terms.iter().filter_map(|t| t.payment).fold(youyue_domain::MoneySum::ZERO, |m, p| m.plus(p.amount));
         AgreementView {
             case: case.to_owned(),
             status: if a.is_signed() { "signed" } else { "draft" }.into(),

@@ -36,7 +36,9 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "agreement_paid_total" => ("已支付", "Paid"),
         "agreement_overdue" => ("有逾期未履行的款项", "A payment is overdue"),
         "agreement_print" => ("打印协议书", "Print the agreement"),
-        "agreement_print_hint" => ("用浏览器的“打印”即得 A4 纸质协议书。", "Print this page from the browser for the A4 paper."),
+        "agreement_print_hint" => {
+            ("用浏览器的“打印”即得 A4 纸质协议书。", "Print this page from the browser for the A4 paper.")
+        }
         "agreement_pdf" => ("下载 PDF", "Download the PDF"),
         "agreement_edit" => ("录入或修改协议草稿", "Record or edit the draft"),
         "agreement_sign" => ("确认签订（签订后不可修改）", "Mark as signed (final)"),
@@ -54,10 +56,9 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "agreement_waived" => ("职工放弃的请求（每行一项）", "Claims waived (one a line)"),
         "agreement_other_terms" => ("其他条款（每行一项）", "Other terms (one a line)"),
-        "agreement_mediators" => (
-            "调解员（每行一人：姓名，有账号的写 姓名@用户名）",
-            "Mediators (one a line: name, or name@username)",
-        ),
+        "agreement_mediators" => {
+            ("调解员（每行一人：姓名，有账号的写 姓名@用户名）", "Mediators (one a line: name, or name@username)")
+        }
         "agreement_place" => ("调解地点", "Place"),
         "agreement_save" => ("保存草稿", "Save the draft"),
         "term_pending" => ("未到期", "not yet due"),
@@ -210,7 +211,12 @@ impl DraftForm {
             representative: a.parties.representative.clone(),
             worker_claims: a.worker_claims.clone(),
             enterprise_claims: a.enterprise_claims.clone(),
-            terms: a.terms.iter().map(|t| format!("{} {} {}", t.amount, t.payee, t.due_on)).collect::<Vec<_>>().join("\n"),
+            terms: a
+                .terms
+                .iter()
+                .map(|t| format!("{} {} {}", t.amount, t.payee, t.due_on))
+                .collect::<Vec<_>>()
+                .join("\n"),
             waived: a.waived.join("\n"),
             other_terms: a.other_terms.join("\n"),
             mediators: a
@@ -244,16 +250,15 @@ impl DraftForm {
                 return Err(ApiError::invalid(format!("terms[{i}]"), "write: amount payee date"));
             }
             let payee = parts.get(1..parts.len() - 1).unwrap_or_default().join(" ");
-            terms.push(TermBody {
-                amount: amount.replace([',', '，', '¥'], ""),
-                payee,
-                due_on: (*due_on).to_owned(),
-            });
+            terms
+                .push(TermBody { amount: amount.replace([',', '，', '¥'], ""), payee, due_on: (*due_on).to_owned() });
         }
         let mediators = lines(&self.mediators)
             .into_iter()
             .map(|l| match l.split_once('@') {
-                Some((name, user)) => MediatorBody { name: name.trim().to_owned(), username: Some(user.trim().to_owned()) },
+                Some((name, user)) => {
+                    MediatorBody { name: name.trim().to_owned(), username: Some(user.trim().to_owned()) }
+                }
                 None => MediatorBody { name: l, username: None },
             })
             .collect();

@@ -38,11 +38,17 @@ pub async fn agreement_of(
 }
 
 /// The agreement as the record book keeps it: the worker's names are personal details,
-/// which never enter the book, so only how many were named is said.
+/// which never enter the book, so only how many were named is said, and the terms keep
+/// their amounts and due days without their payees (usually the worker).
 fn entry_text(a: &Agreement) -> serde_json::Value {
     let mut v = serde_json::to_value(a).unwrap_or_default();
     if let Some(p) = v.get_mut("parties").and_then(|p| p.as_object_mut()) {
         p.insert("workers".into(), json!(a.parties.workers.len()));
+    }
+    if let Some(terms) = v.get_mut("terms").and_then(|t| t.as_array_mut()) {
+        for t in terms.iter_mut().filter_map(|t| t.as_object_mut()) {
+            t.remove("payee");
+        }
     }
     v
 }
@@ -90,7 +96,10 @@ pub async fn sign(
         "terms": signed.terms.len(),
     });
     let entry = AgreementEntry { action: "agreement_sign", detail };
-    Ok(state.store.save_agreement(&case, &signed, Some(stored.version), &entry, crate::service::actor(user), now).await?)
+    Ok(state
+        .store
+        .save_agreement(&case, &signed, Some(stored.version), &entry, crate::service::actor(user), now)
+        .await?)
 }
 
 /// Records that term `index` was paid.
@@ -137,13 +146,18 @@ pub async fn settle_outcome(store: &dyn Store, case: &StoredCase, outcome: Outco
     }
     let total = a.total();
     let sum = i64::try_from(total.fen()).ok().and_then(Money::entered).ok_or_else(|| {
-        ApiError::invalid("amount_recovered", format!("the agreement's terms sum to {total} yuan, more than one case may record"))
+        ApiError::invalid(
+            "amount_recovered",
+            format!("the agreement's terms sum to {total} yuan, more than one case may record"),
+        )
     })?;
     if let Some(given) = outcome.amount_recovered {
         if given != sum {
             return Err(ApiError::invalid(
                 "amount_recovered",
-                format!("the signed agreement's amount terms sum to {sum} yuan; leave it out or give that sum, not {given}"),
+                format!(
+                    "the signed agreement's amount terms sum to {sum} yuan; leave it out or give that sum, not {given}"
+                ),
             ));
         }
     }

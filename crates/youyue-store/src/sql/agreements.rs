@@ -11,7 +11,7 @@ use youyue_domain::{CaseNumber, Money, MoneySum, Period, Timestamp};
 
 const SUM_BIGINT: &str = DIALECT.sum_bigint;
 
-type AgreementRow = (i64, String, Option<i64>, i64, i64);
+type AgreementRow = (i64, String, Option<String>, Option<i64>, i64, i64);
 type TermRow = (i64, i64, i64, String, String, Option<String>, Option<i64>);
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -28,8 +28,9 @@ fn money(fen: i64) -> Result<Money, StoreError> {
 
 /// An agreement from its row and its terms' rows (in `idx` order).
 fn assemble(row: AgreementRow, terms: &[TermRow]) -> Result<StoredAgreement, StoreError> {
-    let (case_id, body, signed_at, version, updated_at) = row;
+    let (case_id, body, signed_on, signed_at, version, updated_at) = row;
     let mut agreement: Agreement = serde_json::from_str(&body).map_err(|e| bad("its text", e))?;
+    agreement.signed_on = signed_on.as_deref().map(date).transpose()?;
     agreement.terms.clear();
     for (_, _, amount, payee, due_on, paid_on, paid) in terms.iter().filter(|t| t.0 == case_id) {
         let payment = match (paid_on, paid) {
@@ -52,7 +53,8 @@ fn assemble(row: AgreementRow, terms: &[TermRow]) -> Result<StoredAgreement, Sto
     })
 }
 
-const TERM_SELECT: &str = "SELECT t.case_id, t.idx, t.amount, t.payee, t.due_on, t.paid_on, t.paid FROM agreement_terms t";
+const TERM_SELECT: &str =
+    "SELECT t.case_id, t.idx, t.amount, t.payee, t.due_on, t.paid_on, t.paid FROM agreement_terms t";
 
 pub(super) async fn agreement(store: &SqlStore<Db>, case_id: i64) -> Result<Option<StoredAgreement>, StoreError> {
     let mut conn = store.read.acquire().await?;
@@ -61,11 +63,12 @@ pub(super) async fn agreement(store: &SqlStore<Db>, case_id: i64) -> Result<Opti
 
 /// A case's agreement read on `conn` (an import's transaction, or a read connection).
 pub(super) async fn stored_conn(conn: &mut Conn, case_id: i64) -> Result<Option<StoredAgreement>, StoreError> {
-    let row: Option<AgreementRow> =
-        sqlx::query_as("SELECT case_id, body, signed_at, version, updated_at FROM agreements WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<AgreementRow> = sqlx::query_as(
+        "SELECT case_id, body, signed_on, signed_at, version, updated_at FROM agreements WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let terms: Vec<TermRow> = sqlx::query_as(&format!("{TERM_SELECT} WHERE t.case_id = $1 ORDER BY t.idx"))
         .bind(case_id)
@@ -131,8 +134,8 @@ pub(super) async fn agreements_within(
     path: &str,
 ) -> Result<Vec<(CaseNumber, StoredAgreement)>, StoreError> {
     let like = format!("{path}%");
-    let rows: Vec<(String, i64, String, Option<i64>, i64, i64)> = sqlx::query_as(
-        "SELECT c.number, a.case_id, a.body, a.signed_at, a.version, a.updated_at FROM agreements a \
+    let rows: Vec<(String, i64, String, Option<String>, Option<i64>, i64, i64)> = sqlx::query_as(
+        "SELECT c.number, a.case_id, a.body, a.signed_on, a.signed_at, a.version, a.updated_at FROM agreements a \
          JOIN cases c ON c.id = a.case_id JOIN unions u ON u.id = c.union_id \
          WHERE u.path LIKE $1 ORDER BY a.case_id",
     )
@@ -147,10 +150,10 @@ pub(super) async fn agreements_within(
     .fetch_all(&store.read)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (number, case_id, body, signed_at, version, updated_at) in rows {
+    for (number, case_id, body, signed_on, signed_at, version, updated_at) in rows {
         let number: CaseNumber = number.parse().map_err(|e| bad("a case number", e))?;
         let mine = of_case(&terms, case_id);
-        out.push((number, assemble((case_id, body, signed_at, version, updated_at), mine)?));
+        out.push((number, assemble((case_id, body, signed_on, signed_at, version, updated_at), mine)?));
     }
     Ok(out)
 }
@@ -329,18 +332,19 @@ pub(super) async fn overdue_within(store: &SqlStore<Db>, path: &str, today: Naiv
 
 /// Every agreement as an exchange record, in case order (the export, in its snapshot).
 pub(super) async fn all_records(conn: &mut Conn) -> Result<Vec<AgreementRecord>, StoreError> {
-    let rows: Vec<(String, i64, String, Option<i64>, i64, i64)> = sqlx::query_as(
-        "SELECT c.number, a.case_id, a.body, a.signed_at, a.version, a.updated_at FROM agreements a \
+    let rows: Vec<(String, i64, String, Option<String>, Option<i64>, i64, i64)> = sqlx::query_as(
+        "SELECT c.number, a.case_id, a.body, a.signed_on, a.signed_at, a.version, a.updated_at FROM agreements a \
          JOIN cases c ON c.id = a.case_id ORDER BY a.case_id",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let terms: Vec<TermRow> = sqlx::query_as(&format!("{TERM_SELECT} ORDER BY t.case_id, t.idx")).fetch_all(&mut *conn).await?;
+    let terms: Vec<TermRow> =
+        sqlx::query_as(&format!("{TERM_SELECT} ORDER BY t.case_id, t.idx")).fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (number, case_id, body, signed_at, version, updated_at) in rows {
+    for (number, case_id, body, signed_on, signed_at, version, updated_at) in rows {
         let case: CaseNumber = number.parse().map_err(|e| bad("a case number", e))?;
         let mine = of_case(&terms, case_id);
-        let stored = assemble((case_id, body, signed_at, version, updated_at), mine)?;
+        let stored = assemble((case_id, body, signed_on, signed_at, version, updated_at), mine)?;
         out.push(AgreementRecord { case, agreement: stored.agreement, signed_at: stored.signed_at });
     }
     Ok(out)

@@ -1,9 +1,11 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
-use super::{accounts, agreements, case_read, case_write, export, import, record_book, studio, tallies, unions, Db, DIALECT};
+use super::{
+    accounts, agreements, case_read, case_write, export, import, record_book, studio, tallies, unions, Db, DIALECT,
+};
 use crate::{
-    Actor, AgreementEntry, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore, Store,
-    StoreError, StoredAgreement, StoredCase, Union, User,
+    Actor, AgreementEntry, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary,
+    SqlStore, Store, StoreError, StoredAgreement, StoredCase, Union, User,
 };
 use async_trait::async_trait;
 use youyue_domain::command::Change;

@@ -120,7 +120,8 @@ async fn record_sign_pay(backend: Backend) {
     );
     let v = handler.ok(&sign, json!({"signed_on":"2025-02-10"}), StatusCode::OK).await;
     assert_eq!((v["status"].as_str(), v["signed_on"].as_str()), (Some("signed"), Some("2025-02-10")));
-    let standing: Vec<&str> = v["terms"].as_array().unwrap().iter().map(|t| t["performance"].as_str().unwrap()).collect();
+    let standing: Vec<&str> =
+        v["terms"].as_array().unwrap().iter().map(|t| t["performance"].as_str().unwrap()).collect();
     assert_eq!(standing, ["overdue", "overdue", "overdue", "pending"]);
     assert_eq!(v["overdue"], true);
     // Signed is final.
@@ -161,13 +162,15 @@ async fn record_sign_pay(backend: Backend) {
         "conflict",
         None,
     );
-    let standing: Vec<&str> = v["terms"].as_array().unwrap().iter().map(|t| t["performance"].as_str().unwrap()).collect();
+    let standing: Vec<&str> =
+        v["terms"].as_array().unwrap().iter().map(|t| t["performance"].as_str().unwrap()).collect();
     assert_eq!(standing, ["paid_late", "paid_on_time", "overdue", "pending"]);
     assert_eq!(v["money_paid"], "20000.00");
 
     // Resolving: the money comes from the terms; a different amount names the sum.
     let resolve = "/api/v1/cases/JD-2025-000100/resolve";
-    let wrong = handler.post(resolve, json!({"resolution":"签订调解协议","agreement":true,"amount_recovered":"25000"})).await;
+    let wrong =
+        handler.post(resolve, json!({"resolution":"签订调解协议","agreement":true,"amount_recovered":"25000"})).await;
     assert_error(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("amount_recovered"));
     assert!(wrong.1["error"]["message"].as_str().unwrap().contains("30000.00"), "{}", wrong.1);
     assert_error(
@@ -222,7 +225,8 @@ async fn figures_equal_the_reference(backend: Backend) {
     chair.ok(&format!("{p}/sign"), json!({"signed_on":"2025-02-12"}), StatusCode::OK).await;
     chair.ok(&format!("{p}/terms/1/payment"), json!({"paid_on":"2025-03-19","amount":"10000"}), StatusCode::OK).await;
     let mut group = liu_agreement();
-    group["parties"] = json!({"workers": ["甲", "乙"], "workers_count": 12, "enterprise": "五金公司", "representative": "赵经理"});
+    group["parties"] =
+        json!({"workers": ["甲", "乙"], "workers_count": 12, "enterprise": "五金公司", "representative": "赵经理"});
     group["terms"] = json!([{"amount":"120000","payee":"12 名职工","due_on":"2025-03-31"}]);
     let q = "/api/v1/cases/JD-2025-000101/agreement";
     let (s, v) = put(&chair, q, group).await;
@@ -231,17 +235,25 @@ async fn figures_equal_the_reference(backend: Backend) {
     chair.ok(&format!("{q}/terms/0/payment"), json!({"paid_on":"2025-03-31","amount":"120000"}), StatusCode::OK).await;
 
     let jd = app.store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
-    let stored: Vec<_> = app.store.agreements_within(&jd.path).await.unwrap().into_iter().map(|(_, a)| a.agreement).collect();
+    let stored: Vec<_> =
+        app.store.agreements_within(&jd.path).await.unwrap().into_iter().map(|(_, a)| a.agreement).collect();
     assert_eq!(stored.len(), 2);
-    let (_, me) = chair.get("/api/v1/me").await;
-    let _ = me;
-    for (from, to) in [("2025-01-01", "2025-12-31"), ("2025-02-01", "2025-02-28"), ("2025-03-01", "2025-03-31"), ("2025-03-20", "2099-12-31"), ("2026-01-01", "2026-01-31")] {
-        let (s, v) = chair.get(&format!("/api/v1/stats?union=jd&from={from}&to={to}")).await;
+    let admin = app.login("admin").await;
+    for (from, to) in [
+        ("2025-01-01", "2025-12-31"),
+        ("2025-02-01", "2025-02-28"),
+        ("2025-03-01", "2025-03-31"),
+        ("2025-03-20", "2099-12-31"),
+        ("2026-01-01", "2026-01-31"),
+    ] {
+        let (s, v) = admin.get(&format!("/api/v1/stats?union=jd&from={from}&to={to}")).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         // The reference, judged on the same today as the server: the day of the answer's
         // neighbours (a day could turn between the two; the terms here are far from it).
         let today = Timestamp::now().cst_date();
-        let period = Period::new(youyue_domain::time::parse_date(from).unwrap(), youyue_domain::time::parse_date(to).unwrap()).unwrap();
+        let period =
+            Period::new(youyue_domain::time::parse_date(from).unwrap(), youyue_domain::time::parse_date(to).unwrap())
+                .unwrap();
         let want = AgreementFigures::of(stored.iter(), period, today);
         let got = json!({
             "agreements_signed": v["agreements_signed"], "agreement_terms_due": v["agreement_terms_due"],
@@ -254,7 +266,7 @@ async fn figures_equal_the_reference(backend: Backend) {
         let direct = app.store.agreement_figures(&jd, period, today).await.unwrap();
         assert_eq!(direct, want, "{from}..{to}");
     }
-    let (_, v) = chair.get("/api/v1/stats?union=jd&from=2025-01-01&to=2025-12-31").await;
+    let (_, v) = admin.get("/api/v1/stats?union=jd&from=2025-01-01&to=2025-12-31").await;
     assert_eq!(v["agreements_signed"], 2);
     assert_eq!(v["agreement_terms_due"], 4);
     assert_eq!(v["agreement_terms_on_time"], 2);
@@ -262,8 +274,7 @@ async fn figures_equal_the_reference(backend: Backend) {
     assert_eq!(v["money_agreed"], "150000.00");
     assert_eq!(v["money_paid"], "130000.00");
     // The other street sees none of it.
-    let s2 = app.login("admin").await;
-    let (_, v) = s2.get("/api/v1/stats?union=jd.s2&from=2025-01-01&to=2025-12-31").await;
+    let (_, v) = admin.get("/api/v1/stats?union=jd.s2&from=2025-01-01&to=2025-12-31").await;
     assert_eq!((v["agreements_signed"].as_u64(), v["performance_rate"].is_null()), (Some(0), true));
 }
 both!(figures_equal_the_reference);
@@ -283,12 +294,13 @@ async fn the_paper(backend: Backend) {
     let bytes = r.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");
     assert!(bytes.len() < 200_000, "the font is subset: {} bytes", bytes.len());
-    let file = std::env::temp_dir().join(format!("youyue-agreement-{}.pdf", std::process::id()));
+    let file = std::env::temp_dir().join(format!("youyue-agreement-{backend:?}-{}.pdf", std::process::id()));
     std::fs::write(&file, &bytes).unwrap();
     eprintln!("agreement PDF: {} bytes at {}", bytes.len(), file.display());
     if let Ok(out) = std::process::Command::new("pdftotext").arg(&file).arg("-").output() {
         let text = String::from_utf8_lossy(&out.stdout);
-        for want in ["调解协议书", "金东纸箱厂", "刘师傅", "人民币 10000.00 元", "2025年2月10日", "调解员"] {
+        for want in ["调解协议书", "金东纸箱厂", "刘师傅", "人民币 10000.00 元", "2025年2月10日", "调解员"]
+        {
             assert!(text.contains(want), "pdftotext lacks {want}: {text}");
         }
     }

@@ -366,7 +366,9 @@ async fn agreements_are_exported_and_imported(backend: Backend) {
     assert_eq!(a.agreement.total().to_string(), before["money_agreed"].as_str().unwrap());
     assert_eq!(store.verify_chains().await.unwrap().problems, vec![]);
     // On a case of another kind it is refused, naming its line.
-    let claim = exported.replace(r#""kind":"dispute""#, r#""kind":"claim""#);
+    let claim_case =
+        crate::agreement::old_dispute("JD-2025-000200", false).replace(r#""kind":"dispute""#, r#""kind":"claim""#);
+    let claim = claim_case + &lines[0].replace("JD-2025-000100", "JD-2025-000200") + "\n";
     let err = import_text(store.as_ref(), &claim).await.unwrap_err();
     assert!(err.message.contains("only a dispute"), "{err}");
     store.close().await;

@@ -60,7 +60,10 @@ async fn agreement_line(
         return Ok(waiting("case", format_args!("case {number}")));
     };
     if case.record.kind != youyue_domain::Kind::Dispute {
-        return Err(ImportError::at(line, format!("case: {number} is a {}, and only a dispute has an agreement", case.record.kind)));
+        return Err(ImportError::at(
+            line,
+            format!("case: {number} is a {}, and only a dispute has an agreement", case.record.kind),
+        ));
     }
     let stored = super::super::agreements::stored_conn(conn, case.id).await.map_err(failed_on(line))?;
     if stored.as_ref().is_some_and(|s| s.agreement == r.agreement && s.signed_at == r.signed_at) {
