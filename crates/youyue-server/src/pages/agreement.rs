@@ -26,6 +26,7 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "agreement_draft" => ("草稿", "Draft"),
         "agreement_signed" => ("已签订", "Signed"),
         "agreement_signed_on" => ("签订日期", "Signed on"),
+        "agreement_mediator_names" => ("调解员", "Mediators"),
         "agreement_terms" => ("给付条款", "Payment terms"),
         "agreement_amount" => ("金额", "Amount"),
         "agreement_payee" => ("收款人", "Payee"),

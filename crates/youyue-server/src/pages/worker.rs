@@ -388,6 +388,9 @@ impl TrackPage {
     fn rating_label(&self, r: &i64) -> &'static str {
         self.ctx.lang.rating(*r)
     }
+    fn day(&self, d: &chrono::NaiveDate) -> String {
+        self.ctx.lang.date(*d)
+    }
 }
 
 #[derive(Deserialize, Default)]

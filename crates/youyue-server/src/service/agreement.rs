@@ -192,6 +192,8 @@ pub async fn stats_view(
 pub struct WorkerAgreement {
     /// 'YYYY-MM-DD', China date.
     pub signed_on: String,
+    #[serde(skip)]
+    pub signed_day: NaiveDate,
     pub mediators: Vec<String>,
     pub terms: Vec<WorkerTerm>,
     /// Yuan.
@@ -207,10 +209,13 @@ pub struct WorkerTerm {
     pub paid_on: Option<String>,
     /// pending, paid_on_time, paid_late or overdue.
     pub performance: String,
+    /// For the pages: the days, and the i18n key of the standing (`term_overdue`…).
     #[serde(skip)]
-    pub due: Option<NaiveDate>,
+    pub due: NaiveDate,
     #[serde(skip)]
     pub paid: Option<NaiveDate>,
+    #[serde(skip)]
+    pub standing_key: &'static str,
 }
 
 /// The case's signed agreement for the worker; None for a draft or none.
@@ -225,6 +230,7 @@ pub async fn for_worker(store: &dyn Store, case: &StoredCase) -> Result<Option<W
     let paid = a.terms.iter().filter_map(|t| t.payment).fold(youyue_domain::MoneySum::ZERO, |s, p| s.plus(p.amount));
     Ok(Some(WorkerAgreement {
         signed_on: signed_on.to_string(),
+        signed_day: signed_on,
         mediators: a.mediators.iter().map(|m| m.name.clone()).collect(),
         terms: a
             .terms
@@ -234,8 +240,14 @@ pub async fn for_worker(store: &dyn Store, case: &StoredCase) -> Result<Option<W
                 due_on: t.due_on.to_string(),
                 paid_on: t.payment.map(|p| p.paid_on.to_string()),
                 performance: t.performance(today).as_str().to_owned(),
-                due: Some(t.due_on),
+                due: t.due_on,
                 paid: t.payment.map(|p| p.paid_on),
+                standing_key: match t.performance(today) {
+                    youyue_domain::agreement::Performance::Pending => "term_pending",
+                    youyue_domain::agreement::Performance::PaidOnTime => "term_paid_on_time",
+                    youyue_domain::agreement::Performance::PaidLate => "term_paid_late",
+                    youyue_domain::agreement::Performance::Overdue => "term_overdue",
+                },
             })
             .collect(),
         money_agreed: a.total().to_string(),
