@@ -12,6 +12,8 @@ use youyue_domain::{CaseNumber, Money, MoneySum, Period, Timestamp};
 const SUM_BIGINT: &str = DIALECT.sum_bigint;
 
 type AgreementRow = (i64, String, Option<String>, Option<i64>, i64, i64);
+/// An agreement row with its case's number first.
+type NumberedRow = (String, i64, String, Option<String>, Option<i64>, i64, i64);
 type TermRow = (i64, i64, i64, String, String, Option<String>, Option<i64>);
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -134,7 +136,7 @@ pub(super) async fn agreements_within(
     path: &str,
 ) -> Result<Vec<(CaseNumber, StoredAgreement)>, StoreError> {
     let like = format!("{path}%");
-    let rows: Vec<(String, i64, String, Option<String>, Option<i64>, i64, i64)> = sqlx::query_as(
+    let rows: Vec<NumberedRow> = sqlx::query_as(
         "SELECT c.number, a.case_id, a.body, a.signed_on, a.signed_at, a.version, a.updated_at FROM agreements a \
          JOIN cases c ON c.id = a.case_id JOIN unions u ON u.id = c.union_id \
          WHERE u.path LIKE $1 ORDER BY a.case_id",
@@ -332,7 +334,7 @@ pub(super) async fn overdue_within(store: &SqlStore<Db>, path: &str, today: Naiv
 
 /// Every agreement as an exchange record, in case order (the export, in its snapshot).
 pub(super) async fn all_records(conn: &mut Conn) -> Result<Vec<AgreementRecord>, StoreError> {
-    let rows: Vec<(String, i64, String, Option<String>, Option<i64>, i64, i64)> = sqlx::query_as(
+    let rows: Vec<NumberedRow> = sqlx::query_as(
         "SELECT c.number, a.case_id, a.body, a.signed_on, a.signed_at, a.version, a.updated_at FROM agreements a \
          JOIN cases c ON c.id = a.case_id ORDER BY a.case_id",
     )

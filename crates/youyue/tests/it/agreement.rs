@@ -315,5 +315,13 @@ async fn the_paper(backend: Backend) {
     let r = chair.http.get(format!("{}/cases/JD-2025-000100", chair.base)).send().await.unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"agreement-overdue\""), "{html}");
+    // The inbox and the API's list: a filter and a marker.
+    let (s, list) = chair.get("/api/v1/cases?agreement_overdue=true").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["cases"][0]["number"], "JD-2025-000100");
+    let r = chair.http.get(format!("{}/inbox?agreement=overdue", chair.base)).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("JD-2025-000100") && html.contains("badge red agreement-overdue"), "{html}");
 }
 both!(the_paper);
