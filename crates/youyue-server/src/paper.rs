@@ -174,11 +174,15 @@ struct Line {
     indent: f32,
     before: f32,
     centred: bool,
+    /// Part of the signature block, which is never split across pages.
+    signing: bool,
 }
 
 const A4: (f32, f32) = (595.28, 841.89);
 const MARGIN: f32 = 64.0;
 const BODY: f32 = 12.0;
+/// The paper's last paragraphs: the lines to sign and seal, and the date.
+const SIGNATURE_PARAGRAPHS: usize = 6;
 
 impl Paper {
     /// The paper's text as paragraphs (size, indent, space before, centred): what the PDF
@@ -239,14 +243,19 @@ impl Paper {
     fn lines(&self, font: &FontRef<'_>) -> Vec<Line> {
         let width = A4.0 - 2.0 * MARGIN;
         let mut lines = vec![
-            Line { text: self.studio.clone(), size: 13.0, indent: 0.0, before: 0.0, centred: true },
-            Line { text: "调解协议书".into(), size: 22.0, indent: 0.0, before: 10.0, centred: true },
+            Line { text: self.studio.clone(), size: 13.0, indent: 0.0, before: 0.0, centred: true, signing: false },
+            Line {
+                text: "调解协议书".into(), size: 22.0, indent: 0.0, before: 10.0, centred: true, signing: false
+            },
         ];
-        for (text, size, indent, before, centred) in self.paragraphs() {
+        let paragraphs = self.paragraphs();
+        let signing_from = paragraphs.len().saturating_sub(SIGNATURE_PARAGRAPHS);
+        for (n, (text, size, indent, before, centred)) in paragraphs.into_iter().enumerate() {
             let mut first = true;
             for part in text.split('\n') {
                 for piece in wrap(font, part, size, width - indent) {
-                    lines.push(Line { text: piece, size, indent, before: if first { before } else { 0.0 }, centred });
+                    let before = if first { before } else { 0.0 };
+                    lines.push(Line { text: piece, size, indent, before, centred, signing: n >= signing_from });
                     first = false;
                 }
             }
@@ -305,9 +314,14 @@ fn render(data: &[u8], index: u32, font: Font, lines: &[Line]) -> Result<Vec<u8>
     let face = FontRef::from_index(data, index).map_err(|e| ApiError::internal(format!("PDF font: {e}")))?;
     let mut pages: Vec<Vec<(f32, f32, &Line)>> = vec![Vec::new()];
     let mut y = MARGIN;
+    let block: f32 = lines.iter().filter(|l| l.signing).map(|l| l.before + l.size * 1.7).sum();
+    let mut signing = false;
     for line in lines {
         let height = line.size * 1.7;
-        if y + line.before + height > A4.1 - MARGIN {
+        // The signature block starts a page of its own when it would not fit whole.
+        let starts_block = line.signing && !signing;
+        signing = line.signing;
+        if (starts_block && y + block > A4.1 - MARGIN) || y + line.before + height > A4.1 - MARGIN {
             pages.push(Vec::new());
             y = MARGIN;
         } else {
