@@ -317,7 +317,7 @@ impl RecordEntry {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 const TYPES: &str =
-    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment";
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment | agreement";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +332,8 @@ pub enum Line {
     CalendarDay(crate::calendar::CalendarDay),
     UnionVote(crate::appraisal::UnionVote),
     Setting(SettingRecord),
+    /// A dispute's mediation agreement, with its terms and payments.
+    Agreement(Box<crate::agreement::AgreementRecord>),
     Appointment(crate::appointment::AppointmentRecord),
     Roster(RosterRecord),
 }
@@ -486,6 +488,11 @@ impl Line {
                 check_text("changed_by", &r.changed_by, 64, true).map_err(field)?;
                 Ok(Line::Roster(r))
             }
+            "agreement" => {
+                let r: crate::agreement::AgreementRecord = typed(value)?;
+                r.check().map_err(|e| e.to_string())?;
+                Ok(Line::Agreement(Box::new(r)))
+            }
             other => Err(format!("type: unknown type \"{other}\" ({TYPES})")),
         }
     }
@@ -506,6 +513,7 @@ impl Line {
             Line::Setting(r) => ("setting", serde_json::to_value(r)?),
             Line::Appointment(r) => ("appointment", serde_json::to_value(r)?),
             Line::Roster(r) => ("roster", serde_json::to_value(r)?),
+            Line::Agreement(r) => ("agreement", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -2,6 +2,7 @@
 //! the figures a district reports. Nothing here does I/O; storage, HTTP and the CLI build
 //! on it. See ARCHITECTURE.md at the repository root.
 
+pub mod agreement;
 pub mod appointment;
 pub mod appraisal;
 pub mod arbitration;

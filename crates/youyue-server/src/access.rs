@@ -345,6 +345,52 @@ pub fn worker_may_book(case: &StoredCase, booked: usize) -> Result<(), ApiError>
     Ok(())
 }
 
+/// What may be done to a dispute's mediation agreement (调解协议书).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementOp {
+    /// Read it and its printed paper: any staff who can see the case.
+    Read,
+    /// Record or edit the draft, or sign it: while the case is accepted or in progress.
+    Draft,
+    /// Record a term's payment: once signed, whatever the case's status (payments come in
+    /// after the case is resolved).
+    Pay,
+}
+
+/// Who may act on a case's agreement, on a case the caller can see (`visible_case`): the
+/// case must be a dispute (409 otherwise); staff read it; whoever may resolve the case (its
+/// assigned handler, a chair or an administrator above it: the workflow's table) records,
+/// edits and signs the draft and records payments. A worker account reads their terms on
+/// `/track`, never here.
+pub fn may_agreement(user: &User, case: &StoredCase, op: AgreementOp) -> Result<(), ApiError> {
+    if !user.role.is_staff() {
+        return Err(ApiError::Forbidden("only staff work on a mediation agreement".into()));
+    }
+    if case.record.kind != Kind::Dispute {
+        return Err(ApiError::Conflict(format!(
+            "case {} is a {}, not a dispute: only a dispute has a mediation agreement",
+            case.record.number, case.record.kind
+        )));
+    }
+    if op == AgreementOp::Read {
+        return Ok(());
+    }
+    // The role rule of resolving, asked of a case in progress: who may resolve may mediate.
+    let me = actor(user, case);
+    transition(me, Action::Resolve, youyue_domain::Status::InProgress, true, false).map_err(|_| {
+        ApiError::Forbidden("only the case's handler, a chair or an administrator works on its agreement".into())
+    })?;
+    if op == AgreementOp::Draft
+        && !matches!(case.record.status, youyue_domain::Status::Accepted | youyue_domain::Status::InProgress)
+    {
+        return Err(ApiError::Conflict(format!(
+            "case {} is {}: an agreement is drafted and signed while the case is accepted or in progress",
+            case.record.number, case.record.status
+        )));
+    }
+    Ok(())
+}
+
 /// Who lists a union's free slots: staff whose subtree holds the union (404 otherwise, as
 /// for one that does not exist).
 pub async fn slots_union(store: &dyn Store, user: &User, code: &str) -> Result<Union, ApiError> {
@@ -403,4 +449,20 @@ pub fn may_keep_a_calendar(user: &User) -> Result<(), ApiError> {
     } else {
         Err(ApiError::not_found("no such page"))
     }
+}
+
+/// A mediator named by username: a staff account on the case's path (its union or above),
+/// active. A missing account and one elsewhere get one answer, as for assigning.
+pub async fn mediator_account(
+    store: &dyn Store,
+    case: &StoredCase,
+    field: String,
+    username: &str,
+) -> Result<User, ApiError> {
+    let refuse = || ApiError::invalid(field.clone(), format!("no account \"{username}\" that may mediate this case"));
+    let user = store.user_by_username(username).await?.ok_or_else(refuse)?;
+    if !case.union_path.starts_with(&user.union_path) || !user.role.is_staff() || !user.active {
+        return Err(refuse());
+    }
+    Ok(user)
 }

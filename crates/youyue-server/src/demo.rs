@@ -288,6 +288,25 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             &at("02-10T09:30:00"),
         )
         .await?;
+    let year_day = |md: &str| parse_date(&format!("{year}-{md}")).map_err(|_| ApiError::internal("demo day"));
+    let liu = demo_agreement(
+        &["刘师傅"],
+        1,
+        ("金华某纸箱厂", "王厂长"),
+        "因工受伤，请求企业支付工伤赔偿。",
+        &[("30000", "刘师傅", year_day("02-10")?)],
+        "纸箱厂工会有约工作室",
+    )?;
+    let c = sign_demo_agreement(
+        store,
+        &s,
+        c,
+        &liu,
+        year_day("02-10")?,
+        t(&at("02-10T17:00:00"))?,
+        &[(0, year_day("02-10")?)],
+    )
+    .await?;
     let outcome = Outcome {
         agreement: Some(true),
         amount_recovered: Some("30000".parse().map_err(|_| ApiError::internal("demo amount"))?),
@@ -395,7 +414,29 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             &at("03-10T15:10:00"),
         )
         .await?;
-    s.step(c, "e2reception", Command::Assign { handler: "mediator".into() }, &at("03-10T15:20:00")).await?;
+    let c = s.step(c, "e2reception", Command::Assign { handler: "mediator".into() }, &at("03-10T15:20:00")).await?;
+    // Its agreement: the first half paid on time, the second overdue.
+    let wages = demo_agreement(
+        &["陈师傅", "周师傅"],
+        12,
+        ("金华某五金公司", "赵经理"),
+        "支付拖欠的两个月工资共 144000 元。",
+        &[
+            ("96000", "12 名职工（按工资表）", year_day("03-20")?),
+            ("48000", "12 名职工（按工资表）", year_day("03-31")?),
+        ],
+        "五金公司工会有约工作室",
+    )?;
+    sign_demo_agreement(
+        store,
+        &s,
+        c,
+        &wages,
+        year_day("03-12")?,
+        t(&at("03-12T16:00:00"))?,
+        &[(0, year_day("03-19")?)],
+    )
+    .await?;
 
     // A suggestion adopted by the enterprise.
     let d = draft(
@@ -573,4 +614,74 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
     }
 
     Ok(DemoSeed { accounts, sample_case: Some((number, code)) })
+}
+
+/// A demo agreement with the district mediator.
+fn demo_agreement(
+    workers: &[&str],
+    count: i64,
+    (enterprise, representative): (&str, &str),
+    claims: &str,
+    terms: &[(&str, &str, chrono::NaiveDate)],
+    place: &str,
+) -> Result<youyue_domain::agreement::Agreement, ApiError> {
+    use youyue_domain::agreement::{Agreement, Mediator, Parties, Term};
+    let mut ts = Vec::new();
+    for (amount, payee, due_on) in terms {
+        let amount = amount.parse().map_err(|_| ApiError::internal("demo amount"))?;
+        ts.push(Term { amount, payee: (*payee).into(), due_on: *due_on, payment: None });
+    }
+    Ok(Agreement {
+        parties: Parties {
+            workers: workers.iter().map(|w| (*w).to_owned()).collect(),
+            workers_count: count,
+            enterprise: enterprise.into(),
+            representative: representative.into(),
+        },
+        worker_claims: claims.into(),
+        enterprise_claims: String::new(),
+        terms: ts,
+        waived: Vec::new(),
+        other_terms: Vec::new(),
+        mediators: vec![Mediator { name: "区总工会调解员".into(), username: Some("mediator".into()) }],
+        place: place.into(),
+        signed_on: None,
+    })
+}
+
+/// Records, signs and pays a demo agreement (as the mediator, at `at`), its entries in the
+/// case's record book as the API writes them.
+async fn sign_demo_agreement(
+    store: &dyn Store,
+    s: &Seeder<'_>,
+    case: StoredCase,
+    draft: &youyue_domain::agreement::Agreement,
+    signed_on: chrono::NaiveDate,
+    at: Timestamp,
+    payments: &[(usize, chrono::NaiveDate)],
+) -> Result<StoredCase, ApiError> {
+    use serde_json::json;
+    use youyue_store::AgreementEntry;
+    let user = s.user("mediator")?;
+    let actor = || Actor { label: &user.username, user_id: Some(user.id) };
+    let entry = AgreementEntry { action: "agreement", detail: json!({ "agreement": { "terms": draft.terms.len() } }) };
+    let mut stored = store.save_agreement(&case, draft, None, &entry, actor(), at).await?;
+    let signed = stored.agreement.sign(signed_on, signed_on, case.record.opened_at.cst_date())?;
+    let entry = AgreementEntry {
+        action: "agreement_sign",
+        detail: json!({ "signed_on": signed_on.to_string(), "money_agreed": signed.total().to_string() }),
+    };
+    stored = store.save_agreement(&case, &signed, Some(stored.version), &entry, actor(), at).await?;
+    for (index, paid_on) in payments {
+        let amount = stored.agreement.terms.get(*index).map(|t| t.amount).unwrap_or_default();
+        let paid =
+            stored.agreement.pay(*index, youyue_domain::agreement::Payment { paid_on: *paid_on, amount }, *paid_on)?;
+        let entry = AgreementEntry {
+            action: "agreement_payment",
+            detail: json!({ "term": index, "paid_on": paid_on.to_string(), "amount": amount.to_string() }),
+        };
+        stored = store.save_agreement(&case, &paid, Some(stored.version), &entry, actor(), at).await?;
+    }
+    // The case as it now stands (its record book is longer).
+    store.case_by_number(&case.record.number).await?.ok_or_else(|| ApiError::internal("demo case"))
 }

@@ -54,6 +54,10 @@ pub enum ApiError {
     /// The database cannot be reached now (logged as a warning, with its cause).
     #[error("the service is briefly unavailable; try again shortly")]
     Unavailable(#[source] Cause),
+    /// Something this server cannot make until its operator provides it (the PDF of an
+    /// agreement without a CJK font); the message says what.
+    #[error("{0}")]
+    NotProvided(String),
     /// A fault of ours: the client is told only that; the log gets the cause.
     #[error("something went wrong on our side; it has been logged")]
     Internal(#[source] Cause),
@@ -117,7 +121,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::Refused { .. } | ApiError::SlotTaken(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::NotProvided(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,6 +142,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::TooManyRequests => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::NotProvided(_) => "not_provided",
             ApiError::Internal(_) => "internal",
         }
     }

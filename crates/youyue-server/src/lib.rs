@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod pages;
+pub mod paper;
 pub mod service;
 
 /// The largest request body accepted: a case's text is at most 20,000 characters.
@@ -34,6 +35,8 @@ pub struct AppState {
     /// The address workers reach the site by (for the studios' QR codes), e.g.
     /// `https://youyue.jindong.example`; None: the address of the request.
     pub public_url: Option<String>,
+    /// The CJK font of the agreements' PDFs (`paper.rs`), read at the first PDF.
+    pub paper_font: Arc<paper::PaperFont>,
 }
 
 /// Rate limits, per minute.
@@ -78,6 +81,7 @@ impl AppState {
             secure_cookies: false,
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: None,
+            paper_font: Arc::new(paper::PaperFont::new(None)),
         }
     }
 }
@@ -131,6 +135,9 @@ pub struct Config {
     /// Connections served at once; further ones wait in the kernel's listen backlog (dropped
     /// when it is full) until one closes. Keep it below the open-file limit (`ulimit -n`).
     pub max_connections: usize,
+    /// The font file of the agreements' PDFs (a collection's Simplified Chinese face is
+    /// picked); None: Debian's Noto CJK or WenQuanYi where installed (`paper::DEFAULT_FONTS`).
+    pub agreement_font: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -144,6 +151,7 @@ impl Config {
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            agreement_font: None,
         }
     }
 }
@@ -187,6 +195,7 @@ impl Application {
             secure_cookies: config.secure_cookies,
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: config.public_url,
+            paper_font: Arc::new(paper::PaperFont::new(config.agreement_font)),
         };
         Ok(Application { listener, local_addr, state, connections, background })
     }

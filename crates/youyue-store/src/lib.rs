@@ -177,6 +177,8 @@ pub struct ImportSummary {
     pub appointments_added: u64,
     /// Versions of duty rosters added to the roster log.
     pub rosters_added: u64,
+    /// Mediation agreements stored (new or replaced).
+    pub agreements_stored: u64,
     pub unchanged: u64,
     /// Cases kept as given although they break the workflow's rules (a closing time on an
     /// open case, an agreement on a claim…): records of the past are not rewritten.
@@ -371,6 +373,9 @@ pub struct CaseQuery {
     pub worker_user_id: Option<i64>,
     /// Open cases whose deadline is before this China date.
     pub overdue_before: Option<String>,
+    /// Cases whose signed mediation agreement has an amount term unpaid after its due
+    /// day, judged on this China date (`agreement::Performance::Overdue`).
+    pub agreement_overdue_on: Option<String>,
     /// A case number, or words in the title or description.
     pub text: Option<String>,
     pub sort: CaseSort,
@@ -435,6 +440,25 @@ impl Appointment {
     pub fn id(&self) -> i64 {
         self.record.id
     }
+}
+
+/// A case's mediation agreement as stored (migration 0017).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAgreement {
+    pub case_id: i64,
+    /// Raised by every write; a write is saved only over the version it was made from.
+    pub version: i64,
+    /// When the signature was recorded (the day on the paper is `agreement.signed_on`).
+    pub signed_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub agreement: youyue_domain::agreement::Agreement,
+}
+
+/// What an agreement write appends to its case's record book.
+#[derive(Debug, Clone)]
+pub struct AgreementEntry {
+    pub action: &'static str,
+    pub detail: serde_json::Value,
 }
 
 /// What the record book gets with a change: who did it.
@@ -555,6 +579,34 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<StoredCase, StoreError>;
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError>;
+
+    /// A case's mediation agreement, if one was recorded.
+    async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError>;
+    /// Writes a case's agreement and appends `entry` to its record book, in one
+    /// transaction: inserted when `version` is None, else only over that version
+    /// (`Conflict` otherwise, as when inserting over an existing one).
+    async fn save_agreement(
+        &self,
+        case: &StoredCase,
+        agreement: &youyue_domain::agreement::Agreement,
+        version: Option<i64>,
+        entry: &AgreementEntry,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<StoredAgreement, StoreError>;
+    /// Every agreement of the cases in the subtree of union path `path`, in case order.
+    async fn agreements_within(&self, path: &str) -> Result<Vec<(CaseNumber, StoredAgreement)>, StoreError>;
+    /// The agreement figures of a union's subtree and a period, terms judged on `today`.
+    async fn agreement_figures(
+        &self,
+        union: &Union,
+        period: Period,
+        today: chrono::NaiveDate,
+    ) -> Result<youyue_domain::agreement::AgreementFigures, StoreError>;
+    /// Of these cases, those with a signed agreement's term unpaid after its due day.
+    async fn overdue_agreements(&self, case_ids: &[i64], today: chrono::NaiveDate) -> Result<Vec<i64>, StoreError>;
+    /// The cases of the subtree of union path `path` with an agreement term overdue.
+    async fn overdue_agreements_within(&self, path: &str, today: chrono::NaiveDate) -> Result<Vec<i64>, StoreError>;
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError>;
     /// How many cases match `q` in each status (its own status filter ignored): the
     /// inbox's tab counts.

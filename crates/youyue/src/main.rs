@@ -61,6 +61,12 @@ enum Command {
         /// open-file limit (`ulimit -n`), with room for the database.
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), env = "YOUYUE_MAX_CONNECTIONS")]
         max_connections: usize,
+        /// The CJK font file (OpenType, or a collection such as Noto CJK's .ttc, whose
+        /// Simplified Chinese face is used) of the mediation agreements' PDFs. Without it,
+        /// Debian's fonts-noto-cjk or WenQuanYi where installed; with none, the PDF answers
+        /// 503 and the printable page still prints.
+        #[arg(long, value_name = "FILE", env = "YOUYUE_AGREEMENT_FONT")]
+        agreement_font: Option<std::path::PathBuf>,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
     Import { file: String },
@@ -185,6 +191,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
             header_timeout,
             body_timeout,
             max_connections,
+            agreement_font,
         } => {
             let config = youyue_server::Config {
                 listen,
@@ -194,6 +201,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 header_timeout: Duration::from_secs(header_timeout),
                 body_timeout: Duration::from_secs(body_timeout),
                 max_connections,
+                agreement_font,
             };
             serve(store, config, demo).await
         }
@@ -387,11 +395,12 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
     let to = parse_date(to).context("--to")?;
     let period = Period::new(from, to).context("--to")?;
     let u = store.union_by_code(&code).await?.ok_or_else(|| anyhow::anyhow!("--union: no union \"{code}\""))?;
-    let s = store.stats(&u, period).await?;
+    let view = youyue_server::service::agreement::stats_view(store, &u, period).await?;
     if json {
-        out!("{}", serde_json::to_string_pretty(&s)?);
+        out!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(());
     }
+    let (s, a) = (&view.stats, &view.agreements);
     out!("{}（{}）{} — {}", u.record.name, s.union, s.from, s.to);
     let rows: [(&str, String); 10] = [
         ("工作室 studios", s.studios.to_string()),
@@ -406,6 +415,19 @@ async fn stats(store: &dyn Store, union: &str, from: &str, to: &str, json: bool)
         ("解决 / 解释说明 resolved / explained", format!("{} / {}", s.cases_resolved, s.cases_explained)),
     ];
     for (label, value) in rows {
+        out!("  {label:<40} {value:>14}");
+    }
+    let rate = a.performance_rate.map(|r| format!("{:.2}%", r * 100.0)).unwrap_or_else(|| "-".into());
+    let agreement_rows: [(&str, String); 4] = [
+        ("调解协议 agreements signed", a.agreements_signed.to_string()),
+        (
+            "履行率 terms paid on time / due",
+            format!("{} / {} ({rate})", a.agreement_terms_on_time, a.agreement_terms_due),
+        ),
+        ("协议金额 money agreed (yuan)", a.money_agreed.to_string()),
+        ("已履行 money paid (yuan)", a.money_paid.to_string()),
+    ];
+    for (label, value) in agreement_rows {
         out!("  {label:<40} {value:>14}");
     }
     for (title, map) in

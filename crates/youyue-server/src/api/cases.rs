@@ -75,6 +75,9 @@ pub struct ListParams {
     pub assigned: Option<String>,
     /// `true`: open cases past their deadline.
     pub overdue: Option<bool>,
+    /// `true`: cases whose signed mediation agreement has a payment overdue (a term unpaid
+    /// after its due day, today in China time).
+    pub agreement_overdue: Option<bool>,
     /// A case number, or words in the title or description.
     pub q: Option<String>,
     /// The cases behind a figure of the `stats` contract over `from`..`to` (drill-down),
@@ -153,6 +156,9 @@ pub async fn list(
     }
     if p.overdue == Some(true) {
         q.overdue_before = Some(now.cst_date().to_string());
+    }
+    if p.agreement_overdue == Some(true) {
+        q.agreement_overdue_on = Some(now.cst_date().to_string());
     }
     let found = store.list_cases(&q).await?;
     access::log_list_reads(store, user, &found.cases).await?;

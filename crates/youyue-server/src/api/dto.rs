@@ -286,6 +286,9 @@ pub struct PublicCaseView {
     /// When the dispute was referred to arbitration: where and by when to apply.
     pub arbitration: Option<PublicReferral>,
     pub timeline: Vec<PublicStep>,
+    /// A dispute's signed mediation agreement: its terms (amounts, due days, paid or not)
+    /// and the mediators' names as printed on it; null otherwise.
+    pub mediation_agreement: Option<crate::service::agreement::WorkerAgreement>,
     /// The case's appointments with specialists (every status), earliest first.
     pub appointments: Vec<crate::api::appointments::PublicAppointmentView>,
 }
@@ -305,6 +308,10 @@ pub struct PublicReferral {
 fn action_label(action: &str) -> String {
     Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
         "import" => "导入".to_owned(),
+        "agreement" => "录入调解协议".to_owned(),
+        "agreement_edit" => "修改调解协议".to_owned(),
+        "agreement_sign" => "签订调解协议".to_owned(),
+        "agreement_payment" => "登记协议款支付".to_owned(),
         other => other.to_owned(),
     })
 }
@@ -348,6 +355,7 @@ impl From<Tracked> for PublicCaseView {
             }),
             timeline,
             appointments: c.bookings.iter().map(crate::api::appointments::PublicAppointmentView::from).collect(),
+            mediation_agreement: c.mediation,
         }
     }
 }

@@ -5,6 +5,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
+pub mod agreement;
 pub mod appointments;
 pub mod cases;
 pub mod dto;
@@ -51,6 +52,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/rating", post(cases::rate))
+        .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
+        .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
+        .route("/cases/{number}/agreement/terms/{index}/payment", post(agreement::pay_term))
+        .route("/cases/{number}/agreement.pdf", get(agreement::agreement_pdf))
         .route("/unions", get(org::list_unions).post(org::create_union))
         .route("/users", get(org::list_users).post(org::create_user))
         .route("/users/{username}", axum::routing::patch(org::change_user))
@@ -90,6 +95,7 @@ async fn not_found() -> crate::error::ApiError {
         public::studio, public::submit, public::lookup, public::rate, public::vote,
         cases::list, cases::register, cases::get_case, cases::record, cases::reads,
         cases::accept, cases::assign, cases::note, cases::resolve, cases::explain, cases::refer, cases::reopen, cases::anonymise, cases::redact, cases::rate,
+        agreement::get_agreement, agreement::put_agreement, agreement::sign_agreement, agreement::pay_term, agreement::agreement_pdf,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,
         org::calendar, org::set_calendar,
@@ -99,7 +105,7 @@ async fn not_found() -> crate::error::ApiError {
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
-         (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "organisation"), (name = "figures"), (name = "session")),
+         (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "figures"), (name = "session")),
     components(schemas(youyue_domain::figures::Figure)),
     modifiers(&ErrorResponses),
 )]

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use youyue_domain::stats::Stats;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -25,17 +24,17 @@ pub struct StatsParams {
 
 /// The district's figures for a union's subtree and a period of China calendar days.
 #[utoipa::path(get, path = "/api/v1/stats", params(StatsParams), tag = "figures",
-    responses((status = 200, body = Object, description = "studios, disputes_mediated, people_involved, amount_recovered (yuan string; a sum, so it may exceed one case's cap of 100000000.00), claims_resolved, suggestions, suggestions_adopted, cases_resolved, cases_explained, cases_opened, disputes_referred_to_arbitration (disputes closed in the period by a referral to arbitration), opened_by_kind, opened_by_channel, opened_by_status; appointments_held and appointments_no_show (appointments of the subtree's cases recorded held or no-show whose start is in the period), appointments_by_specialty (specialty → {held, no_show}), median_days_to_first_appointment (over cases registered in the period with an appointment not cancelled: China days from registration to the first one's start; null if none)"),
+    responses((status = 200, body = Object, description = "studios, disputes_mediated, people_involved, amount_recovered (yuan string; a sum, so it may exceed one case's cap of 100000000.00), claims_resolved, suggestions, suggestions_adopted, cases_resolved, cases_explained, cases_opened, disputes_referred_to_arbitration (disputes closed in the period by a referral to arbitration), opened_by_kind, opened_by_channel, opened_by_status; appointments_held and appointments_no_show (appointments of the subtree's cases recorded held or no-show whose start is in the period), appointments_by_specialty (specialty → {held, no_show}), median_days_to_first_appointment (over cases registered in the period with an appointment not cancelled: China days from registration to the first one's start; null if none); mediation agreements: agreements_signed (signed on a day of the period), agreement_terms_due (amount terms due on a day of the period up to today), agreement_terms_on_time (of those, paid by their due day), performance_rate (履行率 = on_time / due, 4 decimals, null when none due), money_agreed and money_paid (yuan strings, of the agreements signed in the period)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(p): ApiQuery<StatsParams>,
-) -> ApiResult<Json<Stats>> {
+) -> ApiResult<Json<crate::service::agreement::StatsView>> {
     let user = caller.staff()?;
     let period = crate::service::figure_period(Some(&p.from), Some(&p.to))?;
     let union = access::union_within(state.store.as_ref(), user, &p.union).await?;
-    Ok(Json(state.store.stats(&union, period).await?))
+    Ok(Json(crate::service::agreement::stats_view(state.store.as_ref(), &union, period).await?))
 }
 
 /// The dashboard: the figures, every month's opened and resolved cases, and each child

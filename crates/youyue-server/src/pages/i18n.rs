@@ -208,7 +208,10 @@ impl Lang {
             (None, Lang::Zh) if a == "supervise" => "督办".to_owned(),
             (None, Lang::Zh) if a == "appointment" => "约谈变更".to_owned(),
             (None, Lang::En) if a == "appointment" => "Appointment changed".to_owned(),
-            (None, _) => a.to_owned(),
+            (None, lang) => match super::agreement::action_words(a) {
+                Some((zh, en)) => if lang == Lang::Zh { zh } else { en }.to_owned(),
+                None => a.to_owned(),
+            },
         }
     }
 
@@ -661,7 +664,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "redact_hint" => ("如职工在标题或具体情况中写了自己或他人的姓名等，可删除。每处替换为“【已删除】”，不可恢复。", "For a name or other personal detail the worker typed into the title or description. Each place becomes “【已删除】”, for good."),
         "redact_text" => ("要删除的文字（完全一致）", "The text to remove (exactly as written)"),
         "wellbeing_waiting" => ("件心理约事等待主席受理并指派心理咨询人员（内容保密，只有主席和承办人可以查看）。", "wellbeing case(s) wait for a chair to accept them and assign a counsellor (confidential: only chairs and the assigned counsellor may open them)."),
-        _ => return None,
+        _ => return super::agreement::words(key),
     })
 }
 

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use youyue_store::User;
 
 mod account;
+mod agreement;
 mod arbitration;
 mod assessment;
 mod dashboard;
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
         .route("/cases/{number}", get(staff::case_page))
+        .route("/cases/{number}/agreement", get(agreement::paper_page).post(agreement::save_draft))
+        .route("/cases/{number}/agreement.pdf", get(agreement::paper_pdf))
+        .route("/cases/{number}/agreement/sign", post(agreement::sign))
+        .route("/cases/{number}/agreement/pay", post(agreement::pay))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/cases/{number}/book", post(staff::book_appointment))
         .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
@@ -342,6 +347,7 @@ fn general_message(lang: Lang, e: &ApiError) -> String {
         (Lang::Zh, ApiError::Refused { code: "not_a_dispute", .. }) => "只有劳动纠纷才能转仲裁。".into(),
         (Lang::Zh, ApiError::Refused { .. }) => "当前状态不允许此操作。".into(),
         (Lang::Zh, ApiError::Unavailable(_)) => "系统暂时繁忙，请稍后再试。".into(),
+        (Lang::Zh, ApiError::NotProvided(_)) => "服务器没有可用的中文字体，无法生成 PDF；请用打印页面打印。".into(),
         (Lang::Zh, ApiError::Internal(_)) => "系统出错，已记录，请稍后再试。".into(),
         _ => e.public_message(),
     }

@@ -123,6 +123,8 @@ pub struct Row {
     pub people: i64,
     /// An open dispute whose statutory mediation period has passed.
     pub mediation_over: bool,
+    /// A signed mediation agreement's payment is overdue.
+    pub agreement_overdue: bool,
 }
 
 fn row(
@@ -158,6 +160,7 @@ fn row(
         handler: r.handler.as_deref().map(|h| person(ctx, people, h)).unwrap_or_default(),
         people: r.people,
         mediation_over: super::arbitration::mediation_over_open(r, now),
+        agreement_overdue: false,
     }
 }
 
@@ -211,6 +214,9 @@ pub struct InboxParams {
     channel: String,
     #[serde(default)]
     overdue: String,
+    /// `overdue`: cases with a mediation agreement's payment overdue.
+    #[serde(default)]
+    agreement: String,
     #[serde(default)]
     mine: String,
     #[serde(default)]
@@ -246,6 +252,7 @@ impl InboxParams {
             ("kind", self.kind.clone()),
             ("channel", self.channel.clone()),
             ("overdue", self.overdue.clone()),
+            ("agreement", self.agreement.clone()),
             ("mine", self.mine.clone()),
             ("q", self.q.clone()),
             ("sort", self.sort.clone()),
@@ -320,6 +327,9 @@ pub async fn inbox_query(
     }
     if p.overdue == "1" {
         q.overdue_before = Some(today.to_string());
+    }
+    if p.agreement == "overdue" {
+        q.agreement_overdue_on = Some(today.to_string());
     }
     if p.tab == "supervised" {
         // 督办: late cases of the unions below the user's own.
@@ -420,7 +430,13 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
     let names: HashMap<i64, String> = unions.iter().map(|u| (u.id, u.record.name.clone())).collect();
     let handlers = found.cases.iter().filter_map(|c| c.record.handler.as_deref()).collect();
     let people = names_of(store, &user, &handlers).await?;
-    let rows = found.cases.iter().map(|c| row(&ctx, c, &names, &people, today, now)).collect();
+    let ids: Vec<i64> = found.cases.iter().map(|c| c.id).collect();
+    let late = state.store.overdue_agreements(&ids, today).await?;
+    let rows = found
+        .cases
+        .iter()
+        .map(|c| Row { agreement_overdue: late.contains(&c.id), ..row(&ctx, c, &names, &people, today, now) })
+        .collect();
     // A text search with very many matches counts only so far: the pager then goes on
     // while pages come full.
     let counted = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -780,6 +796,8 @@ struct CasePage {
     /// The specialty chosen (`?specialty=`), and its free slots of the coming two weeks.
     specialty: String,
     slots: Vec<youyue_domain::appointment::Slot>,
+    /// A dispute's mediation agreement (`agreement_section.html`).
+    agreement: Option<super::agreement::Section>,
 }
 
 impl CasePage {
@@ -972,6 +990,7 @@ async fn case_page_with(
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
+    let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
     let on_duty = if user.role.is_staff() {
@@ -1035,6 +1054,7 @@ async fn case_page_with(
         specialties,
         specialty: view.specialty,
         slots,
+        agreement,
     };
     Ok((status, render(&page)).into_response())
 }

@@ -63,6 +63,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
     let (union, period, _) = union_and_period(&ctx, &state, &p).await?;
     let d = service::dashboard(&state, &union, period).await?;
     let s = &d.stats;
+    let a = state.store.agreement_figures(&union, period, youyue_domain::Timestamp::now().cst_date()).await?;
     let x = xerr;
     let title = format!("{}（{}）{} 至 {}", union.record.name, union.record.code, period.from(), period.to());
     let money = Format::new().set_num_format("#,##0.00");
@@ -123,6 +124,12 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             ("满意率（年度测评）：满意（票）", Cell::Count(d.yearly_votes.satisfied)),
             ("满意率（年度测评）", Cell::Rate(d.yearly_votes.satisfied, d.yearly_votes.votes)),
             ("满意率（年度测评）：平均分", Cell::Mean(d.yearly_votes.mean)),
+            ("调解协议：签订（份）", Cell::Count(a.agreements_signed)),
+            ("调解协议：到期款项（项）", Cell::Count(a.agreement_terms_due)),
+            ("调解协议：按期履行（项）", Cell::Count(a.agreement_terms_on_time)),
+            ("履行率", Cell::Rate(a.agreement_terms_on_time, a.agreement_terms_due)),
+            ("调解协议金额（元）", Cell::Money(a.money_agreed.yuan_f64())),
+            ("调解协议已履行金额（元）", Cell::Money(a.money_paid.yuan_f64())),
             ("说明", Cell::Label("满意：评 4–5 分。没有数据的比率和用时记为“—”。")),
         ];
         let mut r = 3;

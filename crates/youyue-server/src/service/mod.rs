@@ -18,6 +18,7 @@ use youyue_domain::{tracking, Action, NumberQuery, Status, Timestamp, UnionCode}
 use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
+pub mod agreement;
 pub mod appointments;
 mod input;
 pub mod roster;
@@ -46,6 +47,13 @@ pub async fn apply(
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
     let (cmd, handler_id) = make(&case)?;
+    // A dispute with a signed agreement resolves with it (`agreement::settle_outcome`).
+    let cmd = match cmd {
+        Command::Resolve { resolution, outcome } => {
+            Command::Resolve { resolution, outcome: agreement::settle_outcome(store, &case, outcome).await? }
+        }
+        other => other,
+    };
     let now = Timestamp::now();
     let rules = deadline_rules(state, case.union_id).await?;
     let change = command::apply(&case.record, access::actor(user, &case), cmd, now, &rules)?;

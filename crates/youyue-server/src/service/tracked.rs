@@ -37,6 +37,8 @@ pub struct Tracked {
     /// Where the dispute was referred to arbitration, and by when the worker applies.
     pub referral: Option<Referral>,
     pub timeline: Vec<Step>,
+    /// A dispute's signed mediation agreement as the worker reads it (a draft is not shown).
+    pub mediation: Option<super::agreement::WorkerAgreement>,
     /// The case's appointments with specialists, earliest first (every status).
     pub bookings: Vec<youyue_store::Appointment>,
 }
@@ -87,6 +89,7 @@ pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiErr
     let record = state.store.record_book(c.id).await?;
     let mut t = Tracked::new(c, union, record);
     t.bookings = state.store.case_appointments(c.id).await?;
+    t.mediation = super::agreement::for_worker(state.store.as_ref(), c).await?;
     Ok(t)
 }
 
@@ -131,6 +134,7 @@ impl Tracked {
             },
             timeline,
             bookings: Vec::new(),
+            mediation: None,
         }
     }
 }

@@ -97,6 +97,14 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push(" AND c.status NOT IN ('resolved', 'explained') AND c.due_on < ");
         qb.push_bind(d.clone());
     }
+    if let Some(d) = &q.agreement_overdue_on {
+        qb.push(
+            " AND c.id IN (SELECT t.case_id FROM agreement_terms t JOIN agreements a ON a.case_id = t.case_id \
+             WHERE a.signed_on IS NOT NULL AND t.paid_on IS NULL AND t.due_on < ",
+        );
+        qb.push_bind(d.clone());
+        qb.push(")");
+    }
     if let Some(id) = q.below_union {
         qb.push(" AND c.union_id <> ");
         qb.push_bind(id);

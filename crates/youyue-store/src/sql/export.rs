@@ -147,6 +147,11 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
         }
         after = last;
     }
+    // The mediation agreements after every case (one per dispute, few), in the same snapshot.
+    for rec in super::agreements::all_records(&mut tx).await? {
+        sink(&Line::Agreement(Box::new(rec))).map_err(io)?;
+        lines += 1;
+    }
     tx.commit().await?;
     Ok(lines)
 }

@@ -9,6 +9,7 @@ use crate::{Backend, SqlStore, StoreError};
 use sqlx::Database;
 
 mod accounts;
+mod agreements;
 mod appointments;
 mod case_read;
 mod case_write;

@@ -422,6 +422,7 @@ pub(super) fn search_is_exact(q: &CaseQuery) -> bool {
         && q.channel.is_none()
         && q.worker_user_id.is_none()
         && q.overdue_before.is_none()
+        && q.agreement_overdue_on.is_none()
         && q.below_union.is_none()
         && q.figure.is_none()
 }

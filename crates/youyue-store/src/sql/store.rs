@@ -1,12 +1,12 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies, unions, Db,
-    DIALECT,
+    accounts, agreements, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies,
+    unions, Db, DIALECT,
 };
 use crate::{
-    Actor, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource, ImportSummary, SqlStore,
-    Store, StoreError, StoredCase, Union, User,
+    Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,
+    ImportSummary, SqlStore, Store, StoreError, StoredAgreement, StoredCase, Union, User,
 };
 use async_trait::async_trait;
 use youyue_domain::command::Change;
@@ -194,6 +194,43 @@ impl Store for SqlStore<Db> {
         now: Timestamp,
     ) -> Result<StoredCase, StoreError> {
         case_write::save_change(self, case, change, handler_id, actor, now).await
+    }
+
+    async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError> {
+        agreements::agreement(self, case_id).await
+    }
+
+    async fn save_agreement(
+        &self,
+        case: &StoredCase,
+        agreement: &youyue_domain::agreement::Agreement,
+        version: Option<i64>,
+        entry: &AgreementEntry,
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<StoredAgreement, StoreError> {
+        agreements::save_agreement(self, case, agreement, version, entry, actor, now).await
+    }
+
+    async fn agreements_within(&self, path: &str) -> Result<Vec<(CaseNumber, StoredAgreement)>, StoreError> {
+        agreements::agreements_within(self, path).await
+    }
+
+    async fn agreement_figures(
+        &self,
+        union: &Union,
+        period: Period,
+        today: chrono::NaiveDate,
+    ) -> Result<youyue_domain::agreement::AgreementFigures, StoreError> {
+        agreements::agreement_figures(self, union, period, today).await
+    }
+
+    async fn overdue_agreements(&self, case_ids: &[i64], today: chrono::NaiveDate) -> Result<Vec<i64>, StoreError> {
+        agreements::overdue_among(self, case_ids, today).await
+    }
+
+    async fn overdue_agreements_within(&self, path: &str, today: chrono::NaiveDate) -> Result<Vec<i64>, StoreError> {
+        agreements::overdue_within(self, path, today).await
     }
 
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {

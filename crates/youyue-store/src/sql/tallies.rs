@@ -611,6 +611,7 @@ pub(super) fn tally_countable(q: &CaseQuery) -> Option<i64> {
         && q.handler_id.is_none()
         && q.worker_user_id.is_none()
         && q.overdue_before.is_none()
+        && q.agreement_overdue_on.is_none()
         && q.text.as_deref().is_none_or(|t| t.trim().is_empty())
         && q.below_union.is_none()
         && q.figure.is_none();

@@ -386,3 +386,42 @@ async fn the_read_log_is_exported_and_imported(backend: Backend) {
     store.close().await;
 }
 both!(the_read_log_is_exported_and_imported);
+
+/// A mediation agreement with its terms and payments goes into the export after its case
+/// and comes back whole with an import, once.
+async fn agreements_are_exported_and_imported(backend: Backend) {
+    use crate::agreement::{liu_agreement, old_dispute, put};
+    let app = TestApp::spawn(backend).await;
+    import_text(app.store.as_ref(), &old_dispute("JD-2025-000100", false)).await.unwrap();
+    let chair = app.login("e1chair").await;
+    let p = "/api/v1/cases/JD-2025-000100/agreement";
+    assert_eq!(put(&chair, p, liu_agreement()).await.0, StatusCode::CREATED);
+    chair.ok(&format!("{p}/sign"), json!({"signed_on":"2025-02-10"}), StatusCode::OK).await;
+    chair.ok(&format!("{p}/terms/1/payment"), json!({"paid_on":"2025-03-19","amount":"10000"}), StatusCode::OK).await;
+    let exported = export_text(app.store.as_ref()).await;
+    let lines: Vec<&str> = exported.lines().filter(|l| l.contains(r#""type":"agreement""#)).collect();
+    assert_eq!(lines.len(), 1, "{exported}");
+    assert!(lines[0].contains(r#""paid_on":"2025-03-19""#) && lines[0].contains("signed_at"), "{}", lines[0]);
+    let (_, before) = chair.get(p).await;
+
+    let other = if backend == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite };
+    let db = TestDb::new(other).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let first = import_text(store.as_ref(), &exported).await.unwrap();
+    assert_eq!(first.agreements_stored, 1, "{first:?}");
+    assert_eq!(export_text(store.as_ref()).await, exported, "moved whole");
+    let again = import_text(store.as_ref(), &exported).await.unwrap();
+    assert_eq!(again.agreements_stored, 0, "{again:?}");
+    let case = store.case_by_number(&"JD-2025-000100".parse().unwrap()).await.unwrap().unwrap();
+    let a = store.agreement(case.id).await.unwrap().unwrap();
+    assert_eq!(a.agreement.total().to_string(), before["money_agreed"].as_str().unwrap());
+    assert_eq!(store.verify_chains().await.unwrap().problems, vec![]);
+    // On a case of another kind it is refused, naming its line.
+    let claim_case =
+        crate::agreement::old_dispute("JD-2025-000200", false).replace(r#""kind":"dispute""#, r#""kind":"claim""#);
+    let claim = claim_case + &lines[0].replace("JD-2025-000100", "JD-2025-000200") + "\n";
+    let err = import_text(store.as_ref(), &claim).await.unwrap_err();
+    assert!(err.message.contains("only a dispute"), "{err}");
+    store.close().await;
+}
+both!(agreements_are_exported_and_imported);

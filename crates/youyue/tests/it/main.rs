@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod harness;
+mod agreement;
 mod api_errors;
 pub mod appointments;
 mod arbitration;

@@ -43,6 +43,7 @@ fn fill(template: &str, target: Target, inside_case: &str, outside_case: &str, a
         .replace("{username}", user)
         .replace("{item}", "hours")
         .replace("{id}", "999999")
+        .replace("{index}", "0")
 }
 
 /// Whether the target is outside this caller's subtree.
@@ -177,6 +178,8 @@ async fn authorization_matrix(backend: Backend) {
         "/cases/new",
         "/cases/{number}",
         "/cases/{number}?specialty=mediator",
+        "/cases/{number}/agreement",
+        "/cases/{number}/agreement.pdf",
         "/dashboard",
         "/dashboard/votes",
         "/assessment",

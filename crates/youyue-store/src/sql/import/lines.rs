@@ -45,6 +45,7 @@ pub(super) async fn import_line(
         Line::Read(r) => read_line(conn, st, line, r).await,
         Line::Appointment(a) => appointment_line(conn, st, line, a).await,
         Line::Roster(r) => roster_line(conn, st, line, r, now).await,
+        Line::Agreement(r) => agreement_line(conn, st, line, r).await,
     }
 }
 
@@ -114,6 +115,37 @@ async fn roster_line(
     } else {
         st.sum.unchanged += 1;
     }
+    Ok(LineResult::Done)
+}
+
+/// A dispute's mediation agreement: stored as given (replacing the case's own, if it
+/// differs), without a record-book entry (its entries come as record lines); waits for its
+/// case. A case of another kind is refused, naming the line.
+async fn agreement_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    r: &youyue_domain::agreement::AgreementRecord,
+) -> Result<LineResult, ImportError> {
+    let number = r.case.to_string();
+    let Some(case) = case_where_number(conn, &number).await.map_err(failed_on(line))? else {
+        return Ok(waiting("case", format_args!("case {number}")));
+    };
+    if case.record.kind != youyue_domain::Kind::Dispute {
+        return Err(ImportError::at(
+            line,
+            format!("case: {number} is a {}, and only a dispute has an agreement", case.record.kind),
+        ));
+    }
+    let stored = super::super::agreements::stored_conn(conn, case.id).await.map_err(failed_on(line))?;
+    if stored.as_ref().is_some_and(|s| s.agreement == r.agreement && s.signed_at == r.signed_at) {
+        st.sum.unchanged += 1;
+        return Ok(LineResult::Done);
+    }
+    super::super::agreements::replace_conn(conn, case.id, &r.agreement, r.signed_at, Timestamp::now())
+        .await
+        .map_err(failed_on(line))?;
+    st.sum.agreements_stored += 1;
     Ok(LineResult::Done)
 }
 
