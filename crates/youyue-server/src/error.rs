@@ -72,7 +72,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable, machine-readable code: bad_request, invalid, unauthorized, forbidden,
     /// not_found, conflict, slot_taken, too_large, too_many_requests, unavailable, internal;
-    /// and the conflicts of their own: mediation_period_running, not_a_dispute.
+    /// and the conflicts of their own: mediation_period_running, not_a_dispute, agreement_signed.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

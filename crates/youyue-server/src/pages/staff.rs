@@ -992,7 +992,9 @@ async fn case_page_with(
     let actions = access::actions(&user, &case);
     let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
-    let clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
+    let mut clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
+    // A signed agreement settled the dispute: arbitration is not offered.
+    clock.over_open &= !agreement.as_ref().is_some_and(|a| a.signed);
     let on_duty = if user.role.is_staff() {
         super::duty_now::on_duty_now(state, ctx.lang, &case, Timestamp::now()).await?
     } else {

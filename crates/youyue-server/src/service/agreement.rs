@@ -125,6 +125,24 @@ pub async fn pay(
     Ok(state.store.save_agreement(&case, &paid, Some(stored.version), &entry, crate::service::actor(user), now).await?)
 }
 
+/// Art. 14 lets a party go to arbitration when mediation reached no agreement in time; a
+/// dispute with a signed agreement is refused 409 `agreement_signed`.
+pub async fn refuse_referral_if_signed(store: &dyn Store, case: &StoredCase) -> Result<(), ApiError> {
+    if case.record.kind != Kind::Dispute {
+        return Ok(());
+    }
+    match store.agreement(case.id).await? {
+        Some(stored) if stored.agreement.is_signed() => Err(ApiError::Refused {
+            code: "agreement_signed",
+            message: format!(
+                "case {} has a signed mediation agreement: it is resolved with it, not referred to arbitration",
+                case.record.number
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The outcome a dispute resolves with, given its agreement: a signed agreement means an
 /// agreement was reached (`agreement: false` is refused) and recovers the sum of its amount
 /// terms (`amount_recovered` may be left out; a different amount is refused, naming the

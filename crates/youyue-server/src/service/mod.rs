@@ -52,6 +52,11 @@ pub async fn apply(
         Command::Resolve { resolution, outcome } => {
             Command::Resolve { resolution, outcome: agreement::settle_outcome(store, &case, outcome).await? }
         }
+        // A dispute settled by a signed agreement is not one mediation failed to settle.
+        refer @ Command::Refer { .. } => {
+            agreement::refuse_referral_if_signed(store, &case).await?;
+            refer
+        }
         other => other,
     };
     let now = Timestamp::now();

@@ -124,6 +124,21 @@ async fn record_sign_pay(backend: Backend) {
         v["terms"].as_array().unwrap().iter().map(|t| t["performance"].as_str().unwrap()).collect();
     assert_eq!(standing, ["overdue", "overdue", "overdue", "pending"]);
     assert_eq!(v["overdue"], true);
+    // A dispute settled by a signed agreement is not referred to arbitration, though its
+    // mediation period (from February 2025) has long passed.
+    assert_error(
+        &handler
+            .post(
+                "/api/v1/cases/JD-2025-000100/arbitration",
+                json!({"commission":"金东区劳动人事争议仲裁委员会","referred_on":"2025-03-01"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "agreement_signed",
+        None,
+    );
+    let page = handler.http.get(format!("{}/cases/JD-2025-000100", handler.base)).send().await.unwrap();
+    assert!(!page.text().await.unwrap().contains("id=\"do-refer\""), "a signed dispute is not offered 转仲裁");
     // Signed is final.
     assert_error(&put(&chair, path, liu_agreement()).await, StatusCode::CONFLICT, "conflict", None);
     assert_error(&handler.post(&sign, json!({})).await, StatusCode::CONFLICT, "conflict", None);
