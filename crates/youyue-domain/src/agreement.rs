@@ -191,6 +191,21 @@ fn list(field: &str, items: &[String], required: bool) -> Result<(), AgreementEr
 }
 
 impl Agreement {
+    /// The agreement once its case is anonymised: each worker named becomes 已匿名职工N,
+    /// and a term payable to a named worker is payable to that placeholder; the counts,
+    /// amounts and dates stay, so the figures and the paper's shape do not change.
+    pub fn anonymised(&self) -> Agreement {
+        let placeholder = |i: usize| format!("已匿名职工{}", i + 1);
+        let mut a = self.clone();
+        for term in &mut a.terms {
+            if let Some(i) = self.parties.workers.iter().position(|w| *w == term.payee) {
+                term.payee = placeholder(i);
+            }
+        }
+        a.parties.workers = (0..self.parties.workers.len()).map(placeholder).collect();
+        a
+    }
+
     /// Checks a draft as recorded or edited for a case of `collective` kind with `people`
     /// involved. Field names are the API's (`parties.workers[0]`, `terms[1].due_on`).
     pub fn check(&self, collective: bool) -> Result<(), AgreementError> {

@@ -312,6 +312,7 @@ fn action_label(action: &str) -> String {
         "agreement_edit" => "修改调解协议".to_owned(),
         "agreement_sign" => "签订调解协议".to_owned(),
         "agreement_payment" => "登记协议款支付".to_owned(),
+        "appointment" => "约谈变更".to_owned(),
         other => other.to_owned(),
     })
 }

@@ -282,7 +282,7 @@ impl DraftForm {
 }
 
 fn back(number: &str) -> PageResult {
-    Ok(Redirect::to(&format!("/cases/{number}#agreement")).into_response())
+    Ok(Redirect::to(&format!("/cases/{number}#mediation-agreement")).into_response())
 }
 
 /// Records or replaces the draft from the case page's form.

@@ -83,12 +83,12 @@ pub async fn change_account(
         }
         None => None,
     };
-    let stored = youyue_store::UserChange {
-        active: change.active,
-        role: change.role,
-        password_hash,
-        specialties: change.specialties,
+    // An account made a worker is no specialist any more: its specialties go with the role.
+    let specialties = match change.role {
+        Some(role) if !role.is_staff() => Some(Vec::new()),
+        _ => change.specialties,
     };
+    let stored = youyue_store::UserChange { active: change.active, role: change.role, password_hash, specialties };
     store.change_user(target.id, &stored).await?;
     store.user_by_id(target.id).await?.ok_or_else(|| ApiError::not_found("account"))
 }

@@ -117,6 +117,22 @@ async fn free_slot(
     except: Option<&Appointment>,
     now: Timestamp,
 ) -> Result<Slot, ApiError> {
+    if except.is_none() {
+        // A name that is no specialist of this union is a mistake in `specialist`, not a
+        // busy time.
+        let serves = match state.store.user_by_username(specialist).await? {
+            Some(u) if u.active && u.role.is_staff() && union.path.starts_with(&u.union_path) => {
+                state.store.specialties_of(&[u.id]).await?.contains_key(&u.id)
+            }
+            _ => false,
+        };
+        if !serves {
+            return Err(ApiError::invalid(
+                "specialist",
+                format!("\"{specialist}\" is not a specialist serving this union"),
+            ));
+        }
+    }
     let day = starts_at.cst_date();
     let mut ws = windows(state, union, day, day).await?;
     ws.retain(|w| w.user == specialist && (specialties.is_empty() || specialties.contains(&w.specialty.as_str())));
@@ -225,6 +241,12 @@ pub async fn change(
 ) -> Result<Appointment, ApiError> {
     let now = Timestamp::now();
     let change = match input {
+        ChangeInput::Reschedule { .. } if case.record.status.is_closed() => {
+            return Err(ApiError::Conflict(format!(
+                "case {} is closed: its appointments are not moved (reopen it first)",
+                case.record.number
+            )));
+        }
         ChangeInput::Reschedule { starts_at, reason } => {
             // The rules first, so that a begun or cancelled appointment is told so.
             let probe = appointment::Change::Reschedule { starts_at, ends_at: starts_at, reason: reason.clone() };

@@ -57,8 +57,20 @@ pub async fn shifts_serving(
     }
     let calendar = WorkCalendar::new(store.calendar().await?);
     let people = serving_people(store, union).await?;
+    let ids: Vec<i64> = people.values().map(|u| u.id).collect();
+    let specialties = store.specialties_of(&ids).await?;
+    // A line as a specialist its person no longer is (the specialty taken off their account
+    // since the roster was set) is not served; someone swapped in serves the line as it is.
+    let lapsed = |l: &youyue_domain::roster::RosterLine| match (people.get(&l.user), l.specialty) {
+        (Some(u), Some(sp)) => !specialties.get(&u.id).is_some_and(|all| all.contains(&sp)),
+        _ => false,
+    };
     let mut out = Vec::new();
     for mut roster in rosters {
+        // Emptied rather than removed, so that the exceptions' line numbers still hold.
+        for l in roster.shifts.iter_mut().filter(|l| lapsed(l)) {
+            l.days.clear();
+        }
         name_lines(&mut roster, &people);
         out.extend(expand(&roster, &calendar, from, to).into_iter().filter(|s| people.contains_key(&s.user)));
     }

@@ -103,6 +103,17 @@ pub(super) async fn replace_conn(
     write_terms(conn, case_id, agreement).await
 }
 
+/// Anonymising a case takes the workers' names off its agreement too (`Agreement::anonymised`),
+/// in the same transaction; without an agreement nothing is written.
+pub(super) async fn anonymise_conn(conn: &mut Conn, case_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    let Some(stored) = stored_conn(conn, case_id).await? else { return Ok(()) };
+    let anonymised = stored.agreement.anonymised();
+    if anonymised == stored.agreement {
+        return Ok(());
+    }
+    replace_conn(conn, case_id, &anonymised, stored.signed_at, now).await
+}
+
 /// The text kept as JSON: without the terms (rows of their own) and the signing day (a column).
 fn body_of(agreement: &Agreement) -> Result<String, StoreError> {
     serde_json::to_string(&Agreement { terms: Vec::new(), signed_on: None, ..agreement.clone() })

@@ -285,6 +285,32 @@ async fn change_conn(
     appointment_where_id(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("appointment {id}")))
 }
 
+/// What closing a case does to its appointments still to come: each is cancelled, with
+/// its own entry after the closing one, in the closing's transaction (the specialist's time
+/// is free again and the worker reads why).
+pub(super) async fn cancel_on_close(
+    conn: &mut Conn,
+    case: &StoredCase,
+    label: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
+        "{APPOINTMENT_SELECT} WHERE a.case_id = $1 AND a.status = 'booked' AND a.starts_at > $2 ORDER BY a.starts_at, a.id"
+    ))
+    .bind(case.id)
+    .bind(now.micros())
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let before = Appointment::try_from(row)?;
+        let change = Change::Cancel { reason: "约事已办结 (the case is closed)".to_owned() };
+        let after = youyue_domain::appointment::apply(&before.record, &change, label, now)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        change_conn(conn, case, &before, &after, &change, label, now).await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn change_appointment(
     store: &SqlStore<Db>,
     case: &StoredCase,

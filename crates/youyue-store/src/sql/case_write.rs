@@ -383,8 +383,14 @@ async fn save_change_conn(
         let refiled = CaseText::of(case.id, &case.union_path, handler_id, &change.case)?;
         reindex_changed(conn, &filed, &refiled).await?;
     }
+    if change.action == youyue_domain::workflow::Action::Anonymise {
+        super::agreements::anonymise_conn(conn, case.id, now).await?;
+    }
     let number = case.record.number.to_string();
     append_entry(conn, case.id, &number, now, label, change.action.as_str(), change.internal, &change.detail).await?;
+    if change.case.status.is_closed() && !case.record.status.is_closed() {
+        super::appointments::cancel_on_close(conn, case, label, now).await?;
+    }
     case_where_id(conn, case.id).await
 }
 

@@ -210,6 +210,19 @@ async fn record_sign_pay(backend: Backend) {
     let report = app.store.verify_chains().await.unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 
+    // Anonymising the case takes the worker's name off its agreement too; the money stays.
+    chair.ok("/api/v1/cases/JD-2025-000100/anonymise", json!({"reason":"职工要求删除个人信息"}), StatusCode::OK).await;
+    let (s, v) = chair.get(path).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(!v.to_string().contains("刘师傅"), "the name stayed on the agreement: {v}");
+    assert_eq!(
+        (v["parties"]["workers"][0].as_str(), v["terms"][0]["payee"].as_str()),
+        (Some("已匿名职工1"), Some("已匿名职工1"))
+    );
+    assert_eq!(v["money_agreed"], "30000.00");
+    let export = crate::harness::export_text(app.store.as_ref()).await;
+    assert!(!export.contains("刘师傅"), "the name stayed in the export");
+
     // Only a dispute has an agreement.
     let claim = app
         .anonymous()

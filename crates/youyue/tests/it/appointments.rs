@@ -399,6 +399,50 @@ async fn appointment_figures(backend: Backend) {
 }
 both!(appointment_figures);
 
+/// Around a booking: a name that is no specialist is refused on `specialist`; closing the
+/// case cancels what is still to come (with its own entry) and nothing of a closed case
+/// is moved; a specialty taken off an account takes its roster lines off the slots; an
+/// account made a worker keeps no specialties.
+async fn what_changes_around_a_booking(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    put_duty(&app).await;
+    let chair = app.login("e1chair").await;
+    let (number, _, today) = register(&chair, "dispute").await;
+    let day = today + chrono::Duration::days(1);
+    let slot = slots(&chair, "mediator", day).await[0]["starts_at"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{number}/appointments");
+    let got = chair.post(&path, json!({"specialist": "nobody", "starts_at": slot})).await;
+    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("specialist"));
+    let booked = chair.ok(&path, json!({"specialist": "mediator", "starts_at": slot}), StatusCode::CREATED).await;
+    let id = booked["id"].as_i64().unwrap();
+
+    chair.ok(&format!("/api/v1/cases/{number}/explain"), json!({"explanation": "已当场答复"}), StatusCode::OK).await;
+    let (_, list) = chair.get(&path).await;
+    let a = list["appointments"].as_array().unwrap().iter().find(|a| a["id"].as_i64() == Some(id)).unwrap().clone();
+    assert_eq!(a["status"], "cancelled", "{a}");
+    let (_, book) = chair.get(&format!("/api/v1/cases/{number}/record")).await;
+    let actions: Vec<&str> = book.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[actions.len() - 2..], ["explain", "appointment"], "{actions:?}");
+    assert!(
+        slots(&chair, "mediator", day).await.iter().any(|s| s["starts_at"] == slot.as_str()),
+        "the slot is free again"
+    );
+    let moved =
+        chair.patch(&format!("/api/v1/appointments/{id}"), json!({"starts_at": slot, "reason": "改时间"})).await;
+    assert_eq!(moved.0, StatusCode::CONFLICT, "{}", moved.1);
+    let report = app.store.verify_chains().await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    let admin = app.login("admin").await;
+    let (s, b) = admin.patch("/api/v1/users/mediator", json!({"specialties": ["lawyer"]})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(slots(&chair, "mediator", day).await.is_empty(), "a mediator no more is offered as one");
+    let (s, b) = admin.patch("/api/v1/users/e1handler", json!({"role": "worker"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["specialties"], json!([]), "{b}");
+}
+both!(what_changes_around_a_booking);
+
 /// The store alone, without the service's look at free slots first: sixteen bookings of one
 /// person's start through two stores on the same database at once, exactly one stored, the
 /// rest `SlotTaken`; and a slot of another length that overlaps a booking is refused too.
