@@ -20,8 +20,9 @@ pub struct FeedEvent {
     pub changed_at: Timestamp,
 }
 
-/// The feed: a VCALENDAR with one VEVENT per appointment, times in UTC, CRLF line ends,
-/// lines folded at 75 octets.
+/// The feed: a VCALENDAR with one VEVENT per appointment, start and end in China time
+/// (`TZID=Asia/Shanghai`, defined by a VTIMEZONE: UTC+8 without summer time since 1991),
+/// stamps in UTC, CRLF line ends, lines folded at 75 octets.
 pub fn feed(name: &str, events: &[FeedEvent]) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
@@ -31,14 +32,23 @@ pub fn feed(name: &str, events: &[FeedEvent]) -> String {
         "METHOD:PUBLISH".to_owned(),
         format!("X-WR-CALNAME:{}", escape(name)),
         "X-WR-TIMEZONE:Asia/Shanghai".to_owned(),
+        "BEGIN:VTIMEZONE".to_owned(),
+        "TZID:Asia/Shanghai".to_owned(),
+        "BEGIN:STANDARD".to_owned(),
+        "DTSTART:19700101T000000".to_owned(),
+        "TZOFFSETFROM:+0800".to_owned(),
+        "TZOFFSETTO:+0800".to_owned(),
+        "TZNAME:CST".to_owned(),
+        "END:STANDARD".to_owned(),
+        "END:VTIMEZONE".to_owned(),
     ];
     for e in events {
         lines.push("BEGIN:VEVENT".to_owned());
         lines.push(format!("UID:appointment-{}@youyue", e.id));
         lines.push(format!("DTSTAMP:{}", utc(e.changed_at)));
         lines.push(format!("LAST-MODIFIED:{}", utc(e.changed_at)));
-        lines.push(format!("DTSTART:{}", utc(e.starts_at)));
-        lines.push(format!("DTEND:{}", utc(e.ends_at)));
+        lines.push(format!("DTSTART;TZID=Asia/Shanghai:{}", china(e.starts_at)));
+        lines.push(format!("DTEND;TZID=Asia/Shanghai:{}", china(e.ends_at)));
         lines.push(format!("SUMMARY:{}", escape(&format!("约谈 {}", e.case))));
         if !e.place.trim().is_empty() {
             lines.push(format!("LOCATION:{}", escape(e.place.trim())));
@@ -48,6 +58,11 @@ pub fn feed(name: &str, events: &[FeedEvent]) -> String {
     }
     lines.push("END:VCALENDAR".to_owned());
     lines.iter().map(|l| fold(l)).collect()
+}
+
+/// A time as China's local time in iCalendar's form, 20261207T140000.
+fn china(t: Timestamp) -> String {
+    t.to_cst().format("%Y%m%dT%H%M%S").to_string()
 }
 
 /// A time as iCalendar's UTC form, 20261207T060000Z.
@@ -106,7 +121,8 @@ mod tests {
             changed_at: t("2026-12-07T09:30:00+08:00"),
         };
         let text = feed("工会有约", &[e]);
-        assert!(text.contains("DTSTART:20261208T060000Z\r\n"), "{text}");
+        assert!(text.contains("DTSTART;TZID=Asia/Shanghai:20261208T140000\r\n"), "{text}");
+        assert!(text.contains("TZID:Asia/Shanghai\r\n") && text.contains("TZOFFSETTO:+0800\r\n"), "{text}");
         assert!(text.contains("SUMMARY:约谈 JD-2026-000123\r\n"), "{text}");
         assert!(text.contains("LOCATION:工会调解室\\; 三楼\\, 东\r\n"), "{text}");
         assert!(text.ends_with("END:VCALENDAR\r\n"));

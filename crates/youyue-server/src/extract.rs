@@ -13,7 +13,13 @@ use serde::de::DeserializeOwned;
 use youyue_domain::case::{text_fault, Lines};
 
 fn describe(path: String, inner: String) -> ApiError {
-    if path == "." || path.is_empty() {
+    let top = path == "." || path.is_empty();
+    // serde names a missing field only in its message: the error names it as the field.
+    if let Some(name) = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        let field = if top { name.to_owned() } else { format!("{path}.{name}") };
+        return ApiError::BadRequest { message: format!("{field}: is required"), field: Some(field) };
+    }
+    if top {
         ApiError::BadRequest { message: inner, field: None }
     } else {
         ApiError::BadRequest { message: format!("{path}: {inner}"), field: Some(path) }

@@ -109,9 +109,12 @@ async fn my_appointments_and_the_calendar_feed(backend: Backend) {
     let e = events[0];
     assert_eq!(e.get_summary(), Some(format!("约谈 {dispute}").as_str()));
     assert_eq!(e.property_value("LOCATION"), Some("区总工会调解室"));
-    let start = youyue_domain::Timestamp::parse_rfc3339(booked["starts_at"].as_str().unwrap()).unwrap().to_utc();
+    let start =
+        youyue_domain::Timestamp::parse_rfc3339(booked["starts_at"].as_str().unwrap()).unwrap().to_cst().naive_local();
     match e.get_start() {
-        Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(t))) => assert_eq!(t, start),
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid })) => {
+            assert_eq!((date_time, tzid.as_str()), (start, "Asia/Shanghai"));
+        }
         other => panic!("DTSTART {other:?}"),
     }
 
