@@ -229,10 +229,9 @@ async fn record_sign_pay(backend: Backend) {
 }
 both!(record_sign_pay);
 
-/// The figures of `stats` equal the domain's reference over the stored agreements, for
-/// periods that cut through the terms' due days.
-async fn figures_equal_the_reference(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// Two signed agreements of 2025: 000100 (terms due 02-20 unpaid, 03-20 paid 03-19,
+/// 04-20 unpaid, 2099-12-31) and the collective 000101 (one term due 03-31, paid that day).
+async fn two_signed_agreements(app: &TestApp) {
     let lines = old_dispute("JD-2025-000100", false) + &old_dispute("JD-2025-000101", true);
     import_text(app.store.as_ref(), &lines).await.unwrap();
     let chair = app.login("e1chair").await;
@@ -249,7 +248,13 @@ async fn figures_equal_the_reference(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     chair.ok(&format!("{q}/sign"), json!({"signed_on":"2025-03-05"}), StatusCode::OK).await;
     chair.ok(&format!("{q}/terms/0/payment"), json!({"paid_on":"2025-03-31","amount":"120000"}), StatusCode::OK).await;
+}
 
+/// The figures of `stats` equal the domain's reference over the stored agreements, for
+/// periods that cut through the terms' due days.
+async fn figures_equal_the_reference(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    two_signed_agreements(&app).await;
     let jd = app.store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
     let numbered: Vec<_> =
         app.store.agreements_within(&jd.path).await.unwrap().into_iter().map(|(n, a)| (n, a.agreement)).collect();
@@ -372,6 +377,35 @@ async fn figures_equal_the_reference(backend: Backend) {
     assert_eq!((v["agreements_signed"].as_u64(), v["performance_rate"].is_null()), (Some(0), true));
 }
 both!(figures_equal_the_reference);
+
+/// The agreement cards on a phone-sized dashboard, and the 履行率 card's list: its
+/// denominator, named as such (screenshots under the browser tests' directory).
+async fn agreement_cards_on_the_phone(backend: Backend) {
+    use crate::browser::{login, shot, submit, text, Driver, PHONE};
+    let app = TestApp::spawn(backend).await;
+    two_signed_agreements(&app).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let c = driver.browser(PHONE).await;
+    login(&c, &app, "admin").await;
+    c.goto(&app.url("/dashboard?union=jd&preset=custom&from=2025-01-01&to=2025-12-31")).await.unwrap();
+    let card = |figure: &str| format!("a.figure[href*='figure={figure}']");
+    let value = c
+        .find(fantoccini::Locator::Css(&format!("{} .value", card("agreement_terms_due"))))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(value, "50.0%");
+    shot(&c, &format!("{tag}-phone-agreement-cards"), PHONE.0).await;
+    submit(&c, &card("agreement_terms_due")).await;
+    assert_eq!(text(&c, "#total").await, "2");
+    assert!(text(&c, "#drill-side").await.contains("履行率的分母"), "{}", text(&c, "#drill").await);
+    shot(&c, &format!("{tag}-phone-agreement-terms-due"), PHONE.0).await;
+    c.close().await.unwrap();
+}
+both!(agreement_cards_on_the_phone);
 
 /// The PDF: a PDF, small, with the Chinese text embedded (pdftotext reads it back where
 /// poppler is installed); the printable page too; the worker sees the terms on lookup.
