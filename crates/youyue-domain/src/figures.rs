@@ -5,6 +5,7 @@
 use crate::case::string_enum;
 use crate::case::{Channel, Kind, Status};
 use crate::time::{Period, Timestamp};
+use chrono::NaiveDate;
 
 string_enum!(
     /// A figure of the `stats` contract that counts (or sums over) cases.
@@ -26,6 +27,9 @@ string_enum!(
         AppointmentsHeld = "appointments_held" / "约谈已进行",
         AppointmentsNoShow = "appointments_no_show" / "约谈未到场",
         FirstAppointments = "first_appointments" / "已约谈的新登记约事",
+        AgreementsSigned = "agreements_signed" / "签订调解协议",
+        AgreementTermsDue = "agreement_terms_due" / "到期的协议金额条款",
+        AgreementTermsOnTime = "agreement_terms_on_time" / "按期履行的协议金额条款",
     }
 );
 
@@ -36,6 +40,18 @@ pub enum AppointmentFilter {
     Outcome(crate::appointment::AppointmentStatus, Timestamp, Timestamp),
     /// One that is not cancelled (the cases behind the median days to the first).
     Active,
+}
+
+/// Which mediation agreement puts a case in a figure's list. Days are China dates, both
+/// ends included (as the agreement's own days are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementFilter {
+    /// Signed on a day in `[from, to]`.
+    Signed(NaiveDate, NaiveDate),
+    /// Signed, with an amount term due on a day in `[from, to]` (`to` already no later than
+    /// today: a term due later has not yet been due); with `on_time`, at least one such
+    /// term paid on or before its due day.
+    TermsDue { from: NaiveDate, to: NaiveDate, on_time: bool },
 }
 
 /// A set of cases described by their fields, for storage to turn into SQL. Times are
@@ -59,11 +75,15 @@ pub struct CaseFilter {
     pub referred: bool,
     /// Only cases with such an appointment.
     pub appointment: Option<AppointmentFilter>,
+    /// Only cases whose mediation agreement is so.
+    pub agreement: Option<AgreementFilter>,
 }
 
 impl Figure {
-    /// The cases behind the figure for `period` (definitions: `stats.rs`).
-    pub fn filter(self, period: Period) -> CaseFilter {
+    /// The cases behind the figure for `period` (definitions: `stats.rs`, and
+    /// `agreement::AgreementFigures` for the agreement's), judged on `today` (China date:
+    /// only the agreement terms due so far count as due).
+    pub fn filter(self, period: Period, today: NaiveDate) -> CaseFilter {
         let range = Some(period.instants());
         let resolved_in = CaseFilter { status: Some(Status::Resolved), closed_in: range, ..CaseFilter::default() };
         match self {
@@ -112,15 +132,33 @@ impl Figure {
             Figure::FirstAppointments => {
                 CaseFilter { opened_in: range, appointment: Some(AppointmentFilter::Active), ..CaseFilter::default() }
             }
+            Figure::AgreementsSigned => CaseFilter {
+                agreement: Some(AgreementFilter::Signed(period.from(), period.to())),
+                ..CaseFilter::default()
+            },
+            Figure::AgreementTermsDue | Figure::AgreementTermsOnTime => CaseFilter {
+                agreement: Some(AgreementFilter::TermsDue {
+                    from: period.from(),
+                    to: period.to().min(today),
+                    on_time: self == Figure::AgreementTermsOnTime,
+                }),
+                ..CaseFilter::default()
+            },
         }
     }
 
     /// Whether the figure counts its cases (rather than summing people or money over them).
     pub fn counts_cases(self) -> bool {
-        // A case with two held appointments in the period counts twice in the figure.
+        // A case with two held appointments in the period counts twice in the figure; so
+        // does an agreement with two amount terms due (or paid on time) in the period.
         !matches!(
             self,
-            Figure::PeopleInvolved | Figure::AmountRecovered | Figure::AppointmentsHeld | Figure::AppointmentsNoShow
+            Figure::PeopleInvolved
+                | Figure::AmountRecovered
+                | Figure::AppointmentsHeld
+                | Figure::AppointmentsNoShow
+                | Figure::AgreementTermsDue
+                | Figure::AgreementTermsOnTime
         )
     }
 }
@@ -137,6 +175,24 @@ pub fn matches_appointments(
         Some(AppointmentFilter::Outcome(status, a, b)) => {
             appointments.iter().any(|(t, s)| *s == status && a <= *t && *t < b)
         }
+    }
+}
+
+/// Whether a case with this mediation agreement (None: none recorded) is in the filter's
+/// agreement part: with [`matches`], the reference for storage's SQL.
+pub fn matches_agreement(f: &CaseFilter, agreement: Option<&crate::agreement::Agreement>) -> bool {
+    let within = |d: NaiveDate, from: NaiveDate, to: NaiveDate| from <= d && d <= to;
+    match f.agreement {
+        None => true,
+        Some(AgreementFilter::Signed(from, to)) => {
+            agreement.and_then(|a| a.signed_on).is_some_and(|d| within(d, from, to))
+        }
+        Some(AgreementFilter::TermsDue { from, to, on_time }) => agreement.is_some_and(|a| {
+            a.signed_on.is_some()
+                && a.terms.iter().any(|t| {
+                    within(t.due_on, from, to) && (!on_time || t.payment.is_some_and(|p| p.paid_on <= t.due_on))
+                })
+        }),
     }
 }
 

@@ -152,7 +152,7 @@ pub async fn list(
         Some(name) => q.handler_id = Some(access::visible_handler(store, user, name).await?.id),
     }
     if let Some(figure) = p.figure {
-        q.figure = Some(figure.filter(figure_period(p.from.as_deref(), p.to.as_deref())?));
+        q.figure = Some(figure.filter(figure_period(p.from.as_deref(), p.to.as_deref())?, now.cst_date()));
     }
     if p.overdue == Some(true) {
         q.overdue_before = Some(now.cst_date().to_string());

@@ -273,6 +273,35 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         ),
         href: drill("&figure=first_appointments"),
     });
+    // 调解协议: signed in the period; 履行率 is the amount terms due in the period (up to
+    // today) paid on or before their due day, its list the cases with such terms due (the
+    // denominator; a case counts once in the list, each of its terms in the figure); the
+    // money is that of the agreements signed in the period, its list those agreements.
+    let ag = store.agreement_figures(&union, period, Timestamp::now().cst_date()).await?;
+    cards.push(Card {
+        label: word("签订调解协议", "Mediation agreements signed"),
+        value: ag.agreements_signed.to_string(),
+        note: String::new(),
+        href: drill("&figure=agreements_signed"),
+    });
+    cards.push(Card {
+        label: word("履行率", "Agreements performed on time"),
+        value: rate(ag.agreement_terms_on_time, ag.agreement_terms_due),
+        note: format!(
+            "{} {} / {} {}",
+            word("按期履行", "paid on time"),
+            ag.agreement_terms_on_time,
+            word("到期款项", "amount terms due"),
+            ag.agreement_terms_due
+        ),
+        href: drill("&figure=agreement_terms_due"),
+    });
+    cards.push(Card {
+        label: word("协议金额", "Money agreed"),
+        value: l.money(ag.money_agreed),
+        note: format!("{} {}", word("已履行", "paid"), l.money(ag.money_paid)),
+        href: drill("&figure=agreements_signed"),
+    });
     cards.push(Card {
         label: word("按时受理率", "Accepted on time"),
         value: rate(tl.accepted_on_time, tl.accepted),

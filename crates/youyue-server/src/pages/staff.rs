@@ -339,7 +339,7 @@ pub async fn inbox_query(
     let mut drill = None;
     if let Some(f) = youyue_domain::figures::Figure::parse(&p.figure) {
         let period = service::figure_period(Some(&p.from), Some(&p.to))?;
-        q.figure = Some(f.filter(period));
+        q.figure = Some(f.filter(period, today));
         drill =
             Some(format!("{} · {} — {}", ctx.t(f.as_str()), ctx.lang.date(period.from()), ctx.lang.date(period.to())));
     }

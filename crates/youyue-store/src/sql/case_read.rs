@@ -178,6 +178,30 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
                 qb.push(")");
             }
         }
+        // Days are 'YYYY-MM-DD' text, ordered as the days are.
+        match f.agreement {
+            None => {}
+            Some(youyue_domain::figures::AgreementFilter::Signed(from, to)) => {
+                qb.push(" AND EXISTS (SELECT 1 FROM agreements g WHERE g.case_id = c.id AND g.signed_on >= ");
+                qb.push_bind(from.to_string());
+                qb.push(" AND g.signed_on <= ");
+                qb.push_bind(to.to_string());
+                qb.push(")");
+            }
+            Some(youyue_domain::figures::AgreementFilter::TermsDue { from, to, on_time }) => {
+                qb.push(
+                    " AND EXISTS (SELECT 1 FROM agreement_terms t JOIN agreements g ON g.case_id = t.case_id \
+                     WHERE t.case_id = c.id AND g.signed_on IS NOT NULL AND t.due_on >= ",
+                );
+                qb.push_bind(from.to_string());
+                qb.push(" AND t.due_on <= ");
+                qb.push_bind(to.to_string());
+                if on_time {
+                    qb.push(" AND t.paid_on IS NOT NULL AND t.paid_on <= t.due_on");
+                }
+                qb.push(")");
+            }
+        }
     }
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Some(number) = NumberQuery::parse(t) {

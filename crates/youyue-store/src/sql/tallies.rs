@@ -683,8 +683,9 @@ pub(super) async fn status_counts_conn(
 pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result<Option<i64>, StoreError> {
     use youyue_domain::figures::CaseFilter;
     let Some(f) = &q.figure else { return Ok(None) };
-    // The tallies know nothing of appointments: such a list is counted from the cases.
-    if f.appointment.is_some() {
+    // The tallies know nothing of appointments or agreements: such a list is counted from
+    // the cases.
+    if f.appointment.is_some() || f.agreement.is_some() {
         return Ok(None);
     }
     let Some(union_id) = tally_countable(&CaseQuery { figure: None, ..q.clone() }) else { return Ok(None) };

@@ -7,6 +7,7 @@ use crate::harness::{assert_error, import_text, Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use youyue_domain::agreement::AgreementFigures;
+use youyue_domain::figures::{matches_agreement, Figure};
 use youyue_domain::{Period, Timestamp};
 
 /// A dispute registered in February 2025 (so that its terms can be due in the past of any
@@ -241,10 +242,9 @@ async fn record_sign_pay(backend: Backend) {
 }
 both!(record_sign_pay);
 
-/// The figures of `stats` equal the domain's reference over the stored agreements, for
-/// periods that cut through the terms' due days.
-async fn figures_equal_the_reference(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// Two signed agreements of 2025: 000100 (terms due 02-20 unpaid, 03-20 paid 03-19,
+/// 04-20 unpaid, 2099-12-31) and the collective 000101 (one term due 03-31, paid that day).
+async fn two_signed_agreements(app: &TestApp) {
     let lines = old_dispute("JD-2025-000100", false) + &old_dispute("JD-2025-000101", true);
     import_text(app.store.as_ref(), &lines).await.unwrap();
     let chair = app.login("e1chair").await;
@@ -261,10 +261,17 @@ async fn figures_equal_the_reference(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     chair.ok(&format!("{q}/sign"), json!({"signed_on":"2025-03-05"}), StatusCode::OK).await;
     chair.ok(&format!("{q}/terms/0/payment"), json!({"paid_on":"2025-03-31","amount":"120000"}), StatusCode::OK).await;
+}
 
+/// The figures of `stats` equal the domain's reference over the stored agreements, for
+/// periods that cut through the terms' due days.
+async fn figures_equal_the_reference(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    two_signed_agreements(&app).await;
     let jd = app.store.union_by_code(&"jd".parse().unwrap()).await.unwrap().unwrap();
-    let stored: Vec<_> =
-        app.store.agreements_within(&jd.path).await.unwrap().into_iter().map(|(_, a)| a.agreement).collect();
+    let numbered: Vec<_> =
+        app.store.agreements_within(&jd.path).await.unwrap().into_iter().map(|(n, a)| (n, a.agreement)).collect();
+    let stored: Vec<_> = numbered.iter().map(|(_, a)| a.clone()).collect();
     assert_eq!(stored.len(), 2);
     let admin = app.login("admin").await;
     for (from, to) in [
@@ -293,7 +300,84 @@ async fn figures_equal_the_reference(backend: Backend) {
         assert!(v["disputes_mediated"].is_u64(), "{v}");
         let direct = app.store.agreement_figures(&jd, period, today).await.unwrap();
         assert_eq!(direct, want, "{from}..{to}");
+        // The drill-down: each figure lists the cases the domain's filter picks, and the
+        // figure is what those cases add up to (a case counts once in the list; each of
+        // its terms due, or paid on time, in the period counts in the figure).
+        for figure in [Figure::AgreementsSigned, Figure::AgreementTermsDue, Figure::AgreementTermsOnTime] {
+            let (s, list) =
+                admin.get(&format!("/api/v1/cases?union=jd&figure={figure}&from={from}&to={to}&per_page=50")).await;
+            assert_eq!(s, StatusCode::OK, "{list}");
+            let mut got: Vec<String> =
+                list["cases"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap().to_owned()).collect();
+            got.sort_unstable();
+            let f = figure.filter(period, today);
+            let picked: Vec<_> = numbered.iter().filter(|(_, a)| matches_agreement(&f, Some(a))).collect();
+            let reference: Vec<String> = picked.iter().map(|(n, _)| n.to_string()).collect();
+            assert_eq!(got, reference, "{figure} {from}..{to}");
+            let within = |d: chrono::NaiveDate| period.from() <= d && d <= period.to().min(today);
+            let (sum, figure_value) = match figure {
+                Figure::AgreementsSigned => (picked.len() as u64, want.agreements_signed),
+                Figure::AgreementTermsDue => (
+                    picked.iter().map(|(_, a)| a.terms.iter().filter(|t| within(t.due_on)).count() as u64).sum(),
+                    want.agreement_terms_due,
+                ),
+                _ => (
+                    picked
+                        .iter()
+                        .map(|(_, a)| {
+                            a.terms
+                                .iter()
+                                .filter(|t| within(t.due_on) && t.payment.is_some_and(|p| p.paid_on <= t.due_on))
+                                .count() as u64
+                        })
+                        .sum(),
+                    want.agreement_terms_on_time,
+                ),
+            };
+            assert_eq!(sum, figure_value, "{figure} {from}..{to}: the list's cases add up to the figure");
+            assert_eq!(figure.counts_cases(), figure == Figure::AgreementsSigned);
+        }
     }
+    // The expected lists of the whole year, by hand: both signed; terms due 0–2 of
+    // 000100 (the last is due in 2099) and 000101's one; paid on time: 000100's second
+    // (2025-03-19 ≤ 03-20) and 000101's (on its due day).
+    let (_, year) =
+        admin.get("/api/v1/cases?union=jd&figure=agreement_terms_on_time&from=2025-03-21&to=2025-12-31").await;
+    let listed: Vec<&str> = year["cases"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["JD-2025-000101"], "000100's term due 04-20 is unpaid");
+    let (_, feb) = admin.get("/api/v1/cases?union=jd&figure=agreements_signed&from=2025-02-01&to=2025-02-28").await;
+    assert_eq!(feb["total"], 1, "{feb}");
+    // The dashboard shows the figures, each a link to its list; 履行率 to its denominator.
+    let r = admin
+        .http
+        .get(app.url("/dashboard?union=jd&preset=custom&from=2025-01-01&to=2025-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let dash = r.text().await.unwrap();
+    for needle in [
+        "签订调解协议",
+        "履行率",
+        "50.0%",
+        "按期履行 2",
+        "到期款项 4",
+        "协议金额",
+        "¥150,",
+        "已履行 ¥130,000.00",
+        "figure=agreements_signed",
+        "figure=agreement_terms_due",
+    ] {
+        assert!(dash.contains(needle), "the dashboard shows {needle}");
+    }
+    let r = admin
+        .http
+        .get(app.url("/inbox?tab=all&union=jd&from=2025-01-01&to=2025-12-31&figure=agreement_terms_due"))
+        .send()
+        .await
+        .unwrap();
+    let inbox = r.text().await.unwrap();
+    assert!(inbox.contains("履行率的分母") && inbox.contains("JD-2025-000101"), "the list names its side of the rate");
     let (_, v) = admin.get("/api/v1/stats?union=jd&from=2025-01-01&to=2025-12-31").await;
     assert_eq!(v["agreements_signed"], 2);
     assert_eq!(v["agreement_terms_due"], 4);
@@ -306,6 +390,35 @@ async fn figures_equal_the_reference(backend: Backend) {
     assert_eq!((v["agreements_signed"].as_u64(), v["performance_rate"].is_null()), (Some(0), true));
 }
 both!(figures_equal_the_reference);
+
+/// The agreement cards on a phone-sized dashboard, and the 履行率 card's list: its
+/// denominator, named as such (screenshots under the browser tests' directory).
+async fn agreement_cards_on_the_phone(backend: Backend) {
+    use crate::browser::{login, shot, submit, text, Driver, PHONE};
+    let app = TestApp::spawn(backend).await;
+    two_signed_agreements(&app).await;
+    let driver = Driver::start().await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let c = driver.browser(PHONE).await;
+    login(&c, &app, "admin").await;
+    c.goto(&app.url("/dashboard?union=jd&preset=custom&from=2025-01-01&to=2025-12-31")).await.unwrap();
+    let card = |figure: &str| format!("a.figure[href*='figure={figure}']");
+    let value = c
+        .find(fantoccini::Locator::Css(&format!("{} .value", card("agreement_terms_due"))))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(value, "50.0%");
+    shot(&c, &format!("{tag}-phone-agreement-cards"), PHONE.0).await;
+    submit(&c, &card("agreement_terms_due")).await;
+    assert_eq!(text(&c, "#total").await, "2");
+    assert!(text(&c, "#drill-side").await.contains("履行率的分母"), "{}", text(&c, "#drill").await);
+    shot(&c, &format!("{tag}-phone-agreement-terms-due"), PHONE.0).await;
+    c.close().await.unwrap();
+}
+both!(agreement_cards_on_the_phone);
 
 /// The PDF: a PDF, small, with the Chinese text embedded (pdftotext reads it back where
 /// poppler is installed); the printable page too; the worker sees the terms on lookup.

@@ -507,10 +507,11 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
         let u = store.union_by_code(&root.parse().unwrap()).await.unwrap().unwrap();
         let s = store.stats(&u, period).await.unwrap();
         let figures = store.figures(&u, period).await.unwrap();
+        let today = youyue_domain::Timestamp::now().cst_date();
         for figure in Figure::ALL {
             let q = youyue_store::CaseQuery {
                 within: u.path.clone(),
-                figure: Some(figure.filter(period)),
+                figure: Some(figure.filter(period, today)),
                 limit: 1000,
                 ..Default::default()
             };
@@ -543,6 +544,8 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 Figure::AppointmentsNoShow => s.appointments_no_show,
                 // No appointments in this set: `appointments.rs` checks these lists.
                 Figure::FirstAppointments => 0,
+                // No agreements either: `agreement.rs` checks these lists.
+                Figure::AgreementsSigned | Figure::AgreementTermsDue | Figure::AgreementTermsOnTime => 0,
             };
             assert_eq!(got, want, "{figure} for {root} {from}..{to}");
             // And the same cases as the domain's reference filter picks.
@@ -555,9 +558,11 @@ async fn drill_down_lists_match_the_figures(backend: Backend) {
                 .iter()
                 .filter(|c| {
                     let r = &c.record;
-                    // No appointments in this set.
-                    matches(&figure.filter(period), &CaseFacts::from(r))
-                        && youyue_domain::figures::matches_appointments(&figure.filter(period), &[])
+                    // No appointments and no agreements in this set.
+                    let f = figure.filter(period, today);
+                    matches(&f, &CaseFacts::from(r))
+                        && youyue_domain::figures::matches_appointments(&f, &[])
+                        && youyue_domain::figures::matches_agreement(&f, None)
                 })
                 .count();
             assert_eq!(reference, page.cases.len(), "{figure}: SQL and the domain's filter disagree");

@@ -523,7 +523,8 @@ async fn concurrent_registrations_commit_in_groups(backend: Backend) {
         .list_cases(&youyue_store::CaseQuery {
             within: union.path.clone(),
             figure: Some(
-                youyue_domain::figures::Figure::CasesOpened.filter(youyue_domain::Period::new(today, today).unwrap()),
+                youyue_domain::figures::Figure::CasesOpened
+                    .filter(youyue_domain::Period::new(today, today).unwrap(), today),
             ),
             limit: 1,
             ..Default::default()
