@@ -438,12 +438,13 @@ async fn the_paper(backend: Backend) {
     let file = std::env::temp_dir().join(format!("youyue-agreement-{backend:?}-{}.pdf", std::process::id()));
     std::fs::write(&file, &bytes).unwrap();
     eprintln!("agreement PDF: {} bytes at {}", bytes.len(), file.display());
-    if let Ok(out) = std::process::Command::new("pdftotext").arg(&file).arg("-").output() {
-        let text = String::from_utf8_lossy(&out.stdout);
-        for want in ["调解协议书", "金东纸箱厂", "刘师傅", "人民币 10000.00 元", "2025年2月10日", "调解员"]
-        {
-            assert!(text.contains(want), "pdftotext lacks {want}: {text}");
-        }
+    // poppler's pdftotext (Debian poppler-utils, installed by .ci/run) reads the text back.
+    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in ["调解协议书", "金东纸箱厂", "刘师傅", "人民币 10000.00 元", "2025年2月10日", "调解员"]
+    {
+        assert!(text.contains(want), "pdftotext lacks {want}: {text}");
     }
     // The printable page and the staff page's PDF.
     let r = chair.http.get(format!("{}/cases/JD-2025-000100/agreement", chair.base)).send().await.unwrap();
