@@ -125,29 +125,44 @@ pub(super) async fn insert_appointment(
     specialist_id: i64,
     a: &AppointmentRecord,
 ) -> Result<i64, StoreError> {
-    sqlx::query_scalar(
+    insert_row(conn, None, case_id, specialist_id, a).await
+}
+
+/// The one INSERT of an appointment, under `id` when given (an import), else a new one.
+async fn insert_row(
+    conn: &mut Conn,
+    id: Option<i64>,
+    case_id: i64,
+    specialist_id: i64,
+    a: &AppointmentRecord,
+) -> Result<i64, StoreError> {
+    // The id, when given, is the last parameter, so that the numbers run in order.
+    let (id_column, id_value) = if id.is_some() { (", id", ", $16") } else { ("", "") };
+    let sql = format!(
         "INSERT INTO appointments (case_id, specialist_id, specialty, starts_at, ends_at, place, online, link, note, \
-         status, booked_by, booked_at, changed_at, changed_by, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-    )
-    .bind(case_id)
-    .bind(specialist_id)
-    .bind(&a.specialty)
-    .bind(a.starts_at.micros())
-    .bind(a.ends_at.micros())
-    .bind(&a.place)
-    .bind(a.online)
-    .bind(&a.link)
-    .bind(&a.note)
-    .bind(a.status.as_str())
-    .bind(&a.booked_by)
-    .bind(a.booked_at.micros())
-    .bind(a.changed_at.micros())
-    .bind(&a.changed_by)
-    .bind(&a.reason)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(slot_taken_on_unique)
+         status, booked_by, booked_at, changed_at, changed_by, reason{id_column}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15{id_value}) RETURNING id"
+    );
+    let mut q = sqlx::query_scalar(&sql)
+        .bind(case_id)
+        .bind(specialist_id)
+        .bind(&a.specialty)
+        .bind(a.starts_at.micros())
+        .bind(a.ends_at.micros())
+        .bind(&a.place)
+        .bind(a.online)
+        .bind(&a.link)
+        .bind(&a.note)
+        .bind(a.status.as_str())
+        .bind(&a.booked_by)
+        .bind(a.booked_at.micros())
+        .bind(a.changed_at.micros())
+        .bind(&a.changed_by)
+        .bind(&a.reason);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    q.fetch_one(&mut *conn).await.map_err(slot_taken_on_unique)
 }
 
 /// Inserts an imported appointment under its own id if that is free (so that the record
@@ -167,30 +182,7 @@ pub(super) async fn insert_imported(
     if a.id <= 0 || free > 0 {
         return insert_appointment(conn, case_id, specialist_id, a).await;
     }
-    sqlx::query(
-        "INSERT INTO appointments (id, case_id, specialist_id, specialty, starts_at, ends_at, place, online, link, \
-         note, status, booked_by, booked_at, changed_at, changed_by, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-    )
-    .bind(a.id)
-    .bind(case_id)
-    .bind(specialist_id)
-    .bind(&a.specialty)
-    .bind(a.starts_at.micros())
-    .bind(a.ends_at.micros())
-    .bind(&a.place)
-    .bind(a.online)
-    .bind(&a.link)
-    .bind(&a.note)
-    .bind(a.status.as_str())
-    .bind(&a.booked_by)
-    .bind(a.booked_at.micros())
-    .bind(a.changed_at.micros())
-    .bind(&a.changed_by)
-    .bind(&a.reason)
-    .execute(&mut *conn)
-    .await
-    .map_err(slot_taken_on_unique)?;
+    insert_row(conn, Some(a.id), case_id, specialist_id, a).await?;
     if DIALECT.backend == Backend::Postgres {
         sqlx::query("SELECT setval(pg_get_serial_sequence('appointments', 'id'), (SELECT MAX(id) FROM appointments))")
             .execute(&mut *conn)
