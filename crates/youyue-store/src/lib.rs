@@ -111,9 +111,12 @@ pub(crate) fn is_db_fault(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
                 // Insufficient resources (a full disk), a system error, shutting down or
-                // restarting, a broken connection.
+                // restarting, a broken connection; and anything that ended the session
+                // (FATAL: "could not write init file" on a full disk comes as XX000).
                 let code = pg.code();
-                ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class))
+                let session_ended =
+                    matches!(pg.severity(), sqlx::postgres::PgSeverity::Fatal | sqlx::postgres::PgSeverity::Panic);
+                session_ended || ["53", "58", "57P", "08"].iter().any(|class| code.starts_with(class))
             } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // SQLite's extended result codes keep the primary one in the low byte:
                 // BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
