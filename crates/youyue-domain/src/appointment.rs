@@ -96,6 +96,11 @@ pub struct AppointmentRecord {
 }
 
 impl AppointmentRecord {
+    /// Booked and not begun: it may still be moved or cancelled (by staff or the worker).
+    pub fn may_change(&self, now: Timestamp) -> bool {
+        self.status == AppointmentStatus::Booked && self.starts_at > now
+    }
+
     /// What every stored appointment keeps.
     pub fn check(&self) -> Result<(), FieldError> {
         if self.ends_at <= self.starts_at {
@@ -287,6 +292,19 @@ pub struct Slot {
     pub ends_at: Timestamp,
     pub place: String,
     pub online: bool,
+}
+
+impl Slot {
+    /// The value a form's option carries for the slot: the specialist and the start.
+    pub fn form_value(&self) -> String {
+        format!("{}|{}", self.user, self.starts_at.to_rfc3339_cst())
+    }
+
+    /// The specialist and start a form's [`Slot::form_value`] names.
+    pub fn parse_form_value(value: &str) -> Option<(String, Timestamp)> {
+        let (user, start) = value.split_once('|')?;
+        Some((user.to_owned(), Timestamp::parse_rfc3339(start).ok()?))
+    }
 }
 
 /// Time a specialist is already booked for.

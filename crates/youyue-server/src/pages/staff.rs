@@ -811,12 +811,11 @@ impl CasePage {
         self.ctx.lang.appointment_status(*s)
     }
     fn slot_value(&self, s: &youyue_domain::appointment::Slot) -> String {
-        format!("{}|{}", s.user, s.starts_at.to_rfc3339_cst())
+        s.form_value()
     }
     /// Booked and not begun: it may be moved or cancelled.
     fn upcoming(&self, a: &youyue_store::Appointment) -> bool {
-        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
-            && a.record.starts_at > Timestamp::now()
+        a.record.may_change(Timestamp::now())
     }
     /// Booked and begun: held or no-show may be recorded.
     fn begun(&self, a: &youyue_store::Appointment) -> bool {
@@ -1141,9 +1140,7 @@ pub struct AppointmentForm {
 }
 
 fn chosen_slot(slot: &str) -> Result<(String, Timestamp), ApiError> {
-    let missing = || ApiError::invalid("slot", "missing");
-    let (user, start) = slot.split_once('|').ok_or_else(missing)?;
-    Ok((user.to_owned(), Timestamp::parse_rfc3339(start).map_err(|_| missing())?))
+    youyue_domain::appointment::Slot::parse_form_value(slot).ok_or_else(|| ApiError::invalid("slot", "missing"))
 }
 
 /// Staff book a free slot for the case from its page.

@@ -387,12 +387,11 @@ impl TrackPage {
     }
     /// The value a slot's option carries: the specialist and the start.
     fn slot_value(&self, s: &youyue_domain::appointment::Slot) -> String {
-        format!("{}|{}", s.user, s.starts_at.to_rfc3339_cst())
+        s.form_value()
     }
     /// Whether an appointment can still be moved or cancelled by the worker.
     fn changeable(&self, a: &youyue_store::Appointment) -> bool {
-        a.record.status == youyue_domain::appointment::AppointmentStatus::Booked
-            && a.record.starts_at > Timestamp::now()
+        a.record.may_change(Timestamp::now())
     }
     fn kind_label(&self, k: &Kind) -> &'static str {
         self.ctx.lang.kind(*k)
@@ -468,10 +467,7 @@ async fn offered_slots(
 
 /// The chosen slot of a form (`username|start`), or the slot field's error.
 fn chosen_slot(slot: &str) -> Result<(String, Timestamp), ApiError> {
-    let missing = || ApiError::invalid("slot", "missing");
-    let (user, start) = slot.split_once('|').ok_or_else(missing)?;
-    let start = Timestamp::parse_rfc3339(start).map_err(|_| missing())?;
-    Ok((user.to_owned(), start))
+    youyue_domain::appointment::Slot::parse_form_value(slot).ok_or_else(|| ApiError::invalid("slot", "missing"))
 }
 
 /// The worker books, moves or cancels an appointment from /track, with the case's number
