@@ -16,6 +16,7 @@ pub mod exchange;
 pub mod figures;
 pub mod ical;
 pub mod money;
+pub mod notice;
 pub mod number;
 pub mod retention;
 pub mod roster;

@@ -238,6 +238,8 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
         contact: None,
         worker_user_id: None,
         tracking_code_hash: None,
+        notify_worker: false,
+        receipt_code: None,
         idempotency: None,
         opened_at: opened,
     };

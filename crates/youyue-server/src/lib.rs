@@ -16,6 +16,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod notify;
 pub mod pages;
 pub mod paper;
 pub mod service;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The CJK font of the agreements' PDFs (`paper.rs`), read at the first PDF.
     pub paper_font: Arc<paper::PaperFont>,
+    /// The channels notices are delivered by (`notify::deliver`).
+    pub transports: Arc<notify::deliver::Transports>,
 }
 
 /// Rate limits, per minute.
@@ -82,6 +85,7 @@ impl AppState {
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: None,
             paper_font: Arc::new(paper::PaperFont::new(None)),
+            transports: Arc::new(notify::deliver::Transports::default()),
         }
     }
 }
@@ -196,6 +200,7 @@ impl Application {
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: config.public_url,
             paper_font: Arc::new(paper::PaperFont::new(config.agreement_font)),
+            transports: Arc::new(notify::deliver::Transports::default()),
         };
         Ok(Application { listener, local_addr, state, connections, background })
     }

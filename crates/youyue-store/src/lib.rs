@@ -224,6 +224,11 @@ pub struct User {
     pub password_hash: Option<String>,
     /// The base32 TOTP secret, once the account has turned on its second factor.
     pub totp_secret: Option<String>,
+    /// Where notices reach the person besides the bell (`youyue_domain::notice`).
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The kinds of notice the person turned off for e-mail and SMS.
+    pub notices_off: Vec<youyue_domain::notice::NoticeKind>,
 }
 
 /// What an API token may do: `Read` tokens only read (GET); `Write` tokens act as their
@@ -358,6 +363,12 @@ pub struct CaseDraft {
     pub contact: Option<String>,
     pub worker_user_id: Option<i64>,
     pub tracking_code_hash: Option<String>,
+    /// The worker agreed to be told of the case by the contact they left (`case_notify`).
+    pub notify_worker: bool,
+    /// The tracking code itself, only for the receipt a worker who agreed is sent when
+    /// staff registered the case; it goes into the notice event and is never stored with
+    /// the case.
+    pub receipt_code: Option<String>,
     pub opened_at: Timestamp,
     /// Stored with the case so that a retry finds it (see `Store::idempotent_case`).
     pub idempotency: Option<IdempotencyKey>,

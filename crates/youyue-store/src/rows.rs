@@ -7,6 +7,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{Database, Encode, Type};
 use youyue_domain::case::{Channel, Kind, Status, Urgency};
 use youyue_domain::exchange::{CaseRecord, RecordEntry, UnionRecord};
+use youyue_domain::notice::NoticeKind;
 use youyue_domain::time::parse_date;
 use youyue_domain::{Money, Role, Timestamp};
 
@@ -64,12 +65,15 @@ pub struct UserRow {
     pub union_path: String,
     pub password_hash: Option<String>,
     pub totp_secret: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub notices_off: String,
 }
 
 macro_rules! user_columns {
     () => {
         "s.id, s.username, s.name, s.role, s.active, s.union_id, u.code AS union_code, u.path AS union_path, \
-         s.password_hash, s.totp_secret"
+         s.password_hash, s.totp_secret, s.email, s.phone, s.notices_off"
     };
 }
 
@@ -105,6 +109,10 @@ impl TryFrom<UserRow> for User {
             union_path: r.union_path,
             password_hash: r.password_hash,
             totp_secret: r.totp_secret,
+            email: r.email,
+            phone: r.phone,
+            // A name this build does not know (a kind retired) is dropped, not an error.
+            notices_off: r.notices_off.split(',').filter_map(NoticeKind::parse).collect(),
         })
     }
 }

@@ -150,6 +150,8 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
         contact: opt_text("contact", &input.contact, MAX_SHORT_CHARS)?,
         worker_user_id: None,
         tracking_code_hash: None,
+        notify_worker: false,
+        receipt_code: None,
         idempotency: None,
         opened_at,
     })

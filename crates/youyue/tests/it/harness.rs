@@ -142,6 +142,8 @@ pub fn online_claim(union_id: i64, title: String, opened_at: youyue_domain::Time
         contact: None,
         worker_user_id: None,
         tracking_code_hash: None,
+        notify_worker: false,
+        receipt_code: None,
         idempotency: None,
         opened_at,
     }
