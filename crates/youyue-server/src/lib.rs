@@ -142,6 +142,9 @@ pub struct Config {
     /// The font file of the agreements' PDFs (a collection's Simplified Chinese face is
     /// picked); None: Debian's Noto CJK or WenQuanYi where installed (`paper::DEFAULT_FONTS`).
     pub agreement_font: Option<std::path::PathBuf>,
+    /// The channels notices are sent by (`--smtp`, `--mail-from`, `--sms-gateway`); none
+    /// set: the bell and the unions' WeChat Work robots only.
+    pub notices: notify::deliver::Channels,
 }
 
 impl Config {
@@ -156,6 +159,7 @@ impl Config {
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             agreement_font: None,
+            notices: notify::deliver::Channels::default(),
         }
     }
 }
@@ -182,8 +186,12 @@ pub struct Application {
 
 impl Application {
     /// Binds `config.listen` and starts the background jobs (supervision and retention
-    /// sweeps, the first one at once, beside the requests).
+    /// sweeps, the first one at once, beside the requests). Notice channels that cannot be
+    /// used are an `InvalidInput` error naming the flag (`serve` checks them before).
     pub async fn build(store: Arc<dyn Store>, config: Config) -> std::io::Result<Application> {
+        let transports = notify::deliver::Transports::new(&config.notices)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        tracing::info!(channels = %transports.describe(), "notice channels");
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let (sweeps_tx, sweeps) = tokio::sync::watch::channel(0);
@@ -200,7 +208,7 @@ impl Application {
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: config.public_url,
             paper_font: Arc::new(paper::PaperFont::new(config.agreement_font)),
-            transports: Arc::new(notify::deliver::Transports::default()),
+            transports: Arc::new(transports),
         };
         Ok(Application { listener, local_addr, state, connections, background })
     }

@@ -427,6 +427,11 @@ impl Server {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Its whole log so far (standard error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
     /// Kills it (SIGKILL) and returns what it printed on stdout.
     pub fn kill(mut self) -> String {
         self.child.kill().unwrap();

@@ -22,6 +22,7 @@ mod hostile;
 mod immediate;
 mod login;
 mod matrix;
+pub mod notices;
 mod overflow;
 mod roster;
 mod schema;
