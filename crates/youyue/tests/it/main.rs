@@ -22,6 +22,7 @@ mod hostile;
 mod immediate;
 mod login;
 mod matrix;
+mod outbox;
 mod overflow;
 mod roster;
 mod schema;
