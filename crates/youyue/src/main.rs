@@ -226,6 +226,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 max_connections,
                 agreement_font,
                 notices,
+                notices_every: Duration::from_secs(youyue_server::DEFAULT_NOTICES_EVERY_SECS),
             };
             serve(store, config, demo).await
         }

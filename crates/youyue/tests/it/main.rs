@@ -23,6 +23,7 @@ mod immediate;
 mod login;
 mod matrix;
 pub mod notices;
+mod outbox;
 mod overflow;
 mod roster;
 mod schema;
