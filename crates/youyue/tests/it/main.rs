@@ -22,6 +22,7 @@ mod hostile;
 mod immediate;
 mod login;
 mod matrix;
+mod notice_pages;
 mod overflow;
 mod roster;
 mod schema;
