@@ -15,6 +15,7 @@ mod case_read;
 mod case_write;
 mod export;
 mod import;
+mod notices;
 mod record_book;
 mod roster;
 mod search;
