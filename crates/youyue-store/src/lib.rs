@@ -322,6 +322,11 @@ pub struct UserChange {
     pub password_hash: Option<String>,
     /// The account's specialties, replacing those it has.
     pub specialties: Option<Vec<youyue_domain::roster::Specialty>>,
+    /// Where notices reach the person: `Some(None)` clears the address.
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    /// The kinds of notice the person turned off for e-mail and SMS, replacing the set.
+    pub notices_off: Option<Vec<youyue_domain::notice::NoticeKind>>,
 }
 
 /// A case as stored: its record plus what storage keeps beside it.
@@ -514,6 +519,10 @@ pub trait Store: Send + Sync + 'static {
     async fn change_user(&self, user_id: i64, change: &UserChange) -> Result<(), StoreError>;
     /// The unions without a parent (districts, cities…).
     async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError>;
+    /// A union's WeChat Work group robot's webhook URL, if one is set (`union_notices`).
+    async fn union_webhook(&self, union_id: i64) -> Result<Option<String>, StoreError>;
+    /// Sets (or with None clears) a union's WeChat Work group robot's webhook URL.
+    async fn set_union_webhook(&self, union_id: i64, url: Option<&str>, now: Timestamp) -> Result<(), StoreError>;
 
     async fn create_session(
         &self,

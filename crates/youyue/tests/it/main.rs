@@ -22,6 +22,7 @@ mod hostile;
 mod immediate;
 mod login;
 mod matrix;
+mod notice_pages;
 pub mod notices;
 mod outbox;
 mod overflow;
