@@ -519,10 +519,6 @@ pub trait Store: Send + Sync + 'static {
     async fn change_user(&self, user_id: i64, change: &UserChange) -> Result<(), StoreError>;
     /// The unions without a parent (districts, cities…).
     async fn top_level_unions(&self) -> Result<Vec<Union>, StoreError>;
-    /// A union's WeChat Work group robot's webhook URL, if one is set (`union_notices`).
-    async fn union_webhook(&self, union_id: i64) -> Result<Option<String>, StoreError>;
-    /// Sets (or with None clears) a union's WeChat Work group robot's webhook URL.
-    async fn set_union_webhook(&self, union_id: i64, url: Option<&str>, now: Timestamp) -> Result<(), StoreError>;
 
     async fn create_session(
         &self,

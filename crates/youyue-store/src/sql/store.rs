@@ -83,14 +83,6 @@ impl Store for SqlStore<Db> {
         unions::top_level_unions(self).await
     }
 
-    async fn union_webhook(&self, union_id: i64) -> Result<Option<String>, StoreError> {
-        unions::union_webhook(self, union_id).await
-    }
-
-    async fn set_union_webhook(&self, union_id: i64, url: Option<&str>, now: Timestamp) -> Result<(), StoreError> {
-        unions::set_union_webhook(self, union_id, url, now).await
-    }
-
     async fn create_session(
         &self,
         token_hash: &str,
