@@ -10,7 +10,8 @@
 //!   User and password are percent-decoded. Certificates are checked against the Mozilla
 //!   roots compiled in (`webpki-roots`), so a container without a CA bundle works.
 //! - `--sms-gateway URL`: `https://`, or `http://` to a loopback host (a relay on this
-//!   machine); youyue POSTs `{"phone":"138…","text":"【工会有约】…"}`.
+//!   machine); youyue POSTs `{"phone":"138…","text":"【工会有约】…"}`, the text always
+//!   headed by the signature (`notice::SIGNATURE`) as carriers require.
 //!
 //! Errors are sorted for the sender's retries: a refusal that will not change (an SMTP 5xx,
 //! an HTTP 4xx, a robot's invalid webhook) is `permanent`; a busy or unreachable receiver
@@ -19,7 +20,7 @@
 //! password.
 
 use std::time::Duration;
-use youyue_domain::notice::{mask_url, NoticeChannel};
+use youyue_domain::notice::{mask_url, NoticeChannel, SIGNATURE};
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
@@ -504,9 +505,11 @@ async fn send_wecom(http: &reqwest::Client, out: &Outgoing<'_>) -> Result<(), De
 
 async fn send_sms(http: &reqwest::Client, gateway: &url::Url, out: &Outgoing<'_>) -> Result<(), DeliveryError> {
     let shown = mask_url(gateway.as_str());
+    // Carriers take an SMS only under its sender's signature, first (notice::SIGNATURE).
+    let text = if out.text.starts_with(SIGNATURE) { out.text.to_owned() } else { format!("{SIGNATURE}{}", out.text) };
     let answer = http
         .post(gateway.clone())
-        .json(&serde_json::json!({"phone": out.to, "text": out.text}))
+        .json(&serde_json::json!({"phone": out.to, "text": text}))
         .send()
         .await
         .map_err(|e| http_error(&format!("SMS gateway {shown}"), e))?;

@@ -446,3 +446,412 @@ async fn serve_names_the_channel_flag_at_fault() {
     assert!(log.contains("notice channels") && log.contains("127.0.0.1:2525"), "{log}");
     assert!(!log.contains("s3cret-pw") && !log.contains("T0KEN"), "{log}");
 }
+
+// ---------------------------------------------------------------------------------------
+// End to end: cases registered through a real server, notices delivered by the real
+// channels to the receivers above.
+
+use crate::harness::{Backend, Client, Server, TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+/// What no notice may ever say: the cases' title and description, the workers' names.
+const TITLE: &str = "机密标题甲乙丙";
+const DESCRIPTION: &str = "机密描述丁戊己：车间主任拖欠加班费";
+const NAME: &str = "王秘密";
+const ANON_NAME: &str = "匿名李某";
+const ANON_EMAIL: &str = "li.anon@example.org";
+const PHONE: &str = "138 1234 5678";
+const CHAIR_PHONE: &str = "13900001111";
+
+/// Every text a test's receivers got: the SMS and robot JSON, the mails' headers and text.
+fn received_texts(smtpd: Option<&Smtpd>, receivers: &[&Receiver]) -> Vec<String> {
+    let mut texts: Vec<String> = receivers.iter().flat_map(|r| r.got()).map(|g| g.body.to_string()).collect();
+    if let Some(s) = smtpd {
+        for m in s.mails() {
+            texts.push(format!("{} {} {}", m["subject"], m["body"], m["from"]));
+        }
+    }
+    texts
+}
+
+/// The privacy sweep: no notice a receiver got says a case's title or description or a
+/// worker's name, nor the anonymous worker's address (but in the one mail sent to it,
+/// whose text still does not carry it).
+fn assert_private(texts: &[String]) {
+    assert!(!texts.is_empty(), "nothing was received");
+    for t in texts {
+        for secret in [TITLE, DESCRIPTION, "车间主任", NAME, ANON_NAME, ANON_EMAIL, "王", "李某"] {
+            assert!(!t.contains(secret), "a notice says {secret:?}: {t}");
+        }
+    }
+}
+
+/// A value of each row of a one-column query, on either database.
+async fn column<T>(url: &str, sql: &str) -> Vec<T>
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    if url.starts_with("postgres") {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+    } else {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+    }
+}
+
+async fn execute(url: &str, sql: &str) {
+    if url.starts_with("postgres") {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+/// Polls `check` every 20 ms for at most a minute.
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..3000 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("waited a minute for {what}");
+}
+
+/// Lets the back-off (or the lease of a sender that died) run out now, as if its minutes
+/// had passed: the notices are due at once. (The wall clock is not waited for.)
+async fn back_off_elapsed(url: &str) {
+    let now = youyue_domain::Timestamp::now().micros();
+    execute(url, &format!("UPDATE notices SET next_at = {now}, claimed_until = NULL WHERE status = 'pending'")).await;
+}
+
+/// Quiet hours that never hold an SMS (from = to), whatever the hour the tests run at.
+async fn no_quiet_hours(store: &dyn youyue_store::Store) {
+    store.set_setting("notices:jd", &json!({"quiet_hours": {"from": "00:00", "to": "00:00"}})).await.unwrap();
+}
+
+/// The district's accounts and robots as an administrator sets them over the API: the
+/// e1 receptionist's e-mail, the e1 chair's phone (the robot @mentions it), the e1
+/// union's robot.
+async fn set_up_contacts(admin: &Client, robot: &str) {
+    let (s, b) = admin.patch("/api/v1/users/e1reception", json!({"email": "reception@e1.example"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = admin.patch("/api/v1/users/e1chair", json!({"phone": CHAIR_PHONE})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let r = admin
+        .http
+        .put(format!("{}/api/v1/unions/jd.s1.e1/notices", admin.base))
+        .json(&json!({"wecom_webhook": robot}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap_or_default());
+}
+
+/// A hotline call registered by the e1 receptionist: the worker left a phone (or, when
+/// anonymous, an e-mail) and agreed to be told. Returns (number, tracking code).
+async fn register(staff: &Client, anonymous: bool, contact: &str) -> (String, String) {
+    let name = if anonymous { ANON_NAME } else { NAME };
+    let body = json!({
+        "union": "jd.s1.e1", "kind": "claim", "channel": "hotline", "title": TITLE, "description": DESCRIPTION,
+        "worker_name": name, "anonymous": anonymous, "contact": contact, "notify": true,
+    });
+    let b = staff.ok("/api/v1/cases", body, StatusCode::CREATED).await;
+    (b["number"].as_str().unwrap().to_owned(), b["tracking_code"].as_str().unwrap().to_owned())
+}
+
+async fn login(base: &str, username: &str) -> Client {
+    let c = Client { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), base: base.to_owned() };
+    let (status, body) = c.post("/api/v1/session", json!({"username": username, "password": PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+    c
+}
+
+/// Registered by staff with the worker's consent: the worker's SMS receipt carries the
+/// number and tracking code; the receptionist's e-mail and the union's robot say there is
+/// a new case; an anonymous worker who left an e-mail gets the receipt by mail.
+async fn a_registration_reaches_every_channel(backend: Backend) {
+    let smtpd = Smtpd::start(&[]).await;
+    let receiver = Receiver::start().await;
+    let (smtp_port, gateway) = (smtpd.port, receiver.url("/sms/send?token=GW-TOKEN"));
+    let app = TestApp::spawn_with(backend, |c| {
+        c.notices = Channels {
+            smtp: Some(format!("smtp://127.0.0.1:{smtp_port}?tls=none")),
+            mail_from: Some(FROM.into()),
+            sms_gateway: Some(gateway),
+        };
+        c.notices_every = Duration::from_millis(100);
+        c.public_url = Some("https://yy.example".into());
+    })
+    .await;
+    no_quiet_hours(app.store.as_ref()).await;
+    let admin = app.login("admin").await;
+    set_up_contacts(&admin, &receiver.url("/cgi-bin/webhook/send?key=ROBOT-KEY")).await;
+    let staff = app.login("e1reception").await;
+    let (number, code) = register(&staff, false, PHONE).await;
+    let (anon_number, anon_code) = register(&staff, true, ANON_EMAIL).await;
+
+    // The robot: two new cases, @mentioning the chair (no handler yet); the gateway: one SMS.
+    let got = receiver.wait_for(3).await;
+    let sms: Vec<_> = got.iter().filter(|g| g.target.starts_with("/sms")).collect();
+    assert_eq!(sms.len(), 1, "{got:?}");
+    assert_eq!(sms[0].target, "/sms/send?token=GW-TOKEN");
+    assert_eq!(sms[0].body["phone"], "13812345678");
+    let text = sms[0].body["text"].as_str().unwrap();
+    assert!(text.starts_with("【工会有约】") && text.contains(&number) && text.contains(&code), "{text}");
+    assert!(text.contains("https://yy.example/track"), "{text}");
+    assert_eq!(sms[0].body.as_object().unwrap().len(), 2, "only phone and text: {}", sms[0].body);
+    let robot: Vec<_> = got.iter().filter(|g| g.target.starts_with("/cgi-bin")).collect();
+    assert_eq!(robot.len(), 2, "{got:?}");
+    for (r, n) in robot.iter().zip([&number, &anon_number]) {
+        assert_eq!(r.target, "/cgi-bin/webhook/send?key=ROBOT-KEY");
+        assert_eq!(r.body["msgtype"], "text");
+        assert_eq!(r.body["text"]["mentioned_mobile_list"], json!([CHAIR_PHONE]));
+        let content = r.body["text"]["content"].as_str().unwrap();
+        assert!(content.contains(n.as_str()) && content.contains("新的"), "{content}");
+        assert!(content.contains(&format!("https://yy.example/cases/{n}")), "{content}");
+    }
+
+    // Mail: the receptionist twice (new cases), the anonymous worker once (the receipt).
+    let mails = smtpd.wait_for(3).await;
+    let to_reception: Vec<_> = mails.iter().filter(|m| m["to"] == "reception@e1.example").collect();
+    assert_eq!(to_reception.len(), 2, "{mails:?}");
+    for m in &to_reception {
+        assert_eq!(m["from"], FROM);
+        assert!(m["subject"].as_str().unwrap().starts_with("【工会有约】新的"), "{m}");
+    }
+    let to_worker: Vec<_> = mails.iter().filter(|m| m["rcpt_tos"] == json!([ANON_EMAIL])).collect();
+    assert_eq!(to_worker.len(), 1, "{mails:?}");
+    let body = to_worker[0]["body"].as_str().unwrap();
+    assert!(body.contains(&anon_number) && body.contains(&anon_code), "{body}");
+    // Nothing more comes once every notice is recorded as sent.
+    let url = app.db.url.clone();
+    eventually("every notice sent", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE status <> 'sent'").await == [0]
+    })
+    .await;
+    assert_eq!(receiver.got().len(), 3);
+    assert_eq!(smtpd.mails().len(), 3);
+    // The worker's mail is To them; the privacy sweep reads what every notice says.
+    let mut texts = received_texts(Some(&smtpd), &[&receiver]);
+    for m in smtpd.mails() {
+        assert!(!m["body"].as_str().unwrap().contains(ANON_EMAIL));
+    }
+    texts.retain(|t| !t.is_empty());
+    assert_private(&texts);
+}
+both!(a_registration_reaches_every_channel);
+
+/// The gateway down: the SMS is tried, fails (recorded), and is delivered once it is back
+/// and the back-off has passed.
+async fn a_receiver_down_is_tried_again_and_delivered_when_back(backend: Backend) {
+    let mut receiver = Receiver::start().await;
+    let gateway = receiver.url("/sms/send");
+    let app = TestApp::spawn_with(backend, |c| {
+        c.notices = Channels { sms_gateway: Some(gateway), ..Channels::default() };
+        c.notices_every = Duration::from_millis(100);
+    })
+    .await;
+    no_quiet_hours(app.store.as_ref()).await;
+    receiver.stop().await;
+    let staff = app.login("e1reception").await;
+    let (number, code) = register(&staff, false, PHONE).await;
+    let url = app.db.url.clone();
+    let failed_once = "SELECT COUNT(*) FROM notices WHERE channel = 'sms' AND status = 'pending' AND attempts = 1 \
+                       AND last_error IS NOT NULL";
+    eventually("a failed attempt", || async { column::<i64>(&url, failed_once).await == [1] }).await;
+    let next: Vec<i64> = column(&url, "SELECT next_at - created_at FROM notices WHERE channel = 'sms'").await;
+    assert!(next[0] >= 60_000_000, "the first retry waits a minute: {next:?}");
+    let errors: Vec<String> = column(&url, "SELECT last_error FROM notices WHERE channel = 'sms'").await;
+    assert!(errors[0].contains("could not connect") && errors[0].contains("SMS gateway"), "{errors:?}");
+
+    receiver.restart().await;
+    back_off_elapsed(&url).await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].body["phone"], "13812345678");
+    assert!(got[0].body["text"].as_str().unwrap().contains(&code));
+    eventually("the SMS recorded as sent", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE channel = 'sms' AND status = 'sent' AND attempts = 2")
+            .await
+            == [1]
+    })
+    .await;
+    let oks: Vec<bool> = column(
+        &url,
+        "SELECT a.ok FROM notice_attempts a JOIN notices n ON n.id = a.notice_id WHERE n.channel = 'sms' ORDER BY a.at",
+    )
+    .await;
+    assert_eq!(oks, [false, true]);
+    assert_eq!(receiver.got().len(), 1);
+    // The record book has the final result, masked.
+    let case = app.store.case_by_number(&number.parse().unwrap()).await.unwrap().unwrap();
+    let book = app.store.record_book(case.id).await.unwrap();
+    let entry = book.iter().find(|e| e.action == "notice" && e.detail["channel"] == "sms").expect("no notice entry");
+    assert_eq!(entry.detail["to"], "138****5678");
+    assert_eq!(entry.detail["outcome"], "sent");
+    assert_private(&received_texts(None, &[&receiver]));
+}
+both!(a_receiver_down_is_tried_again_and_delivered_when_back);
+
+/// Quiet hours (a district setting) hold an SMS to a worker until they end: its stored
+/// `next_at` is the domain's `release_at`, the robot's message goes at once, and the SMS
+/// goes when its time has come.
+async fn quiet_hours_hold_a_workers_sms(backend: Backend) {
+    let receiver = Receiver::start().await;
+    let gateway = receiver.url("/sms/send");
+    let app = TestApp::spawn_with(backend, |c| {
+        c.notices = Channels { sms_gateway: Some(gateway), ..Channels::default() };
+        c.notices_every = Duration::from_millis(100);
+    })
+    .await;
+    // Quiet from an hour ago to an hour ahead, China time.
+    let hour = chrono::Timelike::hour(&youyue_domain::Timestamp::now().to_cst());
+    let (from, to) = ((hour + 23) % 24, (hour + 1) % 24);
+    let quiet = json!({"quiet_hours": {"from": format!("{from:02}:00"), "to": format!("{to:02}:00")}});
+    app.store.set_setting("notices:jd", &quiet).await.unwrap();
+    let admin = app.login("admin").await;
+    set_up_contacts(&admin, &receiver.url("/cgi-bin/webhook/send?key=K")).await;
+    let staff = app.login("e1reception").await;
+    let (number, code) = register(&staff, false, PHONE).await;
+
+    let url = app.db.url.clone();
+    eventually("the robot's notice sent", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE channel = 'wecom' AND status = 'sent'").await == [1]
+    })
+    .await;
+    let created: Vec<i64> = column(&url, "SELECT created_at FROM notices WHERE channel = 'sms'").await;
+    let next: Vec<i64> = column(&url, "SELECT next_at FROM notices WHERE channel = 'sms' AND status = 'pending'").await;
+    assert_eq!((created.len(), next.len()), (1, 1), "one SMS, held");
+    let release = youyue_domain::notice::QuietHours { from: from as u16 * 60, to: to as u16 * 60 }
+        .release_at(youyue_domain::Timestamp::from_micros(created[0]))
+        .unwrap();
+    assert_eq!(next[0], release.micros());
+    // The sender has been round since the robot's went (it is woken every 100 ms): the SMS
+    // stayed, since its time has not come.
+    let sent_at: Vec<i64> = column(&url, "SELECT sent_at FROM notices WHERE channel = 'wecom'").await;
+    eventually("a few more rounds of the sender", || async {
+        youyue_domain::Timestamp::now().micros() > sent_at[0] + 500_000
+    })
+    .await;
+    assert!(receiver.got().iter().all(|g| !g.target.starts_with("/sms")), "{:?}", receiver.got());
+    // The quiet hours end (as if the clock had reached their end): it goes.
+    back_off_elapsed(&url).await;
+    let got = receiver.wait_for(2).await;
+    let sms = got.iter().find(|g| g.target.starts_with("/sms")).unwrap();
+    let text = sms.body["text"].as_str().unwrap();
+    assert!(text.contains(&number) && text.contains(&code), "{text}");
+    assert_private(&received_texts(None, &[&receiver]));
+}
+both!(quiet_hours_hold_a_workers_sms);
+
+/// The district imported and quiet hours off in a fresh database, the robot of e1 set;
+/// the store closed again (a server process opens it).
+async fn prepared_db(backend: Backend, robot: &str) -> crate::harness::TestDb {
+    let db = crate::harness::TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    crate::harness::import_text(store.as_ref(), &crate::harness::district_jsonl()).await.unwrap();
+    no_quiet_hours(store.as_ref()).await;
+    let e1 = store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap().id;
+    store.set_union_webhook(e1, Some(robot), youyue_domain::Timestamp::now()).await.unwrap();
+    store.close().await;
+    db
+}
+
+/// SIGKILL between the commit and the send: the real binary on a SQLite file registers
+/// cases while the receivers are down (the notices committed, tried, not delivered), is
+/// killed, and started again with them up: exactly the notices due arrive, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_committed_before_a_sigkill_are_delivered_once_after_restart() {
+    let mut receiver = Receiver::start().await;
+    let db = prepared_db(Backend::Sqlite, &receiver.url("/cgi-bin/webhook/send?key=K")).await;
+    let gateway = receiver.url("/sms/send");
+    let args = ["--sms-gateway", gateway.as_str(), "--public-url", "https://yy.example"];
+    receiver.stop().await;
+    let first = Server::start(&db.url, &args).await;
+    let staff = login(&first.url(""), "e1reception").await;
+    let mut cases = Vec::new();
+    for _ in 0..2 {
+        cases.push(register(&staff, false, PHONE).await);
+    }
+    // Both cases' SMS and robot notices committed and tried once, none delivered.
+    let url = db.url.clone();
+    eventually("the notices tried once", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE channel IN ('sms','wecom') AND attempts >= 1").await
+            == [4]
+    })
+    .await;
+    first.kill();
+    assert!(receiver.got().is_empty());
+    // Not sent twice in this window either: the killed process's claims and back-off run
+    // out while it is down.
+    back_off_elapsed(&db.url).await;
+    receiver.restart().await;
+    let second = Server::start(&db.url, &args).await;
+    eventually("every notice sent after the restart", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE status <> 'sent'").await == [0]
+    })
+    .await;
+    let got = receiver.got();
+    let sms: Vec<_> = got.iter().filter(|g| g.target.starts_with("/sms")).collect();
+    let robot: Vec<_> = got.iter().filter(|g| g.target.starts_with("/cgi-bin")).collect();
+    assert_eq!((sms.len(), robot.len()), (2, 2), "{got:?}");
+    for (number, code) in &cases {
+        let texts: Vec<&str> = sms.iter().map(|g| g.body["text"].as_str().unwrap()).collect();
+        assert_eq!(texts.iter().filter(|t| t.contains(number.as_str()) && t.contains(code.as_str())).count(), 1);
+        let robot_texts: Vec<&str> = robot.iter().map(|g| g.body["text"]["content"].as_str().unwrap()).collect();
+        assert_eq!(robot_texts.iter().filter(|t| t.contains(number.as_str())).count(), 1);
+    }
+    assert!(!second.log().contains("GW") && second.log_problems().is_empty(), "{}", second.log_problems());
+    assert_private(&received_texts(None, &[&receiver]));
+}
+
+/// Two `youyue serve` processes on one PostgreSQL database, cases registered through both:
+/// each notice is delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_deliver_each_notice_once() {
+    let receiver = Receiver::start().await;
+    let db = prepared_db(Backend::Postgres, &receiver.url("/cgi-bin/webhook/send?key=K")).await;
+    let gateway = receiver.url("/sms/send");
+    let args = ["--sms-gateway", gateway.as_str(), "--public-url", "https://yy.example"];
+    let servers = [Server::start(&db.url, &args).await, Server::start(&db.url, &args).await];
+    let mut staff = Vec::new();
+    for s in &servers {
+        staff.push(login(&s.url(""), "e1reception").await);
+    }
+    let mut numbers = Vec::new();
+    for i in 0..8 {
+        let phone = format!("1380000000{i}");
+        numbers.push((register(&staff[i % 2], false, &phone).await.0, phone));
+    }
+    let url = db.url.clone();
+    eventually("every notice sent", || async {
+        column::<i64>(&url, "SELECT COUNT(*) FROM notices WHERE status <> 'sent'").await == [0]
+    })
+    .await;
+    let got = receiver.got();
+    assert_eq!(got.len(), 16, "8 SMS and 8 robot messages: {got:?}");
+    for (number, phone) in &numbers {
+        assert_eq!(got.iter().filter(|g| g.body["phone"] == phone.as_str()).count(), 1, "{phone}");
+        assert_eq!(
+            got.iter()
+                .filter(|g| g.body["text"]["content"].as_str().is_some_and(|t| t.contains(number.as_str())))
+                .count(),
+            1,
+            "{number}"
+        );
+    }
+    let attempts: Vec<i64> = column(&url, "SELECT COUNT(*) FROM notice_attempts").await;
+    assert_eq!(attempts, [16]);
+    for s in &servers {
+        assert!(s.log_problems().is_empty(), "{}", s.log_problems());
+    }
+    assert_private(&received_texts(None, &[&receiver]));
+}
