@@ -20,7 +20,7 @@
 //! password.
 
 use std::time::Duration;
-use youyue_domain::notice::{mask_url, NoticeChannel, SIGNATURE};
+use youyue_domain::notice::{mask, mask_url, NoticeChannel, SIGNATURE};
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
@@ -322,8 +322,18 @@ impl Transports {
         }
     }
 
-    /// Sends one notice.
+    /// Sends one notice. The error never holds the address in full: a server's answer
+    /// that repeats it (an SMTP "550 <wang@…> unknown") has it masked (`notice::mask`).
     pub async fn deliver(&self, out: &Outgoing<'_>) -> Result<(), DeliveryError> {
+        self.deliver_unmasked(out).await.map_err(|mut e| {
+            if !out.to.is_empty() && e.message.contains(out.to) {
+                e.message = e.message.replace(out.to, &mask(out.channel, out.to));
+            }
+            e
+        })
+    }
+
+    async fn deliver_unmasked(&self, out: &Outgoing<'_>) -> Result<(), DeliveryError> {
         match out.channel {
             // The bell's notices are read where they are stored: nothing to send.
             NoticeChannel::App => Ok(()),

@@ -25,7 +25,7 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject:
-            return f"{self.reject} refused for the test"
+            return f"{self.reject} <{address}> refused for the test"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
