@@ -135,9 +135,10 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     let (db, store) = bare(backend).await;
     let fake = Arc::new(Fake { has: vec![NoticeChannel::Sms, NoticeChannel::Email], ..Fake::default() });
     let ob = outbox(&store, fake.clone());
-    // Quiet now: from an hour ago to an hour ahead, China time.
+    // Quiet now: from the hour before this one to the one after the next, China time (so
+    // that the hour may turn during the test).
     let hour = chrono::Timelike::hour(&Timestamp::now().to_cst());
-    let (from, to) = ((hour + 23) % 24, (hour + 1) % 24);
+    let (from, to) = ((hour + 23) % 24, (hour + 2) % 24);
     let quiet = json!({"quiet_hours": {"from": format!("{from:02}:00"), "to": format!("{to:02}:00")}});
     store.set_setting("notices:jd", &quiet).await.unwrap();
 
