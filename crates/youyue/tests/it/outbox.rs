@@ -119,10 +119,15 @@ async fn execute(url: &str, sql: &str) {
 
 /// No notice written says a case's title or description, or the worker's name or contact.
 async fn assert_private(url: &str) {
+    assert_private_of(url, &[]).await
+}
+
+/// `assert_private`, and none says any of `more` either.
+async fn assert_private_of(url: &str, more: &[&str]) {
     let texts: Vec<String> = column(url, "SELECT subject || ' ' || body FROM notices").await;
     assert!(!texts.is_empty(), "no notices at all");
     for t in &texts {
-        for secret in [TITLE, DESCRIPTION, NAME, PHONE, "13812345678"] {
+        for secret in [TITLE, DESCRIPTION, NAME, PHONE, "13812345678"].iter().chain(more) {
             assert!(!t.contains(secret), "a notice says {secret:?}: {t}");
         }
     }
@@ -282,6 +287,8 @@ async fn assignment_and_appointments_tell_their_people(backend: Backend) {
     // App notices add nothing to the record book.
     let (_, book) = chair.get(&format!("{case}/record")).await;
     assert!(book.as_array().unwrap().iter().all(|e| e["action"] != "notice"), "{book}");
+    // The description `register` gave, and the reasons given for the move and the cancelling.
+    assert_private_of(&app.db.url, &["车间调岗纠纷", "出差", "和解"]).await;
 }
 both!(assignment_and_appointments_tell_their_people);
 
