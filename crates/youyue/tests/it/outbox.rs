@@ -147,6 +147,13 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     let quiet = json!({"quiet_hours": {"from": format!("{from:02}:00"), "to": format!("{to:02}:00")}});
     store.set_setting("notices:jd", &quiet).await.unwrap();
 
+    // The receptionist left an e-mail address and a phone on their account.
+    execute(
+        &db.url,
+        "UPDATE users SET email = 'rec@example.com', phone = '13700000002' WHERE username = 'e1reception'",
+    )
+    .await;
+
     let case = hotline(store.as_ref(), true).await;
     assert_eq!(store.waiting_notice_events(10).await.unwrap().len(), 2);
     let written = dispatch::dispatch_waiting(&ob).await.unwrap();
@@ -165,8 +172,12 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     // Nobody at another union hears of it.
     let other = user_id(store.as_ref(), "e2reception").await;
     assert!(notices.iter().all(|n| n.user_id != Some(other)));
+    // The receptionist by e-mail and SMS too (staff have no quiet hours).
+    let theirs: Vec<_> = notices.iter().filter(|n| n.user_id == Some(reception)).map(|n| n.channel).collect();
+    assert_eq!(theirs, [NoticeChannel::App, NoticeChannel::Email, NoticeChannel::Sms], "{notices:?}");
+    assert!(notices.iter().any(|n| n.address == "r***@example.com"));
 
-    let sms: Vec<_> = notices.iter().filter(|n| n.channel == NoticeChannel::Sms).collect();
+    let sms: Vec<_> = notices.iter().filter(|n| n.channel == NoticeChannel::Sms && n.user_id.is_none()).collect();
     assert_eq!(sms.len(), 1, "{notices:?}");
     let sms = sms[0];
     assert_eq!((sms.kind, sms.status, sms.user_id), (NoticeKind::Registered, NoticeStatus::Pending, None));
@@ -176,11 +187,14 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
         .release_at(sms.created_at)
         .unwrap();
     assert_eq!(sms.next_at, release);
-    // Not due: the sender leaves it.
-    assert_eq!(sender::send_due(&ob).await.unwrap(), 0);
+    // The worker's is not due: the sender leaves it, and sends the receptionist's.
+    assert_eq!(sender::send_due(&ob).await.unwrap(), 2);
+    assert_eq!(fake.sent.lock().unwrap().len(), 2);
 
-    // Out of quiet hours it is due at once; without consent there is none.
+    // Out of quiet hours it is due at once; without consent there is none. The receptionist
+    // turned new cases off for e-mail and SMS: the bell only.
     store.set_setting("notices:jd", &json!({"quiet_hours": {"from": "00:00", "to": "00:00"}})).await.unwrap();
+    execute(&db.url, "UPDATE users SET notices_off = 'new_case' WHERE username = 'e1reception'").await;
     let loud = hotline(store.as_ref(), true).await;
     let silent = hotline(store.as_ref(), false).await;
     dispatch::dispatch_waiting(&ob).await.unwrap();
@@ -191,8 +205,8 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert!(store.case_notices(silent.id).await.unwrap().iter().all(|n| n.channel == NoticeChannel::App));
     assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
     let sent = fake.sent.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1);
-    assert_eq!((sent[0].0, sent[0].1.as_str()), (NoticeChannel::Sms, "13812345678"));
+    assert_eq!(sent.len(), 3);
+    assert_eq!((sent[2].0, sent[2].1.as_str()), (NoticeChannel::Sms, "13812345678"));
     // Its final result is in the record book, internal and masked.
     let book = store.record_book(loud.id).await.unwrap();
     let last = book.last().unwrap();
@@ -213,8 +227,13 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     )
     .unwrap();
     store.save_change(&case, &change, case.handler_id, Actor { label: "admin", user_id: None }, now).await.unwrap();
-    let after: Vec<_> =
-        store.case_notices(case.id).await.unwrap().into_iter().filter(|n| n.channel == NoticeChannel::Sms).collect();
+    let after: Vec<_> = store
+        .case_notices(case.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.channel == NoticeChannel::Sms && n.user_id.is_none())
+        .collect();
     assert_eq!((after[0].status, after[0].address.as_str()), (NoticeStatus::Failed, ""));
     assert!(!store.retry_notice(after[0].id, now).await.unwrap());
     let kept: Vec<i64> = column(&db.url, "SELECT COUNT(*) FROM notices WHERE address LIKE '%12345678%'").await;
@@ -384,10 +403,19 @@ async fn retries_and_restarts(backend: Backend) {
         .unwrap();
     let fake = Arc::new(Fake { has: vec![NoticeChannel::Wecom], failing: Mutex::new(true), ..Fake::default() });
     let ob = outbox(&store, fake.clone());
+    // No handler yet: the group's message @mentions the chair by the phone on their account.
+    execute(&db.url, "UPDATE users SET phone = '13900000001' WHERE username = 'e1chair'").await;
     let case = hotline(store.as_ref(), false).await;
     dispatch::dispatch_waiting(&ob).await.unwrap();
     let n = wecom(store.as_ref(), case.id).await;
     assert_eq!((n.status, n.union_id, n.address.as_str()), (NoticeStatus::Pending, Some(e1), ""));
+    assert_eq!(n.mentions, ["139****0001"]);
+    // The chair has no e-mail and SMS is not configured here: the bell only.
+    let chair = user_id(store.as_ref(), "e1chair").await;
+    assert!(
+        store.case_notices(case.id).await.unwrap().iter().all(|n| n.user_id != Some(chair)),
+        "not told of a new case"
+    );
 
     let before = Timestamp::now();
     assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
