@@ -119,7 +119,7 @@ async fn execute(url: &str, sql: &str) {
 
 /// No notice written says a case's title or description, or the worker's name or contact.
 async fn assert_private(url: &str) {
-    assert_private_of(url, &[]).await
+    assert_private_of(url, &["解释内容保密"]).await
 }
 
 /// `assert_private`, and none says any of `more` either.
@@ -215,6 +215,25 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert_eq!(last.detail["outcome"], "sent");
     assert!(store.verify_chains().await.unwrap().problems.is_empty());
 
+    // The case is answered (an explanation): the worker hears that it is, not what.
+    let chair = youyue_domain::workflow::Acting { role: youyue_domain::Role::Chair, is_assigned_handler: false };
+    let by = Actor { label: "e1chair", user_id: Some(user_id(store.as_ref(), "e1chair").await) };
+    let mut loud = store.case_by_number(&loud.record.number).await.unwrap().unwrap();
+    for command in [
+        youyue_domain::command::Command::Accept { kind: None, urgency: youyue_domain::Urgency::Normal, due_on: None },
+        youyue_domain::command::Command::Explain { explanation: "解释内容保密".into() },
+    ] {
+        let now = Timestamp::now();
+        let rules = youyue_domain::command::DeadlineRules::default();
+        let change = youyue_domain::command::apply(&loud.record, chair, command, now, &rules).unwrap();
+        loud = store.save_change(&loud, &change, loud.handler_id, by.clone(), now).await.unwrap();
+    }
+    dispatch::dispatch_waiting(&ob).await.unwrap();
+    assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
+    let sent = fake.sent.lock().unwrap().clone();
+    assert_eq!((sent[3].0, sent[3].1.as_str()), (NoticeChannel::Sms, "13812345678"));
+    assert!(sent[3].2.contains("已有答复") && !sent[3].2.contains("解释内容保密"), "{}", sent[3].2);
+
     // Anonymised: the pending SMS of the first case never goes, and its number is gone.
     let admin = youyue_domain::workflow::Acting { role: youyue_domain::Role::Admin, is_assigned_handler: false };
     let now = Timestamp::now();
@@ -237,7 +256,7 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert_eq!((after[0].status, after[0].address.as_str()), (NoticeStatus::Failed, ""));
     assert!(!store.retry_notice(after[0].id, now).await.unwrap());
     let kept: Vec<i64> = column(&db.url, "SELECT COUNT(*) FROM notices WHERE address LIKE '%12345678%'").await;
-    assert_eq!(kept, [1], "only the sent SMS of the case not anonymised keeps its number");
+    assert_eq!(kept, [2], "only the two SMS of the case not anonymised keep its number");
     assert_private(&db.url).await;
 }
 both!(registration_tells_receptionists_and_worker);
