@@ -17,7 +17,8 @@ use youyue_store::{Appointment, NewNotice, NoticeEvent, Store, StoredCase, User}
 const BATCH: i64 = 100;
 
 /// Dispatches every waiting event, a batch at a time; returns how many notices it wrote.
-/// An event whose notices cannot be worked out (a read failed) is left for the next round.
+/// An event whose notices cannot be worked out (a read failed) is logged and left for the
+/// next round, so that it holds up no other.
 pub async fn dispatch_waiting(outbox: &Outbox) -> Result<usize, ApiError> {
     let mut written = 0;
     loop {
@@ -26,7 +27,14 @@ pub async fn dispatch_waiting(outbox: &Outbox) -> Result<usize, ApiError> {
         let mut done = 0;
         for event in events {
             let now = Timestamp::now();
-            let notices = notices_of(outbox, &event, now).await?;
+            let notices = match notices_of(outbox, &event, now).await {
+                Ok(notices) => notices,
+                Err(e @ ApiError::Unavailable(_)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(event = event.id, error = %e, "a notice event could not be dispatched; left waiting");
+                    continue;
+                }
+            };
             if outbox.store.dispatch_notice_event(event.id, &notices, now).await? {
                 written += notices.len();
                 done += 1;

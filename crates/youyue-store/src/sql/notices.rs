@@ -374,6 +374,18 @@ pub(super) async fn claim_due_notices(
     lease_until: Timestamp,
     limit: i64,
 ) -> Result<Vec<Notice>, StoreError> {
+    // A look on a reading connection first: most looks find nothing due, and need not
+    // take the writer (SQLite's only one) for that.
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM notices WHERE status = 'pending' AND channel <> 'app' AND next_at <= $1 \
+         AND (claimed_until IS NULL OR claimed_until <= $1) LIMIT 1",
+    )
+    .bind(now.micros())
+    .fetch_optional(&store.read)
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     // Committed before any delivery, so that the lease is seen by every other sender.
     store
         .write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<Vec<Notice>, StoreError>> {

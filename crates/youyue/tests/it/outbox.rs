@@ -119,10 +119,15 @@ async fn execute(url: &str, sql: &str) {
 
 /// No notice written says a case's title or description, or the worker's name or contact.
 async fn assert_private(url: &str) {
+    assert_private_of(url, &["解释内容保密"]).await
+}
+
+/// `assert_private`, and none says any of `more` either.
+async fn assert_private_of(url: &str, more: &[&str]) {
     let texts: Vec<String> = column(url, "SELECT subject || ' ' || body FROM notices").await;
     assert!(!texts.is_empty(), "no notices at all");
     for t in &texts {
-        for secret in [TITLE, DESCRIPTION, NAME, PHONE, "13812345678"] {
+        for secret in [TITLE, DESCRIPTION, NAME, PHONE, "13812345678"].iter().chain(more) {
             assert!(!t.contains(secret), "a notice says {secret:?}: {t}");
         }
     }
@@ -135,11 +140,19 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     let (db, store) = bare(backend).await;
     let fake = Arc::new(Fake { has: vec![NoticeChannel::Sms, NoticeChannel::Email], ..Fake::default() });
     let ob = outbox(&store, fake.clone());
-    // Quiet now: from an hour ago to an hour ahead, China time.
+    // Quiet now: from the hour before this one to the one after the next, China time (so
+    // that the hour may turn during the test).
     let hour = chrono::Timelike::hour(&Timestamp::now().to_cst());
-    let (from, to) = ((hour + 23) % 24, (hour + 1) % 24);
+    let (from, to) = ((hour + 23) % 24, (hour + 2) % 24);
     let quiet = json!({"quiet_hours": {"from": format!("{from:02}:00"), "to": format!("{to:02}:00")}});
     store.set_setting("notices:jd", &quiet).await.unwrap();
+
+    // The receptionist left an e-mail address and a phone on their account.
+    execute(
+        &db.url,
+        "UPDATE users SET email = 'rec@example.com', phone = '13700000002' WHERE username = 'e1reception'",
+    )
+    .await;
 
     let case = hotline(store.as_ref(), true).await;
     assert_eq!(store.waiting_notice_events(10).await.unwrap().len(), 2);
@@ -159,8 +172,12 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     // Nobody at another union hears of it.
     let other = user_id(store.as_ref(), "e2reception").await;
     assert!(notices.iter().all(|n| n.user_id != Some(other)));
+    // The receptionist by e-mail and SMS too (staff have no quiet hours).
+    let theirs: Vec<_> = notices.iter().filter(|n| n.user_id == Some(reception)).map(|n| n.channel).collect();
+    assert_eq!(theirs, [NoticeChannel::App, NoticeChannel::Email, NoticeChannel::Sms], "{notices:?}");
+    assert!(notices.iter().any(|n| n.address == "r***@example.com"));
 
-    let sms: Vec<_> = notices.iter().filter(|n| n.channel == NoticeChannel::Sms).collect();
+    let sms: Vec<_> = notices.iter().filter(|n| n.channel == NoticeChannel::Sms && n.user_id.is_none()).collect();
     assert_eq!(sms.len(), 1, "{notices:?}");
     let sms = sms[0];
     assert_eq!((sms.kind, sms.status, sms.user_id), (NoticeKind::Registered, NoticeStatus::Pending, None));
@@ -170,11 +187,14 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
         .release_at(sms.created_at)
         .unwrap();
     assert_eq!(sms.next_at, release);
-    // Not due: the sender leaves it.
-    assert_eq!(sender::send_due(&ob).await.unwrap(), 0);
+    // The worker's is not due: the sender leaves it, and sends the receptionist's.
+    assert_eq!(sender::send_due(&ob).await.unwrap(), 2);
+    assert_eq!(fake.sent.lock().unwrap().len(), 2);
 
-    // Out of quiet hours it is due at once; without consent there is none.
+    // Out of quiet hours it is due at once; without consent there is none. The receptionist
+    // turned new cases off for e-mail and SMS: the bell only.
     store.set_setting("notices:jd", &json!({"quiet_hours": {"from": "00:00", "to": "00:00"}})).await.unwrap();
+    execute(&db.url, "UPDATE users SET notices_off = 'new_case' WHERE username = 'e1reception'").await;
     let loud = hotline(store.as_ref(), true).await;
     let silent = hotline(store.as_ref(), false).await;
     dispatch::dispatch_waiting(&ob).await.unwrap();
@@ -185,8 +205,8 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert!(store.case_notices(silent.id).await.unwrap().iter().all(|n| n.channel == NoticeChannel::App));
     assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
     let sent = fake.sent.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1);
-    assert_eq!((sent[0].0, sent[0].1.as_str()), (NoticeChannel::Sms, "13812345678"));
+    assert_eq!(sent.len(), 3);
+    assert_eq!((sent[2].0, sent[2].1.as_str()), (NoticeChannel::Sms, "13812345678"));
     // Its final result is in the record book, internal and masked.
     let book = store.record_book(loud.id).await.unwrap();
     let last = book.last().unwrap();
@@ -194,6 +214,25 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert_eq!(last.detail["to"], "138****5678");
     assert_eq!(last.detail["outcome"], "sent");
     assert!(store.verify_chains().await.unwrap().problems.is_empty());
+
+    // The case is answered (an explanation): the worker hears that it is, not what.
+    let chair = youyue_domain::workflow::Acting { role: youyue_domain::Role::Chair, is_assigned_handler: false };
+    let by = Actor { label: "e1chair", user_id: Some(user_id(store.as_ref(), "e1chair").await) };
+    let mut loud = store.case_by_number(&loud.record.number).await.unwrap().unwrap();
+    for command in [
+        youyue_domain::command::Command::Accept { kind: None, urgency: youyue_domain::Urgency::Normal, due_on: None },
+        youyue_domain::command::Command::Explain { explanation: "解释内容保密".into() },
+    ] {
+        let now = Timestamp::now();
+        let rules = youyue_domain::command::DeadlineRules::default();
+        let change = youyue_domain::command::apply(&loud.record, chair, command, now, &rules).unwrap();
+        loud = store.save_change(&loud, &change, loud.handler_id, by.clone(), now).await.unwrap();
+    }
+    dispatch::dispatch_waiting(&ob).await.unwrap();
+    assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
+    let sent = fake.sent.lock().unwrap().clone();
+    assert_eq!((sent[3].0, sent[3].1.as_str()), (NoticeChannel::Sms, "13812345678"));
+    assert!(sent[3].2.contains("已有答复") && !sent[3].2.contains("解释内容保密"), "{}", sent[3].2);
 
     // Anonymised: the pending SMS of the first case never goes, and its number is gone.
     let admin = youyue_domain::workflow::Acting { role: youyue_domain::Role::Admin, is_assigned_handler: false };
@@ -207,12 +246,17 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     )
     .unwrap();
     store.save_change(&case, &change, case.handler_id, Actor { label: "admin", user_id: None }, now).await.unwrap();
-    let after: Vec<_> =
-        store.case_notices(case.id).await.unwrap().into_iter().filter(|n| n.channel == NoticeChannel::Sms).collect();
+    let after: Vec<_> = store
+        .case_notices(case.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.channel == NoticeChannel::Sms && n.user_id.is_none())
+        .collect();
     assert_eq!((after[0].status, after[0].address.as_str()), (NoticeStatus::Failed, ""));
     assert!(!store.retry_notice(after[0].id, now).await.unwrap());
     let kept: Vec<i64> = column(&db.url, "SELECT COUNT(*) FROM notices WHERE address LIKE '%12345678%'").await;
-    assert_eq!(kept, [1], "only the sent SMS of the case not anonymised keeps its number");
+    assert_eq!(kept, [2], "only the two SMS of the case not anonymised keep its number");
     assert_private(&db.url).await;
 }
 both!(registration_tells_receptionists_and_worker);
@@ -281,6 +325,8 @@ async fn assignment_and_appointments_tell_their_people(backend: Backend) {
     // App notices add nothing to the record book.
     let (_, book) = chair.get(&format!("{case}/record")).await;
     assert!(book.as_array().unwrap().iter().all(|e| e["action"] != "notice"), "{book}");
+    // The description `register` gave, and the reasons given for the move and the cancelling.
+    assert_private_of(&app.db.url, &["车间调岗纠纷", "出差", "和解"]).await;
 }
 both!(assignment_and_appointments_tell_their_people);
 
@@ -376,10 +422,19 @@ async fn retries_and_restarts(backend: Backend) {
         .unwrap();
     let fake = Arc::new(Fake { has: vec![NoticeChannel::Wecom], failing: Mutex::new(true), ..Fake::default() });
     let ob = outbox(&store, fake.clone());
+    // No handler yet: the group's message @mentions the chair by the phone on their account.
+    execute(&db.url, "UPDATE users SET phone = '13900000001' WHERE username = 'e1chair'").await;
     let case = hotline(store.as_ref(), false).await;
     dispatch::dispatch_waiting(&ob).await.unwrap();
     let n = wecom(store.as_ref(), case.id).await;
     assert_eq!((n.status, n.union_id, n.address.as_str()), (NoticeStatus::Pending, Some(e1), ""));
+    assert_eq!(n.mentions, ["139****0001"]);
+    // The chair has no e-mail and SMS is not configured here: the bell only.
+    let chair = user_id(store.as_ref(), "e1chair").await;
+    assert!(
+        store.case_notices(case.id).await.unwrap().iter().all(|n| n.user_id != Some(chair)),
+        "not told of a new case"
+    );
 
     let before = Timestamp::now();
     assert_eq!(sender::send_due(&ob).await.unwrap(), 1);
