@@ -169,29 +169,3 @@ pub(super) async fn top_level_unions(store: &SqlStore<Db>) -> Result<Vec<Union>,
         .await?;
     rows.into_iter().map(Union::try_from).collect()
 }
-
-pub(super) async fn union_webhook(store: &SqlStore<Db>, union_id: i64) -> Result<Option<String>, StoreError> {
-    let url: Option<Option<String>> = sqlx::query_scalar("SELECT wecom_webhook FROM union_notices WHERE union_id = $1")
-        .bind(union_id)
-        .fetch_optional(&store.read)
-        .await?;
-    Ok(url.flatten())
-}
-
-pub(super) async fn set_union_webhook(
-    store: &SqlStore<Db>,
-    union_id: i64,
-    url: Option<&str>,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO union_notices (union_id, wecom_webhook, changed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (union_id) DO UPDATE SET wecom_webhook = excluded.wecom_webhook, changed_at = excluded.changed_at",
-    )
-    .bind(union_id)
-    .bind(url)
-    .bind(now.micros())
-    .execute(&store.write)
-    .await?;
-    Ok(())
-}
