@@ -288,6 +288,24 @@ pub fn reads_webhook_in_full(user: &User, union: &Union) -> bool {
     user.role == Role::Admin && union.path.starts_with(&user.union_path)
 }
 
+/// Who reviews failed notices and sends them again: administrators and chairs, over the
+/// cases of their subtree (`notice_within`). A chair sees their own unions' failures; an
+/// administrator a wellbeing case's only without its number and words (see
+/// `service::notices::failed`).
+pub fn may_review_failed_notices(user: &User) -> Result<(), ApiError> {
+    if user.role.manages_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator reviews failed notices".into()))
+    }
+}
+
+/// Whether a notice is about a case in the caller's subtree (a notice about no case is
+/// nobody's to review).
+pub fn notice_within(user: &User, n: &youyue_store::Notice) -> bool {
+    user.role.is_staff() && n.union_path.as_deref().is_some_and(|p| p.starts_with(&user.union_path))
+}
+
 /// The account `username` to be assigned `case` (`may_handle`). An account that does not
 /// exist and one outside the case's union and the unions above it get the same answer,
 /// so that assigning cannot tell who exists elsewhere, or their role.

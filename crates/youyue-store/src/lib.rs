@@ -557,6 +557,10 @@ pub trait Store: Send + Sync + 'static {
     async fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<User>, StoreError>;
     /// Turns the second factor on (a secret) or off (None).
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError>;
+    /// The bell: how many of the person's app notices are unread.
+    async fn unread_notices(&self, user_id: i64) -> Result<i64, StoreError>;
+    /// The person's unread app notices only, newest first, one page (addresses masked).
+    async fn unread_notice_page(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<Notice>, StoreError>;
 
     /// Closed cases of `kind` in the subtree at `path`, closed before `closed_before`, that
     /// still hold a worker's name or contact: what a retention period anonymises. At most

@@ -835,7 +835,7 @@ mod tests {
             .iter()
             .map(|u| u.as_str())
             .chain(youyue_domain::figures::Figure::ALL.iter().map(|f| f.as_str()))
-            .chain(["password_changed", "totp_changed", "notice_settings_saved"]);
+            .chain(["password_changed", "totp_changed", "notice_settings_saved", "notice_retried"]);
         keys.extend(made.map(|k| ("(made in code)".to_owned(), k.to_owned())));
         let missing: Vec<_> =
             keys.iter().filter(|(_, k)| !words(k).is_some_and(|(zh, en)| !zh.is_empty() && !en.is_empty())).collect();

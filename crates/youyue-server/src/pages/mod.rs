@@ -61,6 +61,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/account/calendar", post(me::rotate_calendar))
         .route("/account/calendar/revoke", post(me::revoke_calendar))
         .route("/me/appointments", get(me::my_appointments))
+        .route("/notices", get(notices::list))
+        .route("/notices/read-all", post(notices::read_all))
+        .route("/notices/failed", get(notices::failed))
+        .route("/notices/{id}", get(notices::open))
+        .route("/notices/{id}/retry", post(notices::retry))
         .route("/cal/{file}", get(me::calendar_feed))
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
@@ -109,6 +114,7 @@ impl FormFields for account::PasswordForm {}
 impl FormFields for account::CsrfForm {}
 impl FormFields for account::TotpForm {}
 impl FormFields for account::NoticesForm {}
+impl FormFields for notices::CsrfForm {}
 impl FormFields for org::BulletinForm {}
 impl FormFields for org::InviteForm {}
 impl FormFields for org::UserChangeForm {}
@@ -188,6 +194,8 @@ pub struct Ctx {
     pub user: Option<User>,
     pub csrf: String,
     pub path: String,
+    /// The bell: the logged-in person's unread notices (one count a page).
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -200,7 +208,11 @@ impl FromRequestParts<AppState> for Ctx {
         let session = caller.user.as_ref().and(caller.session_token.as_deref());
         let csrf = auth::csrf_token(&state.csrf_key, session, nonce);
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user: caller.user, csrf, path })
+        let unread = match &caller.user {
+            Some(u) => state.store.unread_notices(u.id).await?,
+            None => 0,
+        };
+        Ok(Ctx { lang, user: caller.user, csrf, path, unread })
     }
 }
 
@@ -471,7 +483,7 @@ impl Asked {
 
     /// The page as shown to nobody in particular, in the request's language.
     fn logged_out(&self) -> Ctx {
-        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into() }
+        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into(), unread: 0 }
     }
 }
 

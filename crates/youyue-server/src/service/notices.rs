@@ -1,14 +1,15 @@
-//! A union's notice settings, for the API and the union's page alike: its WeChat Work group
-//! robot (`union_notices`) and, for a district, the quiet hours of SMS to workers (the
-//! setting `notices:{root_code}`, which the outbox's dispatcher reads).
+//! Notices for the API and the pages alike: a union's settings — its WeChat Work group robot
+//! (`union_notices`) and, for a district, the quiet hours of SMS to workers (the setting
+//! `notices:{root_code}`, which the outbox's dispatcher reads) — a person's bell, and the
+//! failed deliveries with "send again".
 
 use crate::access;
 use crate::error::ApiError;
 use crate::notify::deliver::Outgoing;
 use crate::AppState;
-use youyue_domain::notice::{self, NoticeChannel, QuietHours};
+use youyue_domain::notice::{self, NoticeChannel, NoticeStatus, QuietHours};
 use youyue_domain::Timestamp;
-use youyue_store::{Union, User};
+use youyue_store::{Notice, Union, User};
 
 /// The setting that holds a district's notice settings: `{"quiet_hours":{"from","to"}}`.
 pub fn notices_key(root_code: &str) -> String {
@@ -113,4 +114,100 @@ pub async fn test_webhook(state: &AppState, user: &User, code: &str) -> Result<R
     let out = Outgoing { channel: NoticeChannel::Wecom, to: &url, subject: "测试消息", text: &text, mentions: &[] };
     // The error never holds the URL in full (`DeliveryError::message`).
     Ok(state.transports.deliver(&out).await.map_err(|e| e.message))
+}
+
+/// One page of a person's bell: their app notices, newest first (or the unread ones only).
+pub struct MyNotices {
+    /// How many the list has in all (all notices, or the unread ones).
+    pub total: i64,
+    pub unread: i64,
+    pub notices: Vec<Notice>,
+}
+
+/// The caller's own app notices (any account: a worker's own account is told too).
+pub async fn my_notices(
+    state: &AppState,
+    user: &User,
+    unread_only: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<MyNotices, ApiError> {
+    let store = state.store.as_ref();
+    if unread_only {
+        let unread = store.unread_notices(user.id).await?;
+        let notices = store.unread_notice_page(user.id, limit, offset).await?;
+        return Ok(MyNotices { total: unread, unread, notices });
+    }
+    let page = store.user_notices(user.id, limit, offset).await?;
+    Ok(MyNotices { total: page.total, unread: page.unread, notices: page.notices })
+}
+
+/// Marks one of the caller's app notices read and returns it; someone else's (or none) is
+/// a 404, as for one that does not exist. Reading it again changes nothing.
+pub async fn mark_read(state: &AppState, user: &User, id: i64) -> Result<Notice, ApiError> {
+    let store = state.store.as_ref();
+    let n = store
+        .notice(id)
+        .await?
+        .filter(|n| n.user_id == Some(user.id) && n.channel == NoticeChannel::App)
+        .ok_or_else(|| ApiError::not_found(format!("no notice {id} of yours")))?;
+    if n.read_at.is_none() {
+        store.mark_notices_read(user.id, Some(id), Timestamp::now()).await?;
+    }
+    Ok(n)
+}
+
+/// Marks every app notice of the caller read; how many were unread.
+pub async fn mark_all_read(state: &AppState, user: &User) -> Result<u64, ApiError> {
+    Ok(state.store.mark_notices_read(user.id, None, Timestamp::now()).await?)
+}
+
+/// A failed notice as the caller may read it.
+pub struct Failed {
+    pub notice: Notice,
+    /// Whether the caller may see its case (`access::can_see_case`): a wellbeing case's
+    /// number and the notice's words are withheld from staff who may not open it.
+    pub case_shown: bool,
+}
+
+/// The failed notices about cases in the caller's subtree, newest first
+/// (`access::may_review_failed_notices`): the total and one page.
+pub async fn failed(state: &AppState, user: &User, limit: i64, offset: i64) -> Result<(i64, Vec<Failed>), ApiError> {
+    access::may_review_failed_notices(user)?;
+    let store = state.store.as_ref();
+    let (total, notices) = store.failed_notices(&user.union_path, limit, offset).await?;
+    let mut shown: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(notices.len());
+    for n in notices {
+        let case_shown = match &n.case_number {
+            Some(number) => match shown.get(number) {
+                Some(s) => *s,
+                None => {
+                    let s = access::visible_case(store, user, number).await.is_ok();
+                    shown.insert(number.clone(), s);
+                    s
+                }
+            },
+            None => true,
+        };
+        out.push(Failed { notice: n, case_shown });
+    }
+    Ok((total, out))
+}
+
+/// Sends a failed notice again ("send again"): pending, due now, its attempts kept. 404 for
+/// one outside the caller's subtree, 409 for one that has not failed (or whose worker's
+/// address went with the case's personal details).
+pub async fn retry(state: &AppState, user: &User, id: i64) -> Result<Notice, ApiError> {
+    access::may_review_failed_notices(user)?;
+    let store = state.store.as_ref();
+    let n = store
+        .notice(id)
+        .await?
+        .filter(|n| access::notice_within(user, n))
+        .ok_or_else(|| ApiError::not_found(format!("no notice {id} that you can see")))?;
+    if n.status != NoticeStatus::Failed || !store.retry_notice(id, Timestamp::now()).await? {
+        return Err(ApiError::Conflict(format!("notice {id} has not failed: there is nothing to send again")));
+    }
+    Ok(n)
 }

@@ -262,7 +262,7 @@ pub(super) async fn set_union_webhook(
 }
 
 #[derive(sqlx::FromRow)]
-struct NoticeRow {
+pub(super) struct NoticeRow {
     id: i64,
     event_id: i64,
     case_id: Option<i64>,
@@ -285,7 +285,8 @@ struct NoticeRow {
     created_at: i64,
 }
 
-const NOTICE_SELECT: &str = "SELECT n.id, n.event_id, n.case_id, c.number AS case_number, u.path AS union_path, \
+pub(super) const NOTICE_SELECT: &str =
+    "SELECT n.id, n.event_id, n.case_id, c.number AS case_number, u.path AS union_path, \
      n.kind, n.channel, n.user_id, n.union_id, n.address, n.mentions, n.subject, n.body, n.status, n.attempts, \
      n.next_at, n.last_error, n.sent_at, n.read_at, n.created_at \
      FROM notices n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN unions u ON u.id = c.union_id";
@@ -328,7 +329,7 @@ impl NoticeRow {
     }
 }
 
-fn masked(rows: Vec<NoticeRow>) -> Result<Vec<Notice>, StoreError> {
+pub(super) fn masked(rows: Vec<NoticeRow>) -> Result<Vec<Notice>, StoreError> {
     rows.into_iter().map(|r| r.into_notice(true)).collect()
 }
 

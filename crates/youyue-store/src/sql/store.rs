@@ -1,8 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, case_read, case_write, export, import, notices, record_book, roster, studio,
-    tallies, unions, Db, DIALECT,
+    accounts, agreements, appointments, bell, case_read, case_write, export, import, notices, record_book, roster,
+    studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
     Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,
@@ -146,6 +146,19 @@ impl Store for SqlStore<Db> {
 
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError> {
         accounts::set_totp_secret(self, user_id, secret).await
+    }
+
+    async fn unread_notices(&self, user_id: i64) -> Result<i64, StoreError> {
+        bell::unread_notices(self, user_id).await
+    }
+
+    async fn unread_notice_page(
+        &self,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<crate::Notice>, StoreError> {
+        bell::unread_notice_page(self, user_id, limit, offset).await
     }
 
     async fn cases_past_retention(
