@@ -5,6 +5,7 @@ JSON line per message received: the envelope, and the headers and text as Python
 MIME parser decodes them (so the test checks what a mail client shows, not our encoding).
 `--auth USER:PASS` requires that login (AUTH PLAIN/LOGIN, allowed without TLS here).
 `--reject CODE` answers every RCPT with CODE (e.g. 550 or 451).
+`--starttls CERT KEY` offers STARTTLS with that certificate.
 Ends when its standard input closes (the test ends).
 """
 
@@ -14,6 +15,7 @@ import email
 import email.policy
 import json
 import logging
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -53,6 +55,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--auth")
     parser.add_argument("--reject")
+    parser.add_argument("--starttls", nargs=2)
     args = parser.parse_args()
     # aiosmtpd warns, on every connection, of AUTH without TLS: wanted here.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
@@ -77,6 +80,10 @@ def main():
                     auth_require_tls=False,
                     enable_SMTPUTF8=True,
                 )
+            if args.starttls:
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(*args.starttls)
+                return SMTP(handler, enable_SMTPUTF8=True, tls_context=context)
             return SMTP(handler, enable_SMTPUTF8=True)
 
         server = await loop.create_server(factory, "127.0.0.1", 0)
