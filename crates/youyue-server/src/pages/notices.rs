@@ -284,7 +284,7 @@ pub async fn failed(ctx: Ctx, State(state): State<AppState>, Query(q): Query<Has
         .collect();
     let pages = pages_of(total);
     let href = |p: i64| format!("/notices/failed?page={p}");
-    let notice = if q.get("done").is_some() { "notice_retried" } else { "" };
+    let notice = if q.contains_key("done") { "notice_retried" } else { "" };
     let page_view = FailedPage {
         items,
         total,
