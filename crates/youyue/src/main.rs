@@ -202,6 +202,7 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 body_timeout: Duration::from_secs(body_timeout),
                 max_connections,
                 agreement_font,
+                notices_every: Duration::from_secs(youyue_server::DEFAULT_NOTICES_EVERY_SECS),
             };
             serve(store, config, demo).await
         }

@@ -375,6 +375,18 @@ pub(super) async fn claim_due_notices(
     lease_until: Timestamp,
     limit: i64,
 ) -> Result<Vec<Notice>, StoreError> {
+    // A look on a reading connection first: most looks find nothing due, and need not
+    // take the writer (SQLite's only one) for that.
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM notices WHERE status = 'pending' AND channel <> 'app' AND next_at <= $1 \
+         AND (claimed_until IS NULL OR claimed_until <= $1) LIMIT 1",
+    )
+    .bind(now.micros())
+    .fetch_optional(&store.read)
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     // Committed before any delivery, so that the lease is seen by every other sender.
     store
         .write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<Vec<Notice>, StoreError>> {
@@ -466,19 +478,23 @@ async fn timers_conn(conn: &mut Conn, today: chrono::NaiveDate, now: Timestamp) 
     .execute(&mut *conn)
     .await?;
     written += overdue.rows_affected();
-    // A reminder is due from its moment until the start, once per appointment and start
-    // (a moved one reminds again), and only if it was booked or moved before that moment.
-    for (kind, before) in [(NoticeKind::ReminderDay, DAY_MICROS), (NoticeKind::ReminderHour, HOUR_MICROS)] {
+    // A reminder is due from its moment until the next one (the day's until an hour before,
+    // the hour's until the start), once per appointment and start (a moved one reminds
+    // again), and only if it was booked or moved before its moment.
+    for (kind, before, after) in
+        [(NoticeKind::ReminderDay, DAY_MICROS, HOUR_MICROS), (NoticeKind::ReminderHour, HOUR_MICROS, 0)]
+    {
         let k = kind.as_str();
         let done = sqlx::query(&format!(
             "INSERT INTO notice_events (case_id, kind, appointment_id, dedupe, created_at) \
              SELECT a.case_id, '{k}', a.id, '{k}:' || a.id || ':' || a.starts_at, $1 FROM appointments a \
-             WHERE a.status = 'booked' AND a.starts_at > $1 AND a.starts_at <= $2 AND a.changed_at < a.starts_at - $3 \
+             WHERE a.status = 'booked' AND a.starts_at > $4 AND a.starts_at <= $2 AND a.changed_at < a.starts_at - $3 \
              ON CONFLICT (dedupe) DO NOTHING"
         ))
         .bind(now.micros())
         .bind(now.micros() + before)
         .bind(before)
+        .bind(now.micros() + after)
         .execute(&mut *conn)
         .await?;
         written += done.rows_affected();

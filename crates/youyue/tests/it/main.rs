@@ -23,6 +23,7 @@ mod immediate;
 mod login;
 mod matrix;
 mod notice_pages;
+mod outbox;
 mod overflow;
 mod roster;
 mod schema;
