@@ -576,3 +576,35 @@ async fn notices_on_a_phone(backend: Backend) {
     }
 }
 both!(notices_on_a_phone);
+
+/// A notice's final result is in its case's record book (the outbox's sender writes it);
+/// the case page says it in words, in Chinese and in English, the address masked.
+async fn the_record_book_says_what_was_sent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reception = app.login("e1reception").await;
+    let number = register(&reception, "jd.s1.e1", "claim").await;
+    let id = put_notice(&app, Some(&number), "overdue", "sms", "13800138000", Some("e1handler")).await;
+    // As the sender records a final result (straight, not waiting for a delivery).
+    let detail = json!({"kind": "overdue", "channel": "sms", "to": "138****8000", "outcome": "sent", "attempts": 9});
+    let attempt = youyue_store::NoticeAttempt {
+        ok: true,
+        error: None,
+        status: youyue_domain::notice::NoticeStatus::Sent,
+        next_at: youyue_domain::Timestamp::now(),
+        book: Some(detail),
+    };
+    app.store.finish_notice_attempt(id, &attempt, youyue_domain::Timestamp::now()).await.unwrap();
+    let chair = app.login("e1chair").await;
+    let page = |c: &Client, path: String| {
+        let http = c.http.clone();
+        let url = format!("{}{path}", c.base);
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let zh = page(&chair, format!("/cases/{number}")).await;
+    assert!(zh.contains("短信 138****8000 · 已超期 · 已发送（尝试 9 次）"), "{zh}");
+    assert!(!zh.contains("13800138000"));
+    let en = page(&chair, format!("/lang/en?next=/cases/{number}")).await;
+    assert!(en.contains("SMS 138****8000 · Overdue · Sent (9 attempts)"), "{en}");
+    assert!(en.contains("<strong>Notice</strong>"), "the action in words: {en}");
+}
+both!(the_record_book_says_what_was_sent);
