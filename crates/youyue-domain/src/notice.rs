@@ -113,6 +113,8 @@ pub fn kinds_of_entry(action: &str, detail: &serde_json::Value, case: &CaseRecor
             }
             kinds
         }
+        // Urgency is set when a case is accepted (受理), not when it is registered.
+        "accept" if case.urgency == Some(Urgency::Urgent) => vec![NoticeKind::UrgentCase],
         "assign" => vec![NoticeKind::Assigned],
         "supervise" => vec![NoticeKind::Supervised],
         "chase" => vec![NoticeKind::Chased],
@@ -440,6 +442,9 @@ mod tests {
         assert_eq!(kinds_of_entry("register", &none, &case), vec![NoticeKind::NewCase]);
         case.urgency = Some(Urgency::Urgent);
         assert_eq!(kinds_of_entry("register", &none, &case), vec![NoticeKind::NewCase, NoticeKind::UrgentCase]);
+        assert_eq!(kinds_of_entry("accept", &none, &case), vec![NoticeKind::UrgentCase]);
+        case.urgency = Some(Urgency::Normal);
+        assert!(kinds_of_entry("accept", &none, &case).is_empty());
         assert!(kinds_of_entry("schedule", &serde_json::json!({"starts_at": "x"}), &case).is_empty());
         assert_eq!(
             kinds_of_entry("schedule", &serde_json::json!({"appointment": 3}), &case),

@@ -261,6 +261,51 @@ pub async fn managed_account(store: &dyn Store, user: &User, username: &str) -> 
     Ok(target)
 }
 
+/// Who reads an account's e-mail address and phone in full: the person, and a chair or
+/// administrator who manages the account (`managed_account`'s rule); other staff who list
+/// accounts read them masked.
+pub fn sees_addresses(viewer: &User, account: &User) -> bool {
+    viewer.id == account.id
+        || (viewer.role.is_staff()
+            && account.union_path.starts_with(&viewer.union_path)
+            && may_manage_accounts(viewer, Some(account.role)).is_ok())
+}
+
+/// Who sets a union's notices (its WeChat Work group robot; for a district also the quiet
+/// hours of SMS to workers): its chairs and administrators and those of the unions above
+/// it, as for its roster. 403 for other staff who see it (`union_within`, asked first).
+pub fn may_set_union_notices(user: &User, union: &Union) -> Result<(), ApiError> {
+    if user.role.manages_accounts() && union.path.starts_with(&user.union_path) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator of this union or above sets its notices".into()))
+    }
+}
+
+/// Who reads a union's robot webhook URL in full: an administrator whose subtree holds the
+/// union (the URL holds the robot's key); everyone else reads its scheme and host.
+pub fn reads_webhook_in_full(user: &User, union: &Union) -> bool {
+    user.role == Role::Admin && union.path.starts_with(&user.union_path)
+}
+
+/// Who reviews failed notices and sends them again: administrators and chairs, over the
+/// cases of their subtree (`notice_within`). A chair sees their own unions' failures; an
+/// administrator a wellbeing case's only without its number and words (see
+/// `service::notices::failed`).
+pub fn may_review_failed_notices(user: &User) -> Result<(), ApiError> {
+    if user.role.manages_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a chair or an administrator reviews failed notices".into()))
+    }
+}
+
+/// Whether a notice is about a case in the caller's subtree (a notice about no case is
+/// nobody's to review).
+pub fn notice_within(user: &User, n: &youyue_store::Notice) -> bool {
+    user.role.is_staff() && n.union_path.as_deref().is_some_and(|p| p.starts_with(&user.union_path))
+}
+
 /// The account `username` to be assigned `case` (`may_handle`). An account that does not
 /// exist and one outside the case's union and the unions above it get the same answer,
 /// so that assigning cannot tell who exists elsewhere, or their role.

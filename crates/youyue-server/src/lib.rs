@@ -142,6 +142,12 @@ pub struct Config {
     /// The font file of the agreements' PDFs (a collection's Simplified Chinese face is
     /// picked); None: Debian's Noto CJK or WenQuanYi where installed (`paper::DEFAULT_FONTS`).
     pub agreement_font: Option<std::path::PathBuf>,
+    /// The channels notices are sent by (`--smtp`, `--mail-from`, `--sms-gateway`); none
+    /// set: the bell and the unions' WeChat Work robots only.
+    pub notices: notify::deliver::Channels,
+    /// How long the notices' dispatcher and sender wait at most between two looks (a commit
+    /// that wrote notice events wakes the dispatcher at once).
+    pub notices_every: Duration,
 }
 
 impl Config {
@@ -156,12 +162,16 @@ impl Config {
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             agreement_font: None,
+            notices: notify::deliver::Channels::default(),
+            notices_every: Duration::from_secs(DEFAULT_NOTICES_EVERY_SECS),
         }
     }
 }
 
 /// Public case submissions per address and minute unless configured otherwise.
 pub const DEFAULT_SUBMISSIONS_PER_MINUTE: u32 = 60;
+/// Seconds the notices' loops wait at most between two looks.
+pub const DEFAULT_NOTICES_EVERY_SECS: u64 = 3;
 /// Seconds for a whole request header (and for a keep-alive connection's idle wait).
 pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 /// Seconds for a whole request body (256 KiB at most) after its header.
@@ -182,12 +192,17 @@ pub struct Application {
 
 impl Application {
     /// Binds `config.listen` and starts the background jobs (supervision and retention
-    /// sweeps, the first one at once, beside the requests).
+    /// sweeps, the first one at once, beside the requests; the notices' dispatcher, timed
+    /// sweep and sender: `notify`). Notice channels that cannot be used are an
+    /// `InvalidInput` error naming the flag (`serve` checks them before).
     pub async fn build(store: Arc<dyn Store>, config: Config) -> std::io::Result<Application> {
+        let transports = notify::deliver::Transports::new(&config.notices)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        tracing::info!(channels = %transports.describe(), "notice channels");
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let (sweeps_tx, sweeps) = tokio::sync::watch::channel(0);
-        let background = Background { sweeps, tasks: vec![spawn_supervision(store.clone(), sweeps_tx)] };
+        let mut tasks = vec![spawn_supervision(store.clone(), sweeps_tx)];
         let connections = Connections {
             header_timeout: config.header_timeout,
             body_timeout: config.body_timeout,
@@ -200,8 +215,16 @@ impl Application {
             csrf_key: Arc::new(auth::CsrfKey::random()),
             public_url: config.public_url,
             paper_font: Arc::new(paper::PaperFont::new(config.agreement_font)),
-            transports: Arc::new(notify::deliver::Transports::default()),
+            transports: Arc::new(transports),
         };
+        // Notices are dispatched and sent beside the requests, never in one.
+        tasks.extend(notify::spawn(notify::Outbox {
+            store: state.store.clone(),
+            transports: state.transports.clone(),
+            public_url: state.public_url.clone(),
+            every: config.notices_every,
+        }));
+        let background = Background { sweeps, tasks };
         Ok(Application { listener, local_addr, state, connections, background })
     }
 

@@ -51,4 +51,8 @@ pub(crate) struct Dialect {
     /// keys in its page cache and temporary files; PostgreSQL's default memory for it
     /// (`maintenance_work_mem`, 64 MB) would sort a million cases' keys on disk.
     pub index_build: Option<&'static str>,
+    /// Appended to the reading that claims outbox rows (notice events to dispatch, due
+    /// notices to send): several app servers on one PostgreSQL each take rows no other has
+    /// locked, so each row is claimed once. SQLite has one writer at a time and needs none.
+    pub skip_locked: &'static str,
 }

@@ -322,6 +322,11 @@ pub struct UserChange {
     pub password_hash: Option<String>,
     /// The account's specialties, replacing those it has.
     pub specialties: Option<Vec<youyue_domain::roster::Specialty>>,
+    /// Where notices reach the person: `Some(None)` clears the address.
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    /// The kinds of notice the person turned off for e-mail and SMS, replacing the set.
+    pub notices_off: Option<Vec<youyue_domain::notice::NoticeKind>>,
 }
 
 /// A case as stored: its record plus what storage keeps beside it.
@@ -552,6 +557,10 @@ pub trait Store: Send + Sync + 'static {
     async fn calendar_feed_user(&self, secret_hash: &str) -> Result<Option<User>, StoreError>;
     /// Turns the second factor on (a secret) or off (None).
     async fn set_totp_secret(&self, user_id: i64, secret: Option<&str>) -> Result<(), StoreError>;
+    /// The bell: how many of the person's app notices are unread.
+    async fn unread_notices(&self, user_id: i64) -> Result<i64, StoreError>;
+    /// The person's unread app notices only, newest first, one page (addresses masked).
+    async fn unread_notice_page(&self, user_id: i64, limit: i64, offset: i64) -> Result<Vec<Notice>, StoreError>;
 
     /// Closed cases of `kind` in the subtree at `path`, closed before `closed_before`, that
     /// still hold a worker's name or contact: what a retention period anonymises. At most
@@ -763,6 +772,170 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// The roster log of a union, newest first.
     async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<RosterChange>, StoreError>;
+
+    // Notices (issue 21): the transactional outbox. Live writes (registration, workflow
+    // changes, the supervision sweep, appointments) write their events in their own
+    // transaction; the server's `notify` turns events into notices and delivers them.
+
+    /// Woken after a commit that wrote notice events, so the dispatcher need not wait for
+    /// its next look; None: the dispatcher only looks every few seconds.
+    fn outbox_wake(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
+    /// Events not yet dispatched, oldest first, at most `limit`, each with its case as it
+    /// is now. Reading takes no lock: `dispatch_notice_event` decides who writes.
+    async fn waiting_notice_events(&self, limit: i64) -> Result<Vec<NoticeEvent>, StoreError>;
+    /// In one transaction: claims the event (`FOR UPDATE SKIP LOCKED` on PostgreSQL), writes
+    /// its notices, marks it dispatched and clears its payload. False, and nothing written,
+    /// if it was dispatched already or another dispatcher holds it.
+    async fn dispatch_notice_event(
+        &self,
+        event_id: i64,
+        notices: &[NewNotice],
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The active accounts of one union (not those below it).
+    async fn union_staff(&self, union_id: i64) -> Result<Vec<User>, StoreError>;
+    /// A union's WeChat Work group robot's webhook URL, if set (a secret: never logged).
+    async fn union_webhook(&self, union_id: i64) -> Result<Option<String>, StoreError>;
+    /// Sets (Some) or removes (None) a union's robot webhook.
+    async fn set_union_webhook(&self, union_id: i64, url: Option<&str>, now: Timestamp) -> Result<(), StoreError>;
+    /// Claims up to `limit` due notices to deliver (pending, `next_at` ≤ now, not claimed
+    /// by a sender whose lease runs on; `FOR UPDATE SKIP LOCKED` on PostgreSQL) until
+    /// `lease_until`, and commits. The only reading with addresses in full.
+    async fn claim_due_notices(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Notice>, StoreError>;
+    /// Records one attempt and its result in one transaction; with `attempt.book`, also
+    /// the case's internal `notice` record-book entry (which gives rise to no event).
+    async fn finish_notice_attempt(
+        &self,
+        notice_id: i64,
+        attempt: &NoticeAttempt,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Writes the timed events due by `now` (China day `today`): deadline tomorrow, missed
+    /// deadline, appointment reminders a day and an hour before; each once only
+    /// (`notice_events.dedupe`). Returns how many it wrote.
+    async fn sweep_notice_timers(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<u64, StoreError>;
+    /// A person's bell: their `app` notices newest first, one page, with the total and the
+    /// unread count.
+    async fn user_notices(&self, user_id: i64, limit: i64, offset: i64) -> Result<NoticePage, StoreError>;
+    /// Marks one of the person's app notices read (Some) or all of them (None); how many
+    /// changed.
+    async fn mark_notices_read(&self, user_id: i64, notice_id: Option<i64>, now: Timestamp) -> Result<u64, StoreError>;
+    /// Failed notices about cases in the subtree of union path `path`, newest first: the
+    /// total and one page (addresses masked).
+    async fn failed_notices(&self, path: &str, limit: i64, offset: i64) -> Result<(i64, Vec<Notice>), StoreError>;
+    /// One notice (address masked).
+    async fn notice(&self, id: i64) -> Result<Option<Notice>, StoreError>;
+    /// Sends a failed notice again: pending, due at `now`, its attempts kept. False if it
+    /// is not failed (or its worker's address was removed with the case's personal details).
+    async fn retry_notice(&self, id: i64, now: Timestamp) -> Result<bool, StoreError>;
+    /// The notices about a case, oldest first (addresses masked), for its page.
+    async fn case_notices(&self, case_id: i64) -> Result<Vec<Notice>, StoreError>;
+    /// The attempts to deliver a notice, oldest first.
+    async fn notice_attempts(&self, notice_id: i64) -> Result<Vec<NoticeAttemptRecord>, StoreError>;
+}
+
+/// A notice event waiting for the dispatcher (migration 0019's `notice_events`).
+#[derive(Debug, Clone)]
+pub struct NoticeEvent {
+    pub id: i64,
+    /// The case as it is now.
+    pub case: StoredCase,
+    /// The record-book entry behind it (None: a timed event or a receipt).
+    pub seq: Option<i64>,
+    /// That entry's action and detail.
+    pub entry: Option<(String, serde_json::Value)>,
+    /// The kind of a timed event or a receipt (`registered`).
+    pub kind: Option<youyue_domain::notice::NoticeKind>,
+    pub appointment_id: Option<i64>,
+    /// What only the moment knew (a receipt's tracking code).
+    pub payload: Option<String>,
+    /// The worker agreed to be told of the case (`case_notify`).
+    pub worker_agreed: bool,
+    pub created_at: Timestamp,
+}
+
+/// A notice as the dispatcher writes it.
+#[derive(Debug, Clone)]
+pub struct NewNotice {
+    pub case_id: i64,
+    pub kind: youyue_domain::notice::NoticeKind,
+    pub channel: youyue_domain::notice::NoticeChannel,
+    /// The person told (staff, or the worker's own account); None for a worker's contact
+    /// and a union's group.
+    pub user_id: Option<i64>,
+    /// The union whose group robot gets it (`wecom`).
+    pub union_id: Option<i64>,
+    /// E-mail address or phone; the username for `app`; '' for `wecom`.
+    pub address: String,
+    /// Phones a WeChat Work message @mentions.
+    pub mentions: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    /// When it may first go (quiet hours). An `app` notice is written sent.
+    pub next_at: Timestamp,
+}
+
+/// A notice as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub event_id: i64,
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    /// The path of the case's union: who may see it is decided by it.
+    pub union_path: Option<String>,
+    pub kind: youyue_domain::notice::NoticeKind,
+    pub channel: youyue_domain::notice::NoticeChannel,
+    pub user_id: Option<i64>,
+    pub union_id: Option<i64>,
+    /// In full only from `claim_due_notices`; masked (`notice::mask`) everywhere else.
+    pub address: String,
+    pub mentions: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub status: youyue_domain::notice::NoticeStatus,
+    pub attempts: i64,
+    pub next_at: Timestamp,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// One page of a person's bell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticePage {
+    pub total: i64,
+    pub unread: i64,
+    pub notices: Vec<Notice>,
+}
+
+/// What came of one attempt to deliver a notice.
+#[derive(Debug, Clone)]
+pub struct NoticeAttempt {
+    pub ok: bool,
+    /// Why it failed (masked: no URL, address or text in full).
+    pub error: Option<String>,
+    /// The notice's status after it: sent, pending (tried again at `next_at`) or failed.
+    pub status: youyue_domain::notice::NoticeStatus,
+    pub next_at: Timestamp,
+    /// The detail of the case's `notice` record-book entry, on a final result.
+    pub book: Option<serde_json::Value>,
+}
+
+/// One recorded attempt (`notice_attempts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeAttemptRecord {
+    pub at: Timestamp,
+    pub ok: bool,
+    pub error: Option<String>,
 }
 
 /// A roster as it was set (the roster log).
@@ -865,6 +1038,8 @@ pub struct SqlStore<DB: sqlx::Database> {
     /// Tasks that live as long as the store (SQLite's checkpointer); stopped
     /// when it is dropped.
     background: Background,
+    /// Notified after a commit that wrote notice events (`Store::outbox_wake`).
+    outbox_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Tasks a store runs beside its requests: told to stop by `close`, aborted with the

@@ -20,6 +20,7 @@ const DIALECT: Dialect = Dialect {
      WHERE t.relnamespace = current_schema()::regnamespace \
      AND t.relname IN ('cases', 'record_entries', 'case_grams') AND NOT x.indisunique ORDER BY 1",
     index_build: Some("SET LOCAL maintenance_work_mem = '256MB'"),
+    skip_locked: " FOR UPDATE SKIP LOCKED",
 };
 
 #[allow(clippy::duplicate_mod)] // one SQL text, compiled once per backend
@@ -46,7 +47,13 @@ impl SqlStore<Db> {
         // those rows' locks, one commit at a time (crates/youyue-bench/README.md).
         let group = crate::group::GroupWriter::start(pool.clone(), sql::create_cases_boxed, false, None)
             .map_err(|e| StoreError::unavailable_because("the database writer could not start", e))?;
-        Ok(SqlStore { read: pool.clone(), write: pool, group, background: crate::Background::default() })
+        Ok(SqlStore {
+            read: pool.clone(),
+            write: pool,
+            group,
+            background: crate::Background::default(),
+            outbox_wake: Default::default(),
+        })
     }
 }
 

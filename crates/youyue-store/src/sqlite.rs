@@ -22,6 +22,7 @@ const DIALECT: Dialect = Dialect {
      WHERE type = 'index' AND tbl_name IN ('cases', 'record_entries') AND sql IS NOT NULL \
      AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
     index_build: None,
+    skip_locked: "",
 };
 
 #[allow(clippy::duplicate_mod)] // one SQL text, compiled once per backend
@@ -77,7 +78,7 @@ impl SqlStore<Db> {
         if let Ok(mut tasks) = background.tasks.lock() {
             tasks.push(checkpoints);
         }
-        Ok(SqlStore { read, write, group, background })
+        Ok(SqlStore { read, write, group, background, outbox_wake: Default::default() })
     }
 }
 

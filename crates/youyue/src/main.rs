@@ -67,6 +67,19 @@ enum Command {
         /// 503 and the printable page still prints.
         #[arg(long, value_name = "FILE", env = "YOUYUE_AGREEMENT_FONT")]
         agreement_font: Option<std::path::PathBuf>,
+        /// The SMTP server notices are e-mailed through: smtps://USER:PASS@HOST[:465] (TLS),
+        /// smtp://USER:PASS@HOST[:587] (STARTTLS, required unless HOST is loopback), or
+        /// smtp://HOST:PORT?tls=none (plain; a password only to a loopback host). Needs
+        /// --mail-from. Without it, no e-mail notices.
+        #[arg(long, value_name = "URL", env = "YOUYUE_SMTP", hide_env_values = true)]
+        smtp: Option<String>,
+        /// The address notices are e-mailed from: ADDR or "NAME <ADDR>".
+        #[arg(long, value_name = "ADDR", env = "YOUYUE_MAIL_FROM")]
+        mail_from: Option<String>,
+        /// The SMS gateway notices are texted through (https://, or http:// on loopback):
+        /// youyue POSTs {"phone":"…","text":"…"} and takes any 2xx as sent. Without it, no SMS.
+        #[arg(long, value_name = "URL", env = "YOUYUE_SMS_GATEWAY", hide_env_values = true)]
+        sms_gateway: Option<String>,
     },
     /// Imports JSON Lines (all or nothing); FILE `-` reads standard input.
     Import { file: String },
@@ -172,6 +185,12 @@ async fn run(cli: Cli) -> Result<()> {
     if let Command::Restore { file } = &cli.command {
         return restore(&cli.db, file).await;
     }
+    if let Command::Serve { smtp, mail_from, sms_gateway, .. } = &cli.command {
+        // Before the database is opened or the port bound: a mistyped channel stops the start
+        // with the flag's name.
+        let (smtp, mail_from, sms_gateway) = (smtp.clone(), mail_from.clone(), sms_gateway.clone());
+        youyue_server::notify::deliver::Channels { smtp, mail_from, sms_gateway }.check()?;
+    }
     let store = youyue_store::open(&cli.db).await.with_context(|| format!("opening {}", redact(&cli.db)))?;
     let done = command(cli.command, store.clone()).await;
     // Closed, not just dropped: the process may end before dropped connections close, and
@@ -192,7 +211,11 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
             body_timeout,
             max_connections,
             agreement_font,
+            smtp,
+            mail_from,
+            sms_gateway,
         } => {
+            let notices = youyue_server::notify::deliver::Channels { smtp, mail_from, sms_gateway };
             let config = youyue_server::Config {
                 listen,
                 secure_cookies,
@@ -202,6 +225,8 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
                 body_timeout: Duration::from_secs(body_timeout),
                 max_connections,
                 agreement_font,
+                notices,
+                notices_every: Duration::from_secs(youyue_server::DEFAULT_NOTICES_EVERY_SECS),
             };
             serve(store, config, demo).await
         }

@@ -22,10 +22,16 @@ pub struct UserView {
     pub active: bool,
     /// What the account can serve as (staff only; may be empty).
     pub specialties: Vec<youyue_domain::roster::Specialty>,
+    /// Where notices reach the person: in full to the person and to those who manage the
+    /// account, masked (`z***@example.com`, `138****5678`) to other staff.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The kinds of notice the person turned off for e-mail and SMS (the bell keeps all).
+    pub notices_off: Vec<youyue_domain::notice::NoticeKind>,
 }
 
 impl From<&User> for UserView {
-    /// Without specialties: see `UserView::with`.
+    /// Without specialties: see `UserView::with`. Addresses in full: see `masked_for`.
     fn from(u: &User) -> UserView {
         UserView {
             username: u.username.clone(),
@@ -34,6 +40,9 @@ impl From<&User> for UserView {
             union: u.union_code.to_string(),
             active: u.active,
             specialties: Vec::new(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            notices_off: u.notices_off.clone(),
         }
     }
 }
@@ -45,6 +54,16 @@ impl UserView {
         specialties: &std::collections::BTreeMap<i64, Vec<youyue_domain::roster::Specialty>>,
     ) -> UserView {
         UserView { specialties: specialties.get(&u.id).cloned().unwrap_or_default(), ..UserView::from(u) }
+    }
+
+    /// The view as `viewer` may read it: addresses masked unless `access::sees_addresses`.
+    pub fn masked_for(mut self, viewer: &User, u: &User) -> UserView {
+        use youyue_domain::notice::{mask, NoticeChannel};
+        if !access::sees_addresses(viewer, u) {
+            self.email = self.email.map(|e| mask(NoticeChannel::Email, &e));
+            self.phone = self.phone.map(|p| mask(NoticeChannel::Sms, &p));
+        }
+        self
     }
 }
 

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod appointments;
 pub mod cases;
 pub mod dto;
+pub mod notices;
 pub mod org;
 pub mod public;
 pub mod roster;
@@ -73,6 +74,11 @@ pub fn router() -> Router<AppState> {
         .route("/unions/{code}/roster", get(roster::get_roster).put(roster::put_roster))
         .route("/unions/{code}/duty", get(roster::duty))
         .route("/unions/{code}/studio/{item}", axum::routing::put(org::set_studio_item))
+        .route("/unions/{code}/notices", get(notices::get_union_notices).put(notices::put_union_notices))
+        .route("/notices", get(notices::list))
+        .route("/notices/read-all", post(notices::read_all))
+        .route("/notices/{id}/read", post(notices::read))
+        .route("/notices/{id}/retry", post(notices::retry))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::extract::url_texts::<crate::error::ApiError>))
@@ -102,10 +108,12 @@ async fn not_found() -> crate::error::ApiError {
         appointments::slots, appointments::book, appointments::list, appointments::change, appointments::cancel,
         appointments::public_slots, appointments::public_book, appointments::public_change, appointments::public_cancel,
         roster::get_roster, roster::put_roster, roster::duty,
+        notices::get_union_notices, notices::put_union_notices, notices::list, notices::read, notices::read_all,
+        notices::retry,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
     ),
     tags((name = "public", description = "For workers, without an account"),
-         (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "figures"), (name = "session")),
+         (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),
     components(schemas(youyue_domain::figures::Figure)),
     modifiers(&ErrorResponses),
 )]

@@ -86,7 +86,7 @@ pub async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiRes
     let users = state.store.users_within(&user.union_path).await?;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let specialties = state.store.specialties_of(&ids).await?;
-    Ok(Json(users.iter().map(|u| UserView::with(u, &specialties)).collect()))
+    Ok(Json(users.iter().map(|u| UserView::with(u, &specialties).masked_for(user, u)).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -168,10 +168,31 @@ pub struct UserChange {
     /// The account's specialties, replacing those it has (staff only).
     #[serde(default)]
     pub specialties: Option<Vec<String>>,
+    /// Where e-mail notices go; "" or null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// A mainland mobile number (11 digits) for SMS notices; "" or null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Kinds of notice not to send by e-mail or SMS (the bell keeps them): new_case,
+    /// urgent_case, assigned, due_tomorrow, overdue, chased, supervised,
+    /// appointment_booked, appointment_changed, appointment_cancelled, reminder_day,
+    /// reminder_hour. Replaces the set.
+    #[serde(default)]
+    pub notices_off: Option<Vec<String>>,
+}
+
+/// A field that may be sent as null: present (`Some`, null as `Some(None)`) or absent
+/// (`None`, by `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Disables or enables an account, sets its password, role or specialties (chair or administrator, in their
-/// subtree; anyone for their own password).
+/// subtree; anyone for their own password), and its e-mail, phone and the notices turned off (the
+/// person, or a chair or administrator over the account).
 #[utoipa::path(patch, path = "/api/v1/users/{username}", request_body = UserChange, tag = "organisation",
     params(("username" = String, Path)),
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -187,7 +208,17 @@ pub async fn change_user(
         Some(names) => Some(service::parse_specialties(names)?),
         None => None,
     };
-    let change = service::AccountChange { active: body.active, password: body.password, role: body.role, specialties };
+    // null and "" both clear an address.
+    let cleared = |v: Option<Option<String>>| v.map(Option::unwrap_or_default);
+    let change = service::AccountChange {
+        active: body.active,
+        password: body.password,
+        role: body.role,
+        specialties,
+        email: cleared(body.email),
+        phone: cleared(body.phone),
+        notices_off: body.notices_off,
+    };
     let updated = service::change_account(&state, me, &username, change).await?;
     let specialties = state.store.specialties_of(&[updated.id]).await?;
     Ok(Json(UserView::with(&updated, &specialties)))

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use youyue_domain::notice::NoticeKind;
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -27,10 +28,39 @@ struct AccountPage {
     /// Which form the errors or the notice belong to.
     form: String,
     notice: String,
+    /// The e-mail and phone as typed (after a refused form) or as stored.
+    email: String,
+    phone: String,
+    /// The staff notice kinds: name, words, turned off.
+    kinds: Vec<(&'static str, &'static str, bool)>,
 }
 
 async fn page(ctx: Ctx, errors: Errors, form: &str, notice: &str, secret: Option<String>) -> PageResult {
+    let typed = None;
+    page_with(ctx, errors, form, notice, secret, typed).await
+}
+
+async fn page_with(
+    ctx: Ctx,
+    errors: Errors,
+    form: &str,
+    notice: &str,
+    secret: Option<String>,
+    typed: Option<&NoticesForm>,
+) -> PageResult {
     let user = ctx.require_user()?.clone();
+    let (email, phone, off) = match typed {
+        Some(f) => (f.email.clone(), f.phone.clone(), f.turned_off()),
+        None => {
+            (user.email.clone().unwrap_or_default(), user.phone.clone().unwrap_or_default(), user.notices_off.clone())
+        }
+    };
+    let lang = ctx.lang;
+    let kinds = NoticeKind::ALL
+        .iter()
+        .filter(|k| k.for_staff())
+        .map(|k| (k.as_str(), super::notices::kind_words(lang, *k), off.contains(k)))
+        .collect();
     let new_secret = secret.unwrap_or_else(auth::totp::new_secret);
     let otpauth_url = auth::totp::otpauth_url(&new_secret, &user.username);
     let status =
@@ -43,6 +73,9 @@ async fn page(ctx: Ctx, errors: Errors, form: &str, notice: &str, secret: Option
         errors,
         form: form.to_owned(),
         notice: notice.to_owned(),
+        email,
+        phone,
+        kinds,
     };
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }
@@ -51,6 +84,7 @@ pub async fn account(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Page
     let notice = match q.get("done").map(String::as_str) {
         Some("password") => "password_changed",
         Some("totp") => "totp_changed",
+        Some("notices") => "notice_settings_saved",
         _ => "",
     };
     page(ctx, Errors::default(), "", notice, None).await
@@ -144,6 +178,85 @@ pub async fn set_totp(
         Err(e @ (ApiError::Invalid { .. } | ApiError::LoginDelayed(_))) => {
             let errors = Errors::from_api(ctx.lang, &e);
             page(ctx, errors, "totp", "", secret).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Where notices reach the person and the kinds turned off for e-mail and SMS: one box a
+/// staff kind (`NoticeKind::for_staff`), ticked to turn it off.
+#[derive(Deserialize, Default)]
+pub struct NoticesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    off_new_case: Option<String>,
+    #[serde(default)]
+    off_urgent_case: Option<String>,
+    #[serde(default)]
+    off_assigned: Option<String>,
+    #[serde(default)]
+    off_due_tomorrow: Option<String>,
+    #[serde(default)]
+    off_overdue: Option<String>,
+    #[serde(default)]
+    off_chased: Option<String>,
+    #[serde(default)]
+    off_supervised: Option<String>,
+    #[serde(default)]
+    off_appointment_booked: Option<String>,
+    #[serde(default)]
+    off_appointment_changed: Option<String>,
+    #[serde(default)]
+    off_appointment_cancelled: Option<String>,
+    #[serde(default)]
+    off_reminder_day: Option<String>,
+    #[serde(default)]
+    off_reminder_hour: Option<String>,
+}
+
+impl NoticesForm {
+    /// The ticked kinds.
+    fn turned_off(&self) -> Vec<NoticeKind> {
+        use NoticeKind::*;
+        let boxes = [
+            (NewCase, &self.off_new_case),
+            (UrgentCase, &self.off_urgent_case),
+            (Assigned, &self.off_assigned),
+            (DueTomorrow, &self.off_due_tomorrow),
+            (Overdue, &self.off_overdue),
+            (Chased, &self.off_chased),
+            (Supervised, &self.off_supervised),
+            (AppointmentBooked, &self.off_appointment_booked),
+            (AppointmentChanged, &self.off_appointment_changed),
+            (AppointmentCancelled, &self.off_appointment_cancelled),
+            (ReminderDay, &self.off_reminder_day),
+            (ReminderHour, &self.off_reminder_hour),
+        ];
+        boxes.into_iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k).collect()
+    }
+}
+
+/// Saves the person's e-mail, phone and the kinds turned off, through the same service
+/// as `PATCH /api/v1/users/{username}`.
+pub async fn set_notices(ctx: Ctx, State(state): State<AppState>, Form(f): Form<NoticesForm>) -> PageResult {
+    ctx.check_csrf(&f.csrf)?;
+    let user = ctx.require_staff()?.clone();
+    let change = service::AccountChange {
+        email: Some(f.email.clone()),
+        phone: Some(f.phone.clone()),
+        notices_off: Some(f.turned_off().iter().map(|k| k.as_str().to_owned()).collect()),
+        ..service::AccountChange::default()
+    };
+    match service::change_account(&state, &user, &user.username, change).await {
+        Ok(_) => Ok(Redirect::to("/account?done=notices#notices").into_response()),
+        Err(e @ ApiError::Invalid { .. }) => {
+            let errors = Errors::from_api(ctx.lang, &e);
+            page_with(ctx, errors, "notices", "", None, Some(&f)).await
         }
         Err(e) => Err(e.into()),
     }

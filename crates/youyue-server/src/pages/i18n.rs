@@ -208,6 +208,8 @@ impl Lang {
             (None, Lang::Zh) if a == "supervise" => "督办".to_owned(),
             (None, Lang::Zh) if a == "appointment" => "约谈变更".to_owned(),
             (None, Lang::En) if a == "appointment" => "Appointment changed".to_owned(),
+            (None, Lang::Zh) if a == "notice" => "通知".to_owned(),
+            (None, Lang::En) if a == "notice" => "Notice".to_owned(),
             (None, lang) => match super::agreement::action_words(a) {
                 Some((zh, en)) => if lang == Lang::Zh { zh } else { en }.to_owned(),
                 None => a.to_owned(),
@@ -668,8 +670,9 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "done_redact" => ("文字已删除，登记簿记下了删除的人、原因和处数（不含原文）。", "The text was removed; the record book says who, why and how many places (never the text)."),
         "redact_hint" => ("如职工在标题或具体情况中写了自己或他人的姓名等，可删除。每处替换为“【已删除】”，不可恢复。", "For a name or other personal detail the worker typed into the title or description. Each place becomes “【已删除】”, for good."),
         "redact_text" => ("要删除的文字（完全一致）", "The text to remove (exactly as written)"),
+        "notify_consent" => ("同意通过短信/邮件接收办理进度（仅告知编号和进度，不含内容）", "I agree to be told of progress by SMS or e-mail (only the number and progress, never the content)"),
         "wellbeing_waiting" => ("件心理约事等待主席受理并指派心理咨询人员（内容保密，只有主席和承办人可以查看）。", "wellbeing case(s) wait for a chair to accept them and assign a counsellor (confidential: only chairs and the assigned counsellor may open them)."),
-        _ => return super::agreement::words(key),
+        _ => return super::agreement::words(key).or_else(|| super::notices::words(key)),
     })
 }
 
@@ -699,6 +702,11 @@ pub(super) fn zh_field_noun(field: &str) -> Option<&'static str> {
         "commission" => "仲裁委员会名称",
         "referred_on" => "转仲裁日期",
         "amount_recovered" => "金额",
+        "email" => "电子邮箱",
+        "phone" => "手机号码",
+        "notices_off" => "通知类型",
+        "wecom_webhook" => "企业微信群机器人地址",
+        "quiet_hours" => "免打扰时段",
         _ => return None,
     })
 }
@@ -718,6 +726,10 @@ fn en_field_noun(field: &str) -> String {
         "code" => "tracking code".to_owned(),
         "body" => "text".to_owned(),
         "Idempotency-Key" => "form".to_owned(),
+        "email" => "e-mail address".to_owned(),
+        "phone" => "mobile number".to_owned(),
+        "notices_off" => "list of notices turned off".to_owned(),
+        "wecom_webhook" => "WeChat Work robot's webhook".to_owned(),
         other => other.replace('_', " "),
     }
 }
@@ -823,7 +835,7 @@ mod tests {
             .iter()
             .map(|u| u.as_str())
             .chain(youyue_domain::figures::Figure::ALL.iter().map(|f| f.as_str()))
-            .chain(["password_changed", "totp_changed"]);
+            .chain(["password_changed", "totp_changed", "notice_settings_saved", "notice_retried"]);
         keys.extend(made.map(|k| ("(made in code)".to_owned(), k.to_owned())));
         let missing: Vec<_> =
             keys.iter().filter(|(_, k)| !words(k).is_some_and(|(zh, en)| !zh.is_empty() && !en.is_empty())).collect();

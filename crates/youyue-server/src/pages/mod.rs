@@ -26,6 +26,7 @@ mod dashboard;
 mod duty_now;
 pub mod i18n;
 mod me;
+mod notices;
 mod org;
 mod roster;
 mod staff;
@@ -56,9 +57,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/sessions", post(account::logout_everywhere))
         .route("/account/totp", post(account::set_totp))
+        .route("/account/notices", post(account::set_notices))
         .route("/account/calendar", post(me::rotate_calendar))
         .route("/account/calendar/revoke", post(me::revoke_calendar))
         .route("/me/appointments", get(me::my_appointments))
+        .route("/notices", get(notices::list))
+        .route("/notices/read-all", post(notices::read_all))
+        .route("/notices/failed", get(notices::failed))
+        .route("/notices/{id}", get(notices::open))
+        .route("/notices/{id}/retry", post(notices::retry))
         .route("/cal/{file}", get(me::calendar_feed))
         .route("/inbox", get(staff::inbox))
         .route("/cases/new", get(staff::new_case_form).post(staff::new_case))
@@ -83,6 +90,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/unions/{code}/users", post(org::invite))
         .route("/unions/{code}/users/{username}", post(org::change_user))
         .route("/unions/{code}/roster", get(roster::edit).post(roster::save))
+        .route("/unions/{code}/notices", post(org::set_notices))
         .layer(axum::middleware::from_fn(crate::extract::url_texts::<PageError>))
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }
@@ -105,9 +113,12 @@ impl FormFields for HashMap<String, String> {}
 impl FormFields for account::PasswordForm {}
 impl FormFields for account::CsrfForm {}
 impl FormFields for account::TotpForm {}
+impl FormFields for account::NoticesForm {}
+impl FormFields for notices::CsrfForm {}
 impl FormFields for org::BulletinForm {}
 impl FormFields for org::InviteForm {}
 impl FormFields for org::UserChangeForm {}
+impl FormFields for org::NoticesForm {}
 impl FormFields for staff::LoginForm {}
 impl FormFields for staff::CsrfOnly {}
 impl FormFields for staff::ActionForm {}
@@ -183,6 +194,8 @@ pub struct Ctx {
     pub user: Option<User>,
     pub csrf: String,
     pub path: String,
+    /// The bell: the logged-in person's unread notices (one count a page).
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -195,7 +208,11 @@ impl FromRequestParts<AppState> for Ctx {
         let session = caller.user.as_ref().and(caller.session_token.as_deref());
         let csrf = auth::csrf_token(&state.csrf_key, session, nonce);
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user: caller.user, csrf, path })
+        let unread = match &caller.user {
+            Some(u) => state.store.unread_notices(u.id).await?,
+            None => 0,
+        };
+        Ok(Ctx { lang, user: caller.user, csrf, path, unread })
     }
 }
 
@@ -284,7 +301,12 @@ pub(super) fn field_message_zh(field: &str) -> Option<&'static str> {
         "title" => "标题不能超过 200 字。",
         "people" => "请填写涉及人数：个人至少 1 人，集体至少 2 人。",
         "worker_name" | "name" => "请填写称呼（不超过 200 字）。",
-        "contact" => "联系方式不能超过 200 字。",
+        "contact" => "联系方式不能超过 200 字；同意接收短信/邮件通知的，须填写手机号码或电子邮箱。",
+        "email" => "请填写正确的电子邮箱地址，如 wang@example.com；留空则不发邮件。",
+        "phone" => "请填写 11 位手机号码；留空则不发短信。",
+        "notices_off" => "请从列出的通知类型中选择。",
+        "wecom_webhook" => "请填写企业微信群机器人的 Webhook 地址（https:// 开头，不超过 500 字）；留空则不发。",
+        "quiet_hours" => "免打扰时段须写作 时:分（00:00–23:59），且只能在区级（顶级）工会设置。",
         "union" => "没有这个工会。",
         "channel" => "请选择来源。",
         "opened_at" => "请填写正确的时间，且不能晚于现在。",
@@ -461,7 +483,7 @@ impl Asked {
 
     /// The page as shown to nobody in particular, in the request's language.
     fn logged_out(&self) -> Ctx {
-        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into() }
+        Ctx { lang: lang_of(&self.headers), user: None, csrf: String::new(), path: "/".into(), unread: 0 }
     }
 }
 

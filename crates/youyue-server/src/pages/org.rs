@@ -69,6 +69,11 @@ struct UnionPage {
     specialty_choices: Vec<(&'static str, &'static str)>,
     errors: Errors,
     notice: Option<String>,
+    /// The union's notice settings as the caller may read them.
+    notices: crate::service::notices::UnionNotices,
+    /// The quiet hours' ends as `HH:MM`, for a district's form.
+    quiet_from: String,
+    quiet_to: String,
 }
 
 impl UnionPage {
@@ -115,9 +120,15 @@ async fn union_page_with(ctx: Ctx, state: &AppState, code: &str, errors: Errors,
     let bulletins = store.bulletins(union.id, 20).await?;
     let can_manage = access::may_manage_accounts(&user, None).is_ok();
     let roles = access::grantable_roles(&user).into_iter().map(|r| (r.as_str(), ctx.lang.role(r))).collect();
+    let notices = crate::service::notices::union_notices(state, &user, code).await?;
+    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    let (quiet_from, quiet_to) = notices.quiet_hours.map(|q| (hhmm(q.from), hhmm(q.to))).unwrap_or_default();
     let status =
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = UnionPage {
+        notices,
+        quiet_from,
+        quiet_to,
         ctx,
         union,
         items,
@@ -349,6 +360,74 @@ pub async fn change_user(
         // The staff list has one place for messages, above it.
         Err(e @ (ApiError::Invalid { .. } | ApiError::Forbidden(_))) => {
             let errors = Errors::general(ctx.lang, &e);
+            union_page_with(ctx, &state, &code, errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticesForm {
+    #[serde(default)]
+    csrf: String,
+    /// save | clear | test
+    #[serde(default)]
+    op: String,
+    /// A new robot URL; empty leaves the one set (the page never shows a URL in a field).
+    #[serde(default)]
+    wecom_webhook: String,
+    /// A district's quiet hours, `HH:MM`.
+    #[serde(default)]
+    quiet_from: Option<String>,
+    #[serde(default)]
+    quiet_to: Option<String>,
+}
+
+/// Sets, clears or tries the union's WeChat Work group robot, and a district's quiet hours:
+/// the same service as `PUT /api/v1/unions/{code}/notices`.
+pub async fn set_notices(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Form(form): Form<NoticesForm>,
+) -> PageResult {
+    use crate::service::notices as svc;
+    let user = ctx.require_staff()?.clone();
+    ctx.check_csrf(&form.csrf)?;
+    let result = match form.op.as_str() {
+        "test" => match svc::test_webhook(&state, &user, &code).await {
+            Ok(Ok(())) => Ok(ctx.t("webhook_test_sent").to_owned()),
+            Ok(Err(why)) => Ok(format!("{}{why}", ctx.t("webhook_test_failed"))),
+            Err(e) => Err(e),
+        },
+        "clear" => {
+            let change = svc::NoticesChange { wecom_webhook: Some(String::new()), ..Default::default() };
+            svc::set_union_notices(&state, &user, &code, change).await.map(|_| ctx.t("saved").to_owned())
+        }
+        "save" => {
+            let url = Some(form.wecom_webhook.trim().to_owned()).filter(|u| !u.is_empty());
+            let quiet_hours = match (form.quiet_from.as_deref(), form.quiet_to.as_deref()) {
+                (Some(from), Some(to)) => {
+                    Some(svc::parse_quiet_hours(serde_json::json!({"from": from.trim(), "to": to.trim()})).map(Some))
+                }
+                (None, None) => None,
+                _ => Some(Err(ApiError::invalid("quiet_hours", "give both ends"))),
+            }
+            .transpose();
+            match quiet_hours {
+                Ok(quiet_hours) => {
+                    let change = svc::NoticesChange { wecom_webhook: url, quiet_hours };
+                    svc::set_union_notices(&state, &user, &code, change).await.map(|_| ctx.t("saved").to_owned())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(ApiError::invalid("op", "unknown change")),
+    };
+    match result {
+        Ok(notice) => union_page_with(ctx, &state, &code, Errors::default(), Some(notice)).await,
+        Err(e @ (ApiError::Invalid { .. } | ApiError::Forbidden(_))) => {
+            let errors = Errors::from_api(ctx.lang, &e);
             union_page_with(ctx, &state, &code, errors, None).await
         }
         Err(e) => Err(e.into()),

@@ -593,6 +593,7 @@ pub async fn new_case(
             anonymous: case.anonymous,
             worker_name: case.worker_name,
             contact: case.contact,
+            notify: case.notify,
             channel,
             online: channel == Channel::Online,
             scheduled: form.scheduled.is_some(),
@@ -716,6 +717,10 @@ fn worker_entry_line(ctx: &Ctx, e: &RecordEntry) -> EntryLine {
 
 fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> EntryLine {
     let mut lines = Vec::new();
+    // A notice sent about the case: channel, masked recipient, kind and outcome in words.
+    if e.action == "notice" {
+        lines.push(super::notices::entry_words(ctx.lang, &e.detail));
+    }
     for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));

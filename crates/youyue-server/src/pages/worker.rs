@@ -80,6 +80,9 @@ pub struct CaseForm {
     pub worker_name: String,
     #[serde(default)]
     pub contact: String,
+    /// The worker agrees to be told of the case's progress by SMS or e-mail.
+    #[serde(default)]
+    pub notify: Option<String>,
     /// Made when the form is shown: sending the same form twice (a double tap, a retry
     /// after the network dropped) makes one case, not two.
     #[serde(default)]
@@ -107,6 +110,9 @@ impl CaseForm {
         add(check_text("title", &self.title, MAX_TITLE_CHARS, false).map_err(Into::into));
         add(check_text("worker_name", &self.worker_name, MAX_SHORT_CHARS, false).map_err(Into::into));
         add(check_text("contact", &self.contact, MAX_SHORT_CHARS, false).map_err(Into::into));
+        if self.notify.is_some() && youyue_domain::notice::reach_of(&self.contact).is_none() {
+            add(Err(ApiError::invalid("contact", "must be a mainland mobile number or an e-mail address")));
+        }
         let people = self.people.trim();
         if !people.is_empty() || self.collective.is_some() {
             add(match people.parse::<i64>() {
@@ -134,6 +140,7 @@ impl CaseForm {
             anonymous: self.anonymous.is_some(),
             worker_name: some(&self.worker_name),
             contact: some(&self.contact),
+            notify: self.notify.is_some(),
         })
     }
 }

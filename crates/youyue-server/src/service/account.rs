@@ -4,6 +4,7 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
+use youyue_domain::notice::{self, NoticeKind};
 use youyue_domain::roster::Specialty;
 use youyue_domain::Role;
 use youyue_store::User;
@@ -29,6 +30,32 @@ pub struct AccountChange {
     pub role: Option<Role>,
     /// The account's specialties, replacing its own (staff accounts only).
     pub specialties: Option<Vec<Specialty>>,
+    /// Where notices reach the person (`notice::check_email` / `check_phone`); an empty
+    /// text clears it.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// NoticeKind names turned off for e-mail and SMS (`notices_off`), replacing the set.
+    pub notices_off: Option<Vec<String>>,
+}
+
+/// The kinds a person turns off, by name: only the staff kinds (`NoticeKind::for_staff`);
+/// any other name is a 422 on `notices_off`. Duplicates collapse.
+pub fn parse_notices_off(names: &[String]) -> Result<Vec<NoticeKind>, ApiError> {
+    let mut kinds = Vec::new();
+    for name in names {
+        let kind = NoticeKind::parse(name.trim()).filter(|k| k.for_staff()).ok_or_else(|| {
+            let choices: Vec<&str> = NoticeKind::ALL.iter().filter(|k| k.for_staff()).map(|k| k.as_str()).collect();
+            ApiError::invalid(
+                "notices_off",
+                format!("\"{name}\" is not a kind of notice; one of {}", choices.join(" | ")),
+            )
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.sort();
+    Ok(kinds)
 }
 
 /// Specialty names as the API and the forms send them (aliases accepted), as a set; a
@@ -47,7 +74,7 @@ pub fn specialties_for(role: Role, names: &[String]) -> Result<Vec<Specialty>, A
 }
 
 /// Changes the account `username`: one the caller manages (`access::managed_account`), or
-/// the caller's own password. Everything is checked (and the password hashed) before
+/// the caller's own password, e-mail, phone and notice kinds. Everything is checked (and the password hashed) before
 /// anything is written, and it is written in one transaction. Returns the account as saved.
 pub async fn change_account(
     state: &AppState,
@@ -76,6 +103,11 @@ pub async fn change_account(
     if change.active.is_some() && own {
         return Err(ApiError::invalid("active", "you cannot disable your own account"));
     }
+    // Addresses and kinds are the person's or their manager's to set (`target` is one of
+    // the two by now); checked before anything is written.
+    let email = change.email.as_deref().map(notice::check_email).transpose()?;
+    let phone = change.phone.as_deref().map(notice::check_phone).transpose()?;
+    let notices_off = change.notices_off.as_deref().map(parse_notices_off).transpose()?;
     let password_hash = match change.password {
         Some(p) => {
             check_new_password("password", &p)?;
@@ -88,7 +120,15 @@ pub async fn change_account(
         Some(role) if !role.is_staff() => Some(Vec::new()),
         _ => change.specialties,
     };
-    let stored = youyue_store::UserChange { active: change.active, role: change.role, password_hash, specialties };
+    let stored = youyue_store::UserChange {
+        active: change.active,
+        role: change.role,
+        password_hash,
+        specialties,
+        email,
+        phone,
+        notices_off,
+    };
     store.change_user(target.id, &stored).await?;
     store.user_by_id(target.id).await?.ok_or_else(|| ApiError::not_found("account"))
 }

@@ -34,6 +34,17 @@ pub struct CaseInput {
     /// A phone number or other way to reach the worker.
     #[serde(default)]
     pub contact: Option<String>,
+    /// The worker agrees to be told of the case's progress (its number and tracking code,
+    /// appointments, "it has an answer"; never its content) by SMS or e-mail: needs a
+    /// `contact` that is a mainland mobile number or an e-mail address.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub notify: bool,
+}
+
+/// Left out of a request's hash when false, so that an idempotency key stored before the
+/// field existed still matches its retry.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl CaseInput {
@@ -69,6 +80,10 @@ pub struct RegisterInput {
     pub worker_name: Option<String>,
     #[serde(default)]
     pub contact: Option<String>,
+    /// The worker agreed to be told by SMS or e-mail (see `CaseInput::notify`); with it the
+    /// worker is sent the case's number and tracking code.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub notify: bool,
     pub channel: Channel,
     /// 线上: the conversation happens online.
     #[serde(default)]
@@ -96,6 +111,7 @@ impl RegisterInput {
             anonymous: self.anonymous,
             worker_name: self.worker_name.clone(),
             contact: self.contact.clone(),
+            notify: self.notify,
         }
     }
 }
@@ -134,6 +150,14 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
         return Err(ApiError::invalid("people", "say how many workers a collective case concerns"));
     }
     check_people(input.collective, people)?;
+    let contact = opt_text("contact", &input.contact, MAX_SHORT_CHARS)?;
+    // A consent is kept only with an address a notice can go to.
+    if input.notify && contact.as_deref().and_then(youyue_domain::notice::reach_of).is_none() {
+        return Err(ApiError::invalid(
+            "contact",
+            "must be a mainland mobile number or an e-mail address for the worker to be told of the case",
+        ));
+    }
     Ok(CaseDraft {
         union_id: union.id,
         kind: input.kind,
@@ -147,10 +171,10 @@ pub fn draft(input: &CaseInput, union: &Union, channel: Channel, opened_at: Time
         description: input.description.trim_end().to_owned(),
         anonymous: input.anonymous,
         worker_name: opt_text("worker_name", &input.worker_name, MAX_SHORT_CHARS)?,
-        contact: opt_text("contact", &input.contact, MAX_SHORT_CHARS)?,
+        contact,
         worker_user_id: None,
         tracking_code_hash: None,
-        notify_worker: false,
+        notify_worker: input.notify,
         receipt_code: None,
         idempotency: None,
         opened_at,

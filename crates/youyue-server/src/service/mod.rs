@@ -21,10 +21,12 @@ mod account;
 pub mod agreement;
 pub mod appointments;
 mod input;
+pub mod notices;
 pub mod roster;
 mod tracked;
 pub use account::{
-    change_account, check_new_password, parse_specialties, specialties_for, AccountChange, MIN_PASSWORD_CHARS,
+    change_account, check_new_password, parse_notices_off, parse_specialties, specialties_for, AccountChange,
+    MIN_PASSWORD_CHARS,
 };
 pub use input::{draft, figure_period, CaseInput, RegisterInput};
 pub use tracked::{appointment, tracked, Appointment, Referral, Step, Tracked};
@@ -213,6 +215,10 @@ pub async fn register(
     };
     let code = TrackingCode::new(key.as_ref())?;
     d.tracking_code_hash = Some(code.hash.clone());
+    // A worker who phoned or came in and agreed to be told is sent the code staff read out.
+    if user.role.is_staff() && d.notify_worker {
+        d.receipt_code = Some(code.code.clone());
+    }
     match (create(state, d, actor(user), key.as_ref()).await?, &key) {
         (Made::New(case), _) => Ok(Registered { case, tracking_code: code.code, replayed: false }),
         (Made::Earlier(found), Some(k)) => Ok(Registered::earlier(k, found)),

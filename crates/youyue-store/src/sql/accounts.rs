@@ -104,6 +104,21 @@ pub(super) async fn change_user(
     if let Some(active) = change.active {
         sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(&mut *tx).await?;
     }
+    if let Some(email) = &change.email {
+        sqlx::query("UPDATE users SET email = $2 WHERE id = $1").bind(user_id).bind(email).execute(&mut *tx).await?;
+    }
+    if let Some(phone) = &change.phone {
+        sqlx::query("UPDATE users SET phone = $2 WHERE id = $1").bind(user_id).bind(phone).execute(&mut *tx).await?;
+    }
+    if let Some(off) = &change.notices_off {
+        // Comma-separated names, as rows.rs reads them back.
+        let names: Vec<&str> = off.iter().map(|k| k.as_str()).collect();
+        sqlx::query("UPDATE users SET notices_off = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(names.join(","))
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(hash) = &change.password_hash {
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)

@@ -214,7 +214,8 @@ async fn book_conn(
         appointment_where_id(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("appointment {id}")))?;
     let detail = booking_detail(&stored.record, &stored.specialist_name);
     let number = case.record.number.to_string();
-    append_entry(conn, case.id, &number, now, label, "schedule", false, &detail).await?;
+    let seq = append_entry(conn, case.id, &number, now, label, "schedule", false, &detail).await?;
+    super::notices::entry_event(conn, case.id, seq, "schedule", &detail, &case.record, now).await?;
     Ok(stored)
 }
 
@@ -273,7 +274,8 @@ async fn change_conn(
     }
     let detail = change_detail(b, after, change);
     let number = case.record.number.to_string();
-    append_entry(conn, case.id, &number, now, label, CHANGE_ACTION, false, &detail).await?;
+    let seq = append_entry(conn, case.id, &number, now, label, CHANGE_ACTION, false, &detail).await?;
+    super::notices::entry_event(conn, case.id, seq, CHANGE_ACTION, &detail, &case.record, now).await?;
     appointment_where_id(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("appointment {id}")))
 }
 

@@ -192,6 +192,12 @@ async fn create_cases_conn(
         }
     }
     insert_entries(conn, &entries).await?;
+    let registered: Vec<(i64, &crate::CaseDraft)> = new
+        .iter()
+        .zip(&columns)
+        .map(|((i, _), c)| Ok((id_of(&c.number)?, &regs[*i].draft)))
+        .collect::<Result<_, StoreError>>()?;
+    super::notices::registration_events(conn, &registered, Timestamp::now()).await?;
     delta.absorb(above);
     delta.write(conn).await?;
     if !keys.is_empty() {
@@ -385,9 +391,12 @@ async fn save_change_conn(
     }
     if change.action == youyue_domain::workflow::Action::Anonymise {
         super::agreements::anonymise_conn(conn, case.id, now).await?;
+        super::notices::forget_worker(conn, case.id).await?;
     }
     let number = case.record.number.to_string();
-    append_entry(conn, case.id, &number, now, label, change.action.as_str(), change.internal, &change.detail).await?;
+    let action = change.action.as_str();
+    let seq = append_entry(conn, case.id, &number, now, label, action, change.internal, &change.detail).await?;
+    super::notices::entry_event(conn, case.id, seq, action, &change.detail, &change.case, now).await?;
     if change.case.status.is_closed() && !case.record.status.is_closed() {
         super::appointments::cancel_on_close(conn, case, label, now).await?;
     }
@@ -458,7 +467,8 @@ pub(super) async fn sweep_supervision(
         if done.rows_affected() == 1 {
             let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
             let number = case.record.number.to_string();
-            append_entry(&mut tx, case.id, &number, now, "system", "supervise", true, &detail).await?;
+            let seq = append_entry(&mut tx, case.id, &number, now, "system", "supervise", true, &detail).await?;
+            super::notices::entry_event(&mut tx, case.id, seq, "supervise", &detail, &case.record, now).await?;
             raised.push(case.record.number.clone());
         }
     }

@@ -1,8 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, case_read, case_write, export, import, record_book, roster, studio, tallies,
-    unions, Db, DIALECT,
+    accounts, agreements, appointments, bell, case_read, case_write, export, import, notices, record_book, roster,
+    studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
     Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,
@@ -148,6 +148,19 @@ impl Store for SqlStore<Db> {
         accounts::set_totp_secret(self, user_id, secret).await
     }
 
+    async fn unread_notices(&self, user_id: i64) -> Result<i64, StoreError> {
+        bell::unread_notices(self, user_id).await
+    }
+
+    async fn unread_notice_page(
+        &self,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<crate::Notice>, StoreError> {
+        bell::unread_notice_page(self, user_id, limit, offset).await
+    }
+
     async fn cases_past_retention(
         &self,
         path: &str,
@@ -178,7 +191,10 @@ impl Store for SqlStore<Db> {
     }
 
     async fn create_case(&self, d: &crate::CaseDraft, actor: Actor<'_>) -> Result<StoredCase, StoreError> {
-        case_write::create_case(self, d, actor).await
+        let case = case_write::create_case(self, d, actor).await?;
+        // Its events are committed: the dispatcher need not wait for its next look.
+        self.outbox_wake.notify_one();
+        Ok(case)
     }
 
     async fn case_by_number(&self, number: &CaseNumber) -> Result<Option<StoredCase>, StoreError> {
@@ -193,7 +209,9 @@ impl Store for SqlStore<Db> {
         actor: Actor<'_>,
         now: Timestamp,
     ) -> Result<StoredCase, StoreError> {
-        case_write::save_change(self, case, change, handler_id, actor, now).await
+        let saved = case_write::save_change(self, case, change, handler_id, actor, now).await?;
+        self.outbox_wake.notify_one();
+        Ok(saved)
     }
 
     async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError> {
@@ -253,7 +271,9 @@ impl Store for SqlStore<Db> {
         actor: Actor<'_>,
         now: Timestamp,
     ) -> Result<Appointment, StoreError> {
-        appointments::book_appointment(self, case, specialist_id, a, actor, now).await
+        let booked = appointments::book_appointment(self, case, specialist_id, a, actor, now).await?;
+        self.outbox_wake.notify_one();
+        Ok(booked)
     }
 
     async fn change_appointment(
@@ -265,7 +285,9 @@ impl Store for SqlStore<Db> {
         actor: Actor<'_>,
         now: Timestamp,
     ) -> Result<Appointment, StoreError> {
-        appointments::change_appointment(self, case, before, after, change, actor, now).await
+        let changed = appointments::change_appointment(self, case, before, after, change, actor, now).await?;
+        self.outbox_wake.notify_one();
+        Ok(changed)
     }
 
     async fn appointment(&self, id: i64) -> Result<Option<Appointment>, StoreError> {
@@ -327,7 +349,11 @@ impl Store for SqlStore<Db> {
     }
 
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
-        case_write::sweep_supervision(self, today, now).await
+        let raised = case_write::sweep_supervision(self, today, now).await?;
+        if !raised.is_empty() {
+            self.outbox_wake.notify_one();
+        }
+        Ok(raised)
     }
 
     async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {
@@ -429,5 +455,99 @@ impl Store for SqlStore<Db> {
 
     async fn roster_changes(&self, union_id: i64, limit: i64) -> Result<Vec<crate::RosterChange>, StoreError> {
         roster::roster_changes(self, union_id, limit).await
+    }
+
+    // Notices
+
+    fn outbox_wake(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        Some(self.outbox_wake.clone())
+    }
+
+    async fn waiting_notice_events(&self, limit: i64) -> Result<Vec<crate::NoticeEvent>, StoreError> {
+        notices::waiting_notice_events(self, limit).await
+    }
+
+    async fn dispatch_notice_event(
+        &self,
+        event_id: i64,
+        list: &[crate::NewNotice],
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        notices::dispatch_notice_event(self, event_id, list, now).await
+    }
+
+    async fn union_staff(&self, union_id: i64) -> Result<Vec<User>, StoreError> {
+        notices::union_staff(self, union_id).await
+    }
+
+    async fn union_webhook(&self, union_id: i64) -> Result<Option<String>, StoreError> {
+        notices::union_webhook(self, union_id).await
+    }
+
+    async fn set_union_webhook(&self, union_id: i64, url: Option<&str>, now: Timestamp) -> Result<(), StoreError> {
+        notices::set_union_webhook(self, union_id, url, now).await
+    }
+
+    async fn claim_due_notices(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<crate::Notice>, StoreError> {
+        notices::claim_due_notices(self, now, lease_until, limit).await
+    }
+
+    async fn finish_notice_attempt(
+        &self,
+        notice_id: i64,
+        attempt: &crate::NoticeAttempt,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        notices::finish_notice_attempt(self, notice_id, attempt, now).await
+    }
+
+    async fn sweep_notice_timers(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<u64, StoreError> {
+        let written = notices::sweep_notice_timers(self, today, now).await?;
+        if written > 0 {
+            self.outbox_wake.notify_one();
+        }
+        Ok(written)
+    }
+
+    async fn user_notices(&self, user_id: i64, limit: i64, offset: i64) -> Result<crate::NoticePage, StoreError> {
+        notices::user_notices(self, user_id, limit, offset).await
+    }
+
+    async fn mark_notices_read(&self, user_id: i64, notice_id: Option<i64>, now: Timestamp) -> Result<u64, StoreError> {
+        notices::mark_notices_read(self, user_id, notice_id, now).await
+    }
+
+    async fn failed_notices(
+        &self,
+        path: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<crate::Notice>), StoreError> {
+        notices::failed_notices(self, path, limit, offset).await
+    }
+
+    async fn notice(&self, id: i64) -> Result<Option<crate::Notice>, StoreError> {
+        notices::notice(self, id).await
+    }
+
+    async fn retry_notice(&self, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        let retried = notices::retry_notice(self, id, now).await?;
+        if retried {
+            self.outbox_wake.notify_one();
+        }
+        Ok(retried)
+    }
+
+    async fn case_notices(&self, case_id: i64) -> Result<Vec<crate::Notice>, StoreError> {
+        notices::case_notices(self, case_id).await
+    }
+
+    async fn notice_attempts(&self, notice_id: i64) -> Result<Vec<crate::NoticeAttemptRecord>, StoreError> {
+        notices::notice_attempts(self, notice_id).await
     }
 }

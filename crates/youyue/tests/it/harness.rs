@@ -219,9 +219,22 @@ impl TestApp {
 
     /// Built as `youyue serve` builds it (its limits, its background jobs), on port 0.
     pub async fn empty(backend: Backend) -> TestApp {
+        TestApp::empty_with(backend, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings of its own (`configure` changes the defaults).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut youyue_server::Config)) -> TestApp {
+        let app = TestApp::empty_with(backend, configure).await;
+        import_text(app.store.as_ref(), &district_jsonl()).await.unwrap();
+        app
+    }
+
+    /// [`TestApp::empty`] with settings of its own.
+    pub async fn empty_with(backend: Backend, configure: impl FnOnce(&mut youyue_server::Config)) -> TestApp {
         let db = TestDb::new(backend).await;
         let store = youyue_store::open(&db.url).await.unwrap();
-        let config = youyue_server::Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let mut config = youyue_server::Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        configure(&mut config);
         let app = youyue_server::Application::build(store.clone(), config).await.unwrap();
         let addr = app.local_addr();
         // The first sweep runs at once: over the empty database, so that it cannot race
@@ -425,6 +438,11 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Its whole log so far (standard error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
     /// Kills it (SIGKILL) and returns what it printed on stdout.
