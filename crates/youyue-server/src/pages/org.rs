@@ -427,7 +427,7 @@ pub async fn set_notices(
                 Err(e) => Err(e),
             }
         }
-        _ => Err(ApiError::invalid("op", "unknown change")),
+        _ => Err(ApiError::invalid("general", "unknown change")),
     };
     match result {
         Ok(notice) => union_page_with(ctx, &state, &code, Errors::default(), Some(notice)).await,
