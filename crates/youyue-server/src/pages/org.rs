@@ -397,7 +397,12 @@ pub async fn set_notices(
     let result = match form.op.as_str() {
         "test" => match svc::test_webhook(&state, &user, &code).await {
             Ok(Ok(())) => Ok(ctx.t("webhook_test_sent").to_owned()),
-            Ok(Err(why)) => Ok(format!("{}{why}", ctx.t("webhook_test_failed"))),
+            // What the robot (or the network) answered, in the page's place for alerts.
+            Ok(Err(why)) => {
+                let failed = format!("{}{why}", ctx.t("webhook_test_failed"));
+                let errors = Errors(HashMap::from([("general".to_owned(), failed)]));
+                return union_page_with(ctx, &state, &code, errors, None).await;
+            }
             Err(e) => Err(e),
         },
         "clear" => {
@@ -422,7 +427,7 @@ pub async fn set_notices(
                 Err(e) => Err(e),
             }
         }
-        _ => Err(ApiError::invalid("op", "unknown change")),
+        _ => Err(ApiError::invalid("general", "unknown change")),
     };
     match result {
         Ok(notice) => union_page_with(ctx, &state, &code, Errors::default(), Some(notice)).await,

@@ -7,7 +7,7 @@ use super::Db;
 use crate::{Notice, SqlStore, StoreError};
 
 pub(super) async fn unread_notices(store: &SqlStore<Db>, user_id: i64) -> Result<i64, StoreError> {
-    // Walks the person's app notices by the partial index notices_inbox (user_id, id).
+    // Reads only the unread entries: the partial index notices_unread (migration 0020).
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE user_id = $1 AND channel = 'app' AND read_at IS NULL")
             .bind(user_id)

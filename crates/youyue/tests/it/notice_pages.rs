@@ -561,10 +561,16 @@ async fn notices_on_a_phone(backend: Backend) {
     let chair = driver.browser(PHONE).await;
     login(&chair, &app, "e1chair").await;
     chair.goto(&app.url("/unions/jd.s1.e1")).await.unwrap();
-    fill(&chair, "#wecom_webhook", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET").await;
+    // A loopback robot that is not there (port 9): the test message fails at once, with
+    // or without the real channels.
+    fill(&chair, "#wecom_webhook", "http://127.0.0.1:9/cgi-bin/webhook/send?key=SECRET").await;
     submit(&chair, "#save-notices").await;
     let now = text(&chair, "#webhook-now").await;
-    assert!(now.contains("qyapi.weixin.qq.com") && !now.contains("SECRET"), "{now}");
+    assert!(now.contains("http://127.0.0.1:9/…") && !now.contains("SECRET"), "{now}");
+    // "Send a test message": the answer is shown (no robot answers here: a failure, in words).
+    submit(&chair, "#test-webhook").await;
+    assert!(text(&chair, ".alert").await.contains("测试消息没有发出"), "the test's outcome is shown");
+    shot(&chair, &format!("{tag}-phone-union-notices"), PHONE.0).await;
     put_notice(&app, Some(&number), "overdue", "sms", "13800138000", Some("e1handler")).await;
     chair.goto(&app.url("/notices/failed")).await.unwrap();
     assert!(text(&chair, "#failed-list").await.contains("138****8000"));
