@@ -72,9 +72,19 @@ pub enum Audience {
 }
 
 impl NoticeKind {
-    /// Who is told of this kind of event.
-    pub fn audiences(self) -> &'static [Audience] {
+    /// Who is told of this kind of event about a case of `case_kind`. A wellbeing case
+    /// (谈心理) is confidential: its chair, who alone may open it, is told of it instead of
+    /// the receptionists, and no group hears of it.
+    pub fn audiences(self, case_kind: Kind) -> &'static [Audience] {
         use Audience::*;
+        if case_kind == Kind::Wellbeing {
+            match self {
+                NoticeKind::NewCase => return &[Chair],
+                NoticeKind::UrgentCase => return &[Chair, OnDuty],
+                NoticeKind::Overdue => return &[Handler],
+                _ => {}
+            }
+        }
         match self {
             NoticeKind::NewCase => &[Receptionists, Group],
             NoticeKind::UrgentCase => &[Chair, OnDuty, Group],
@@ -424,6 +434,15 @@ mod tests {
             true,
         );
         assert!(receipt.text.contains("ABCD-EFGH") && receipt.text.ends_with('。'));
+    }
+
+    #[test]
+    fn no_group_hears_of_a_wellbeing_case() {
+        for kind in NoticeKind::ALL {
+            let heard = kind.audiences(Kind::Wellbeing);
+            assert!(!heard.contains(&Audience::Group) && !heard.contains(&Audience::Receptionists), "{kind}");
+        }
+        assert_eq!(NoticeKind::NewCase.audiences(Kind::Claim), &[Audience::Receptionists, Audience::Group]);
     }
 
     #[test]

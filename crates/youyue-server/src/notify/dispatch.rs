@@ -90,7 +90,7 @@ pub async fn notices_of(outbox: &Outbox, event: &NoticeEvent, now: Timestamp) ->
         };
         let mut told: BTreeMap<i64, User> = BTreeMap::new();
         let (mut group, mut worker) = (false, false);
-        for audience in kind.audiences() {
+        for audience in kind.audiences(case.record.kind) {
             match audience {
                 Audience::Receptionists => {
                     for u in people.staff(store, case.union_id).await? {

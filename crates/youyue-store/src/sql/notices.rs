@@ -448,19 +448,21 @@ pub(super) async fn finish_notice_attempt(
 const DAY_MICROS: i64 = 86_400_000_000;
 const HOUR_MICROS: i64 = 3_600_000_000;
 
+/// How many days after a missed deadline its notice may still be first written.
+const OVERDUE_TOLD_DAYS: i64 = 7;
+
 async fn timers_conn(conn: &mut Conn, today: chrono::NaiveDate, now: Timestamp) -> Result<u64, StoreError> {
     let open: Vec<String> =
         Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
     let open = open.join(", ");
     let tomorrow = today.succ_opt().unwrap_or(today).to_string();
     let mut written = 0;
-    // Every union and each open status, so that SQLite seeks `cases_union_status` (as the
-    // supervision sweep does) rather than reading every case.
+    // Both seek `cases_open_due` (migration 0021), whose predicate is this `open` list.
     let due_tomorrow = sqlx::query(&format!(
         "INSERT INTO notice_events (case_id, kind, dedupe, created_at) \
          SELECT c.id, 'due_tomorrow', 'due_tomorrow:' || c.id || ':' || c.due_on, $2 FROM cases c \
-         WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({open}) AND c.handler_id IS NOT NULL \
-         AND c.due_on = $1 ON CONFLICT (dedupe) DO NOTHING"
+         WHERE c.status IN ({open}) AND c.handler_id IS NOT NULL AND c.due_on = $1 \
+         ON CONFLICT (dedupe) DO NOTHING"
     ))
     .bind(&tomorrow)
     .bind(now.micros())
@@ -470,11 +472,13 @@ async fn timers_conn(conn: &mut Conn, today: chrono::NaiveDate, now: Timestamp) 
     let overdue = sqlx::query(&format!(
         "INSERT INTO notice_events (case_id, kind, dedupe, created_at) \
          SELECT c.id, 'overdue', 'overdue:' || c.id || ':' || c.due_on, $2 FROM cases c \
-         WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({open}) AND c.due_on < $1 \
-         ON CONFLICT (dedupe) DO NOTHING"
+         WHERE c.status IN ({open}) AND c.due_on < $1 AND c.due_on >= $3 ON CONFLICT (dedupe) DO NOTHING"
     ))
     .bind(today.to_string())
     .bind(now.micros())
+    // A deadline missed more than a week ago was told then (or before notices existed:
+    // supervision has it), so a first start does not flood the groups with old cases.
+    .bind((today - chrono::Duration::days(OVERDUE_TOLD_DAYS)).to_string())
     .execute(&mut *conn)
     .await?;
     written += overdue.rows_affected();
