@@ -169,9 +169,13 @@ pub const SIGNATURE: &str = "【工会有约】";
 pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message {
     let n = about.number;
     let label = about.case_kind.map(Kind::label_zh).unwrap_or("");
-    let when = about.when.map(words_of_time).unwrap_or_default();
-    let day = about.when.map(|t| t.cst_date().format("%Y-%m-%d").to_string()).unwrap_or_default();
-    let place = about.place.map(|p| format!("，地点：{p}")).unwrap_or_default();
+    // A part the event does not know is left out with its punctuation, never left empty.
+    let when = about.when.map(words_of_time);
+    let day = about.when.map(|t| format!("（{}）", t.cst_date().format("%Y-%m-%d"))).unwrap_or_default();
+    let colon_when = when.as_deref().map(|w| format!("：{w}")).unwrap_or_default();
+    let comma_when = when.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
+    let when_sp = when.as_deref().map(|w| format!("{w} ")).unwrap_or_default();
+    let place = about.place.filter(|p| !p.trim().is_empty()).map(|p| format!("，地点：{p}")).unwrap_or_default();
     let link = about.link;
     let (subject, body) = match kind {
         NoticeKind::NewCase => (format!("新的{label}约事 {n}"), format!("新的{label}约事 {n}，请登录查看")),
@@ -179,21 +183,29 @@ pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message 
             (format!("紧急：新的{label}约事 {n}"), format!("紧急：新的{label}约事 {n}，请立即登录查看"))
         }
         NoticeKind::Assigned => (format!("约事 {n} 已指派给您"), format!("约事 {n} 已指派给您办理，请登录查看")),
-        NoticeKind::DueTomorrow => (format!("约事 {n} 明天到期"), format!("约事 {n} 明天（{day}）到期，请按时办结")),
-        NoticeKind::Overdue => (format!("约事 {n} 已超期"), format!("约事 {n} 已超过办理期限（{day}），请尽快办理")),
+        NoticeKind::DueTomorrow => (format!("约事 {n} 明天到期"), format!("约事 {n} 明天{day}到期，请按时办结")),
+        NoticeKind::Overdue => (format!("约事 {n} 已超期"), format!("约事 {n} 已超过办理期限{day}，请尽快办理")),
         NoticeKind::Chased => (format!("约事 {n} 被催办"), format!("约事 {n} 被上级催办，请尽快办理")),
         NoticeKind::Supervised => (format!("约事 {n} 被督办"), format!("约事 {n} 已超期，上级工会已督办，请尽快办理")),
         NoticeKind::AppointmentBooked if to_worker => {
-            (format!("预约已登记：{when}"), format!("您的预约已登记：{when}{place}。事项编号 {n}"))
+            (format!("预约已登记{colon_when}"), format!("您的预约已登记{colon_when}{place}。事项编号 {n}"))
         }
-        NoticeKind::AppointmentBooked => (format!("新预约：{when}"), format!("新预约：约事 {n}，{when}{place}")),
-        NoticeKind::AppointmentChanged => (format!("预约改期：{when}"), format!("约事 {n} 的预约已改到 {when}{place}")),
-        NoticeKind::AppointmentCancelled => (format!("预约取消：{when}"), format!("约事 {n} 在 {when} 的预约已取消")),
+        NoticeKind::AppointmentBooked => {
+            (format!("新预约{colon_when}"), format!("新预约：约事 {n}{comma_when}{place}"))
+        }
+        NoticeKind::AppointmentChanged => match &when {
+            Some(w) => (format!("预约改期：{w}"), format!("约事 {n} 的预约已改到 {w}{place}")),
+            None => ("预约改期".to_owned(), format!("约事 {n} 的预约已改期{place}")),
+        },
+        NoticeKind::AppointmentCancelled => {
+            (format!("预约取消{colon_when}"), format!("约事 {n} {when_sp}的预约已取消"))
+        }
+        // Not "tomorrow": a reminder held up (the server was down) may go the same day.
         NoticeKind::ReminderDay => {
-            (format!("明天有约：{when}"), format!("提醒：明天 {when} 有约谈{place}（约事 {n}）"))
+            (format!("预约提醒{colon_when}"), format!("提醒：{when_sp}有约谈{place}（约事 {n}）"))
         }
         NoticeKind::ReminderHour => {
-            (format!("一小时后有约：{when}"), format!("提醒：{when} 有约谈，一小时后开始{place}（约事 {n}）"))
+            (format!("一小时后有约{colon_when}"), format!("提醒：{when_sp}有约谈，一小时内开始{place}（约事 {n}）"))
         }
         NoticeKind::Registered => {
             let code = about.tracking_code.unwrap_or("");
@@ -434,6 +446,29 @@ mod tests {
             true,
         );
         assert!(receipt.text.contains("ABCD-EFGH") && receipt.text.ends_with('。'));
+    }
+
+    #[test]
+    fn a_part_not_known_is_left_out_whole() {
+        let bare = About { number: "JD-2026-000001", ..About::default() };
+        for kind in NoticeKind::ALL {
+            for to_worker in [false, true] {
+                let m = message(*kind, &bare, to_worker);
+                for broken in ["（）", "，。", "，，", "：。", "  ", "地点：（"] {
+                    assert!(!m.text.contains(broken) && !m.subject.contains(broken), "{kind}: {m:?}");
+                }
+            }
+        }
+        let due = About { when: Some(at("2026-12-07T16:00:00Z")), ..bare.clone() };
+        assert_eq!(
+            message(NoticeKind::DueTomorrow, &due, false).text,
+            "约事 JD-2026-000001 明天（2026-12-08）到期，请按时办结。"
+        );
+        let booked = About { when: Some(at("2026-12-08T06:30:00Z")), place: Some("调解室"), ..bare };
+        assert_eq!(
+            message(NoticeKind::AppointmentBooked, &booked, false).text,
+            "新预约：约事 JD-2026-000001，12月8日（周二）14:30，地点：调解室。"
+        );
     }
 
     #[test]
