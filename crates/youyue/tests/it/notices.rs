@@ -484,7 +484,7 @@ async fn serve_names_the_channel_flag_at_fault() {
 // End to end: cases registered through a real server, notices delivered by the real
 // channels to the receivers above.
 
-use crate::harness::{Backend, Client, Server, TestApp, PASSWORD};
+use crate::harness::{column, execute, Backend, Client, Server, TestApp, PASSWORD};
 use reqwest::StatusCode;
 
 /// What no notice may ever say: the cases' title and description, the workers' names.
@@ -516,31 +516,6 @@ fn assert_private(texts: &[String]) {
         for secret in [TITLE, DESCRIPTION, "车间主任", NAME, ANON_NAME, ANON_EMAIL, "王", "李某"] {
             assert!(!t.contains(secret), "a notice says {secret:?}: {t}");
         }
-    }
-}
-
-/// A value of each row of a one-column query, on either database.
-async fn column<T>(url: &str, sql: &str) -> Vec<T>
-where
-    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    if url.starts_with("postgres") {
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
-    } else {
-        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
-    }
-}
-
-async fn execute(url: &str, sql: &str) {
-    if url.starts_with("postgres") {
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
     }
 }
 

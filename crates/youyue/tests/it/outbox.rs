@@ -6,7 +6,7 @@
 //! Most tests run the dispatcher and sender by hand over a store with no server, with a
 //! delivery of their own (`Fake`): what they check does not race the server's loops.
 
-use crate::harness::{import_text, online_claim, Backend, TestApp, TestDb};
+use crate::harness::{column, execute, import_text, online_claim, Backend, TestApp, TestDb};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -90,31 +90,6 @@ async fn hotline(store: &dyn Store, agreed: bool) -> StoredCase {
     };
     let chair = user_id(store, "e1chair").await;
     store.create_case(&d, Actor { label: "e1chair", user_id: Some(chair) }).await.unwrap()
-}
-
-/// One value of each row of a query of one column, on either database.
-async fn column<T>(url: &str, sql: &str) -> Vec<T>
-where
-    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    if url.starts_with("postgres") {
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
-    } else {
-        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
-    }
-}
-
-async fn execute(url: &str, sql: &str) {
-    if url.starts_with("postgres") {
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    }
 }
 
 /// No notice written says a case's title or description, or the worker's name or contact.
