@@ -38,6 +38,10 @@ pub struct Outgoing<'a> {
     pub text: &'a str,
     /// Mobile numbers a WeChat Work message @mentions.
     pub mentions: &'a [String],
+    /// The same for every attempt at one notice (`youyue-notice-ID-CREATED`): the SMS
+    /// gateway gets it as the `Idempotency-Key` header and an e-mail as its Message-ID, so
+    /// a repeat after a crash (at least once) can be told from a new message.
+    pub key: Option<&'a str>,
 }
 
 /// Why a delivery failed: `permanent` ones are not tried again.
@@ -396,7 +400,8 @@ impl Mail {
         let to: Mailbox =
             out.to.parse().map_err(|e| DeliveryError::permanent(format!("not an e-mail address to send to: {e}")))?;
         // The Message-ID names the sender's domain rather than this machine's hostname.
-        let id = format!("<{}@{}>", crate::auth::random_token(), self.from.email.domain());
+        let local = out.key.map(str::to_owned).unwrap_or_else(crate::auth::random_token);
+        let id = format!("<{local}@{}>", self.from.email.domain());
         let message = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -517,12 +522,11 @@ async fn send_sms(http: &reqwest::Client, gateway: &url::Url, out: &Outgoing<'_>
     let shown = mask_url(gateway.as_str());
     // Carriers take an SMS only under its sender's signature, first (notice::SIGNATURE).
     let text = if out.text.starts_with(SIGNATURE) { out.text.to_owned() } else { format!("{SIGNATURE}{}", out.text) };
-    let answer = http
-        .post(gateway.clone())
-        .json(&serde_json::json!({"phone": out.to, "text": text}))
-        .send()
-        .await
-        .map_err(|e| http_error(&format!("SMS gateway {shown}"), e))?;
+    let mut request = http.post(gateway.clone()).json(&serde_json::json!({"phone": out.to, "text": text}));
+    if let Some(key) = out.key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let answer = request.send().await.map_err(|e| http_error(&format!("SMS gateway {shown}"), e))?;
     let status = answer.status();
     if status.is_success() {
         return Ok(());

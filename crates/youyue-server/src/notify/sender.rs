@@ -46,7 +46,15 @@ pub async fn send_one(outbox: &Outbox, n: &Notice) -> Result<(), StoreError> {
     let result = if to.is_empty() {
         Err(super::deliver::DeliveryError { permanent: true, message: "no address to send to".to_owned() })
     } else {
-        let out = Outgoing { channel: n.channel, to: &to, subject: &n.subject, text: &n.body, mentions: &n.mentions };
+        let key = format!("youyue-notice-{}-{}", n.id, n.created_at.micros());
+        let out = Outgoing {
+            channel: n.channel,
+            to: &to,
+            subject: &n.subject,
+            text: &n.body,
+            mentions: &n.mentions,
+            key: Some(&key),
+        };
         outbox.transports.deliver(&out).await
     };
     let now = Timestamp::now();

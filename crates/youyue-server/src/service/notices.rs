@@ -111,7 +111,14 @@ pub async fn test_webhook(state: &AppState, user: &User, code: &str) -> Result<R
         return Err(ApiError::invalid("wecom_webhook", "is not set"));
     };
     let text = format!("{}测试消息：{} 的企业微信群机器人已设置好。", notice::SIGNATURE, union.record.name);
-    let out = Outgoing { channel: NoticeChannel::Wecom, to: &url, subject: "测试消息", text: &text, mentions: &[] };
+    let out = Outgoing {
+        channel: NoticeChannel::Wecom,
+        to: &url,
+        subject: "测试消息",
+        text: &text,
+        mentions: &[],
+        key: None,
+    };
     // The error never holds the URL in full (`DeliveryError::message`).
     Ok(state.transports.deliver(&out).await.map_err(|e| e.message))
 }

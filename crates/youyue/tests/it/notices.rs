@@ -96,6 +96,8 @@ pub struct Received {
     pub target: String,
     pub content_type: String,
     pub body: Value,
+    /// The `Idempotency-Key` header ('' without one).
+    pub idempotency_key: String,
 }
 
 /// A loopback HTTP receiver: the WeChat Work robot (any path but `/sms…`) and the SMS
@@ -133,7 +135,9 @@ impl Receiver {
                     let body = serde_json::from_slice(&body)
                         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
                     let sms = target.starts_with("/sms");
-                    got.lock().unwrap().push(Received { target, content_type, body });
+                    let idempotency_key =
+                        headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    got.lock().unwrap().push(Received { target, content_type, body, idempotency_key });
                     let (status, text) = answers.lock().unwrap().pop_front().unwrap_or_else(|| {
                         if sms {
                             (200, r#"{"ok":true}"#.to_owned())
@@ -231,7 +235,7 @@ fn transports(smtp: Option<String>, sms_gateway: Option<String>) -> Transports {
 }
 
 fn email<'a>(to: &'a str, subject: &'a str, text: &'a str) -> Outgoing<'a> {
-    Outgoing { channel: NoticeChannel::Email, to, subject, text, mentions: &[] }
+    Outgoing { channel: NoticeChannel::Email, to, subject, text, mentions: &[], key: None }
 }
 
 const SUBJECT: &str = "【工会有约】新的谈心理约事 JD-2026-000123";
@@ -339,7 +343,7 @@ async fn starttls_when_offered_is_used_and_its_certificate_checked() {
 }
 
 fn wecom<'a>(url: &'a str, mentions: &'a [String]) -> Outgoing<'a> {
-    Outgoing { channel: NoticeChannel::Wecom, to: url, subject: SUBJECT, text: TEXT, mentions }
+    Outgoing { channel: NoticeChannel::Wecom, to: url, subject: SUBJECT, text: TEXT, mentions, key: None }
 }
 
 fn assert_no_secret(e: &DeliveryError, secret: &str) {
@@ -399,12 +403,20 @@ async fn the_sms_gateway_gets_its_json_and_its_statuses_are_sorted() {
     let t = transports(None, Some(gateway.url("/sms/send?token=GATEWAY-TOKEN")));
     assert!(t.has(NoticeChannel::Sms));
     let text = "【工会有约】您向工会反映的事项已登记，编号 JD-2026-000123，查询码 ABCD-EFGH。";
-    let sms = Outgoing { channel: NoticeChannel::Sms, to: "13812345678", subject: SUBJECT, text, mentions: &[] };
+    let sms = Outgoing {
+        channel: NoticeChannel::Sms,
+        to: "13812345678",
+        subject: SUBJECT,
+        text,
+        mentions: &[],
+        key: Some("youyue-notice-7-1"),
+    };
     t.deliver(&sms).await.unwrap();
     let got = gateway.wait_for(1).await;
     assert_eq!(got[0].target, "/sms/send?token=GATEWAY-TOKEN");
     assert_eq!(got[0].content_type, "application/json");
     assert_eq!(got[0].body, json!({"phone": "13812345678", "text": text}));
+    assert_eq!(got[0].idempotency_key, "youyue-notice-7-1");
 
     for (status, permanent) in
         [(204, None), (400, Some(true)), (403, Some(true)), (429, Some(false)), (502, Some(false))]
@@ -617,6 +629,7 @@ async fn a_registration_reaches_every_channel(backend: Backend) {
     assert!(text.starts_with("【工会有约】") && text.contains(&number) && text.contains(&code), "{text}");
     assert!(text.contains("https://yy.example/track"), "{text}");
     assert_eq!(sms[0].body.as_object().unwrap().len(), 2, "only phone and text: {}", sms[0].body);
+    assert!(sms[0].idempotency_key.starts_with("youyue-notice-"), "{:?}", sms[0]);
     let robot: Vec<_> = got.iter().filter(|g| g.target.starts_with("/cgi-bin")).collect();
     assert_eq!(robot.len(), 2, "{got:?}");
     for (r, n) in robot.iter().zip([&number, &anon_number]) {
@@ -632,6 +645,10 @@ async fn a_registration_reaches_every_channel(backend: Backend) {
     let mails = smtpd.wait_for(3).await;
     let to_reception: Vec<_> = mails.iter().filter(|m| m["to"] == "reception@e1.example").collect();
     assert_eq!(to_reception.len(), 2, "{mails:?}");
+    // A notice's Message-ID is its own, the same at every attempt (a repeat can be told).
+    for m in &to_reception {
+        assert!(m["message_id"].as_str().unwrap().starts_with("<youyue-notice-"), "{m}");
+    }
     for m in &to_reception {
         assert_eq!(m["from"], FROM);
         assert!(m["subject"].as_str().unwrap().starts_with("【工会有约】新的"), "{m}");
