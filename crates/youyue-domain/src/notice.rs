@@ -105,6 +105,13 @@ impl NoticeKind {
         matches!(self, NoticeKind::UrgentCase)
     }
 
+    /// Whether an SMS of this kind to a worker waits for the end of the quiet hours: not
+    /// about an urgent case, not a crisis, and not the reminder an hour before (held till
+    /// 08:00 it would come after a 07:30 appointment had begun).
+    pub fn waits_for_quiet_hours(self, urgent_case: bool) -> bool {
+        !(urgent_case || self.is_crisis() || self == NoticeKind::ReminderHour)
+    }
+
     /// The kinds a person may turn off for e-mail and SMS on their account page (the bell
     /// keeps them all); a worker's notices are asked for case by case instead.
     pub fn for_staff(self) -> bool {
@@ -162,6 +169,17 @@ pub struct Message {
     pub text: String,
 }
 
+/// What stands in a stored receipt for the tracking code, which is kept apart (a notice's
+/// `secret`) and put in only when the receipt is sent: the code is the worker's key to
+/// their case, and no listing of notices may show it.
+pub const CODE_SLOT: &str = "〔查询码〕";
+
+/// How a notice to the worker's own contact (not to an account) names its recipient in
+/// the record book and every listing: never the contact, even masked (an anonymous
+/// worker's contact is hidden from the enterprise's staff, and four digits of seven known
+/// are too few to hide a worker in a workshop).
+pub const WORKER_RECIPIENT: &str = "worker";
+
 /// The sender's name, at the head of every SMS and e-mail subject, as gateways require.
 pub const SIGNATURE: &str = "【工会有约】";
 
@@ -177,6 +195,12 @@ pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message 
     let when_sp = when.as_deref().map(|w| format!("{w} ")).unwrap_or_default();
     let place = about.place.filter(|p| !p.trim().is_empty()).map(|p| format!("，地点：{p}")).unwrap_or_default();
     let link = about.link;
+    // The worker's word for their case is 事项; 约事 is the studios' own.
+    let (whose, which) = if to_worker {
+        ("您".to_owned(), format!("事项编号 {n}"))
+    } else {
+        (format!("约事 {n} "), format!("约事 {n}"))
+    };
     let (subject, body) = match kind {
         NoticeKind::NewCase => (format!("新的{label}约事 {n}"), format!("新的{label}约事 {n}，请登录查看")),
         NoticeKind::UrgentCase => {
@@ -194,18 +218,16 @@ pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message 
             (format!("新预约{colon_when}"), format!("新预约：约事 {n}{comma_when}{place}"))
         }
         NoticeKind::AppointmentChanged => match &when {
-            Some(w) => (format!("预约改期：{w}"), format!("约事 {n} 的预约已改到 {w}{place}")),
-            None => ("预约改期".to_owned(), format!("约事 {n} 的预约已改期{place}")),
+            Some(w) => (format!("预约改期：{w}"), format!("{whose}的预约已改到 {w}{place}")),
+            None => ("预约改期".to_owned(), format!("{whose}的预约已改期{place}")),
         },
-        NoticeKind::AppointmentCancelled => {
-            (format!("预约取消{colon_when}"), format!("约事 {n} {when_sp}的预约已取消"))
-        }
+        NoticeKind::AppointmentCancelled => (format!("预约取消{colon_when}"), format!("{whose}{when_sp}的预约已取消")),
         // Not "tomorrow": a reminder held up (the server was down) may go the same day.
         NoticeKind::ReminderDay => {
-            (format!("预约提醒{colon_when}"), format!("提醒：{when_sp}有约谈{place}（约事 {n}）"))
+            (format!("预约提醒{colon_when}"), format!("提醒：{when_sp}有约谈{place}（{which}）"))
         }
         NoticeKind::ReminderHour => {
-            (format!("一小时后有约{colon_when}"), format!("提醒：{when_sp}有约谈，一小时内开始{place}（约事 {n}）"))
+            (format!("一小时后有约{colon_when}"), format!("提醒：{when_sp}有约谈，一小时内开始{place}（{which}）"))
         }
         NoticeKind::Registered => {
             let code = about.tracking_code.unwrap_or("");
@@ -404,21 +426,73 @@ pub fn mask_url(url: &str) -> String {
     }
 }
 
-/// A WeChat Work group robot's webhook as a chair sets it: an `https://` URL (or `http://`
-/// on loopback, for a test receiver), at most 500 characters.
+/// A WeChat Work group robot's webhook as a chair sets it: one `https://` URL of at most
+/// 500 characters naming a host (no user name or password in it, not a private or
+/// link-local address), or `http://` to this machine (a relay; [`webhook_is_local`], which
+/// only an administrator may set).
 pub fn check_webhook(url: &str) -> Result<Option<String>, FieldError> {
     let url = url.trim();
     if url.is_empty() {
         return Ok(None);
     }
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| url.starts_with(p));
-    if !(url.starts_with("https://") || loopback) {
-        return Err(FieldError::new("wecom_webhook", "must be an https:// URL"));
-    }
+    let bad = |m: &str| Err(FieldError::new("wecom_webhook", m));
     if url.chars().count() > 500 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(FieldError::new("wecom_webhook", "must be one URL of at most 500 characters"));
+        return bad("must be one URL of at most 500 characters");
     }
-    Ok(Some(url.to_owned()))
+    let Some((scheme, rest)) = url.split_once("://") else { return bad("must be an https:// URL") };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return bad("must not hold a user name or password");
+    }
+    let host = host_of(authority);
+    if host.is_empty() {
+        return bad("must name the robot's host");
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" if is_private_address(host) => bad("must not be a private or link-local address"),
+        "https" => Ok(Some(url.to_owned())),
+        "http" if is_local_host(host) => Ok(Some(url.to_owned())),
+        _ => bad("must be an https:// URL (http:// only to this machine)"),
+    }
+}
+
+/// Whether a webhook (as [`check_webhook`] passed it) points at this machine.
+pub fn webhook_is_local(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+    is_local_host(host_of(rest.split(['/', '?', '#']).next().unwrap_or("")))
+}
+
+/// The host of `host[:port]` or `[v6]:port`, brackets dropped.
+fn host_of(authority: &str) -> &str {
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+}
+
+fn is_local_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+}
+
+/// Loopback, private (RFC 1918, unique local) and link-local addresses, written as such.
+fn is_private_address(host: &str) -> bool {
+    use std::net::IpAddr;
+    if is_local_host(host) {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            v4.is_private() || v4.is_link_local() || v4.octets()[0] == 100 && v4.octets()[1] & 0xc0 == 64
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let first = v6.segments()[0];
+            first & 0xfe00 == 0xfc00
+                || first & 0xffc0 == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_private() || v4.is_loopback())
+        }
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -515,6 +589,14 @@ mod tests {
     }
 
     #[test]
+    fn what_quiet_hours_hold() {
+        assert!(NoticeKind::Answered.waits_for_quiet_hours(false));
+        assert!(!NoticeKind::Answered.waits_for_quiet_hours(true));
+        assert!(!NoticeKind::ReminderHour.waits_for_quiet_hours(false));
+        assert!(NoticeKind::ReminderDay.waits_for_quiet_hours(false));
+    }
+
+    #[test]
     fn retries_back_off_then_stop() {
         assert_eq!(retry_delay_secs(0), None);
         assert_eq!(retry_delay_secs(1), Some(60));
@@ -555,6 +637,26 @@ mod tests {
         );
         assert!(!mask_url("smtp://user:pass@mail.example:587").contains("pass"));
         assert!(check_webhook("http://example.com/x").is_err());
+        for bad in [
+            "https://",
+            "https:// ",
+            "http://localhost@evil.example/x?key=K",
+            "https://user:pw@qyapi.weixin.qq.com/x",
+            "http://127.0.0.1.nip.io:18181/x",
+            "https://10.0.0.1:8443/internal",
+            "https://192.168.1.5/x",
+            "https://[fd00::1]/x",
+            "https://169.254.169.254/latest",
+            "ftp://qyapi.weixin.qq.com/x",
+        ] {
+            assert!(check_webhook(bad).is_err(), "{bad}");
+        }
+        let robot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K";
+        assert_eq!(check_webhook(robot).unwrap().as_deref(), Some(robot));
+        assert!(!webhook_is_local(robot));
+        assert!(check_webhook("http://127.0.0.1:18181/send?key=K").is_ok());
+        assert!(webhook_is_local("http://127.0.0.1:18181/send?key=K"));
+        assert!(webhook_is_local("http://localhost/x"));
         assert_eq!(check_webhook("").unwrap(), None);
         assert!(check_phone("12345").is_err());
         assert!(check_email("a@b").is_err());

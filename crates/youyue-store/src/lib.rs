@@ -851,6 +851,9 @@ pub struct NoticeEvent {
     pub seq: Option<i64>,
     /// That entry's action and detail.
     pub entry: Option<(String, serde_json::Value)>,
+    /// Who made the change (the entry's actor: a username, `worker` or `system`); they are
+    /// not told of their own act.
+    pub actor: Option<String>,
     /// The kind of a timed event or a receipt (`registered`).
     pub kind: Option<youyue_domain::notice::NoticeKind>,
     pub appointment_id: Option<i64>,
@@ -880,6 +883,8 @@ pub struct NewNotice {
     pub body: String,
     /// When it may first go (quiet hours). An `app` notice is written sent.
     pub next_at: Timestamp,
+    /// Put into the body in place of `notice::CODE_SLOT` only when it is sent.
+    pub secret: Option<String>,
 }
 
 /// A notice as stored.
@@ -895,8 +900,11 @@ pub struct Notice {
     pub channel: youyue_domain::notice::NoticeChannel,
     pub user_id: Option<i64>,
     pub union_id: Option<i64>,
-    /// In full only from `claim_due_notices`; masked (`notice::mask`) everywhere else.
+    /// In full only from `claim_due_notices`; masked (`notice::mask`) everywhere else,
+    /// and `notice::WORKER_RECIPIENT` for the worker's own contact.
     pub address: String,
+    /// Only from `claim_due_notices`: what the sender puts in for `notice::CODE_SLOT`.
+    pub secret: Option<String>,
     pub mentions: Vec<String>,
     pub subject: String,
     pub body: String,
@@ -907,6 +915,18 @@ pub struct Notice {
     pub sent_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     pub created_at: Timestamp,
+}
+
+impl Notice {
+    /// Whether "send again" can do anything: a failed notice that still has someone to
+    /// go to (anonymising takes the worker's address away for good).
+    pub fn may_send_again(&self) -> bool {
+        use youyue_domain::notice::{NoticeChannel, NoticeStatus};
+        let worker_gone = self.user_id.is_none()
+            && matches!(self.channel, NoticeChannel::Email | NoticeChannel::Sms)
+            && self.address.is_empty();
+        self.status == NoticeStatus::Failed && self.channel != NoticeChannel::App && !worker_gone
+    }
 }
 
 /// One page of a person's bell.

@@ -22,7 +22,7 @@
 use std::time::Duration;
 use youyue_domain::notice::{mask, mask_url, NoticeChannel, SIGNATURE};
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -407,8 +407,8 @@ impl Mail {
             .to(to)
             .subject(out.subject)
             .message_id(Some(id))
-            .header(ContentType::TEXT_PLAIN)
-            .body(out.text.to_owned())
+            // A single part (not `body`), so that the message says `MIME-Version: 1.0`.
+            .singlepart(lettre::message::SinglePart::plain(out.text.to_owned()))
             .map_err(|e| DeliveryError::permanent(format!("the e-mail cannot be made: {e}")))?;
         self.transport.send(message).await.map(drop).map_err(smtp_error)
     }
@@ -445,6 +445,16 @@ fn http_error(what: &str, e: reqwest::Error) -> DeliveryError {
         source = s.source();
     }
     DeliveryError::transient(message)
+}
+
+/// A robot's failure as its union's staff may read it: only what kind of failure, so that
+/// a webhook pointed at a host inside the network tells them little about it; the whole
+/// cause goes to the log.
+fn robot_error(shown: &str, e: reqwest::Error) -> DeliveryError {
+    let full = http_error(&format!("WeChat Work robot {shown}"), e);
+    tracing::info!(error = %full.message, "WeChat Work robot not reached");
+    let kind = full.message.split(": ").nth(1).unwrap_or("failed");
+    DeliveryError::transient(format!("WeChat Work robot {shown}: {kind}"))
 }
 
 /// Whether an HTTP status a receiver answered is worth trying again: 5xx, 408 and 429.
@@ -493,18 +503,14 @@ async fn send_wecom(http: &reqwest::Client, out: &Outgoing<'_>) -> Result<(), De
     let shown = mask_url(out.to);
     let url = parse_http_url("the union's WeChat Work webhook", out.to)
         .map_err(|e| DeliveryError::permanent(format!("{shown}: {}", e.reason)))?;
-    let answer = http
-        .post(url)
-        .json(&wecom_body(out.text, out.mentions))
-        .send()
-        .await
-        .map_err(|e| http_error(&format!("WeChat Work robot {shown}"), e))?;
+    let answer =
+        http.post(url).json(&wecom_body(out.text, out.mentions)).send().await.map_err(|e| robot_error(&shown, e))?;
     let status = answer.status();
     if !status.is_success() {
         let message = format!("WeChat Work robot {shown}: HTTP {status}");
         return Err(DeliveryError { permanent: !status_is_transient(status), message });
     }
-    let body = answer.bytes().await.map_err(|e| http_error(&format!("WeChat Work robot {shown}"), e))?;
+    let body = answer.bytes().await.map_err(|e| robot_error(&shown, e))?;
     let answer: WecomAnswer = serde_json::from_slice(&body).map_err(|_| {
         // Not the robot's JSON (a proxy's page?): perhaps better later.
         DeliveryError::transient(format!("WeChat Work robot {shown}: an answer that is not the robot's JSON"))

@@ -8,7 +8,7 @@ use super::Outbox;
 use crate::error::ApiError;
 use std::collections::BTreeMap;
 use youyue_domain::notice::{
-    kinds_of_entry, message, reach_of, About, Audience, NoticeChannel, NoticeKind, QuietHours, Reach,
+    kinds_of_entry, message, reach_of, About, Audience, NoticeChannel, NoticeKind, QuietHours, Reach, CODE_SLOT,
 };
 use youyue_domain::{Role, Timestamp};
 use youyue_store::{Appointment, NewNotice, NoticeEvent, Store, StoredCase, User};
@@ -127,8 +127,9 @@ pub async fn notices_of(outbox: &Outbox, event: &NoticeEvent, now: Timestamp) ->
         }
         let words = message(kind, &about, false);
         for u in told.values() {
-            // A worker's own account hears of its case as the worker does, never as staff.
-            if u.role == Role::Worker {
+            // A worker's own account hears of its case as the worker does, never as staff;
+            // nobody is told of what they did themselves.
+            if u.role == Role::Worker || event.actor.as_deref() == Some(u.username.as_str()) {
                 continue;
             }
             out.push(notice(case, kind, NoticeChannel::App, Some(u.id), &u.username, &words, now));
@@ -166,26 +167,27 @@ async fn worker_notices(
 ) -> Result<Vec<NewNotice>, ApiError> {
     let case = &event.case;
     let track = outbox.public_url.as_deref().map(|u| format!("{u}/track")).unwrap_or_default();
-    let about = About {
-        link: &track,
-        tracking_code: (kind == NoticeKind::Registered).then_some(event.payload.as_deref()).flatten(),
-        ..staff_about.clone()
-    };
+    // The receipt's code is kept beside its words, never in them (`CODE_SLOT`).
+    let code = (kind == NoticeKind::Registered).then_some(event.payload.clone()).flatten();
     // A receipt without its code (anonymised before it went) has nothing to say.
-    if kind == NoticeKind::Registered && about.tracking_code.is_none() {
+    if kind == NoticeKind::Registered && code.is_none() {
         return Ok(Vec::new());
     }
+    let about = About { link: &track, tracking_code: code.as_ref().map(|_| CODE_SLOT), ..staff_about.clone() };
     let words = message(kind, &about, true);
     let mut out = Vec::new();
     if event.worker_agreed {
         match case.record.contact.as_deref().and_then(reach_of) {
             Some(Reach::Email(address)) if outbox.transports.has(NoticeChannel::Email) => {
-                out.push(notice(case, kind, NoticeChannel::Email, None, &address, &words, now));
+                let mut n = notice(case, kind, NoticeChannel::Email, None, &address, &words, now);
+                n.secret = code.clone();
+                out.push(n);
             }
             Some(Reach::Phone(phone)) if outbox.transports.has(NoticeChannel::Sms) => {
                 let mut n = notice(case, kind, NoticeChannel::Sms, None, &phone, &words, now);
-                // No SMS wakes a worker at night, unless it is a crisis.
-                if !kind.is_crisis() {
+                n.secret = code.clone();
+                // No SMS wakes a worker at night, unless it cannot wait.
+                if kind.waits_for_quiet_hours(case.record.urgency == Some(youyue_domain::Urgency::Urgent)) {
                     let quiet = quiet_hours(outbox.store.as_ref(), case).await?;
                     n.next_at = quiet.release_at(now).unwrap_or(now);
                 }
@@ -240,6 +242,7 @@ fn notice(
         subject: words.subject.clone(),
         body: words.text.clone(),
         next_at: now,
+        secret: None,
     }
 }
 

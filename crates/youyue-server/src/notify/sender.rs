@@ -5,15 +5,18 @@
 
 use super::deliver::Outgoing;
 use super::Outbox;
-use youyue_domain::notice::{mask, retry_delay_secs, NoticeChannel, NoticeStatus};
+use youyue_domain::notice::{mask, retry_delay_secs, NoticeChannel, NoticeStatus, CODE_SLOT, WORKER_RECIPIENT};
 use youyue_domain::Timestamp;
 use youyue_store::{Notice, NoticeAttempt, StoreError};
 
-/// Notices claimed at a time: each delivery may take its transport's whole timeout, and
-/// the claim must not run out before the last of them is recorded.
-const BATCH: i64 = 10;
-/// How long a claim holds (longer than `BATCH` deliveries that all time out).
-const LEASE_MICROS: i64 = 10 * 60 * 1_000_000;
+/// Notices claimed at a time, delivered side by side: a slow or dead receiver (a robot
+/// that never answers) holds up only its own notice, not the district's.
+const BATCH: i64 = 16;
+/// The most one delivery may take, whatever its transport's own timeouts add up to.
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a claim holds: longer than a delivery and its record, so that no other sender
+/// takes a notice still being sent; short, so that a crash delays the rest little.
+const LEASE_MICROS: i64 = 3 * 60 * 1_000_000;
 /// Batches a round, so the loop gets back to waiting now and then.
 const ROUNDS: usize = 20;
 
@@ -27,9 +30,22 @@ pub async fn send_due(outbox: &Outbox) -> Result<usize, StoreError> {
         if claimed.is_empty() {
             break;
         }
+        let mut deliveries = tokio::task::JoinSet::new();
         for n in claimed {
-            send_one(outbox, &n).await?;
+            let outbox = outbox.clone();
+            deliveries.spawn(async move { send_one(&outbox, &n).await });
+        }
+        let mut failed = None;
+        while let Some(done) = deliveries.join_next().await {
             attempted += 1;
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(e) => tracing::warn!(error = %e, "a notice's delivery stopped before its result was recorded"),
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
     Ok(attempted)
@@ -43,19 +59,35 @@ pub async fn send_one(outbox: &Outbox, n: &Notice) -> Result<(), StoreError> {
         (NoticeChannel::Wecom, None) => String::new(),
         _ => n.address.clone(),
     };
+    // The receipt's code goes into its words only now (never stored in them).
+    let body = match &n.secret {
+        Some(secret) => n.body.replace(CODE_SLOT, secret),
+        None => n.body.clone(),
+    };
     let result = if to.is_empty() {
         Err(super::deliver::DeliveryError { permanent: true, message: "no address to send to".to_owned() })
+    } else if body.contains(CODE_SLOT) {
+        Err(super::deliver::DeliveryError {
+            permanent: true,
+            message: "the tracking code is no longer kept".to_owned(),
+        })
     } else {
         let key = format!("youyue-notice-{}-{}", n.id, n.created_at.micros());
         let out = Outgoing {
             channel: n.channel,
             to: &to,
             subject: &n.subject,
-            text: &n.body,
+            text: &body,
             mentions: &n.mentions,
             key: Some(&key),
         };
-        outbox.transports.deliver(&out).await
+        match tokio::time::timeout(DELIVERY_TIMEOUT, outbox.transports.deliver(&out)).await {
+            Ok(result) => result,
+            Err(_) => Err(super::deliver::DeliveryError {
+                permanent: false,
+                message: format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs()),
+            }),
+        }
     };
     let now = Timestamp::now();
     let attempts = n.attempts.saturating_add(1);
@@ -69,7 +101,13 @@ pub async fn send_one(outbox: &Outbox, n: &Notice) -> Result<(), StoreError> {
             None => (NoticeStatus::Failed, now, Some(e.message)),
         },
     };
-    let masked_to = if to.is_empty() { String::new() } else { mask(n.channel, &to) };
+    // The worker's own contact is never shown, even masked (`WORKER_RECIPIENT`).
+    let to_worker = n.user_id.is_none() && matches!(n.channel, NoticeChannel::Email | NoticeChannel::Sms);
+    let masked_to = match (to.is_empty(), to_worker) {
+        (true, _) => String::new(),
+        (false, true) => WORKER_RECIPIENT.to_owned(),
+        (false, false) => mask(n.channel, &to),
+    };
     match &error {
         None => tracing::info!(notice = n.id, channel = %n.channel, to = %masked_to, "notice sent"),
         Some(e) => tracing::info!(

@@ -122,8 +122,12 @@ pub fn entry_words(lang: Lang, detail: &serde_json::Value) -> String {
     let channel = NoticeChannel::parse(text("channel")).map(|c| channel_words(lang, c)).unwrap_or(text("channel"));
     let outcome = NoticeStatus::parse(text("outcome")).map(|s| status_words(lang, s)).unwrap_or(text("outcome"));
     let attempts = detail.get("attempts").and_then(|v| v.as_i64());
-    let to = text("to");
-    let to = if to.is_empty() { String::new() } else { format!(" {to}") };
+    let to = match (text("to"), lang) {
+        ("", _) => String::new(),
+        (youyue_domain::notice::WORKER_RECIPIENT, Lang::Zh) => " 职工".to_owned(),
+        (youyue_domain::notice::WORKER_RECIPIENT, Lang::En) => " the worker".to_owned(),
+        (to, _) => format!(" {to}"),
+    };
     match (lang, attempts) {
         (Lang::Zh, Some(n)) => format!("{channel}{to} · {kind} · {outcome}（尝试 {n} 次）"),
         (Lang::En, Some(n)) => {
@@ -245,6 +249,8 @@ pub struct FailedItem {
     pub case: Option<String>,
     pub text: Option<String>,
     pub at: String,
+    /// Whether "send again" can do anything (`Notice::may_send_again`).
+    pub may_retry: bool,
 }
 
 #[derive(Template)]
@@ -269,7 +275,9 @@ pub async fn failed(ctx: Ctx, State(state): State<AppState>, Query(q): Query<Has
         .into_iter()
         .map(|f| {
             let n = f.notice;
+            let may_retry = n.may_send_again();
             FailedItem {
+                may_retry,
                 id: n.id,
                 kind: kind_words(lang, n.kind),
                 channel: channel_words(lang, n.channel),

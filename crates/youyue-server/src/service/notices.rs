@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::notify::deliver::Outgoing;
 use crate::AppState;
 use youyue_domain::notice::{self, NoticeChannel, NoticeStatus, QuietHours};
-use youyue_domain::Timestamp;
+use youyue_domain::{Role, Timestamp};
 use youyue_store::{Notice, Union, User};
 
 /// The setting that holds a district's notice settings: `{"quiet_hours":{"from","to"}}`.
@@ -70,6 +70,14 @@ pub async fn set_union_notices(
     let union = access::union_within(store, user, code).await?;
     access::may_set_union_notices(user, &union)?;
     let url = change.wecom_webhook.as_deref().map(notice::check_webhook).transpose()?;
+    // A robot on this machine (a relay) is the operator's to set: a chair's would let the
+    // server be pointed at its own neighbours.
+    if url.as_ref().and_then(|u| u.as_deref()).is_some_and(notice::webhook_is_local) && user.role != Role::Admin {
+        return Err(ApiError::invalid(
+            "wecom_webhook",
+            "must be an https:// URL of the robot (only an administrator may set one on this machine)",
+        ));
+    }
     if change.quiet_hours.is_some() && union.record.parent.is_some() {
         return Err(ApiError::invalid("quiet_hours", "are a district's setting: set them on the top-level union"));
     }
@@ -213,8 +221,13 @@ pub async fn retry(state: &AppState, user: &User, id: i64) -> Result<Notice, Api
         .await?
         .filter(|n| access::notice_within(user, n))
         .ok_or_else(|| ApiError::not_found(format!("no notice {id} that you can see")))?;
-    if n.status != NoticeStatus::Failed || !store.retry_notice(id, Timestamp::now()).await? {
+    if n.status != NoticeStatus::Failed {
         return Err(ApiError::Conflict(format!("notice {id} has not failed: there is nothing to send again")));
+    }
+    if !n.may_send_again() || !store.retry_notice(id, Timestamp::now()).await? {
+        return Err(ApiError::Conflict(format!(
+            "notice {id} cannot be sent again: the worker's address was removed with the case's personal details"
+        )));
     }
     Ok(n)
 }

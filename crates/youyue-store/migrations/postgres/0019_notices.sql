@@ -56,6 +56,10 @@ CREATE TABLE notices (
     mentions      TEXT NOT NULL DEFAULT '',
     subject       TEXT NOT NULL,
     body          TEXT NOT NULL,
+    -- What only the worker may read (a receipt's tracking code): the body holds
+    -- notice::CODE_SLOT in its place, the sender puts it in at sending; cleared once sent and
+    -- when the case is anonymised, so no listing, page or export can show it.
+    secret        TEXT,
     status        TEXT NOT NULL CHECK (status IN ('pending','sent','failed')),
     attempts      BIGINT NOT NULL DEFAULT 0,
     next_at       BIGINT NOT NULL,

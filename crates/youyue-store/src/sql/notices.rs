@@ -11,7 +11,7 @@ use crate::{
 };
 use sqlx::QueryBuilder;
 use youyue_domain::exchange::CaseRecord;
-use youyue_domain::notice::{kinds_of_entry, mask, NoticeChannel, NoticeKind, NoticeStatus};
+use youyue_domain::notice::{kinds_of_entry, mask, NoticeChannel, NoticeKind, NoticeStatus, WORKER_RECIPIENT};
 use youyue_domain::{Status, Timestamp};
 
 /// Writes the event of a record-book entry just appended, if the entry gives rise to any
@@ -86,7 +86,7 @@ pub(super) async fn forget_worker(conn: &mut Conn, case_id: i64) -> Result<(), S
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "UPDATE notices SET address = '', \
+        "UPDATE notices SET address = '', secret = NULL, \
          last_error = CASE WHEN status = 'pending' THEN 'the case was anonymised' ELSE last_error END, \
          status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END \
          WHERE case_id = $1 AND user_id IS NULL AND channel IN ('email', 'sms')",
@@ -108,13 +108,14 @@ type EventRow = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<String>,
 );
 
 pub(super) async fn waiting_notice_events(store: &SqlStore<Db>, limit: i64) -> Result<Vec<NoticeEvent>, StoreError> {
     let mut conn = store.read.acquire().await?;
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.id, e.case_id, e.seq, e.kind, e.appointment_id, e.payload, e.created_at, r.action, r.detail, \
-         n.case_id FROM notice_events e \
+         n.case_id, r.actor FROM notice_events e \
          LEFT JOIN record_entries r ON r.case_id = e.case_id AND r.seq = e.seq \
          LEFT JOIN case_notify n ON n.case_id = e.case_id \
          WHERE e.dispatched_at IS NULL ORDER BY e.id LIMIT $1",
@@ -123,7 +124,7 @@ pub(super) async fn waiting_notice_events(store: &SqlStore<Db>, limit: i64) -> R
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, case_id, seq, kind, appointment_id, payload, created_at, action, detail, agreed) in rows {
+    for (id, case_id, seq, kind, appointment_id, payload, created_at, action, detail, agreed, actor) in rows {
         let case = case_where_id(&mut conn, case_id).await?;
         let kind = match kind {
             Some(k) => Some(
@@ -144,6 +145,7 @@ pub(super) async fn waiting_notice_events(store: &SqlStore<Db>, limit: i64) -> R
             case,
             seq,
             entry,
+            actor,
             kind,
             appointment_id,
             payload,
@@ -173,7 +175,7 @@ async fn dispatch_conn(
     if !notices.is_empty() {
         let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO notices (event_id, case_id, kind, channel, user_id, union_id, address, mentions, subject, \
-             body, status, next_at, sent_at, created_at) ",
+             body, secret, status, next_at, sent_at, created_at) ",
         );
         qb.push_values(notices, |mut row, n| {
             // The bell is the notice itself: written, it has arrived.
@@ -189,6 +191,7 @@ async fn dispatch_conn(
                 .push_bind(n.mentions.join(","))
                 .push_bind(n.subject.clone())
                 .push_bind(n.body.clone())
+                .push_bind(n.secret.clone())
                 .push_bind(status.as_str())
                 .push_bind(n.next_at.micros())
                 .push_bind(app.then_some(now.micros()))
@@ -276,6 +279,7 @@ pub(super) struct NoticeRow {
     mentions: String,
     subject: String,
     body: String,
+    secret: Option<String>,
     status: String,
     attempts: i64,
     next_at: i64,
@@ -287,7 +291,8 @@ pub(super) struct NoticeRow {
 
 pub(super) const NOTICE_SELECT: &str =
     "SELECT n.id, n.event_id, n.case_id, c.number AS case_number, u.path AS union_path, \
-     n.kind, n.channel, n.user_id, n.union_id, n.address, n.mentions, n.subject, n.body, n.status, n.attempts, \
+     n.kind, n.channel, n.user_id, n.union_id, n.address, n.mentions, n.subject, n.body, n.secret, n.status, \
+     n.attempts, \
      n.next_at, n.last_error, n.sent_at, n.read_at, n.created_at \
      FROM notices n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN unions u ON u.id = c.union_id";
 
@@ -298,7 +303,15 @@ impl NoticeRow {
         let kind = NoticeKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?;
         let channel = NoticeChannel::parse(&self.channel).ok_or_else(|| corrupt("channel", &self.channel))?;
         let status = NoticeStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
-        let address = if masked && !self.address.is_empty() { mask(channel, &self.address) } else { self.address };
+        let to_worker = self.user_id.is_none() && matches!(channel, NoticeChannel::Email | NoticeChannel::Sms);
+        let address = match (masked, to_worker) {
+            (false, _) => self.address,
+            // Empty: anonymised, the worker's address gone.
+            (true, _) if self.address.is_empty() => self.address,
+            (true, true) => WORKER_RECIPIENT.to_owned(),
+            (true, false) => mask(channel, &self.address),
+        };
+        let secret = if masked { None } else { self.secret };
         let mentions = if self.mentions.is_empty() {
             Vec::new()
         } else {
@@ -318,6 +331,7 @@ impl NoticeRow {
             mentions,
             subject: self.subject,
             body: self.body,
+            secret,
             status,
             attempts: self.attempts,
             next_at: Timestamp::from_micros(self.next_at),
@@ -411,7 +425,8 @@ async fn finish_conn(
     let sent_at = (attempt.status == NoticeStatus::Sent).then_some(now.micros());
     let case_id: Option<Option<i64>> = sqlx::query_scalar(
         "UPDATE notices SET attempts = attempts + 1, status = $2, next_at = $3, claimed_until = NULL, \
-         last_error = $4, sent_at = COALESCE($5, sent_at) WHERE id = $1 RETURNING case_id",
+         last_error = $4, sent_at = COALESCE($5, sent_at), \
+         secret = CASE WHEN $5 IS NULL THEN secret ELSE NULL END WHERE id = $1 RETURNING case_id",
     )
     .bind(notice_id)
     .bind(attempt.status.as_str())

@@ -262,6 +262,7 @@ async fn an_email_arrives_with_its_chinese_subject_and_text() {
         assert_eq!(mail["charset"], "utf-8");
         assert_eq!(mail["body"].as_str().unwrap().trim_end(), TEXT);
         assert!(mail["message_id"].as_str().unwrap().ends_with("@youyue.example>"), "{mail}");
+        assert_eq!(mail["mime_version"], "1.0", "{mail}");
         assert_ne!(mail["date"], "None");
     }
     assert_ne!(mails[0]["message_id"], mails[1]["message_id"]);
@@ -615,7 +616,8 @@ async fn a_registration_reaches_every_channel(backend: Backend) {
     no_quiet_hours(app.store.as_ref()).await;
     let admin = app.login("admin").await;
     set_up_contacts(&admin, &receiver.url("/cgi-bin/webhook/send?key=ROBOT-KEY")).await;
-    let staff = app.login("e1reception").await;
+    // The chair registers: the receptionists are told (nobody is told of their own act).
+    let staff = app.login("e1chair").await;
     let (number, code) = register(&staff, false, PHONE).await;
     let (anon_number, anon_code) = register(&staff, true, ANON_EMAIL).await;
 
@@ -720,7 +722,7 @@ async fn a_receiver_down_is_tried_again_and_delivered_when_back(backend: Backend
     let case = app.store.case_by_number(&number.parse().unwrap()).await.unwrap().unwrap();
     let book = app.store.record_book(case.id).await.unwrap();
     let entry = book.iter().find(|e| e.action == "notice" && e.detail["channel"] == "sms").expect("no notice entry");
-    assert_eq!(entry.detail["to"], "138****5678");
+    assert_eq!(entry.detail["to"], youyue_domain::notice::WORKER_RECIPIENT);
     assert_eq!(entry.detail["outcome"], "sent");
     assert_private(&received_texts(None, &[&receiver]));
 }

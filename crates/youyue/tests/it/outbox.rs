@@ -156,8 +156,10 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     assert_eq!(sms.len(), 1, "{notices:?}");
     let sms = sms[0];
     assert_eq!((sms.kind, sms.status, sms.user_id), (NoticeKind::Registered, NoticeStatus::Pending, None));
-    assert_eq!(sms.address, "138****5678");
-    assert!(sms.body.contains("ABCD-EFGH") && sms.body.contains("https://yy.example/track"), "{}", sms.body);
+    // The worker's contact is never listed, even masked; nor is the code in the stored words.
+    assert_eq!(sms.address, youyue_domain::notice::WORKER_RECIPIENT);
+    assert!(sms.body.contains(youyue_domain::notice::CODE_SLOT) && !sms.body.contains("ABCD-EFGH"), "{}", sms.body);
+    assert!(sms.body.contains("https://yy.example/track"), "{}", sms.body);
     let release = youyue_domain::notice::QuietHours { from: from as u16 * 60, to: to as u16 * 60 }
         .release_at(sms.created_at)
         .unwrap();
@@ -182,11 +184,16 @@ async fn registration_tells_receptionists_and_worker(backend: Backend) {
     let sent = fake.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 3);
     assert_eq!((sent[2].0, sent[2].1.as_str()), (NoticeChannel::Sms, "13812345678"));
-    // Its final result is in the record book, internal and masked.
+    // The code went into the words only as they were sent, and is kept no longer.
+    assert!(sent[2].2.contains("ABCD-EFGH") && !sent[2].2.contains(youyue_domain::notice::CODE_SLOT), "{sent:?}");
+    let kept: Vec<Option<String>> =
+        column(&db.url, &format!("SELECT secret FROM notices WHERE case_id = {} AND channel = 'sms'", loud.id)).await;
+    assert_eq!(kept, [None]);
+    // Its final result is in the record book, internal, naming the worker but not their contact.
     let book = store.record_book(loud.id).await.unwrap();
     let last = book.last().unwrap();
     assert_eq!((last.action.as_str(), last.internal), ("notice", true), "{book:?}");
-    assert_eq!(last.detail["to"], "138****5678");
+    assert_eq!(last.detail["to"], youyue_domain::notice::WORKER_RECIPIENT);
     assert_eq!(last.detail["outcome"], "sent");
     assert!(store.verify_chains().await.unwrap().problems.is_empty());
 
@@ -244,8 +251,10 @@ async fn assignment_and_appointments_tell_their_people(backend: Backend) {
     let chair = app.login("e1chair").await;
     let (n, _, today) = crate::appointments::register(&chair, "dispute").await;
     let case = format!("/api/v1/cases/{n}");
-    chair.ok(&format!("{case}/accept"), json!({"urgency": "urgent"}), StatusCode::OK).await;
-    chair.ok(&format!("{case}/assign"), json!({"handler": "e1handler"}), StatusCode::OK).await;
+    // The receptionist accepts and assigns: nobody is told of their own act, the chair is.
+    let desk = app.login("e1reception").await;
+    desk.ok(&format!("{case}/accept"), json!({"urgency": "urgent"}), StatusCode::OK).await;
+    desk.ok(&format!("{case}/assign"), json!({"handler": "e1handler"}), StatusCode::OK).await;
     let store = app.store.clone();
     let has = |user: i64, kind: NoticeKind| {
         let store = store.clone();

@@ -43,6 +43,7 @@ class Handler:
             "content_type": msg.get_content_type(),
             "charset": msg.get_content_charset(),
             "message_id": str(msg["Message-ID"]),
+            "mime_version": str(msg["MIME-Version"]),
             "date": str(msg["Date"]),
             "body": body,
             "login": session.auth_data.decode() if isinstance(session.auth_data, bytes) else None,
