@@ -302,6 +302,8 @@ pub fn apply(
             extra.insert("personal_details_removed".into(), true.into());
             new.worker_name = None;
             new.contact = None;
+            // The store deletes the consent (`forget_worker`); the record says so too.
+            new.notify = false;
         }
         Command::Redact { remove, reason } => {
             check_text("remove", &remove, MAX_SHORT_CHARS, true)?;
@@ -341,7 +343,7 @@ pub fn apply(
 
 /// Fields whose values never enter the record book: who the worker is and how to reach
 /// them (an anonymous worker's enterprise reads the record book), and the code's hash.
-const PERSONAL: [&str; 4] = ["worker_name", "contact", "worker_account", "tracking_code_hash"];
+const PERSONAL: [&str; 5] = ["worker_name", "contact", "worker_account", "tracking_code_hash", "notify"];
 
 /// `{"before": {...}, "after": {...}}` over the fields that differ. A change to personal
 /// details is recorded only as `personal_details_changed`.
@@ -499,6 +501,7 @@ mod tests {
             tracking_code_hash: None,
             arbitration_commission: None,
             referred_on: None,
+            notify: false,
         }
     }
 

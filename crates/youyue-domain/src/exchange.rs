@@ -29,6 +29,10 @@ pub struct UnionRecord {
     /// The prefix of case numbers; top-level unions only (default from the code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_prefix: Option<String>,
+    /// The union's WeChat Work group robot (`union_notices`). It holds the robot's key:
+    /// export writes it because export is the administrator's command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wecom_webhook: Option<String>,
 }
 
 impl UnionRecord {
@@ -51,6 +55,18 @@ impl UnionRecord {
         if self.parent.is_none() && self.case_prefix.is_none() && !valid_prefix(&self.code.default_case_prefix()) {
             return Err(FieldError::new("case_prefix", "the code gives no usable prefix; give case_prefix"));
         }
+        if let Some(url) = &self.wecom_webhook {
+            crate::notice::check_webhook(url)?;
+        }
+        Ok(())
+    }
+
+    /// The webhook as the chair's form stores it (trimmed; empty is none), so that an
+    /// import compares and writes what the database would hold.
+    fn normalise(&mut self) -> Result<(), FieldError> {
+        if let Some(url) = self.wecom_webhook.take() {
+            self.wecom_webhook = crate::notice::check_webhook(&url)?;
+        }
         Ok(())
     }
 }
@@ -70,6 +86,14 @@ pub struct UserRecord {
     /// What a staff account can serve as (mediator, counsellor…); none for a worker.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub specialties: Vec<crate::roster::Specialty>,
+    /// Where the account is told by e-mail and SMS (`notice::check_email`, `check_phone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The kinds of notice turned off for e-mail and SMS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices_off: Vec<crate::notice::NoticeKind>,
 }
 
 fn yes() -> bool {
@@ -98,6 +122,27 @@ impl UserRecord {
         }
         if !self.specialties.is_empty() && !self.role.is_staff() {
             return Err(FieldError::new("specialties", "only staff accounts have specialties"));
+        }
+        if let Some(e) = &self.email {
+            crate::notice::check_email(e)?;
+        }
+        if let Some(p) = &self.phone {
+            crate::notice::check_phone(p)?;
+        }
+        Ok(())
+    }
+
+    /// The address, number and kinds as the account pages store them (half-width, `+86`
+    /// and spaces dropped, empty is none; a kind named twice once), so that an import
+    /// compares and writes those.
+    fn normalise(&mut self) -> Result<(), FieldError> {
+        let mut seen = std::collections::HashSet::new();
+        self.notices_off.retain(|k| seen.insert(*k));
+        if let Some(e) = self.email.take() {
+            self.email = crate::notice::check_email(&e)?;
+        }
+        if let Some(p) = self.phone.take() {
+            self.phone = crate::notice::check_phone(&p)?;
         }
         Ok(())
     }
@@ -181,6 +226,14 @@ pub struct CaseRecord {
     /// The day of that referral (China date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referred_on: Option<NaiveDate>,
+    /// The worker agreed to be told of their case by the contact they left (`case_notify`).
+    /// A personal detail like `contact`: the record book does not speak for it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub notify: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn one() -> i64 {
@@ -428,13 +481,15 @@ impl Line {
         let field = |e: FieldError| e.to_string();
         match ty.as_str() {
             "union" => {
-                let u: UnionRecord = typed(value)?;
+                let mut u: UnionRecord = typed(value)?;
                 u.check().map_err(field)?;
+                u.normalise().map_err(field)?;
                 Ok(Line::Union(u))
             }
             "user" => {
-                let u: UserRecord = typed(value)?;
+                let mut u: UserRecord = typed(value)?;
                 u.check().map_err(field)?;
+                u.normalise().map_err(field)?;
                 Ok(Line::User(u))
             }
             "case" => {

@@ -183,6 +183,7 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
                 .map_err(|_| ApiError::internal(format!("demo union code {code}")))?,
             studio_opened_on: studio.map(parse_date).transpose().map_err(|e| ApiError::internal_in("demo data", e))?,
             case_prefix: None,
+            wecom_webhook: None,
         };
         store.put_union(&rec, created).await?;
     }
@@ -198,6 +199,9 @@ pub async fn seed(store: &dyn Store, password: Option<String>) -> Result<DemoSee
             password_hash: Some(auth::hash_password(pw.clone()).await?),
             active: true,
             specialties: specialties.to_vec(),
+            email: None,
+            phone: None,
+            notices_off: Vec::new(),
         };
         users.push(store.create_user(&rec, created).await?);
         accounts.push(DemoAccount {

@@ -45,7 +45,14 @@ impl TryFrom<UnionRow> for Union {
         };
         Ok(Union {
             id: r.id,
-            record: UnionRecord { code, name: r.name, parent, studio_opened_on, case_prefix: r.case_prefix },
+            record: UnionRecord {
+                code,
+                name: r.name,
+                parent,
+                studio_opened_on,
+                case_prefix: r.case_prefix,
+                wecom_webhook: None,
+            },
             path: r.path,
             depth: r.depth,
             root_id: r.root_id,
@@ -160,6 +167,8 @@ pub struct CaseRow {
     pub supervised_due_on: Option<String>,
     pub arbitration_commission: Option<String>,
     pub referred_on: Option<String>,
+    /// Whether `case_notify` holds the worker's consent.
+    pub notify: bool,
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
@@ -167,7 +176,8 @@ pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS uni
      c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
-     c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on \
+     c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on, \
+     EXISTS (SELECT 1 FROM case_notify cn WHERE cn.case_id = c.id) AS notify \
      FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -227,6 +237,7 @@ impl TryFrom<CaseRow> for StoredCase {
                 Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
                 None => None,
             },
+            notify: r.notify,
         };
         Ok(StoredCase {
             id: r.id,

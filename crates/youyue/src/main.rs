@@ -475,8 +475,18 @@ async fn add_user(store: &dyn Store, username: String, name: String, union: Stri
         Err(_) => (youyue_server::auth::random_password(), true),
     };
     let hash = youyue_server::auth::hash_password(password.clone()).await.context("hashing the password")?;
-    let rec =
-        UserRecord { username, name, union, role, password_hash: Some(hash), active: true, specialties: Vec::new() };
+    let rec = UserRecord {
+        username,
+        name,
+        union,
+        role,
+        password_hash: Some(hash),
+        active: true,
+        specialties: Vec::new(),
+        email: None,
+        phone: None,
+        notices_off: Vec::new(),
+    };
     rec.check()?;
     let u = store.create_user(&rec, Timestamp::now()).await.context("creating the account")?;
     if show {

@@ -72,6 +72,7 @@ pub async fn create_union(
         parent: Some(parent.record.code),
         studio_opened_on,
         case_prefix: None,
+        wecom_webhook: None,
     };
     rec.check()?;
     let u = store.put_union(&rec, Timestamp::now()).await?;
@@ -146,6 +147,9 @@ pub async fn create_user(
         password_hash: Some(auth::hash_password(password).await?),
         active: true,
         specialties,
+        email: None,
+        phone: None,
+        notices_off: Vec::new(),
     };
     rec.check()?;
     let created = state.store.create_user(&rec, Timestamp::now()).await?;

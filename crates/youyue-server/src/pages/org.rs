@@ -264,6 +264,9 @@ pub async fn invite(
             password_hash: Some(auth::hash_password(password.clone()).await?),
             active: true,
             specialties: Vec::new(),
+            email: None,
+            phone: None,
+            notices_off: Vec::new(),
         };
         rec.check()?;
         state.store.create_user(&rec, Timestamp::now()).await?;

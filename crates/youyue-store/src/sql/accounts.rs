@@ -14,6 +14,11 @@ pub(super) async fn user_where(conn: &mut Conn, clause: &str, value: &str) -> Re
     row.map(User::try_from).transpose()
 }
 
+/// `users.notices_off`: comma-separated names, as rows.rs reads them back.
+pub(super) fn notices_off_column(off: &[youyue_domain::notice::NoticeKind]) -> String {
+    off.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",")
+}
+
 pub(super) async fn insert_user(
     conn: &mut Conn,
     rec: &UserRecord,
@@ -21,8 +26,8 @@ pub(super) async fn insert_user(
     now: Timestamp,
 ) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO users (username, name, union_id, role, password_hash, active, created_at, email, phone, notices_off) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(&rec.username)
     .bind(&rec.name)
@@ -31,6 +36,9 @@ pub(super) async fn insert_user(
     .bind(&rec.password_hash)
     .bind(rec.active)
     .bind(now.micros())
+    .bind(&rec.email)
+    .bind(&rec.phone)
+    .bind(notices_off_column(&rec.notices_off))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| {
@@ -111,11 +119,9 @@ pub(super) async fn change_user(
         sqlx::query("UPDATE users SET phone = $2 WHERE id = $1").bind(user_id).bind(phone).execute(&mut *tx).await?;
     }
     if let Some(off) = &change.notices_off {
-        // Comma-separated names, as rows.rs reads them back.
-        let names: Vec<&str> = off.iter().map(|k| k.as_str()).collect();
         sqlx::query("UPDATE users SET notices_off = $2 WHERE id = $1")
             .bind(user_id)
-            .bind(names.join(","))
+            .bind(notices_off_column(off))
             .execute(&mut *tx)
             .await?;
     }

@@ -286,6 +286,7 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
         supervised_due_on: None,
         arbitration_commission: None,
         referred_on: None,
+        notify: d.notify_worker,
     };
     record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
     Ok(record)

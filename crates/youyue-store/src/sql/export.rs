@@ -28,8 +28,19 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
     }
     let unions: Vec<UnionRow> =
         sqlx::query_as(&format!("{UNION_SELECT} ORDER BY u.depth, u.code")).fetch_all(&mut *tx).await?;
+    // The unions' group robots: read apart, as nothing else that reads unions reads them.
+    let robots: std::collections::HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT union_id, wecom_webhook FROM union_notices WHERE wecom_webhook IS NOT NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
     for row in unions {
-        sink(&Line::Union(Union::try_from(row)?.record)).map_err(io)?;
+        let u = Union::try_from(row)?;
+        let mut rec = u.record;
+        rec.wecom_webhook = robots.get(&u.id).cloned();
+        sink(&Line::Union(rec)).map_err(io)?;
         lines += 1;
     }
     let users: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} ORDER BY s.username")).fetch_all(&mut *tx).await?;
@@ -43,6 +54,9 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
             password_hash: u.password_hash,
             active: u.active,
             specialties: specialties_conn(&mut tx, u.id).await?,
+            email: u.email,
+            phone: u.phone,
+            notices_off: u.notices_off,
         };
         sink(&Line::User(rec)).map_err(io)?;
         lines += 1;

@@ -76,6 +76,54 @@ pub(super) async fn registration_events(
     Ok(())
 }
 
+/// The worker's consent as an import states it: written (agreed at `at`, the case's opening:
+/// export does not carry the moment) or withdrawn. Idempotent.
+pub(super) async fn set_case_notify(
+    conn: &mut Conn,
+    case_id: i64,
+    agreed: bool,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    if agreed {
+        sqlx::query("INSERT INTO case_notify (case_id, agreed_at) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING")
+            .bind(case_id)
+            .bind(at.micros())
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM case_notify WHERE case_id = $1").bind(case_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A union's group robot inside the caller's transaction (an import). Answers whether it
+/// changed; `None` takes it away.
+pub(super) async fn put_union_webhook_conn(
+    conn: &mut Conn,
+    union_id: i64,
+    url: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT wecom_webhook FROM union_notices WHERE union_id = $1")
+            .bind(union_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if stored.flatten().as_deref() == url {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO union_notices (union_id, wecom_webhook, changed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (union_id) DO UPDATE SET wecom_webhook = excluded.wecom_webhook, changed_at = excluded.changed_at",
+    )
+    .bind(union_id)
+    .bind(url)
+    .bind(now.micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
 /// Anonymising a case: the worker is told nothing more. Their consent goes, a receipt not
 /// yet dispatched loses its code, a notice to their contact still pending fails, and the
 /// contact is taken off every notice that went to it.

@@ -23,6 +23,8 @@ async fn union_by_id_conn(conn: &mut Conn, id: i64) -> Result<Option<Union>, Sto
 /// The record as stored: a top-level union always has a prefix, others never.
 fn normalized_union(rec: &UnionRecord) -> UnionRecord {
     let mut r = rec.clone();
+    // The robot lives in `union_notices`, written apart (`set_union_webhook`, import).
+    r.wecom_webhook = None;
     if r.parent.is_some() {
         r.case_prefix = None;
     } else if r.case_prefix.is_none() {

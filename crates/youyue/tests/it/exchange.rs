@@ -425,3 +425,138 @@ async fn agreements_are_exported_and_imported(backend: Backend) {
     store.close().await;
 }
 both!(agreements_are_exported_and_imported);
+
+/// The notice settings travel (issue 21): an account's e-mail, phone and the kinds it
+/// turned off, a union's WeChat Work robot, a worker's consent to be told. Set through the
+/// API, exported, imported into an empty database: the same export, the same settings; a
+/// second import changes nothing.
+async fn notice_settings_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let me = app.login("e1handler").await;
+    let (s, body) = me
+        .patch(
+            "/api/v1/users/e1handler",
+            json!({"email": "e1@example.com", "phone": "+86 138-0013-8000", "notices_off": ["overdue", "chased"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let robot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET-KEY";
+    let chair = app.login("e1chair").await;
+    let r = chair
+        .http
+        .put(format!("{}/api/v1/unions/jd.s1.e1/notices", chair.base))
+        .json(&json!({"wecom_webhook": robot}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let staff = app.login("e1reception").await;
+    let told = staff
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","description":"工资","channel":"hotline","contact":"13912345678","notify":true}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let told = told["number"].as_str().unwrap().to_owned();
+    staff
+        .ok(
+            "/api/v1/cases",
+            json!({"union":"jd.s1.e1","kind":"claim","description":"加班费","channel":"hotline","contact":"13912345678","notify":false}),
+            StatusCode::CREATED,
+        )
+        .await;
+
+    let out = export_text(app.store.as_ref()).await;
+    let line_of =
+        |what: &str| out.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("{what}: {out}")).to_owned();
+    let user = line_of("\"username\":\"e1handler\"");
+    assert!(
+        user.contains(r#""email":"e1@example.com""#)
+            && user.contains(r#""phone":"13800138000""#)
+            && user.contains(r#""notices_off":["overdue","chased"]"#),
+        "{user}"
+    );
+    // The administrator's command: the robot's key is written whole.
+    assert!(line_of("\"code\":\"jd.s1.e1\"").contains(&format!("\"wecom_webhook\":{}", json!(robot))), "{out}");
+    let cases: Vec<&str> = out.lines().filter(|l| l.contains("\"type\":\"case\"")).collect();
+    assert_eq!(cases.iter().filter(|l| l.contains("\"notify\":true")).count(), 1, "{cases:?}");
+    assert!(line_of(&format!("\"number\":\"{told}\"")).contains("\"notify\":true"));
+    // Where nothing is set nothing is written: the other accounts and unions as before.
+    assert!(!line_of("\"username\":\"e2handler\"").contains("email"));
+    assert!(!line_of("\"code\":\"jd.s1.e2\"").contains("wecom_webhook"));
+    assert!(!out.contains("\"notify\":false"));
+
+    let fresh = TestApp::empty(backend).await;
+    import_text(fresh.store.as_ref(), &out).await.unwrap();
+    assert_eq!(export_text(fresh.store.as_ref()).await, out);
+    let consents: Vec<i64> = crate::harness::column(&fresh.db.url, "SELECT case_id FROM case_notify").await;
+    assert_eq!(consents.len(), 1);
+    let stored = fresh.store.user_by_username("e1handler").await.unwrap().unwrap();
+    assert_eq!(stored.email.as_deref(), Some("e1@example.com"));
+    let union = fresh.store.union_by_code(&"jd.s1.e1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(fresh.store.union_webhook(union.id).await.unwrap().as_deref(), Some(robot));
+    let again = import_text(fresh.store.as_ref(), &out).await.unwrap();
+    assert_eq!(
+        (again.unions_updated, again.users_updated, again.cases_updated, again.cases_created),
+        (0, 0, 0, 0),
+        "{again:?}"
+    );
+    assert_eq!(export_text(fresh.store.as_ref()).await, out);
+    // A line that withdraws them withdraws them, and says so in the record book only as a
+    // change of personal details.
+    let withdrawn = out.replace(",\"notify\":true", "");
+    let sum = import_text(fresh.store.as_ref(), &withdrawn).await.unwrap();
+    assert_eq!(sum.cases_updated, 1, "{sum:?}");
+    let consents: Vec<i64> = crate::harness::column(&fresh.db.url, "SELECT case_id FROM case_notify").await;
+    assert!(consents.is_empty());
+}
+both!(notice_settings_round_trip);
+
+/// A bad e-mail, phone, robot or kind of notice on a line fails the import naming the line
+/// and the field, and writes nothing; a spelling the pages accept is stored as they store it.
+async fn bad_notice_settings_are_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    let district = district_jsonl();
+    let bad_line = district.lines().count() + 1;
+    let user = |extra: serde_json::Value| {
+        let mut u = json!({"type":"user","username":"new","name":"新","union":"jd.s1.e1","role":"handler"});
+        u.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        format!("{district}{u}\n")
+    };
+    let union = |url: &str| {
+        format!(
+            "{district}{}\n",
+            json!({"type":"union","code":"jd.s1.e3","name":"三厂工会","parent":"jd.s1","wecom_webhook":url})
+        )
+    };
+    let case = |notify: serde_json::Value| {
+        format!("{district}{}\n", GOOD_CASE.replace("\"rating\":5", &format!("\"rating\":5,\"notify\":{notify}")))
+    };
+    for (text, field) in [
+        (user(json!({"email": "not an address"})), "email"),
+        (user(json!({"phone": "0571-88888888"})), "phone"),
+        (user(json!({"notices_off": ["overdue", "sometimes"]})), "notices_off"),
+        (user(json!({"notices_off": "overdue"})), "notices_off"),
+        (union("http://example.com/hook"), "wecom_webhook"),
+        (case(json!("yes")), "notify"),
+    ] {
+        let err = import_text(store.as_ref(), &text).await.expect_err(field);
+        assert_eq!(err.line, bad_line, "{field}: {err}");
+        assert!(err.message.starts_with(field), "{field}: {err}");
+        assert!(store.is_empty().await.unwrap(), "{field}: a failed import wrote something");
+    }
+    // As the account page keeps them: 11 digits, a kind named once.
+    let text =
+        user(json!({"email": " e1@example.com ", "phone": "+86 139 1234 5678", "notices_off": ["overdue", "overdue"]}));
+    import_text(store.as_ref(), &text).await.unwrap();
+    let out = export_text(store.as_ref()).await;
+    assert!(
+        out.contains(r#""email":"e1@example.com""#)
+            && out.contains(r#""notices_off":["overdue"]"#)
+            && out.contains(r#""phone":"13912345678""#),
+        "{out}"
+    );
+}
+both!(bad_notice_settings_are_refused);

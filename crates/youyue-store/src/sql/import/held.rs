@@ -174,6 +174,20 @@ async fn insert_held(conn: &mut Conn, held: &[HeldCase], now: Timestamp) -> Resu
         }
     }
     insert_entries(conn, &entries).await?;
+    // The workers' consents, one statement for the batch; agreed "at" the case's opening.
+    let agreed: Vec<(i64, i64)> = held
+        .iter()
+        .zip(&rows)
+        .filter(|(c, _)| c.record.notify)
+        .filter_map(|(c, r)| ids.get(&r.number).map(|id| (*id, c.record.opened_at.micros())))
+        .collect();
+    if !agreed.is_empty() {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO case_notify (case_id, agreed_at) ");
+        qb.push_values(&agreed, |mut row, (id, at)| {
+            row.push_bind(*id).push_bind(*at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
     if !touched.is_empty() {
         let mut qb =
             QueryBuilder::<Db>::new("INSERT INTO import_touched (case_id, created, with_records, diff, number) ");

@@ -1,9 +1,10 @@
 //! The line-by-line way of an import: one function per kind of line. A line whose union,
 //! account or case is not there yet answers `LineResult::Waiting`, to be tried again later.
 
-use super::super::accounts::{insert_user, user_where};
+use super::super::accounts::{insert_user, notices_off_column, user_where};
 use super::super::case_read::case_where_number;
 use super::super::case_write::{insert_cases, NewCaseRow, CASE_UPDATE_SQL};
+use super::super::notices::{put_union_webhook_conn, set_case_notify};
 use super::super::record_book::append_entry;
 use super::super::roster::{import_roster_conn, set_specialties_conn, specialties_conn};
 use super::super::search::{reindex_changed, union_path_ids, CaseText};
@@ -199,9 +200,12 @@ async fn union_line(
     }
     let (u, created, moved) = put_union_conn(conn, rec, now).await.map_err(failed_on(line))?;
     st.rebuild_tallies |= moved;
+    // The robot as the line states it (none if it names none), in its own table.
+    let robot = put_union_webhook_conn(conn, u.id, rec.wecom_webhook.as_deref(), now).await.map_err(failed_on(line))?;
     match created {
         Some(true) => st.sum.unions_created += 1,
         Some(false) => st.sum.unions_updated += 1,
+        None if robot => st.sum.unions_updated += 1,
         None => st.sum.unchanged += 1,
     }
     st.unions.insert(u.record.code.clone(), u.id);
@@ -228,23 +232,32 @@ async fn user_line(
                 && u.role == rec.role
                 && u.password_hash == rec.password_hash
                 && u.active == rec.active
-                && specialties == rec.specialties;
+                && specialties == rec.specialties
+                && u.email == rec.email
+                && u.phone == rec.phone
+                && u.notices_off == rec.notices_off;
             if specialties != rec.specialties {
                 set_specialties_conn(conn, u.id, &rec.specialties).await.map_err(failed_on(line))?;
             }
             if same {
                 st.sum.unchanged += 1;
             } else {
-                sqlx::query("UPDATE users SET name = $2, union_id = $3, role = $4, password_hash = $5, active = $6 WHERE id = $1")
-                    .bind(u.id)
-                    .bind(&rec.name)
-                    .bind(union_id)
-                    .bind(rec.role.as_str())
-                    .bind(&rec.password_hash)
-                    .bind(rec.active)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(failed_on(line))?;
+                sqlx::query(
+                    "UPDATE users SET name = $2, union_id = $3, role = $4, password_hash = $5, active = $6, \
+                     email = $7, phone = $8, notices_off = $9 WHERE id = $1",
+                )
+                .bind(u.id)
+                .bind(&rec.name)
+                .bind(union_id)
+                .bind(rec.role.as_str())
+                .bind(&rec.password_hash)
+                .bind(rec.active)
+                .bind(&rec.email)
+                .bind(&rec.phone)
+                .bind(notices_off_column(&rec.notices_off))
+                .execute(&mut *conn)
+                .await
+                .map_err(failed_on(line))?;
                 st.sum.users_updated += 1;
             }
             u.id
@@ -322,6 +335,9 @@ async fn case_line(
             let filed = CaseText::of(old.id, &old.union_path, old.handler_id, &old.record).map_err(failed_on(line))?;
             let refiled = CaseText::with_unions(old.id, unions, handler_id, rec);
             reindex_changed(conn, &filed, &refiled).await.map_err(failed_on(line))?;
+            if old.record.notify != rec.notify {
+                set_case_notify(conn, old.id, rec.notify, rec.opened_at).await.map_err(failed_on(line))?;
+            }
             st.sum.cases_updated += 1;
             mark_touched(conn, old.id, &number, false, Some(diff(&old.record, rec).to_string()))
                 .await
@@ -334,6 +350,9 @@ async fn case_line(
             let id = *inserted
                 .get(&number)
                 .ok_or_else(|| ImportError::failed(line, StoreError::Corrupt(format!("case {number} not inserted"))))?;
+            if rec.notify {
+                set_case_notify(conn, id, true, rec.opened_at).await.map_err(failed_on(line))?;
+            }
             st.count_number(&rec.number);
             st.sum.cases_created += 1;
             let start = import_start_detail(rec).to_string();
