@@ -67,6 +67,21 @@ pub enum Command {
         remove: String,
         reason: String,
     },
+    /// 派单/改派: the case moves to union `to` (its name `to_name`, for the worker's view),
+    /// which accepts it afresh: registered, no handler, no deadline. The caller has checked
+    /// that `to` is within the actor's reach.
+    Transfer {
+        to: crate::UnionCode,
+        to_name: String,
+        reason: String,
+    },
+    /// 退单: a transferred case not yet accepted goes back to the union that sent it
+    /// (`to`, read by the caller from the latest transfer entry).
+    Return {
+        to: crate::UnionCode,
+        to_name: String,
+        reason: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -86,6 +101,8 @@ impl Command {
             Command::Rate { .. } => Action::Rate,
             Command::Anonymise { .. } => Action::Anonymise,
             Command::Redact { .. } => Action::Redact,
+            Command::Transfer { .. } => Action::Transfer,
+            Command::Return { .. } => Action::Return,
         }
     }
 }
@@ -318,6 +335,23 @@ pub fn apply(
             extra.insert("redacted".into(), found.into());
             redacting = true;
         }
+        Command::Transfer { to, to_name, reason } | Command::Return { to, to_name, reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            if to == case.union {
+                return Err(FieldError::new("union", "is the case's own union").into());
+            }
+            extra.insert("reason".into(), reason.trim().into());
+            extra.insert("from".into(), case.union.as_str().into());
+            extra.insert("to".into(), to.as_str().into());
+            extra.insert("to_name".into(), to_name.into());
+            internal = false;
+            new.union = to;
+            new.handler = None;
+            new.urgency = None;
+            new.due_on = None;
+            new.accepted_at = None;
+            new.supervised_due_on = None;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -387,6 +421,8 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
         "note" => detail.get("text").and_then(Value::as_str).map(str::to_owned),
         "resolve" => after("resolution"),
         "explain" | "refer" => after("explanation"),
+        // The worker reads where the case went, never why (the reason is internal).
+        "transfer" | "return" => detail.get("to_name").and_then(Value::as_str).map(|n| format!("转至{n}办理")),
         "schedule" => {
             let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
             let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
@@ -666,6 +702,53 @@ mod tests {
         let mut claim = c.clone();
         claim.kind = Kind::Claim;
         assert_eq!(apply(&claim, chair, refer("2022-02-26"), now, &rules).unwrap_err(), CommandError::NotADispute);
+    }
+
+    #[test]
+    fn a_transfer_starts_the_case_again_at_the_other_union() {
+        let mut c = liu();
+        c.status = Status::InProgress;
+        c.handler = Some("m".into());
+        c.urgency = Some(Urgency::Normal);
+        c.due_on = Some(crate::time::parse_date("2022-02-20").unwrap());
+        c.accepted_at = Some(t("2022-02-10T10:00:00+08:00"));
+        let r = Acting { role: Role::Receptionist, is_assigned_handler: false };
+        let to: crate::UnionCode = "jd.s1.e8".parse().unwrap();
+        let cmd =
+            |reason: &str| Command::Transfer {
+                to: to.clone(), to_name: "八号企业工会".into(), reason: reason.into()
+            };
+        let rules = DeadlineRules::default();
+        let e = apply(&c, r, cmd(" "), t("2022-02-11T09:00:00+08:00"), &rules).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "reason"), "{e:?}");
+        let ch = apply(&c, r, cmd("不属本企业"), t("2022-02-11T09:00:00+08:00"), &rules).unwrap();
+        assert_eq!(ch.case.union, to);
+        assert_eq!(
+            (ch.case.status, ch.case.handler.clone(), ch.case.due_on, ch.case.accepted_at),
+            (Status::Registered, None, None, None)
+        );
+        assert_eq!(ch.detail["before"]["union"], "jd.s1.e7");
+        assert_eq!(ch.detail["after"]["union"], "jd.s1.e8");
+        assert_eq!(ch.detail["reason"], "不属本企业");
+        let told = public_message("transfer", ch.internal, &ch.detail).unwrap();
+        assert_eq!(told, "转至八号企业工会办理");
+        let mut replay = crate::chain::Replay::default();
+        replay.apply(0, "transfer", &ch.detail);
+        assert_eq!(replay.differences(&ch.case), vec![]);
+        // Not to its own union.
+        let same = Command::Transfer { to: c.union.clone(), to_name: "x".into(), reason: "x".into() };
+        let e = apply(&c, r, same, t("2022-02-11T09:00:00+08:00"), &rules).unwrap_err();
+        assert!(matches!(e, CommandError::Field(ref f) if f.field == "union"), "{e:?}");
+        // Returned before it is accepted, to the union that sent it.
+        let back =
+            Command::Return {
+                to: "jd.s1.e7".parse().unwrap(), to_name: "七号".into(), reason: "不是我们的".into()
+            };
+        let ret = apply(&ch.case, r, back.clone(), t("2022-02-11T10:00:00+08:00"), &rules).unwrap();
+        assert_eq!(ret.case.union.as_str(), "jd.s1.e7");
+        let mut accepted = ch.case.clone();
+        accepted.status = Status::Accepted;
+        assert!(apply(&accepted, r, back, t("2022-02-11T10:00:00+08:00"), &rules).is_err());
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub fn kinds_of_entry(action: &str, detail: &serde_json::Value, case: &CaseRecor
             _ => Vec::new(),
         },
         "resolve" | "explain" | "refer" => vec![NoticeKind::Answered],
+        // 派单/改派 and 退单: a new case for the union it now is at.
+        "transfer" | "return" => vec![NoticeKind::NewCase],
         _ => Vec::new(),
     }
 }
@@ -584,6 +586,8 @@ mod tests {
         );
         assert!(kinds_of_entry("appointment", &serde_json::json!({"change": "held"}), &case).is_empty());
         assert_eq!(kinds_of_entry("explain", &none, &case), vec![NoticeKind::Answered]);
+        assert_eq!(kinds_of_entry("transfer", &none, &case), vec![NoticeKind::NewCase]);
+        assert_eq!(kinds_of_entry("return", &none, &case), vec![NoticeKind::NewCase]);
         assert!(kinds_of_entry("note", &none, &case).is_empty());
         assert!(kinds_of_entry("import", &none, &case).is_empty());
     }

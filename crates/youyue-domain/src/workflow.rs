@@ -43,6 +43,8 @@ string_enum!(
         Rate = "rate" / "评价",
         Anonymise = "anonymise" / "匿名化",
         Redact = "redact" / "删除文字",
+        Transfer = "transfer" / "转办",
+        Return = "return" / "退单",
     }
 );
 
@@ -110,6 +112,8 @@ pub fn transition(
         Action::Anonymise => matches!(role, Chair | Admin),
         // The same right for what the worker typed: a name in the description.
         Action::Redact => matches!(role, Chair | Admin),
+        // 派单/改派 and 退单: whoever may accept a case may send it on or back.
+        Action::Transfer | Action::Return => matches!(role, Receptionist | Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -145,6 +149,11 @@ pub fn transition(
         (Action::Rate, Resolved | Explained) => Ok(status),
         (Action::Rate, _) => wrong("a case is rated once it is closed"),
         (Action::Anonymise | Action::Redact, _) => Ok(status),
+        // The case starts again at the union it goes to: registered, to be accepted there.
+        (Action::Transfer, Registered | Accepted | InProgress) => Ok(Registered),
+        (Action::Transfer, _) => wrong("it is already closed"),
+        (Action::Return, Registered) => Ok(Registered),
+        (Action::Return, _) => wrong("only a case not yet accepted is returned"),
     }
 }
 
@@ -227,6 +236,24 @@ mod tests {
         assert!(transition(staff(Role::Handler), Action::Refer, Status::InProgress, true, false).is_err());
         assert!(transition(staff(Role::Receptionist), Action::Refer, Status::Accepted, false, false).is_err());
         assert!(transition(staff(Role::Chair), Action::Refer, Status::Explained, false, false).is_err());
+    }
+
+    #[test]
+    fn a_case_is_transferred_while_open_and_returned_before_it_is_accepted() {
+        for status in [Status::Registered, Status::Accepted, Status::InProgress] {
+            assert_eq!(
+                transition(staff(Role::Receptionist), Action::Transfer, status, true, false),
+                Ok(Status::Registered)
+            );
+        }
+        assert!(transition(staff(Role::Chair), Action::Transfer, Status::Resolved, true, false).is_err());
+        assert!(transition(staff(Role::Handler), Action::Transfer, Status::Accepted, false, false).is_err());
+        assert_eq!(
+            transition(staff(Role::Chair), Action::Return, Status::Registered, false, false),
+            Ok(Status::Registered)
+        );
+        assert!(transition(staff(Role::Chair), Action::Return, Status::Accepted, false, false).is_err());
+        assert!(transition(staff(Role::Worker), Action::Return, Status::Registered, false, false).is_err());
     }
 
     #[test]

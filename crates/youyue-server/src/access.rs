@@ -138,6 +138,9 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         .iter()
         .copied()
         .filter(|a| *a != Action::Register)
+        // 退单 is offered only for a case sent here and not yet accepted, which its record
+        // book tells (`service::transfer::sent_from`): the case page adds it.
+        .filter(|a| *a != Action::Return)
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {

@@ -558,3 +558,72 @@ pub async fn rate(
     let user = caller.user()?;
     act(&state, user, &number, |_| Ok((Command::Rate { rating: body.rating, comment: body.comment }, None))).await
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferInput {
+    /// The code of the union the case goes to: within the caller's own union's subtree.
+    pub union: String,
+    /// Why; the staff of the union it goes to read it ("转自 X：reason"), the worker never.
+    pub reason: String,
+}
+
+/// 派单/改派: moves an open case to another union (a receptionist, chair or administrator
+/// who can see it), to any union within the caller's own subtree. The case keeps its
+/// number and record book, and starts again there: registered, no handler, no deadline,
+/// to be accepted by that union. The staff of its old union lose access at once.
+///
+/// 422 `union` for a code of no union, one outside the caller's reach, or the case's own
+/// (one answer); 422 `reason` when empty; 409 for a closed case.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/transfer", request_body = TransferInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<TransferInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let saved = crate::service::transfer::transfer(&state, user, &number, &body.union, &body.reason).await?;
+    shown_elsewhere(&state, user, saved).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// Why the case is not this union's.
+    pub reason: String,
+}
+
+/// 退单: the union a case was transferred to sends it back, before accepting it, to the
+/// union that sent it (from the latest transfer); registered there again. Only the staff
+/// of the case's union (receptionist, chair, administrator).
+///
+/// 409 when the case was not transferred to this union or was accepted since; 422
+/// `reason` when empty.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/return", request_body = ReturnInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn give_back(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ReturnInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    let saved = crate::service::transfer::give_back(&state, user, &number, &body.reason).await?;
+    shown_elsewhere(&state, user, saved).await
+}
+
+/// A case just moved: as the caller sees it if they still may; otherwise what they wrote
+/// is done and the case is no longer theirs, told as the case without its record book.
+async fn shown_elsewhere(state: &AppState, user: &User, saved: StoredCase) -> ApiResult<Json<CaseView>> {
+    if access::can_see_case(user, &saved) {
+        shown(state, user, saved).await
+    } else {
+        Ok(Json(CaseView::new(user, &saved, None, Timestamp::now())))
+    }
+}

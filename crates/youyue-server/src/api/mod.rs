@@ -52,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
+        .route("/cases/{number}/transfer", post(cases::transfer))
+        .route("/cases/{number}/return", post(cases::give_back))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
         .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
@@ -101,6 +103,7 @@ async fn not_found() -> crate::error::ApiError {
         public::studio, public::submit, public::lookup, public::rate, public::vote,
         cases::list, cases::register, cases::get_case, cases::record, cases::reads,
         cases::accept, cases::assign, cases::note, cases::resolve, cases::explain, cases::refer, cases::reopen, cases::anonymise, cases::redact, cases::rate,
+        cases::transfer, cases::give_back,
         agreement::get_agreement, agreement::put_agreement, agreement::sign_agreement, agreement::pay_term, agreement::agreement_pdf,
         org::list_unions, org::create_union, org::list_users, org::create_user, org::change_user,
         org::public_bulletins, org::post_bulletin, org::studio_items, org::set_studio_item,

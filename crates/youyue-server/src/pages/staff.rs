@@ -668,6 +668,7 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "redacted" => ("删除处数", "Places removed"),
         "arbitration_commission" => ("仲裁委员会", "Arbitration commission"),
         "referred_on" => ("转仲裁日期", "Referred on"),
+        "to_name" => ("转至", "To"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -721,7 +722,7 @@ fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> En
     if e.action == "notice" {
         lines.push(super::notices::entry_words(ctx.lang, &e.detail));
     }
-    for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to"] {
+    for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to", "to_name"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
         }
@@ -803,6 +804,13 @@ struct CasePage {
     slots: Vec<youyue_domain::appointment::Slot>,
     /// A dispute's mediation agreement (`agreement_section.html`).
     agreement: Option<super::agreement::Section>,
+    /// 转自 X：reason — the union that sent the case here and why, while it waits to be
+    /// accepted or returned (staff only).
+    moved_from: Option<(String, String)>,
+    /// 退单 is open to the caller: the case was sent here and is not accepted yet.
+    may_return: bool,
+    /// Returned twice or more (flagged to the district).
+    returned_twice: bool,
 }
 
 impl CasePage {
@@ -911,6 +919,9 @@ pub struct ActionForm {
     /// 'YYYY-MM-DD' (refer).
     #[serde(default)]
     pub referred_on: String,
+    /// The code of the union a case is transferred to.
+    #[serde(default)]
+    pub union: String,
 }
 
 async fn case_page_with(
@@ -994,6 +1005,9 @@ async fn case_page_with(
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
+    let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
+    let returned_twice =
+        user.role.is_staff() && service::transfer::returns(&record) >= service::transfer::FLAGGED_RETURNS;
     let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let mut clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
@@ -1061,8 +1075,42 @@ async fn case_page_with(
         specialty: view.specialty,
         slots,
         agreement,
+        moved_from,
+        may_return,
+        returned_twice,
     };
     Ok((status, render(&page)).into_response())
+}
+
+/// Who sent the case here and why (the union's name and the reason), while it is
+/// registered here after a transfer; and whether the caller may return it (退单).
+async fn moved_here(
+    store: &dyn youyue_store::Store,
+    user: &User,
+    case: &StoredCase,
+    record: &[youyue_domain::exchange::RecordEntry],
+) -> Result<(Option<(String, String)>, bool), ApiError> {
+    if !user.role.is_staff() || case.record.status != youyue_domain::Status::Registered {
+        return Ok((None, false));
+    }
+    let Some(from) = service::transfer::sent_from(record, case.record.union.as_str()) else { return Ok((None, false)) };
+    let reason = record
+        .iter()
+        .rev()
+        .find(|e| e.action == "transfer")
+        .and_then(|e| e.detail.get("reason"))
+        .and_then(|r| r.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let name = match from.parse() {
+        Ok(code) => store.union_by_code(&code).await?.map(|u| u.record.name).unwrap_or(from),
+        Err(_) => from,
+    };
+    let r = &case.record;
+    let may = user.union_id == case.union_id
+        && youyue_domain::workflow::transition(access::actor(user, case), Action::Return, r.status, false, false)
+            .is_ok();
+    Ok((Some((name, reason)), may))
 }
 
 /// The case as `user` may read it, and whether a name or contact was held back: the
@@ -1248,6 +1296,8 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Reopen => "done_reopen",
         Action::Anonymise => "done_anonymise",
         Action::Redact => "done_redact",
+        Action::Transfer => "done_transfer",
+        Action::Return => "done_return",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1300,7 +1350,9 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
-        Action::Assign | Action::Register | Action::Rate => return Err(ApiError::not_found("no such action")),
+        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
+            return Err(ApiError::not_found("no such action"))
+        }
     })
 }
 
@@ -1315,6 +1367,10 @@ pub async fn case_action(
     let action_kind = Action::parse(&action).ok_or_else(|| ApiError::not_found("no such action"))?;
     let result = if action_kind == Action::Assign {
         service::assign(&state, &user, &number, form.handler.trim()).await
+    } else if action_kind == Action::Transfer {
+        service::transfer::transfer(&state, &user, &number, &form.union, &form.reason).await
+    } else if action_kind == Action::Return {
+        service::transfer::give_back(&state, &user, &number, &form.reason).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,
@@ -1322,6 +1378,10 @@ pub async fn case_action(
         }
     };
     match result {
+        // A case moved out of the caller's subtree is no longer theirs to open.
+        Ok(saved) if !access::can_see_case(&user, &saved) => {
+            Ok(Redirect::to(&format!("/inbox?moved={number}")).into_response())
+        }
         Ok(_) => Ok(Redirect::to(&format!("/cases/{number}?done={}#done", action_kind.as_str())).into_response()),
         Err(
             e @ (ApiError::Invalid { .. }

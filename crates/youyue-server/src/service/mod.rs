@@ -24,6 +24,7 @@ mod input;
 pub mod notices;
 pub mod roster;
 mod tracked;
+pub mod transfer;
 pub use account::{
     change_account, check_new_password, parse_notices_off, parse_specialties, specialties_for, AccountChange,
     MIN_PASSWORD_CHARS,

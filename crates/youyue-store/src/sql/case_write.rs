@@ -367,11 +367,22 @@ async fn save_change_conn(
     now: Timestamp,
 ) -> Result<StoredCase, StoreError> {
     if change.case != case.record || handler_id != case.handler_id {
+        // A transfer (派单/改派, 退单) moves the case to another union: its row, its
+        // tallies and its index entries follow, in this transaction.
+        let (union_id, union_path) = if change.case.union == case.record.union {
+            (case.union_id, case.union_path.clone())
+        } else {
+            let found: Option<(i64, String)> = sqlx::query_as("SELECT id, path FROM unions WHERE code = $1")
+                .bind(change.case.union.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            found.ok_or_else(|| StoreError::Invalid { field: "union", message: "no such union".into() })?
+        };
         let cols = CaseColumns::from(&change.case);
         let q = sqlx::query(&CASE_UPDATE_SQL);
         let done = cols
             .bind(q)
-            .bind(case.union_id)
+            .bind(union_id)
             .bind(handler_id)
             .bind(case.worker_user_id)
             .bind(now.micros())
@@ -385,9 +396,9 @@ async fn save_change_conn(
                 case.record.number
             )));
         }
-        retally_case(conn, Some((case.union_id, &case.record)), Some((case.union_id, &change.case))).await?;
+        retally_case(conn, Some((case.union_id, &case.record)), Some((union_id, &change.case))).await?;
         let filed = CaseText::of(case.id, &case.union_path, case.handler_id, &case.record)?;
-        let refiled = CaseText::of(case.id, &case.union_path, handler_id, &change.case)?;
+        let refiled = CaseText::of(case.id, &union_path, handler_id, &change.case)?;
         reindex_changed(conn, &filed, &refiled).await?;
     }
     if change.action == youyue_domain::workflow::Action::Anonymise {

@@ -890,3 +890,109 @@ async fn a_reopened_case_counts_once_at_its_latest_closing(backend: Backend) {
     store.close().await;
 }
 both!(a_reopened_case_counts_once_at_its_latest_closing);
+
+/// 派单/改派 and 退单 move a case's contributions with it: after transfers between
+/// enterprises of one street, across streets and back, the figures of the district, each
+/// street and each enterprise equal the reference definition computed from the cases as
+/// they are stored (by their current union), kept in step and rebuilt alike.
+async fn figures_follow_a_transfer(backend: Backend) {
+    use youyue_domain::case::{Outcome, Urgency};
+    use youyue_domain::command::{apply, Command, DeadlineRules};
+    use youyue_domain::timeliness::{TimeFacts, Timeliness};
+    use youyue_domain::workflow::{Acting, Role};
+    use youyue_domain::Timestamp;
+    let db = TestDb::new(backend).await;
+    let store = youyue_store::open(&db.url).await.unwrap();
+    import_text(store.as_ref(), &crate::harness::district_jsonl()).await.unwrap();
+    let codes = ["jd", "jd.s1", "jd.s2", "jd.s1.e1", "jd.s1.e2", "jd.s2.e1"];
+    let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+    let by = |label| youyue_store::Actor { label, user_id: None };
+    let chair = Acting { role: Role::Chair, is_assigned_handler: false };
+    let rules = DeadlineRules::default();
+    let mut numbers = Vec::new();
+    // Six claims, one at each union, accepted and some handled.
+    for (i, code) in codes.iter().enumerate() {
+        let u = store.union_by_code(&code.parse().unwrap()).await.unwrap().unwrap();
+        let draft = crate::harness::online_claim(u.id, format!("欠薪 {i}"), at("2025-03-03T09:00:00+08:00"));
+        let mut case = store.create_case(&draft, by("worker")).await.unwrap();
+        if i % 2 == 0 {
+            let accept = Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None };
+            let ch = apply(&case.record, chair, accept, at("2025-03-03T10:00:00+08:00"), &rules).unwrap();
+            case = store.save_change(&case, &ch, None, by("chair"), at("2025-03-03T10:00:00+08:00")).await.unwrap();
+        }
+        numbers.push(case.record.number.clone());
+    }
+    let handler = store.user_by_username("e1handler").await.unwrap().unwrap();
+    let step = |n: usize, cmd: Command, when: &'static str, handler_id: Option<i64>| {
+        let store = store.clone();
+        let number = numbers[n].clone();
+        async move {
+            let case = store.case_by_number(&number).await.unwrap().unwrap();
+            let ch = apply(&case.record, chair, cmd, at(when), &DeadlineRules::default()).unwrap();
+            store.save_change(&case, &ch, handler_id, by("chair"), at(when)).await.unwrap()
+        }
+    };
+    let to =
+        |code: &str| Command::Transfer {
+            to: code.parse().unwrap(), to_name: code.into(), reason: "不属本会".into()
+        };
+    // District → enterprise (派单), accepted case across streets, a return, and a case
+    // transferred then accepted and resolved at its new union.
+    step(0, to("jd.s1.e1"), "2025-03-04T09:00:00+08:00", None).await;
+    step(2, to("jd.s1.e1"), "2025-03-04T09:10:00+08:00", None).await;
+    step(3, to("jd.s2.e1"), "2025-03-04T09:20:00+08:00", None).await;
+    let back =
+        Command::Return { to: "jd.s1.e1".parse().unwrap(), to_name: "e1".into(), reason: "不是我们的".into() };
+    step(3, back, "2025-03-05T09:00:00+08:00", None).await;
+    step(4, to("jd.s2.e1"), "2025-03-04T09:30:00+08:00", None).await;
+    let accept = Command::Accept { kind: None, urgency: Urgency::Normal, due_on: None };
+    step(0, accept, "2025-03-05T10:00:00+08:00", None).await;
+    step(0, Command::Assign { handler: "e1handler".into() }, "2025-03-05T10:05:00+08:00", Some(handler.id)).await;
+    let outcome = Outcome { agreement: None, amount_recovered: Some("800".parse().unwrap()), adopted: None };
+    let resolve = Command::Resolve { resolution: "追回".into(), outcome };
+    step(0, resolve, "2025-03-10T16:00:00+08:00", Some(handler.id)).await;
+
+    let mut cases = Vec::new();
+    for n in &numbers {
+        cases.push(store.case_by_number(n).await.unwrap().unwrap().record);
+    }
+    let unions: Vec<&str> = cases.iter().map(|c| c.union.as_str()).collect();
+    assert_eq!(unions, ["jd.s1.e1", "jd.s1", "jd.s1.e1", "jd.s1.e1", "jd.s2.e1", "jd.s2.e1"]);
+    let cal = youyue_domain::calendar::WorkCalendar::new(store.calendar().await.unwrap());
+    let check = |store: std::sync::Arc<dyn youyue_store::Store>| {
+        let (cases, cal) = (cases.clone(), cal.clone());
+        async move {
+            for root in codes {
+                for (from, to) in
+                    [("2025-03-01", "2025-03-31"), ("2025-03-04", "2025-03-04"), ("2025-01-01", "2025-12-31")]
+                {
+                    let period = Period::new(d(from), d(to)).unwrap();
+                    let got = stats_of(store.as_ref(), root, from, to).await;
+                    let mut want = Stats::empty(root, period);
+                    want.studios = got.studios;
+                    let inside = |code: &str| code == root || code.starts_with(&format!("{root}."));
+                    let mine: Vec<CaseFacts> =
+                        cases.iter().filter(|c| inside(c.union.as_str())).map(CaseFacts::from).collect();
+                    for f in &mine {
+                        want.add_case(f).unwrap();
+                    }
+                    assert_eq!(got, want, "{root} {from}..{to}");
+                    let u = store.union_by_code(&root.parse().unwrap()).await.unwrap().unwrap();
+                    let fig = store.figures(&u, period).await.unwrap();
+                    assert_eq!(fig.stats, want, "figures {root} {from}..{to}");
+                    let time: Vec<TimeFacts> = mine.iter().map(TimeFacts::from).collect();
+                    assert_eq!(fig.timeliness, Timeliness::compute(&time, period, &cal), "timeliness {root}");
+                }
+            }
+        }
+    };
+    check(store.clone()).await;
+    let s1 = stats_of(store.as_ref(), "jd.s1.e1", "2025-03-01", "2025-03-31").await;
+    assert_eq!((s1.cases_opened, s1.cases_resolved), (3, 1), "{s1:?}");
+    store.rebuild_tallies().await.unwrap();
+    check(store.clone()).await;
+    let report = store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
+    store.close().await;
+}
+both!(figures_follow_a_transfer);

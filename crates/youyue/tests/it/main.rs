@@ -30,6 +30,7 @@ mod roster;
 mod schema;
 mod scoping;
 pub mod search;
+mod transfer;
 mod trust;
 mod worker;
 mod workflow;
