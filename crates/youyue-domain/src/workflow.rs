@@ -43,6 +43,8 @@ string_enum!(
         Rate = "rate" / "评价",
         Anonymise = "anonymise" / "匿名化",
         Redact = "redact" / "删除文字",
+        // Deadline control (issue 22).
+        Chase = "chase" / "催办",
     }
 );
 
@@ -110,6 +112,9 @@ pub fn transition(
         Action::Anonymise => matches!(role, Chair | Admin),
         // The same right for what the worker typed: a name in the description.
         Action::Redact => matches!(role, Chair | Admin),
+        // 催办 by hand: a chair or administrator of a union strictly above the case's own
+        // (`access::may_chase` checks the union); the `system` chases a missed deadline.
+        Action::Chase => matches!(role, Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -145,6 +150,8 @@ pub fn transition(
         (Action::Rate, Resolved | Explained) => Ok(status),
         (Action::Rate, _) => wrong("a case is rated once it is closed"),
         (Action::Anonymise | Action::Redact, _) => Ok(status),
+        (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Chase, _) => wrong("only an open case is chased"),
     }
 }
 

@@ -160,6 +160,7 @@ pub struct CaseRow {
     pub supervised_due_on: Option<String>,
     pub arbitration_commission: Option<String>,
     pub referred_on: Option<String>,
+    pub chased_due_on: Option<String>,
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
@@ -167,8 +168,8 @@ pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS uni
      c.collective, c.online, c.scheduled, c.immediate, c.people, c.title, c.description, c.anonymous, \
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
-     c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on \
-     FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
+     c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on, \
+     c.chased_due_on FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp::from_micros)
@@ -224,6 +225,10 @@ impl TryFrom<CaseRow> for StoredCase {
             },
             arbitration_commission: r.arbitration_commission,
             referred_on: match r.referred_on {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
+            chased_due_on: match r.chased_due_on {
                 Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
                 None => None,
             },
@@ -314,6 +319,7 @@ case_columns! {
     supervised_due_on: Option<String> = |c| c.supervised_due_on.map(|d| d.to_string()),
     arbitration_commission: Option<String> = |c| c.arbitration_commission.clone(),
     referred_on: Option<String> = |c| c.referred_on.map(|d| d.to_string()),
+    chased_due_on: Option<String> = |c| c.chased_due_on.map(|d| d.to_string()),
 }
 
 /// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,
