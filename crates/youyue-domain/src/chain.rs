@@ -44,7 +44,7 @@ pub fn entry_hash(prev: &str, e: &EntryContent<'_>) -> String {
 /// The fields of a case its record book speaks for: every stored field but the case's
 /// number (which names the book) and the personal details, which never enter it
 /// (`command::diff`). `verify` replays each book and compares these with the case.
-pub const COVERED: [&str; 29] = [
+pub const COVERED: [&str; 30] = [
     "union",
     "kind",
     "channel",
@@ -68,6 +68,7 @@ pub const COVERED: [&str; 29] = [
     "accepted_at",
     "handler",
     "supervised_due_on",
+    "chased_due_on",
     "resolution",
     "explanation",
     "rating_comment",
@@ -77,7 +78,7 @@ pub const COVERED: [&str; 29] = [
 ];
 
 /// Fields a registration always leaves empty: its entry need not say so.
-const EMPTY_AT_REGISTRATION: [&str; 16] = [
+const EMPTY_AT_REGISTRATION: [&str; 17] = [
     "closed_at",
     "agreement",
     "amount_recovered",
@@ -88,6 +89,7 @@ const EMPTY_AT_REGISTRATION: [&str; 16] = [
     "accepted_at",
     "handler",
     "supervised_due_on",
+    "chased_due_on",
     "resolution",
     "explanation",
     "rating_comment",
@@ -137,7 +139,8 @@ pub struct Replay {
 impl Replay {
     /// Folds in one entry: an entry with `after` and no `before` starts the case (a
     /// registration, whose time is the case's opening, or an import that created it); one
-    /// with both changes the fields in `after`; a supervision sets `supervised_due_on`.
+    /// with both changes the fields in `after`; a supervision sets `supervised_due_on`, the
+    /// system's chase `chased_due_on`.
     pub fn apply(&mut self, at_micros: i64, action: &str, detail: &Value) {
         let after = detail.get("after").and_then(Value::as_object);
         let starts = after.is_some() && detail.get("before").is_none();
@@ -161,6 +164,12 @@ impl Replay {
         if action == "supervise" {
             if let Some(due) = detail.get("due_on") {
                 self.known.insert("supervised_due_on".into(), due.clone());
+            }
+        }
+        // The system's chase of a missed deadline names it; a chase by hand does not.
+        if action == "chase" {
+            if let Some(due) = detail.get("due_on") {
+                self.known.insert("chased_due_on".into(), due.clone());
             }
         }
     }

@@ -82,6 +82,11 @@ pub enum Command {
         to_name: String,
         reason: String,
     },
+    /// 催办 by hand from a union above: a note to the handling union, recorded (internal)
+    /// and told to the handler and the union's chair (`notice::kinds_of_entry`).
+    Chase {
+        note: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -103,6 +108,7 @@ impl Command {
             Command::Redact { .. } => Action::Redact,
             Command::Transfer { .. } => Action::Transfer,
             Command::Return { .. } => Action::Return,
+            Command::Chase { .. } => Action::Chase,
         }
     }
 }
@@ -201,6 +207,13 @@ pub fn default_due_on(
     if immediate {
         return rules.calendar.add_working_days(day, 0);
     }
+    rules.calendar.add_working_days(day, rules.days.days(kind))
+}
+
+/// The deadline of a case reopened on `day` (China date): the district's working days for
+/// its kind, counted from that day, whatever its urgency was (a reopened case is redone,
+/// not answered on the spot).
+pub fn reopened_due_on(kind: Kind, day: NaiveDate, rules: &DeadlineRules) -> NaiveDate {
     rules.calendar.add_working_days(day, rules.days.days(kind))
 }
 
@@ -310,8 +323,12 @@ pub fn apply(
             new.rating_comment = None;
             new.rated_at = None;
             new.supervised_due_on = None;
+            new.chased_due_on = None;
             new.arbitration_commission = None;
             new.referred_on = None;
+            // A fresh deadline (issue 22): the district's working days for the case's kind,
+            // counted from the reopening day; the old one has usually passed.
+            new.due_on = Some(reopened_due_on(case.kind, now.cst_date(), rules));
         }
         Command::Anonymise { reason } => {
             check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
@@ -351,6 +368,12 @@ pub fn apply(
             new.due_on = None;
             new.accepted_at = None;
             new.supervised_due_on = None;
+            new.chased_due_on = None;
+        }
+        Command::Chase { note } => {
+            check_text("note", &note, MAX_TEXT_CHARS, true)?;
+            extra.insert("note".into(), note.into());
+            internal = true;
         }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
@@ -490,6 +513,14 @@ pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveD
     (late && case.supervised_due_on != Some(due)).then_some(due)
 }
 
+/// 催办 of a missed deadline: the day after it, a case still open is chased by the `system`,
+/// once per deadline. Returns the deadline to record, if the case is due for it.
+pub fn due_for_chase(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
+    let due = case.due_on?;
+    let late = !case.status.is_closed() && due < today;
+    (late && case.chased_due_on != Some(due)).then_some(due)
+}
+
 /// Whether a case is past its deadline at `now`: open and due before today (China time).
 pub fn is_overdue(status: Status, due_on: Option<NaiveDate>, now: Timestamp) -> bool {
     !status.is_closed() && due_on.is_some_and(|d| d < now.cst_date())
@@ -530,6 +561,7 @@ mod tests {
             handler: None,
             worker_account: None,
             supervised_due_on: None,
+            chased_due_on: None,
             resolution: None,
             explanation: None,
             rating_comment: None,
@@ -591,6 +623,12 @@ mod tests {
             (c.case.status, c.case.closed_at, c.case.amount_recovered, c.case.rating),
             (Status::InProgress, None, None, None)
         );
+        // A fresh deadline from the reopening day (a Thursday: a dispute's 15 working days later, the
+        // kind's limit, not the urgent same day), its before and after in the entry.
+        let fresh = NaiveDate::from_ymd_opt(2022, 3, 3);
+        assert_eq!(c.case.due_on, fresh);
+        assert_eq!(c.detail["before"]["due_on"], "2022-02-10");
+        assert_eq!(c.detail["after"]["due_on"], "2022-03-03");
         // The earlier outcome and rating stay readable from the record book, until the
         // case is closed again.
         let entry = |seq: i64, ch: &Change| crate::exchange::RecordEntry {

@@ -203,6 +203,10 @@ pub struct CaseRecord {
     /// The deadline for which the case, late, was raised to the parent union (督办).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervised_due_on: Option<NaiveDate>,
+    /// The deadline for which the case, late, was chased by the `system` (催办, the day
+    /// after a missed deadline; once per deadline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chased_due_on: Option<NaiveDate>,
     /// Username of the worker's own account, when a registered worker raised it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_account: Option<String>,

@@ -45,6 +45,8 @@ string_enum!(
         Redact = "redact" / "删除文字",
         Transfer = "transfer" / "转办",
         Return = "return" / "退单",
+        // Deadline control (issue 22).
+        Chase = "chase" / "催办",
     }
 );
 
@@ -114,6 +116,9 @@ pub fn transition(
         Action::Redact => matches!(role, Chair | Admin),
         // 派单/改派 and 退单: whoever may accept a case may send it on or back.
         Action::Transfer | Action::Return => matches!(role, Receptionist | Chair | Admin),
+        // 催办 by hand: a chair or administrator of a union strictly above the case's own
+        // (`access::may_chase` checks the union); the `system` chases a missed deadline.
+        Action::Chase => matches!(role, Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -154,6 +159,8 @@ pub fn transition(
         (Action::Transfer, _) => wrong("it is already closed"),
         (Action::Return, Registered) => Ok(Registered),
         (Action::Return, _) => wrong("only a case not yet accepted is returned"),
+        (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Chase, _) => wrong("only an open case is chased"),
     }
 }
 

@@ -142,12 +142,31 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         // book tells (`service::transfer::sent_from`): the case page adds it.
         .filter(|a| *a != Action::Return)
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
+        // 催办 is offered to a union strictly above the case's own.
+        .filter(|a| *a != Action::Chase || above_case(user, case))
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {
             *a != Action::Refer
                 || youyue_domain::arbitration::mediation_period_over(r.kind, r.opened_at, Timestamp::now().cst_date())
         })
         .collect()
+}
+
+/// Whether the caller's union is strictly above the case's (an ancestor, not the union
+/// itself).
+fn above_case(user: &User, case: &StoredCase) -> bool {
+    user.role.is_staff() && case.union_path != user.union_path && case.union_path.starts_with(&user.union_path)
+}
+
+/// 催办 by hand (issue 22): a chair or administrator of a union strictly above the case's
+/// own. The case is found first (404 outside the caller's subtree, like any case); its own
+/// union's staff see it but may not chase it (403); the role is the workflow's.
+pub fn may_chase(user: &User, case: &StoredCase) -> Result<(), ApiError> {
+    if above_case(user, case) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only a union above the case's own chases it".into()))
+    }
 }
 
 /// Whether the worker may rate the case now (with its tracking code, or their account).

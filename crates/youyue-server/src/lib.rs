@@ -403,7 +403,7 @@ impl Drop for Background {
     }
 }
 
-/// Raises late cases to the union above (督办) and anonymises cases past their retention,
+/// Raises late cases to the union above (督办), chases them (催办) and anonymises cases past their retention,
 /// now and then every ten minutes, for as long as the server runs; counts each finished
 /// sweep in `sweeps`. A failed sweep is logged and tried again next time.
 fn spawn_supervision(store: Arc<dyn Store>, sweeps: tokio::sync::watch::Sender<u64>) -> tokio::task::JoinHandle<()> {
@@ -421,6 +421,18 @@ fn spawn_supervision(store: Arc<dyn Store>, sweeps: tokio::sync::watch::Sender<u
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "supervision sweep failed");
+                        break;
+                    }
+                }
+            }
+            // 催办: a missed deadline is chased by the system the day after it (issue 22).
+            loop {
+                let now = youyue_domain::Timestamp::now();
+                match store.sweep_chase(now.cst_date(), now).await {
+                    Ok(chased) if !chased.is_empty() => tracing::info!(count = chased.len(), "late cases chased"),
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "chase sweep failed");
                         break;
                     }
                 }

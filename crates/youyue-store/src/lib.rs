@@ -699,6 +699,11 @@ pub trait Store: Send + Sync + 'static {
     /// most 500 (one transaction each); returns the numbers raised by this batch.
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
+    /// Chases every case still open after its deadline (催办, issue 22): a `system`
+    /// `chase` entry naming the deadline, once per deadline, and its Chased notice. In
+    /// batches of at most 500 like `sweep_supervision`; returns the numbers chased.
+    async fn sweep_chase(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
+
     /// Records a worker's vote on their union; false if this voter already voted in this
     /// round (the first vote stands).
     async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError>;

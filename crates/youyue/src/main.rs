@@ -115,7 +115,8 @@ enum Command {
     /// to sign off and keep.
     Heads,
     /// Raises every case still open after its deadline to the union above (督办) once and
-    /// prints their numbers (`serve` does this every ten minutes by itself).
+    /// prints their numbers, then chases them (催办, once per deadline; printed as
+    /// "NUMBER chased") (`serve` does this every ten minutes by itself).
     Supervise,
     /// Anonymises every closed case past its district's retention period for its kind (name
     /// and contact removed, the case and its figures kept) and prints their numbers; `serve`
@@ -231,16 +232,29 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
             serve(store, config, demo).await
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
-        Command::Supervise => loop {
-            let now = Timestamp::now();
-            let raised = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
-            if raised.is_empty() {
-                return Ok(());
+        Command::Supervise => {
+            loop {
+                let now = Timestamp::now();
+                let raised = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
+                if raised.is_empty() {
+                    break;
+                }
+                for n in raised {
+                    out!("{n}");
+                }
             }
-            for n in raised {
-                out!("{n}");
+            // 催办 of the same missed deadlines (issue 22): the numbers chased, marked.
+            loop {
+                let now = Timestamp::now();
+                let chased = store.sweep_chase(now.cst_date(), now).await.context("chase sweep")?;
+                if chased.is_empty() {
+                    return Ok(());
+                }
+                for n in chased {
+                    out!("{n} chased");
+                }
             }
-        },
+        }
         Command::Retention => {
             let done = youyue_server::service::sweep_retention(store.as_ref(), Timestamp::now())
                 .await

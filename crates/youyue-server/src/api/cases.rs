@@ -487,6 +487,33 @@ pub async fn reopen(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ChaseInput {
+    /// What the union above asks of the handling union, e.g. "请于本周内答复职工".
+    pub note: String,
+}
+
+/// 催办: a chair or administrator of a union strictly above the case's own chases an open
+/// case (an internal `chase` entry; the handler and the union's chair are told). The
+/// system chases a missed deadline by itself the day after it.
+///
+/// 403 for the case's own union or another role; 404 outside the caller's subtree; 409
+/// for a closed case; 422 `note`.
+#[utoipa::path(post, path = "/api/v1/cases/{number}/chase", request_body = ChaseInput, tag = "workflow",
+    params(("number" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn chase(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<ChaseInput>,
+) -> ApiResult<Json<CaseView>> {
+    let user = caller.staff()?;
+    act(&state, user, &number, |_| Ok((Command::Chase { note: body.note }, None))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RedactInput {
     /// The exact text to take out of the title and description, e.g. a name the worker typed.
     pub remove: String,

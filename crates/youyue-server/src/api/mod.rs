@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/explain", post(cases::explain))
         .route("/cases/{number}/arbitration", post(cases::refer))
         .route("/cases/{number}/reopen", post(cases::reopen))
+        .route("/cases/{number}/chase", post(cases::chase))
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/transfer", post(cases::transfer))
@@ -114,6 +115,8 @@ async fn not_found() -> crate::error::ApiError {
         notices::get_union_notices, notices::put_union_notices, notices::list, notices::read, notices::read_all,
         notices::retry,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
+        // Deadline control (issue 22).
+        cases::chase,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

@@ -681,7 +681,11 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "redact_text" => ("要删除的文字（完全一致）", "The text to remove (exactly as written)"),
         "notify_consent" => ("同意通过短信/邮件接收办理进度（仅告知编号和进度，不含内容）", "I agree to be told of progress by SMS or e-mail (only the number and progress, never the content)"),
         "wellbeing_waiting" => ("件心理约事等待主席受理并指派心理咨询人员（内容保密，只有主席和承办人可以查看）。", "wellbeing case(s) wait for a chair to accept them and assign a counsellor (confidential: only chairs and the assigned counsellor may open them)."),
-        _ => return super::agreement::words(key).or_else(|| super::notices::words(key)),
+        _ => {
+            return super::agreement::words(key)
+                .or_else(|| super::notices::words(key))
+                .or_else(|| super::deadline::words(key))
+        }
     })
 }
 

@@ -23,6 +23,7 @@ mod agreement;
 mod arbitration;
 mod assessment;
 mod dashboard;
+mod deadline;
 mod duty_now;
 pub mod i18n;
 mod me;

@@ -669,6 +669,8 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "arbitration_commission" => ("仲裁委员会", "Arbitration commission"),
         "referred_on" => ("转仲裁日期", "Referred on"),
         "to_name" => ("转至", "To"),
+        "supervised_due_on" => ("督办所涉期限", "Deadline supervised"),
+        "chased_due_on" => ("催办所涉期限", "Deadline chased"),
         other => return other.to_owned(),
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
@@ -1298,6 +1300,7 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Redact => "done_redact",
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
+        Action::Chase => "done_chase",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1350,6 +1353,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Reopen => Command::Reopen { reason: f.reason.clone() },
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
+        Action::Chase => Command::Chase { note: f.note.clone() },
         Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
             return Err(ApiError::not_found("no such action"))
         }

@@ -60,6 +60,11 @@ pub async fn apply(
             agreement::refuse_referral_if_signed(store, &case).await?;
             refer
         }
+        // 催办 comes from a union above the case's own.
+        chase @ Command::Chase { .. } => {
+            access::may_chase(user, &case)?;
+            chase
+        }
         other => other,
     };
     let now = Timestamp::now();

@@ -284,6 +284,7 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
         rated_at: None,
         tracking_code_hash: d.tracking_code_hash.clone(),
         supervised_due_on: None,
+        chased_due_on: None,
         arbitration_commission: None,
         referred_on: None,
         notify: d.notify_worker,
@@ -486,4 +487,48 @@ pub(super) async fn sweep_supervision(
     }
     tx.commit().await?;
     Ok(raised)
+}
+
+/// 催办 of a missed deadline (issue 22): the day after it, every case still open is chased
+/// by the `system`, once per deadline (`command::due_for_chase`); the entry names the
+/// deadline (`chased_due_on`, replayed from it) and gives rise to the Chased notice. In the
+/// transaction style of `sweep_supervision`: one batch, one commit.
+pub(super) async fn sweep_chase(
+    store: &SqlStore<Db>,
+    today: chrono::NaiveDate,
+    now: Timestamp,
+) -> Result<Vec<CaseNumber>, StoreError> {
+    let open: Vec<String> =
+        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    // Seeks `cases_open_due` (migration 0021), whose predicate is this `open` list.
+    let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+        "{CASE_SELECT} WHERE c.status IN ({}) AND c.due_on < $1 \
+         AND (c.chased_due_on IS NULL OR c.chased_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
+        open.join(", ")
+    ))
+    .bind(today.to_string())
+    .fetch_all(&store.read)
+    .await?;
+    let mut chased = Vec::new();
+    let mut tx = store.write.begin().await?;
+    for row in rows {
+        let case = StoredCase::try_from(row)?;
+        let Some(due) = youyue_domain::command::due_for_chase(&case.record, today) else { continue };
+        // Only if nobody changed the deadline meanwhile.
+        let done =
+            sqlx::query("UPDATE cases SET chased_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
+                .bind(case.id)
+                .bind(due.to_string())
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 1 {
+            let detail = serde_json::json!({ "due_on": due.to_string() });
+            let number = case.record.number.to_string();
+            let seq = append_entry(&mut tx, case.id, &number, now, "system", "chase", true, &detail).await?;
+            super::notices::entry_event(&mut tx, case.id, seq, "chase", &detail, &case.record, now).await?;
+            chased.push(case.record.number.clone());
+        }
+    }
+    tx.commit().await?;
+    Ok(chased)
 }

@@ -356,6 +356,14 @@ impl Store for SqlStore<Db> {
         Ok(raised)
     }
 
+    async fn sweep_chase(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
+        let chased = case_write::sweep_chase(self, today, now).await?;
+        if !chased.is_empty() {
+            self.outbox_wake.notify_one();
+        }
+        Ok(chased)
+    }
+
     async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {
         studio::cast_vote(self, vote).await
     }

@@ -13,6 +13,7 @@ mod book;
 mod browser;
 mod calendar;
 mod cli;
+mod clock;
 mod connections;
 mod district;
 mod exchange;

@@ -160,6 +160,20 @@ async fn liu_shifu_end_to_end(backend: Backend) {
     assert_eq!(v["status"], "in_progress");
     assert_eq!(v["amount_recovered"], serde_json::Value::Null);
     assert_eq!(v["rating"], serde_json::Value::Null);
+    // A fresh deadline (issue 22): a dispute's working days counted from the reopening day
+    // on the stored calendar, not the urgent same day it had; its before/after in the entry.
+    let calendar = youyue_domain::calendar::WorkCalendar::new(app.store.calendar().await.unwrap());
+    let rules = youyue_domain::command::DeadlineRules { calendar, days: Default::default() };
+    let reopened_on = youyue_domain::Timestamp::now().cst_date();
+    let fresh = youyue_domain::command::reopened_due_on(youyue_domain::Kind::Dispute, reopened_on, &rules);
+    assert_eq!(v["due_on"], fresh.to_string());
+    let (_, record) = chair.get(&format!("{case}/record")).await;
+    let last = record.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].as_str(), last["detail"]["after"]["due_on"].as_str()),
+        (Some("reopen"), Some(fresh.to_string().as_str()))
+    );
+    assert_ne!(last["detail"]["before"]["due_on"], last["detail"]["after"]["due_on"]);
     let v = mediator
         .ok(
             &format!("{case}/resolve"),
