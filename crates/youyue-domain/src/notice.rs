@@ -195,7 +195,7 @@ pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message 
     let colon_when = when.as_deref().map(|w| format!("：{w}")).unwrap_or_default();
     let comma_when = when.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
     let when_sp = when.as_deref().map(|w| format!("{w} ")).unwrap_or_default();
-    let place = about.place.filter(|p| !p.trim().is_empty()).map(|p| format!("，地点：{p}")).unwrap_or_default();
+    let place = about.place.map(one_line).filter(|p| !p.is_empty()).map(|p| format!("，地点：{p}")).unwrap_or_default();
     let link = about.link;
     // The worker's word for their case is 事项; 约事 is the studios' own.
     let (whose, which) = if to_worker {
@@ -244,6 +244,19 @@ pub fn message(kind: NoticeKind, about: &About<'_>, to_worker: bool) -> Message 
     };
     let text = if link.is_empty() { format!("{body}。") } else { format!("{body}：{link}") };
     Message { subject: format!("{SIGNATURE}{subject}"), text }
+}
+
+/// A place as a notice says it: one line (line breaks and controls become spaces), at most
+/// 60 characters — what staff typed may be long, and an SMS is short.
+fn one_line(text: &str) -> String {
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let words: Vec<&str> = flat.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() > 60 {
+        joined.chars().take(59).chain(std::iter::once('…')).collect()
+    } else {
+        joined
+    }
 }
 
 /// A time as a notice says it: `12月8日（周二）14:30`, China time.
@@ -352,6 +365,9 @@ pub fn parse_email(s: &str) -> Option<String> {
     let s = s.trim();
     let (local, domain) = s.split_once('@')?;
     let ok = !local.is_empty()
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !s.contains("..")
         && s.chars().count() <= 254
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -557,6 +573,21 @@ mod tests {
     }
 
     #[test]
+    fn a_place_is_one_short_line() {
+        let about = About {
+            number: "JD-2026-000001",
+            when: Some(at("2026-12-08T06:30:00Z")),
+            place: Some("调解室\r\nBcc: x@evil.org"),
+            ..About::default()
+        };
+        let m = message(NoticeKind::AppointmentBooked, &about, true);
+        assert!(m.text.contains("地点：调解室 Bcc: x@evil.org。") && !m.text.contains('\n'), "{}", m.text);
+        let long = "很".repeat(100);
+        let m = message(NoticeKind::ReminderDay, &About { place: Some(&long), ..about }, true);
+        assert!(m.text.contains(&format!("{}…", "很".repeat(59))) && !m.text.contains(&"很".repeat(60)), "{}", m.text);
+    }
+
+    #[test]
     fn times_read_in_china_time() {
         assert_eq!(words_of_time(at("2026-12-08T06:30:00Z")), "12月8日（周二）14:30");
     }
@@ -664,5 +695,8 @@ mod tests {
         assert_eq!(check_webhook("").unwrap(), None);
         assert!(check_phone("12345").is_err());
         assert!(check_email("a@b").is_err());
+        for bad in ["a..b@example.org", ".a@example.org", "a.@example.org", "a@example..org"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
     }
 }
