@@ -277,18 +277,14 @@ async fn on_duty(store: &dyn Store, case: &StoredCase, now: Timestamp) -> Result
     Ok(out)
 }
 
-/// The quiet hours of SMS to workers of the case's district: the setting
-/// `notices:{district code}` (`{"quiet_hours": {"from": "22:00", "to": "08:00"}}`), or the
-/// default. A setting that does not read is the default too (the setting's page checks it).
+/// The quiet hours of SMS to workers of the case's district (`service::notices::quiet_hours`).
 pub async fn quiet_hours(store: &dyn Store, case: &StoredCase) -> Result<QuietHours, ApiError> {
     let Some(union) = store.union_by_id(case.union_id).await? else { return Ok(QuietHours::default()) };
     let root = if union.root_id == union.id { Some(union) } else { store.union_by_id(union.root_id).await? };
-    let Some(root) = root else { return Ok(QuietHours::default()) };
-    let setting = store.setting(&format!("notices:{}", root.code())).await?;
-    Ok(setting
-        .and_then(|v| v.get("quiet_hours").cloned())
-        .and_then(|q| serde_json::from_value(q).ok())
-        .unwrap_or_default())
+    match root {
+        Some(root) => crate::service::notices::quiet_hours(store, root.code().as_str()).await,
+        None => Ok(QuietHours::default()),
+    }
 }
 
 /// Accounts read once per event.

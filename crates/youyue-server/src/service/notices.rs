@@ -27,9 +27,10 @@ pub struct UnionNotices {
     pub may_set: bool,
 }
 
-/// A district's quiet hours: its setting, or 22:00–08:00.
-pub async fn quiet_hours(state: &AppState, root_code: &str) -> Result<QuietHours, ApiError> {
-    let stored = state.store.setting(&notices_key(root_code)).await?;
+/// A district's quiet hours: its setting, or 22:00–08:00 (also when it does not read: the
+/// settings' page checks what it stores).
+pub async fn quiet_hours(store: &dyn youyue_store::Store, root_code: &str) -> Result<QuietHours, ApiError> {
+    let stored = store.setting(&notices_key(root_code)).await?;
     Ok(stored
         .and_then(|v| v.get("quiet_hours").cloned())
         .and_then(|q| serde_json::from_value::<QuietHours>(q).ok())
@@ -43,7 +44,7 @@ pub async fn union_notices(state: &AppState, user: &User, code: &str) -> Result<
     let full = access::reads_webhook_in_full(user, &union);
     let wecom_webhook = url.map(|u| if full { u } else { notice::mask_url(&u) });
     let quiet_hours = match union.record.parent {
-        None => Some(quiet_hours(state, union.record.code.as_str()).await?),
+        None => Some(quiet_hours(state.store.as_ref(), union.record.code.as_str()).await?),
         Some(_) => None,
     };
     let may_set = access::may_set_union_notices(user, &union).is_ok();
