@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod chain;
+pub mod closed_loop;
 pub mod command;
 pub mod duration;
 pub mod exchange;

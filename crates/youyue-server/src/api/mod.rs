@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/assessment/weights", axum::routing::put(stats::set_weights))
         .route("/deadlines", get(stats::deadlines).put(stats::set_deadlines))
         .route("/retention", get(stats::retention).put(stats::set_retention))
+        .route("/closed-loop", get(stats::closed_loop).put(stats::set_closed_loop))
         .route("/calendar", get(org::calendar).put(org::set_calendar))
         .route("/public/unions/{code}/bulletins", get(org::public_bulletins))
         .route("/public/unions/{code}/votes", post(public::vote))
@@ -115,8 +116,8 @@ async fn not_found() -> crate::error::ApiError {
         notices::get_union_notices, notices::put_union_notices, notices::list, notices::read, notices::read_all,
         notices::retry,
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
-        // Deadline control (issue 22).
-        cases::chase,
+        // The closed loop (issue 22).
+        cases::chase, stats::closed_loop, stats::set_closed_loop,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

@@ -145,6 +145,40 @@ pub async fn set_deadlines(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+/// The closed-loop limits of a district (call-back days, extensions, pause days,
+/// escalation count): its own or the defaults (3, 2, 15, 3).
+#[utoipa::path(get, path = "/api/v1/closed-loop", params(DeadlinesParams), tag = "figures",
+    responses((status = 200, body = youyue_domain::closed_loop::ClosedLoop), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn closed_loop(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<DeadlinesParams>,
+) -> ApiResult<Json<youyue_domain::closed_loop::ClosedLoop>> {
+    let user = caller.staff()?;
+    let union = match &p.union {
+        Some(code) => access::union_within(state.store.as_ref(), user, code).await?,
+        None => access::own_union(state.store.as_ref(), user).await?,
+    };
+    Ok(Json(crate::service::district_closed_loop(state.store.as_ref(), union.id).await?))
+}
+
+/// Sets the closed-loop limits of the caller's district (administrators of a top-level
+/// union); a field left out keeps its default.
+#[utoipa::path(put, path = "/api/v1/closed-loop", request_body = youyue_domain::closed_loop::ClosedLoop, tag = "figures",
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_closed_loop(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiJson(c): crate::extract::ApiJson<youyue_domain::closed_loop::ClosedLoop>,
+) -> ApiResult<axum::http::StatusCode> {
+    let user = caller.staff()?;
+    let own = access::district_administered(state.store.as_ref(), user, "closed-loop limits").await?;
+    c.check()?;
+    let value = serde_json::to_value(c).map_err(|e| ApiError::internal_in("a setting as JSON", e))?;
+    state.store.set_setting(&crate::service::closed_loop_key(own.record.code.as_str()), &value).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// The retention periods of a district: years after closing that a case keeps the worker's
 /// name and contact, per kind (null: kept until anonymised by hand).
 #[utoipa::path(get, path = "/api/v1/retention", tag = "figures",

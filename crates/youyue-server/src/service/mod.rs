@@ -99,6 +99,27 @@ pub async fn district_deadlines(state: &AppState, union_id: i64) -> Result<comma
     }
 }
 
+/// The setting that holds a district's closed-loop limits (call-back, extensions, pauses,
+/// escalation).
+pub fn closed_loop_key(root_code: &str) -> String {
+    format!("closed_loop:{root_code}")
+}
+
+/// The closed-loop limits of the district (top-level union) above `union_id`: its own if
+/// set, the defaults otherwise.
+pub async fn district_closed_loop(
+    store: &dyn youyue_store::Store,
+    union_id: i64,
+) -> Result<youyue_domain::closed_loop::ClosedLoop, ApiError> {
+    let union =
+        store.union_by_id(union_id).await?.ok_or_else(|| ApiError::internal(format!("union {union_id} missing")))?;
+    let root = store.union_by_id(union.root_id).await?.ok_or_else(|| ApiError::internal("top-level union missing"))?;
+    match store.setting(&closed_loop_key(root.record.code.as_str())).await? {
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::internal_in("stored closed-loop limits", e)),
+        None => Ok(youyue_domain::closed_loop::ClosedLoop::default()),
+    }
+}
+
 /// The setting that holds a district's retention periods.
 pub fn retention_key(root_code: &str) -> String {
     format!("retention:{root_code}")
