@@ -84,25 +84,36 @@ impl CrisisHit {
     }
 }
 
-/// A phrase ready to match: its pieces, normalised.
+/// A phrase ready to match: its pieces, each a list of alternatives, normalised.
 #[derive(Debug, Clone)]
 struct Pattern {
     /// As written.
     text: String,
-    pieces: Vec<Vec<char>>,
+    pieces: Vec<Vec<Vec<char>>>,
 }
 
 impl Pattern {
-    /// Reads a phrase: pieces joined by `…` or `...`, each normalised; `None` when a piece
-    /// normalises to nothing.
-    fn parse(text: &str) -> Option<Pattern> {
-        let pieces: Vec<Vec<char>> = text
-            .replace("...", "…")
-            .split('…')
-            .map(|piece| normalise(piece).chars)
-            .collect();
-        if pieces.is_empty() || pieces.iter().any(Vec::is_empty) {
-            return None;
+    /// Reads a phrase: pieces joined by `…` (or `...`), each piece one or more
+    /// alternatives joined by `|`; an alternative `@name` stands for a named set's
+    /// alternatives. `None` when an alternative normalises to nothing or names no set.
+    /// `sets` is `None` for a district's phrases, where `@` is read as any other sign.
+    fn parse(text: &str, sets: Option<&HashMap<String, Vec<Vec<char>>>>) -> Option<Pattern> {
+        let mut pieces = Vec::new();
+        for piece in text.replace("...", "…").split('…') {
+            let mut alternatives = Vec::new();
+            for alternative in piece.split('|') {
+                let alternative = alternative.trim();
+                if let (Some(name), Some(sets)) = (alternative.strip_prefix('@'), sets) {
+                    alternatives.extend(sets.get(name)?.iter().cloned());
+                } else {
+                    let chars = normalise(alternative).chars;
+                    if chars.is_empty() {
+                        return None;
+                    }
+                    alternatives.push(chars);
+                }
+            }
+            pieces.push(alternatives);
         }
         Some(Pattern { text: text.to_string(), pieces })
     }
@@ -122,13 +133,14 @@ pub struct PhraseListError {
     pub message: String,
 }
 
-/// Reads the phrase list: one phrase a line as `kind<TAB>phrase`, kind `self` (suicide or
-/// self-harm), `violence` (harm to others) or `except` (an exclusion); `#` starts a
-/// comment line; blank lines are skipped.
+/// Reads the phrase list: one entry a line as `kind<TAB>phrase`, kind `self` (suicide or
+/// self-harm), `violence` (harm to others) or `except` (an exclusion), or a named set as
+/// `set<TAB>@name<TAB>a|b|c`; `#` starts a comment line; blank lines are skipped.
 fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
     let mut rules = Vec::new();
     let mut exclusions = Vec::new();
     let mut errors = Vec::new();
+    let mut sets: HashMap<String, Vec<Vec<char>>> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = line.trim_end_matches('\r');
@@ -139,8 +151,22 @@ fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
             errors.push(PhraseListError { line: line_no, message: "expected kind<TAB>phrase".into() });
             continue;
         };
-        let Some(pattern) = Pattern::parse(phrase.trim()) else {
-            errors.push(PhraseListError { line: line_no, message: format!("«{phrase}» has an empty piece") });
+        if kind.trim() == "set" {
+            let parsed = phrase.split_once('\t').and_then(|(name, alternatives)| {
+                let name = name.trim().strip_prefix('@')?;
+                let set = Pattern::parse(alternatives.trim(), Some(&sets)).filter(|p| p.pieces.len() == 1)?;
+                Some((name.to_string(), set.pieces.into_iter().next()?))
+            });
+            match parsed {
+                Some((name, alternatives)) => {
+                    sets.insert(name, alternatives);
+                }
+                None => errors.push(PhraseListError { line: line_no, message: "expected set<TAB>@name<TAB>a|b|c".into() }),
+            }
+            continue;
+        }
+        let Some(pattern) = Pattern::parse(phrase.trim(), Some(&sets)) else {
+            errors.push(PhraseListError { line: line_no, message: format!("«{phrase}» has an empty piece or an unknown set") });
             continue;
         };
         match kind.trim() {
@@ -187,7 +213,7 @@ impl Matcher {
         check_phrases(phrases)?;
         let mut matcher = Matcher::new();
         for phrase in phrases {
-            if let Some(pattern) = Pattern::parse(phrase.trim()) {
+            if let Some(pattern) = Pattern::parse(phrase.trim(), None) {
                 matcher.rules.push(Rule { pattern, kind: CrisisKind::District, source: PhraseSource::District });
             }
         }
@@ -260,7 +286,7 @@ pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
         if phrase.chars().any(char::is_control) {
             return Err(FieldError::new("phrases", format!("phrase {}: must not hold control characters", i + 1)));
         }
-        if Pattern::parse(phrase.trim()).is_none() {
+        if Pattern::parse(phrase.trim(), None).is_none() {
             return Err(FieldError::new(
                 "phrases",
                 format!("phrase {}: «{phrase}» has nothing to match (only spaces, punctuation or an empty piece around …)", i + 1),
@@ -270,13 +296,13 @@ pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// Finds the leftmost occurrence of `pattern` whose pieces are not each covered by an
-/// exclusion; Latin letters at the phrase's ends must not run on into more letters of the
-/// original text ("zs" is not found in "zsxx").
+/// Finds the leftmost occurrence of `pattern` none of whose pieces is covered by an
+/// exclusion; an ASCII letter or digit at either end of the match must not run on into more
+/// of them in the original text ("zs" is not found in "zsxx", "想4" not in "想4月份").
 fn find_pattern(pattern: &Pattern, norm: &Normalised, text: &str, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
     let mut from = 0;
     while let Some((s, e)) = find_from(&norm.chars, &pattern.pieces, from, excluded) {
-        if latin_bounded(pattern, norm, text, s, e) {
+        if latin_bounded(norm, text, s, e) {
             return Some((s, e));
         }
         from = s + 1;
@@ -284,64 +310,51 @@ fn find_pattern(pattern: &Pattern, norm: &Normalised, text: &str, excluded: &[(u
     None
 }
 
-fn latin_bounded(pattern: &Pattern, norm: &Normalised, text: &str, s: usize, e: usize) -> bool {
-    let first = pattern.pieces.first().and_then(|p| p.first());
-    let last = pattern.pieces.last().and_then(|p| p.last());
-    if first.is_some_and(char::is_ascii_alphabetic) {
-        let before = text.get(..norm.origin[s].0).and_then(|t| t.chars().next_back());
-        if before.is_some_and(|c| half_width_char(c).is_ascii_alphabetic()) {
-            return false;
-        }
+fn latin_bounded(norm: &Normalised, text: &str, s: usize, e: usize) -> bool {
+    let runs_on = |c: Option<char>| c.is_some_and(|c| half_width_char(c).is_ascii_alphanumeric());
+    if norm.chars[s].is_ascii_alphanumeric() && runs_on(text.get(..norm.origin[s].0).and_then(|t| t.chars().next_back())) {
+        return false;
     }
-    if last.is_some_and(char::is_ascii_alphabetic) {
-        let after = text.get(norm.origin[e - 1].1..).and_then(|t| t.chars().next());
-        if after.is_some_and(|c| half_width_char(c).is_ascii_alphabetic()) {
-            return false;
-        }
+    if norm.chars[e - 1].is_ascii_alphanumeric() && runs_on(text.get(norm.origin[e - 1].1..).and_then(|t| t.chars().next())) {
+        return false;
     }
     true
 }
 
-/// The leftmost match of the pieces starting at or after `from`, each piece not covered
-/// by an excluded span, consecutive pieces at most [`MAX_GAP`] apart.
-fn find_from(hay: &[char], pieces: &[Vec<char>], from: usize, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
-    let first = pieces.first()?;
-    let mut at = from;
-    while let Some(s) = find_piece(hay, first, at, hay.len(), excluded) {
-        if let Some(e) = follow(hay, &pieces[1..], s + first.len(), excluded) {
-            return Some((s, e));
-        }
-        at = s + 1;
-    }
-    None
+/// The leftmost match of the pieces starting at or after `from`, no piece covered by an
+/// excluded span, consecutive pieces at most [`MAX_GAP`] apart.
+fn find_from(hay: &[char], pieces: &[Vec<Vec<char>>], from: usize, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
+    match_piece(hay, pieces, from, hay.len(), excluded)
 }
 
-/// Matches the remaining pieces after position `after`; the end of the last one.
-fn follow(hay: &[char], pieces: &[Vec<char>], after: usize, excluded: &[(usize, usize)]) -> Option<usize> {
-    let Some(piece) = pieces.first() else {
-        return Some(after);
-    };
-    let last_start = (after + MAX_GAP).min(hay.len());
-    let mut at = after;
-    while let Some(s) = find_piece(hay, piece, at, last_start + 1, excluded) {
-        if let Some(e) = follow(hay, &pieces[1..], s + piece.len(), excluded) {
-            return Some(e);
+/// Matches `pieces[0]` starting in `from..until` and the rest after it; (start, end).
+fn match_piece(
+    hay: &[char],
+    pieces: &[Vec<Vec<char>>],
+    from: usize,
+    until: usize,
+    excluded: &[(usize, usize)],
+) -> Option<(usize, usize)> {
+    let (alternatives, rest) = pieces.split_first()?;
+    for s in from..until.min(hay.len()) {
+        for alt in alternatives {
+            let n = alt.len();
+            if n == 0 || s + n > hay.len() || hay[s..s + n] != alt[..] {
+                continue;
+            }
+            if excluded.iter().any(|&(xs, xe)| xs <= s && s + n <= xe) {
+                continue;
+            }
+            if rest.is_empty() {
+                return Some((s, s + n));
+            }
+            let after = s + n;
+            if let Some((_, e)) = match_piece(hay, rest, after, after + MAX_GAP + 1, excluded) {
+                return Some((s, e));
+            }
         }
-        at = s + 1;
     }
     None
-}
-
-/// The first start in `from..until` where `piece` occurs and no excluded span covers it.
-fn find_piece(hay: &[char], piece: &[char], from: usize, until: usize, excluded: &[(usize, usize)]) -> Option<usize> {
-    let n = piece.len();
-    if n == 0 || hay.len() < n {
-        return None;
-    }
-    let until = until.min(hay.len() - n + 1);
-    (from..until).find(|&s| {
-        hay[s..s + n] == *piece && !excluded.iter().any(|&(xs, xe)| xs <= s && s + n <= xe)
-    })
 }
 
 /// A text as the matcher reads it: its characters after normalisation, each with the byte

@@ -58,8 +58,11 @@ fn an_exclusion_cancels_only_the_words_it_covers() {
 fn pieces_must_be_near_each_other() {
     assert!(hit("我拿刀以后砍").is_some());
     assert_eq!(hit("刀具坏了，客户又砍价"), None);
-    // More than MAX_GAP characters between 刀 and 砍: not a match.
-    assert_eq!(hit("他买了一把水果刀回宿舍切西瓜吃，后来公司砍了他的奖金"), None);
+    // At most MAX_GAP characters between two pieces.
+    let m = Matcher::with_additions(&["甲…乙".to_string()]).unwrap();
+    assert!(m.check("甲一二三四五六七八乙").is_some());
+    assert!(m.check("甲一二，三四 五六七八乙").is_some());
+    assert_eq!(m.check("甲一二三四五六七八九乙"), None);
 }
 
 #[test]
