@@ -89,15 +89,23 @@ impl CrisisHit {
 struct Pattern {
     /// As written.
     text: String,
-    pieces: Vec<Vec<Vec<char>>>,
+    pieces: Vec<Vec<Alt>>,
+}
+
+/// One alternative of a piece: its characters, normalised, and whether a sentence must end
+/// right after it (`$`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Alt {
+    chars: Vec<char>,
+    sentence_end: bool,
 }
 
 impl Pattern {
     /// Reads a phrase: pieces joined by `…` (or `...`), each piece one or more
     /// alternatives joined by `|`; an alternative `@name` stands for a named set's
     /// alternatives. `None` when an alternative normalises to nothing or names no set.
-    /// `sets` is `None` for a district's phrases, where `@` is read as any other sign.
-    fn parse(text: &str, sets: Option<&HashMap<String, Vec<Vec<char>>>>) -> Option<Pattern> {
+    /// `sets` is `None` for a district's phrases, where `@` and `$` are read as any other sign.
+    fn parse(text: &str, sets: Option<&HashMap<String, Vec<Alt>>>) -> Option<Pattern> {
         let mut pieces = Vec::new();
         for piece in text.replace("...", "…").split('…') {
             let mut alternatives = Vec::new();
@@ -106,11 +114,15 @@ impl Pattern {
                 if let (Some(name), Some(sets)) = (alternative.strip_prefix('@'), sets) {
                     alternatives.extend(sets.get(name)?.iter().cloned());
                 } else {
-                    let chars = normalise(alternative).chars;
+                    let (body, sentence_end) = match alternative.strip_suffix('$') {
+                        Some(body) if sets.is_some() => (body, true),
+                        _ => (alternative, false),
+                    };
+                    let chars = normalise(body).chars;
                     if chars.is_empty() {
                         return None;
                     }
-                    alternatives.push(chars);
+                    alternatives.push(Alt { chars, sentence_end });
                 }
             }
             pieces.push(alternatives);
@@ -140,7 +152,7 @@ fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
     let mut rules = Vec::new();
     let mut exclusions = Vec::new();
     let mut errors = Vec::new();
-    let mut sets: HashMap<String, Vec<Vec<char>>> = HashMap::new();
+    let mut sets: HashMap<String, Vec<Alt>> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = line.trim_end_matches('\r');
@@ -260,7 +272,7 @@ impl Matcher {
         for exclusion in &self.exclusions {
             // An exclusion is matched piece by piece on its own, without exclusions.
             let mut from = 0;
-            while let Some((s, e)) = find_from(&norm.chars, &exclusion.pieces, from, &[]) {
+            while let Some((s, e)) = match_piece(norm, "", &exclusion.pieces, from, norm.chars.len(), &[]) {
                 spans.push((s, e));
                 from = s + 1;
             }
@@ -301,7 +313,7 @@ pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
 /// of them in the original text ("zs" is not found in "zsxx", "想4" not in "想4月份").
 fn find_pattern(pattern: &Pattern, norm: &Normalised, text: &str, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some((s, e)) = find_from(&norm.chars, &pattern.pieces, from, excluded) {
+    while let Some((s, e)) = match_piece(norm, text, &pattern.pieces, from, norm.chars.len(), excluded) {
         if latin_bounded(norm, text, s, e) {
             return Some((s, e));
         }
@@ -321,35 +333,43 @@ fn latin_bounded(norm: &Normalised, text: &str, s: usize, e: usize) -> bool {
     true
 }
 
-/// The leftmost match of the pieces starting at or after `from`, no piece covered by an
-/// excluded span, consecutive pieces at most [`MAX_GAP`] apart.
-fn find_from(hay: &[char], pieces: &[Vec<Vec<char>>], from: usize, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
-    match_piece(hay, pieces, from, hay.len(), excluded)
+/// Whether a sentence ends after the normalised character `e - 1`: the original text ends
+/// there or goes on with a sign that is not a letter or a digit. (Exclusions, matched with
+/// no text, never ask.)
+fn sentence_ends(norm: &Normalised, text: &str, e: usize) -> bool {
+    text.get(norm.origin[e - 1].1..).and_then(|t| t.chars().next()).is_none_or(|c| !c.is_alphanumeric())
 }
 
-/// Matches `pieces[0]` starting in `from..until` and the rest after it; (start, end).
+/// Matches `pieces[0]` starting in `from..until` and the rest after it, each following
+/// piece at most [`MAX_GAP`] characters after the one before, no piece covered by an
+/// excluded span; the leftmost (start, end).
 fn match_piece(
-    hay: &[char],
-    pieces: &[Vec<Vec<char>>],
+    norm: &Normalised,
+    text: &str,
+    pieces: &[Vec<Alt>],
     from: usize,
     until: usize,
     excluded: &[(usize, usize)],
 ) -> Option<(usize, usize)> {
+    let hay = &norm.chars;
     let (alternatives, rest) = pieces.split_first()?;
     for s in from..until.min(hay.len()) {
         for alt in alternatives {
-            let n = alt.len();
-            if n == 0 || s + n > hay.len() || hay[s..s + n] != alt[..] {
+            let n = alt.chars.len();
+            if n == 0 || s + n > hay.len() || hay[s..s + n] != alt.chars[..] {
                 continue;
             }
             if excluded.iter().any(|&(xs, xe)| xs <= s && s + n <= xe) {
+                continue;
+            }
+            if alt.sentence_end && !sentence_ends(norm, text, s + n) {
                 continue;
             }
             if rest.is_empty() {
                 return Some((s, s + n));
             }
             let after = s + n;
-            if let Some((_, e)) = match_piece(hay, rest, after, after + MAX_GAP + 1, excluded) {
+            if let Some((_, e)) = match_piece(norm, text, rest, after, after + MAX_GAP + 1, excluded) {
                 return Some((s, e));
             }
         }

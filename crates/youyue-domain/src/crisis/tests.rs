@@ -55,6 +55,13 @@ fn an_exclusion_cancels_only_the_words_it_covers() {
 }
 
 #[test]
+fn a_sentence_end_is_asked_for_where_the_list_says_so() {
+    assert!(hit("我打算今晚结束").is_some());
+    assert!(hit("我打算今晚结束。谢谢你们").is_some());
+    assert_eq!(hit("我打算今晚结束加班后去医院"), None);
+}
+
+#[test]
 fn pieces_must_be_near_each_other() {
     assert!(hit("我拿刀以后砍").is_some());
     assert_eq!(hit("刀具坏了，客户又砍价"), None);
@@ -76,14 +83,16 @@ fn latin_phrases_stand_as_words() {
 
 #[test]
 fn a_districts_phrases_are_checked_and_matched() {
-    let m = Matcher::with_additions(&["走绝路".to_string(), "天…塌".to_string()]).unwrap();
-    let h = m.check("我只能走 绝路").unwrap();
+    let m = Matcher::with_additions(&["红色警报".to_string(), "天…塌".to_string(), "a|b$".to_string()]).unwrap();
+    let h = m.check("这是红色 警报").unwrap();
     assert_eq!(h.source, PhraseSource::District);
     assert_eq!(h.kind, CrisisKind::District);
-    assert_eq!(h.matched, "走 绝路");
+    assert_eq!(h.matched, "红色 警报");
     assert!(m.check("我的天都塌了").is_some());
-    assert_eq!(Matcher::new().check("我只能走绝路"), None);
-    for bad in ["", "！！！", "…绝路", &"长".repeat(41), "走\n绝路"] {
+    assert_eq!(Matcher::new().check("这是红色警报"), None);
+    // A district's `$` and `@` are plain signs, dropped like any punctuation.
+    assert!(m.check("b，然后").is_some());
+    for bad in ["", "！！！", "…绝路", "a||b", &"长".repeat(41), "走\n绝路"] {
         let e = Matcher::with_additions(&[bad.to_string()]).unwrap_err();
         assert_eq!(e.field, "phrases", "{bad:?}");
     }
@@ -100,9 +109,9 @@ fn settings_default_to_the_workers_hotline_and_are_checked() {
     assert!(d.hotlines.iter().any(|h| h.number == "400-161-9995"));
     let json = serde_json::to_string(&d).unwrap();
     assert_eq!(serde_json::from_str::<CrisisSettings>(&json).unwrap(), d);
-    let partial: CrisisSettings = serde_json::from_str(r#"{"phrases":["走绝路"]}"#).unwrap();
+    let partial: CrisisSettings = serde_json::from_str(r#"{"phrases":["红色警报"]}"#).unwrap();
     assert_eq!(partial.hotlines, d.hotlines);
-    assert!(partial.matcher().unwrap().check("走绝路").is_some());
+    assert!(partial.matcher().unwrap().check("红色警报").is_some());
     assert!(serde_json::from_str::<CrisisSettings>(r#"{"hotline":[]}"#).is_err());
     assert!(serde_json::from_str::<CrisisSettings>(r#"{"hotlines":[{"name":"a","number":"1","x":1}]}"#).is_err());
 
