@@ -173,12 +173,17 @@ fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
                 Some((name, alternatives)) => {
                     sets.insert(name, alternatives);
                 }
-                None => errors.push(PhraseListError { line: line_no, message: "expected set<TAB>@name<TAB>a|b|c".into() }),
+                None => {
+                    errors.push(PhraseListError { line: line_no, message: "expected set<TAB>@name<TAB>a|b|c".into() })
+                }
             }
             continue;
         }
         let Some(pattern) = Pattern::parse(phrase.trim(), Some(&sets)) else {
-            errors.push(PhraseListError { line: line_no, message: format!("«{phrase}» has an empty piece or an unknown set") });
+            errors.push(PhraseListError {
+                line: line_no,
+                message: format!("«{phrase}» has an empty piece or an unknown set"),
+            });
             continue;
         };
         match kind.trim() {
@@ -243,10 +248,11 @@ impl Matcher {
         if norm.chars.is_empty() {
             return Vec::new();
         }
-        let excluded = self.excluded_spans(&norm);
+        let index = Starts::new(&norm);
+        let excluded = self.excluded_spans(&norm, &index);
         let mut hits: Vec<(usize, usize, CrisisHit)> = Vec::new();
         for rule in &self.rules {
-            if let Some((s, e)) = find_pattern(&rule.pattern, &norm, text, &excluded) {
+            if let Some((s, e)) = find_pattern(&rule.pattern, &norm, &index, text, &excluded) {
                 let start = norm.origin[s].0;
                 let end = norm.origin[e - 1].1;
                 hits.push((
@@ -267,14 +273,14 @@ impl Matcher {
         hits.into_iter().map(|(_, _, hit)| hit).collect()
     }
 
-    fn excluded_spans(&self, norm: &Normalised) -> Vec<(usize, usize)> {
+    fn excluded_spans(&self, norm: &Normalised, index: &Starts) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         for exclusion in &self.exclusions {
-            // An exclusion is matched piece by piece on its own, without exclusions.
-            let mut from = 0;
-            while let Some((s, e)) = match_piece(norm, "", &exclusion.pieces, from, norm.chars.len(), &[]) {
-                spans.push((s, e));
-                from = s + 1;
+            // An exclusion is matched on its own, without exclusions, at every place.
+            for s in index.candidates(&exclusion.pieces) {
+                if let Some(span) = match_piece(norm, "", &exclusion.pieces, s, s + 1, &[]) {
+                    spans.push(span);
+                }
             }
         }
         spans
@@ -285,7 +291,10 @@ impl Matcher {
 /// characters, no control characters, something left to match after normalisation.
 pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
     if phrases.len() > MAX_PHRASES {
-        return Err(FieldError::new("phrases", format!("{} phrases: at most {MAX_PHRASES} are allowed", phrases.len())));
+        return Err(FieldError::new(
+            "phrases",
+            format!("{} phrases: at most {MAX_PHRASES} are allowed", phrases.len()),
+        ));
     }
     for (i, phrase) in phrases.iter().enumerate() {
         let n = phrase.chars().count();
@@ -301,7 +310,10 @@ pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
         if Pattern::parse(phrase.trim(), None).is_none() {
             return Err(FieldError::new(
                 "phrases",
-                format!("phrase {}: «{phrase}» has nothing to match (only spaces, punctuation or an empty piece around …)", i + 1),
+                format!(
+                    "phrase {}: «{phrase}» has nothing to match (only spaces, punctuation or an empty piece around …)",
+                    i + 1
+                ),
             ));
         }
     }
@@ -311,26 +323,65 @@ pub fn check_phrases(phrases: &[String]) -> Result<(), FieldError> {
 /// Finds the leftmost occurrence of `pattern` none of whose pieces is covered by an
 /// exclusion; an ASCII letter or digit at either end of the match must not run on into more
 /// of them in the original text ("zs" is not found in "zsxx", "想4" not in "想4月份").
-fn find_pattern(pattern: &Pattern, norm: &Normalised, text: &str, excluded: &[(usize, usize)]) -> Option<(usize, usize)> {
-    let mut from = 0;
-    while let Some((s, e)) = match_piece(norm, text, &pattern.pieces, from, norm.chars.len(), excluded) {
-        if latin_bounded(norm, text, s, e) {
-            return Some((s, e));
+fn find_pattern(
+    pattern: &Pattern,
+    norm: &Normalised,
+    index: &Starts,
+    text: &str,
+    excluded: &[(usize, usize)],
+) -> Option<(usize, usize)> {
+    for s in index.candidates(&pattern.pieces) {
+        if let Some((s, e)) = match_piece(norm, text, &pattern.pieces, s, s + 1, excluded) {
+            if latin_bounded(norm, text, s, e) {
+                return Some((s, e));
+            }
         }
-        from = s + 1;
     }
     None
 }
 
 fn latin_bounded(norm: &Normalised, text: &str, s: usize, e: usize) -> bool {
     let runs_on = |c: Option<char>| c.is_some_and(|c| half_width_char(c).is_ascii_alphanumeric());
-    if norm.chars[s].is_ascii_alphanumeric() && runs_on(text.get(..norm.origin[s].0).and_then(|t| t.chars().next_back())) {
+    if norm.chars[s].is_ascii_alphanumeric()
+        && runs_on(text.get(..norm.origin[s].0).and_then(|t| t.chars().next_back()))
+    {
         return false;
     }
-    if norm.chars[e - 1].is_ascii_alphanumeric() && runs_on(text.get(norm.origin[e - 1].1..).and_then(|t| t.chars().next())) {
+    if norm.chars[e - 1].is_ascii_alphanumeric()
+        && runs_on(text.get(norm.origin[e - 1].1..).and_then(|t| t.chars().next()))
+    {
         return false;
     }
     true
+}
+
+/// Where each character occurs in a normalised text, so that a phrase is tried only where
+/// one of its first piece's alternatives could start.
+struct Starts(HashMap<char, Vec<usize>>);
+
+impl Starts {
+    fn new(norm: &Normalised) -> Starts {
+        let mut map: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, &c) in norm.chars.iter().enumerate() {
+            map.entry(c).or_default().push(i);
+        }
+        Starts(map)
+    }
+
+    /// The places, in order, where a first piece's alternative begins with the right character.
+    fn candidates(&self, pieces: &[Vec<Alt>]) -> Vec<usize> {
+        let mut starts: Vec<usize> = pieces
+            .first()
+            .into_iter()
+            .flatten()
+            .filter_map(|alt| alt.chars.first().and_then(|c| self.0.get(c)))
+            .flatten()
+            .copied()
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+    }
 }
 
 /// Whether a sentence ends after the normalised character `e - 1`: the original text ends
@@ -393,7 +444,8 @@ impl Normalised {
 
 /// Variants OpenCC's character table keeps (著 is a simplified character too) but that
 /// are the same word for the matcher, and homophone typos of the phrases' characters.
-const EXTRA_VARIANTS: &[(char, char)] = &[('著', '着'), ('乾', '干'), ('於', '于'), ('麽', '么'), ('妳', '你'), ('祢', '你')];
+const EXTRA_VARIANTS: &[(char, char)] =
+    &[('著', '着'), ('乾', '干'), ('於', '于'), ('麽', '么'), ('妳', '你'), ('祢', '你')];
 
 static T2S: LazyLock<HashMap<char, char>> = LazyLock::new(|| {
     let mut map = HashMap::new();
@@ -487,7 +539,10 @@ impl Default for CrisisSettings {
 impl CrisisSettings {
     pub fn check(&self) -> Result<(), FieldError> {
         if self.hotlines.is_empty() || self.hotlines.len() > MAX_HOTLINES {
-            return Err(FieldError::new("hotlines", format!("{} hotlines: 1 to {MAX_HOTLINES} are allowed", self.hotlines.len())));
+            return Err(FieldError::new(
+                "hotlines",
+                format!("{} hotlines: 1 to {MAX_HOTLINES} are allowed", self.hotlines.len()),
+            ));
         }
         for (i, hotline) in self.hotlines.iter().enumerate() {
             let name = hotline.name.trim();
@@ -507,7 +562,11 @@ impl CrisisSettings {
             if !well_formed || digits < 3 {
                 return Err(FieldError::new(
                     "hotlines",
-                    format!("hotline {}: «{}» is not a telephone number (digits, with '-' or spaces between groups)", i + 1, hotline.number),
+                    format!(
+                        "hotline {}: «{}» is not a telephone number (digits, with '-' or spaces between groups)",
+                        i + 1,
+                        hotline.number
+                    ),
                 ));
             }
         }

@@ -97,7 +97,7 @@ fn a_districts_phrases_are_checked_and_matched() {
         let e = Matcher::with_additions(&[bad.to_string()]).unwrap_err();
         assert_eq!(e.field, "phrases", "{bad:?}");
     }
-    assert!(Matcher::with_additions(&[ "长".repeat(40) ]).is_ok());
+    assert!(Matcher::with_additions(&["长".repeat(40)]).is_ok());
     let many = vec!["词".to_string(); MAX_PHRASES + 1];
     assert_eq!(Matcher::with_additions(&many).unwrap_err().field, "phrases");
 }
@@ -204,4 +204,15 @@ fn the_held_out_set_is_measured() {
     }
     println!("crisis held-out set: {pos} positives, {neg} negatives; recall {found}/{pos}, false alarms {false_alarms}/{neg}");
     assert!(pos > 0 && neg > 0);
+}
+
+#[test]
+fn the_longest_text_a_case_holds_is_read_to_its_end() {
+    let mut text = "老板拖欠工资三个月，车间每天加班到晚上十点，社保也没有交。".repeat(600);
+    text = text.chars().take(crate::case::MAX_TEXT_CHARS - 10).collect();
+    assert_eq!(hit(&text), None);
+    text.push_str("我不想活了");
+    let h = hit(&text).unwrap();
+    assert_eq!(h.matched, "不想活");
+    assert_eq!(&text[h.start..h.end], "不想活");
 }
