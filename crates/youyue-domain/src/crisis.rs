@@ -11,14 +11,22 @@
 //! to dodge filters (紫砂, 自鲨, zisha) are phrases of their own in the data file.
 //!
 //! A phrase is one piece or several joined by `…` ("拿刀…砍"): the pieces must follow one
-//! another with at most [`MAX_GAP`] characters between them. Exclusions (ordinary words that
-//! share a phrase's characters: 跳楼价, 自杀式降价, 紫砂壶, 砍价) cancel a piece of a match that
-//! they cover entirely, so that a price war is not a crisis while "公司搞自杀式降价，我也想自杀"
-//! still is. Nothing is learned: every flag names the phrase and the words that raised it.
+//! another with at most [`MAX_GAP`] characters between them. A piece may offer alternatives
+//! joined by `|` (`…` binds looser: "a…b|c" is a, then b or c); in the shipped list `@name`
+//! stands for a named set's alternatives and a trailing `$` asks for the end of a sentence.
+//! Exclusions (ordinary words that share a phrase's characters: 跳楼价, 自杀式降价, 紫砂壶,
+//! 砍价, 累死, 死机) cancel a piece of a match that they cover entirely, so that a price war
+//! is not a crisis while "公司搞自杀式降价，我也想自杀" still is; the single character 死 is a
+//! phrase, cancelled only by an everyday 死-word. Nothing is learned: every flag names the
+//! phrase and the words that raised it.
 //!
 //! "A missed crisis is far worse than a false alarm": the labelled set
 //! `data/crisis_labelled.tsv` is run by the tests below, which require every positive to
-//! be flagged and at most 5 % of the negatives.
+//! be flagged and at most 5 % of the negatives. That set is what the list was written
+//! against; `data/crisis_heldout.tsv`, written after the list was fixed, measures phrasings
+//! it was not tuned on (printed, not asserted: a phrase list finds the direct words and
+//! their disguises, and only part of the indirect ones, so the flag is a help to staff
+//! reading every wellbeing case, not a replacement).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -186,6 +194,13 @@ fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
             });
             continue;
         };
+        if let Some(word) = repeated_alternative(&pattern) {
+            errors.push(PhraseListError {
+                line: line_no,
+                message: format!("«{word}» is in two pieces of «{phrase}»: … binds looser than |; write two lines"),
+            });
+            continue;
+        }
         match kind.trim() {
             "self" => rules.push(Rule { pattern, kind: CrisisKind::SelfHarm, source: PhraseSource::Shipped }),
             "violence" => rules.push(Rule { pattern, kind: CrisisKind::Violence, source: PhraseSource::Shipped }),
@@ -194,6 +209,20 @@ fn parse_list(text: &str) -> (Vec<Rule>, Vec<Pattern>, Vec<PhraseListError>) {
         }
     }
     (rules, exclusions, errors)
+}
+
+/// A word offered in two pieces of one phrase: the slip of writing "a…b|c…d" for two
+/// phrases.
+fn repeated_alternative(pattern: &Pattern) -> Option<String> {
+    let mut seen: Vec<&Vec<char>> = Vec::new();
+    for piece in &pattern.pieces {
+        let mine: Vec<&Vec<char>> = piece.iter().map(|alt| &alt.chars).collect();
+        if let Some(word) = mine.iter().find(|w| seen.contains(w)) {
+            return Some(word.iter().collect());
+        }
+        seen.extend(mine);
+    }
+    None
 }
 
 /// Problems in the shipped list, if any (a test requires none).
@@ -518,8 +547,9 @@ impl Hotline {
 pub struct CrisisSettings {
     /// 1 to 6 hotlines, in the order shown.
     pub hotlines: Vec<Hotline>,
-    /// The district's own phrases (at most 200, each 1 to 40 characters; pieces may be
-    /// joined by "…" to allow up to 8 characters between them).
+    /// The district's own phrases (at most 200, each 1 to 40 characters, no control
+    /// characters; pieces may be joined by "…" to allow up to 8 characters between them,
+    /// alternatives by "|").
     pub phrases: Vec<String>,
 }
 

@@ -7,6 +7,9 @@ fn hit(text: &str) -> Option<CrisisHit> {
 #[test]
 fn the_shipped_list_reads_without_a_fault() {
     assert_eq!(shipped_list_errors(), Vec::new());
+    let (_, _, errors) = parse_list("self\t遗嘱…写好|写了…遗嘱\nset\t@a\tx|y\nself\t@a…@b\nodd\tx\nno tab\n");
+    let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![1, 3, 4, 5], "{errors:?}");
     let m = Matcher::new();
     assert!(m.rules.len() > 150, "{} rules", m.rules.len());
     assert!(!m.exclusions.is_empty());
