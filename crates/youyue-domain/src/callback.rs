@@ -20,8 +20,19 @@ use serde_json::{json, Map, Value};
 pub const DISSATISFIED: i64 = 2;
 
 /// The actions whose entries change a case's call-back task or review.
-pub const ACTIONS: [&str; 10] =
-    ["resolve", "explain", "refer", "reopen", "send_back", "transfer", "return", "callback", "rate", "confirm"];
+pub const ACTIONS: [&str; 11] = [
+    "resolve",
+    "explain",
+    "refer",
+    "reopen",
+    "send_back",
+    "transfer",
+    "return",
+    "callback",
+    "rate",
+    "confirm",
+    "import",
+];
 
 /// The record-book detail of a call-back, exactly `{"reached","rating","note"}`, and
 /// whether the entry is internal (a worker not reached: nothing the worker needs to read).
@@ -121,6 +132,23 @@ impl Task {
                 }
                 t
             }),
+            // A case imported closed without a closing entry (from elsewhere) is due for a
+            // call-back from its closing; an import never resets a task its book has.
+            "import" => {
+                let after = detail.get("after");
+                let status = after.and_then(|a| a.get("status")).and_then(Value::as_str);
+                match status {
+                    Some("resolved" | "explained") if task.is_none() => {
+                        let closed = after
+                            .and_then(|a| a.get("closed_at"))
+                            .and_then(Value::as_str)
+                            .and_then(|c| Timestamp::parse_rfc3339(c).ok());
+                        closed.map(|c| Task { closed_on: c.cst_date(), called_at: None, attempts: 0, review: None })
+                    }
+                    Some("registered" | "accepted" | "in_progress") => None,
+                    _ => task,
+                }
+            }
             "confirm" => task.map(|mut t| {
                 t.review = Some(Review::Confirmed);
                 t
@@ -217,6 +245,11 @@ mod tests {
         let happy =
             Task::fold(Task::fold(None, closed, "explain", &json!({})), closed, "rate", &json!({"after": {"rating": 3}}));
         assert_eq!(happy.unwrap().review, None);
+        let imported = json!({"after": {"status": "resolved", "closed_at": "2026-01-03T09:00:00+08:00"}});
+        let t1 = Task::fold(None, t("2026-12-01T02:00:00Z"), "import", &imported).unwrap();
+        assert_eq!(t1.closed_on.to_string(), "2026-01-03");
+        let done = Task { called_at: Some(closed), ..t1 };
+        assert_eq!(Task::fold(Some(done.clone()), closed, "import", &imported), Some(done));
     }
 
     #[test]

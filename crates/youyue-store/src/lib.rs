@@ -1178,5 +1178,7 @@ pub struct CallbackRow {
     pub status: Status,
     /// The worker's own rating, if they rated.
     pub rating: Option<i64>,
+    /// Who handles it (a wellbeing case is listed only to its handler and chairs).
+    pub handler_id: Option<i64>,
     pub task: youyue_domain::callback::Task,
 }

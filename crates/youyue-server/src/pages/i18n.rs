@@ -685,6 +685,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
             return super::agreement::words(key)
                 .or_else(|| super::notices::words(key))
                 .or_else(|| super::deadline::words(key))
+                .or_else(|| super::callback::words(key))
         }
     })
 }

@@ -813,6 +813,8 @@ struct CasePage {
     may_return: bool,
     /// Returned twice or more (flagged to the district).
     returned_twice: bool,
+    /// The call-back and review (issue 22).
+    callback: super::callback::Section,
 }
 
 impl CasePage {
@@ -1080,6 +1082,7 @@ async fn case_page_with(
         moved_from,
         may_return,
         returned_twice,
+        callback: super::callback::section(state, &user, &case).await?,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1301,6 +1304,9 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
         Action::Chase => "done_chase",
+        Action::Callback => "done_callback",
+        Action::SendBack => "done_send_back",
+        Action::Confirm => "done_confirm",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1354,7 +1360,14 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Chase => Command::Chase { note: f.note.clone() },
-        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
+        Action::Assign
+        | Action::Register
+        | Action::Rate
+        | Action::Transfer
+        | Action::Return
+        | Action::Callback
+        | Action::SendBack
+        | Action::Confirm => {
             return Err(ApiError::not_found("no such action"))
         }
     })

@@ -120,14 +120,16 @@ pub(super) async fn task(store: &SqlStore<Db>, case_id: i64) -> Result<Option<Ta
     task_conn(&mut conn, case_id).await
 }
 
-const ROW_SELECT: &str = "SELECT cb.case_id, c.number, u.code, u.name, c.kind, c.status, c.rating, \
+const ROW_SELECT: &str = "SELECT cb.case_id, c.number, u.code, u.name, c.kind, c.status, c.rating, c.handler_id, \
      cb.closed_on, cb.called_at, cb.attempts, cb.review \
      FROM callbacks cb JOIN cases c ON c.id = cb.case_id JOIN unions u ON u.id = c.union_id";
 
-type ListRow = (i64, String, String, String, String, String, Option<i64>, String, Option<i64>, i64, Option<String>);
+type ListRow =
+    (i64, String, String, String, String, String, Option<i64>, Option<i64>, String, Option<i64>, i64, Option<String>);
 
 fn row_of(r: ListRow) -> Result<CallbackRow, StoreError> {
-    let (case_id, number, union_code, union_name, kind, status, rating, closed_on, called_at, attempts, review) = r;
+    let (case_id, number, union_code, union_name, kind, status, rating, handler_id, closed_on, called_at, attempts, review) =
+        r;
     Ok(CallbackRow {
         case_id,
         number: number.parse::<CaseNumber>().map_err(|_| StoreError::Corrupt(format!("case number {number}")))?,
@@ -136,6 +138,7 @@ fn row_of(r: ListRow) -> Result<CallbackRow, StoreError> {
         kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("case kind {kind}")))?,
         status: Status::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("case status {status}")))?,
         rating,
+        handler_id,
         task: task_of((closed_on, called_at, attempts, review))?,
     })
 }
