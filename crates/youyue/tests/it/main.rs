@@ -13,6 +13,7 @@ mod book;
 mod browser;
 mod calendar;
 mod cli;
+mod callback;
 mod clock;
 mod connections;
 mod district;
