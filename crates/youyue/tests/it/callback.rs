@@ -235,3 +235,51 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
     assert!(other.store.callback_task(b.id).await.unwrap().unwrap().called_at.is_some());
 }
 both!(a_dissatisfied_worker_puts_the_case_under_review);
+
+/// Chromium: the enterprise's receptionist records a call-back (reached, 非常不满意) on the
+/// case page; the street's chair finds it under review and sends it back; the worker's
+/// tracking page says 已回访 and 发回重办. Screenshots under target/screenshots/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_back_and_send_back_in_the_browser() {
+    use crate::browser::{fill, login, shot, submit, text, Driver, DESKTOP, PHONE};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (number, code) = closed_case(&app).await;
+    let driver = Driver::start().await;
+
+    let desk = driver.browser(DESKTOP).await;
+    login(&desk, &app, "e1reception").await;
+    desk.goto(&app.url("/callbacks")).await.unwrap();
+    assert!(text(&desk, "#callback-list").await.contains(&number));
+    shot(&desk, "callback-desktop-due", DESKTOP.0).await;
+    desk.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    desk.find(fantoccini::Locator::Css("#callback-reached")).await.unwrap().select_by_value("yes").await.unwrap();
+    desk.find(fantoccini::Locator::Css("#callback-rating")).await.unwrap().select_by_value("1").await.unwrap();
+    fill(&desk, "#callback-note", "职工认为加班费计算有误").await;
+    submit(&desk, "#do-callback").await;
+    assert!(text(&desk, "#under-review").await.contains("待上级工会复核"));
+    assert!(desk.find(fantoccini::Locator::Css("#do-callback")).await.is_err(), "done: no form");
+    assert!(desk.find(fantoccini::Locator::Css("#do-send-back")).await.is_err(), "not the reviewing union");
+    shot(&desk, "callback-desktop-case", DESKTOP.0).await;
+
+    let chair = driver.browser(PHONE).await;
+    login(&chair, &app, "s1chair").await;
+    chair.goto(&app.url("/reviews")).await.unwrap();
+    assert!(text(&chair, "#callback-list").await.contains(&number));
+    shot(&chair, "callback-phone-reviews", PHONE.0).await;
+    chair.goto(&app.url(&format!("/cases/{number}"))).await.unwrap();
+    fill(&chair, "#send-back-reason", "请重新核算加班费").await;
+    submit(&chair, "#do-send-back").await;
+    assert_eq!(text(&chair, "#case-status strong").await, "已受理");
+    assert!(chair.find(fantoccini::Locator::Css("#callback")).await.is_err(), "open again: no call-back");
+    shot(&chair, "callback-phone-sent-back", PHONE.0).await;
+
+    let phone = driver.browser(PHONE).await;
+    phone.goto(&app.url("/track")).await.unwrap();
+    fill(&phone, "#number", &number).await;
+    fill(&phone, "#code", &code).await;
+    submit(&phone, "#lookup").await;
+    let page = phone.source().await.unwrap();
+    assert!(page.contains("已回访") && page.contains("发回重办"), "the worker reads both steps");
+    assert!(!page.contains("请重新核算加班费") && !page.contains("加班费计算有误"), "never the reasons");
+    shot(&phone, "callback-phone-track", PHONE.0).await;
+}
