@@ -242,8 +242,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rated.review, Some(Review::Pending));
-        let happy =
-            Task::fold(Task::fold(None, closed, "explain", &json!({})), closed, "rate", &json!({"after": {"rating": 3}}));
+        let happy = Task::fold(
+            Task::fold(None, closed, "explain", &json!({})),
+            closed,
+            "rate",
+            &json!({"after": {"rating": 3}}),
+        );
         assert_eq!(happy.unwrap().review, None);
         let imported = json!({"after": {"status": "resolved", "closed_at": "2026-01-03T09:00:00+08:00"}});
         let t1 = Task::fold(None, t("2026-12-01T02:00:00Z"), "import", &imported).unwrap();

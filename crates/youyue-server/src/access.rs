@@ -145,7 +145,9 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         // 催办 is offered to a union strictly above the case's own.
         .filter(|a| *a != Action::Chase || above_case(user, case))
         // 发回重办 / 维持答复 are offered to the union that reviews the case (issue 22).
-        .filter(|a| !matches!(a, Action::SendBack | Action::Confirm) || crate::service::callback::may_review(user, case))
+        .filter(|a| {
+            !matches!(a, Action::SendBack | Action::Confirm) || crate::service::callback::may_review(user, case)
+        })
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {
             *a != Action::Refer

@@ -150,13 +150,18 @@ pub async fn list(
 ) -> ApiResult<Json<CallbackList>> {
     let user = caller.staff()?;
     let which_text = p.state.as_deref().map(str::trim).unwrap_or("due");
-    let which = CallbackState::parse(which_text)
-        .ok_or_else(|| ApiError::invalid("state", "must be due, overdue or done"))?;
+    let which =
+        CallbackState::parse(which_text).ok_or_else(|| ApiError::invalid("state", "must be due, overdue or done"))?;
     let limit = checked_limit(p.limit)?;
     let union = callback::list_union(&state, user, p.union.as_deref()).await?;
     let days = crate::service::district_closed_loop(state.store.as_ref(), union.id).await?.callback_days;
     let items = callback::list(&state, user, &union, which, limit).await?;
-    Ok(Json(CallbackList { union: union.record.code.to_string(), state: which_text.to_owned(), callback_days: days, items }))
+    Ok(Json(CallbackList {
+        union: union.record.code.to_string(),
+        state: which_text.to_owned(),
+        callback_days: days,
+        items,
+    }))
 }
 
 fn checked_limit(limit: Option<i64>) -> Result<i64, ApiError> {

@@ -39,6 +39,8 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "callback_reached" => ("是否联系上职工", "Was the worker reached?"),
         "callback_rating" => ("职工满意度", "The worker's satisfaction"),
         "callback_note" => ("回访记录", "Note"),
+        "callback_reached_yes" => ("已联系上职工", "The worker was reached"),
+        "callback_reached_no" => ("未联系上职工", "The worker was not reached"),
         "do_callback" => ("记录回访", "Record the call-back"),
         "done_callback" => ("已记录回访。", "Call-back recorded."),
         "under_review" => ("职工不满意，待上级工会复核。", "The worker is not satisfied: before the union above for review."),
@@ -59,6 +61,16 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "closed_on" => ("办结日期", "Closed on"),
         _ => return None,
     })
+}
+
+/// A call-back entry of the record book in words: reached or not, and the satisfaction.
+pub fn entry_words(ctx: &Ctx, detail: &serde_json::Value) -> Vec<String> {
+    let reached = detail.get("reached").and_then(serde_json::Value::as_bool) == Some(true);
+    let mut lines = vec![ctx.t(if reached { "callback_reached_yes" } else { "callback_reached_no" }).to_owned()];
+    if let Some(r) = detail.get("rating").and_then(serde_json::Value::as_i64) {
+        lines.push(format!("{}: {}", ctx.t("callback_rating"), ctx.t(&format!("rating_{r}"))));
+    }
+    lines
 }
 
 /// What the case page shows of the call-back and review, and which forms it offers.

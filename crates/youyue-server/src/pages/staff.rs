@@ -724,6 +724,9 @@ fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> En
     if e.action == "notice" {
         lines.push(super::notices::entry_words(ctx.lang, &e.detail));
     }
+    if e.action == "callback" {
+        lines.extend(super::callback::entry_words(ctx, &e.detail));
+    }
     for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to", "to_name"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
@@ -1367,9 +1370,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Return
         | Action::Callback
         | Action::SendBack
-        | Action::Confirm => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        | Action::Confirm => return Err(ApiError::not_found("no such action")),
     })
 }
 

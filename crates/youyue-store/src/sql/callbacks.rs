@@ -128,8 +128,20 @@ type ListRow =
     (i64, String, String, String, String, String, Option<i64>, Option<i64>, String, Option<i64>, i64, Option<String>);
 
 fn row_of(r: ListRow) -> Result<CallbackRow, StoreError> {
-    let (case_id, number, union_code, union_name, kind, status, rating, handler_id, closed_on, called_at, attempts, review) =
-        r;
+    let (
+        case_id,
+        number,
+        union_code,
+        union_name,
+        kind,
+        status,
+        rating,
+        handler_id,
+        closed_on,
+        called_at,
+        attempts,
+        review,
+    ) = r;
     Ok(CallbackRow {
         case_id,
         number: number.parse::<CaseNumber>().map_err(|_| StoreError::Corrupt(format!("case number {number}")))?,

@@ -28,7 +28,8 @@ async fn closed_case(app: &TestApp) -> (String, String) {
         .await;
     let number = raised["number"].as_str().unwrap().to_owned();
     let e1 = app.login("e1reception").await;
-    e1.ok(&format!("/api/v1/cases/{number}/explain"), json!({"explanation":"已向企业核实并答复"}), StatusCode::OK).await;
+    e1.ok(&format!("/api/v1/cases/{number}/explain"), json!({"explanation":"已向企业核实并答复"}), StatusCode::OK)
+        .await;
     (number, raised["tracking_code"].as_str().unwrap().to_owned())
 }
 
@@ -47,11 +48,17 @@ async fn call_backs_are_recorded_once_reached(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (number, code) = closed_case(&app).await;
     let path = format!("/api/v1/cases/{number}/callback");
-    let (e1, handler, f1) = (app.login("e1reception").await, app.login("e1handler").await, app.login("f1reception").await);
+    let (e1, handler, f1) =
+        (app.login("e1reception").await, app.login("e1handler").await, app.login("f1reception").await);
     // Outside the caller's subtree: as missing.
     assert_error(&f1.post(&path, json!({"reached":false})).await, StatusCode::NOT_FOUND, "not_found", None);
     // The rating follows reached.
-    assert_error(&e1.post(&path, json!({"reached":true})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("rating"));
+    assert_error(
+        &e1.post(&path, json!({"reached":true})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("rating"),
+    );
     assert_error(
         &e1.post(&path, json!({"reached":false,"rating":3})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -70,7 +77,12 @@ async fn call_backs_are_recorded_once_reached(backend: Backend) {
     assert_eq!(due["callback_days"], 3);
     let (_, overdue) = e1.get("/api/v1/callbacks?union=jd.s1.e1&state=overdue").await;
     assert!(items(&overdue).is_empty(), "{overdue}");
-    assert_error(&e1.get("/api/v1/callbacks?state=late").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("state"));
+    assert_error(
+        &e1.get("/api/v1/callbacks?state=late").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("state"),
+    );
     assert_error(&f1.get("/api/v1/callbacks?union=jd.s1.e1").await, StatusCode::NOT_FOUND, "not_found", None);
     // Not reached: recorded, internal, and it stays due.
     e1.ok(&path, json!({"reached":false,"rating":null,"note":"电话无人接听"}), StatusCode::OK).await;
@@ -158,8 +170,12 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
     worker
         .ok(&format!("/api/v1/public/cases/{number}/rating"), json!({"code": code, "rating": 1}), StatusCode::OK)
         .await;
-    let (s1, e1chair, admin, e1) =
-        (app.login("s1chair").await, app.login("e1chair").await, app.login("admin").await, app.login("e1reception").await);
+    let (s1, e1chair, admin, e1) = (
+        app.login("s1chair").await,
+        app.login("e1chair").await,
+        app.login("admin").await,
+        app.login("e1reception").await,
+    );
     let (_, reviews) = s1.get("/api/v1/reviews").await;
     assert_eq!(items(&reviews), [number.clone()], "{reviews}");
     assert_eq!(reviews["items"][0]["review"], "pending");
@@ -204,15 +220,22 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
     e1.ok(&format!("/api/v1/cases/{number}/explain"), json!({"explanation":"已补发加班费"}), StatusCode::OK).await;
     let confirm = format!("/api/v1/cases/{number}/confirm");
     assert_eq!(s1.post(&confirm, json!({"note":"x"})).await.0, StatusCode::CONFLICT, "not under review");
-    e1.ok(&format!("/api/v1/cases/{number}/callback"), json!({"reached":true,"rating":2,"note":"仍不满意"}), StatusCode::OK)
-        .await;
+    e1.ok(
+        &format!("/api/v1/cases/{number}/callback"),
+        json!({"reached":true,"rating":2,"note":"仍不满意"}),
+        StatusCode::OK,
+    )
+    .await;
     let (_, reviews) = s1.get("/api/v1/reviews?union=jd.s1").await;
     assert_eq!(items(&reviews), [number.clone()], "{reviews}");
     // The district, above the street, may review too.
     let v = admin.ok(&confirm, json!({"note":"答复符合规定，维持"}), StatusCode::OK).await;
     assert_eq!(v["status"], "explained");
     let confirmed = entries(&s1, &number, "confirm").await;
-    assert_eq!((confirmed[0]["internal"].as_bool(), confirmed[0]["detail"]["note"].as_str()), (Some(true), Some("答复符合规定，维持")));
+    assert_eq!(
+        (confirmed[0]["internal"].as_bool(), confirmed[0]["detail"]["note"].as_str()),
+        (Some(true), Some("答复符合规定，维持"))
+    );
     let (_, reviews) = s1.get("/api/v1/reviews").await;
     assert!(items(&reviews).is_empty(), "{reviews}");
     assert_eq!(admin.post(&confirm, json!({"note":"x"})).await.0, StatusCode::CONFLICT);
@@ -225,12 +248,10 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
     let exported = crate::harness::export_text(app.store.as_ref()).await;
     let other = TestApp::empty(backend).await;
     crate::harness::import_text(other.store.as_ref(), &exported).await.unwrap();
-    let (a, b) = (app.store.case_by_number(&number.parse().unwrap()).await.unwrap().unwrap(), other
-        .store
-        .case_by_number(&number.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap());
+    let (a, b) = (
+        app.store.case_by_number(&number.parse().unwrap()).await.unwrap().unwrap(),
+        other.store.case_by_number(&number.parse().unwrap()).await.unwrap().unwrap(),
+    );
     assert_eq!(app.store.callback_task(a.id).await.unwrap(), other.store.callback_task(b.id).await.unwrap());
     assert!(other.store.callback_task(b.id).await.unwrap().unwrap().called_at.is_some());
 }
