@@ -73,7 +73,7 @@ async fn call_backs_are_recorded_once_reached(backend: Backend) {
     );
     // It is due today or later: listed as due, not overdue.
     let (_, due) = e1.get("/api/v1/callbacks?state=due").await;
-    assert_eq!(items(&due), [number.clone()], "{due}");
+    assert_eq!(items(&due), [number.as_str()], "{due}");
     assert_eq!(due["callback_days"], 3);
     let (_, overdue) = e1.get("/api/v1/callbacks?union=jd.s1.e1&state=overdue").await;
     assert!(items(&overdue).is_empty(), "{overdue}");
@@ -102,7 +102,7 @@ async fn call_backs_are_recorded_once_reached(backend: Backend) {
     let (_, due) = e1.get("/api/v1/callbacks").await;
     assert!(items(&due).is_empty(), "{due}");
     let (_, done_list) = app.login("admin").await.get("/api/v1/callbacks?union=jd&state=done").await;
-    assert_eq!(items(&done_list), [number.clone()]);
+    assert_eq!(items(&done_list), [number.as_str()]);
     assert_eq!(done_list["items"][0]["attempts"], 2);
     // Nothing to review: a satisfied worker.
     let (_, reviews) = app.login("s1chair").await.get("/api/v1/reviews").await;
@@ -177,7 +177,7 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
         app.login("e1reception").await,
     );
     let (_, reviews) = s1.get("/api/v1/reviews").await;
-    assert_eq!(items(&reviews), [number.clone()], "{reviews}");
+    assert_eq!(items(&reviews), [number.as_str()], "{reviews}");
     assert_eq!(reviews["items"][0]["review"], "pending");
     assert_eq!(reviews["items"][0]["rating"], 1);
     // The district reviews the streets' cases, not the enterprises'.
@@ -227,7 +227,7 @@ async fn a_dissatisfied_worker_puts_the_case_under_review(backend: Backend) {
     )
     .await;
     let (_, reviews) = s1.get("/api/v1/reviews?union=jd.s1").await;
-    assert_eq!(items(&reviews), [number.clone()], "{reviews}");
+    assert_eq!(items(&reviews), [number.as_str()], "{reviews}");
     // The district, above the street, may review too.
     let v = admin.ok(&confirm, json!({"note":"答复符合规定，维持"}), StatusCode::OK).await;
     assert_eq!(v["status"], "explained");
