@@ -87,6 +87,24 @@ pub enum Command {
     Chase {
         note: String,
     },
+    // Call-back and redo (issue 22).
+    /// 回访: whether the worker was reached, their satisfaction (1 to 5, required when
+    /// reached, none when not) and an internal note. The entry's detail is exactly
+    /// `{"reached":bool,"rating":int|null,"note":"…"}` (the closed-loop figures read it).
+    Callback {
+        reached: bool,
+        rating: Option<i64>,
+        note: String,
+    },
+    /// 发回重办: the union above sends a closed case back to be redone, with the reason; it
+    /// reopens like `Reopen`, with a fresh deadline.
+    SendBack {
+        reason: String,
+    },
+    /// 维持答复: the union above confirms a closed case's answer after a review.
+    Confirm {
+        note: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -109,6 +127,9 @@ impl Command {
             Command::Transfer { .. } => Action::Transfer,
             Command::Return { .. } => Action::Return,
             Command::Chase { .. } => Action::Chase,
+            Command::Callback { .. } => Action::Callback,
+            Command::SendBack { .. } => Action::SendBack,
+            Command::Confirm { .. } => Action::Confirm,
         }
     }
 }
@@ -310,7 +331,7 @@ pub fn apply(
                 extra.insert("note".into(), n.into());
             }
         }
-        Command::Reopen { reason } => {
+        Command::Reopen { reason } | Command::SendBack { reason } => {
             check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
             extra.insert("reason".into(), reason.into());
             new.closed_at = None;
@@ -372,6 +393,16 @@ pub fn apply(
         }
         Command::Chase { note } => {
             check_text("note", &note, MAX_TEXT_CHARS, true)?;
+            extra.insert("note".into(), note.into());
+            internal = true;
+        }
+        Command::Callback { reached, rating, note } => {
+            let (detail, is_internal) = crate::callback::detail(reached, rating, &note)?;
+            extra.extend(detail);
+            internal = is_internal;
+        }
+        Command::Confirm { note } => {
+            check_text("note", &note, MAX_TEXT_CHARS, false)?;
             extra.insert("note".into(), note.into());
             internal = true;
         }
@@ -446,6 +477,8 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
         "explain" | "refer" => after("explanation"),
         // The worker reads where the case went, never why (the reason is internal).
         "transfer" | "return" => detail.get("to_name").and_then(Value::as_str).map(|n| format!("转至{n}办理")),
+        // A call-back and a sending-back in words, never the note or the reason.
+        "callback" | "send_back" => crate::callback::public_words(action, detail),
         "schedule" => {
             let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
             let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
@@ -484,8 +517,9 @@ pub struct EarlierOutcome {
 /// The outcome a case had before its latest reopening, if it was ever reopened and nothing
 /// has closed it since (then its current fields are the answer).
 pub fn earlier_outcome(entries: &[crate::exchange::RecordEntry]) -> Option<EarlierOutcome> {
-    let last = entries.iter().rev().find(|e| matches!(e.action.as_str(), "reopen" | "resolve" | "explain"))?;
-    if last.action != "reopen" {
+    let last =
+        entries.iter().rev().find(|e| matches!(e.action.as_str(), "reopen" | "send_back" | "resolve" | "explain"))?;
+    if !matches!(last.action.as_str(), "reopen" | "send_back") {
         return None;
     }
     let before = last.detail.get("before")?;

@@ -8,6 +8,7 @@ pub mod appraisal;
 pub mod arbitration;
 pub mod assessment;
 pub mod calendar;
+pub mod callback;
 pub mod case;
 pub mod chain;
 pub mod closed_loop;

@@ -47,6 +47,10 @@ string_enum!(
         Return = "return" / "退单",
         // Deadline control (issue 22).
         Chase = "chase" / "催办",
+        // Call-back and redo (issue 22).
+        Callback = "callback" / "回访",
+        SendBack = "send_back" / "发回重办",
+        Confirm = "confirm" / "维持答复",
     }
 );
 
@@ -119,6 +123,11 @@ pub fn transition(
         // 催办 by hand: a chair or administrator of a union strictly above the case's own
         // (`access::may_chase` checks the union); the `system` chases a missed deadline.
         Action::Chase => matches!(role, Chair | Admin),
+        // 回访: any staff who can see the case (`service::callback` checks the rest).
+        Action::Callback => role.is_staff(),
+        // A review's outcome: a chair or administrator of the union above the case's own
+        // (`crate::callback::reviewing`; `service::callback` checks the union).
+        Action::SendBack | Action::Confirm => matches!(role, Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -161,6 +170,13 @@ pub fn transition(
         (Action::Return, _) => wrong("only a case not yet accepted is returned"),
         (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
         (Action::Chase, _) => wrong("only an open case is chased"),
+        (Action::Callback, Resolved | Explained) => Ok(status),
+        (Action::Callback, _) => wrong("a case is called back once it is closed"),
+        // 发回重办 reopens the case like `reopen`: back to its handler, if it has one.
+        (Action::SendBack, Resolved | Explained) => Ok(if has_handler { InProgress } else { Accepted }),
+        (Action::SendBack, _) => wrong("only a closed case is sent back"),
+        (Action::Confirm, Resolved | Explained) => Ok(status),
+        (Action::Confirm, _) => wrong("only a closed case's answer is confirmed"),
     }
 }
 
@@ -208,6 +224,9 @@ mod tests {
                                         | Action::Register
                                         | Action::Anonymise
                                         | Action::Redact
+                                        | Action::Callback
+                                        | Action::SendBack
+                                        | Action::Confirm
                                 )
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");

@@ -144,6 +144,9 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
         // 催办 is offered to a union strictly above the case's own.
         .filter(|a| *a != Action::Chase || above_case(user, case))
+        // 发回重办 / 维持答复 depend on a pending review (the `callbacks` table): the case page
+        // offers them (`pages::callback::section`), and GET /api/v1/reviews lists the cases.
+        .filter(|a| !matches!(a, Action::SendBack | Action::Confirm))
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {
             *a != Action::Refer

@@ -844,6 +844,23 @@ pub trait Store: Send + Sync + 'static {
     async fn case_notices(&self, case_id: i64) -> Result<Vec<Notice>, StoreError>;
     /// The attempts to deliver a notice, oldest first.
     async fn notice_attempts(&self, notice_id: i64) -> Result<Vec<NoticeAttemptRecord>, StoreError>;
+
+    // Call-back and redo (issue 22).
+    /// A closed case's call-back task and review (`callbacks`, from its record book).
+    async fn callback_task(&self, case_id: i64) -> Result<Option<youyue_domain::callback::Task>, StoreError>;
+    /// Call-backs of the cases of a union's subtree: due (not done, closed after
+    /// `overdue_through`), overdue (not done, closed on or before it) or done; oldest
+    /// closing first, at most `limit`.
+    async fn callbacks(
+        &self,
+        union: &Union,
+        state: CallbackState,
+        overdue_through: chrono::NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<CallbackRow>, StoreError>;
+    /// Cases under review (`pending`) that a union reviews: those of the unions right below
+    /// it, and its own when it is a top-level union; oldest closing first, at most `limit`.
+    async fn reviews(&self, union: &Union, limit: i64) -> Result<Vec<CallbackRow>, StoreError>;
 }
 
 /// A notice event waiting for the dispatcher (migration 0019's `notice_events`).
@@ -1129,4 +1146,39 @@ mod tests {
         assert_eq!(e.to_string(), "database unavailable: postgres://u@h/db: refused");
         assert_eq!(e.source().map(ToString::to_string), Some("refused".to_owned()));
     }
+}
+
+/// Which call-backs a list asks for (issue 22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackState {
+    Due,
+    Overdue,
+    Done,
+}
+
+impl CallbackState {
+    pub fn parse(s: &str) -> Option<CallbackState> {
+        match s {
+            "due" => Some(CallbackState::Due),
+            "overdue" => Some(CallbackState::Overdue),
+            "done" => Some(CallbackState::Done),
+            _ => None,
+        }
+    }
+}
+
+/// A closed case's call-back task as a list shows it: no title, no name, no contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackRow {
+    pub case_id: i64,
+    pub number: CaseNumber,
+    pub union_code: String,
+    pub union_name: String,
+    pub kind: Kind,
+    pub status: Status,
+    /// The worker's own rating, if they rated.
+    pub rating: Option<i64>,
+    /// Who handles it (a wellbeing case is listed only to its handler and chairs).
+    pub handler_id: Option<i64>,
+    pub task: youyue_domain::callback::Task,
 }

@@ -89,7 +89,10 @@ impl Lang {
                     format!("The {noun} {message}")
                 } else {
                     let mut c = message.chars();
-                    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+                    // `send_back` reads "Send back".
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>().replace('_', " "))
+                        .unwrap_or_default()
                 };
                 if sentence.ends_with(['.', '?', '!', ')']) {
                     sentence
@@ -685,6 +688,7 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
             return super::agreement::words(key)
                 .or_else(|| super::notices::words(key))
                 .or_else(|| super::deadline::words(key))
+                .or_else(|| super::callback::words(key))
         }
     })
 }

@@ -22,6 +22,7 @@ mod account;
 mod agreement;
 mod arbitration;
 mod assessment;
+mod callback;
 mod dashboard;
 mod deadline;
 mod duty_now;
@@ -75,6 +76,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cases/{number}/agreement.pdf", get(agreement::paper_pdf))
         .route("/cases/{number}/agreement/sign", post(agreement::sign))
         .route("/cases/{number}/agreement/pay", post(agreement::pay))
+        // Call-back and redo (issue 22).
+        .route("/cases/{number}/callback", post(callback::record))
+        .route("/cases/{number}/send-back", post(callback::send_back))
+        .route("/cases/{number}/confirm", post(callback::confirm))
+        .route("/callbacks", get(callback::list))
+        .route("/reviews", get(callback::reviews))
         .route("/cases/{number}/{action}", post(staff::case_action))
         .route("/cases/{number}/book", post(staff::book_appointment))
         .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
@@ -127,6 +134,8 @@ impl FormFields for staff::AppointmentForm {}
 impl FormFields for worker::CaseForm {}
 impl FormFields for worker::TrackForm {}
 impl FormFields for worker::VoteForm {}
+impl FormFields for callback::CallbackForm {}
+impl FormFields for callback::ReviewForm {}
 impl FormFields for staff::RegisterForm {
     // `#[serde(flatten)]` hides the names from serde: the case's and the registration's own.
     fn names() -> Option<Vec<&'static str>> {

@@ -724,6 +724,9 @@ fn entry_line(ctx: &Ctx, names: &HashMap<String, String>, e: &RecordEntry) -> En
     if e.action == "notice" {
         lines.push(super::notices::entry_words(ctx.lang, &e.detail));
     }
+    if e.action == "callback" {
+        lines.extend(super::callback::entry_words(ctx, &e.detail));
+    }
     for key in ["text", "reason", "redacted", "place", "starts_at", "note", "due_on", "raised_to", "to_name"] {
         if let Some(v) = e.detail.get(key) {
             lines.push(format!("{}: {}", field_label(ctx, key), field_value(ctx, key, v)));
@@ -813,6 +816,8 @@ struct CasePage {
     may_return: bool,
     /// Returned twice or more (flagged to the district).
     returned_twice: bool,
+    /// The call-back and review (issue 22).
+    callback: super::callback::Section,
 }
 
 impl CasePage {
@@ -1080,6 +1085,7 @@ async fn case_page_with(
         moved_from,
         may_return,
         returned_twice,
+        callback: super::callback::section(state, &user, &case).await?,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1301,6 +1307,9 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
         Action::Chase => "done_chase",
+        Action::Callback => "done_callback",
+        Action::SendBack => "done_send_back",
+        Action::Confirm => "done_confirm",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1354,9 +1363,14 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Chase => Command::Chase { note: f.note.clone() },
-        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        Action::Assign
+        | Action::Register
+        | Action::Rate
+        | Action::Transfer
+        | Action::Return
+        | Action::Callback
+        | Action::SendBack
+        | Action::Confirm => return Err(ApiError::not_found("no such action")),
     })
 }
 

@@ -20,6 +20,7 @@ use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 mod account;
 pub mod agreement;
 pub mod appointments;
+pub mod callback;
 mod input;
 pub mod notices;
 pub mod roster;

@@ -12,6 +12,7 @@ mod accounts;
 mod agreements;
 mod appointments;
 mod bell;
+mod callbacks;
 mod case_read;
 mod case_write;
 mod export;

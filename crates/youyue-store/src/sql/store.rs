@@ -1,8 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, bell, case_read, case_write, export, import, notices, record_book, roster,
-    studio, tallies, unions, Db, DIALECT,
+    accounts, agreements, appointments, bell, callbacks, case_read, case_write, export, import, notices, record_book,
+    roster, studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
     Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,
@@ -557,5 +557,24 @@ impl Store for SqlStore<Db> {
 
     async fn notice_attempts(&self, notice_id: i64) -> Result<Vec<crate::NoticeAttemptRecord>, StoreError> {
         notices::notice_attempts(self, notice_id).await
+    }
+
+    // Call-back and redo (issue 22).
+    async fn callback_task(&self, case_id: i64) -> Result<Option<youyue_domain::callback::Task>, StoreError> {
+        callbacks::task(self, case_id).await
+    }
+
+    async fn callbacks(
+        &self,
+        union: &crate::Union,
+        state: crate::CallbackState,
+        overdue_through: chrono::NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<crate::CallbackRow>, StoreError> {
+        callbacks::list(self, union, state, overdue_through, limit).await
+    }
+
+    async fn reviews(&self, union: &crate::Union, limit: i64) -> Result<Vec<crate::CallbackRow>, StoreError> {
+        callbacks::reviews(self, union, limit).await
     }
 }

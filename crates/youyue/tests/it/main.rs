@@ -12,6 +12,7 @@ mod arbitration;
 mod book;
 mod browser;
 mod calendar;
+mod callback;
 mod cli;
 mod clock;
 mod connections;

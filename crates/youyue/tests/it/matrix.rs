@@ -195,6 +195,9 @@ async fn authorization_matrix(backend: Backend) {
         "/me/appointments",
         "/notices",
         "/notices/failed",
+        "/callbacks",
+        "/callbacks?state=overdue",
+        "/reviews",
     ];
     for template in pages {
         let has_target = template.contains('{');

@@ -302,7 +302,7 @@ async fn staff_register_explain_and_suggestions(backend: Backend) {
         .await;
     assert_eq!(v["status"], "explained");
     assert!(v["closed_at"].is_string());
-    assert_eq!(v["actions"], json!(["note", "reopen", "anonymise", "redact"]));
+    assert_eq!(v["actions"], json!(["note", "reopen", "anonymise", "redact", "callback"]));
     // Nothing more but notes and reopening on a closed case.
     assert_error(
         &chair.post(&format!("{case}/assign"), json!({"handler":"e2handler"})).await,

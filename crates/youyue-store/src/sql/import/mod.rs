@@ -336,6 +336,7 @@ async fn import_in(
     st.deferred.build(conn).await.map_err(|e| ImportError::failed_while(last_line, "building the indexes again", e))?;
     // Every case gets a record of how it arrived, after whatever entries the file had.
     append_import_entries(conn, now).await.map_err(failed_on(last_line))?;
+    super::callbacks::rebuild_touched(conn).await.map_err(failed_on(last_line))?;
     sqlx::query("DROP TABLE import_touched").execute(&mut *conn).await.map_err(fail(last_line))?;
     // The planner's statistics, after what may have been a million rows, before the
     // figures are counted from them: the tables may have been empty when the
