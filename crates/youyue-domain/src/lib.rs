@@ -15,6 +15,7 @@ pub mod command;
 pub mod duration;
 pub mod exchange;
 pub mod figures;
+pub mod merge;
 pub mod ical;
 pub mod money;
 pub mod notice;

@@ -47,6 +47,9 @@ string_enum!(
         Return = "return" / "退单",
         // Deadline control (issue 22).
         Chase = "chase" / "催办",
+        // Merge (issue 22).
+        Merge = "merge" / "并单",
+        Unmerge = "unmerge" / "撤销并单",
     }
 );
 
@@ -119,6 +122,8 @@ pub fn transition(
         // 催办 by hand: a chair or administrator of a union strictly above the case's own
         // (`access::may_chase` checks the union); the `system` chases a missed deadline.
         Action::Chase => matches!(role, Chair | Admin),
+        // Merge (issue 22): 并单 and its undoing, by whoever may accept a case.
+        Action::Merge | Action::Unmerge => matches!(role, Receptionist | Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -132,6 +137,11 @@ pub fn transition(
     let wrong = |hint| Err(WorkflowError::WrongStatus { action, status, hint });
     match (action, status) {
         (Action::Register, _) => Ok(Registered),
+        // A merged case (issue 22) is done with but for its note, its erasure and unmerge.
+        (Action::Note | Action::Anonymise | Action::Redact | Action::Unmerge, Merged) => {
+            Ok(if action == Action::Unmerge { Registered } else { Merged })
+        }
+        (_, Merged) => wrong("it is merged into another case: unmerge it first"),
         (Action::Accept, Registered) => Ok(Accepted),
         (Action::Accept, _) => wrong("only a newly registered case is accepted"),
         (Action::Assign, Accepted | InProgress) => Ok(InProgress),
@@ -161,7 +171,25 @@ pub fn transition(
         (Action::Return, _) => wrong("only a case not yet accepted is returned"),
         (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
         (Action::Chase, _) => wrong("only an open case is chased"),
+        // Merge (issue 22): an open case joins another; unmerge gives it back the status
+        // it had (`command` reads it from the merge entry), shown here as registered.
+        (Action::Merge, Registered | Accepted | InProgress) => Ok(Merged),
+        (Action::Merge, _) => wrong("only an open case is merged"),
+        (Action::Unmerge, _) => wrong("only a merged case is unmerged"),
     }
+}
+
+/// The joined case's side of a merge or unmerge (issue 22): whoever may merge, and the
+/// joined case may be in any status but merged; it keeps its status.
+pub fn joined(actor: Acting, action: Action, status: Status) -> Result<Status, WorkflowError> {
+    let role = actor.role;
+    if !matches!(action, Action::Merge | Action::Unmerge) || !matches!(role, Role::Receptionist | Role::Chair | Role::Admin) {
+        return Err(WorkflowError::RoleMayNot { role, action });
+    }
+    if status == Status::Merged {
+        return Err(WorkflowError::WrongStatus { action, status, hint: "it is merged into another case itself" });
+    }
+    Ok(status)
 }
 
 #[cfg(test)]
@@ -199,7 +227,7 @@ mod tests {
                     for assigned in [false, true] {
                         let a = Acting { role: *role, is_assigned_handler: assigned };
                         if let Ok(next) = transition(a, *action, *status, assigned, false) {
-                            if status.is_closed()
+                            if !status.is_open()
                                 && !matches!(
                                     action,
                                     Action::Reopen
@@ -208,6 +236,7 @@ mod tests {
                                         | Action::Register
                                         | Action::Anonymise
                                         | Action::Redact
+                                        | Action::Unmerge
                                 )
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");

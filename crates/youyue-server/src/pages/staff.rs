@@ -137,9 +137,9 @@ fn row(
 ) -> Row {
     let r = &c.record;
     let (due_class, due_badge) = match r.due_on {
-        Some(d) if !r.status.is_closed() && d < today => ("red", ctx.t("overdue_badge")),
-        Some(d) if !r.status.is_closed() && d == today => ("amber", ctx.t("due_today")),
-        Some(d) if !r.status.is_closed() && today.succ_opt() == Some(d) => ("amber", ctx.t("due_soon_badge")),
+        Some(d) if r.status.is_open() && d < today => ("red", ctx.t("overdue_badge")),
+        Some(d) if r.status.is_open() && d == today => ("amber", ctx.t("due_today")),
+        Some(d) if r.status.is_open() && today.succ_opt() == Some(d) => ("amber", ctx.t("due_soon_badge")),
         _ => ("", ""),
     };
     Row {

@@ -16,6 +16,7 @@ mod case_read;
 mod case_write;
 mod export;
 mod import;
+mod merge;
 mod notices;
 mod record_book;
 mod roster;
