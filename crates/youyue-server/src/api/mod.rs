@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod appointments;
 pub mod cases;
 pub mod dto;
+pub mod merge;
 pub mod notices;
 pub mod org;
 pub mod public;
@@ -55,6 +56,9 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/transfer", post(cases::transfer))
         .route("/cases/{number}/return", post(cases::give_back))
+        // Merge (issue 22).
+        .route("/cases/{number}/merge", post(merge::merge))
+        .route("/cases/{number}/unmerge", post(merge::unmerge))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
         .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
@@ -118,6 +122,7 @@ async fn not_found() -> crate::error::ApiError {
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
         // The closed loop (issue 22).
         cases::chase, stats::closed_loop, stats::set_closed_loop,
+        merge::merge, merge::unmerge,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

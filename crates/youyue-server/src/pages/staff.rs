@@ -813,6 +813,8 @@ struct CasePage {
     may_return: bool,
     /// Returned twice or more (flagged to the district).
     returned_twice: bool,
+    /// Merge (issue 22): the cases merged into this one that the caller can see.
+    merged_cases: Vec<String>,
 }
 
 impl CasePage {
@@ -924,6 +926,9 @@ pub struct ActionForm {
     /// The code of the union a case is transferred to.
     #[serde(default)]
     pub union: String,
+    /// Merge (issue 22): the number of the case this one joins.
+    #[serde(default)]
+    pub into: String,
 }
 
 async fn case_page_with(
@@ -1008,6 +1013,7 @@ async fn case_page_with(
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
+    let merged_cases = super::merge::merged_cases(store, &user, &case).await?;
     let returned_twice =
         user.role.is_staff() && service::transfer::returns(&record) >= service::transfer::FLAGGED_RETURNS;
     let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
@@ -1080,6 +1086,7 @@ async fn case_page_with(
         moved_from,
         may_return,
         returned_twice,
+        merged_cases,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1301,6 +1308,9 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
         Action::Chase => "done_chase",
+        // Merge (issue 22).
+        Action::Merge => "done_merge",
+        Action::Unmerge => "done_unmerge",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1354,7 +1364,13 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Chase => Command::Chase { note: f.note.clone() },
-        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
+        Action::Assign
+        | Action::Register
+        | Action::Rate
+        | Action::Transfer
+        | Action::Return
+        | Action::Merge
+        | Action::Unmerge => {
             return Err(ApiError::not_found("no such action"))
         }
     })
@@ -1375,6 +1391,8 @@ pub async fn case_action(
         service::transfer::transfer(&state, &user, &number, &form.union, &form.reason).await
     } else if action_kind == Action::Return {
         service::transfer::give_back(&state, &user, &number, &form.reason).await
+    } else if matches!(action_kind, Action::Merge | Action::Unmerge) {
+        super::merge::act(&state, &user, &number, action_kind, &form.into, &form.reason).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,
