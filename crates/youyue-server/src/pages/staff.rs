@@ -410,6 +410,8 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         ("in_progress", ctx.lang.status(Status::InProgress), shown(count("in_progress"))),
         ("resolved", ctx.lang.status(Status::Resolved), shown(count("resolved"))),
         ("explained", ctx.lang.status(Status::Explained), shown(count("explained"))),
+        // Merge (issue 22).
+        ("merged", ctx.lang.status(Status::Merged), shown(count("merged"))),
         ("all", ctx.t("all"), all),
         ("supervised", ctx.t("supervised"), supervised),
     ]

@@ -32,6 +32,8 @@ mod schema;
 mod scoping;
 pub mod search;
 mod transfer;
+// Merge (issue 22).
+mod merge;
 mod trust;
 mod worker;
 mod workflow;
