@@ -81,7 +81,8 @@ pub struct MergeEntry {
 /// The latest `merge` entry of a merged case's book, if it is one this module wrote.
 pub fn latest_merge(book: &[crate::exchange::RecordEntry]) -> Option<MergeEntry> {
     let e = book.iter().rev().find(|e| e.action == "merge" && e.detail.get("into").is_some())?;
-    let status = e.detail.get("before").and_then(|b| b.get("status")).and_then(Value::as_str).and_then(Status::parse)?;
+    let status =
+        e.detail.get("before").and_then(|b| b.get("status")).and_then(Value::as_str).and_then(Status::parse)?;
     let people_added = e.detail.get("people_added").and_then(Value::as_i64)?;
     let joined_before = serde_json::from_value(e.detail.get("joined_before")?.clone()).ok()?;
     Some(MergeEntry { at: e.at, status, people_added, joined_before })

@@ -183,7 +183,9 @@ pub fn transition(
 /// joined case may be in any status but merged; it keeps its status.
 pub fn joined(actor: Acting, action: Action, status: Status) -> Result<Status, WorkflowError> {
     let role = actor.role;
-    if !matches!(action, Action::Merge | Action::Unmerge) || !matches!(role, Role::Receptionist | Role::Chair | Role::Admin) {
+    if !matches!(action, Action::Merge | Action::Unmerge)
+        || !matches!(role, Role::Receptionist | Role::Chair | Role::Admin)
+    {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
     if status == Status::Merged {
@@ -290,6 +292,26 @@ mod tests {
         );
         assert!(transition(staff(Role::Chair), Action::Return, Status::Accepted, false, false).is_err());
         assert!(transition(staff(Role::Worker), Action::Return, Status::Registered, false, false).is_err());
+    }
+
+    #[test]
+    fn an_open_case_is_merged_and_a_merged_case_only_unmerged() {
+        for status in [Status::Registered, Status::Accepted, Status::InProgress] {
+            assert_eq!(transition(staff(Role::Receptionist), Action::Merge, status, false, false), Ok(Status::Merged));
+        }
+        assert!(transition(staff(Role::Handler), Action::Merge, Status::Accepted, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Merge, Status::Resolved, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Merge, Status::Merged, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Unmerge, Status::Merged, false, false).is_ok());
+        assert!(transition(staff(Role::Chair), Action::Unmerge, Status::Accepted, false, false).is_err());
+        for action in [Action::Accept, Action::Assign, Action::Resolve, Action::Explain, Action::Reopen, Action::Rate] {
+            assert!(transition(staff(Role::Admin), action, Status::Merged, true, false).is_err(), "{action}");
+        }
+        assert_eq!(transition(staff(Role::Admin), Action::Note, Status::Merged, false, false), Ok(Status::Merged));
+        // The joined case's side keeps its status, whatever it is but merged.
+        assert_eq!(joined(staff(Role::Chair), Action::Merge, Status::Resolved), Ok(Status::Resolved));
+        assert!(joined(staff(Role::Chair), Action::Merge, Status::Merged).is_err());
+        assert!(joined(staff(Role::Handler), Action::Merge, Status::Accepted).is_err());
     }
 
     #[test]

@@ -44,8 +44,7 @@ pub async fn merge(
     ApiJson(body): ApiJson<MergeInput>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.staff()?;
-    let (merged, _) =
-        crate::service::merge::merge(&state, user, &number, &body.into, body.reason.as_deref()).await?;
+    let (merged, _) = crate::service::merge::merge(&state, user, &number, &body.into, body.reason.as_deref()).await?;
     shown(&state, user, merged).await
 }
 

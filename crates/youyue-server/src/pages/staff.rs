@@ -1372,9 +1372,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Transfer
         | Action::Return
         | Action::Merge
-        | Action::Unmerge => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        | Action::Unmerge => return Err(ApiError::not_found("no such action")),
     })
 }
 

@@ -82,10 +82,7 @@ pub async fn merge(
     let joined_change = command::apply(
         &target.record,
         access::actor(user, &target),
-        Command::Joined {
-            merged: case.record.number.clone(),
-            joined: rules::after_merge(&target.record, added),
-        },
+        Command::Joined { merged: case.record.number.clone(), joined: rules::after_merge(&target.record, added) },
         now,
         &super::deadline_rules(state, target.union_id).await?,
     )?;
@@ -106,10 +103,12 @@ pub async fn unmerge(
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
     check_workflow(user, &case, Action::Unmerge)?;
-    let into = case.record.merged_into.as_ref().ok_or_else(|| ApiError::Conflict(format!("case {number} is not merged")))?;
+    let into =
+        case.record.merged_into.as_ref().ok_or_else(|| ApiError::Conflict(format!("case {number} is not merged")))?;
     let book = store.record_book(case.id).await?;
-    let entry = rules::latest_merge(&book)
-        .ok_or_else(|| ApiError::Conflict(format!("case {number} has no merge entry to undo (it was imported merged)")))?;
+    let entry = rules::latest_merge(&book).ok_or_else(|| {
+        ApiError::Conflict(format!("case {number} has no merge entry to undo (it was imported merged)"))
+    })?;
     let now = Timestamp::now();
     if entry.at.cst_date() != now.cst_date() {
         return Err(ApiError::Conflict(format!(
@@ -182,7 +181,10 @@ pub async fn joined_progress(state: &AppState, c: &StoredCase) -> Result<Option<
         .into_iter()
         .filter(|e| !e.internal)
         .filter(|e| {
-            matches!(e.action.as_str(), "accept" | "assign" | "resolve" | "explain" | "refer" | "reopen" | "transfer" | "return")
+            matches!(
+                e.action.as_str(),
+                "accept" | "assign" | "resolve" | "explain" | "refer" | "reopen" | "transfer" | "return"
+            )
         })
         .map(|e| super::tracked::Step { at: e.at, action: e.action, message: None, appointment: None })
         .collect();

@@ -451,8 +451,7 @@ pub(super) async fn sweep_supervision(
     // Candidates by SQL; the rule itself is the domain's, checked again per case. Every
     // union and each open status, so that SQLite seeks `cases_union_status` for each pair
     // instead of reading every case, at start and every sweep.
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({}) AND c.due_on < $1 \
          AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
@@ -500,8 +499,7 @@ pub(super) async fn sweep_chase(
     today: chrono::NaiveDate,
     now: Timestamp,
 ) -> Result<Vec<CaseNumber>, StoreError> {
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     // Seeks `cases_open_due` (migration 0021), whose predicate is this `open` list.
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.status IN ({}) AND c.due_on < $1 \

@@ -99,7 +99,8 @@ async fn merge_and_unmerge(backend: Backend) {
         .await;
     let c = raised_b["number"].as_str().unwrap().to_owned();
     let code_c = raised_b["tracking_code"].as_str().unwrap().to_owned();
-    let outside = raise(&f1, json!({"union":"jd.s2.e1","kind":"dispute","channel":"hotline","description":"别处"})).await;
+    let outside =
+        raise(&f1, json!({"union":"jd.s2.e1","kind":"dispute","channel":"hotline","description":"别处"})).await;
     let wellbeing = raise(
         &chair,
         json!({"union":"jd.s1.e1","kind":"wellbeing","channel":"hotline","description":"压力大","worker_name":"赵"}),
@@ -119,9 +120,19 @@ async fn merge_and_unmerge(backend: Backend) {
         let got = e1.post(&merge(&b), json!({"into": into})).await;
         assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("into"));
     }
-    assert_error(&e1.post(&merge(&b), json!({"into": b})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("into"));
+    assert_error(
+        &e1.post(&merge(&b), json!({"into": b})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("into"),
+    );
     // Wellbeing only with wellbeing (a receptionist cannot see one at all).
-    assert_error(&e1.post(&merge(&b), json!({"into": wellbeing})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("into"));
+    assert_error(
+        &e1.post(&merge(&b), json!({"into": wellbeing})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("into"),
+    );
     assert_error(
         &chair.post(&merge(&b), json!({"into": wellbeing})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -148,7 +159,12 @@ async fn merge_and_unmerge(backend: Backend) {
     let d = raise(&e1, json!({"union":"jd.s1.e1","kind":"dispute","channel":"hotline","description":"又一件"})).await;
     assert_error(&e1.post(&merge(&a), json!({"into": d})).await, StatusCode::CONFLICT, "conflict", None);
     assert_error(&e1.post(&merge(&d), json!({"into": b})).await, StatusCode::CONFLICT, "conflict", None);
-    assert_error(&e1.post(&format!("/api/v1/cases/{b}/accept"), json!({"urgency":"normal"})).await, StatusCode::CONFLICT, "conflict", None);
+    assert_error(
+        &e1.post(&format!("/api/v1/cases/{b}/accept"), json!({"urgency":"normal"})).await,
+        StatusCode::CONFLICT,
+        "conflict",
+        None,
+    );
     // Staff read both on the case pages; the inbox says merged in words.
     let (_, html) = e1.get(&format!("/cases/{a}")).await;
     let html = html.as_str().unwrap().to_owned();
@@ -192,7 +208,8 @@ async fn merge_and_unmerge(backend: Backend) {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     let (_, page) = worker.get("/track").await;
-    let csrf = page.as_str().unwrap().split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let csrf =
+        page.as_str().unwrap().split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let form = [("csrf", csrf.as_str()), ("number", c.as_str()), ("code", code_c.as_str())];
     let r = worker.http.post(format!("{}/track", worker.base)).form(&form).send().await.unwrap();
     let html = r.text().await.unwrap();
@@ -200,7 +217,12 @@ async fn merge_and_unmerge(backend: Backend) {
     assert!(!html.contains("13900000002"));
 
     // Unmerge: the same day, a reason needed; B gets back its status, A its people.
-    assert_error(&e1.post(&unmerge(&b), json!({"reason": " "})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("reason"));
+    assert_error(
+        &e1.post(&unmerge(&b), json!({"reason": " "})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("reason"),
+    );
     assert_error(&handler.post(&unmerge(&b), json!({"reason": "x"})).await, StatusCode::FORBIDDEN, "forbidden", None);
     assert_error(&e1.post(&unmerge(&d), json!({"reason": "x"})).await, StatusCode::CONFLICT, "conflict", None);
     let v = e1.ok(&unmerge(&b), json!({"reason": "并错了，另一企业"}), StatusCode::OK).await;
@@ -216,11 +238,8 @@ async fn merge_and_unmerge(backend: Backend) {
     for (n, want) in [(&a, vec!["merge", "merge", "unmerge"]), (&b, vec!["merge", "unmerge"])] {
         let (_, book) = chair.get(&format!("/api/v1/cases/{n}/record")).await;
         let entries = book.as_array().or(book["entries"].as_array()).unwrap().clone();
-        let got: Vec<&str> = entries
-            .iter()
-            .filter_map(|e| e["action"].as_str())
-            .filter(|a| matches!(*a, "merge" | "unmerge"))
-            .collect();
+        let got: Vec<&str> =
+            entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| matches!(*a, "merge" | "unmerge")).collect();
         assert_eq!(got, want, "{n}: {book}");
     }
     let report = app.store.verify_chains().await.unwrap();
@@ -257,7 +276,8 @@ async fn import_checks_merged_into(backend: Backend) {
         }
         format!("{c}\n")
     };
-    for (status, into) in [("merged", None), ("registered", Some("JD-2026-000901")), ("merged", Some("JD-2026-000900"))] {
+    for (status, into) in [("merged", None), ("registered", Some("JD-2026-000901")), ("merged", Some("JD-2026-000900"))]
+    {
         let err = import_text(store.as_ref(), &line(status, into)).await.unwrap_err();
         assert!(err.to_string().contains("merged_into"), "{status} {into:?}: {err}");
     }
