@@ -347,7 +347,7 @@ async fn sql_matches_reference_definition(backend: Backend) {
         }
         // Merge (issue 22): one open case in seven joined another (that case's people
         // already count its workers): it counts in no figure.
-        if closed.is_none() && n % 7 == 0 {
+        if closed.is_none() && n.is_multiple_of(7) {
             c["status"] = json!("merged");
             c["merged_into"] = json!(format!("JD-2022-{:06}", n - 1));
         }
