@@ -69,6 +69,9 @@ string_enum!(
         // 办结 is closing, either way (resolved or explained): one word, one meaning.
         Resolved = "resolved" / "已解决",
         Explained = "explained" / "已解释",
+        // Merge (issue 22): joined another case (`merged_into`); closed-like, counted only
+        // through the case it joined.
+        Merged = "merged" / "已并单",
     }
 );
 
@@ -84,6 +87,14 @@ impl Status {
     pub fn is_closed(self) -> bool {
         matches!(self, Status::Resolved | Status::Explained)
     }
+    /// Registered, accepted or in progress: still to be answered. A merged case is neither
+    /// open nor closed: its matter is answered through the case it joined.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Registered | Status::Accepted | Status::InProgress)
+    }
+    /// The statuses the figures count a case in (a merged case counts in none).
+    pub const COUNTED: [Status; 5] =
+        [Status::Registered, Status::Accepted, Status::InProgress, Status::Resolved, Status::Explained];
 }
 
 pub const MAX_TITLE_CHARS: usize = 200;

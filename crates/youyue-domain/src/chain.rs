@@ -44,7 +44,7 @@ pub fn entry_hash(prev: &str, e: &EntryContent<'_>) -> String {
 /// The fields of a case its record book speaks for: every stored field but the case's
 /// number (which names the book) and the personal details, which never enter it
 /// (`command::diff`). `verify` replays each book and compares these with the case.
-pub const COVERED: [&str; 30] = [
+pub const COVERED: [&str; 31] = [
     "union",
     "kind",
     "channel",
@@ -75,10 +75,11 @@ pub const COVERED: [&str; 30] = [
     "rated_at",
     "arbitration_commission",
     "referred_on",
+    "merged_into",
 ];
 
 /// Fields a registration always leaves empty: its entry need not say so.
-const EMPTY_AT_REGISTRATION: [&str; 17] = [
+const EMPTY_AT_REGISTRATION: [&str; 18] = [
     "closed_at",
     "agreement",
     "amount_recovered",
@@ -96,6 +97,7 @@ const EMPTY_AT_REGISTRATION: [&str; 17] = [
     "rated_at",
     "arbitration_commission",
     "referred_on",
+    "merged_into",
 ];
 
 /// The worker's own words, which the entry that starts a book leaves out (a chair may have

@@ -105,6 +105,31 @@ pub enum Command {
     Confirm {
         note: String,
     },
+    // Merge (issue 22).
+    /// 并单: this open case joins case `into` (`crate::merge` computes the rest); the
+    /// entry says what the joined case was (`joined_before`) and the people it gained.
+    Merge {
+        into: crate::CaseNumber,
+        people_added: i64,
+        joined_before: crate::merge::Joined,
+        reason: Option<String>,
+    },
+    /// The joined case's side of a merge: case `merged` joined it, its people now `joined`.
+    Joined {
+        merged: crate::CaseNumber,
+        joined: crate::merge::Joined,
+    },
+    /// 撤销并单: the merged case is given back the open `status` it had before the merge.
+    Unmerge {
+        status: crate::case::Status,
+        reason: String,
+    },
+    /// The joined case's side of an unmerge: case `merged` left it, its people now `joined`.
+    Parted {
+        merged: crate::CaseNumber,
+        joined: crate::merge::Joined,
+        reason: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -130,6 +155,9 @@ impl Command {
             Command::Callback { .. } => Action::Callback,
             Command::SendBack { .. } => Action::SendBack,
             Command::Confirm { .. } => Action::Confirm,
+            // Merge (issue 22).
+            Command::Merge { .. } | Command::Joined { .. } => Action::Merge,
+            Command::Unmerge { .. } | Command::Parted { .. } => Action::Unmerge,
         }
     }
 }
@@ -246,7 +274,11 @@ pub fn apply(
     rules: &DeadlineRules,
 ) -> Result<Change, CommandError> {
     let action = cmd.action();
-    let next = transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?;
+    let next = match cmd {
+        // The joined case's side of a merge or unmerge (issue 22) keeps its status.
+        Command::Joined { .. } | Command::Parted { .. } => crate::workflow::joined(actor, action, case.status)?,
+        _ => transition(actor, action, case.status, case.handler.is_some(), case.rating.is_some())?,
+    };
     let mut new = case.clone();
     new.status = next;
     let mut extra = Map::new();
@@ -406,6 +438,49 @@ pub fn apply(
             extra.insert("note".into(), note.into());
             internal = true;
         }
+        // Merge (issue 22).
+        Command::Merge { into, people_added, joined_before, reason } => {
+            if into == case.number {
+                return Err(FieldError::new("into", "is this case itself").into());
+            }
+            if let Some(r) = &reason {
+                check_text("reason", r, MAX_TEXT_CHARS, false)?;
+            }
+            extra.insert("into".into(), into.to_string().into());
+            extra.insert("people_added".into(), people_added.into());
+            extra.insert("joined_before".into(), json!(joined_before));
+            if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
+                extra.insert("reason".into(), r.trim().into());
+            }
+            new.merged_into = Some(into);
+        }
+        Command::Joined { merged, joined } => {
+            if merged == case.number {
+                return Err(FieldError::new("into", "is this case itself").into());
+            }
+            extra.insert("merged".into(), merged.to_string().into());
+            new.people = joined.people;
+            new.collective = joined.collective;
+        }
+        Command::Unmerge { status, reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            if !status.is_open() {
+                return Err(FieldError::new("status", "a merged case goes back to an open status").into());
+            }
+            if let Some(into) = &case.merged_into {
+                extra.insert("from".into(), into.to_string().into());
+            }
+            extra.insert("reason".into(), reason.trim().into());
+            new.status = status;
+            new.merged_into = None;
+        }
+        Command::Parted { merged, joined, reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            extra.insert("merged".into(), merged.to_string().into());
+            extra.insert("reason".into(), reason.trim().into());
+            new.people = joined.people;
+            new.collective = joined.collective;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -479,6 +554,13 @@ pub fn public_message(action: &str, internal: bool, detail: &Value) -> Option<St
         "transfer" | "return" => detail.get("to_name").and_then(Value::as_str).map(|n| format!("转至{n}办理")),
         // A call-back and a sending-back in words, never the note or the reason.
         "callback" | "send_back" => crate::callback::public_words(action, detail),
+        // Merge (issue 22): the worker reads that the matter is handled together, never why,
+        // nor anything of the other workers.
+        "merge" if detail.get("into").is_some() => {
+            detail.get("into").and_then(Value::as_str).map(|n| format!("与同一事项并入{n}一并办理"))
+        }
+        "merge" => Some("同一事项的其他诉求已并入本件一并办理".to_owned()),
+        "unmerge" if detail.get("from").is_some() => Some("撤销并单，本件单独办理".to_owned()),
         "schedule" => {
             let at = detail.get("starts_at").and_then(Value::as_str).unwrap_or_default();
             let place = detail.get("place").and_then(Value::as_str).unwrap_or_default();
@@ -543,7 +625,7 @@ pub fn earlier_outcome(entries: &[crate::exchange::RecordEntry]) -> Option<Earli
 /// its own, once per deadline. Returns the deadline to record, if the case is due for it.
 pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
     let due = case.due_on?;
-    let late = !case.status.is_closed() && due < today;
+    let late = case.status.is_open() && due < today;
     (late && case.supervised_due_on != Some(due)).then_some(due)
 }
 
@@ -551,13 +633,13 @@ pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveD
 /// once per deadline. Returns the deadline to record, if the case is due for it.
 pub fn due_for_chase(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
     let due = case.due_on?;
-    let late = !case.status.is_closed() && due < today;
+    let late = case.status.is_open() && due < today;
     (late && case.chased_due_on != Some(due)).then_some(due)
 }
 
 /// Whether a case is past its deadline at `now`: open and due before today (China time).
 pub fn is_overdue(status: Status, due_on: Option<NaiveDate>, now: Timestamp) -> bool {
-    !status.is_closed() && due_on.is_some_and(|d| d < now.cst_date())
+    status.is_open() && due_on.is_some_and(|d| d < now.cst_date())
 }
 
 #[cfg(test)]
@@ -604,6 +686,7 @@ mod tests {
             arbitration_commission: None,
             referred_on: None,
             notify: false,
+            merged_into: None,
         }
     }
 

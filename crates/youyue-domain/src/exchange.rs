@@ -234,6 +234,10 @@ pub struct CaseRecord {
     /// A personal detail like `contact`: the record book does not speak for it.
     #[serde(default, skip_serializing_if = "is_false")]
     pub notify: bool,
+    /// Merge (issue 22): the case this one joined (并单); set exactly when the status is
+    /// `merged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<CaseNumber>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -277,6 +281,14 @@ impl CaseRecord {
         }
         if let Some(r) = self.rating {
             check_rating(r)?;
+        }
+        match (self.status == Status::Merged, &self.merged_into) {
+            (true, None) => return Err(FieldError::new("merged_into", "a merged case names the case it joined")),
+            (false, Some(_)) => return Err(FieldError::new("merged_into", "only a merged case joined another")),
+            (true, Some(n)) if *n == self.number => {
+                return Err(FieldError::new("merged_into", "a case cannot be merged into itself"))
+            }
+            _ => {}
         }
         if let Some(h) = &self.tracking_code_hash {
             let hex = h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());

@@ -199,7 +199,9 @@ pub fn matches_agreement(f: &CaseFilter, agreement: Option<&crate::agreement::Ag
 /// Whether a case with these facts is in the filter: the reference for storage's SQL.
 pub fn matches(f: &CaseFilter, c: &crate::stats::CaseFacts) -> bool {
     let within = |t: Timestamp, (a, b): (Timestamp, Timestamp)| a <= t && t < b;
-    f.kind.is_none_or(|k| k == c.kind)
+    // A merged case (issue 22) stands behind no figure: it counts through the case it joined.
+    c.status != crate::case::Status::Merged
+        && f.kind.is_none_or(|k| k == c.kind)
         && f.channel.is_none_or(|ch| ch == c.channel)
         && f.status.is_none_or(|s| s == c.status)
         && f.opened_in.is_none_or(|r| within(c.opened_at, r))

@@ -18,6 +18,7 @@ pub mod duration;
 pub mod exchange;
 pub mod figures;
 pub mod ical;
+pub mod merge;
 pub mod money;
 pub mod notice;
 pub mod number;

@@ -184,7 +184,7 @@ pub fn facet_words(f: CaseFacets<'_>) -> Vec<String> {
     let mut words: Vec<String> = f.unions.iter().map(|id| union_word(*id)).collect();
     words.push(kind_word(f.kind));
     words.push(status_word(f.status));
-    if !f.status.is_closed() {
+    if f.status.is_open() {
         words.push(OPEN_WORD.to_owned());
     }
     words.extend(f.handler.map(handler_word));

@@ -200,7 +200,7 @@ impl Stats {
             disputes_referred_to_arbitration: 0,
             opened_by_kind: zeros(Kind::ALL.iter().map(|k| k.as_str()).collect()),
             opened_by_channel: zeros(Channel::ALL.iter().map(|k| k.as_str()).collect()),
-            opened_by_status: zeros(Status::ALL.iter().map(|k| k.as_str()).collect()),
+            opened_by_status: zeros(Status::COUNTED.iter().map(|k| k.as_str()).collect()),
             appointments_held: 0,
             appointments_no_show: 0,
             appointments_by_specialty: BTreeMap::new(),
@@ -269,6 +269,11 @@ impl Stats {
     /// not one; no sum can overflow (see [`CaseFacts::counted_people`], [`MoneySum`]).
     pub fn add_case(&mut self, c: &CaseFacts) -> Option<()> {
         let period = self.period()?;
+        // A merged case (issue 22) counts in no figure: its matter counts once, through the
+        // case it joined (whose `people` holds its workers).
+        if c.status == Status::Merged {
+            return Some(());
+        }
         let closed_in_period = c.closed_at.is_some_and(|t| period.contains(t));
         if closed_in_period && c.status == Status::Resolved {
             self.cases_resolved += 1;

@@ -88,8 +88,8 @@ impl Tally {
         let mut c = vec!["opened".to_owned()];
         c.extend(Kind::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
         c.extend(Channel::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
-        c.extend(Status::ALL.iter().map(|k| format!("opened_{}", k.as_str())));
-        c.extend(Status::ALL.iter().map(|k| format!("wellbeing_{}", k.as_str())));
+        c.extend(Status::COUNTED.iter().map(|k| format!("opened_{}", k.as_str())));
+        c.extend(Status::COUNTED.iter().map(|k| format!("wellbeing_{}", k.as_str())));
         c.push("suggestions_adopted".into());
         c.extend(Kind::ALL.iter().map(|k| format!("resolved_{}", k.as_str())));
         for name in [
@@ -221,7 +221,7 @@ impl Tally {
         for (k, v) in Channel::ALL.iter().zip(self.opened_by_channel) {
             s.opened_by_channel.insert(k.as_str().to_owned(), n(v));
         }
-        for (k, v) in Status::ALL.iter().zip(self.opened_by_status) {
+        for (k, v) in Status::COUNTED.iter().zip(self.opened_by_status) {
             s.opened_by_status.insert(k.as_str().to_owned(), n(v));
         }
         s
@@ -290,15 +290,19 @@ pub struct CaseTally {
 /// of [`ACCEPT_DAYS`] working days after the day it was raised).
 pub fn of_case(c: &CaseFacts, calendar: &WorkCalendar) -> CaseTally {
     let mut out = CaseTally::default();
+    // A merged case (issue 22) adds nothing: it counts through the case it joined.
+    if c.status == Status::Merged {
+        return out;
+    }
     let opened_day = c.opened_at.cst_date();
     {
         let t = out.days.entry(opened_day).or_default();
         t.opened += 1;
         t.opened_by_kind[index(Kind::ALL, &c.kind)] += 1;
         t.opened_by_channel[index(Channel::ALL, &c.channel)] += 1;
-        t.opened_by_status[index(Status::ALL, &c.status)] += 1;
+        t.opened_by_status[index(&Status::COUNTED, &c.status)] += 1;
         if c.kind == Kind::Wellbeing {
-            t.wellbeing_by_status[index(Status::ALL, &c.status)] += 1;
+            t.wellbeing_by_status[index(&Status::COUNTED, &c.status)] += 1;
         }
         if c.kind == Kind::Suggestion && c.adopted == Some(true) {
             t.suggestions_adopted += 1;

@@ -68,7 +68,8 @@ impl Timeliness {
         let mut t = Timeliness::default();
         let mut to_accept = Vec::new();
         let mut to_close = Vec::new();
-        for c in cases {
+        // A merged case (issue 22) counts in no figure.
+        for c in cases.iter().filter(|c| c.status != crate::case::Status::Merged) {
             if let Some(a) = c.accepted_at.filter(|a| period.contains(*a)) {
                 t.accepted += 1;
                 let limit = calendar.add_working_days(c.opened_at.cst_date(), ACCEPT_DAYS);

@@ -51,6 +51,9 @@ string_enum!(
         Callback = "callback" / "回访",
         SendBack = "send_back" / "发回重办",
         Confirm = "confirm" / "维持答复",
+        // Merge (issue 22).
+        Merge = "merge" / "并单",
+        Unmerge = "unmerge" / "撤销并单",
     }
 );
 
@@ -128,6 +131,8 @@ pub fn transition(
         // A review's outcome: a chair or administrator of the union above the case's own
         // (`crate::callback::reviewing`; `service::callback` checks the union).
         Action::SendBack | Action::Confirm => matches!(role, Chair | Admin),
+        // Merge (issue 22): 并单 and its undoing, by whoever may accept a case.
+        Action::Merge | Action::Unmerge => matches!(role, Receptionist | Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -141,6 +146,11 @@ pub fn transition(
     let wrong = |hint| Err(WorkflowError::WrongStatus { action, status, hint });
     match (action, status) {
         (Action::Register, _) => Ok(Registered),
+        // A merged case (issue 22) is done with but for its note, its erasure and unmerge.
+        (Action::Note | Action::Anonymise | Action::Redact | Action::Unmerge, Merged) => {
+            Ok(if action == Action::Unmerge { Registered } else { Merged })
+        }
+        (_, Merged) => wrong("it is merged into another case: unmerge it first"),
         (Action::Accept, Registered) => Ok(Accepted),
         (Action::Accept, _) => wrong("only a newly registered case is accepted"),
         (Action::Assign, Accepted | InProgress) => Ok(InProgress),
@@ -177,7 +187,27 @@ pub fn transition(
         (Action::SendBack, _) => wrong("only a closed case is sent back"),
         (Action::Confirm, Resolved | Explained) => Ok(status),
         (Action::Confirm, _) => wrong("only a closed case's answer is confirmed"),
+        // Merge (issue 22): an open case joins another; unmerge gives it back the status
+        // it had (`command` reads it from the merge entry), shown here as registered.
+        (Action::Merge, Registered | Accepted | InProgress) => Ok(Merged),
+        (Action::Merge, _) => wrong("only an open case is merged"),
+        (Action::Unmerge, _) => wrong("only a merged case is unmerged"),
     }
+}
+
+/// The joined case's side of a merge or unmerge (issue 22): whoever may merge, and the
+/// joined case may be in any status but merged; it keeps its status.
+pub fn joined(actor: Acting, action: Action, status: Status) -> Result<Status, WorkflowError> {
+    let role = actor.role;
+    if !matches!(action, Action::Merge | Action::Unmerge)
+        || !matches!(role, Role::Receptionist | Role::Chair | Role::Admin)
+    {
+        return Err(WorkflowError::RoleMayNot { role, action });
+    }
+    if status == Status::Merged {
+        return Err(WorkflowError::WrongStatus { action, status, hint: "it is merged into another case itself" });
+    }
+    Ok(status)
 }
 
 #[cfg(test)]
@@ -215,7 +245,7 @@ mod tests {
                     for assigned in [false, true] {
                         let a = Acting { role: *role, is_assigned_handler: assigned };
                         if let Ok(next) = transition(a, *action, *status, assigned, false) {
-                            if status.is_closed()
+                            if !status.is_open()
                                 && !matches!(
                                     action,
                                     Action::Reopen
@@ -227,6 +257,7 @@ mod tests {
                                         | Action::Callback
                                         | Action::SendBack
                                         | Action::Confirm
+                                        | Action::Unmerge
                                 )
                             {
                                 panic!("{role} {action} from closed {status} went to {next}");
@@ -280,6 +311,26 @@ mod tests {
         );
         assert!(transition(staff(Role::Chair), Action::Return, Status::Accepted, false, false).is_err());
         assert!(transition(staff(Role::Worker), Action::Return, Status::Registered, false, false).is_err());
+    }
+
+    #[test]
+    fn an_open_case_is_merged_and_a_merged_case_only_unmerged() {
+        for status in [Status::Registered, Status::Accepted, Status::InProgress] {
+            assert_eq!(transition(staff(Role::Receptionist), Action::Merge, status, false, false), Ok(Status::Merged));
+        }
+        assert!(transition(staff(Role::Handler), Action::Merge, Status::Accepted, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Merge, Status::Resolved, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Merge, Status::Merged, false, false).is_err());
+        assert!(transition(staff(Role::Chair), Action::Unmerge, Status::Merged, false, false).is_ok());
+        assert!(transition(staff(Role::Chair), Action::Unmerge, Status::Accepted, false, false).is_err());
+        for action in [Action::Accept, Action::Assign, Action::Resolve, Action::Explain, Action::Reopen, Action::Rate] {
+            assert!(transition(staff(Role::Admin), action, Status::Merged, true, false).is_err(), "{action}");
+        }
+        assert_eq!(transition(staff(Role::Admin), Action::Note, Status::Merged, false, false), Ok(Status::Merged));
+        // The joined case's side keeps its status, whatever it is but merged.
+        assert_eq!(joined(staff(Role::Chair), Action::Merge, Status::Resolved), Ok(Status::Resolved));
+        assert!(joined(staff(Role::Chair), Action::Merge, Status::Merged).is_err());
+        assert!(joined(staff(Role::Handler), Action::Merge, Status::Accepted).is_err());
     }
 
     #[test]

@@ -406,7 +406,7 @@ pub fn may_change_appointment(user: &User) -> Result<(), ApiError> {
 /// accepted or in progress) and holds no booked appointment yet (one at a time: the worker
 /// reschedules it instead), so that a code cannot take a roster's every slot.
 pub fn worker_may_book(case: &StoredCase, booked: usize) -> Result<(), ApiError> {
-    if case.record.status.is_closed() {
+    if !case.record.status.is_open() {
         return Err(ApiError::Conflict("the case is closed: no appointment can be booked".into()));
     }
     if booked > 0 {

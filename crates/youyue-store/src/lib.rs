@@ -602,6 +602,18 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<StoredCase, StoreError>;
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError>;
+    /// Merge (issue 22): saves changes to several cases (the merged case and the case it
+    /// joins) and appends each one's record-book entry, in one transaction, each against
+    /// the version it was computed from (`Conflict` otherwise, and nothing is written).
+    /// Handlers stay as they are.
+    async fn save_changes(
+        &self,
+        changes: &[(StoredCase, Change)],
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<StoredCase>, StoreError>;
+    /// The cases merged into the case numbered `number` (status `merged`), oldest first.
+    async fn cases_merged_into(&self, number: &CaseNumber) -> Result<Vec<StoredCase>, StoreError>;
 
     /// A case's mediation agreement, if one was recorded.
     async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError>;

@@ -249,7 +249,7 @@ async fn act(
 }
 
 /// A case just changed, as the caller sees it with its record book (a read logged).
-async fn shown(state: &AppState, user: &User, saved: StoredCase) -> ApiResult<Json<CaseView>> {
+pub(crate) async fn shown(state: &AppState, user: &User, saved: StoredCase) -> ApiResult<Json<CaseView>> {
     let record = state.store.record_book(saved.id).await?;
     access::log_reads(state.store.as_ref(), user, &saved, access::Shown::Case).await?;
     Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))

@@ -194,6 +194,8 @@ pub struct CaseView {
     /// The record book, oldest first (on the single-case endpoints).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<Vec<EntryView>>,
+    /// Merge (issue 22): the number of the case this one joined (status `merged`).
+    pub merged_into: Option<String>,
 }
 
 fn t(v: Option<Timestamp>) -> Option<String> {
@@ -253,6 +255,7 @@ impl CaseView {
             rating: r.rating,
             rating_comment: r.rating_comment.clone(),
             rated_at: t(r.rated_at),
+            merged_into: r.merged_into.as_ref().map(|n| n.to_string()),
             actions,
             record: record.map(|es| {
                 es.into_iter()
@@ -310,6 +313,10 @@ pub struct PublicCaseView {
     pub mediation_agreement: Option<crate::service::agreement::WorkerAgreement>,
     /// The case's appointments with specialists (every status), earliest first.
     pub appointments: Vec<crate::api::appointments::PublicAppointmentView>,
+    /// Merge (issue 22): for a merged case, the case it joined as its worker follows it
+    /// (its progress and answer); null otherwise. Such a case is rated through the joined
+    /// case's own worker only (`can_rate` is false).
+    pub joined: Option<crate::api::merge::PublicJoined>,
 }
 
 /// A dispute referred to arbitration, as the worker reads it.
@@ -324,7 +331,7 @@ pub struct PublicReferral {
     pub apply_by: String,
 }
 
-fn action_label(action: &str) -> String {
+pub(crate) fn action_label(action: &str) -> String {
     Action::parse(action).map(|a| a.label_zh().to_owned()).unwrap_or_else(|| match action {
         "import" => "导入".to_owned(),
         "agreement" => "录入调解协议".to_owned(),
@@ -376,6 +383,7 @@ impl From<Tracked> for PublicCaseView {
             timeline,
             appointments: c.bookings.iter().map(crate::api::appointments::PublicAppointmentView::from).collect(),
             mediation_agreement: c.mediation,
+            joined: c.joined.map(crate::api::merge::PublicJoined::from),
         }
     }
 }

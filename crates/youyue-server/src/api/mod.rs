@@ -10,6 +10,7 @@ pub mod appointments;
 pub mod callback;
 pub mod cases;
 pub mod dto;
+pub mod merge;
 pub mod notices;
 pub mod org;
 pub mod public;
@@ -62,6 +63,9 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/confirm", post(callback::confirm))
         .route("/callbacks", get(callback::list))
         .route("/reviews", get(callback::reviews))
+        // Merge (issue 22).
+        .route("/cases/{number}/merge", post(merge::merge))
+        .route("/cases/{number}/unmerge", post(merge::unmerge))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
         .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
@@ -126,6 +130,7 @@ async fn not_found() -> crate::error::ApiError {
         // The closed loop (issue 22).
         cases::chase, stats::closed_loop, stats::set_closed_loop,
         callback::record, callback::send_back, callback::confirm, callback::list, callback::reviews,
+        merge::merge, merge::unmerge,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

@@ -36,5 +36,5 @@ impl Clock {
 
 /// An open dispute whose statutory mediation period has passed (the inbox marks it).
 pub fn mediation_over_open(c: &CaseRecord, now: Timestamp) -> bool {
-    !c.status.is_closed() && mediation_period_over(c.kind, c.opened_at, now.cst_date())
+    c.status.is_open() && mediation_period_over(c.kind, c.opened_at, now.cst_date())
 }

@@ -376,7 +376,7 @@ pub async fn dashboard(ctx: Ctx, State(state): State<AppState>, Query(p): Query<
         ),
         bar_chart(
             word("登记，按目前状态", "Registered, by status now"),
-            Status::ALL
+            Status::COUNTED
                 .iter()
                 .map(|st| {
                     let href = drill("&figure=cases_opened").replacen("tab=all", &format!("tab={st}"), 1);

@@ -26,7 +26,7 @@ pub async fn on_duty_now(
     now: Timestamp,
 ) -> Result<Vec<OnDuty>, ApiError> {
     let r = &case.record;
-    if !r.immediate || r.status.is_closed() {
+    if !r.immediate || !r.status.is_open() {
         return Ok(Vec::new());
     }
     let Some(union) = state.store.union_by_id(case.union_id).await? else { return Ok(Vec::new()) };

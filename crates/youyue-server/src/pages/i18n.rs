@@ -168,6 +168,7 @@ impl Lang {
                 Status::InProgress => "In progress",
                 Status::Resolved => "Resolved",
                 Status::Explained => "Explained",
+                Status::Merged => "Merged",
             },
         }
     }
@@ -669,6 +670,17 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "transfer_union" => ("转至工会（代码）", "To union (code)"),
         "done_transfer" => ("已转办。", "Transferred."),
         "do_return" => ("退单（退回派单工会）", "Return to the union that sent it"),
+        // Merge (issue 22).
+        "do_merge" => ("并单（并入同一事项的另一约事）", "Merge into another case about the same matter"),
+        "merge_hint" => ("本约事将以“已并单”结束，由所并入的约事一并办理；职工凭查询码可看到该约事的进展和答复。当天可撤销。", "This case ends as merged and is handled with the case it joins; its worker follows that case's progress and answer with their tracking code. It can be undone the same day."),
+        "merge_into" => ("并入约事编号", "Into case number"),
+        "done_merge" => ("已并单。", "Merged."),
+        "do_unmerge" => ("撤销并单", "Undo the merge"),
+        "done_unmerge" => ("已撤销并单。", "The merge is undone."),
+        "merged_into" => ("已并入", "Merged into"),
+        "merged_cases" => ("并入本件的约事", "Cases merged into this one"),
+        "joined_case" => ("一并办理的约事", "Handled together with case"),
+        "joined_hint" => ("您的诉求与同一事项的其他诉求合并办理，以下是该约事的进展和答复。", "Your request is handled together with others about the same matter: below are that case's progress and answer."),
         "done_return" => ("已退回派单工会。", "Returned to the union that sent it."),
         "moved_from" => ("转自", "Sent by"),
         "returned_twice" => ("此约事已被退单两次或以上，已提示区总工会。", "This case has been returned twice or more: the district is alerted."),

@@ -28,6 +28,8 @@ mod deadline;
 mod duty_now;
 pub mod i18n;
 mod me;
+// Merge (issue 22).
+mod merge;
 mod notices;
 mod org;
 mod roster;

@@ -137,9 +137,9 @@ fn row(
 ) -> Row {
     let r = &c.record;
     let (due_class, due_badge) = match r.due_on {
-        Some(d) if !r.status.is_closed() && d < today => ("red", ctx.t("overdue_badge")),
-        Some(d) if !r.status.is_closed() && d == today => ("amber", ctx.t("due_today")),
-        Some(d) if !r.status.is_closed() && today.succ_opt() == Some(d) => ("amber", ctx.t("due_soon_badge")),
+        Some(d) if r.status.is_open() && d < today => ("red", ctx.t("overdue_badge")),
+        Some(d) if r.status.is_open() && d == today => ("amber", ctx.t("due_today")),
+        Some(d) if r.status.is_open() && today.succ_opt() == Some(d) => ("amber", ctx.t("due_soon_badge")),
         _ => ("", ""),
     };
     Row {
@@ -410,6 +410,8 @@ pub async fn inbox(ctx: Ctx, State(state): State<AppState>, Query(p): Query<Inbo
         ("in_progress", ctx.lang.status(Status::InProgress), shown(count("in_progress"))),
         ("resolved", ctx.lang.status(Status::Resolved), shown(count("resolved"))),
         ("explained", ctx.lang.status(Status::Explained), shown(count("explained"))),
+        // Merge (issue 22).
+        ("merged", ctx.lang.status(Status::Merged), shown(count("merged"))),
         ("all", ctx.t("all"), all),
         ("supervised", ctx.t("supervised"), supervised),
     ]
@@ -818,6 +820,8 @@ struct CasePage {
     returned_twice: bool,
     /// The call-back and review (issue 22).
     callback: super::callback::Section,
+    /// Merge (issue 22): the cases merged into this one that the caller can see.
+    merged_cases: Vec<String>,
 }
 
 impl CasePage {
@@ -929,6 +933,9 @@ pub struct ActionForm {
     /// The code of the union a case is transferred to.
     #[serde(default)]
     pub union: String,
+    /// Merge (issue 22): the number of the case this one joins.
+    #[serde(default)]
+    pub into: String,
 }
 
 async fn case_page_with(
@@ -1013,6 +1020,7 @@ async fn case_page_with(
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
     let actions = access::actions(&user, &case);
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
+    let merged_cases = super::merge::merged_cases(store, &user, &case).await?;
     let returned_twice =
         user.role.is_staff() && service::transfer::returns(&record) >= service::transfer::FLAGGED_RETURNS;
     let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
@@ -1086,6 +1094,7 @@ async fn case_page_with(
         may_return,
         returned_twice,
         callback: super::callback::section(state, &user, &case).await?,
+        merged_cases,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1310,6 +1319,9 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Callback => "done_callback",
         Action::SendBack => "done_send_back",
         Action::Confirm => "done_confirm",
+        // Merge (issue 22).
+        Action::Merge => "done_merge",
+        Action::Unmerge => "done_unmerge",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1371,6 +1383,8 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Callback
         | Action::SendBack
         | Action::Confirm => return Err(ApiError::not_found("no such action")),
+        | Action::Merge
+        | Action::Unmerge => return Err(ApiError::not_found("no such action")),
     })
 }
 
@@ -1389,6 +1403,8 @@ pub async fn case_action(
         service::transfer::transfer(&state, &user, &number, &form.union, &form.reason).await
     } else if action_kind == Action::Return {
         service::transfer::give_back(&state, &user, &number, &form.reason).await
+    } else if matches!(action_kind, Action::Merge | Action::Unmerge) {
+        super::merge::act(&state, &user, &number, action_kind, &form.into, &form.reason).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,

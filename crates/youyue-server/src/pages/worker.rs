@@ -466,7 +466,7 @@ async fn offered_slots(
         all.retain(|s| s.user == a.record.specialist && s.specialty == a.record.specialty);
         return Ok((Vec::new(), all));
     }
-    if case.record.status.is_closed() {
+    if !case.record.status.is_open() {
         return Ok((Vec::new(), Vec::new()));
     }
     Ok((crate::api::appointments::worker_slots(state, case, from, to, now).await?, Vec::new()))

@@ -160,7 +160,7 @@ pub async fn dashboard_xlsx(ctx: Ctx, State(state): State<AppState>, Query(p): Q
             ("登记，按来源", Channel::ALL.iter().map(|c| (c.label_zh(), c.as_str())).collect(), &s.opened_by_channel),
             (
                 "登记，按目前状态",
-                Status::ALL.iter().map(|st| (st.label_zh(), st.as_str())).collect(),
+                Status::COUNTED.iter().map(|st| (st.label_zh(), st.as_str())).collect(),
                 &s.opened_by_status,
             ),
         ] {

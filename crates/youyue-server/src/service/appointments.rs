@@ -241,7 +241,7 @@ pub async fn change(
 ) -> Result<Appointment, ApiError> {
     let now = Timestamp::now();
     let change = match input {
-        ChangeInput::Reschedule { .. } if case.record.status.is_closed() => {
+        ChangeInput::Reschedule { .. } if !case.record.status.is_open() => {
             return Err(ApiError::Conflict(format!(
                 "case {} is closed: its appointments are not moved (reopen it first)",
                 case.record.number

@@ -26,6 +26,8 @@ pub mod notices;
 pub mod roster;
 mod tracked;
 pub mod transfer;
+// Merge (issue 22).
+pub mod merge;
 pub use account::{
     change_account, check_new_password, parse_notices_off, parse_specialties, specialties_for, AccountChange,
     MIN_PASSWORD_CHARS,

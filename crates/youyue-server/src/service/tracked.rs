@@ -41,6 +41,8 @@ pub struct Tracked {
     pub mediation: Option<super::agreement::WorkerAgreement>,
     /// The case's appointments with specialists, earliest first (every status).
     pub bookings: Vec<youyue_store::Appointment>,
+    /// Merge (issue 22): the progress of the case a merged case joined.
+    pub joined: Option<super::merge::JoinedProgress>,
 }
 
 /// A referral to arbitration (转仲裁) as the worker needs it.
@@ -90,6 +92,7 @@ pub async fn tracked(state: &AppState, c: &StoredCase) -> Result<Tracked, ApiErr
     let mut t = Tracked::new(c, union, record);
     t.bookings = state.store.case_appointments(c.id).await?;
     t.mediation = super::agreement::for_worker(state.store.as_ref(), c).await?;
+    t.joined = super::merge::joined_progress(state, c).await?;
     Ok(t)
 }
 
@@ -135,6 +138,7 @@ impl Tracked {
             timeline,
             bookings: Vec::new(),
             mediation: None,
+            joined: None,
         }
     }
 }

@@ -74,7 +74,7 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         // IN, not NOT IN: with the union, SQLite seeks `cases_union_status` for each open
         // status instead of reading every case of the unions.
         let open: Vec<String> =
-            Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+            Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
         qb.push(format!(" AND {status_column} IN ({})", open.join(", ")));
     }
     if let Some(k) = q.kind {
@@ -115,6 +115,8 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push(")");
     }
     if let Some(f) = &q.figure {
+        // A merged case (issue 22) stands behind no figure.
+        qb.push(format!(" AND {status_column} <> 'merged'"));
         if let Some(k) = f.kind {
             qb.push(" AND c.kind = ");
             qb.push_bind(k.as_str());
@@ -257,12 +259,12 @@ async fn list_total(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Result
             counts
                 .iter()
                 .filter(|(s, _)| q.status.is_none_or(|want| want.as_str() == s.as_str()))
-                .filter(|(s, _)| !q.open_only || Status::parse(s).is_some_and(|s| !s.is_closed()))
+                .filter(|(s, _)| !q.open_only || Status::parse(s).is_some_and(|s| s.is_open()))
                 .map(|(_, n)| *n)
                 .sum()
         }
         (None, None) => match tally_kind_or_channel_total(conn, q).await? {
-            Some(n) => n,
+            Some(n) => n + merged_count(conn, q, union_ids).await?,
             None => {
                 let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
                 push_case_filters(&mut count, q, union_ids);
@@ -407,6 +409,7 @@ async fn visible_status_counts(
     union_ids: &[i64],
 ) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
     let (mut counts, wellbeing) = status_counts_conn(conn, union_id).await?;
+    counts.insert(Status::Merged.as_str().to_owned(), merged_count(conn, q, union_ids).await?);
     let Some(me) = q.wellbeing_only_handler else { return Ok(counts) };
     if union_ids.is_empty() {
         return Ok(counts);
@@ -426,6 +429,18 @@ async fn visible_status_counts(
         *n -= hidden;
     }
     Ok(counts)
+}
+
+/// The merged cases (issue 22) a list holds: they are in no tally, so the lists the
+/// tallies count add them from the cases.
+async fn merged_count(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Result<i64, StoreError> {
+    if union_ids.is_empty() {
+        return Ok(0);
+    }
+    let merged = CaseQuery { status: Some(Status::Merged), open_only: false, ..q.clone() };
+    let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM cases c");
+    push_case_filters(&mut qb, &merged, union_ids);
+    Ok(qb.build_query_scalar().fetch_one(&mut *conn).await?)
 }
 
 pub(super) async fn cases_past_retention(

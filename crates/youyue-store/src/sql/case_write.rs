@@ -288,6 +288,7 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
         arbitration_commission: None,
         referred_on: None,
         notify: d.notify_worker,
+        merged_into: None,
     };
     record.check_workflow().map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?;
     Ok(record)
@@ -359,7 +360,7 @@ pub(super) async fn insert_cases(
 
 /// Saves a change to a case and its record entry inside the caller's transaction, against
 /// the version the change was computed from.
-async fn save_change_conn(
+pub(super) async fn save_change_conn(
     conn: &mut Conn,
     case: &StoredCase,
     change: &Change,
@@ -411,7 +412,8 @@ async fn save_change_conn(
     let seq = append_entry(conn, case.id, &number, now, label, action, change.internal, &change.detail).await?;
     super::notices::entry_event(conn, case.id, seq, action, &change.detail, &change.case, now).await?;
     super::callbacks::on_entry(conn, case.id, now, action, &change.detail).await?;
-    if change.case.status.is_closed() && !case.record.status.is_closed() {
+    // Closing a case, or merging it (issue 22), ends its booked appointments.
+    if !change.case.status.is_open() && case.record.status.is_open() {
         super::appointments::cancel_on_close(conn, case, label, now).await?;
     }
     case_where_id(conn, case.id).await
@@ -450,8 +452,7 @@ pub(super) async fn sweep_supervision(
     // Candidates by SQL; the rule itself is the domain's, checked again per case. Every
     // union and each open status, so that SQLite seeks `cases_union_status` for each pair
     // instead of reading every case, at start and every sweep.
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({}) AND c.due_on < $1 \
          AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
@@ -499,8 +500,7 @@ pub(super) async fn sweep_chase(
     today: chrono::NaiveDate,
     now: Timestamp,
 ) -> Result<Vec<CaseNumber>, StoreError> {
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     // Seeks `cases_open_due` (migration 0021), whose predicate is this `open` list.
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.status IN ({}) AND c.due_on < $1 \

@@ -17,6 +17,7 @@ mod case_read;
 mod case_write;
 mod export;
 mod import;
+mod merge;
 mod notices;
 mod record_book;
 mod roster;

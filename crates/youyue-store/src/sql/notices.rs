@@ -515,8 +515,7 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 const OVERDUE_TOLD_DAYS: i64 = 7;
 
 async fn timers_conn(conn: &mut Conn, today: chrono::NaiveDate, now: Timestamp) -> Result<u64, StoreError> {
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let open = open.join(", ");
     let tomorrow = today.succ_opt().unwrap_or(today).to_string();
     let mut written = 0;

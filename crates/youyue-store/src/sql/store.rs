@@ -1,7 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, bell, callbacks, case_read, case_write, export, import, notices, record_book,
+    accounts, agreements, appointments, bell, callbacks, case_read, case_write, export, import, merge, notices,
+    record_book,
     roster, studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
@@ -212,6 +213,21 @@ impl Store for SqlStore<Db> {
         let saved = case_write::save_change(self, case, change, handler_id, actor, now).await?;
         self.outbox_wake.notify_one();
         Ok(saved)
+    }
+
+    async fn save_changes(
+        &self,
+        changes: &[(StoredCase, Change)],
+        actor: Actor<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<StoredCase>, StoreError> {
+        let saved = merge::save_changes(self, changes, actor, now).await?;
+        self.outbox_wake.notify_one();
+        Ok(saved)
+    }
+
+    async fn cases_merged_into(&self, number: &CaseNumber) -> Result<Vec<StoredCase>, StoreError> {
+        merge::cases_merged_into(self, number).await
     }
 
     async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError> {

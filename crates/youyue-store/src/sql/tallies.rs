@@ -550,7 +550,8 @@ async fn period_hours(conn: &mut Conn, union: &Union, period: Period) -> Result<
             if subtree { "c.union_id IN (SELECT id FROM unions WHERE path LIKE $1)" } else { "c.union_id = $1" };
         for h in Hours::ALL {
             let (col, closed) = match h {
-                Hours::ToAccept => ("accepted_at", ""),
+                // A merged case (issue 22) counts in no figure.
+                Hours::ToAccept => ("accepted_at", " AND c.status <> 'merged'"),
                 Hours::ToClose => ("closed_at", " AND c.status IN ('resolved', 'explained')"),
             };
             let unit = h.unit_micros();
@@ -664,16 +665,16 @@ pub(super) async fn status_counts_conn(
 ) -> Result<(StatusCounts, StatusCounts), StoreError> {
     let cols: Vec<String> = ["opened", "wellbeing"]
         .iter()
-        .flat_map(|c| Status::ALL.iter().map(move |s| format!("COALESCE({SUM_BIGINT}({c}_{s}), 0)")))
+        .flat_map(|c| Status::COUNTED.iter().map(move |s| format!("COALESCE({SUM_BIGINT}({c}_{s}), 0)")))
         .collect();
     let row = sqlx::query(&format!("SELECT {} FROM tallies WHERE union_id = $1 AND grain = 'm'", cols.join(", ")))
         .bind(union_id)
         .fetch_one(&mut *conn)
         .await?;
     let (mut all, mut wellbeing) = (StatusCounts::new(), StatusCounts::new());
-    for (i, s) in Status::ALL.iter().enumerate() {
+    for (i, s) in Status::COUNTED.iter().enumerate() {
         all.insert(s.as_str().to_owned(), row.try_get::<i64, _>(i)?);
-        wellbeing.insert(s.as_str().to_owned(), row.try_get::<i64, _>(Status::ALL.len() + i)?);
+        wellbeing.insert(s.as_str().to_owned(), row.try_get::<i64, _>(Status::COUNTED.len() + i)?);
     }
     Ok((all, wellbeing))
 }
@@ -725,8 +726,9 @@ pub(super) async fn tally_figure_total(conn: &mut Conn, q: &CaseQuery) -> Result
                     let i = youyue_domain::Channel::ALL.iter().position(|x| *x == c).unwrap_or(0);
                     (r, Box::new(move |t: &Tally| t.opened_by_channel[i]))
                 }
-                (None, None, Some(s), None) => {
-                    let i = Status::ALL.iter().position(|x| *x == s).unwrap_or(0);
+                // A merged case (issue 22) is in no tally: the cases list it.
+                (None, None, Some(s), None) if s != Status::Merged => {
+                    let i = Status::COUNTED.iter().position(|x| *x == s).unwrap_or(0);
                     (r, Box::new(move |t: &Tally| t.opened_by_status[i]))
                 }
                 _ => return Ok(None),
@@ -829,7 +831,8 @@ pub(super) async fn rebuild_tallies(store: &SqlStore<Db>) -> Result<(), StoreErr
 pub(super) async fn answered(store: &SqlStore<Db>, union: &Union, period: Period) -> Result<(i64, i64), StoreError> {
     let (due, closed): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.status IN ('resolved', 'explained') THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM cases c JOIN unions u ON u.id = c.union_id WHERE u.path LIKE $1 AND c.due_on >= $2 AND c.due_on <= $3",
+         FROM cases c JOIN unions u ON u.id = c.union_id WHERE u.path LIKE $1 AND c.due_on >= $2 AND c.due_on <= $3 \
+         AND c.status <> 'merged'",
     )
     .bind(format!("{}%", union.path))
     .bind(period.from().to_string())

@@ -345,6 +345,12 @@ async fn sql_matches_reference_definition(backend: Backend) {
         if closed.is_some() && rng.next(2) == 0 {
             c["rating"] = json!(1 + rng.next(5));
         }
+        // Merge (issue 22): one open case in seven joined another (that case's people
+        // already count its workers): it counts in no figure.
+        if closed.is_none() && n.is_multiple_of(7) {
+            c["status"] = json!("merged");
+            c["merged_into"] = json!(format!("JD-2022-{:06}", n - 1));
+        }
         (union.to_owned(), c)
     };
     let mut cases: Vec<(String, Value)> = (1..=400).map(&mut make).collect();
@@ -474,7 +480,7 @@ async fn sql_matches_reference_definition(backend: Backend) {
         }
         let open = store.list_cases(&youyue_store::CaseQuery { open_only: true, ..q.clone() }).await.unwrap();
         let want: i64 =
-            fast.iter().filter(|(s, _)| !youyue_domain::Status::parse(s).unwrap().is_closed()).map(|(_, n)| n).sum();
+            fast.iter().filter(|(s, _)| youyue_domain::Status::parse(s).unwrap().is_open()).map(|(_, n)| n).sum();
         assert_eq!(open.total, want);
     }
     // Tallies kept in step by every write equal tallies rebuilt from the cases.

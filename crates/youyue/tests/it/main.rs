@@ -33,6 +33,8 @@ mod schema;
 mod scoping;
 pub mod search;
 mod transfer;
+// Merge (issue 22).
+mod merge;
 mod trust;
 mod worker;
 mod workflow;

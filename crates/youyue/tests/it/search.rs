@@ -82,7 +82,7 @@ impl Made {
         for field in ["agreement", "amount_recovered", "rating"] {
             v[field] = Value::Null;
         }
-        if !self.status.is_closed() {
+        if self.status.is_open() {
             v["closed_at"] = Value::Null;
         }
         v.to_string()
@@ -177,7 +177,7 @@ async fn the_index_finds_what_the_match_finds(backend: Backend) {
             .filter(|c| {
                 (v.within == "jd" || c.union.starts_with(&format!("{}.", v.within)))
                     && (fold(&c.title).contains(&lowered) || fold(&c.description).contains(&lowered))
-                    && (!v.open_only || !c.status.is_closed())
+                    && (!v.open_only || c.status.is_open())
                     && v.status.is_none_or(|s| s == c.status)
                     && v.kind.is_none_or(|k| k == c.kind)
                     && (!v.hides_wellbeing || c.kind != Kind::Wellbeing || c.handler == Some("mediator"))
