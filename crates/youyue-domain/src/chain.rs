@@ -44,7 +44,7 @@ pub fn entry_hash(prev: &str, e: &EntryContent<'_>) -> String {
 /// The fields of a case its record book speaks for: every stored field but the case's
 /// number (which names the book) and the personal details, which never enter it
 /// (`command::diff`). `verify` replays each book and compares these with the case.
-pub const COVERED: [&str; 30] = [
+pub const COVERED: [&str; 33] = [
     "union",
     "kind",
     "channel",
@@ -69,6 +69,9 @@ pub const COVERED: [&str; 30] = [
     "handler",
     "supervised_due_on",
     "chased_due_on",
+    "paused_since",
+    "paused_until",
+    "paused_reason",
     "resolution",
     "explanation",
     "rating_comment",
@@ -78,7 +81,7 @@ pub const COVERED: [&str; 30] = [
 ];
 
 /// Fields a registration always leaves empty: its entry need not say so.
-const EMPTY_AT_REGISTRATION: [&str; 17] = [
+const EMPTY_AT_REGISTRATION: [&str; 20] = [
     "closed_at",
     "agreement",
     "amount_recovered",
@@ -90,6 +93,9 @@ const EMPTY_AT_REGISTRATION: [&str; 17] = [
     "handler",
     "supervised_due_on",
     "chased_due_on",
+    "paused_since",
+    "paused_until",
+    "paused_reason",
     "resolution",
     "explanation",
     "rating_comment",

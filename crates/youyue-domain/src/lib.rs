@@ -12,6 +12,7 @@ pub mod case;
 pub mod chain;
 pub mod closed_loop;
 pub mod command;
+pub mod deadline;
 pub mod duration;
 pub mod exchange;
 pub mod figures;

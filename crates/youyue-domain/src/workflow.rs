@@ -47,6 +47,12 @@ string_enum!(
         Return = "return" / "退单",
         // Deadline control (issue 22).
         Chase = "chase" / "催办",
+        Extend = "extend" / "申请延期",
+        ApproveExtension = "approve_extension" / "批准延期",
+        RefuseExtension = "refuse_extension" / "不予延期",
+        Pause = "pause" / "挂起",
+        Resume = "resume" / "恢复办理",
+        Escalate = "escalate" / "提级督办",
     }
 );
 
@@ -119,12 +125,22 @@ pub fn transition(
         // 催办 by hand: a chair or administrator of a union strictly above the case's own
         // (`access::may_chase` checks the union); the `system` chases a missed deadline.
         Action::Chase => matches!(role, Chair | Admin),
+        // Deadline control (issue 22): whoever handles the case asks for more time or
+        // pauses its clock; a chair decides (`service::deadline`: of the case's union, or
+        // a chair/administrator above, never the one who asked). The `system` escalates,
+        // acting as an administrator (`access::actions` never offers it).
+        Action::Extend | Action::Pause | Action::Resume => matches!(role, Handler | Chair | Admin),
+        Action::ApproveExtension | Action::RefuseExtension => matches!(role, Chair | Admin),
+        Action::Escalate => role == Admin,
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
     if role == Handler
-        && matches!(action, Action::Resolve | Action::Explain | Action::Refer)
+        && matches!(
+            action,
+            Action::Resolve | Action::Explain | Action::Refer | Action::Extend | Action::Pause | Action::Resume
+        )
         && !actor.is_assigned_handler
     {
         return Err(WorkflowError::NotAssigned { action });
@@ -161,6 +177,16 @@ pub fn transition(
         (Action::Return, _) => wrong("only a case not yet accepted is returned"),
         (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
         (Action::Chase, _) => wrong("only an open case is chased"),
+        // Deadline control (issue 22): an accepted case, still open.
+        (
+            Action::Extend | Action::ApproveExtension | Action::RefuseExtension | Action::Pause | Action::Resume,
+            Accepted | InProgress,
+        ) => Ok(status),
+        (Action::Extend | Action::ApproveExtension | Action::RefuseExtension | Action::Pause | Action::Resume, _) => {
+            wrong("only an accepted, open case has a deadline to move")
+        }
+        (Action::Escalate, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Escalate, _) => wrong("only an open case is escalated"),
     }
 }
 
