@@ -8,6 +8,7 @@ use utoipa::OpenApi;
 pub mod agreement;
 pub mod appointments;
 pub mod cases;
+pub mod closed_loop;
 pub mod dto;
 pub mod notices;
 pub mod org;
@@ -51,6 +52,13 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/arbitration", post(cases::refer))
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/chase", post(cases::chase))
+        // Deadline control (issue 22).
+        .route("/cases/{number}/extension", post(closed_loop::extension))
+        .route("/cases/{number}/extension/approve", post(closed_loop::approve_extension))
+        .route("/cases/{number}/extension/refuse", post(closed_loop::refuse_extension))
+        .route("/cases/{number}/pause", post(closed_loop::pause))
+        .route("/cases/{number}/resume", post(closed_loop::resume))
+        .route("/escalations", get(closed_loop::escalations))
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/transfer", post(cases::transfer))
@@ -118,6 +126,8 @@ async fn not_found() -> crate::error::ApiError {
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
         // The closed loop (issue 22).
         cases::chase, stats::closed_loop, stats::set_closed_loop,
+        closed_loop::extension, closed_loop::approve_extension, closed_loop::refuse_extension, closed_loop::pause,
+        closed_loop::resume, closed_loop::escalations,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

@@ -671,7 +671,10 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "to_name" => ("转至", "To"),
         "supervised_due_on" => ("督办所涉期限", "Deadline supervised"),
         "chased_due_on" => ("催办所涉期限", "Deadline chased"),
-        other => return other.to_owned(),
+        other => match super::deadline::words(other) {
+            Some(w) => w,
+            None => return other.to_owned(),
+        },
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
 }
@@ -1301,7 +1304,12 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
         Action::Chase => "done_chase",
-        Action::Register | Action::Rate => return None,
+        Action::Extend => "done_extend",
+        Action::ApproveExtension => "done_approve_extension",
+        Action::RefuseExtension => "done_refuse_extension",
+        Action::Pause => "done_pause",
+        Action::Resume => "done_resume",
+        Action::Register | Action::Rate | Action::Escalate => return None,
     })
 }
 
@@ -1354,9 +1362,17 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Chase => Command::Chase { note: f.note.clone() },
-        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        Action::Assign
+        | Action::Register
+        | Action::Rate
+        | Action::Transfer
+        | Action::Return
+        | Action::Extend
+        | Action::ApproveExtension
+        | Action::RefuseExtension
+        | Action::Pause
+        | Action::Resume
+        | Action::Escalate => return Err(ApiError::not_found("no such action")),
     })
 }
 
@@ -1375,6 +1391,8 @@ pub async fn case_action(
         service::transfer::transfer(&state, &user, &number, &form.union, &form.reason).await
     } else if action_kind == Action::Return {
         service::transfer::give_back(&state, &user, &number, &form.reason).await
+    } else if let Some(ask) = super::deadline::ask_for(action_kind, &form) {
+        service::deadline::act(&state, &user, &number, ask).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,

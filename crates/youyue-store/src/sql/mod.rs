@@ -14,6 +14,7 @@ mod appointments;
 mod bell;
 mod case_read;
 mod case_write;
+mod closed_loop;
 mod export;
 mod import;
 mod notices;

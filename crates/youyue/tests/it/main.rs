@@ -13,6 +13,7 @@ mod book;
 mod browser;
 mod calendar;
 mod cli;
+mod deadline;
 mod clock;
 mod connections;
 mod district;
