@@ -2,8 +2,57 @@
 //! 恢复办理 (pause, resume), and their words.
 
 use super::staff::ActionForm;
+use super::{render, Ctx, PageResult};
 use crate::service::deadline::Ask;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use std::collections::HashMap;
 use youyue_domain::Action;
+
+/// One escalated case, in words.
+pub struct EscalatedRow {
+    pub number: String,
+    pub title: String,
+    pub union: String,
+    pub status: &'static str,
+    pub due_on: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "escalations.html")]
+struct EscalationsPage {
+    ctx: Ctx,
+    union_name: String,
+    rows: Vec<EscalatedRow>,
+}
+
+/// 提级督办: the escalated open cases below the caller's union (or `?union=CODE` within
+/// reach), as `GET /api/v1/escalations` lists them.
+pub async fn escalations(ctx: Ctx, State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
+    let union = match q.get("union").filter(|c| !c.trim().is_empty()) {
+        Some(code) => crate::access::union_within(state.store.as_ref(), &user, code).await?,
+        None => state
+            .store
+            .union_by_id(user.union_id)
+            .await?
+            .ok_or_else(|| crate::error::ApiError::internal("the caller's union is missing"))?,
+    };
+    let found = crate::service::deadline::escalations(&state, &user, union.record.code.as_str()).await?;
+    crate::access::log_list_reads(state.store.as_ref(), &user, &found).await?;
+    let rows = found
+        .iter()
+        .map(|c| EscalatedRow {
+            number: c.record.number.to_string(),
+            title: c.record.title.clone(),
+            union: c.record.union.to_string(),
+            status: ctx.lang.status(c.record.status),
+            due_on: c.record.due_on.map(|d| d.to_string()),
+        })
+        .collect();
+    Ok(render(&EscalationsPage { union_name: union.record.name.clone(), ctx, rows }))
+}
 
 /// What a case page's form for `action` asks of the case's clock, if it is one of these.
 pub fn ask_for(action: Action, f: &ActionForm) -> Option<Ask> {
@@ -53,6 +102,12 @@ pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "paused_days" => ("挂起天数", "Days paused"),
         "paused_working_days" => ("挂起工作日数", "Working days paused"),
         "raised_to" => ("提交至", "Raised to"),
+        "escalations_title" => ("提级督办", "Escalated cases"),
+        "escalations_hint" => (
+            "下级工会的约事被重新办理、发回重办或转办达到本区规定次数后，自动提交上一级工会督办。",
+            "Cases below that were reopened, sent back or transferred the district's number of times, raised to the union above.",
+        ),
+        "no_escalations" => ("没有提级督办的约事。", "No escalated cases."),
         "count" => ("次数", "Times"),
         _ => return None,
     })

@@ -201,6 +201,8 @@ async fn the_third_reopening_or_transfer_escalates(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let numbers: Vec<&str> = list["cases"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
     assert_eq!(numbers, ["JD-2026-000961"]);
+    let page = s1.http.get(app.url("/escalations")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"escalations\"") && page.contains("JD-2026-000961"), "the street's page lists it");
     // The enterprise cannot list the street's escalations; a worker none.
     let (status, _) = chair.get("/api/v1/escalations?union=jd.s1").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -195,6 +195,7 @@ async fn authorization_matrix(backend: Backend) {
         "/me/appointments",
         "/notices",
         "/notices/failed",
+        "/escalations",
     ];
     for template in pages {
         let has_target = template.contains('{');
