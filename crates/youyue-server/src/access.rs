@@ -150,9 +150,7 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         .filter(|a| *a != Action::Escalate)
         .filter(|a| *a != Action::Pause || r.paused_since.is_none())
         .filter(|a| *a != Action::Resume || r.paused_since.is_some())
-        .filter(|a| {
-            !matches!(a, Action::ApproveExtension | Action::RefuseExtension) || decides_extensions(user, case)
-        })
+        .filter(|a| !matches!(a, Action::ApproveExtension | Action::RefuseExtension) || decides_extensions(user, case))
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {
             *a != Action::Refer

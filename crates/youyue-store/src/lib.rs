@@ -702,7 +702,6 @@ pub trait Store: Send + Sync + 'static {
     /// numbers raised or chased by this batch.
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
-
     /// Deadline control (issue 22): open cases paused past their `paused_until` (at most
     /// 500), for the sweep to resume.
     async fn pauses_run_out(&self, today: chrono::NaiveDate) -> Result<Vec<StoredCase>, StoreError>;

@@ -166,12 +166,7 @@ pub async fn escalations(
     let user = caller.staff()?;
     let code = match p.union {
         Some(c) => c,
-        None => state
-            .store
-            .union_by_id(user.union_id)
-            .await?
-            .map(|u| u.record.code.to_string())
-            .unwrap_or_default(),
+        None => state.store.union_by_id(user.union_id).await?.map(|u| u.record.code.to_string()).unwrap_or_default(),
     };
     let found = deadline::escalations(&state, user, &code).await?;
     access::log_list_reads(state.store.as_ref(), user, &found).await?;

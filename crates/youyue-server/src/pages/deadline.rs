@@ -29,7 +29,11 @@ struct EscalationsPage {
 
 /// 提级督办: the escalated open cases below the caller's union (or `?union=CODE` within
 /// reach), as `GET /api/v1/escalations` lists them.
-pub async fn escalations(ctx: Ctx, State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn escalations(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let union = match q.get("union").filter(|c| !c.trim().is_empty()) {
         Some(code) => crate::access::union_within(state.store.as_ref(), &user, code).await?,

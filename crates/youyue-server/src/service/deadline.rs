@@ -22,10 +22,17 @@ use youyue_store::{Actor, Store, StoredCase, User};
 #[derive(Debug, Clone)]
 pub enum Ask {
     /// 申请延期 to `due_on` ('YYYY-MM-DD').
-    Extend { due_on: String, reason: String },
+    Extend {
+        due_on: String,
+        reason: String,
+    },
     Approve,
-    Refuse { reason: String },
-    Pause { reason: String },
+    Refuse {
+        reason: String,
+    },
+    Pause {
+        reason: String,
+    },
     Resume,
 }
 
@@ -151,7 +158,8 @@ async fn escalate_if_due(store: &dyn Store, case: &StoredCase) -> Result<Option<
     };
     let now = Timestamp::now();
     // The deadline is not touched: no calendar needed.
-    let change = command::apply(&case.record, SYSTEM, Command::Escalate { count, raised_to }, now, &Default::default())?;
+    let change =
+        command::apply(&case.record, SYSTEM, Command::Escalate { count, raised_to }, now, &Default::default())?;
     Ok(Some(store.save_change(case, &change, case.handler_id, system(), now).await?))
 }
 

@@ -43,7 +43,12 @@ async fn an_extension_is_asked_and_decided(backend: Backend) {
     crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
     let ask = |d: &str| json!({"due_on": d, "reason": "职工补充材料需时"});
     let reception = app.login("e1reception").await;
-    assert_error(&reception.post(&path(941, "extension"), ask("2999-02-01")).await, StatusCode::FORBIDDEN, "forbidden", None);
+    assert_error(
+        &reception.post(&path(941, "extension"), ask("2999-02-01")).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
     let f1 = app.login("f1reception").await;
     assert_error(&f1.post(&path(941, "extension"), ask("2999-02-01")).await, StatusCode::NOT_FOUND, "not_found", None);
     let handler = app.login("e1handler").await;
@@ -64,7 +69,12 @@ async fn an_extension_is_asked_and_decided(backend: Backend) {
     assert_eq!(v["due_on"], "2999-01-01", "asking changes no deadline");
     assert_eq!(handler.post(&path(941, "extension"), ask("2999-03-01")).await.0, StatusCode::CONFLICT, "one waits");
     // The handler may not decide; nor may a street receptionist-like role; the chair does.
-    assert_error(&handler.post(&path(941, "extension/approve"), json!({})).await, StatusCode::FORBIDDEN, "forbidden", None);
+    assert_error(
+        &handler.post(&path(941, "extension/approve"), json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
     let v = chair.ok(&path(941, "extension/approve"), json!({}), StatusCode::OK).await;
     assert_eq!(v["due_on"], "2999-02-01");
     // The second: refused (the reason is required), then asked again and approved above.
@@ -82,13 +92,19 @@ async fn an_extension_is_asked_and_decided(backend: Backend) {
     assert_eq!(r.0, StatusCode::CONFLICT, "{}", r.1);
     // Nobody approves their own request.
     chair.ok(&path(944, "extension"), ask("2999-02-01"), StatusCode::OK).await;
-    assert_error(&chair.post(&path(944, "extension/approve"), json!({})).await, StatusCode::FORBIDDEN, "forbidden", None);
+    assert_error(
+        &chair.post(&path(944, "extension/approve"), json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
     let admin = app.login("admin").await;
     admin.ok(&path(944, "extension/approve"), json!({}), StatusCode::OK).await;
 
     let (_, record) = chair.get(&path(941, "record")).await;
     let acts = actions_of(&record).await;
-    let deadline_acts: Vec<&str> = acts.iter().map(String::as_str).filter(|a| a.contains("extension") || *a == "extend").collect();
+    let deadline_acts: Vec<&str> =
+        acts.iter().map(String::as_str).filter(|a| a.contains("extension") || *a == "extend").collect();
     assert_eq!(
         deadline_acts,
         ["extend", "approve_extension", "extend", "refuse_extension", "extend", "approve_extension"]
@@ -127,15 +143,29 @@ async fn a_pause_moves_the_deadline_by_the_working_days_paused(backend: Backend)
 
     let handler = app.login("e1handler").await;
     let reception = app.login("e1reception").await;
-    assert_error(&reception.post(&path(951, "pause"), json!({"reason":"x"})).await, StatusCode::FORBIDDEN, "forbidden", None);
-    assert_error(&handler.post(&path(951, "pause"), json!({"reason":""})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("reason"));
+    assert_error(
+        &reception.post(&path(951, "pause"), json!({"reason":"x"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &handler.post(&path(951, "pause"), json!({"reason":""})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        Some("reason"),
+    );
     assert_eq!(handler.post(&path(951, "resume"), json!({})).await.0, StatusCode::CONFLICT, "not paused");
     // Paused and resumed the same day: no day counted.
     let v = handler.ok(&path(951, "pause"), json!({"reason":"等待职工提供工资条"}), StatusCode::OK).await;
     assert_eq!(v["paused_since"], today.to_string());
     assert_eq!(v["paused_until"], day(2).to_string());
     assert_eq!(v["paused_reason"], "等待职工提供工资条");
-    assert_eq!(handler.post(&path(951, "pause"), json!({"reason":"x"})).await.0, StatusCode::CONFLICT, "paused already");
+    assert_eq!(
+        handler.post(&path(951, "pause"), json!({"reason":"x"})).await.0,
+        StatusCode::CONFLICT,
+        "paused already"
+    );
     let page = handler.http.get(app.url("/cases/JD-2026-000951")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"case-paused\"") && page.contains("id=\"do-resume\""));
     let v = handler.ok(&path(951, "resume"), json!({}), StatusCode::OK).await;
