@@ -1008,7 +1008,8 @@ async fn case_page_with(
     }
     let (c, contact_hidden) = shown_to(&user, &case);
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
-    let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
+    // A paused case is not late (issue 22).
+    let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now()) && c.paused_since.is_none();
     let actions = access::actions(&user, &case);
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
     let returned_twice =

@@ -174,6 +174,14 @@ async fn a_pause_moves_the_deadline_by_the_working_days_paused(backend: Backend)
     handler.ok(&path(951, "pause"), json!({"reason":"等待职工"}), StatusCode::OK).await;
     let exported = crate::harness::export_text(app.store.as_ref()).await;
     assert!(exported.contains(&format!("\"paused_since\":\"{today}\"")), "the pause travels in the export");
+    // And comes back on import: the case paused as it was, its book replaying it.
+    let fresh = TestApp::empty(backend).await;
+    crate::harness::import_text(fresh.store.as_ref(), &exported).await.unwrap();
+    let there = fresh.store.case_by_number(&"JD-2026-000951".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!((there.record.paused_since, there.record.paused_until), (Some(today), Some(day(2))));
+    assert_eq!(crate::harness::export_text(fresh.store.as_ref()).await, exported);
+    let report = fresh.store.verify_chains().await.unwrap();
+    assert_eq!(report.problems, vec![], "{report:?}");
     let later = Timestamp::from_micros(now.micros() + 5 * 86_400_000_000);
     let resumed = youyue_server::service::deadline::sweep_pauses(app.store.as_ref(), later).await.unwrap();
     assert_eq!(resumed.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["JD-2026-000951"]);
