@@ -44,7 +44,7 @@ pub fn entry_hash(prev: &str, e: &EntryContent<'_>) -> String {
 /// The fields of a case its record book speaks for: every stored field but the case's
 /// number (which names the book) and the personal details, which never enter it
 /// (`command::diff`). `verify` replays each book and compares these with the case.
-pub const COVERED: [&str; 31] = [
+pub const COVERED: [&str; 34] = [
     "union",
     "kind",
     "channel",
@@ -69,6 +69,9 @@ pub const COVERED: [&str; 31] = [
     "handler",
     "supervised_due_on",
     "chased_due_on",
+    "paused_since",
+    "paused_until",
+    "paused_reason",
     "resolution",
     "explanation",
     "rating_comment",
@@ -79,7 +82,7 @@ pub const COVERED: [&str; 31] = [
 ];
 
 /// Fields a registration always leaves empty: its entry need not say so.
-const EMPTY_AT_REGISTRATION: [&str; 18] = [
+const EMPTY_AT_REGISTRATION: [&str; 21] = [
     "closed_at",
     "agreement",
     "amount_recovered",
@@ -91,6 +94,9 @@ const EMPTY_AT_REGISTRATION: [&str; 18] = [
     "handler",
     "supervised_due_on",
     "chased_due_on",
+    "paused_since",
+    "paused_until",
+    "paused_reason",
     "resolution",
     "explanation",
     "rating_comment",

@@ -43,6 +43,46 @@ impl ClosedLoop {
     }
 }
 
+/// What a record-book entry adds to the closed-loop figures (issue 22, figure 5): its
+/// kind and, for a call-back, the rating. The one mapping from action and detail to an
+/// event; storage is to keep a row per event (`loop_events(case_id, union_id, at, kind,
+/// value)`, the union the case was at when it happened — for a transfer, the union it
+/// went to) and the figures' reference is to count these. Not yet wired to storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopEvent {
+    pub kind: &'static str,
+    /// A call-back's rating (1–5) when the worker was reached and rated; else none.
+    pub value: Option<i64>,
+}
+
+/// The event an entry gives rise to, if any: `transfer` (a transfer received), `return`,
+/// `chase`, `extend`, `approve_extension`, `refuse_extension`, `pause`, `escalate`,
+/// `send_back`, `confirm`; `callback` only when its detail says `"reached": true`
+/// (`{"reached":bool,"rating":int|null,"note":…}`), with the rating as its value.
+pub fn loop_event(action: &str, detail: &serde_json::Value) -> Option<LoopEvent> {
+    let kind = match action {
+        "transfer" => "transfer",
+        "return" => "return",
+        "chase" => "chase",
+        "extend" => "extend",
+        "approve_extension" => "approve_extension",
+        "refuse_extension" => "refuse_extension",
+        "pause" => "pause",
+        "escalate" => "escalate",
+        "send_back" => "send_back",
+        "confirm" => "confirm",
+        "callback" => {
+            if detail.get("reached").and_then(serde_json::Value::as_bool) != Some(true) {
+                return None;
+            }
+            let rating = detail.get("rating").and_then(serde_json::Value::as_i64).filter(|r| (1..=5).contains(r));
+            return Some(LoopEvent { kind: "callback", value: rating });
+        }
+        _ => return None,
+    };
+    Some(LoopEvent { kind, value: None })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +96,17 @@ mod tests {
         assert_eq!(bad.check().unwrap_err().field, "callback_days");
         let partial: ClosedLoop = serde_json::from_str(r#"{"callback_days":5}"#).unwrap();
         assert_eq!(partial, ClosedLoop { callback_days: 5, ..ClosedLoop::default() });
+    }
+
+    #[test]
+    fn entries_map_to_loop_events() {
+        use serde_json::json;
+        assert_eq!(loop_event("transfer", &json!({"to":"jd.s1"})), Some(LoopEvent { kind: "transfer", value: None }));
+        assert_eq!(loop_event("note", &json!({})), None);
+        let reached = json!({"reached": true, "rating": 4, "note": "满意"});
+        assert_eq!(loop_event("callback", &reached), Some(LoopEvent { kind: "callback", value: Some(4) }));
+        let unrated = json!({"reached": true, "rating": null, "note": ""});
+        assert_eq!(loop_event("callback", &unrated), Some(LoopEvent { kind: "callback", value: None }));
+        assert_eq!(loop_event("callback", &json!({"reached": false, "rating": null, "note": "未接通"})), None);
     }
 }

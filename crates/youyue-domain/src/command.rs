@@ -130,6 +130,41 @@ pub enum Command {
         joined: crate::merge::Joined,
         reason: String,
     },
+    // Deadline control (issue 22).
+    /// 申请延期: the handler asks, before the deadline passes, for `due_on` (after the
+    /// current deadline). The caller has checked that none is pending and the district's
+    /// `max_extensions` is not used up (`deadline::may_ask_extension`).
+    Extend {
+        due_on: NaiveDate,
+        reason: String,
+    },
+    /// 批准延期: the deadline becomes the date asked (`due_on`, read by the caller from the
+    /// pending `extend` entry, `deadline::pending_extension`).
+    ApproveExtension {
+        due_on: NaiveDate,
+    },
+    /// 不予延期: the pending request is refused; the deadline stays.
+    RefuseExtension {
+        reason: String,
+    },
+    /// 挂起: the clock stops while the union waits for the worker, at most until `until`
+    /// (`deadline::pause_until`).
+    Pause {
+        reason: String,
+        until: NaiveDate,
+    },
+    /// 恢复办理: the clock runs again and the deadline moves later by the working days the
+    /// case was paused (`deadline::paused_working_days`). The sweep ends a pause past its
+    /// `paused_until` with `ended_on` = the day after it.
+    Resume {
+        ended_on: Option<NaiveDate>,
+    },
+    /// 提级督办: the `system` raises a case reopened, sent back or transferred `count` times
+    /// to the union above its own (`raised_to`).
+    Escalate {
+        count: u32,
+        raised_to: Option<String>,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -158,6 +193,12 @@ impl Command {
             // Merge (issue 22).
             Command::Merge { .. } | Command::Joined { .. } => Action::Merge,
             Command::Unmerge { .. } | Command::Parted { .. } => Action::Unmerge,
+            Command::Extend { .. } => Action::Extend,
+            Command::ApproveExtension { .. } => Action::ApproveExtension,
+            Command::RefuseExtension { .. } => Action::RefuseExtension,
+            Command::Pause { .. } => Action::Pause,
+            Command::Resume { .. } => Action::Resume,
+            Command::Escalate { .. } => Action::Escalate,
         }
     }
 }
@@ -177,6 +218,10 @@ pub enum CommandError {
     /// A referral of a case that is not a labour dispute.
     #[error("only a labour dispute is referred to arbitration")]
     NotADispute,
+    /// Deadline control (issue 22): the case's clock is not in a state for this (a pause
+    /// of a paused case, a resume of a running one, an extension after the deadline).
+    #[error("{0}")]
+    Clock(String),
 }
 
 /// The result of a command: the new state and the record-book entry.
@@ -481,6 +526,66 @@ pub fn apply(
             new.people = joined.people;
             new.collective = joined.collective;
         }
+        // Deadline control (issue 22): internal entries (the worker reads the steps, never
+        // the reasons).
+        Command::Extend { due_on, reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            let today = now.cst_date();
+            let current = case.due_on.ok_or_else(|| CommandError::Clock("the case has no deadline".into()))?;
+            if current < today {
+                return Err(CommandError::Clock(format!(
+                    "the deadline {current} has passed: an extension is asked before it"
+                )));
+            }
+            if due_on <= current {
+                return Err(FieldError::new("due_on", format!("must be after the current deadline {current}")).into());
+            }
+            extra.insert("due_on".into(), due_on.to_string().into());
+            extra.insert("reason".into(), reason.trim().into());
+            internal = true;
+        }
+        Command::ApproveExtension { due_on } => {
+            new.due_on = Some(due_on);
+            internal = true;
+        }
+        Command::RefuseExtension { reason } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            extra.insert("reason".into(), reason.trim().into());
+            internal = true;
+        }
+        Command::Pause { reason, until } => {
+            check_text("reason", &reason, MAX_TEXT_CHARS, true)?;
+            if case.paused_since.is_some() {
+                return Err(CommandError::Clock("the case is paused already".into()));
+            }
+            let today = now.cst_date();
+            if until < today {
+                return Err(CommandError::Clock("the case may not be paused any longer".into()));
+            }
+            new.paused_since = Some(today);
+            new.paused_until = Some(until);
+            new.paused_reason = Some(reason.trim().to_owned());
+            internal = true;
+        }
+        Command::Resume { ended_on } => {
+            let (Some(since), Some(until)) = (case.paused_since, case.paused_until) else {
+                return Err(CommandError::Clock("the case is not paused".into()));
+            };
+            let end = crate::deadline::pause_end(since, until, ended_on.unwrap_or(now.cst_date()));
+            let working = crate::deadline::paused_working_days(&rules.calendar, since, end);
+            new.due_on = case.due_on.map(|d| crate::deadline::moved_later(&rules.calendar, d, working));
+            new.paused_since = None;
+            new.paused_until = None;
+            new.paused_reason = None;
+            extra.insert("paused_days".into(), (end - since).num_days().into());
+            extra.insert("paused_working_days".into(), working.into());
+            internal = true;
+        }
+        Command::Escalate { count, raised_to } => {
+            extra.insert("count".into(), count.into());
+            extra.insert("raised_to".into(), raised_to.into());
+            internal = true;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -490,6 +595,12 @@ pub fn apply(
             new.rating_comment = comment.filter(|c| !c.trim().is_empty());
             new.rated_at = Some(now);
         }
+    }
+    // A case that closes or moves to another union keeps no paused clock (issue 22).
+    if new.status.is_closed() || action == Action::Transfer || action == Action::Return {
+        new.paused_since = None;
+        new.paused_until = None;
+        new.paused_reason = None;
     }
     // A change that breaks a rule every stored case keeps never reaches storage.
     new.check_workflow()?;
@@ -625,17 +736,24 @@ pub fn earlier_outcome(entries: &[crate::exchange::RecordEntry]) -> Option<Earli
 /// its own, once per deadline. Returns the deadline to record, if the case is due for it.
 pub fn due_for_supervision(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
     let due = case.due_on?;
-    let late = case.status.is_open() && due < today;
+    let late = case.status.is_open() && due < today && case.paused_since.is_none();
     (late && case.supervised_due_on != Some(due)).then_some(due)
 }
 
 /// 催办 of a missed deadline: the day after it, a case still open is chased by the `system`,
 /// once per deadline. Returns the deadline to record, if the case is due for it.
+///
+/// A paused case is not late. Only a deadline missed at most `CHASE_WITHIN_DAYS` ago is
+/// chased, so that the first sweep after an upgrade does not chase every old late case.
 pub fn due_for_chase(case: &CaseRecord, today: NaiveDate) -> Option<NaiveDate> {
     let due = case.due_on?;
-    let late = case.status.is_open() && due < today;
+    let recent = (today - due).num_days() <= CHASE_WITHIN_DAYS;
+    let late = case.status.is_open() && due < today && recent && case.paused_since.is_none();
     (late && case.chased_due_on != Some(due)).then_some(due)
 }
+
+/// Calendar days after a missed deadline within which the system still chases it (issue 22).
+pub const CHASE_WITHIN_DAYS: i64 = 7;
 
 /// Whether a case is past its deadline at `now`: open and due before today (China time).
 pub fn is_overdue(status: Status, due_on: Option<NaiveDate>, now: Timestamp) -> bool {
@@ -678,6 +796,9 @@ mod tests {
             worker_account: None,
             supervised_due_on: None,
             chased_due_on: None,
+            paused_since: None,
+            paused_until: None,
+            paused_reason: None,
             resolution: None,
             explanation: None,
             rating_comment: None,

@@ -207,6 +207,17 @@ pub struct CaseRecord {
     /// after a missed deadline; once per deadline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chased_due_on: Option<NaiveDate>,
+    /// 挂起 (issue 22): the China day the case's clock was paused, while waiting for the
+    /// worker; none when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_since: Option<NaiveDate>,
+    /// The last day the pause may last (the district's `max_pause_days` less what earlier
+    /// pauses used): the sweep resumes the case the day after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<NaiveDate>,
+    /// Why the clock is paused (staff only; the worker never reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_reason: Option<String>,
     /// Username of the worker's own account, when a registered worker raised it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_account: Option<String>,

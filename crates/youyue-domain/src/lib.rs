@@ -14,6 +14,7 @@ pub mod chain;
 pub mod closed_loop;
 pub mod command;
 pub mod crisis;
+pub mod deadline;
 pub mod duration;
 pub mod exchange;
 pub mod figures;

@@ -54,6 +54,12 @@ string_enum!(
         // Merge (issue 22).
         Merge = "merge" / "并单",
         Unmerge = "unmerge" / "撤销并单",
+        Extend = "extend" / "申请延期",
+        ApproveExtension = "approve_extension" / "批准延期",
+        RefuseExtension = "refuse_extension" / "不予延期",
+        Pause = "pause" / "挂起",
+        Resume = "resume" / "恢复办理",
+        Escalate = "escalate" / "提级督办",
     }
 );
 
@@ -133,12 +139,22 @@ pub fn transition(
         Action::SendBack | Action::Confirm => matches!(role, Chair | Admin),
         // Merge (issue 22): 并单 and its undoing, by whoever may accept a case.
         Action::Merge | Action::Unmerge => matches!(role, Receptionist | Chair | Admin),
+        // Deadline control (issue 22): whoever handles the case asks for more time or
+        // pauses its clock; a chair decides (`service::deadline`: of the case's union, or
+        // a chair/administrator above, never the one who asked). The `system` escalates,
+        // acting as an administrator (`access::actions` never offers it).
+        Action::Extend | Action::Pause | Action::Resume => matches!(role, Handler | Chair | Admin),
+        Action::ApproveExtension | Action::RefuseExtension => matches!(role, Chair | Admin),
+        Action::Escalate => role == Admin,
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
     if role == Handler
-        && matches!(action, Action::Resolve | Action::Explain | Action::Refer)
+        && matches!(
+            action,
+            Action::Resolve | Action::Explain | Action::Refer | Action::Extend | Action::Pause | Action::Resume
+        )
         && !actor.is_assigned_handler
     {
         return Err(WorkflowError::NotAssigned { action });
@@ -192,6 +208,16 @@ pub fn transition(
         (Action::Merge, Registered | Accepted | InProgress) => Ok(Merged),
         (Action::Merge, _) => wrong("only an open case is merged"),
         (Action::Unmerge, _) => wrong("only a merged case is unmerged"),
+        // Deadline control (issue 22): an accepted case, still open.
+        (
+            Action::Extend | Action::ApproveExtension | Action::RefuseExtension | Action::Pause | Action::Resume,
+            Accepted | InProgress,
+        ) => Ok(status),
+        (Action::Extend | Action::ApproveExtension | Action::RefuseExtension | Action::Pause | Action::Resume, _) => {
+            wrong("only an accepted, open case has a deadline to move")
+        }
+        (Action::Escalate, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Escalate, _) => wrong("only an open case is escalated"),
     }
 }
 

@@ -147,6 +147,13 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         // 发回重办 / 维持答复 depend on a pending review (the `callbacks` table): the case page
         // offers them (`pages::callback::section`), and GET /api/v1/reviews lists the cases.
         .filter(|a| !matches!(a, Action::SendBack | Action::Confirm))
+        // Deadline control (issue 22): the system escalates; a pause and a resume each
+        // when the clock runs or not; a decision on an extension to those who decide
+        // (whether one is pending is the record book's: `service::deadline`).
+        .filter(|a| *a != Action::Escalate)
+        .filter(|a| *a != Action::Pause || r.paused_since.is_none())
+        .filter(|a| *a != Action::Resume || r.paused_since.is_some())
+        .filter(|a| !matches!(a, Action::ApproveExtension | Action::RefuseExtension) || decides_extensions(user, case))
         // 转仲裁 is offered once a dispute's statutory mediation period has passed.
         .filter(|a| {
             *a != Action::Refer
@@ -159,6 +166,13 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
 /// itself).
 fn above_case(user: &User, case: &StoredCase) -> bool {
     user.role.is_staff() && case.union_path != user.union_path && case.union_path.starts_with(&user.union_path)
+}
+
+/// Who decides on an extension (issue 22): the chair of the case's own union, or a chair
+/// or administrator of a union above it. (Not the one who asked: `service::deadline`.)
+pub fn decides_extensions(user: &User, case: &StoredCase) -> bool {
+    (user.role == Role::Chair && user.union_id == case.union_id)
+        || (matches!(user.role, Role::Chair | Role::Admin) && above_case(user, case))
 }
 
 /// 催办 by hand (issue 22): a chair or administrator of a union strictly above the case's

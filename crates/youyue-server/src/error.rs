@@ -222,6 +222,7 @@ impl From<CommandError> for ApiError {
                 ApiError::Refused { code: "mediation_period_running", message: e.to_string() }
             }
             e @ CommandError::NotADispute => ApiError::Refused { code: "not_a_dispute", message: e.to_string() },
+            CommandError::Clock(m) => ApiError::Conflict(m),
         }
     }
 }

@@ -403,7 +403,8 @@ impl Drop for Background {
     }
 }
 
-/// Raises late cases to the union above (督办), chases them (催办) and anonymises cases past their retention,
+/// Resumes pauses that ran out, raises late cases to the union above (督办) and chases them
+/// (催办) in one pass, and anonymises cases past their retention,
 /// now and then every ten minutes, for as long as the server runs; counts each finished
 /// sweep in `sweeps`. A failed sweep is logged and tried again next time.
 fn spawn_supervision(store: Arc<dyn Store>, sweeps: tokio::sync::watch::Sender<u64>) -> tokio::task::JoinHandle<()> {
@@ -411,28 +412,23 @@ fn spawn_supervision(store: Arc<dyn Store>, sweeps: tokio::sync::watch::Sender<u
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
+            // Pauses past the district's allowance end by themselves (挂起, issue 22), before
+            // the late cases are looked for.
+            match service::deadline::sweep_pauses(store.as_ref(), youyue_domain::Timestamp::now()).await {
+                Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "paused cases resumed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pause sweep failed"),
+            }
             // Batch after batch until none is left (a large import may bring many late cases).
             loop {
                 let now = youyue_domain::Timestamp::now();
                 match store.sweep_supervision(now.cst_date(), now).await {
                     Ok(raised) if !raised.is_empty() => {
-                        tracing::info!(count = raised.len(), "late cases raised for supervision")
+                        tracing::info!(count = raised.len(), "late cases raised for supervision or chased")
                     }
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "supervision sweep failed");
-                        break;
-                    }
-                }
-            }
-            // 催办: a missed deadline is chased by the system the day after it (issue 22).
-            loop {
-                let now = youyue_domain::Timestamp::now();
-                match store.sweep_chase(now.cst_date(), now).await {
-                    Ok(chased) if !chased.is_empty() => tracing::info!(count = chased.len(), "late cases chased"),
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "chase sweep failed");
                         break;
                     }
                 }

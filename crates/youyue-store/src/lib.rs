@@ -706,15 +706,21 @@ pub trait Store: Send + Sync + 'static {
     /// Recomputes the running tallies from the cases (they are derived data; a repair).
     async fn rebuild_tallies(&self) -> Result<(), StoreError>;
 
-    /// Raises every case still open after its deadline to the union above its own (督办):
-    /// a `supervise` entry in its record book, once per deadline. Works in batches of at
-    /// most 500 (one transaction each); returns the numbers raised by this batch.
+    /// Raises every case still open after its deadline, its clock not paused, to the union
+    /// above its own (督办): a `supervise` entry in its record book, once per deadline; and
+    /// chases it (催办, issue 22) the day after a deadline missed at most
+    /// `command::CHASE_WITHIN_DAYS` ago: a `system` `chase` entry naming the deadline, once
+    /// per deadline. Works in batches of at most 500 (one transaction each); returns the
+    /// numbers raised or chased by this batch.
     async fn sweep_supervision(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
 
-    /// Chases every case still open after its deadline (催办, issue 22): a `system`
-    /// `chase` entry naming the deadline, once per deadline, and its Chased notice. In
-    /// batches of at most 500 like `sweep_supervision`; returns the numbers chased.
-    async fn sweep_chase(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError>;
+    /// Deadline control (issue 22): open cases paused past their `paused_until` (at most
+    /// 500), for the sweep to resume.
+    async fn pauses_run_out(&self, today: chrono::NaiveDate) -> Result<Vec<StoredCase>, StoreError>;
+
+    /// Open cases strictly below the union at `path` that were escalated (提级督办), newest
+    /// first, at most `limit`.
+    async fn escalated_below(&self, path: &str, limit: i64) -> Result<Vec<StoredCase>, StoreError>;
 
     /// Records a worker's vote on their union; false if this voter already voted in this
     /// round (the first vote stands).

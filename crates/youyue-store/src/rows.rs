@@ -171,6 +171,9 @@ pub struct CaseRow {
     pub notify: bool,
     pub chased_due_on: Option<String>,
     pub merged_into: Option<String>,
+    pub paused_since: Option<String>,
+    pub paused_until: Option<String>,
+    pub paused_reason: Option<String>,
 }
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS union_code, u.path AS union_path, \
@@ -179,7 +182,7 @@ pub const CASE_SELECT: &str = "SELECT c.id, c.version, c.union_id, u.code AS uni
      c.worker_name, c.contact, c.opened_at, c.status, c.urgency, c.due_on, c.accepted_at, c.closed_at, \
      c.agreement, c.amount_recovered_fen, c.adopted, c.resolution, c.explanation, c.rating, c.rating_comment, \
      c.rated_at, c.tracking_code_hash, c.supervised_due_on, c.arbitration_commission, c.referred_on, \
-     c.chased_due_on, c.merged_into, EXISTS (SELECT 1 FROM case_notify cn WHERE cn.case_id = c.id) AS notify \
+     c.chased_due_on, c.merged_into, c.paused_since, c.paused_until, c.paused_reason, EXISTS (SELECT 1 FROM case_notify cn WHERE cn.case_id = c.id) AS notify \
      FROM cases c JOIN unions u ON u.id = c.union_id LEFT JOIN users h ON h.id = c.handler_id LEFT JOIN users w ON w.id = c.worker_user_id";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -248,6 +251,15 @@ impl TryFrom<CaseRow> for StoredCase {
                 Some(n) => Some(n.parse().map_err(|_| corrupt("case number", &n))?),
                 None => None,
             },
+            paused_since: match r.paused_since {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
+            paused_until: match r.paused_until {
+                Some(d) => Some(parse_date(&d).map_err(|_| corrupt("date", &d))?),
+                None => None,
+            },
+            paused_reason: r.paused_reason,
         };
         Ok(StoredCase {
             id: r.id,
@@ -337,6 +349,9 @@ case_columns! {
     referred_on: Option<String> = |c| c.referred_on.map(|d| d.to_string()),
     chased_due_on: Option<String> = |c| c.chased_due_on.map(|d| d.to_string()),
     merged_into: Option<String> = |c| c.merged_into.as_ref().map(|n| n.to_string()),
+    paused_since: Option<String> = |c| c.paused_since.map(|d| d.to_string()),
+    paused_until: Option<String> = |c| c.paused_until.map(|d| d.to_string()),
+    paused_reason: Option<String> = |c| c.paused_reason.clone(),
 }
 
 /// `UPDATE cases SET <columns>…, union_id, handler_id, worker_user_id, updated_at,

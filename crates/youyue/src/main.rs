@@ -114,9 +114,10 @@ enum Command {
     /// Prints the head of every case's record-book chain (`NUMBER SEQ HASH`), for a district
     /// to sign off and keep.
     Heads,
-    /// Raises every case still open after its deadline to the union above (督办) once and
-    /// prints their numbers, then chases them (催办, once per deadline; printed as
-    /// "NUMBER chased") (`serve` does this every ten minutes by itself).
+    /// Resumes the paused cases whose pause ran out (printed "NUMBER resumed"), then raises
+    /// every case still open after its deadline to the union above (督办) and chases it
+    /// (催办, a deadline missed at most 7 days ago), once per deadline each, and prints
+    /// their numbers (`serve` does this every ten minutes by itself).
     Supervise,
     /// Anonymises every closed case past its district's retention period for its kind (name
     /// and contact removed, the case and its figures kept) and prints their numbers; `serve`
@@ -233,25 +234,18 @@ async fn command(command: Command, store: Arc<dyn Store>) -> Result<()> {
         }
         Command::Import { file } => import(store.as_ref(), &file).await,
         Command::Supervise => {
-            loop {
-                let now = Timestamp::now();
-                let raised = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
-                if raised.is_empty() {
-                    break;
-                }
-                for n in raised {
-                    out!("{n}");
-                }
+            let now = Timestamp::now();
+            for n in youyue_server::service::deadline::sweep_pauses(store.as_ref(), now).await.context("pause sweep")? {
+                out!("{n} resumed");
             }
-            // 催办 of the same missed deadlines (issue 22): the numbers chased, marked.
             loop {
                 let now = Timestamp::now();
-                let chased = store.sweep_chase(now.cst_date(), now).await.context("chase sweep")?;
-                if chased.is_empty() {
+                let swept = store.sweep_supervision(now.cst_date(), now).await.context("supervision sweep")?;
+                if swept.is_empty() {
                     return Ok(());
                 }
-                for n in chased {
-                    out!("{n} chased");
+                for n in swept {
+                    out!("{n}");
                 }
             }
         }

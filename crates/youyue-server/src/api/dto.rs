@@ -167,7 +167,13 @@ pub struct CaseView {
     pub urgency: Option<Urgency>,
     /// The union's own handling deadline ('YYYY-MM-DD'), in working days from acceptance.
     pub due_on: Option<String>,
+    /// Open and past its deadline (a paused case is not late).
     pub overdue: bool,
+    /// 挂起 (issue 22): the day the clock was paused ('YYYY-MM-DD'), the last day it may
+    /// stay paused, and why (staff only); null while the clock runs.
+    pub paused_since: Option<String>,
+    pub paused_until: Option<String>,
+    pub paused_reason: Option<String>,
     /// Disputes: the last day of the statutory mediation period ('YYYY-MM-DD'), 15
     /// calendar days after the day of registration, which is not counted.
     pub mediation_ends_on: Option<String>,
@@ -238,7 +244,10 @@ impl CaseView {
             status: r.status,
             urgency: r.urgency,
             due_on: r.due_on.map(|d| d.to_string()),
-            overdue: is_overdue(r.status, r.due_on, now),
+            overdue: is_overdue(r.status, r.due_on, now) && r.paused_since.is_none(),
+            paused_since: r.paused_since.map(|d| d.to_string()),
+            paused_until: r.paused_until.map(|d| d.to_string()),
+            paused_reason: if staff { r.paused_reason.clone() } else { None },
             mediation_ends_on: case_mediation_ends_on(r.kind, r.opened_at).map(|d| d.to_string()),
             mediation_period_over: mediation_period_over(r.kind, r.opened_at, now.cst_date()),
             arbitration_commission: r.arbitration_commission.clone(),

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod appointments;
 pub mod callback;
 pub mod cases;
+pub mod closed_loop;
 pub mod dto;
 pub mod merge;
 pub mod notices;
@@ -53,6 +54,13 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/arbitration", post(cases::refer))
         .route("/cases/{number}/reopen", post(cases::reopen))
         .route("/cases/{number}/chase", post(cases::chase))
+        // Deadline control (issue 22).
+        .route("/cases/{number}/extension", post(closed_loop::extension))
+        .route("/cases/{number}/extension/approve", post(closed_loop::approve_extension))
+        .route("/cases/{number}/extension/refuse", post(closed_loop::refuse_extension))
+        .route("/cases/{number}/pause", post(closed_loop::pause))
+        .route("/cases/{number}/resume", post(closed_loop::resume))
+        .route("/escalations", get(closed_loop::escalations))
         .route("/cases/{number}/anonymise", post(cases::anonymise))
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/transfer", post(cases::transfer))
@@ -131,6 +139,8 @@ async fn not_found() -> crate::error::ApiError {
         cases::chase, stats::closed_loop, stats::set_closed_loop,
         callback::record, callback::send_back, callback::confirm, callback::list, callback::reviews,
         merge::merge, merge::unmerge,
+        closed_loop::extension, closed_loop::approve_extension, closed_loop::refuse_extension, closed_loop::pause,
+        closed_loop::resume, closed_loop::escalations,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

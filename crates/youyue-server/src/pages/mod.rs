@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cases/{number}/book", post(staff::book_appointment))
         .route("/cases/{number}/appointments/{id}", post(staff::change_appointment))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/escalations", get(deadline::escalations))
         .route("/dashboard/votes", get(dashboard::votes))
         .route("/assessment", get(assessment::assessment))
         .route("/assessment.xlsx", get(xlsx::assessment_xlsx))

@@ -673,7 +673,10 @@ fn field_label(ctx: &Ctx, key: &str) -> String {
         "to_name" => ("转至", "To"),
         "supervised_due_on" => ("督办所涉期限", "Deadline supervised"),
         "chased_due_on" => ("催办所涉期限", "Deadline chased"),
-        other => return other.to_owned(),
+        other => match super::deadline::words(other) {
+            Some(w) => w,
+            None => return other.to_owned(),
+        },
     };
     if ctx.lang == super::Lang::Zh { zh_en.0 } else { zh_en.1 }.to_owned()
 }
@@ -1017,7 +1020,8 @@ async fn case_page_with(
     }
     let (c, contact_hidden) = shown_to(&user, &case);
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
-    let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
+    // A paused case is not late (issue 22).
+    let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now()) && c.paused_since.is_none();
     let actions = access::actions(&user, &case);
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
     let merged_cases = super::merge::merged_cases(store, &user, &case).await?;
@@ -1322,7 +1326,12 @@ fn done_key(action: Action) -> Option<&'static str> {
         // Merge (issue 22).
         Action::Merge => "done_merge",
         Action::Unmerge => "done_unmerge",
-        Action::Register | Action::Rate => return None,
+        Action::Extend => "done_extend",
+        Action::ApproveExtension => "done_approve_extension",
+        Action::RefuseExtension => "done_refuse_extension",
+        Action::Pause => "done_pause",
+        Action::Resume => "done_resume",
+        Action::Register | Action::Rate | Action::Escalate => return None,
     })
 }
 
@@ -1385,6 +1394,12 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Confirm => return Err(ApiError::not_found("no such action")),
         | Action::Merge
         | Action::Unmerge => return Err(ApiError::not_found("no such action")),
+        | Action::Extend
+        | Action::ApproveExtension
+        | Action::RefuseExtension
+        | Action::Pause
+        | Action::Resume
+        | Action::Escalate => return Err(ApiError::not_found("no such action")),
     })
 }
 
@@ -1405,6 +1420,8 @@ pub async fn case_action(
         service::transfer::give_back(&state, &user, &number, &form.reason).await
     } else if matches!(action_kind, Action::Merge | Action::Unmerge) {
         super::merge::act(&state, &user, &number, action_kind, &form.into, &form.reason).await
+    } else if let Some(ask) = super::deadline::ask_for(action_kind, &form) {
+        service::deadline::act(&state, &user, &number, ask).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,

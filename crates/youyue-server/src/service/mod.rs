@@ -21,6 +21,7 @@ mod account;
 pub mod agreement;
 pub mod appointments;
 pub mod callback;
+pub mod deadline;
 mod input;
 pub mod notices;
 pub mod roster;
@@ -73,7 +74,12 @@ pub async fn apply(
     let now = Timestamp::now();
     let rules = deadline_rules(state, case.union_id).await?;
     let change = command::apply(&case.record, access::actor(user, &case), cmd, now, &rules)?;
-    Ok(store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?)
+    let saved = store.save_change(&case, &change, handler_id.or(case.handler_id), actor(user), now).await?;
+    // 提级督办 (issue 22) after a reopening or a sending-back.
+    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
+        return Ok(deadline::escalate_after_change(store, saved).await);
+    }
+    Ok(saved)
 }
 
 /// The working-day calendar as stored (a small table, read when a deadline is computed).

@@ -100,5 +100,10 @@ async fn save(state: &AppState, user: &User, case: &StoredCase, cmd: Command) ->
     let rules = super::deadline_rules(state, case.union_id).await?;
     let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
     // The handler goes with the old union: nobody handles it at the new one yet.
-    Ok(state.store.save_change(case, &change, None, super::actor(user), now).await?)
+    let saved = state.store.save_change(case, &change, None, super::actor(user), now).await?;
+    // 提级督办 (issue 22) after a transfer.
+    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
+        return Ok(super::deadline::escalate_after_change(state.store.as_ref(), saved).await);
+    }
+    Ok(saved)
 }

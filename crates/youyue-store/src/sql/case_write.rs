@@ -285,6 +285,9 @@ fn registered_record(d: &crate::CaseDraft, number: CaseNumber, union_code: &str)
         tracking_code_hash: d.tracking_code_hash.clone(),
         supervised_due_on: None,
         chased_due_on: None,
+        paused_since: None,
+        paused_until: None,
+        paused_reason: None,
         arbitration_commission: None,
         referred_on: None,
         notify: d.notify_worker,
@@ -444,92 +447,82 @@ pub(super) async fn save_change(
         .await
 }
 
+/// The sweep of late cases, one pass for both rules (issue 22 folded 催办 into 督办): a
+/// case still open after its deadline, its clock not paused, is raised to the union above
+/// (`supervise`, once per deadline, `command::due_for_supervision`) and, the day after a
+/// deadline missed at most `command::CHASE_WITHIN_DAYS` ago, chased by the `system`
+/// (`chase`, once per deadline, `command::due_for_chase`; so the first sweep after an
+/// upgrade does not chase every old late case). Each entry gives rise to its notice.
+/// Returns the numbers of the cases raised or chased (each once).
 pub(super) async fn sweep_supervision(
     store: &SqlStore<Db>,
     today: chrono::NaiveDate,
     now: Timestamp,
 ) -> Result<Vec<CaseNumber>, StoreError> {
-    // Candidates by SQL; the rule itself is the domain's, checked again per case. Every
-    // union and each open status, so that SQLite seeks `cases_union_status` for each pair
-    // instead of reading every case, at start and every sweep.
-    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+    // Candidates by SQL; the rules themselves are the domain's, checked again per case.
+    // Every union and each open status, so that SQLite seeks `cases_union_status` for each
+    // pair instead of reading every case, at start and every sweep.
+    let open: Vec<String> =
+        Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({}) AND c.due_on < $1 \
-         AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
+         AND c.paused_since IS NULL \
+         AND (c.supervised_due_on IS NULL OR c.supervised_due_on <> c.due_on \
+              OR ((c.chased_due_on IS NULL OR c.chased_due_on <> c.due_on) AND c.due_on >= $2)) \
+         ORDER BY c.id LIMIT 500",
         open.join(", ")
     ))
     .bind(today.to_string())
+    .bind((today - chrono::Days::new(youyue_domain::command::CHASE_WITHIN_DAYS.unsigned_abs())).to_string())
     .fetch_all(&store.read)
     .await?;
     // One transaction for the batch: one durable commit, not one per case.
-    let mut raised = Vec::new();
+    let mut swept = Vec::new();
     let mut tx = store.write.begin().await?;
     for row in rows {
         let case = StoredCase::try_from(row)?;
-        let Some(due) = youyue_domain::command::due_for_supervision(&case.record, today) else { continue };
-        let parent: Option<String> =
-            sqlx::query_scalar("SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1")
-                .bind(case.union_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        // Only if nobody changed the deadline meanwhile.
-        let done =
-            sqlx::query("UPDATE cases SET supervised_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
-                .bind(case.id)
-                .bind(due.to_string())
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 1 {
-            let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
-            let number = case.record.number.to_string();
-            let seq = append_entry(&mut tx, case.id, &number, now, "system", "supervise", true, &detail).await?;
-            super::notices::entry_event(&mut tx, case.id, seq, "supervise", &detail, &case.record, now).await?;
-            raised.push(case.record.number.clone());
+        let mut touched = false;
+        if let Some(due) = youyue_domain::command::due_for_supervision(&case.record, today) {
+            let parent: Option<String> =
+                sqlx::query_scalar("SELECT p.code FROM unions u JOIN unions p ON p.id = u.parent_id WHERE u.id = $1")
+                    .bind(case.union_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            // Only if nobody changed the deadline meanwhile.
+            let done = sqlx::query(
+                "UPDATE cases SET supervised_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2",
+            )
+            .bind(case.id)
+            .bind(due.to_string())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                let detail = serde_json::json!({ "due_on": due.to_string(), "raised_to": parent });
+                let number = case.record.number.to_string();
+                let seq = append_entry(&mut tx, case.id, &number, now, "system", "supervise", true, &detail).await?;
+                super::notices::entry_event(&mut tx, case.id, seq, "supervise", &detail, &case.record, now).await?;
+                touched = true;
+            }
+        }
+        if let Some(due) = youyue_domain::command::due_for_chase(&case.record, today) {
+            let done =
+                sqlx::query("UPDATE cases SET chased_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
+                    .bind(case.id)
+                    .bind(due.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            if done.rows_affected() == 1 {
+                let detail = serde_json::json!({ "due_on": due.to_string() });
+                let number = case.record.number.to_string();
+                let seq = append_entry(&mut tx, case.id, &number, now, "system", "chase", true, &detail).await?;
+                super::notices::entry_event(&mut tx, case.id, seq, "chase", &detail, &case.record, now).await?;
+                touched = true;
+            }
+        }
+        if touched {
+            swept.push(case.record.number.clone());
         }
     }
     tx.commit().await?;
-    Ok(raised)
-}
-
-/// 催办 of a missed deadline (issue 22): the day after it, every case still open is chased
-/// by the `system`, once per deadline (`command::due_for_chase`); the entry names the
-/// deadline (`chased_due_on`, replayed from it) and gives rise to the Chased notice. In the
-/// transaction style of `sweep_supervision`: one batch, one commit.
-pub(super) async fn sweep_chase(
-    store: &SqlStore<Db>,
-    today: chrono::NaiveDate,
-    now: Timestamp,
-) -> Result<Vec<CaseNumber>, StoreError> {
-    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
-    // Seeks `cases_open_due` (migration 0021), whose predicate is this `open` list.
-    let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-        "{CASE_SELECT} WHERE c.status IN ({}) AND c.due_on < $1 \
-         AND (c.chased_due_on IS NULL OR c.chased_due_on <> c.due_on) ORDER BY c.id LIMIT 500",
-        open.join(", ")
-    ))
-    .bind(today.to_string())
-    .fetch_all(&store.read)
-    .await?;
-    let mut chased = Vec::new();
-    let mut tx = store.write.begin().await?;
-    for row in rows {
-        let case = StoredCase::try_from(row)?;
-        let Some(due) = youyue_domain::command::due_for_chase(&case.record, today) else { continue };
-        // Only if nobody changed the deadline meanwhile.
-        let done =
-            sqlx::query("UPDATE cases SET chased_due_on = $2, version = version + 1 WHERE id = $1 AND due_on = $2")
-                .bind(case.id)
-                .bind(due.to_string())
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 1 {
-            let detail = serde_json::json!({ "due_on": due.to_string() });
-            let number = case.record.number.to_string();
-            let seq = append_entry(&mut tx, case.id, &number, now, "system", "chase", true, &detail).await?;
-            super::notices::entry_event(&mut tx, case.id, seq, "chase", &detail, &case.record, now).await?;
-            chased.push(case.record.number.clone());
-        }
-    }
-    tx.commit().await?;
-    Ok(chased)
+    Ok(swept)
 }

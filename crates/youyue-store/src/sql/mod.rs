@@ -15,6 +15,7 @@ mod bell;
 mod callbacks;
 mod case_read;
 mod case_write;
+mod closed_loop;
 mod export;
 mod import;
 mod merge;

@@ -372,12 +372,12 @@ impl Store for SqlStore<Db> {
         Ok(raised)
     }
 
-    async fn sweep_chase(&self, today: chrono::NaiveDate, now: Timestamp) -> Result<Vec<CaseNumber>, StoreError> {
-        let chased = case_write::sweep_chase(self, today, now).await?;
-        if !chased.is_empty() {
-            self.outbox_wake.notify_one();
-        }
-        Ok(chased)
+    async fn pauses_run_out(&self, today: chrono::NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        super::closed_loop::pauses_run_out(self, today).await
+    }
+
+    async fn escalated_below(&self, path: &str, limit: i64) -> Result<Vec<StoredCase>, StoreError> {
+        super::closed_loop::escalated_below(self, path, limit).await
     }
 
     async fn cast_vote(&self, vote: &youyue_domain::appraisal::UnionVote) -> Result<bool, StoreError> {

@@ -76,11 +76,13 @@ async fn the_system_chases_a_missed_deadline_once(backend: Backend) {
     .concat();
     crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
     let now = youyue_domain::Timestamp::now();
-    let chased = app.store.sweep_chase(now.cst_date(), now).await.unwrap();
-    assert_eq!(chased.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["JD-2026-000921"]);
-    assert!(app.store.sweep_chase(now.cst_date(), now).await.unwrap().is_empty(), "once per deadline");
-    // Not on the deadline itself: only the day after.
     let due = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    // A case on its deadline day is not chased yet: only the day after (one sweep with 督办).
+    assert!(app.store.sweep_supervision(due, now).await.unwrap().is_empty());
+    let day_after = due + chrono::Days::new(1);
+    let chased = app.store.sweep_supervision(day_after, now).await.unwrap();
+    assert_eq!(chased.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["JD-2026-000921"]);
+    assert!(app.store.sweep_supervision(day_after, now).await.unwrap().is_empty(), "once per deadline");
     let s1 = app.login("s1chair").await;
     let (_, record) = s1.get("/api/v1/cases/JD-2026-000921/record").await;
     let last = record.as_array().unwrap().last().unwrap().clone();
@@ -100,8 +102,15 @@ async fn the_system_chases_a_missed_deadline_once(backend: Backend) {
     assert_eq!(case.record.chased_due_on, Some(due));
     let report = app.store.verify_chains().await.unwrap();
     assert_eq!(report.problems, vec![], "{report:?}");
-    // A case on its deadline day is not chased yet.
-    assert!(app.store.sweep_chase(due, now).await.unwrap().is_empty());
+    // A deadline missed more than 7 days before the sweep is supervised but not chased, so
+    // that the first sweep after an upgrade does not chase every old late case.
+    crate::harness::import_text(app.store.as_ref(), &line(924, "in_progress", "2026-01-05")).await.unwrap();
+    let late = due + chrono::Days::new(9);
+    let swept = app.store.sweep_supervision(late, now).await.unwrap();
+    assert_eq!(swept.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["JD-2026-000924"]);
+    let (_, record) = s1.get("/api/v1/cases/JD-2026-000924/record").await;
+    let acts: Vec<&str> = record.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(acts.contains(&"supervise") && !acts.contains(&"chase"), "{acts:?}");
 }
 both!(the_system_chases_a_missed_deadline_once);
 
@@ -124,7 +133,6 @@ async fn a_reopened_case_gets_a_fresh_deadline(backend: Backend) {
     assert_eq!(last["detail"]["after"]["due_on"], fresh.to_string());
     // Not late any more: neither chased nor supervised.
     let now = youyue_domain::Timestamp::now();
-    assert!(app.store.sweep_chase(now.cst_date(), now).await.unwrap().is_empty());
     assert!(app.store.sweep_supervision(now.cst_date(), now).await.unwrap().is_empty());
     let report = app.store.verify_chains().await.unwrap();
     assert_eq!(report.problems, vec![], "{report:?}");

@@ -16,6 +16,7 @@ mod callback;
 mod cli;
 mod clock;
 mod connections;
+mod deadline;
 mod district;
 mod exchange;
 mod faults;

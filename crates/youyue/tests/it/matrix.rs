@@ -198,6 +198,7 @@ async fn authorization_matrix(backend: Backend) {
         "/callbacks",
         "/callbacks?state=overdue",
         "/reviews",
+        "/escalations",
     ];
     for template in pages {
         let has_target = template.contains('{');
