@@ -87,6 +87,20 @@ pub enum Command {
     Chase {
         note: String,
     },
+    // Joint handling (issue 22).
+    /// 协办: union `union` (its name `union_name`), or only its specialist `user`, is asked
+    /// to assist: it may read the case and add notes. The caller has checked both.
+    Assist {
+        union: crate::UnionCode,
+        union_name: String,
+        user: Option<String>,
+        note: String,
+    },
+    /// 结束协办: the assistance of union `union` ends.
+    EndAssist {
+        union: crate::UnionCode,
+        union_name: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -109,6 +123,8 @@ impl Command {
             Command::Transfer { .. } => Action::Transfer,
             Command::Return { .. } => Action::Return,
             Command::Chase { .. } => Action::Chase,
+            Command::Assist { .. } => Action::Assist,
+            Command::EndAssist { .. } => Action::EndAssist,
         }
     }
 }
@@ -373,6 +389,15 @@ pub fn apply(
         Command::Chase { note } => {
             check_text("note", &note, MAX_TEXT_CHARS, true)?;
             extra.insert("note".into(), note.into());
+            internal = true;
+        }
+        Command::Assist { union, union_name, user, note } => {
+            check_text("note", &note, MAX_TEXT_CHARS, false)?;
+            crate::assist::entry_detail(&mut extra, &union, &union_name, user.as_deref(), Some(note.trim()));
+            internal = true;
+        }
+        Command::EndAssist { union, union_name } => {
+            crate::assist::entry_detail(&mut extra, &union, &union_name, None, None);
             internal = true;
         }
         Command::Rate { rating, comment } => {

@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod appointment;
 pub mod appraisal;
 pub mod arbitration;
+pub mod assist;
 pub mod assessment;
 pub mod calendar;
 pub mod case;

@@ -47,6 +47,9 @@ string_enum!(
         Return = "return" / "退单",
         // Deadline control (issue 22).
         Chase = "chase" / "催办",
+        // Joint handling (issue 22).
+        Assist = "assist" / "协办",
+        EndAssist = "end_assist" / "结束协办",
     }
 );
 
@@ -119,12 +122,15 @@ pub fn transition(
         // 催办 by hand: a chair or administrator of a union strictly above the case's own
         // (`access::may_chase` checks the union); the `system` chases a missed deadline.
         Action::Chase => matches!(role, Chair | Admin),
+        // 协办: the handling union's chair or administrator, or the case's assigned handler,
+        // asks another union (or its specialist) to assist, and ends it.
+        Action::Assist | Action::EndAssist => matches!(role, Handler | Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
     }
     if role == Handler
-        && matches!(action, Action::Resolve | Action::Explain | Action::Refer)
+        && matches!(action, Action::Resolve | Action::Explain | Action::Refer | Action::Assist | Action::EndAssist)
         && !actor.is_assigned_handler
     {
         return Err(WorkflowError::NotAssigned { action });
@@ -161,6 +167,9 @@ pub fn transition(
         (Action::Return, _) => wrong("only a case not yet accepted is returned"),
         (Action::Chase, Registered | Accepted | InProgress) => Ok(status),
         (Action::Chase, _) => wrong("only an open case is chased"),
+        (Action::Assist, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Assist, _) => wrong("only an open case is assisted"),
+        (Action::EndAssist, _) => Ok(status),
     }
 }
 

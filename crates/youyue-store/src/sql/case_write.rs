@@ -410,6 +410,7 @@ async fn save_change_conn(
     let action = change.action.as_str();
     let seq = append_entry(conn, case.id, &number, now, label, action, change.internal, &change.detail).await?;
     super::notices::entry_event(conn, case.id, seq, action, &change.detail, &change.case, now).await?;
+    super::assists::follow_entry(conn, case, change, label, now).await?;
     if change.case.status.is_closed() && !case.record.status.is_closed() {
         super::appointments::cancel_on_close(conn, case, label, now).await?;
     }

@@ -1,7 +1,7 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, bell, case_read, case_write, export, import, notices, record_book, roster,
+    accounts, agreements, appointments, assists, bell, case_read, case_write, export, import, notices, record_book, roster,
     studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
@@ -253,6 +253,10 @@ impl Store for SqlStore<Db> {
 
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {
         record_book::record_book(self, case_id).await
+    }
+
+    async fn case_assists(&self, case_id: i64) -> Result<Vec<crate::CaseAssist>, StoreError> {
+        assists::case_assists(self, case_id).await
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {
