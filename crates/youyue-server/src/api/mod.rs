@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 
 pub mod agreement;
 pub mod appointments;
+pub mod assist;
 pub mod cases;
 pub mod dto;
 pub mod notices;
@@ -55,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{number}/redact", post(cases::redact))
         .route("/cases/{number}/transfer", post(cases::transfer))
         .route("/cases/{number}/return", post(cases::give_back))
+        .route("/cases/{number}/assist", get(assist::list).post(assist::ask))
+        .route("/cases/{number}/assist/end", post(assist::end))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
         .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
@@ -118,6 +121,8 @@ async fn not_found() -> crate::error::ApiError {
         stats::stats, stats::dashboard, stats::assessment, stats::set_weights, stats::deadlines, stats::set_deadlines, stats::retention, stats::set_retention,
         // The closed loop (issue 22).
         cases::chase, stats::closed_loop, stats::set_closed_loop,
+        // Joint handling (issue 22).
+        assist::list, assist::ask, assist::end,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

@@ -21,6 +21,7 @@ use youyue_store::User;
 mod account;
 mod agreement;
 mod arbitration;
+mod assist;
 mod assessment;
 mod dashboard;
 mod deadline;

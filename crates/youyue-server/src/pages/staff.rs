@@ -813,6 +813,8 @@ struct CasePage {
     may_return: bool,
     /// Returned twice or more (flagged to the district).
     returned_twice: bool,
+    /// 协办 (issue 22).
+    assist: super::assist::Section,
 }
 
 impl CasePage {
@@ -924,6 +926,9 @@ pub struct ActionForm {
     /// The code of the union a case is transferred to.
     #[serde(default)]
     pub union: String,
+    /// 协办: the specialist asked (a username), or empty for the whole union.
+    #[serde(default)]
+    pub specialist: String,
 }
 
 async fn case_page_with(
@@ -937,10 +942,11 @@ async fn case_page_with(
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
-    let case = access::visible_case(store, &user, number).await?;
+    let (case, reach) = access::readable_case(store, &user, number).await?;
+    let full = reach == access::Reach::Full;
     let record = store.record_book(case.id).await?;
     let union_name = store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-    let read_log = if access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
+    let read_log = if full && access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
     let names = if user.role.is_staff() {
         let mut everyone = std::collections::BTreeSet::new();
         for e in &record {
@@ -962,7 +968,7 @@ async fn case_page_with(
     } else {
         record.iter().filter(|e| !e.internal).map(|e| worker_entry_line(&ctx, e)).collect()
     };
-    let handlers = if user.role.is_staff() {
+    let handlers = if full && user.role.is_staff() {
         store
             .users_on_path(&case.union_path)
             .await?
@@ -1006,16 +1012,20 @@ async fn case_page_with(
     let (c, contact_hidden) = shown_to(&user, &case);
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now());
-    let actions = access::actions(&user, &case);
+    let mut actions = access::actions(&user, &case);
+    if !full {
+        actions.retain(|a| *a == Action::Note);
+    }
+    let assist = super::assist::section(state, ctx.lang, &user, &case, reach).await?;
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
     let returned_twice =
         user.role.is_staff() && service::transfer::returns(&record) >= service::transfer::FLAGGED_RETURNS;
-    let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
+    let agreement = if full { super::agreement::section(&ctx, state, &user, &case).await? } else { None };
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let mut clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
     // A signed agreement settled the dispute: arbitration is not offered.
     clock.over_open &= !agreement.as_ref().is_some_and(|a| a.signed);
-    let on_duty = if user.role.is_staff() {
+    let on_duty = if full && user.role.is_staff() {
         super::duty_now::on_duty_now(state, ctx.lang, &case, Timestamp::now()).await?
     } else {
         Vec::new()
@@ -1024,8 +1034,8 @@ async fn case_page_with(
         form.referred_on = Timestamp::now().cst_date().to_string();
     }
     let appointments = store.case_appointments(case.id).await?;
-    let can_book = access::may_book_appointment(&user, &case).is_ok();
-    let can_change = access::may_change_appointment(&user).is_ok();
+    let can_book = full && access::may_book_appointment(&user, &case).is_ok();
+    let can_change = full && access::may_change_appointment(&user).is_ok();
     let specialties: Vec<(&'static str, String)> = SPECIALTIES.iter().map(|k| (*k, ctx.lang.specialty(k))).collect();
     // The chosen specialty's free slots; with none chosen, those of the specialties of the
     // booked appointments (to move them to).
@@ -1080,6 +1090,7 @@ async fn case_page_with(
         moved_from,
         may_return,
         returned_twice,
+        assist,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1301,6 +1312,7 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::Transfer => "done_transfer",
         Action::Return => "done_return",
         Action::Chase => "done_chase",
+        Action::Assist | Action::EndAssist => "done_note",
         Action::Register | Action::Rate => return None,
     })
 }
@@ -1354,7 +1366,13 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         Action::Anonymise => Command::Anonymise { reason: f.reason.clone() },
         Action::Redact => Command::Redact { remove: f.remove.clone(), reason: f.reason.clone() },
         Action::Chase => Command::Chase { note: f.note.clone() },
-        Action::Assign | Action::Register | Action::Rate | Action::Transfer | Action::Return => {
+        Action::Assign
+        | Action::Register
+        | Action::Rate
+        | Action::Transfer
+        | Action::Return
+        | Action::Assist
+        | Action::EndAssist => {
             return Err(ApiError::not_found("no such action"))
         }
     })
@@ -1375,6 +1393,11 @@ pub async fn case_action(
         service::transfer::transfer(&state, &user, &number, &form.union, &form.reason).await
     } else if action_kind == Action::Return {
         service::transfer::give_back(&state, &user, &number, &form.reason).await
+    } else if action_kind == Action::Assist {
+        let specialist = Some(form.specialist.as_str()).filter(|s| !s.trim().is_empty());
+        service::assist::ask(&state, &user, &number, &form.union, specialist, &form.note).await
+    } else if action_kind == Action::EndAssist {
+        service::assist::end(&state, &user, &number, &form.union).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,
@@ -1383,7 +1406,7 @@ pub async fn case_action(
     };
     match result {
         // A case moved out of the caller's subtree is no longer theirs to open.
-        Ok(saved) if !access::can_see_case(&user, &saved) => {
+        Ok(saved) if !access::can_see_case(&user, &saved) && action_kind != Action::Note => {
             Ok(Redirect::to(&format!("/inbox?moved={number}")).into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/cases/{number}?done={}#done", action_kind.as_str())).into_response()),
