@@ -234,6 +234,12 @@ pub struct InboxParams {
     from: String,
     #[serde(default)]
     to: String,
+    /// 协办 (issue 22): `1`, the cases the caller's union assists with now.
+    #[serde(default)]
+    assisting: String,
+    /// `1`: cases returned (退单) twice or more.
+    #[serde(default)]
+    returned_twice: String,
 }
 
 impl InboxParams {
@@ -260,6 +266,8 @@ impl InboxParams {
             ("figure", self.figure.clone()),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
+            ("assisting", self.assisting.clone()),
+            ("returned_twice", self.returned_twice.clone()),
         ]
         .into_iter()
         .collect();
@@ -320,8 +328,14 @@ pub async fn inbox_query(
             "due" => CaseSort::Due,
             _ => CaseSort::Newest,
         },
-        ..access::case_scope(&user)
+        ..match access::assisting_scope(&user).filter(|_| p.assisting == "1") {
+            Some(assisting) => assisting,
+            None => access::case_scope(&user),
+        }
     };
+    if p.returned_twice == "1" {
+        q.returned_at_least = Some(service::transfer::FLAGGED_RETURNS as i64);
+    }
     if p.mine == "1" {
         q.handler_id = Some(user.id);
     }
