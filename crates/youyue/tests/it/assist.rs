@@ -75,7 +75,7 @@ async fn assistance(backend: Backend) {
     for (path, b) in [
         ("accept", json!({"urgency":"normal"})),
         ("assign", json!({"handler":"e2handler"})),
-        ("resolve", json!({"resolution":"x","outcome":{}})),
+        ("resolve", json!({"resolution":"x"})),
         ("explain", json!({"explanation":"x"})),
         ("transfer", json!({"union":"jd.s1.e2","reason":"x"})),
         ("reopen", json!({"reason":"x"})),
