@@ -97,7 +97,7 @@ mod tests {
     fn a_record_is_checked() {
         let mut r = AssistRecord {
             case: "JD-2026-000001".parse().unwrap(),
-            union: "U1".parse().unwrap(),
+            union: "jd.s1".parse().unwrap(),
             user: None,
             note: "请协助核实".into(),
             asked_by: "chair".into(),

@@ -169,7 +169,9 @@ pub fn transition(
         (Action::Chase, _) => wrong("only an open case is chased"),
         (Action::Assist, Registered | Accepted | InProgress) => Ok(status),
         (Action::Assist, _) => wrong("only an open case is assisted"),
-        (Action::EndAssist, _) => Ok(status),
+        (Action::EndAssist, Registered | Accepted | InProgress) => Ok(status),
+        // Closing the case ended every assistance.
+        (Action::EndAssist, _) => wrong("closing the case ended its assistance"),
     }
 }
 

@@ -238,6 +238,9 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         // 退单 is offered only for a case sent here and not yet accepted, which its record
         // book tells (`service::transfer::sent_from`): the case page adds it.
         .filter(|a| *a != Action::Return)
+        // 协办 is asked for and ended in the case page's own section (whom, and whose
+        // assistance is open, are not the workflow's to say).
+        .filter(|a| !matches!(a, Action::Assist | Action::EndAssist))
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
         // 催办 is offered to a union strictly above the case's own.
         .filter(|a| *a != Action::Chase || above_case(user, case))
