@@ -203,3 +203,101 @@ async fn returned_twice_filter(backend: Backend) {
     assert!(page.contains(&number) && !page.contains(&calm), "{page}");
 }
 both!(returned_twice_filter);
+
+/// In Chromium (SQLite; the rules are tested on both databases above): the street sends a
+/// case to another enterprise through the case page (the old enterprise's staff get the
+/// 404 page, the new one reads who sent it and why), the street chases it by hand, and
+/// the new enterprise asks the other street's enterprise to assist, whose receptionist
+/// adds a note. Screenshots under target/screenshots/assist-*.png.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_chase_and_assist_in_the_browser() {
+    use crate::browser::{click, fill, login, shot, submit, text, Driver, DESKTOP, PHONE};
+    use fantoccini::Locator;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let number = raise(&app, "jd.s1.e1", "五金公司拖欠三个月工资").await;
+    let page = format!("/cases/{number}");
+    let driver = Driver::start().await;
+    let open = |c: &fantoccini::Client, button: &'static str| {
+        let c = c.clone();
+        async move { click(&c, &format!("details.action:has({button}) summary")).await }
+    };
+
+    // The street's chair transfers it from the carton factory to the hardware company.
+    let street = driver.browser(DESKTOP).await;
+    login(&street, &app, "s1chair").await;
+    street.goto(&app.url(&page)).await.unwrap();
+    open(&street, "#do-transfer").await;
+    fill(&street, "#transfer-union", "jd.s1.e2").await;
+    fill(&street, "#transfer-reason", "欠薪企业是五金公司").await;
+    submit(&street, "#do-transfer").await;
+    assert!(street.source().await.unwrap().contains("五金公司工会"), "the street still sees it");
+    shot(&street, "assist-street-after-transfer", DESKTOP.0).await;
+
+    // The carton factory's receptionist has lost it: the 404 page.
+    let old = driver.browser(PHONE).await;
+    login(&old, &app, "e1reception").await;
+    old.goto(&app.url(&page)).await.unwrap();
+    let html = old.source().await.unwrap();
+    assert!(!html.contains("五金公司拖欠三个月工资"), "{html}");
+    assert!(old.find(Locator::Css("#case-status")).await.is_err(), "no case page for the old union");
+    shot(&old, "assist-old-union-404", PHONE.0).await;
+
+    // The hardware company's receptionist reads who sent it and why, and accepts it.
+    let new = driver.browser(PHONE).await;
+    login(&new, &app, "e2reception").await;
+    assert!(new.source().await.unwrap().contains(&number), "in the new union's inbox");
+    new.goto(&app.url(&page)).await.unwrap();
+    assert!(text(&new, "#moved-from").await.contains("纸箱厂工会：欠薪企业是五金公司"));
+    shot(&new, "assist-new-union-moved-from", PHONE.0).await;
+    open(&new, "#do-accept").await;
+    submit(&new, "#do-accept").await;
+    assert_eq!(text(&new, "#case-status strong").await, "已受理");
+
+    // The street chases it by hand (催办).
+    street.goto(&app.url(&page)).await.unwrap();
+    open(&street, "#do-chase").await;
+    fill(&street, "#chase-note", "请尽快联系职工").await;
+    submit(&street, "#do-chase").await;
+    assert!(text(&street, "#done").await.contains("已催办"));
+    assert!(text(&street, "#record").await.contains("请尽快联系职工"), "the chase is in the record book");
+    shot(&street, "assist-street-chased", DESKTOP.0).await;
+
+    // The street's chair asks the food company (another street) to assist.
+    let chair = street.clone();
+    chair.goto(&app.url(&page)).await.unwrap();
+    open(&chair, "#do-assist").await;
+    fill(&chair, "#assist-union", "jd.s1").await;
+    fill(&chair, "#assist-note", "请协助").await;
+    submit(&chair, "#do-assist").await;
+    shot(&chair, "assist-refused", DESKTOP.0).await;
+    assert!(!text(&chair, "#assist-error").await.is_empty(), "a union above is refused, on the field");
+    fill(&chair, "#assist-union", "jd.s2.e1").await;
+    fill(&chair, "#assist-note", "食品公司曾调解类似欠薪").await;
+    submit(&chair, "#do-assist").await;
+    assert!(text(&chair, "#assist-list").await.contains("食品公司工会"));
+    shot(&chair, "assist-asked", DESKTOP.0).await;
+
+    // The food company's receptionist finds it under 协办, reads it and adds a note; no
+    // other action is offered.
+    let helper = driver.browser(PHONE).await;
+    login(&helper, &app, "f1reception").await;
+    helper.goto(&app.url("/inbox?assisting=1&tab=all")).await.unwrap();
+    assert!(helper.source().await.unwrap().contains(&number), "the assisted case under 协办");
+    shot(&helper, "assist-helper-inbox", PHONE.0).await;
+    helper.goto(&app.url(&page)).await.unwrap();
+    assert!(text(&helper, "#assisting").await.contains("协办"));
+    for absent in ["#do-accept", "#do-assign", "#do-transfer", "#do-explain", "#do-assist"] {
+        assert!(helper.find(Locator::Css(absent)).await.is_err(), "{absent} offered to the assisting party");
+    }
+    open(&helper, "#do-note").await;
+    fill(&helper, "#note-text", "去年同类案件按三个月工资调解").await;
+    submit(&helper, "#do-note").await;
+    assert!(helper.source().await.unwrap().contains("去年同类案件按三个月工资调解"));
+    shot(&helper, "assist-helper-noted", PHONE.0).await;
+
+    // The chair ends it: the helper's page is gone.
+    chair.goto(&app.url(&page)).await.unwrap();
+    submit(&chair, "#end-assist-jd\\.s2\\.e1").await;
+    helper.goto(&app.url(&page)).await.unwrap();
+    assert!(helper.find(Locator::Css("#case-status")).await.is_err(), "assistance ended");
+}
