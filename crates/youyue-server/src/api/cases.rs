@@ -152,8 +152,7 @@ pub async fn list(
         text: p.q.as_deref().map(youyue_domain::case::nfc),
         offset: (page - 1) * per_page,
         limit: per_page,
-        returned_at_least: (p.returned_twice == Some(true))
-            .then_some(crate::service::transfer::FLAGGED_RETURNS as i64),
+        returned_at_least: (p.returned_twice == Some(true)).then_some(crate::service::transfer::FLAGGED_RETURNS as i64),
         ..scope
     };
     if let Some(code) = &p.union {

@@ -70,7 +70,8 @@ fn words(lang: Lang) -> Words {
             user: "Specialist's username",
             note: "What to assist with",
             end: "End assistance",
-            assisting: "Your union assists with this case: you may read it and add notes, not handle, close or move it.",
+            assisting:
+                "Your union assists with this case: you may read it and add notes, not handle, close or move it.",
             optional: "optional",
         },
     }
@@ -90,8 +91,14 @@ pub async fn section(
     let assists = state.store.case_assists(case.id).await?;
     let r = &case.record;
     let may_ask = reach == Reach::Full
-        && transition(crate::access::actor(user, case), Action::Assist, r.status, r.handler.is_some(), r.rating.is_some())
-            .is_ok();
+        && transition(
+            crate::access::actor(user, case),
+            Action::Assist,
+            r.status,
+            r.handler.is_some(),
+            r.rating.is_some(),
+        )
+        .is_ok();
     let w = words(lang);
     let lines = assists
         .into_iter()

@@ -960,7 +960,8 @@ async fn case_page_with(
     let full = reach == access::Reach::Full;
     let record = store.record_book(case.id).await?;
     let union_name = store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-    let read_log = if full && access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
+    let read_log =
+        if full && access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
     let names = if user.role.is_staff() {
         let mut everyone = std::collections::BTreeSet::new();
         for e in &record {
@@ -1386,9 +1387,7 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Transfer
         | Action::Return
         | Action::Assist
-        | Action::EndAssist => {
-            return Err(ApiError::not_found("no such action"))
-        }
+        | Action::EndAssist => return Err(ApiError::not_found("no such action")),
     })
 }
 

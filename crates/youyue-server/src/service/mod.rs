@@ -19,8 +19,8 @@ use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 
 mod account;
 pub mod agreement;
-pub mod assist;
 pub mod appointments;
+pub mod assist;
 mod input;
 pub mod notices;
 pub mod roster;

@@ -10,7 +10,22 @@ use youyue_domain::assist::{ends_assistance, AssistRecord};
 use youyue_domain::command::Change;
 use youyue_domain::Timestamp;
 
-type AssistRow = (i64, String, String, Option<i64>, Option<String>, Option<String>, String, String, i64, Option<i64>, Option<String>);
+type AssistRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+/// case number, union code, username, note, asked by, asked at, ended at, ended by.
+type ExportRow = (String, String, Option<String>, String, String, i64, Option<i64>, Option<String>);
 
 const ASSIST_SELECT: &str = "SELECT a.union_id, u.code, u.name, a.user_id, s.username, s.name, a.note, a.asked_by, \
      a.asked_at, a.ended_at, a.ended_by FROM case_assists a JOIN unions u ON u.id = a.union_id \
@@ -58,7 +73,8 @@ pub(super) async fn follow_entry(
                 .bind(&code)
                 .fetch_optional(&mut *conn)
                 .await?;
-            let union_id = union_id.ok_or_else(|| StoreError::Invalid { field: "union", message: "no such union".into() })?;
+            let union_id =
+                union_id.ok_or_else(|| StoreError::Invalid { field: "union", message: "no such union".into() })?;
             let user_id: Option<i64> = match text("user") {
                 Some(name) => Some(
                     sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
@@ -122,14 +138,13 @@ pub(super) async fn follow_entry(
 
 /// Every assistance, for the export (after the cases and accounts they name).
 pub(super) async fn all_for_export(conn: &mut Conn) -> Result<Vec<AssistRecord>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, String, String, i64, Option<i64>, Option<String>)> =
-        sqlx::query_as(
-            "SELECT c.number, u.code, s.username, a.note, a.asked_by, a.asked_at, a.ended_at, a.ended_by \
+    let rows: Vec<ExportRow> = sqlx::query_as(
+        "SELECT c.number, u.code, s.username, a.note, a.asked_by, a.asked_at, a.ended_at, a.ended_by \
              FROM case_assists a JOIN cases c ON c.id = a.case_id JOIN unions u ON u.id = a.union_id \
              LEFT JOIN users s ON s.id = a.user_id ORDER BY a.id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     rows.into_iter()
         .map(|(number, code, user, note, asked_by, asked_at, ended_at, ended_by)| {
             Ok(AssistRecord {

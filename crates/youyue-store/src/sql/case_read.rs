@@ -115,7 +115,9 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push(")");
     }
     if let Some((union_id, user_id)) = q.assisting {
-        qb.push(" AND EXISTS (SELECT 1 FROM case_assists a WHERE a.case_id = c.id AND a.ended_at IS NULL AND a.union_id = ");
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM case_assists a WHERE a.case_id = c.id AND a.ended_at IS NULL AND a.union_id = ",
+        );
         qb.push_bind(union_id);
         qb.push(" AND (a.user_id IS NULL OR a.user_id = ");
         qb.push_bind(user_id);

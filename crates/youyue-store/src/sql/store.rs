@@ -1,8 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, assists, bell, case_read, case_write, export, import, notices, record_book, roster,
-    studio, tallies, unions, Db, DIALECT,
+    accounts, agreements, appointments, assists, bell, case_read, case_write, export, import, notices, record_book,
+    roster, studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
     Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,

@@ -173,8 +173,7 @@ async fn wellbeing_needs_a_specialist(backend: Backend) {
     let e1c = app.login("e1chair").await;
     let r = e1c.post(&format!("{case}/assist"), json!({"union":"jd.s1.e2","note":"请心理咨询师协助"})).await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("user"));
-    e1c.ok(&format!("{case}/assist"), json!({"union":"jd.s1.e2","user":"e2handler","note":"x"}), StatusCode::OK)
-        .await;
+    e1c.ok(&format!("{case}/assist"), json!({"union":"jd.s1.e2","user":"e2handler","note":"x"}), StatusCode::OK).await;
     assert_eq!(app.login("e2handler").await.get(&case).await.0, StatusCode::OK);
     assert_eq!(app.login("e2reception").await.get(&case).await.0, StatusCode::NOT_FOUND);
     let (_, reads) = e1c.get(&format!("{case}/reads")).await;
