@@ -165,6 +165,20 @@ pub enum Command {
         count: u32,
         raised_to: Option<String>,
     },
+    // Joint handling (issue 22).
+    /// 协办: union `union` (its name `union_name`), or only its specialist `user`, is asked
+    /// to assist: it may read the case and add notes. The caller has checked both.
+    Assist {
+        union: crate::UnionCode,
+        union_name: String,
+        user: Option<String>,
+        note: String,
+    },
+    /// 结束协办: the assistance of union `union` ends.
+    EndAssist {
+        union: crate::UnionCode,
+        union_name: String,
+    },
 }
 
 /// What redacted text is replaced with.
@@ -199,6 +213,8 @@ impl Command {
             Command::Pause { .. } => Action::Pause,
             Command::Resume { .. } => Action::Resume,
             Command::Escalate { .. } => Action::Escalate,
+            Command::Assist { .. } => Action::Assist,
+            Command::EndAssist { .. } => Action::EndAssist,
         }
     }
 }
@@ -586,6 +602,15 @@ pub fn apply(
             extra.insert("raised_to".into(), raised_to.into());
             internal = true;
         }
+        Command::Assist { union, union_name, user, note } => {
+            check_text("note", &note, MAX_TEXT_CHARS, false)?;
+            crate::assist::entry_detail(&mut extra, &union, &union_name, user.as_deref(), Some(note.trim()));
+            internal = true;
+        }
+        Command::EndAssist { union, union_name } => {
+            crate::assist::entry_detail(&mut extra, &union, &union_name, None, None);
+            internal = true;
+        }
         Command::Rate { rating, comment } => {
             let r = check_rating(rating)?;
             if let Some(c) = &comment {
@@ -597,7 +622,7 @@ pub fn apply(
         }
     }
     // A case that closes or moves to another union keeps no paused clock (issue 22).
-    if new.status.is_closed() || action == Action::Transfer || action == Action::Return {
+    if !new.status.is_open() || action == Action::Transfer || action == Action::Return {
         new.paused_since = None;
         new.paused_until = None;
         new.paused_reason = None;

@@ -397,7 +397,7 @@ impl RecordEntry {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 const TYPES: &str =
-    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment | agreement";
+    "union | user | case | record | read | studio_item | bulletin | calendar_day | union_vote | setting | roster | appointment | agreement | assist";
 
 /// A line of the exchange format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,6 +416,8 @@ pub enum Line {
     Agreement(Box<crate::agreement::AgreementRecord>),
     Appointment(crate::appointment::AppointmentRecord),
     Roster(RosterRecord),
+    /// 协办 (issue 22): one assistance of a case.
+    Assist(crate::assist::AssistRecord),
 }
 
 /// A union's duty roster as it was set by `changed_by` at `changed_at`: export writes every
@@ -575,6 +577,11 @@ impl Line {
                 r.check().map_err(|e| e.to_string())?;
                 Ok(Line::Agreement(Box::new(r)))
             }
+            "assist" => {
+                let r: crate::assist::AssistRecord = typed(value)?;
+                r.check().map_err(field)?;
+                Ok(Line::Assist(r))
+            }
             other => Err(format!("type: unknown type \"{other}\" ({TYPES})")),
         }
     }
@@ -596,6 +603,7 @@ impl Line {
             Line::Appointment(r) => ("appointment", serde_json::to_value(r)?),
             Line::Roster(r) => ("roster", serde_json::to_value(r)?),
             Line::Agreement(r) => ("agreement", serde_json::to_value(r)?),
+            Line::Assist(r) => ("assist", serde_json::to_value(r)?),
         };
         let mut out = serde_json::Map::new();
         out.insert("type".into(), ty.into());

@@ -7,6 +7,7 @@ pub mod appointment;
 pub mod appraisal;
 pub mod arbitration;
 pub mod assessment;
+pub mod assist;
 pub mod calendar;
 pub mod callback;
 pub mod case;

@@ -60,6 +60,9 @@ string_enum!(
         Pause = "pause" / "挂起",
         Resume = "resume" / "恢复办理",
         Escalate = "escalate" / "提级督办",
+        // Joint handling (issue 22).
+        Assist = "assist" / "协办",
+        EndAssist = "end_assist" / "结束协办",
     }
 );
 
@@ -146,6 +149,9 @@ pub fn transition(
         Action::Extend | Action::Pause | Action::Resume => matches!(role, Handler | Chair | Admin),
         Action::ApproveExtension | Action::RefuseExtension => matches!(role, Chair | Admin),
         Action::Escalate => role == Admin,
+        // 协办: the handling union's chair or administrator, or the case's assigned handler,
+        // asks another union (or its specialist) to assist, and ends it.
+        Action::Assist | Action::EndAssist => matches!(role, Handler | Chair | Admin),
     };
     if !role_ok {
         return Err(WorkflowError::RoleMayNot { role, action });
@@ -153,7 +159,14 @@ pub fn transition(
     if role == Handler
         && matches!(
             action,
-            Action::Resolve | Action::Explain | Action::Refer | Action::Extend | Action::Pause | Action::Resume
+            Action::Resolve
+                | Action::Explain
+                | Action::Refer
+                | Action::Extend
+                | Action::Pause
+                | Action::Resume
+                | Action::Assist
+                | Action::EndAssist
         )
         && !actor.is_assigned_handler
     {
@@ -218,6 +231,11 @@ pub fn transition(
         }
         (Action::Escalate, Registered | Accepted | InProgress) => Ok(status),
         (Action::Escalate, _) => wrong("only an open case is escalated"),
+        (Action::Assist, Registered | Accepted | InProgress) => Ok(status),
+        (Action::Assist, _) => wrong("only an open case is assisted"),
+        (Action::EndAssist, Registered | Accepted | InProgress) => Ok(status),
+        // Closing the case ended every assistance.
+        (Action::EndAssist, _) => wrong("closing the case ended its assistance"),
     }
 }
 

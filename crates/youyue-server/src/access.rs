@@ -113,16 +113,113 @@ pub async fn log_list_reads(store: &dyn Store, user: &User, cases: &[StoredCase]
     Ok(())
 }
 
-/// The case, if it exists and the caller may see it; otherwise 404.
+/// The case, if it exists and the caller may see it; otherwise 404. A party assisting
+/// with the case (协办, `assisting`) sees it but may do nothing through here: 403. They
+/// read it and add notes through `readable_case` only.
 pub async fn visible_case(store: &dyn Store, user: &User, number: &str) -> Result<StoredCase, ApiError> {
+    match readable_case(store, user, number).await? {
+        (case, Reach::Full) => Ok(case),
+        (_, Reach::Assisting) => Err(assisting_only()),
+    }
+}
+
+/// How far a caller reaches into a case they may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The case's union or one above it (`can_see_case`), or the worker's own.
+    Full,
+    /// 协办 (issue 22): a union asked to assist, or its named specialist: reads the case
+    /// (the worker's name and contact masked) and its record book, and adds notes.
+    Assisting,
+}
+
+fn assisting_only() -> ApiError {
+    ApiError::Forbidden("you assist with this case (协办): you may read it and add notes, nothing else".into())
+}
+
+/// The case, if it exists and the caller may read it, and how far they reach; otherwise
+/// 404. Only reading (the case, its record book, its page) and adding a note ask here;
+/// everything else asks `visible_case`.
+pub async fn readable_case(store: &dyn Store, user: &User, number: &str) -> Result<(StoredCase, Reach), ApiError> {
     let not_found = || ApiError::not_found(format!("no case {number} that you can see"));
     let n = number.parse().map_err(|_| not_found())?;
     let case = store.case_by_number(&n).await?.ok_or_else(not_found)?;
     if can_see_case(user, &case) {
-        Ok(case)
-    } else {
-        Err(not_found())
+        return Ok((case, Reach::Full));
     }
+    if user.role.is_staff() && assisting(user, &store.case_assists(case.id).await?) {
+        return Ok((case, Reach::Assisting));
+    }
+    Err(not_found())
+}
+
+/// 协办: whether the caller is an assisting party of these assistances (open ones): staff
+/// of the union asked, when the whole union is; only the specialist named, when one is.
+pub fn assisting(user: &User, assists: &[youyue_store::CaseAssist]) -> bool {
+    user.role.is_staff()
+        && user.active
+        && assists
+            .iter()
+            .any(|a| a.is_open() && a.union_id == user.union_id && a.user_id.is_none_or(|id| id == user.id))
+}
+
+/// What an assisting party may do: add a note (403 for anything else).
+pub fn assisting_may(action: Action) -> Result<(), ApiError> {
+    if action == Action::Note {
+        Ok(())
+    } else {
+        Err(assisting_only())
+    }
+}
+
+/// 协办: the list of the cases the caller assists with now (`GET /api/v1/cases?assisting=true`,
+/// the inbox's 协办 filter), outside their subtree. Staff only; `None` for a worker.
+pub fn assisting_scope(user: &User) -> Option<CaseQuery> {
+    user.role.is_staff().then(|| CaseQuery {
+        within: "/".into(),
+        assisting: Some((user.union_id, user.id)),
+        ..CaseQuery::default()
+    })
+}
+
+/// 协办: who may be asked to assist with `case`. A union of the case's district (the same
+/// top-level union) that does not see the case already (neither the case's union nor one
+/// above it); a specialist, when named, an active staff account of exactly that union. A
+/// wellbeing case is assisted only by a named specialist, never a whole union. One answer
+/// for a union that does not exist and one outside the district (422 `union`), and for a
+/// missing account and one elsewhere (422 `user`).
+pub async fn assisting_party(
+    store: &dyn Store,
+    case: &StoredCase,
+    code: &str,
+    username: Option<&str>,
+) -> Result<(Union, Option<User>), ApiError> {
+    let code = code.trim();
+    let unknown = || ApiError::invalid("union", format!("no union \"{code}\" in the case's district"));
+    let parsed: UnionCode = code.parse().map_err(|_| unknown())?;
+    let union = store.union_by_code(&parsed).await?.ok_or_else(unknown)?;
+    let district = |path: &str| path.split('/').nth(1).map(str::to_owned);
+    if district(&union.path) != district(&case.union_path) {
+        return Err(unknown());
+    }
+    if case.union_path.starts_with(&union.path) {
+        return Err(ApiError::invalid("union", format!("union \"{code}\" handles or oversees this case already")));
+    }
+    let user = match username.map(str::trim).filter(|u| !u.is_empty()) {
+        None if case.record.kind == Kind::Wellbeing => {
+            return Err(ApiError::invalid("user", "a wellbeing case is assisted only by a named specialist"));
+        }
+        None => None,
+        Some(name) => {
+            let refuse = || ApiError::invalid("user", format!("no active staff account \"{name}\" of union {code}"));
+            let u = store.user_by_username(name).await?.ok_or_else(refuse)?;
+            if u.union_id != union.id || !u.role.is_staff() || !u.active {
+                return Err(refuse());
+            }
+            Some(u)
+        }
+    };
+    Ok((union, user))
 }
 
 /// How the workflow sees this user acting on this case.
@@ -141,6 +238,9 @@ pub fn actions(user: &User, case: &StoredCase) -> Vec<Action> {
         // 退单 is offered only for a case sent here and not yet accepted, which its record
         // book tells (`service::transfer::sent_from`): the case page adds it.
         .filter(|a| *a != Action::Return)
+        // 协办 is asked for and ended in the case page's own section (whom, and whose
+        // assistance is open, are not the workflow's to say).
+        .filter(|a| !matches!(a, Action::Assist | Action::EndAssist))
         .filter(|a| transition(me, *a, r.status, r.handler.is_some(), r.rating.is_some()).is_ok())
         // 催办 is offered to a union strictly above the case's own.
         .filter(|a| *a != Action::Chase || above_case(user, case))

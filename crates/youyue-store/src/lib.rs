@@ -182,12 +182,37 @@ pub struct ImportSummary {
     pub rosters_added: u64,
     /// Mediation agreements stored (new or replaced).
     pub agreements_stored: u64,
+    /// Assistances (协办, issue 22) added.
+    pub assists_added: u64,
     pub unchanged: u64,
     /// Cases kept as given although they break the workflow's rules (a closing time on an
     /// open case, an agreement on a claim…): records of the past are not rewritten.
     pub irregular: u64,
     /// The first few of them, with their line numbers.
     pub irregular_examples: Vec<String>,
+}
+
+/// 协办 (issue 22): one assistance of a case as stored (`case_assists`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAssist {
+    pub union_id: i64,
+    pub union_code: UnionCode,
+    pub union_name: String,
+    /// The specialist named, or none: the whole union assists.
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+    pub user_name: Option<String>,
+    pub note: String,
+    pub asked_by: String,
+    pub asked_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub ended_by: Option<String>,
+}
+
+impl CaseAssist {
+    pub fn is_open(&self) -> bool {
+        self.ended_at.is_none()
+    }
 }
 
 /// A union as stored, with its place in the tree.
@@ -405,6 +430,11 @@ pub struct CaseQuery {
     /// Set for a viewer who is not a chair: wellbeing cases only if assigned to this
     /// account (a psychological need is confidential). None: every case.
     pub wellbeing_only_handler: Option<i64>,
+    /// 协办 (issue 22): only cases this union (`.0`) assists now, the whole union or this
+    /// account (`.1`) named as its specialist.
+    pub assisting: Option<(i64, i64)>,
+    /// 退单 (issue 22): only cases returned at least this many times.
+    pub returned_at_least: Option<i64>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -614,6 +644,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<StoredCase>, StoreError>;
     /// The cases merged into the case numbered `number` (status `merged`), oldest first.
     async fn cases_merged_into(&self, number: &CaseNumber) -> Result<Vec<StoredCase>, StoreError>;
+    /// 协办 (issue 22): the case's assistances, open and ended, oldest first.
+    async fn case_assists(&self, case_id: i64) -> Result<Vec<CaseAssist>, StoreError>;
 
     /// A case's mediation agreement, if one was recorded.
     async fn agreement(&self, case_id: i64) -> Result<Option<StoredAgreement>, StoreError>;

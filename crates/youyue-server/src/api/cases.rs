@@ -80,6 +80,11 @@ pub struct ListParams {
     pub agreement_overdue: Option<bool>,
     /// A case number, or words in the title or description.
     pub q: Option<String>,
+    /// `true` (staff): instead of the caller's subtree, the cases their union assists with
+    /// now (协办: the whole union, or the caller as the specialist named).
+    pub assisting: Option<bool>,
+    /// `true`: cases returned (退单) at least twice, flagged to the district.
+    pub returned_twice: Option<bool>,
     /// The cases behind a figure of the `stats` contract over `from`..`to` (drill-down),
     /// e.g. `disputes_mediated`; needs `from` and `to`.
     pub figure: Option<youyue_domain::figures::Figure>,
@@ -133,6 +138,12 @@ pub async fn list(
         }
     }
     let now = Timestamp::now();
+    let scope = if p.assisting == Some(true) {
+        access::assisting_scope(user)
+            .ok_or_else(|| ApiError::Forbidden("only staff assist with cases of other unions".into()))?
+    } else {
+        access::case_scope(user)
+    };
     let mut q = CaseQuery {
         status: p.status,
         open_only: p.open == Some(true),
@@ -141,7 +152,8 @@ pub async fn list(
         text: p.q.as_deref().map(youyue_domain::case::nfc),
         offset: (page - 1) * per_page,
         limit: per_page,
-        ..access::case_scope(user)
+        returned_at_least: (p.returned_twice == Some(true)).then_some(crate::service::transfer::FLAGGED_RETURNS as i64),
+        ..scope
     };
     if let Some(code) = &p.union {
         q.union_path = Some(access::union_within(store, user, code).await?.path);
@@ -186,10 +198,10 @@ pub async fn get_case(
     Path(number): Path<String>,
 ) -> ApiResult<Json<CaseView>> {
     let user = caller.user()?;
-    let case = access::visible_case(state.store.as_ref(), user, &number).await?;
+    let (case, reach) = access::readable_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
     access::log_reads(state.store.as_ref(), user, &case, access::Shown::Case).await?;
-    Ok(Json(CaseView::new(user, &case, Some(record), Timestamp::now())))
+    Ok(Json(crate::api::assist::reached(CaseView::new(user, &case, Some(record), Timestamp::now()), reach)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -231,7 +243,7 @@ pub async fn record(
     Path(number): Path<String>,
 ) -> ApiResult<Json<Vec<EntryView>>> {
     let user = caller.staff()?;
-    let case = access::visible_case(state.store.as_ref(), user, &number).await?;
+    let (case, _) = access::readable_case(state.store.as_ref(), user, &number).await?;
     let record = state.store.record_book(case.id).await?;
     access::log_reads(state.store.as_ref(), user, &case, access::Shown::RecordBook).await?;
     Ok(Json(record.into_iter().map(EntryView::from).collect()))
@@ -252,7 +264,10 @@ async fn act(
 pub(crate) async fn shown(state: &AppState, user: &User, saved: StoredCase) -> ApiResult<Json<CaseView>> {
     let record = state.store.record_book(saved.id).await?;
     access::log_reads(state.store.as_ref(), user, &saved, access::Shown::Case).await?;
-    Ok(Json(CaseView::new(user, &saved, Some(record), Timestamp::now())))
+    let view = CaseView::new(user, &saved, Some(record), Timestamp::now());
+    // 协办: an assisting party who added a note reads the case as assisting.
+    let reach = if access::can_see_case(user, &saved) { access::Reach::Full } else { access::Reach::Assisting };
+    Ok(Json(crate::api::assist::reached(view, reach)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 
 pub mod agreement;
 pub mod appointments;
+pub mod assist;
 pub mod callback;
 pub mod cases;
 pub mod closed_loop;
@@ -74,6 +75,8 @@ pub fn router() -> Router<AppState> {
         // Merge (issue 22).
         .route("/cases/{number}/merge", post(merge::merge))
         .route("/cases/{number}/unmerge", post(merge::unmerge))
+        .route("/cases/{number}/assist", get(assist::list).post(assist::ask))
+        .route("/cases/{number}/assist/end", post(assist::end))
         .route("/cases/{number}/rating", post(cases::rate))
         .route("/cases/{number}/agreement", get(agreement::get_agreement).put(agreement::put_agreement))
         .route("/cases/{number}/agreement/sign", post(agreement::sign_agreement))
@@ -141,6 +144,8 @@ async fn not_found() -> crate::error::ApiError {
         merge::merge, merge::unmerge,
         closed_loop::extension, closed_loop::approve_extension, closed_loop::refuse_extension, closed_loop::pause,
         closed_loop::resume, closed_loop::escalations,
+        // Joint handling (issue 22).
+        assist::list, assist::ask, assist::end,
     ),
     tags((name = "public", description = "For workers, without an account"),
          (name = "cases"), (name = "workflow"), (name = "appointments", description = "约谈: specialists' free slots and bookings"), (name = "agreement", description = "A dispute's mediation agreement (调解协议书)"), (name = "organisation"), (name = "notices", description = "通知: settings, the bell's notices, failed deliveries"), (name = "figures"), (name = "session")),

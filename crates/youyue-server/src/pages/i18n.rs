@@ -683,6 +683,8 @@ fn words(key: &str) -> Option<(&'static str, &'static str)> {
         "joined_hint" => ("您的诉求与同一事项的其他诉求合并办理，以下是该约事的进展和答复。", "Your request is handled together with others about the same matter: below are that case's progress and answer."),
         "done_return" => ("已退回派单工会。", "Returned to the union that sent it."),
         "moved_from" => ("转自", "Sent by"),
+        "assisting_filter" => ("我方协办的约事", "Cases we assist with"),
+        "returned_twice_filter" => ("退单两次及以上", "Returned twice or more"),
         "returned_twice" => ("此约事已被退单两次或以上，已提示区总工会。", "This case has been returned twice or more: the district is alerted."),
         "print_worker_copy" => ("打印职工存档（不含内部备注）", "Print the worker's copy (no internal notes)"),
         "print_internal_copy" => ("打印内部完整版", "Print the full internal copy"),

@@ -22,6 +22,7 @@ mod account;
 mod agreement;
 mod arbitration;
 mod assessment;
+mod assist;
 mod callback;
 mod dashboard;
 mod deadline;

@@ -234,6 +234,12 @@ pub struct InboxParams {
     from: String,
     #[serde(default)]
     to: String,
+    /// 协办 (issue 22): `1`, the cases the caller's union assists with now.
+    #[serde(default)]
+    assisting: String,
+    /// `1`: cases returned (退单) twice or more.
+    #[serde(default)]
+    returned_twice: String,
 }
 
 impl InboxParams {
@@ -260,6 +266,8 @@ impl InboxParams {
             ("figure", self.figure.clone()),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
+            ("assisting", self.assisting.clone()),
+            ("returned_twice", self.returned_twice.clone()),
         ]
         .into_iter()
         .collect();
@@ -320,8 +328,14 @@ pub async fn inbox_query(
             "due" => CaseSort::Due,
             _ => CaseSort::Newest,
         },
-        ..access::case_scope(&user)
+        ..match access::assisting_scope(&user).filter(|_| p.assisting == "1") {
+            Some(assisting) => assisting,
+            None => access::case_scope(&user),
+        }
     };
+    if p.returned_twice == "1" {
+        q.returned_at_least = Some(service::transfer::FLAGGED_RETURNS as i64);
+    }
     if p.mine == "1" {
         q.handler_id = Some(user.id);
     }
@@ -825,6 +839,8 @@ struct CasePage {
     callback: super::callback::Section,
     /// Merge (issue 22): the cases merged into this one that the caller can see.
     merged_cases: Vec<String>,
+    /// 协办 (issue 22).
+    assist: super::assist::Section,
 }
 
 impl CasePage {
@@ -939,6 +955,9 @@ pub struct ActionForm {
     /// Merge (issue 22): the number of the case this one joins.
     #[serde(default)]
     pub into: String,
+    /// 协办: the specialist asked (a username), or empty for the whole union.
+    #[serde(default)]
+    pub specialist: String,
 }
 
 async fn case_page_with(
@@ -952,10 +971,12 @@ async fn case_page_with(
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let store = state.store.as_ref();
-    let case = access::visible_case(store, &user, number).await?;
+    let (case, reach) = access::readable_case(store, &user, number).await?;
+    let full = reach == access::Reach::Full;
     let record = store.record_book(case.id).await?;
     let union_name = store.union_by_id(case.union_id).await?.map(|u| u.record.name).unwrap_or_default();
-    let read_log = if access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
+    let read_log =
+        if full && access::may_read_read_log(&user).is_ok() { store.read_log(case.id).await? } else { Vec::new() };
     let names = if user.role.is_staff() {
         let mut everyone = std::collections::BTreeSet::new();
         for e in &record {
@@ -977,7 +998,7 @@ async fn case_page_with(
     } else {
         record.iter().filter(|e| !e.internal).map(|e| worker_entry_line(&ctx, e)).collect()
     };
-    let handlers = if user.role.is_staff() {
+    let handlers = if full && user.role.is_staff() {
         store
             .users_on_path(&case.union_path)
             .await?
@@ -1022,17 +1043,21 @@ async fn case_page_with(
     let handler_name = c.handler.as_deref().map(|h| person(&ctx, &names, h));
     // A paused case is not late (issue 22).
     let overdue = youyue_domain::command::is_overdue(c.status, c.due_on, Timestamp::now()) && c.paused_since.is_none();
-    let actions = access::actions(&user, &case);
+    let mut actions = access::actions(&user, &case);
+    if !full {
+        actions.retain(|a| *a == Action::Note);
+    }
+    let assist = super::assist::section(state, ctx.lang, &user, &case, reach).await?;
     let (moved_from, may_return) = moved_here(store, &user, &case, &record).await?;
     let merged_cases = super::merge::merged_cases(store, &user, &case).await?;
     let returned_twice =
         user.role.is_staff() && service::transfer::returns(&record) >= service::transfer::FLAGGED_RETURNS;
-    let agreement = super::agreement::section(&ctx, state, &user, &case).await?;
+    let agreement = if full { super::agreement::section(&ctx, state, &user, &case).await? } else { None };
     let kinds = Kind::ALL.iter().map(|k| (k.as_str(), ctx.lang.kind(*k))).collect();
     let mut clock = super::arbitration::Clock::of(ctx.lang, &c, Timestamp::now());
     // A signed agreement settled the dispute: arbitration is not offered.
     clock.over_open &= !agreement.as_ref().is_some_and(|a| a.signed);
-    let on_duty = if user.role.is_staff() {
+    let on_duty = if full && user.role.is_staff() {
         super::duty_now::on_duty_now(state, ctx.lang, &case, Timestamp::now()).await?
     } else {
         Vec::new()
@@ -1041,8 +1066,8 @@ async fn case_page_with(
         form.referred_on = Timestamp::now().cst_date().to_string();
     }
     let appointments = store.case_appointments(case.id).await?;
-    let can_book = access::may_book_appointment(&user, &case).is_ok();
-    let can_change = access::may_change_appointment(&user).is_ok();
+    let can_book = full && access::may_book_appointment(&user, &case).is_ok();
+    let can_change = full && access::may_change_appointment(&user).is_ok();
     let specialties: Vec<(&'static str, String)> = SPECIALTIES.iter().map(|k| (*k, ctx.lang.specialty(k))).collect();
     // The chosen specialty's free slots; with none chosen, those of the specialties of the
     // booked appointments (to move them to).
@@ -1099,6 +1124,7 @@ async fn case_page_with(
         returned_twice,
         callback: super::callback::section(state, &user, &case).await?,
         merged_cases,
+        assist,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -1331,6 +1357,7 @@ fn done_key(action: Action) -> Option<&'static str> {
         Action::RefuseExtension => "done_refuse_extension",
         Action::Pause => "done_pause",
         Action::Resume => "done_resume",
+        Action::Assist | Action::EndAssist => "done_note",
         Action::Register | Action::Rate | Action::Escalate => return None,
     })
 }
@@ -1392,14 +1419,14 @@ fn command_for(action: Action, f: &ActionForm) -> Result<Command, ApiError> {
         | Action::Callback
         | Action::SendBack
         | Action::Confirm => return Err(ApiError::not_found("no such action")),
-        | Action::Merge
-        | Action::Unmerge => return Err(ApiError::not_found("no such action")),
-        | Action::Extend
+        Action::Merge | Action::Unmerge => return Err(ApiError::not_found("no such action")),
+        Action::Extend
         | Action::ApproveExtension
         | Action::RefuseExtension
         | Action::Pause
         | Action::Resume
         | Action::Escalate => return Err(ApiError::not_found("no such action")),
+        Action::Assist | Action::EndAssist => return Err(ApiError::not_found("no such action")),
     })
 }
 
@@ -1422,6 +1449,11 @@ pub async fn case_action(
         super::merge::act(&state, &user, &number, action_kind, &form.into, &form.reason).await
     } else if let Some(ask) = super::deadline::ask_for(action_kind, &form) {
         service::deadline::act(&state, &user, &number, ask).await
+    } else if action_kind == Action::Assist {
+        let specialist = Some(form.specialist.as_str()).filter(|s| !s.trim().is_empty());
+        service::assist::ask(&state, &user, &number, &form.union, specialist, &form.note).await
+    } else if action_kind == Action::EndAssist {
+        service::assist::end(&state, &user, &number, &form.union).await
     } else {
         match command_for(action_kind, &form) {
             Ok(cmd) => service::apply(&state, &user, &number, |_| Ok((cmd, None))).await,
@@ -1430,7 +1462,7 @@ pub async fn case_action(
     };
     match result {
         // A case moved out of the caller's subtree is no longer theirs to open.
-        Ok(saved) if !access::can_see_case(&user, &saved) => {
+        Ok(saved) if !access::can_see_case(&user, &saved) && action_kind != Action::Note => {
             Ok(Redirect::to(&format!("/inbox?moved={number}")).into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/cases/{number}?done={}#done", action_kind.as_str())).into_response()),

@@ -82,7 +82,12 @@ async fn save(state: &AppState, user: &User, case: &StoredCase, cmd: Command) ->
     let now = Timestamp::now();
     let rules = super::deadline_rules(state, case.union_id).await?;
     let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
-    Ok(state.store.save_change(case, &change, case.handler_id, super::actor(user), now).await?)
+    let saved = state.store.save_change(case, &change, case.handler_id, super::actor(user), now).await?;
+    // 提级督办 (issue 22): a sending-back counts towards it, like a reopening.
+    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
+        return Ok(super::deadline::escalate_after_change(state.store.as_ref(), saved).await);
+    }
+    Ok(saved)
 }
 
 /// A call-back task as the lists and the case page show it.

@@ -146,7 +146,7 @@ pub async fn escalate_after_change(store: &dyn Store, saved: StoredCase) -> Stor
 }
 
 async fn escalate_if_due(store: &dyn Store, case: &StoredCase) -> Result<Option<StoredCase>, ApiError> {
-    if case.record.status.is_closed() {
+    if !case.record.status.is_open() {
         return Ok(None);
     }
     let book = store.record_book(case.id).await?;

@@ -20,6 +20,7 @@ use youyue_store::{Actor, IdempotencyKey, StoreError, StoredCase, User};
 mod account;
 pub mod agreement;
 pub mod appointments;
+pub mod assist;
 pub mod callback;
 pub mod deadline;
 mod input;
@@ -52,8 +53,12 @@ pub async fn apply(
     make: impl FnOnce(&StoredCase) -> Result<(Command, Option<i64>), ApiError>,
 ) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
-    let case = access::visible_case(store, user, number).await?;
+    // 协办: an assisting party reaches this far only to add a note (403 otherwise).
+    let (case, reach) = access::readable_case(store, user, number).await?;
     let (cmd, handler_id) = make(&case)?;
+    if reach == access::Reach::Assisting {
+        access::assisting_may(cmd.action())?;
+    }
     // A dispute with a signed agreement resolves with it (`agreement::settle_outcome`).
     let cmd = match cmd {
         Command::Resolve { resolution, outcome } => {

@@ -114,6 +114,19 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push_bind(me);
         qb.push(")");
     }
+    if let Some((union_id, user_id)) = q.assisting {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM case_assists a WHERE a.case_id = c.id AND a.ended_at IS NULL AND a.union_id = ",
+        );
+        qb.push_bind(union_id);
+        qb.push(" AND (a.user_id IS NULL OR a.user_id = ");
+        qb.push_bind(user_id);
+        qb.push("))");
+    }
+    if let Some(n) = q.returned_at_least {
+        qb.push(" AND (SELECT COUNT(*) FROM record_entries e WHERE e.case_id = c.id AND e.action = 'return') >= ");
+        qb.push_bind(n);
+    }
     if let Some(f) = &q.figure {
         // A merged case (issue 22) stands behind no figure.
         qb.push(format!(" AND {status_column} <> 'merged'"));

@@ -415,6 +415,7 @@ pub(super) async fn save_change_conn(
     let seq = append_entry(conn, case.id, &number, now, label, action, change.internal, &change.detail).await?;
     super::notices::entry_event(conn, case.id, seq, action, &change.detail, &change.case, now).await?;
     super::callbacks::on_entry(conn, case.id, now, action, &change.detail).await?;
+    super::assists::follow_entry(conn, case, change, label, now).await?;
     // Closing a case, or merging it (issue 22), ends its booked appointments.
     if !change.case.status.is_open() && case.record.status.is_open() {
         super::appointments::cancel_on_close(conn, case, label, now).await?;
@@ -462,8 +463,7 @@ pub(super) async fn sweep_supervision(
     // Candidates by SQL; the rules themselves are the domain's, checked again per case.
     // Every union and each open status, so that SQLite seeks `cases_union_status` for each
     // pair instead of reading every case, at start and every sweep.
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{CASE_SELECT} WHERE c.union_id IN (SELECT id FROM unions) AND c.status IN ({}) AND c.due_on < $1 \
          AND c.paused_since IS NULL \

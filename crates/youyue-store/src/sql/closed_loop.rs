@@ -7,8 +7,7 @@ use crate::{SqlStore, StoreError, StoredCase};
 use youyue_domain::Status;
 
 fn open_statuses() -> String {
-    let open: Vec<String> =
-        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open: Vec<String> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
     open.join(", ")
 }
 

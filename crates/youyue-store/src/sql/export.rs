@@ -166,6 +166,11 @@ pub(super) async fn export(store: &SqlStore<Db>, sink: &mut ExportSink<'_>) -> R
         sink(&Line::Agreement(Box::new(rec))).map_err(io)?;
         lines += 1;
     }
+    // 协办 (issue 22) after every case, union and account they name.
+    for rec in super::assists::all_for_export(&mut tx).await? {
+        sink(&Line::Assist(rec)).map_err(io)?;
+        lines += 1;
+    }
     tx.commit().await?;
     Ok(lines)
 }

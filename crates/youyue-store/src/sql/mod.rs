@@ -11,6 +11,7 @@ use sqlx::Database;
 mod accounts;
 mod agreements;
 mod appointments;
+mod assists;
 mod bell;
 mod callbacks;
 mod case_read;

@@ -425,6 +425,8 @@ pub(super) fn search_is_exact(q: &CaseQuery) -> bool {
         && q.agreement_overdue_on.is_none()
         && q.below_union.is_none()
         && q.figure.is_none()
+        && q.assisting.is_none()
+        && q.returned_at_least.is_none()
 }
 
 /// Counts an exact search's matches (`search_is_exact`) up to `cap` in the index alone:

@@ -1,9 +1,8 @@
 //! [`Store`] for the SQL store: each method hands over to the module of its concern.
 
 use super::{
-    accounts, agreements, appointments, bell, callbacks, case_read, case_write, export, import, merge, notices,
-    record_book,
-    roster, studio, tallies, unions, Db, DIALECT,
+    accounts, agreements, appointments, assists, bell, callbacks, case_read, case_write, export, import, merge,
+    notices, record_book, roster, studio, tallies, unions, Db, DIALECT,
 };
 use crate::{
     Actor, AgreementEntry, Appointment, Backend, CasePage, CaseQuery, ExportSink, ImportError, ImportSource,
@@ -269,6 +268,10 @@ impl Store for SqlStore<Db> {
 
     async fn record_book(&self, case_id: i64) -> Result<Vec<RecordEntry>, StoreError> {
         record_book::record_book(self, case_id).await
+    }
+
+    async fn case_assists(&self, case_id: i64) -> Result<Vec<crate::CaseAssist>, StoreError> {
+        assists::case_assists(self, case_id).await
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<CasePage, StoreError> {

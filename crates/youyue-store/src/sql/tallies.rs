@@ -615,7 +615,9 @@ pub(super) fn tally_countable(q: &CaseQuery) -> Option<i64> {
         && q.agreement_overdue_on.is_none()
         && q.text.as_deref().is_none_or(|t| t.trim().is_empty())
         && q.below_union.is_none()
-        && q.figure.is_none();
+        && q.figure.is_none()
+        && q.assisting.is_none()
+        && q.returned_at_least.is_none();
     if !plain {
         return None;
     }

@@ -9,6 +9,7 @@ mod agreement;
 mod api_errors;
 pub mod appointments;
 mod arbitration;
+mod assist;
 mod book;
 mod browser;
 mod calendar;

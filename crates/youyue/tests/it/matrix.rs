@@ -240,3 +240,89 @@ async fn authorization_matrix(backend: Backend) {
     );
 }
 both!(authorization_matrix);
+
+/// 协办 (issue 22): every API operation and page on a case, called by the specialist asked
+/// to assist with it, by a colleague of theirs who was not asked, and on a case that does
+/// not exist. The specialist reads (the case, its record book, its assistances, its page)
+/// and may add notes; every other operation is refused, never 2xx, and not as a 404 (they
+/// see the case) except where the operation's own rules answer earlier. The colleague is
+/// answered exactly as for a case that does not exist.
+async fn assisting_matrix(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = app
+        .anonymous()
+        .ok(
+            "/api/v1/public/cases",
+            json!({"union":"jd.s1.e1","kind":"dispute","description":"协办矩阵","worker_name":"甲","contact":"1"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = v["number"].as_str().unwrap().to_owned();
+    let e1chair = app.login("e1chair").await;
+    e1chair
+        .ok(
+            &format!("/api/v1/cases/{number}/assist"),
+            json!({"union":"jd.s1.e2","user":"e2handler","note":"矩阵"}),
+            StatusCode::OK,
+        )
+        .await;
+    let (specialist, colleague) = (app.login("e2handler").await, app.login("e2reception").await);
+    let (_, doc) = app.anonymous().get("/api/v1/openapi.json").await;
+    let reads = ["/api/v1/cases/{number}", "/api/v1/cases/{number}/record", "/api/v1/cases/{number}/assist"];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.contains("{number}") || path.starts_with("/api/v1/public/") {
+            continue;
+        }
+        for (m, _) in item.as_object().unwrap() {
+            let method = Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+            let fill = |n: &str| path.replace("{number}", n).replace("{id}", "999999").replace("{index}", "0");
+            let s = call(&specialist, &method, &fill(&number)).await;
+            let c = call(&colleague, &method, &fill(&number)).await;
+            let missing = call(&colleague, &method, &fill("JD-2099-999999")).await;
+            checked += 3;
+            let read = method == Method::GET && reads.contains(&path.as_str());
+            if s.is_server_error() || c.is_server_error() {
+                failures.push(format!("{method} {path}: {s} / {c}"));
+            }
+            if read && s != StatusCode::OK {
+                failures.push(format!("specialist {method} {path}: {s}, wanted 200"));
+            }
+            if !read && s.is_success() {
+                failures.push(format!("specialist {method} {path}: {s}, wanted a refusal"));
+            }
+            if !read && s == StatusCode::NOT_FOUND {
+                failures.push(format!("specialist {method} {path}: 404, but they see the case"));
+            }
+            if c != missing {
+                failures.push(format!("colleague {method} {path}: {c}, missing {missing} (existence leaks)"));
+            }
+        }
+    }
+    // Notes, with a body that is valid: the one thing the specialist writes.
+    let noted = specialist.post(&format!("/api/v1/cases/{number}/notes"), json!({"text":"协办记录"})).await;
+    if noted.0 != StatusCode::OK {
+        failures.push(format!("specialist note: {}", noted.0));
+    }
+    for page in ["/cases/{number}", "/cases/{number}/agreement", "/cases/{number}/agreement.pdf"] {
+        let get = |c: &Client, n: &str| {
+            let url = format!("{}{}", c.base, page.replace("{number}", n));
+            let http = c.http.clone();
+            async move { http.get(url).send().await.unwrap().status() }
+        };
+        let s = get(&specialist, &number).await;
+        let c = get(&colleague, &number).await;
+        let missing = get(&colleague, "JD-2099-999999").await;
+        checked += 3;
+        let read = page == "/cases/{number}";
+        if (read && s != StatusCode::OK) || (!read && s.is_success()) || s.is_server_error() {
+            failures.push(format!("specialist page {page}: {s}"));
+        }
+        if c != missing {
+            failures.push(format!("colleague page {page}: {c}, missing {missing}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} calls broke the rules:\n{}", failures.len(), failures.join("\n"));
+}
+both!(assisting_matrix);

@@ -47,7 +47,38 @@ pub(super) async fn import_line(
         Line::Appointment(a) => appointment_line(conn, st, line, a).await,
         Line::Roster(r) => roster_line(conn, st, line, r, now).await,
         Line::Agreement(r) => agreement_line(conn, st, line, r).await,
+        Line::Assist(r) => assist_line(conn, st, line, r).await,
     }
+}
+
+/// 协办 (issue 22): an assistance, added unless held already; waits for its case, its
+/// union and its specialist.
+async fn assist_line(
+    conn: &mut Conn,
+    st: &mut ImportState,
+    line: usize,
+    r: &youyue_domain::assist::AssistRecord,
+) -> Result<LineResult, ImportError> {
+    let number = r.case.to_string();
+    let Some(case) = case_where_number(conn, &number).await.map_err(failed_on(line))? else {
+        return Ok(waiting("case", format_args!("case {number}")));
+    };
+    let Some(union_id) = union_id_of(conn, st, &r.union).await.map_err(failed_on(line))? else {
+        return Ok(waiting("union", format_args!("union {}", r.union)));
+    };
+    let user_id = match &r.user {
+        Some(name) => match user_id_of(conn, st, name).await.map_err(failed_on(line))? {
+            Some(id) => Some(id),
+            None => return Ok(waiting("user", format_args!("account \"{name}\""))),
+        },
+        None => None,
+    };
+    if super::super::assists::insert_imported(conn, case.id, union_id, user_id, r).await.map_err(failed_on(line))? {
+        st.sum.assists_added += 1;
+    } else {
+        st.sum.unchanged += 1;
+    }
+    Ok(LineResult::Done)
 }
 
 /// An appointment: added unless the same booking is there already (an export imported
