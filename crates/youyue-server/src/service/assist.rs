@@ -12,8 +12,7 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
-use youyue_domain::command::{self, Command};
-use youyue_domain::Timestamp;
+use youyue_domain::command::Command;
 use youyue_store::{CaseAssist, StoredCase, User};
 
 /// Asks union `code` (or only its specialist `username`) to assist with the case.
@@ -30,7 +29,7 @@ pub async fn ask(
 ) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, youyue_domain::Action::Assist)?;
+    super::check_transition(user, &case, youyue_domain::Action::Assist)?;
     let (union, specialist) = access::assisting_party(store, &case, code, username).await?;
     if store.case_assists(case.id).await?.iter().any(|a| a.is_open() && a.union_id == union.id) {
         return Err(ApiError::Conflict(format!(
@@ -44,7 +43,7 @@ pub async fn ask(
         user: specialist.map(|u| u.username),
         note: note.to_owned(),
     };
-    save(state, user, &case, cmd).await
+    super::save_command(state, user, &case, cmd, case.handler_id).await
 }
 
 /// Ends union `code`'s assistance. 404 for a case the caller cannot see; 403 as for
@@ -52,14 +51,14 @@ pub async fn ask(
 pub async fn end(state: &AppState, user: &User, number: &str, code: &str) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, youyue_domain::Action::EndAssist)?;
+    super::check_transition(user, &case, youyue_domain::Action::EndAssist)?;
     let code = code.trim();
     let open = store.case_assists(case.id).await?.into_iter().find(|a| a.is_open() && a.union_code.as_str() == code);
     let Some(open) = open else {
         return Err(ApiError::Conflict(format!("union \"{code}\" does not assist with case {number} now")));
     };
     let cmd = Command::EndAssist { union: open.union_code, union_name: open.union_name };
-    save(state, user, &case, cmd).await
+    super::save_command(state, user, &case, cmd, case.handler_id).await
 }
 
 /// The case's assistances (open and ended), for a caller who may read the case.
@@ -68,24 +67,4 @@ pub async fn list(state: &AppState, user: &User, number: &str) -> Result<(Stored
     let (case, _) = access::readable_case(store, user, number).await?;
     let assists = store.case_assists(case.id).await?;
     Ok((case, assists))
-}
-
-fn check_workflow(user: &User, case: &StoredCase, action: youyue_domain::Action) -> Result<(), ApiError> {
-    let r = &case.record;
-    youyue_domain::workflow::transition(
-        access::actor(user, case),
-        action,
-        r.status,
-        r.handler.is_some(),
-        r.rating.is_some(),
-    )
-    .map_err(command::CommandError::from)?;
-    Ok(())
-}
-
-async fn save(state: &AppState, user: &User, case: &StoredCase, cmd: Command) -> Result<StoredCase, ApiError> {
-    let now = Timestamp::now();
-    let rules = super::deadline_rules(state, case.union_id).await?;
-    let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
-    Ok(state.store.save_change(case, &change, case.handler_id, super::actor(user), now).await?)
 }

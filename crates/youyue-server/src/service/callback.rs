@@ -14,8 +14,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use chrono::NaiveDate;
 use youyue_domain::callback::{self, Review, Task};
-use youyue_domain::command::{self, Command, CommandError};
-use youyue_domain::workflow::transition;
+use youyue_domain::command::Command;
 use youyue_domain::{Action, Kind, Role, Timestamp};
 use youyue_store::{CallbackRow, CallbackState, StoredCase, Union, User};
 
@@ -35,13 +34,14 @@ pub async fn record(
 ) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, Action::Callback)?;
+    super::check_transition(user, &case, Action::Callback)?;
     if let Some(t) = store.callback_task(case.id).await? {
         if t.called_at.is_some() {
             return Err(ApiError::Conflict(format!("case {number} has been called back already")));
         }
     }
-    save(state, user, &case, Command::Callback { reached, rating, note: note.to_owned() }).await
+    let cmd = Command::Callback { reached, rating, note: note.to_owned() };
+    super::save_command(state, user, &case, cmd, case.handler_id).await
 }
 
 /// Whether the caller's union reviews the case: a chair or administrator (the workflow's
@@ -58,7 +58,7 @@ pub fn may_review(user: &User, case: &StoredCase) -> bool {
 pub async fn review(state: &AppState, user: &User, number: &str, cmd: Command) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, cmd.action())?;
+    super::check_transition(user, &case, cmd.action())?;
     if !may_review(user, &case) {
         return Err(ApiError::Forbidden("only the union above the case's own reviews it".into()));
     }
@@ -68,26 +68,7 @@ pub async fn review(state: &AppState, user: &User, number: &str, cmd: Command) -
             "case {number} is not under review: only a case the worker is not satisfied with is sent back or confirmed"
         )));
     }
-    save(state, user, &case, cmd).await
-}
-
-fn check_workflow(user: &User, case: &StoredCase, action: Action) -> Result<(), ApiError> {
-    let r = &case.record;
-    transition(access::actor(user, case), action, r.status, r.handler.is_some(), r.rating.is_some())
-        .map_err(CommandError::from)?;
-    Ok(())
-}
-
-async fn save(state: &AppState, user: &User, case: &StoredCase, cmd: Command) -> Result<StoredCase, ApiError> {
-    let now = Timestamp::now();
-    let rules = super::deadline_rules(state, case.union_id).await?;
-    let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
-    let saved = state.store.save_change(case, &change, case.handler_id, super::actor(user), now).await?;
-    // 提级督办 (issue 22): a sending-back counts towards it, like a reopening.
-    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
-        return Ok(super::deadline::escalate_after_change(state.store.as_ref(), saved).await);
-    }
-    Ok(saved)
+    super::save_command(state, user, &case, cmd, case.handler_id).await
 }
 
 /// A call-back task as the lists and the case page show it.

@@ -15,9 +15,8 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
-use youyue_domain::command::{self, Command, CommandError};
+use youyue_domain::command::{self, Command};
 use youyue_domain::merge::{self as rules, Joined};
-use youyue_domain::workflow::transition;
 use youyue_domain::{Action, Kind, Status, Timestamp};
 use youyue_store::{StoredCase, User};
 
@@ -36,7 +35,7 @@ pub async fn merge(
 ) -> Result<(StoredCase, StoredCase), ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, Action::Merge)?;
+    super::check_transition(user, &case, Action::Merge)?;
     let into = into.trim();
     let target = access::visible_case(store, user, into).await.map_err(|e| match e {
         ApiError::NotFound(_) => ApiError::invalid("into", format!("no case \"{into}\" that you can see")),
@@ -102,7 +101,7 @@ pub async fn unmerge(
 ) -> Result<(StoredCase, StoredCase), ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, Action::Unmerge)?;
+    super::check_transition(user, &case, Action::Unmerge)?;
     let into =
         case.record.merged_into.as_ref().ok_or_else(|| ApiError::Conflict(format!("case {number} is not merged")))?;
     let book = store.record_book(case.id).await?;
@@ -139,13 +138,6 @@ pub async fn unmerge(
         &super::deadline_rules(state, target.union_id).await?,
     )?;
     save(state, user, [(case, merged_change), (target, joined_change)], now).await
-}
-
-fn check_workflow(user: &User, case: &StoredCase, action: Action) -> Result<(), ApiError> {
-    let r = &case.record;
-    transition(access::actor(user, case), action, r.status, r.handler.is_some(), r.rating.is_some())
-        .map_err(CommandError::from)?;
-    Ok(())
 }
 
 async fn save(

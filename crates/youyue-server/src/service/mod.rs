@@ -44,6 +44,40 @@ pub fn actor(user: &User) -> Actor<'_> {
     Actor { label, user_id: Some(user.id) }
 }
 
+/// Whether the workflow lets `user` take `action` on `case` as it stands (409/403 with why),
+/// for the services that check before they read more.
+pub(crate) fn check_transition(user: &User, case: &StoredCase, action: Action) -> Result<(), ApiError> {
+    let r = &case.record;
+    youyue_domain::workflow::transition(
+        access::actor(user, case),
+        action,
+        r.status,
+        r.handler.is_some(),
+        r.rating.is_some(),
+    )
+    .map_err(command::CommandError::from)?;
+    Ok(())
+}
+
+/// Applies `cmd` to a case already checked and saves it (with `handler_id` as the case's
+/// handler afterwards); a reopening, sending-back or transfer may then raise it (提级督办).
+pub(crate) async fn save_command(
+    state: &AppState,
+    user: &User,
+    case: &StoredCase,
+    cmd: Command,
+    handler_id: Option<i64>,
+) -> Result<StoredCase, ApiError> {
+    let now = Timestamp::now();
+    let rules = deadline_rules(state, case.union_id).await?;
+    let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
+    let saved = state.store.save_change(case, &change, handler_id, actor(user), now).await?;
+    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
+        return Ok(deadline::escalate_after_change(state.store.as_ref(), saved).await);
+    }
+    Ok(saved)
+}
+
 /// Applies a command to a case the caller can see and saves it with its record entry.
 /// `make` turns the case into the command and, for an assignment, the handler's id.
 pub async fn apply(

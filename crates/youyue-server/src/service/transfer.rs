@@ -13,10 +13,9 @@
 use crate::access;
 use crate::error::ApiError;
 use crate::AppState;
-use youyue_domain::command::{self, Command, CommandError};
+use youyue_domain::command::Command;
 use youyue_domain::exchange::RecordEntry;
-use youyue_domain::workflow::transition;
-use youyue_domain::{Action, Timestamp};
+use youyue_domain::Action;
 use youyue_store::{StoredCase, User};
 
 /// Moves a case the caller can see to union `code` with `reason`.
@@ -32,7 +31,7 @@ pub async fn transfer(
 ) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, Action::Transfer)?;
+    super::check_transition(user, &case, Action::Transfer)?;
     let unreachable = || ApiError::invalid("union", format!("no union \"{}\" within your reach", code.trim()));
     let to = access::union_within(store, user, code.trim()).await.map_err(|e| match e {
         ApiError::NotFound(_) => unreachable(),
@@ -43,7 +42,8 @@ pub async fn transfer(
     }
     let cmd =
         Command::Transfer { to: to.record.code.clone(), to_name: to.record.name.clone(), reason: reason.to_owned() };
-    save(state, user, &case, cmd).await
+    // The handler goes with the old union: nobody handles it at the new one yet.
+    super::save_command(state, user, &case, cmd, None).await
 }
 
 /// Sends a transferred case, not yet accepted, back to the union that sent it.
@@ -53,7 +53,7 @@ pub async fn transfer(
 pub async fn give_back(state: &AppState, user: &User, number: &str, reason: &str) -> Result<StoredCase, ApiError> {
     let store = state.store.as_ref();
     let case = access::visible_case(store, user, number).await?;
-    check_workflow(user, &case, Action::Return)?;
+    super::check_transition(user, &case, Action::Return)?;
     if user.union_id != case.union_id {
         return Err(ApiError::Forbidden("only the union the case was sent to returns it".into()));
     }
@@ -68,7 +68,8 @@ pub async fn give_back(state: &AppState, user: &User, number: &str, reason: &str
         .ok_or_else(|| ApiError::Conflict(format!("the union {from} that sent it no longer exists")))?;
     let cmd =
         Command::Return { to: back.record.code.clone(), to_name: back.record.name.clone(), reason: reason.to_owned() };
-    save(state, user, &case, cmd).await
+    // The handler goes with the old union: nobody handles it at the new one yet.
+    super::save_command(state, user, &case, cmd, None).await
 }
 
 /// The union that sent the case to `here`, if its latest move was a transfer to `here`.
@@ -87,23 +88,3 @@ pub fn returns(book: &[RecordEntry]) -> usize {
 
 /// The cases returned this many times are flagged to the district.
 pub const FLAGGED_RETURNS: usize = 2;
-
-fn check_workflow(user: &User, case: &StoredCase, action: Action) -> Result<(), ApiError> {
-    let r = &case.record;
-    transition(access::actor(user, case), action, r.status, r.handler.is_some(), r.rating.is_some())
-        .map_err(CommandError::from)?;
-    Ok(())
-}
-
-async fn save(state: &AppState, user: &User, case: &StoredCase, cmd: Command) -> Result<StoredCase, ApiError> {
-    let now = Timestamp::now();
-    let rules = super::deadline_rules(state, case.union_id).await?;
-    let change = command::apply(&case.record, access::actor(user, case), cmd, now, &rules)?;
-    // The handler goes with the old union: nobody handles it at the new one yet.
-    let saved = state.store.save_change(case, &change, None, super::actor(user), now).await?;
-    // 提级督办 (issue 22) after a transfer.
-    if youyue_domain::deadline::ESCALATING.contains(&change.action.as_str()) {
-        return Ok(super::deadline::escalate_after_change(state.store.as_ref(), saved).await);
-    }
-    Ok(saved)
-}
