@@ -94,7 +94,10 @@ fn push_case_filters_as(qb: &mut QueryBuilder<'_, Db>, q: &CaseQuery, union_ids:
         qb.push_bind(w);
     }
     if let Some(d) = &q.overdue_before {
-        qb.push(" AND c.status NOT IN ('resolved', 'explained') AND c.due_on < ");
+        // Open (a merged case is neither open nor late) and not paused (issue 22).
+        qb.push(
+            " AND c.status IN ('registered', 'accepted', 'in_progress') AND c.paused_since IS NULL AND c.due_on < ",
+        );
         qb.push_bind(d.clone());
     }
     if let Some(d) = &q.agreement_overdue_on {
@@ -456,6 +459,8 @@ async fn merged_count(conn: &mut Conn, q: &CaseQuery, union_ids: &[i64]) -> Resu
     Ok(qb.build_query_scalar().fetch_one(&mut *conn).await?)
 }
 
+/// Closed cases of `kind` closed before `closed_before` that still hold personal details,
+/// and merged cases (issue 22) whose joined case closed then: their matter ended with it.
 pub(super) async fn cases_past_retention(
     store: &SqlStore<Db>,
     path: &str,
@@ -464,8 +469,11 @@ pub(super) async fn cases_past_retention(
     limit: i64,
 ) -> Result<Vec<StoredCase>, StoreError> {
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-        "{CASE_SELECT} WHERE u.path LIKE $1 AND c.kind = $2 AND c.status IN ('resolved', 'explained') \
-         AND c.closed_at < $3 AND (c.worker_name IS NOT NULL OR c.contact IS NOT NULL) ORDER BY c.closed_at, c.id LIMIT $4"
+        "{CASE_SELECT} WHERE u.path LIKE $1 AND c.kind = $2 \
+         AND ((c.status IN ('resolved', 'explained') AND c.closed_at < $3) \
+              OR (c.status = 'merged' AND EXISTS (SELECT 1 FROM cases j WHERE j.number = c.merged_into \
+                  AND j.status IN ('resolved', 'explained') AND j.closed_at < $3))) \
+         AND (c.worker_name IS NOT NULL OR c.contact IS NOT NULL) ORDER BY c.id LIMIT $4"
     ))
     .bind(format!("{path}%"))
     .bind(kind.as_str())

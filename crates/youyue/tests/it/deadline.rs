@@ -202,8 +202,14 @@ async fn a_pause_moves_the_deadline_by_the_working_days_paused(backend: Backend)
     assert_eq!(handler.post(&path(951, "pause"), json!({"reason":"x"})).await.0, StatusCode::CONFLICT);
 
     // A late case, paused, is not late: neither supervised nor chased.
+    let overdue_list = || async {
+        let (_, list) = handler.get("/api/v1/cases?overdue=true").await;
+        list["total"].as_i64()
+    };
+    assert_eq!(overdue_list().await, Some(1), "the late case is listed as overdue");
     let v = handler.ok(&path(952, "pause"), json!({"reason":"等待职工"}), StatusCode::OK).await;
     assert_eq!(v["overdue"], false);
+    assert_eq!(overdue_list().await, Some(0), "a paused case is not listed as overdue");
     let day_after = youyue_domain::time::parse_date("2026-01-06").unwrap();
     assert!(app.store.sweep_supervision(day_after, now).await.unwrap().is_empty());
     handler.ok(&path(952, "resume"), json!({}), StatusCode::OK).await;

@@ -721,7 +721,11 @@ async fn retention_anonymises_what_is_past(backend: Backend) {
     let old_dispute = json!({"type":"case","number":"JD-2021-000002","union":"jd.s1.e1","kind":"dispute","channel":"hotline",
         "opened_at":"2021-03-01T09:00:00+08:00","accepted_at":"2021-03-01T10:00:00+08:00","due_on":"2021-03-20",
         "status":"resolved","closed_at":"2021-03-05T10:00:00+08:00","agreement":true,"worker_name":"老李"});
-    let text: String = [old, recent, old_dispute].iter().map(|l| format!("{l}\n")).collect();
+    // A claim merged into the old one (issue 22): its matter ended when that case closed.
+    let merged = json!({"type":"case","number":"JD-2021-000003","union":"jd.s1.e1","kind":"claim","channel":"online",
+        "opened_at":"2021-03-02T09:00:00+08:00","status":"merged","merged_into":"JD-2021-000001",
+        "worker_name":"老张","contact":"13700000000"});
+    let text: String = [old, recent, old_dispute, merged].iter().map(|l| format!("{l}\n")).collect();
     crate::harness::import_text(app.store.as_ref(), &text).await.unwrap();
     let admin = app.login("admin").await;
     let put = |body: Value| admin.http.put(app.url("/api/v1/retention")).json(&body).send();
@@ -737,13 +741,14 @@ async fn retention_anonymises_what_is_past(backend: Backend) {
 
     let out = youyue(&app.db.url, &["retention"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "JD-2021-000001");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "JD-2021-000001\nJD-2021-000003");
     let again = youyue(&app.db.url, &["retention"]);
     assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "", "nothing is left to do");
     let (_, after) = admin.get(stats_path).await;
     assert_eq!(before, after);
     let export = crate::harness::export_text(app.store.as_ref()).await;
     assert!(!export.contains("老王") && !export.contains("13600000000"));
+    assert!(!export.contains("老张") && !export.contains("13700000000"), "the merged case too");
     assert!(export.contains("小赵") && export.contains("老李"), "only the claim past two years");
     let (_, case) = admin.get("/api/v1/cases/JD-2021-000001").await;
     let last = case["record"].as_array().unwrap().last().unwrap().clone();
