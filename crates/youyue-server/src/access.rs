@@ -185,7 +185,7 @@ pub fn assisting_scope(user: &User) -> Option<CaseQuery> {
 /// 协办: who may be asked to assist with `case`. A union of the case's district (the same
 /// top-level union) that does not see the case already (neither the case's union nor one
 /// above it); a specialist, when named, an active staff account of exactly that union. A
-/// wellbeing case is assisted only by a named specialist, never a whole union. One answer
+/// wellbeing case is assisted only by a named counsellor, never a whole union. One answer
 /// for a union that does not exist and one outside the district (422 `union`), and for a
 /// missing account and one elsewhere (422 `user`).
 pub async fn assisting_party(
@@ -215,6 +215,18 @@ pub async fn assisting_party(
             let u = store.user_by_username(name).await?.ok_or_else(refuse)?;
             if u.union_id != union.id || !u.role.is_staff() || !u.active {
                 return Err(refuse());
+            }
+            // A worker's troubles go to a counsellor, not to whoever works at that union.
+            if case.record.kind == Kind::Wellbeing {
+                let specialties = store.specialties_of(&[u.id]).await?;
+                let counsellor =
+                    specialties.get(&u.id).is_some_and(|s| s.contains(&youyue_domain::roster::Specialty::Counsellor));
+                if !counsellor {
+                    return Err(ApiError::invalid(
+                        "user",
+                        format!("\"{name}\" is not a counsellor: a wellbeing case is assisted only by one"),
+                    ));
+                }
             }
             Some(u)
         }

@@ -194,6 +194,11 @@ impl From<StoreError> for ApiError {
             // The database cannot take the work now (a full disk, a lost connection, busy,
             // shutting down): nothing was written, try again later. The store decides which.
             e if e.is_fault() => ApiError::Unavailable(Box::new(e)),
+            // PostgreSQL chose this transaction to break a deadlock, or could not serialise it:
+            // nothing was written, and the same request may well pass when sent again.
+            StoreError::Db(sqlx::Error::Database(ref e)) if e.code().is_some_and(|c| c == "40P01" || c == "40001") => {
+                ApiError::Conflict("the case was changed by someone else meanwhile; reload it and try again".into())
+            }
             // A text PostgreSQL cannot hold (a NUL: 22021, 22P05) that got past `extract`'s
             // checks: the sender's mistake, not ours. Only a backstop.
             StoreError::Db(sqlx::Error::Database(ref e)) if e.code().is_some_and(|c| c == "22021" || c == "22P05") => {

@@ -20,9 +20,30 @@ pub(super) async fn save_changes(
     store
         .write_job(move |conn: &mut Conn| -> crate::group::BoxFuture<'_, Result<Vec<StoredCase>, StoreError>> {
             Box::pin(async move {
+                // Every case is claimed at the version its change was computed from, in the
+                // order of their ids, before anything is written: a case whose own change
+                // writes no field (a joined case gaining no people) is guarded too, so two
+                // crossed merges (A into B, B into A) cannot both pass, and on PostgreSQL
+                // they wait on each other's rows in one order instead of deadlocking.
+                let mut order: Vec<&(StoredCase, Change)> = changes.iter().collect();
+                order.sort_by_key(|(case, _)| case.id);
+                for (case, _) in order {
+                    let claimed = sqlx::query("UPDATE cases SET version = version + 1 WHERE id = $1 AND version = $2")
+                        .bind(case.id)
+                        .bind(case.version)
+                        .execute(&mut *conn)
+                        .await?;
+                    if claimed.rows_affected() == 0 {
+                        return Err(StoreError::Conflict(format!(
+                            "case {} was changed by someone else meanwhile; reload it and try again",
+                            case.record.number
+                        )));
+                    }
+                }
                 let mut saved = Vec::with_capacity(changes.len());
                 for (case, change) in &changes {
-                    saved.push(save_change_conn(conn, case, change, case.handler_id, &label, now).await?);
+                    let claimed = StoredCase { version: case.version + 1, ..case.clone() };
+                    saved.push(save_change_conn(conn, &claimed, change, case.handler_id, &label, now).await?);
                 }
                 Ok(saved)
             })

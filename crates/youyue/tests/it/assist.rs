@@ -173,6 +173,11 @@ async fn wellbeing_needs_a_specialist(backend: Backend) {
     let e1c = app.login("e1chair").await;
     let r = e1c.post(&format!("{case}/assist"), json!({"union":"jd.s1.e2","note":"请心理咨询师协助"})).await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("user"));
+    // Only a counsellor (心理咨询师) of that union, not whoever works there.
+    let r = e1c.post(&format!("{case}/assist"), json!({"union":"jd.s1.e2","user":"e2handler","note":"x"})).await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("user"));
+    let made = admin.patch("/api/v1/users/e2handler", json!({"specialties":["counsellor"]})).await;
+    assert_eq!(made.0, StatusCode::OK, "{made:?}");
     e1c.ok(&format!("{case}/assist"), json!({"union":"jd.s1.e2","user":"e2handler","note":"x"}), StatusCode::OK).await;
     assert_eq!(app.login("e2handler").await.get(&case).await.0, StatusCode::OK);
     assert_eq!(app.login("e2reception").await.get(&case).await.0, StatusCode::NOT_FOUND);

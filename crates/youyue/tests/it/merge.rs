@@ -285,3 +285,27 @@ async fn import_checks_merged_into(backend: Backend) {
     store.close().await;
 }
 both!(import_checks_merged_into);
+
+/// Two crossed merges at once (A into B, B into A), of cases of the same worker (so the
+/// joined side gains no people and writes no field): one passes, the other is refused as
+/// changed meanwhile, never both (a loop no unmerge could undo) and never a 500.
+async fn crossed_merges_cannot_both_pass(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reception = app.login("e1reception").await;
+    let chair = app.login("e1chair").await;
+    for round in 0..6 {
+        let body = |t: &str| json!({"union":"jd.s1.e1","kind":"claim","channel":"hotline","title":t,"description":"同一人两次来电","worker_name":"同","contact":"13911112222"});
+        let a = raise(&reception, body(&format!("甲{round}"))).await;
+        let b = raise(&reception, body(&format!("乙{round}"))).await;
+        let (pa, pb) = (format!("/api/v1/cases/{a}/merge"), format!("/api/v1/cases/{b}/merge"));
+        let (x, y) = tokio::join!(reception.post(&pa, json!({"into": b})), chair.post(&pb, json!({"into": a})));
+        let codes = [x.0, y.0];
+        assert!(codes.contains(&StatusCode::OK), "one passes: {x:?} {y:?}");
+        assert!(codes.contains(&StatusCode::CONFLICT), "the other is refused: {x:?} {y:?}");
+        let (_, va) = reception.get(&format!("/api/v1/cases/{a}")).await;
+        let (_, vb) = reception.get(&format!("/api/v1/cases/{b}")).await;
+        let merged = [&va, &vb].iter().filter(|v| v["status"] == "merged").count();
+        assert_eq!(merged, 1, "exactly one is merged: {va} {vb}");
+    }
+}
+both!(crossed_merges_cannot_both_pass);
